@@ -1,0 +1,6 @@
+"""``python -m engine`` is the ``carbonloop`` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,51 @@
+"""The ``carbonloop`` command: a thin layer over the Python API (``main(argv) -> int``)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import ModelError
+
+# each module registers its subcommands: register(subparsers) -> None
+COMMAND_MODULES = (
+    "engine.commands.core",
+)
+
+EPILOG = """Start with 'carbonloop run' (the default scenario, results under outputs/).
+Model files and scenarios are YAML: see docs/model-files.md and docs/tutorial.md."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    parser = argparse.ArgumentParser(
+        prog="carbonloop",
+        description="System-dynamics simulation of a carbon market and solid-state batteries, "
+                    "and a general engine for stock-and-flow models and large parameter sweeps.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"carbonloop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit status (2 for a problem with the model or input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except ModelError as exc:
+        print(f"carbonloop: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("carbonloop: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the ``carbonloop`` command line, one module per family."""

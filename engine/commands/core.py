@@ -1,0 +1,116 @@
+"""Core subcommands: run, validate, loops, graph."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ..api import DEFAULT_SCENARIO, load
+
+
+def register(sub):
+    p = sub.add_parser("run", help="run a scenario and write its results under outputs/",
+                       description="Run a scenario (default: scenarios/default.yaml). Writes an HDF5 "
+                                   "file and figures to outputs/<scenario>/ and prints a summary.")
+    p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario YAML file")
+    p.add_argument("-o", "--output", help="HDF5 file to write (default outputs/<scenario>/results.h5)")
+    p.add_argument("--method", choices=["euler", "rk4"], help="override the integration method")
+    p.add_argument("--dt", type=float, help="override the time step")
+    p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check a scenario and its modules without running",
+                       description="Load and check a scenario: YAML, equations, names, wiring, "
+                                   "algebraic loops, parameter ranges. Lists what the model holds.")
+    p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("loops", help="list the feedback loops and their polarity",
+                       description="Enumerate the feedback loops through stocks, with each link's "
+                                   "measured sign and the loop's polarity (R reinforcing, B balancing).")
+    p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
+    p.add_argument("--max-length", type=int, default=16, help="longest loop to enumerate (elements)")
+    p.add_argument("--all", action="store_true", help="include loops inside builtins (SMOOTH stages)")
+    p.set_defaults(func=cmd_loops)
+
+    p = sub.add_parser("graph", help="write the model's causal graph (DOT and PNG)",
+                       description="Write the stock-and-flow dependency graph as Graphviz DOT text "
+                                   "and as a PNG figure.")
+    p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
+    p.add_argument("-o", "--output", help="file stem (default outputs/<scenario>/graph)")
+    p.set_defaults(func=cmd_graph)
+
+
+def _load(args):
+    m = load(args.scenario)
+    changes = {k: v for k, v in (("method", getattr(args, "method", None)),
+                                 ("dt", getattr(args, "dt", None))) if v}
+    return m.with_time(**changes) if changes else m
+
+
+def cmd_run(args) -> int:
+    from ..report import write_outputs
+    m = _load(args)
+    t0 = time.perf_counter()
+    result = m.run()
+    elapsed = time.perf_counter() - t0
+    out = Path(args.output) if args.output else Path("outputs") / m.name / "results.h5"
+    written = write_outputs(m, result, out, figures=not args.no_figures)
+    print(f"scenario '{m.name}': {m.model.time.start:g}..{m.model.time.stop:g}, dt={m.model.time.dt:g}, "
+          f"{m.model.time.method}; ran in {elapsed * 1000:.0f} ms")
+    from ..report import summary_table
+    print(summary_table(m, result))
+    for p in written:
+        print(f"wrote {p}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    m = load(args.scenario)
+    m.program()         # graph and compile: catches algebraic loops
+    print(f"{args.scenario}: OK")
+    print(repr(m))
+    for mod in m.model.modules:
+        print(f"  module {mod.name}: {len(mod.elements)} elements; inputs {list(mod.inputs) or '-'}; "
+              f"outputs {list(mod.outputs) or '-'}")
+    for ev in m.model.events:
+        print(f"  event {ev.name}")
+    for c in m.model.checks:
+        print(f"  check {c.name}: {c.text}")
+    return 0
+
+
+def cmd_loops(args) -> int:
+    m = load(args.scenario)
+    loops = m.loops(args.max_length)
+    named = m.model.loops or {}
+    shown = 0
+    for lp in loops:
+        if not args.all and len(lp.visible) < 2:
+            continue
+        label = _declared_label(lp, named) or lp.label
+        path = " -> ".join(lp.visible or lp.elements)
+        signs = "".join(lp.signs)
+        print(f"{label:<22} {lp.polarity:<12} {path} -> {(lp.visible or lp.elements)[0]}   [{signs}]")
+        shown += 1
+    print(f"{shown} loops ({sum(1 for lp in loops if lp.polarity == 'reinforcing')} reinforcing, "
+          f"{sum(1 for lp in loops if lp.polarity == 'balancing')} balancing, "
+          f"{sum(1 for lp in loops if lp.polarity == 'undetermined')} undetermined)")
+    return 0
+
+
+def _declared_label(loop, named: dict) -> str | None:
+    """A loop the model names (e.g. 'B1 scarcity') if the loop passes through all its elements."""
+    for label, spec in named.items():
+        elements = spec.get("elements", []) if isinstance(spec, dict) else spec
+        if elements and set(elements) <= set(loop.elements):
+            return str(label)
+    return None
+
+
+def cmd_graph(args) -> int:
+    from ..figures import write_graph
+    m = load(args.scenario)
+    stem = Path(args.output) if args.output else Path("outputs") / m.name / "graph"
+    for p in write_graph(m, stem):
+        print(f"wrote {p}")
+    return 0

@@ -1,0 +1,211 @@
+"""Scheduled, periodic and conditional events as simpy processes on the run's clock.
+
+Times are turned into step indices per run (an event at a time between two steps applies at the
+next step), so an event whose time or value is swept applies exactly in every run of a batch.
+At one step, events apply in the order the scenario lists them; the step's record follows.
+"""
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from . import expr as ex
+from .codegen import Emitter
+from .errors import ModelError
+
+SNAP_TOL = 1e-9
+
+
+class ExprFn:
+    """An event expression compiled to a function of a name -> value mapping."""
+
+    def __init__(self, node, prog):
+        self.names = sorted(ex.names(node))
+        lookups = {n: f"_lk_{i}" for i, n in enumerate(prog.model.elements)
+                   if prog.model.elements[n].kind == "lookup"}
+        special = {"time": "t", "dt": "_dt", "starttime": "_t0", "initial_time": "_t0",
+                   "stoptime": "_t1", "final_time": "_t1", "pi": "_pi"}
+        em = Emitter(lambda n: f"env[{self.names.index(n)}]" if n in prog.slot else special[n.lower()],
+                     lambda fn: lookups.get(fn))
+        from .functions import lookup_function
+        for n, h in lookups.items():
+            e = prog.model.elements[n]
+            xs, ys = zip(*e.points)
+            em.helpers[h] = lookup_function(xs, ys, e.extrapolate)
+        src = f"def _f(env, t, ts):\n    return {em.num(node)}\n"
+        ns = em.namespace()
+        t = prog.model.time
+        ns.update(_dt=np.float64(t.dt), _t0=np.float64(t.start), _t1=np.float64(t.stop),
+                  _pi=np.float64(np.pi))
+        exec(compile(src, "<carbonloop:event>", "exec"), ns)   # noqa: S102 - generated from a checked tree
+        self.fn = ns["_f"]
+
+    def __call__(self, values: dict, t):
+        return self.fn([values[n] for n in self.names], np.float64(t), np.float64(t))
+
+
+def snapshot(sim, k) -> dict:
+    """Every element's value at step k of the current state (auxiliaries recomputed)."""
+    prog = sim.prog
+    out = np.empty((1, len(prog.dynamic) + len(prog.stocks), sim.n))
+    _record_fn(prog)(k, sim.S, sim.P, sim.H, out, sim.D)
+    values = dict(zip(prog.params, sim.P))
+    values.update(zip(prog.hoisted, sim.H))
+    values.update(zip(prog.dynamic + prog.stocks, out[0]))
+    for fd, d in zip(prog.pipelines, sim.D):
+        values[fd.name] = d.read(k)
+    return values
+
+
+def _record_fn(prog):
+    """A compiled function that evaluates every auxiliary and stock at one step."""
+    if "_record" not in prog.fns:
+        from .compiler import _emitter, _unpack, _var
+        import numpy as _np
+        em = _emitter(prog)
+        els = prog.model.elements
+        L = ["def _record(k, S, P, H, out, D):"]
+        L += _unpack(prog.stocks, prog, "S")
+        L += _unpack(prog.params, prog, "P")
+        L += _unpack(prog.hoisted, prog, "H")
+        L.append("    t = _t0 + k * _dt; ts = t + _eps")
+        for i, fd in enumerate(prog.pipelines):
+            L.append(f"    {_var(prog, fd.name)} = D[{i}].read(k)")
+        L += [f"    {_var(prog, n)} = {em.num(els[n].equation)}" for n in prog.dynamic]
+        for j, n in enumerate(prog.dynamic + prog.stocks):
+            L.append(f"    out[0, {j}] = {_var(prog, n)}")
+        ns = em.namespace()
+        t = prog.model.time
+        ns.update(_t0=_np.float64(t.start), _dt=_np.float64(t.dt), _t1=_np.float64(t.stop),
+                  _eps=_np.float64(t.dt * 1e-6), _pi=_np.float64(_np.pi))
+        exec(compile("\n".join(L) + "\n", "<carbonloop:record>", "exec"), ns)  # noqa: S102
+        prog.fns["_record"] = ns["_record"]
+    return prog.fns["_record"]
+
+
+class EventRunner:
+    """Turns the model's events into simpy processes for one batch."""
+
+    def __init__(self, prog, n_runs):
+        self.prog = prog
+        self.n = n_runs
+        self.events = list(prog.model.events)
+        self.when = [ev for ev in self.events if ev.when is not None]
+        self.pending = [np.ones(n_runs, dtype=bool) for _ in self.when]
+        self.fns = {}
+        self.log = []       # (time, event name, number of runs) for provenance
+        self.env = None
+        self.triggers = {}
+
+    def fn(self, node):
+        key = id(node)
+        if key not in self.fns:
+            self.fns[key] = ExprFn(node, self.prog)
+        return self.fns[key]
+
+    def start(self, env, sim):
+        self.env = env
+        self.sim = sim
+        n_ev = len(self.events)
+        t = self.prog.model.time
+        init = snapshot(sim, 0)
+        for i, ev in enumerate(self.events):
+            prio = 1 + i / (n_ev + 1)
+            if ev.when is not None:
+                j = self.when.index(ev)
+                self.triggers[j] = (ev, prio)
+                continue
+            steps = self._schedule(ev, init, t)
+            env.process(self._timed(ev, steps, prio))
+
+    def _to_step(self, times, t):
+        k = np.ceil((np.asarray(times, float) - t.start) / t.dt - SNAP_TOL)
+        return k
+
+    def _value(self, node, values, ev, what):
+        v = np.broadcast_to(np.asarray(self.fn(node)(values, self.prog.model.time.start), float), (self.n,))
+        if not np.all(np.isfinite(v)):
+            raise ModelError(f"the {what} is not a finite number", file=ev.where.file,
+                             line=ev.where.line, element=ev.name)
+        return v
+
+    def _schedule(self, ev, values, t):
+        """Per run, the sorted step indices at which a timed event fires."""
+        n_steps = t.n_steps
+        per_run = [[] for _ in range(self.n)]
+        if ev.at:
+            for node in ev.at:
+                ks = self._to_step(self._value(node, values, ev, "event time"), t)
+                for r, kk in enumerate(ks):
+                    per_run[r].append(kk)
+        else:
+            every = self._value(ev.every, values, ev, "period")
+            if np.any(every <= 0):
+                raise ModelError("an event's period ('every') must be positive", file=ev.where.file,
+                                 line=ev.where.line, element=ev.name)
+            start = self._value(ev.start, values, ev, "start") if ev.start is not None else t.start + every
+            end = self._value(ev.end, values, ev, "end") if ev.end is not None else np.full(self.n, t.stop)
+            for r in range(self.n):
+                m = int(np.floor((end[r] - start[r]) / every[r] + SNAP_TOL)) + 1
+                times = start[r] + every[r] * np.arange(max(m, 0))
+                per_run[r].extend(self._to_step(times, t))
+        return [sorted(int(k) for k in ks if 0 <= k <= n_steps) for ks in per_run]
+
+    def _timed(self, ev, steps, prio):
+        due = sorted({k for ks in steps for k in ks})
+        members = {k: np.array([k in set(ks) for ks in steps]) for k in due}
+        now = 0
+        for k in due:
+            yield _at(self.env, k - now, prio)
+            now = k
+            self.apply(ev, k, members[k])
+
+    def trigger(self, j, k):
+        """Called by the stepper when 'when' event j's condition first holds at step k."""
+        ev, prio = self.triggers[j]
+        values = snapshot(self.sim, k)
+        cond = np.broadcast_to(self.fn(ev.when)(values, self._t(k)) != 0, (self.n,))
+        mask = cond & self.pending[j]
+        self.pending[j] = self.pending[j] & ~mask
+        self.env.process(self._once(ev, k, mask, prio))
+
+    def _once(self, ev, k, mask, prio):
+        yield _at(self.env, k - self.env.now, prio)
+        self.apply(ev, k, mask)
+
+    def _t(self, k):
+        t = self.prog.model.time
+        return t.start + k * t.dt
+
+    def apply(self, ev, k, mask):
+        values = snapshot(self.sim, k)
+        self.log.append((self._t(k), ev.name, int(mask.sum())))
+        for a in ev.actions:
+            v = np.broadcast_to(np.asarray(self.fn(a.expr)(values, self._t(k)), float), (self.n,))
+            if a.ramp_over is not None:
+                over = np.broadcast_to(np.asarray(self.fn(a.ramp_over)(values, self._t(k)), float), (self.n,))
+                self.env.process(self._ramp(a.target, values[a.target], v, over, k, mask))
+            elif a.target in self.prog.params:
+                self.sim.set_param(a.target, v, mask)
+            else:
+                self.sim.set_stock(a.target, v, mask)
+            values = snapshot(self.sim, k)
+
+    def _ramp(self, target, start_value, to, over, k0, mask):
+        dt = self.prog.model.time.dt
+        steps = np.maximum(np.round(over / dt), 1)
+        start_value = np.broadcast_to(np.asarray(start_value, float), (self.n,))
+        last = int(steps[mask].max()) if mask.any() else 0
+        for j in range(0, last + 1):
+            if j:
+                yield _at(self.env, 1, 1.5)
+            frac = np.minimum(j / steps, 1.0)
+            self.sim.set_param(target, start_value + (to - start_value) * frac, mask)
+
+
+def _at(env, delay, prio):
+    ev = simpy.Event(env)
+    ev._ok = True
+    ev._value = None
+    env.schedule(ev, prio, delay)
+    return ev

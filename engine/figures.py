@@ -1,0 +1,92 @@
+"""Figures (matplotlib, no screen needed): a run's report figures and the causal graph."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import networkx as nx  # noqa: E402
+
+from .graph import feedback_graph  # noqa: E402
+
+
+def _figure_specs(loaded, result):
+    rep = loaded.model.report or {}
+    specs = rep.get("figures")
+    if specs:
+        return specs
+    stocks = [e.name for e in loaded.model.elements.values() if e.kind == "stock" and not e.hidden]
+    return [{"name": "stocks", "title": f"{loaded.name}: stocks", "variables": stocks}]
+
+
+def report_figures(loaded, result, folder) -> list:
+    """One PNG per figure the scenario's report asks for (run 0, all runs shaded if a batch)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for spec in _figure_specs(loaded, result):
+        names = [n for n in spec.get("variables", []) if n in result]
+        if not names:
+            continue
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for n in names:
+            y = result[n]
+            ax.plot(result.times, y[:, 0], label=n.replace("_", " "))
+        ax.set_title(spec.get("title", spec.get("name", "")))
+        ax.set_xlabel(loaded.model.time.units or "time")
+        ylabel = spec.get("ylabel") or loaded.model.elements[names[0]].units
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        path = folder / f"{spec.get('name', names[0])}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        out.append(str(path))
+    return out
+
+
+def dot_text(model) -> str:
+    """Graphviz DOT of the model: stocks as boxes, flows as double arrows, links signed."""
+    g = feedback_graph(model)
+    shapes = {"stock": "box", "flow": "diamond", "auxiliary": "ellipse", "parameter": "plaintext",
+              "lookup": "note", "pipeline": "box"}
+    lines = [f'digraph "{model.name}" {{', "  rankdir=LR;"]
+    for n, d in g.nodes(data=True):
+        if ":" in n:
+            continue
+        lines.append(f'  "{n}" [shape={shapes.get(d["kind"], "ellipse")}];')
+    for u, v, d in g.edges(data=True):
+        if ":" in u or ":" in v:
+            continue
+        style = ' [style=bold, label="' + d["sign"] + '"]' if d.get("role") in ("inflow", "outflow") else ""
+        lines.append(f'  "{u}" -> "{v}"{style};')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def write_graph(loaded, stem) -> list:
+    """Write <stem>.dot and <stem>.png; returns both paths."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    model = loaded.model
+    dot = stem.with_suffix(".dot")
+    dot.write_text(dot_text(model))
+    g = feedback_graph(model)
+    g.remove_nodes_from([n for n in list(g) if ":" in n])
+    colors = {"stock": "#4c72b0", "flow": "#dd8452", "auxiliary": "#55a868", "parameter": "#cccccc",
+              "lookup": "#c44e52", "pipeline": "#8172b2"}
+    size = max(6, min(24, len(g) ** 0.5 * 2.2))
+    fig, ax = plt.subplots(figsize=(size, size * 0.7))
+    pos = nx.kamada_kawai_layout(g) if 1 < len(g) < 400 else nx.spring_layout(g, seed=1)
+    nx.draw_networkx(g, pos, ax=ax, node_size=300, font_size=7, arrowsize=8,
+                     node_color=[colors.get(g.nodes[n]["kind"], "#999") for n in g])
+    ax.set_axis_off()
+    ax.set_title(f"{model.name}: stocks (blue), flows (orange), auxiliaries (green), parameters (grey)")
+    fig.tight_layout()
+    png = stem.with_suffix(".png")
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+    return [str(dot), str(png)]

@@ -1,0 +1,146 @@
+"""Graph stage (networkx): dependencies, evaluation order, algebraic loops, feedback loops.
+
+Two graphs are built from one model:
+- the *instant* graph of auxiliaries and flows (stocks and pipeline delays are known at the start
+  of a step, so they are sources); its topological order is the step's runlist, and a cycle in it
+  is an algebraic loop;
+- the *feedback* graph of every element, with flow -> stock links for inflows and outflows; its
+  cycles are the model's feedback loops.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from . import expr as ex
+from .errors import ModelError
+from .model import Model
+
+STATE_KINDS = ("stock", "pipeline")
+INSTANT_KINDS = ("flow", "auxiliary")
+
+
+def dependencies(model: Model, el) -> set:
+    """Names of elements an element's equation reads (lookups and builtins excluded)."""
+    if el.equation is None or el.kind == "lookup":
+        return set()
+    deps = {n for n in ex.names(el.equation) if n in model.elements}
+    deps |= {c for c in ex.calls(el.equation) if c in model.elements}     # lookups
+    return deps
+
+
+def feedback_graph(model: Model) -> nx.DiGraph:
+    """Every element, with an edge u -> v when v is computed from u (stock: from its flows)."""
+    g = nx.DiGraph()
+    for el in model.elements.values():
+        g.add_node(el.name, kind=el.kind)
+    for el in model.elements.values():
+        if el.kind == "stock":
+            for f in el.inflows:
+                g.add_edge(f, el.name, sign="+", role="inflow")
+            for f in el.outflows:
+                g.add_edge(f, el.name, sign="-", role="outflow")
+        elif el.kind in INSTANT_KINDS:
+            for d in dependencies(model, el):
+                g.add_edge(d, el.name, role="uses")
+    for fd in model.fixed_delays:
+        g.add_edge(fd.input, fd.name, sign="+", role="delay")
+    return g
+
+
+def instant_order(model: Model) -> list:
+    """Auxiliaries and flows in an order where each comes after everything it reads."""
+    g = nx.DiGraph()
+    for el in model.elements.values():
+        if el.kind in INSTANT_KINDS:
+            g.add_node(el.name)
+    for el in model.elements.values():
+        if el.kind in INSTANT_KINDS:
+            for d in dependencies(model, el):
+                if d in g:
+                    g.add_edge(d, el.name)
+    try:
+        return list(nx.lexicographical_topological_sort(g, key=_declared_rank(model)))
+    except nx.NetworkXUnfeasible:
+        cycle = [u for u, _ in nx.find_cycle(g)]
+        first = model.elements[cycle[0]]
+        raise ModelError("algebraic loop (a circular definition through no stock): "
+                         + " -> ".join(cycle + [cycle[0]]), file=first.where.file,
+                         line=first.where.line, element=first.name,
+                         hint="put a stock (or a SMOOTH/DELAY) somewhere on the loop") from None
+
+
+def initial_order(model: Model) -> list:
+    """Every non-lookup element in the order its initial value can be computed."""
+    g = nx.DiGraph()
+    for el in model.elements.values():
+        if el.kind != "lookup":
+            g.add_node(el.name)
+            for d in dependencies(model, el):
+                g.add_edge(d, el.name)
+    for fd in model.fixed_delays:       # the delay's initial value and time are needed first
+        for d in ex.names(fd.delay) | ex.names(fd.initial):
+            if d in model.elements:
+                g.add_edge(d, fd.name)
+    try:
+        return list(nx.lexicographical_topological_sort(g, key=_declared_rank(model)))
+    except nx.NetworkXUnfeasible:
+        cycle = [u for u, _ in nx.find_cycle(g)]
+        first = model.elements[cycle[0]]
+        raise ModelError("circular initial values: " + " -> ".join(cycle + [cycle[0]]),
+                         file=first.where.file, line=first.where.line, element=first.name,
+                         hint="give one of these stocks a numeric initial value") from None
+
+
+def _declared_rank(model):
+    rank = {n: i for i, n in enumerate(model.elements)}
+    return lambda n: f"{rank.get(n, 0):08d}"
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A feedback loop: its elements in causal order, link signs and overall polarity."""
+    elements: tuple
+    signs: tuple           # one per link, '+', '-' or '?'
+    label: str = ""        # R1, B2 ... or the name the model declares
+
+    @property
+    def polarity(self) -> str:
+        if "?" in self.signs:
+            return "undetermined"
+        return "reinforcing" if self.signs.count("-") % 2 == 0 else "balancing"
+
+    @property
+    def visible(self) -> tuple:
+        """The loop without the engine's hidden elements (SMOOTH stages and the like)."""
+        return tuple(e for e in self.elements if ":" not in e)
+
+
+def feedback_loops(model: Model, link_sign, max_length: int = 16, limit: int = 5000) -> list:
+    """Enumerate the feedback loops (through at least one stock) with their polarity.
+
+    ``link_sign(u, v)`` gives '+', '-' or '?' for the link u -> v.
+    """
+    g = feedback_graph(model)
+    g.remove_nodes_from([n for n, d in g.nodes(data=True) if d["kind"] in ("parameter", "lookup")])
+    loops = []
+    for cyc in nx.simple_cycles(g, length_bound=max_length):
+        # rotate so that the loop starts at its first stock, for a stable listing
+        stocks = [i for i, n in enumerate(cyc) if model.elements[n].kind in STATE_KINDS]
+        if not stocks:
+            continue
+        i = min(stocks, key=lambda j: cyc[j])
+        cyc = cyc[i:] + cyc[:i]
+        signs = tuple(link_sign(cyc[k], cyc[(k + 1) % len(cyc)]) for k in range(len(cyc)))
+        loops.append(Loop(tuple(cyc), signs))
+        if len(loops) >= limit:
+            break
+    loops.sort(key=lambda lp: (len(lp.elements), lp.elements))
+    counts = {"R": 0, "B": 0, "U": 0}
+    out = []
+    for lp in loops:
+        key = {"reinforcing": "R", "balancing": "B"}.get(lp.polarity, "U")
+        counts[key] += 1
+        out.append(Loop(lp.elements, lp.signs, f"{key}{counts[key]}"))
+    return out

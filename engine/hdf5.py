@@ -1,0 +1,57 @@
+"""HDF5 output (h5py) laid out with dimension scales, so netCDF tools and xarray read it directly.
+
+Layout: dimension scales ``time`` and ``run``; one dataset per saved variable over (time, run)
+with ``units`` and ``description`` attributes; one dataset per parameter over (run); provenance
+(scenario text, parameters, versions, integration settings) as root attributes.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+
+def safe_name(name: str) -> str:
+    """HDF5/netCDF-friendly variable name (hidden engine names use ':', '/' is a path)."""
+    return name.replace("/", "_").replace(":", "__")
+
+
+def make_dims(f: h5py.File, times, n_runs, run_chunk=None):
+    t = f.create_dataset("time", data=np.asarray(times, float))
+    t.make_scale("time")
+    r = f.create_dataset("run", data=np.arange(n_runs, dtype=np.int64), maxshape=(None,),
+                         chunks=(run_chunk or max(1, min(n_runs, 4096)),))
+    r.make_scale("run")
+    return t, r
+
+
+def write_attrs(obj, attrs: dict):
+    for k, v in attrs.items():
+        obj.attrs[k] = v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
+
+
+def write_result(result, path) -> str:
+    """Write a ``Result`` to ``path``; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".partial")
+    n_t, _, n_r = result.data.shape
+    with h5py.File(tmp, "w") as f:
+        tdim, rdim = make_dims(f, result.times, n_r)
+        compress = dict(compression="gzip", compression_opts=4) if n_r * n_t > 4096 else {}
+        for i, name in enumerate(result.names):
+            d = f.create_dataset(safe_name(name), data=result.data[:, i, :], **compress)
+            d.dims[0].attach_scale(tdim)
+            d.dims[1].attach_scale(rdim)
+            d.attrs["units"] = result.units.get(name, "") or ""
+            d.attrs["description"] = result.docs.get(name, "") or ""
+            d.attrs["long_name"] = name
+        for name, v in result.params.items():
+            d = f.create_dataset(safe_name(name), data=np.asarray(v, float))
+            d.dims[0].attach_scale(rdim)
+            d.attrs["role"] = "parameter"
+        write_attrs(f, result.provenance)
+    tmp.replace(path)
+    return str(path)
