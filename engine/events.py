@@ -178,18 +178,20 @@ class EventRunner:
         return t.start + k * t.dt
 
     def apply(self, ev, k, mask):
+        """Apply an event's actions to the runs in ``mask``; all values are computed first from
+        the same state, so a transfer (bank -= x; surrendered += x) conserves what it moves."""
         values = snapshot(self.sim, k)
         self.log.append((self._t(k), ev.name, int(mask.sum())))
-        for a in ev.actions:
-            v = np.broadcast_to(np.asarray(self.fn(a.expr)(values, self._t(k)), float), (self.n,))
+        tk = self._t(k)
+        new = [np.broadcast_to(np.asarray(self.fn(a.expr)(values, tk), float), (self.n,)) for a in ev.actions]
+        for a, v in zip(ev.actions, new):
             if a.ramp_over is not None:
-                over = np.broadcast_to(np.asarray(self.fn(a.ramp_over)(values, self._t(k)), float), (self.n,))
+                over = np.broadcast_to(np.asarray(self.fn(a.ramp_over)(values, tk), float), (self.n,))
                 self.env.process(self._ramp(a.target, values[a.target], v, over, k, mask))
             elif a.target in self.prog.params:
                 self.sim.set_param(a.target, v, mask)
             else:
                 self.sim.set_stock(a.target, v, mask)
-            values = snapshot(self.sim, k)
 
     def _ramp(self, target, start_value, to, over, k0, mask):
         dt = self.prog.model.time.dt
