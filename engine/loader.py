@@ -94,7 +94,7 @@ def _element(name, spec, kind, module, ctx, line) -> Element | None:
         "parameter": {"value", "range"}, "lookup": {"points", "extrapolate"}}[kind]
     for key in spec:
         if key not in allowed:
-            ctx.error(f"unknown field '{key}' for a {kind}", _line(spec, key) or line, name,
+            ctx.error(f"unknown field '{key}' for {'an' if kind[0] in 'aeiou' else 'a'} {kind}", _line(spec, key) or line, name,
                       hint="allowed: " + ", ".join(sorted(allowed)))
     common = dict(name=name, kind=kind, units=str(spec.get("units", "") or ""),
                   doc=str(spec.get("doc", spec.get("description", "")) or ""),

@@ -180,7 +180,7 @@ def verify(result: Result, prog: Program, values, n_runs, final_stocks=None):
         val = data[first_t, result.names.index(name), run]
         el = prog.model.elements.get(name)
         raise SimulationError(
-            f"'{name}' became {'NaN' if np.isnan(val) else 'infinite'} at time {result.times[first_t]:g}"
+            f"value became {'NaN' if np.isnan(val) else 'infinite'} at time {result.times[first_t]:g}"
             + (f" in run {run}" if n_runs > 1 else ""),
             file=el.where.file if el else None, line=el.where.line if el else None, element=name,
             hint="look for a division by zero, a log of a non-positive number or overflow")

@@ -1,0 +1,33 @@
+"""A batch of N parameter sets gives exactly the numbers of N separate runs."""
+import numpy as np
+
+import engine
+from conftest import MODELS
+
+
+def test_batch_of_1000_equals_1000_single_runs():
+    m = engine.load(MODELS / "goal_seeking.yaml")
+    rng = np.random.default_rng(42)
+    n = 1000
+    params = {"target": rng.uniform(50, 200, n), "adjust_time": rng.uniform(1, 10, n),
+              "production_delay": rng.uniform(0.5, 5, n), "demand_boost": rng.uniform(0, 1, n)}
+    batch = m.run(params=params)
+    assert batch.data.shape[2] == n
+    for i in range(n):
+        single = m.run(params={k: v[i] for k, v in params.items()})
+        assert np.array_equal(single.data[:, :, 0], batch.data[:, :, i]), f"run {i} differs"
+
+
+def test_rk4_batch_equals_single_runs():
+    m = engine.load(MODELS / "goal_seeking.yaml").with_time(method="rk4")
+    vals = np.linspace(1, 10, 7)
+    batch = m.run(params={"adjust_time": vals})
+    for i, v in enumerate(vals):
+        assert np.array_equal(m.run(params={"adjust_time": v}).data[:, :, 0], batch.data[:, :, i])
+
+
+def test_rk4_and_euler_agree_at_small_dt():
+    m = engine.load(MODELS / "goal_seeking.yaml").with_time(dt=1 / 64, save_step=0.25)
+    e = m.run()["inventory"][:, 0]
+    r = m.with_time(method="rk4").run()["inventory"][:, 0]
+    assert np.max(np.abs(e - r)) / np.max(np.abs(r)) < 5e-3
