@@ -90,6 +90,8 @@ class Emitter:
             args.append(self.const(0.0))
         if kind == "time":
             args.insert(0, "ts")
+        elif kind == "time_exact":
+            args.insert(0, "t")
         elif kind == "time_dt":
             if fn == "pulse" and len(args) == 1:
                 args.append(self.const(0.0))

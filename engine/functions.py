@@ -71,7 +71,9 @@ def _logistic(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-# name -> (min args, max args, implementation, kind); kind: 'plain' or 'time'
+# name -> (min args, max args, implementation, kind); kind: 'plain'; 'time' (gets the switch
+# time, just inside the step, so a jump at a step boundary acts from that step on); 'time_exact'
+# (continuous in time: gets the exact time); 'time_dt' (switch time and dt)
 STATELESS: dict = {
     "abs": (1, 1, np.abs, "plain"),
     "exp": (1, 1, np.exp, "plain"),
@@ -98,7 +100,7 @@ STATELESS: dict = {
     "zidz": (2, 2, _safediv, "plain"),
     "if_then_else": (3, 3, np.where, "plain"),
     "step": (2, 2, _step, "time"),
-    "ramp": (2, 3, _ramp, "time"),
+    "ramp": (2, 3, _ramp, "time_exact"),
     "pulse": (1, 2, _pulse, "time_dt"),
     "pulse_train": (4, 4, _pulse_train, "time_dt"),
 }
