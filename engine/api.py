@@ -66,7 +66,9 @@ class Loaded:
         kinds = {}
         for e in m.elements.values():
             kinds[e.kind] = kinds.get(e.kind, 0) + 1
-        return (f"<carbonloop model '{m.name}': " + ", ".join(f"{v} {k}s" for k, v in kinds.items())
+        plural = {"auxiliary": "auxiliaries"}
+        return (f"<carbonloop model '{m.name}': "
+                + ", ".join(f"{v} {plural.get(k, k + 's') if v != 1 else k}" for k, v in kinds.items())
                 + f"; {m.time.start:g}..{m.time.stop:g} dt={m.time.dt:g} {m.time.method}>")
 
 
