@@ -1,0 +1,146 @@
+"""XMILE models and module instances -> one flat list of variables with qualified names.
+
+A variable ``x`` of module instance ``hares`` becomes ``hares.x`` (identifier ``hares__x``).
+A module's <connect to="x" from="y"> turns its ``x`` into an alias of the parent's ``y``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import Unsupported, XmileError
+from .names import key
+from .xml import NAMESPACES, child, children, local, namespace, text_of
+
+XMILE_NS = set(NAMESPACES) | {""}
+
+VARIABLE_TAGS = {"stock", "flow", "aux", "gf", "module"}
+# tags that carry no simulation meaning (layout, styling, vendor settings)
+IGNORED_TAGS = {"display", "views", "view", "interface", "group", "behavior", "doc", "sim_specs",
+                "connector", "alias", "style", ""}
+# children of a variable that change its meaning and that carbonloop cannot represent
+UNSUPPORTED_PARTS = {"conveyor": "conveyor stocks", "queue": "queue stocks",
+                     "dimensions": "arrays (dimensions)", "element": "arrays (non-apply-to-all)",
+                     "leak": "conveyor leakage flows", "range": None, "scale": None,
+                     "event_poster": None, "format": None, "units": None, "doc": None,
+                     "eqn": None, "inflow": None, "outflow": None, "non_negative": None, "gf": None,
+                     "display": None, "documentation": None, "shape": None, "thermometer": None,
+                     "overflow": "queue overflow flows", "multiplier": None, "connect": None,
+                     "access": None}
+
+
+@dataclass
+class Var:
+    """One XMILE variable, not yet translated."""
+    kind: str                   # stock, flow, aux, gf
+    key: str                    # qualified XMILE key ("hares.births")
+    name: str                   # qualified name as written
+    eqn: str = ""
+    inflows: list = field(default_factory=list)
+    outflows: list = field(default_factory=list)
+    non_negative: bool | None = None
+    gf: object = None
+    units: str = ""
+    doc: str = ""
+    module: str = ""            # qualified module instance ("" for the root)
+    alias_of: str | None = None  # set by a module connection
+    scope: str = ""             # key prefix for resolving names in the equation
+
+
+def _flag(el):
+    """<non_negative/> -> True, <non_negative>false</non_negative> -> False, absent -> None."""
+    if el is None:
+        return None
+    return text_of(el).lower() != "false"
+
+
+def _variables(model):
+    """The variable elements of a <model> (OASIS: under <variables>; old Stella: directly)."""
+    out = []
+    for c in model:
+        tag = local(c.tag)
+        if tag == "variables":
+            out += [v for v in c]
+        elif tag in VARIABLE_TAGS:
+            out.append(c)
+    return out
+
+
+def _var(el, prefix, module, file, defaults) -> Var:
+    tag = local(el.tag)
+    name = el.get("name")
+    if not name:
+        raise XmileError(f"a <{tag}> without a name", file=file)
+    for c in el:
+        part = local(c.tag)
+        if part in UNSUPPORTED_PARTS and UNSUPPORTED_PARTS[part]:
+            if part == "dimensions" and not children(c, "dim"):
+                continue
+            raise Unsupported(UNSUPPORTED_PARTS[part], file=file, element=name)
+    nn = _flag(child(el, "non_negative"))
+    if nn is None and tag in ("stock", "flow"):
+        nn = defaults.get(tag, False)
+    return Var(kind=tag, key=prefix + key(name), name=(prefix + name) if prefix else name,
+               eqn=text_of(child(el, "eqn")),
+               inflows=[prefix + key(text_of(f)) for f in children(el, "inflow")],
+               outflows=[prefix + key(text_of(f)) for f in children(el, "outflow")],
+               non_negative=nn, gf=child(el, "gf") if tag != "gf" else el,
+               units=text_of(child(el, "units")), doc=text_of(child(el, "doc")),
+               module=prefix[:-1], scope=prefix)
+
+
+def flatten(root_model, models: dict, file: str, defaults: dict) -> list:
+    """Every variable of the root model and, recursively, of its module instances."""
+    out: list = []
+    _collect(root_model, "", models, file, defaults, out, ())
+    return out
+
+
+def _collect(model, prefix, models, file, defaults, out, stack):
+    mine = {}
+    modules = []
+    for el in _variables(model):
+        tag = local(el.tag)
+        if tag == "module":
+            modules.append(el)
+            continue
+        if tag not in VARIABLE_TAGS:
+            if tag in IGNORED_TAGS or namespace(el.tag) not in XMILE_NS:      # vendor extension
+                continue
+            raise Unsupported(f"<{tag}> in a model", file=file, element=el.get("name"))
+        v = _var(el, prefix, prefix[:-1], file, defaults)
+        mine[v.key] = v
+        out.append(v)
+    for m in modules:
+        _module(m, prefix, models, file, defaults, out, stack, mine)
+
+
+def _module(m, prefix, models, file, defaults, out, stack, parent_vars):
+    name = m.get("name") or ""
+    if m.get("resource"):
+        raise Unsupported(f"a module read from another file (resource='{m.get('resource')}')",
+                          file=file, element=name)
+    mkey = key(name)
+    sub = models.get(key(m.get("model") or name))
+    if sub is None:
+        raise XmileError(f"module '{name}' has no <model name=\"{name}\"> in the file", file=file,
+                         element=name)
+    if mkey in stack:
+        raise XmileError(f"module '{name}' contains itself", file=file, element=name)
+    inner_prefix = prefix + mkey + "."
+    start = len(out)
+    _collect(sub, inner_prefix, models, file, defaults, out, stack + (mkey,))
+    inner = {v.key: v for v in out[start:]}
+    for c in children(m, "connect"):
+        to, frm = c.get("to") or "", c.get("from") or ""
+        tkey, fkey = key(to).lstrip("."), key(frm).lstrip(".")
+        if tkey.startswith(mkey + "."):
+            tkey = tkey[len(mkey) + 1:]
+        target = inner.get(inner_prefix + tkey)
+        source = prefix + fkey
+        if target is None and prefix + tkey in parent_vars:     # an output wired to the parent
+            target = parent_vars[prefix + tkey]
+            source = prefix + (fkey if fkey.startswith(mkey + ".") else mkey + "." + fkey)
+        if target is None:
+            raise XmileError(f"module connection to '{to}' names no variable of module '{name}'",
+                             file=file, element=name)
+        target.alias_of = source

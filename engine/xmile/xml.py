@@ -1,0 +1,76 @@
+"""Reading the XML itself: namespaces, the root check, small accessors."""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from .errors import XmileError
+
+NAMESPACES = {
+    "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0": "OASIS XMILE 1.0",
+    "http://www.systemdynamics.org/XMILE": "pre-OASIS XMILE (Stella 10 .stmx)",
+}
+
+
+def local(tag) -> str:
+    """A tag without its namespace ('{ns}stock' -> 'stock'); comments give ''."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def namespace(tag: str) -> str:
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+
+
+def child(el, name):
+    for c in el:
+        if local(c.tag) == name:
+            return c
+    return None
+
+
+def children(el, name):
+    return [c for c in el if local(c.tag) == name]
+
+
+def text_of(el) -> str:
+    return (el.text or "").strip() if el is not None else ""
+
+
+_PREFIX = re.compile(rb"</?([A-Za-z_][\w.-]*):[A-Za-z_]|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*=")
+
+
+def _declare_prefixes(data: bytes) -> bytes:
+    """Declare namespace prefixes a file uses but never declares (xmutil writes 'isee:' bare)."""
+    used = {m.group(1) or m.group(2) for m in _PREFIX.finditer(data)} - {b"xml", b"xmlns"}
+    missing = [p for p in used if b"xmlns:" + p + b"=" not in data]
+    if not missing:
+        return data
+    m = re.search(rb"<xmile\b", data)
+    if not m:
+        return data
+    decl = b"".join(b' xmlns:' + p + b'="urn:undeclared:' + p + b'"' for p in sorted(missing))
+    return data[:m.end()] + decl + data[m.end():]
+
+
+def read_root(path: Path):
+    """The <xmile> root element of a file, or a clear error for non-XML or non-XMILE input."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise XmileError(f"cannot read the file: {e.strerror}", file=str(path)) from None
+    try:
+        root = ET.fromstring(_declare_prefixes(data))
+    except ET.ParseError as e:
+        raise XmileError(f"not an XML file ({e})", file=str(path),
+                         hint="XMILE models are XML files (.xmile, .stmx)") from None
+    if local(root.tag) != "xmile":
+        raise XmileError(f"XML but not XMILE: the root element is <{local(root.tag)}>, not <xmile>",
+                         file=str(path))
+    ns = namespace(root.tag)
+    if ns and ns not in NAMESPACES:
+        raise XmileError(f"unknown XMILE namespace '{ns}'", file=str(path),
+                         hint="expected " + " or ".join(NAMESPACES))
+    return root
