@@ -1,0 +1,229 @@
+"""Executors: where chunks of runs are computed. Workers compute; only the parent writes.
+
+All three share one contract, ``with executor: for out in executor.run(tasks): ...``, yielding
+each chunk's output once, in any order. A chunk is a pure function of the model and its rows of
+the sample table, so a chunk lost with a killed worker is computed again elsewhere and its
+numbers do not depend on where or with what others it ran.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ModelError
+from . import metrics as mx
+
+MAX_RESTARTS = 3            # pool restarts tolerated after killed workers
+CONNECT_TIMEOUT = "5s"      # how long to wait for a Dask scheduler to answer
+
+
+@dataclass
+class Task:
+    """One chunk: its index and its rows of the parameter table."""
+    index: int
+    start: int
+    values: np.ndarray      # runs x parameters
+
+
+@dataclass
+class Output:
+    index: int
+    trajectories: dict      # name -> (time x run)
+    metrics: dict           # name -> (run,)
+
+
+class ChunkRunner:
+    """Runs one chunk of a sweep: the model, which parameters vary, what to keep and measure.
+
+    Picklable; the compiled program is rebuilt lazily in each process that uses it.
+    """
+
+    def __init__(self, model, spec, save_index):
+        self.model = model
+        self.names = spec.names
+        self.keep = spec.kept
+        self.trajectories = list(spec.trajectories)
+        self.metrics = list(spec.metrics)
+        self.save_index = np.asarray(save_index)
+        self._loaded = None
+        self._conds = None
+
+    def __getstate__(self):
+        return dict(self.__dict__, _loaded=None, _conds=None)
+
+    def _prepare(self):
+        if self._loaded is None:
+            from ..api import Loaded
+            self._loaded = Loaded(self.model)
+            self._loaded.program(self.keep)
+            self._conds = {m.name: mx.condition_function(m) for m in self.metrics if m.kind == "first"}
+        return self._loaded
+
+    def __call__(self, task: Task) -> Output:
+        loaded = self._prepare()
+        params = {n: np.ascontiguousarray(task.values[:, j]) for j, n in enumerate(self.names)}
+        try:
+            res = loaded.run(params=params, keep=self.keep)
+        except ModelError as exc:
+            n = len(task.values)
+            raise ModelError(f"{exc} [sweep runs {task.start}..{task.start + n - 1}, chunk {task.index}]",
+                             ) from None
+        series = {n: res[n] for n in self.keep}
+        out_m = {m.name: mx.compute(m, res.times, series, self._conds.get(m.name)) for m in self.metrics}
+        out_t = {n: np.ascontiguousarray(series[n][self.save_index]) for n in self.trajectories}
+        return Output(task.index, out_t, out_m)
+
+
+class InProcess:
+    """Chunks one after another in this process (the default)."""
+
+    label = "in-process"
+
+    def __init__(self, runner: ChunkRunner):
+        self.runner = runner
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def run(self, tasks):
+        for task in tasks:
+            yield self.runner(task)
+
+
+_WORKER = {}        # per worker process: the runner given to the pool's initializer
+
+
+def _init_worker(runner):
+    _WORKER["runner"] = runner
+
+
+def _work(task):
+    return _WORKER["runner"](task)
+
+
+class Processes:
+    """Chunks spread over local worker processes; a pool broken by a killed worker is restarted
+    and the chunks it had not returned are computed again."""
+
+    def __init__(self, runner: ChunkRunner, workers: int):
+        self.runner = runner
+        self.workers = int(workers)
+        self.label = f"{self.workers} processes"
+        self.pool = None
+
+    def __enter__(self):
+        self._start()
+        return self
+
+    def _start(self):
+        ctx = multiprocessing.get_context("spawn")
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
+                                        initargs=(self.runner,))
+
+    def __exit__(self, *exc):
+        if self.pool:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        return False
+
+    def run(self, tasks):
+        todo = deque(tasks)
+        running = {}
+        restarts = 0
+        while todo or running:
+            while todo and len(running) < 2 * self.workers:
+                t = todo.popleft()
+                running[self.pool.submit(_work, t)] = t
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in finished:
+                task = running.pop(fut)
+                try:
+                    out = fut.result()
+                except BrokenProcessPool:
+                    todo.appendleft(task)
+                    broken = True
+                    continue
+                yield out
+            if broken:
+                restarts += 1
+                if restarts > MAX_RESTARTS:
+                    raise ModelError(f"worker processes died {restarts} times; the sweep stopped "
+                                     "(completed chunks are kept: re-run the same command to resume)",
+                                     hint="a worker may run out of memory: lower memory_mb or --workers")
+                todo.extendleft(running.values())
+                running.clear()
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self._start()
+
+
+class Dask:
+    """Chunks on a Dask cluster: an existing scheduler, or a LocalCluster started here.
+
+    The runner is sent once to every worker; a task lost with a killed worker is rescheduled
+    by Dask itself.
+    """
+
+    def __init__(self, runner: ChunkRunner, scheduler: str | None = None, workers: int | None = None):
+        self.runner = runner
+        self.scheduler = scheduler
+        self.workers = workers or 2
+        self.cluster = self.client = None
+        self.label = f"Dask at {scheduler}" if scheduler else f"Dask LocalCluster ({self.workers} workers)"
+
+    def __enter__(self):
+        from distributed import Client, LocalCluster
+        if self.scheduler:
+            try:
+                self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ModelError(f"no Dask scheduler answers at '{self.scheduler}' within "
+                                 f"{CONNECT_TIMEOUT} ({type(exc).__name__})",
+                                 hint="start one with 'dask scheduler' or leave out --scheduler") from None
+        else:
+            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                        host="127.0.0.1", dashboard_address=None)
+            self.client = Client(self.cluster, set_as_default=False)
+        return self
+
+    def __exit__(self, *exc):
+        if self.client:
+            self.client.close()
+        if self.cluster:
+            self.cluster.close()
+        return False
+
+    def run(self, tasks):
+        from distributed import as_completed
+        runner = self.client.scatter(self.runner, broadcast=True, hash=False)
+        todo = deque(tasks)
+        limit = 2 * max(1, len(self.client.scheduler_info().get("workers", {})) or 1)
+        pending = as_completed()
+        for _ in range(min(limit, len(todo))):
+            pending.add(self.client.submit(_call, runner, todo.popleft(), pure=False, retries=2))
+        for fut in pending:
+            out = fut.result()
+            fut.release()
+            if todo:
+                pending.add(self.client.submit(_call, runner, todo.popleft(), pure=False, retries=2))
+            yield out
+
+
+def _call(runner, task):
+    return runner(task)
+
+
+def executor_for(runner, workers: int | None = None, scheduler: str | None = None, dask: bool = False):
+    """The executor the options ask for (in-process when neither workers nor a scheduler)."""
+    if scheduler or dask:
+        return Dask(runner, scheduler=scheduler, workers=workers)
+    if workers and workers > 1:
+        return Processes(runner, workers)
+    return InProcess(runner)
