@@ -10,6 +10,7 @@ from .errors import ModelError
 # each module registers its subcommands: register(subparsers) -> None
 COMMAND_MODULES = (
     "engine.commands.core",
+    "engine.commands.sweep",
 )
 
 EPILOG = """Start with 'carbonloop run' (the default scenario, results under outputs/).
