@@ -112,13 +112,15 @@ def _element(name, spec, kind, module, ctx, line) -> Element | None:
         value = _number(spec["value"], ctx, _line(spec, "value") or line, name, "value")
         rng = spec.get("range")
         if rng is not None:
-            if not (isinstance(rng, list) and len(rng) == 2 and
-                    all(isinstance(r, (int, float)) and not isinstance(r, bool) for r in rng)
-                    and rng[0] <= rng[1]):
-                ctx.error("range must be [low, high] with low <= high", _line(spec, "range") or line, name)
+            rline = _line(spec, "range") or line
+            # YAML 1.1 reads 1e6 (no dot) as text: numbers are parsed as constant equations
+            bounds = [_number(r, ctx, rline, name, "range bound") for r in rng] \
+                if isinstance(rng, list) and len(rng) == 2 else None
+            if not bounds or None in bounds or bounds[0] > bounds[1]:
+                ctx.error("range must be [low, high] with low <= high", rline, name)
                 rng = None
             else:
-                rng = (float(rng[0]), float(rng[1]))
+                rng = (bounds[0], bounds[1])
                 if value is not None and not rng[0] <= value <= rng[1]:
                     ctx.error(f"value {value:g} is outside its declared range [{rng[0]:g}, {rng[1]:g}]",
                               line, name)
