@@ -73,7 +73,10 @@ class Loaded:
 
 
 def load(path=None) -> Loaded:
-    """Load a scenario file (default: scenarios/default.yaml) into a runnable model."""
+    """Load a scenario file (default: scenarios/default.yaml), or an XMILE / Stella .stmx model."""
+    if path is not None and Path(path).suffix.lower() in (".xmile", ".stmx"):
+        from .xmile import read
+        return Loaded(read(path))
     return Loaded(load_scenario(path or DEFAULT_SCENARIO))
 
 

@@ -11,6 +11,7 @@ from .errors import ModelError
 COMMAND_MODULES = (
     "engine.commands.core",
     "engine.commands.sweep",
+    "engine.commands.xmile",
 )
 
 EPILOG = """Start with 'carbonloop run' (the default scenario, results under outputs/).

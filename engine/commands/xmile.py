@@ -1,0 +1,50 @@
+"""XMILE subcommands: conformance (run a test suite) and export (a scenario to XMILE)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ModelError
+
+
+def register(sub):
+    p = sub.add_parser("conformance", help="run every XMILE model under a folder against its output",
+                       description="Import each .xmile / .stmx model under DIR, run it, and compare it "
+                                   "with the output.csv / output.tab beside it (relative tolerance "
+                                   "1e-3 at the output's times). Prints one line per model: pass, "
+                                   "fail (largest error and its variable), unsupported (the "
+                                   "construct) or defect (a fault of the test file). Exits 1 if a "
+                                   "supported model fails.")
+    p.add_argument("folder", metavar="DIR", help="folder of models with canonical outputs")
+    p.set_defaults(func=cmd_conformance)
+
+    p = sub.add_parser("export", help="write a scenario (or any model) as an XMILE file",
+                       description="Export a model to XMILE 1.0 for Stella, PySD and other tools. "
+                                   "Events that set or ramp parameters at fixed times become STEP/RAMP "
+                                   "terms; what has no XMILE form is left out and listed.")
+    p.add_argument("scenario", help="scenario YAML file (or an .xmile/.stmx model)")
+    p.add_argument("-o", "--output", required=True, help="XMILE file to write")
+    p.add_argument("--strict", action="store_true", help="fail instead of leaving anything out")
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_conformance(args) -> int:
+    from ..conformance import run_suite, table
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise ModelError(f"'{folder}' is not a folder")
+    outcomes = run_suite(folder)
+    if not outcomes:
+        raise ModelError(f"no .xmile or .stmx model with an output.csv/output.tab under '{folder}'")
+    print(table(outcomes, folder))
+    return 1 if any(o.status == "fail" for o in outcomes) else 0
+
+
+def cmd_export(args) -> int:
+    from ..api import load
+    from ..xmile import write
+    m = load(args.scenario)
+    notes = write(m.model, args.output, strict=args.strict)
+    for n in notes:
+        print(f"left out: {n}")
+    print(f"wrote {args.output}" + (f" ({len(notes)} items left out)" if notes else ""))
+    return 0

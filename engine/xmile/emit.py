@@ -1,0 +1,99 @@
+"""carbonloop syntax trees -> XMILE equation text that Stella and PySD both read.
+
+Every IF and every unary minus is parenthesised (PySD reads IF only at the top of an expression
+and binds unary minus tighter than ``^``); functions without an XMILE form are rewritten with
+ones that have it (CLIP -> MIN/MAX, LOGISTIC -> EXP, PULSE -> STEP - STEP, ...).
+"""
+from __future__ import annotations
+
+from .. import expr as ex
+from ..functions import canonical
+
+RENAME = {"abs": "ABS", "exp": "EXP", "ln": "LN", "log10": "LOG10", "sqrt": "SQRT", "sin": "SIN",
+          "cos": "COS", "tan": "TAN", "arcsin": "ARCSIN", "arccos": "ARCCOS", "arctan": "ARCTAN",
+          "int": "INT", "mod": "MOD", "safediv": "SAFEDIV", "smooth": "SMTH1", "smooth3": "SMTH3",
+          "smoothn": "SMTHN", "delay1": "DELAY1", "delay3": "DELAY3", "delayn": "DELAYN",
+          "delay": "DELAY", "delay_fixed": "DELAY", "trend": "TREND", "forecast": "FORCST",
+          "init": "INIT", "previous": "PREVIOUS", "step": "STEP", "ramp": "RAMP", "round": "ROUND"}
+SPECIAL = {"time": "TIME", "dt": "DT", "starttime": "STARTTIME", "initial_time": "STARTTIME",
+           "stoptime": "STOPTIME", "final_time": "STOPTIME", "pi": "PI"}
+_PREC = {"or": 1, "and": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5,
+         "*": 6, "/": 6, "^": 8}
+_OPS = {"or": "OR", "and": "AND", "==": "=", "!=": "<>"}
+
+
+class CannotExport(Exception):
+    """An expression with no XMILE form (the exporter names it and leaves the element out)."""
+
+
+class Emitter:
+    """Turns trees into XMILE text; ``name`` maps element names to XMILE names."""
+
+    def __init__(self, name, lookups):
+        self.name = name
+        self.lookups = lookups          # element names of graphical functions
+
+    def text(self, node, parent=0) -> str:
+        if isinstance(node, ex.Num):
+            v = node.value
+            if v != v or v in (float("inf"), float("-inf")):
+                raise CannotExport(f"the number {v}")
+            return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+        if isinstance(node, ex.Name):
+            if node.id in SPECIAL and not self.name(node.id, strict=False):
+                return SPECIAL[node.id]
+            return self.name(node.id)
+        if isinstance(node, ex.Unary):
+            if node.op == "-":
+                return f"(-{self.text(node.arg, 9)})"
+            return f"(NOT {self.text(node.arg, 9)})"
+        if isinstance(node, ex.Bin):
+            p = _PREC[node.op]
+            left = self.text(node.left, p + (node.op == "^"))
+            right = self.text(node.right, p + 1)
+            s = f"{left} {_OPS.get(node.op, node.op)} {right}"
+            return f"({s})" if p <= parent or p in (3, 4) else s
+        if isinstance(node, ex.If):
+            return f"(IF {self.text(node.cond)} THEN {self.text(node.then)} ELSE {self.text(node.other)})"
+        if isinstance(node, ex.Call):
+            return self.call(node)
+        raise CannotExport(type(node).__name__)
+
+    def call(self, node) -> str:
+        if node.fn in self.lookups:
+            return f"{self.name(node.fn)}({self.text(node.args[0])})"
+        fn = canonical(node.fn)
+        a = node.args
+        t = [self.text(x) for x in a]
+        if fn in ("min", "max"):
+            out = t[0]
+            for x in t[1:]:
+                out = f"{fn.upper()}({out}, {x})"
+            return out
+        if fn == "if_then_else":
+            return f"(IF {t[0]} THEN {t[1]} ELSE {t[2]})"
+        if fn == "clip":
+            return f"MIN(MAX({t[0]}, {t[1]}), {t[2]})"
+        if fn == "zidz":
+            return f"SAFEDIV({t[0]}, {t[1]})"
+        if fn == "xidz":
+            return f"SAFEDIV({t[0]}, {t[1]}, {t[2]})"
+        if fn == "power":
+            return f"(({t[0]}) ^ ({t[1]}))"
+        if fn == "logistic":
+            return f"(1 / (1 + EXP(-({t[0]}))))"
+        if fn == "sign":
+            return f"(IF {t[0]} > 0 THEN 1 ELSE (IF {t[0]} < 0 THEN -1 ELSE 0))"
+        if fn == "pulse":       # 1 from start for width (or one DT)
+            width = t[1] if len(t) > 1 else "0"
+            return (f"(STEP(1, {t[0]}) - STEP(1, {t[0]} + (IF {width} > 0 THEN {width} ELSE DT)))")
+        if fn == "pulse_train":
+            start, width, interval, end = t
+            w = f"(IF {width} > 0 THEN {width} ELSE DT)"
+            return (f"(IF TIME >= {start} AND TIME <= {end} AND (TIME - {start}) MOD {interval} < {w} "
+                    "THEN 1 ELSE 0)")
+        if fn in ("delay", "delay_fixed") and len(t) == 2:
+            return f"DELAY({t[0]}, {t[1]})"
+        if fn in RENAME:
+            return f"{RENAME[fn]}({', '.join(t)})"
+        raise CannotExport(f"function {node.fn.upper()}")
