@@ -120,6 +120,12 @@ class Builder:
 
     def call(self, node, v, local, depth):
         fn = node.fn
+        if fn == "lookup":
+            gf = node.args[0] if node.args else None
+            if not isinstance(gf, ex.Name) or len(node.args) != 2:
+                raise XmileError("LOOKUP takes a graphical function's name and an input",
+                                 file=self.file, element=v.name)
+            return self.call(ex.Call(node.pos, gf.id, node.args[1:]), v, local, depth)
         args = tuple(self.resolve(a, v, local, depth) for a in node.args)
         for cand in ((v.scope + fn) if v.scope else None, fn):
             if cand in self.lookups or (cand in self.vars and self.vars[cand].gf is not None):
@@ -128,12 +134,6 @@ class Builder:
                     raise XmileError(f"graphical function '{fn}' takes one argument", file=self.file,
                                      element=v.name)
                 return ex.Call(node.pos, self.lookups[cand], args)
-        if fn == "lookup":
-            gf = node.args[0]
-            if not isinstance(gf, ex.Name) or len(args) != 2:
-                raise XmileError("LOOKUP takes a graphical function's name and an input",
-                                 file=self.file, element=v.name)
-            return self.call(ex.Call(node.pos, gf.id, node.args[1:]), v, local, depth)
         if fn in self.macros:
             return self.macro(self.macros[fn], args, v, depth)
         if bi.known(fn):

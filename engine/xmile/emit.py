@@ -11,7 +11,7 @@ from ..functions import canonical
 
 RENAME = {"abs": "ABS", "exp": "EXP", "ln": "LN", "log10": "LOG10", "sqrt": "SQRT", "sin": "SIN",
           "cos": "COS", "tan": "TAN", "arcsin": "ARCSIN", "arccos": "ARCCOS", "arctan": "ARCTAN",
-          "int": "INT", "mod": "MOD", "safediv": "SAFEDIV", "smooth": "SMTH1", "smooth3": "SMTH3",
+          "safediv": "SAFEDIV", "smooth": "SMTH1", "smooth3": "SMTH3",
           "smoothn": "SMTHN", "delay1": "DELAY1", "delay3": "DELAY3", "delayn": "DELAYN",
           "delay": "DELAY", "delay_fixed": "DELAY", "trend": "TREND", "forecast": "FORCST",
           "init": "INIT", "previous": "PREVIOUS", "step": "STEP", "ramp": "RAMP", "round": "ROUND"}
@@ -74,6 +74,10 @@ class Emitter:
             return f"(IF {t[0]} THEN {t[1]} ELSE {t[2]})"
         if fn == "clip":
             return f"MIN(MAX({t[0]}, {t[1]}), {t[2]})"
+        if fn == "int":         # carbonloop's INT is floor; XMILE tools truncate toward zero
+            return _floor(t[0])
+        if fn == "mod":         # carbonloop's MOD takes the divisor's sign
+            return f"({t[0]} - ({t[1]}) * {_floor(f'({t[0]}) / ({t[1]})')})"
         if fn == "zidz":
             return f"SAFEDIV({t[0]}, {t[1]})"
         if fn == "xidz":
@@ -97,3 +101,9 @@ class Emitter:
         if fn in RENAME:
             return f"{RENAME[fn]}({', '.join(t)})"
         raise CannotExport(f"function {node.fn.upper()}")
+
+
+def _floor(x: str) -> str:
+    """floor(x) written with INT only where INT's reading (floor or truncation) agrees."""
+    return (f"(IF {x} >= 0 THEN INT({x}) ELSE (-(INT(-({x})) + (IF INT(-({x})) = -({x}) THEN 0 "
+            "ELSE 1))))")

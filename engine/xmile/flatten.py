@@ -65,7 +65,7 @@ def _variables(model):
     return out
 
 
-def _var(el, prefix, module, file, defaults) -> Var:
+def _var(el, prefix, module, file, defaults, label="") -> Var:
     tag = local(el.tag)
     name = el.get("name")
     if not name:
@@ -79,23 +79,23 @@ def _var(el, prefix, module, file, defaults) -> Var:
     nn = _flag(child(el, "non_negative"))
     if nn is None and tag in ("stock", "flow"):
         nn = defaults.get(tag, False)
-    return Var(kind=tag, key=prefix + key(name), name=(prefix + name) if prefix else name,
+    return Var(kind=tag, key=prefix + key(name), name=label + name,
                eqn=text_of(child(el, "eqn")),
                inflows=[prefix + key(text_of(f)) for f in children(el, "inflow")],
                outflows=[prefix + key(text_of(f)) for f in children(el, "outflow")],
                non_negative=nn, gf=child(el, "gf") if tag != "gf" else el,
                units=text_of(child(el, "units")), doc=text_of(child(el, "doc")),
-               module=prefix[:-1], scope=prefix)
+               module=module, scope=prefix)
 
 
 def flatten(root_model, models: dict, file: str, defaults: dict) -> list:
     """Every variable of the root model and, recursively, of its module instances."""
     out: list = []
-    _collect(root_model, "", models, file, defaults, out, ())
+    _collect(root_model, "", models, file, defaults, out, (), "")
     return out
 
 
-def _collect(model, prefix, models, file, defaults, out, stack):
+def _collect(model, prefix, models, file, defaults, out, stack, label):
     mine = {}
     modules = []
     for el in _variables(model):
@@ -107,14 +107,14 @@ def _collect(model, prefix, models, file, defaults, out, stack):
             if tag in IGNORED_TAGS or namespace(el.tag) not in XMILE_NS:      # vendor extension
                 continue
             raise Unsupported(f"<{tag}> in a model", file=file, element=el.get("name"))
-        v = _var(el, prefix, prefix[:-1], file, defaults)
+        v = _var(el, prefix, label[:-1], file, defaults, label)
         mine[v.key] = v
         out.append(v)
     for m in modules:
-        _module(m, prefix, models, file, defaults, out, stack, mine)
+        _module(m, prefix, models, file, defaults, out, stack, mine, label)
 
 
-def _module(m, prefix, models, file, defaults, out, stack, parent_vars):
+def _module(m, prefix, models, file, defaults, out, stack, parent_vars, label):
     name = m.get("name") or ""
     if m.get("resource"):
         raise Unsupported(f"a module read from another file (resource='{m.get('resource')}')",
@@ -128,7 +128,7 @@ def _module(m, prefix, models, file, defaults, out, stack, parent_vars):
         raise XmileError(f"module '{name}' contains itself", file=file, element=name)
     inner_prefix = prefix + mkey + "."
     start = len(out)
-    _collect(sub, inner_prefix, models, file, defaults, out, stack + (mkey,))
+    _collect(sub, inner_prefix, models, file, defaults, out, stack + (mkey,), label + name + ".")
     inner = {v.key: v for v in out[start:]}
     for c in children(m, "connect"):
         to, frm = c.get("to") or "", c.get("from") or ""
