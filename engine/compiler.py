@@ -104,22 +104,40 @@ def _var(prog, name):
     return f"v{prog.slot[name]}"
 
 
-def _emitter(prog):
+SPECIAL = {"time": "t", "dt": "_dt", "starttime": "_t0", "initial_time": "_t0",
+           "stoptime": "_t1", "final_time": "_t1", "pi": "_pi"}
+
+
+def _emitter(prog, resolve=None):
+    """An emitter for this program's names; ``resolve`` maps element names to other code."""
     lookups = {n: f"_lk{prog.slot[n]}" for n, e in prog.model.elements.items() if e.kind == "lookup"}
     lower = {n.lower(): h for n, h in lookups.items()}
-    special = {"time": "t", "dt": "_dt", "starttime": "_t0", "initial_time": "_t0",
-               "stoptime": "_t1", "final_time": "_t1", "pi": "_pi"}
 
-    def resolve(name):
-        if name in prog.slot:
-            return _var(prog, name)
-        return special[name.lower()]
-    em = Emitter(resolve, lambda fn: lookups.get(fn) or lower.get(fn))
+    def slots(name):
+        return _var(prog, name) if name in prog.slot else SPECIAL[name.lower()]
+
+    em = Emitter(resolve or slots, lambda fn: lookups.get(fn) or lower.get(fn))
     for n, e in prog.model.elements.items():
         if e.kind == "lookup":
             xs, ys = zip(*e.points)
             em.helpers[lookups[n]] = lookup_function(xs, ys, e.extrapolate)
     return em
+
+
+def time_constants(t) -> dict:
+    """The names generated code uses for time settings."""
+    return dict(_t0=np.float64(t.start), _t1=np.float64(t.stop), _dt=np.float64(t.dt),
+                _h2=np.float64(t.dt / 2), _dt6=np.float64(t.dt / 6),
+                _eps=np.float64(t.dt * SWITCH_EPS), _n=t.n_steps, _se=t.save_every,
+                _pi=np.float64(np.pi), _max0=_max0)
+
+
+def build(source: str, em: Emitter, t, name: str) -> dict:
+    """Compile generated source in a namespace of its constants and helpers."""
+    ns = em.namespace()
+    ns.update(time_constants(t))
+    exec(compile(source, f"<carbonloop:{name}>", "exec"), ns)  # noqa: S102 - text generated from checked trees
+    return ns
 
 
 def _unpack(names_, prog, source):
@@ -160,12 +178,7 @@ def _generate(prog: Program, conditions):
     # ---- segment
     lines += _segment_source(prog, em, conditions)
     src = "\n".join(lines) + "\n"
-    ns = em.namespace()
-    ns.update(_t0=np.float64(t.start), _t1=np.float64(t.stop), _dt=np.float64(t.dt),
-              _h2=np.float64(t.dt / 2), _dt6=np.float64(t.dt / 6), _eps=np.float64(t.dt * SWITCH_EPS),
-              _n=t.n_steps, _se=t.save_every, _pi=np.float64(np.pi), _max0=_max0)
-    code = compile(src, f"<carbonloop:{m.name}>", "exec")
-    exec(code, ns)      # noqa: S102 - text generated above from validated syntax trees only
+    ns = build(src, em, t, m.name)
     prog.fns = {k: ns[k] for k in ("_hoist", "_initial", "_segment")}
     prog.source = src
 

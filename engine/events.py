@@ -10,7 +10,6 @@ import numpy as np
 import simpy
 
 from . import expr as ex
-from .codegen import Emitter
 from .errors import ModelError
 
 SNAP_TOL = 1e-9
@@ -20,25 +19,12 @@ class ExprFn:
     """An event expression compiled to a function of a name -> value mapping."""
 
     def __init__(self, node, prog):
+        from .compiler import SPECIAL, _emitter, build
         self.names = sorted(ex.names(node))
-        lookups = {n: f"_lk_{i}" for i, n in enumerate(prog.model.elements)
-                   if prog.model.elements[n].kind == "lookup"}
-        special = {"time": "t", "dt": "_dt", "starttime": "_t0", "initial_time": "_t0",
-                   "stoptime": "_t1", "final_time": "_t1", "pi": "_pi"}
-        em = Emitter(lambda n: f"env[{self.names.index(n)}]" if n in prog.slot else special[n.lower()],
-                     lambda fn: lookups.get(fn))
-        from .functions import lookup_function
-        for n, h in lookups.items():
-            e = prog.model.elements[n]
-            xs, ys = zip(*e.points)
-            em.helpers[h] = lookup_function(xs, ys, e.extrapolate)
+        index = {n: i for i, n in enumerate(self.names)}
+        em = _emitter(prog, lambda n: f"env[{index[n]}]" if n in prog.slot else SPECIAL[n.lower()])
         src = f"def _f(env, t, ts):\n    return {em.num(node)}\n"
-        ns = em.namespace()
-        t = prog.model.time
-        ns.update(_dt=np.float64(t.dt), _t0=np.float64(t.start), _t1=np.float64(t.stop),
-                  _pi=np.float64(np.pi))
-        exec(compile(src, "<carbonloop:event>", "exec"), ns)   # noqa: S102 - generated from a checked tree
-        self.fn = ns["_f"]
+        self.fn = build(src, em, prog.model.time, "event")["_f"]
 
     def __call__(self, values: dict, t):
         return self.fn([values[n] for n in self.names], np.float64(t), np.float64(t))
@@ -60,8 +46,7 @@ def snapshot(sim, k) -> dict:
 def _record_fn(prog):
     """A compiled function that evaluates every auxiliary and stock at one step."""
     if "_record" not in prog.fns:
-        from .compiler import _emitter, _unpack, _var
-        import numpy as _np
+        from .compiler import _emitter, _unpack, _var, build
         em = _emitter(prog)
         els = prog.model.elements
         L = ["def _record(k, S, P, H, out, D):"]
@@ -74,12 +59,7 @@ def _record_fn(prog):
         L += [f"    {_var(prog, n)} = {em.num(els[n].equation)}" for n in prog.dynamic]
         for j, n in enumerate(prog.dynamic + prog.stocks):
             L.append(f"    out[0, {j}] = {_var(prog, n)}")
-        ns = em.namespace()
-        t = prog.model.time
-        ns.update(_t0=_np.float64(t.start), _dt=_np.float64(t.dt), _t1=_np.float64(t.stop),
-                  _eps=_np.float64(t.dt * 1e-6), _pi=_np.float64(_np.pi))
-        exec(compile("\n".join(L) + "\n", "<carbonloop:record>", "exec"), ns)  # noqa: S102
-        prog.fns["_record"] = ns["_record"]
+        prog.fns["_record"] = build("\n".join(L) + "\n", em, prog.model.time, "record")["_record"]
     return prog.fns["_record"]
 
 
