@@ -39,14 +39,23 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    import warnings
+    from .errors import ModelWarning
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ModelWarning)
+            warnings.showwarning = _show_warning
+            return int(args.func(args) or 0)
     except ModelError as exc:
         print(f"carbonloop: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("carbonloop: interrupted", file=sys.stderr)
         return 130
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"carbonloop: warning: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":

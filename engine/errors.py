@@ -43,3 +43,7 @@ class ModelErrors(ModelError):
 
 class SimulationError(ModelError):
     """Something went wrong while a model was running (NaN, infinity, failed check)."""
+
+
+class ModelWarning(UserWarning):
+    """Something that runs but probably not as the modeller meant (e.g. a delay shorter than dt)."""

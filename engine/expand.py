@@ -24,6 +24,7 @@ class _Expander:
         self.model = model
         self.new: dict = {}
         self.delays: list = []
+        self.stage_times: list = []
         self.count = 0
 
     def name(self, owner, fn):
@@ -38,6 +39,7 @@ class _Expander:
     def stock_chain(self, owner, fn, x, time, n, init, material):
         """n first-order stages; material delays pass flows on, smooths pass levels on."""
         stage_time = _b("/", time, N(0, float(n)))
+        self.stage_times.append((owner.name, fn, stage_time))
         src = x
         out = None
         for i in range(n):
@@ -155,4 +157,5 @@ def expand(model: Model) -> Model:
         return model
     elements.update(x.new)
     from dataclasses import replace
-    return replace(model, elements=elements, fixed_delays=model.fixed_delays + tuple(x.delays))
+    return replace(model, elements=elements, fixed_delays=model.fixed_delays + tuple(x.delays),
+                   stage_times=model.stage_times + tuple(x.stage_times))

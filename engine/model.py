@@ -129,6 +129,7 @@ class Model:
     events: tuple = ()
     checks: tuple = ()
     fixed_delays: tuple = ()
+    stage_times: tuple = ()         # (element, builtin, stage-time tree) of expanded SMOOTH/DELAY
     modules: tuple = ()
     description: str = ""
     source_text: str = ""           # the scenario and module files, verbatim (provenance)

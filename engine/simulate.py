@@ -121,6 +121,7 @@ def run_program(prog: Program, params: dict | None = None, n_runs: int | None = 
     with np.errstate(all="ignore"):
         events = EventRunner(prog, n_runs) if prog.model.events else None
         sim = Simulation(prog, values, n_runs, events)
+        _check_stage_times(prog, sim)
         env = simpy.Environment()
         if events:
             events.start(env, sim)
@@ -130,6 +131,25 @@ def run_program(prog: Program, params: dict | None = None, n_runs: int | None = 
     if check:
         verify(result, prog, values, n_runs, sim.S)
     return result
+
+
+def _check_stage_times(prog, sim):
+    """Warn when a SMOOTH/DELAY stage is shorter than dt: Euler then overshoots or oscillates."""
+    if not prog.model.stage_times:
+        return
+    import warnings
+    from .errors import ModelWarning
+    from .events import ExprFn, snapshot
+    values = snapshot(sim, 0)
+    dt = prog.model.time.dt
+    for owner, fn, node in prog.model.stage_times:
+        stage = np.min(ExprFn(node, prog)(values, prog.model.time.start))
+        if stage < dt:
+            el = prog.model.elements.get(owner)
+            where = f"{el.where.file}:{el.where.line}: " if el and el.where.file else ""
+            warnings.warn(f"{where}in '{owner}': a {fn.upper()} stage lasts {stage:g}, less than "
+                          f"dt={dt:g}; Euler will overshoot or oscillate (use a smaller dt or a "
+                          "longer delay)", ModelWarning, stacklevel=2)
 
 
 def _stepper(env, sim, events):

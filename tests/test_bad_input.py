@@ -140,3 +140,10 @@ def test_real_command_prints_no_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "engine", "validate", str(p)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "unknown name 'lvl'" in proc.stderr
+
+
+def test_delay_shorter_than_dt_warns(tmp_path, capsys):
+    text = GOOD + "auxiliaries:\n  late: {equation: \"delay3(level, 0.9)\"}\n"
+    code, err, path = run_cli(tmp_path, text, capsys)
+    assert code == 0
+    assert "warning" in err and f"{path}:9: in 'late': a DELAY3 stage lasts 0.3, less than dt=0.5" in err
