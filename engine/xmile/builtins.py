@@ -55,14 +55,17 @@ def translate(fn: str, args: tuple, pos: int) -> ex.Node:
         volume = args[0]
         first = args[1] if len(args) > 1 else ex.Name(pos, "starttime")
         height = ex.Bin(pos, "/", volume, ex.Name(pos, "dt"))
+        single = ex.Call(pos, "pulse", (first, ex.Num(pos, 0.0)))
         if len(args) > 2:
             interval = args[2]
             train = ex.Call(pos, "pulse_train", (first, ex.Num(pos, 0.0), interval,
                                                  ex.Name(pos, "stoptime")))
-            single = ex.Call(pos, "pulse", (first, ex.Num(pos, 0.0)))
-            shape = ex.If(pos, ex.Bin(pos, ">", interval, ex.Num(pos, 0.0)), train, single)
+            if isinstance(interval, ex.Num):
+                shape = train if interval.value > 0 else single
+            else:
+                shape = ex.If(pos, ex.Bin(pos, ">", interval, ex.Num(pos, 0.0)), train, single)
         else:
-            shape = ex.Call(pos, "pulse", (first, ex.Num(pos, 0.0)))
+            shape = single
         return ex.Bin(pos, "*", height, shape)
     if fn == "pi":
         return ex.Name(pos, "pi")

@@ -48,6 +48,9 @@ class Emitter:
                 return f"(-{self.text(node.arg, 9)})"
             return f"(NOT {self.text(node.arg, 9)})"
         if isinstance(node, ex.Bin):
+            pulse = self.xmile_pulse(node)
+            if pulse:
+                return pulse
             p = _PREC[node.op]
             left = self.text(node.left, p + (node.op == "^"))
             right = self.text(node.right, p + 1)
@@ -58,6 +61,23 @@ class Emitter:
         if isinstance(node, ex.Call):
             return self.call(node)
         raise CannotExport(type(node).__name__)
+
+    def xmile_pulse(self, node):
+        """volume / DT * pulse(first, 0) (as the importer writes XMILE's PULSE) -> PULSE(...)."""
+        if not (node.op == "*" and isinstance(node.left, ex.Bin) and node.left.op == "/"
+                and isinstance(node.left.right, ex.Name) and node.left.right.id == "dt"
+                and isinstance(node.right, ex.Call) and node.right.args
+                and canonical(node.right.fn) in ("pulse", "pulse_train")):
+            return None
+        shape, volume = node.right, self.text(node.left.left)
+        args = shape.args
+        if not (len(args) > 1 and isinstance(args[1], ex.Num) and args[1].value == 0):
+            return None
+        if canonical(shape.fn) == "pulse":
+            return f"PULSE({volume}, {self.text(args[0])})"
+        if isinstance(args[3], ex.Name) and args[3].id == "stoptime":
+            return f"PULSE({volume}, {self.text(args[0])}, {self.text(args[2])})"
+        return None
 
     def call(self, node) -> str:
         if node.fn in self.lookups:
@@ -89,6 +109,8 @@ class Emitter:
         if fn == "sign":
             return f"(IF {t[0]} > 0 THEN 1 ELSE (IF {t[0]} < 0 THEN -1 ELSE 0))"
         if fn == "pulse":       # 1 from start for width (or one DT)
+            if len(a) > 1 and isinstance(a[1], ex.Num) and a[1].value > 0:
+                return f"(STEP(1, {t[0]}) - STEP(1, {t[0]} + {t[1]}))"      # no DT: PySD lacks it
             width = t[1] if len(t) > 1 else "0"
             return (f"(STEP(1, {t[0]}) - STEP(1, {t[0]} + (IF {width} > 0 THEN {width} ELSE DT)))")
         if fn == "pulse_train":
