@@ -204,15 +204,17 @@ class Dask:
         from distributed import as_completed
         runner = self.client.scatter(self.runner, broadcast=True, hash=False)
         todo = deque(tasks)
-        limit = 2 * max(1, len(self.client.scheduler_info().get("workers", {})) or 1)
-        pending = as_completed()
-        for _ in range(min(limit, len(todo))):
-            pending.add(self.client.submit(_call, runner, todo.popleft(), pure=False, retries=2))
+        limit = 2 * max(1, len(self.client.scheduler_info().get("workers", {})))
+        submit = lambda t: self.client.submit(_call, runner, t, pure=False, retries=2)  # noqa: E731
+        first = [submit(todo.popleft()) for _ in range(min(limit, len(todo)))]
+        if not first:
+            return
+        pending = as_completed(first, loop=self.client.loop)
         for fut in pending:
             out = fut.result()
             fut.release()
             if todo:
-                pending.add(self.client.submit(_call, runner, todo.popleft(), pure=False, retries=2))
+                pending.add(submit(todo.popleft()))
             yield out
 
 

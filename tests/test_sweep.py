@@ -1,0 +1,140 @@
+"""Sweeps: Sobol indices of a known function, Morris screening, resume after a kill, executors."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import engine
+from engine.sweep import store
+
+ROOT = Path(__file__).resolve().parents[1]
+SWEEPS = Path(__file__).parent / "sweeps"
+
+# Ishigami (a=7, b=0.1): first-order and total indices
+ISHIGAMI_S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
+ISHIGAMI_ST = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
+
+
+def file_content(path):
+    """Every dataset and attribute of a file (the creation time aside)."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                out[name] = obj[...]
+            for k, v in obj.attrs.items():
+                if k not in ("created", "REFERENCE_LIST", "DIMENSION_LIST"):
+                    out[f"{name}@{k}"] = v
+        visit("/", f)
+        f.visititems(visit)
+    return out
+
+
+def assert_same_content(a, b):
+    ca, cb = file_content(a), file_content(b)
+    assert sorted(ca) == sorted(cb)
+    for k in ca:
+        x, y = np.asarray(ca[k]), np.asarray(cb[k])
+        if x.dtype.kind == "f":
+            assert np.array_equal(x, y, equal_nan=True), k
+        else:
+            assert np.array_equal(x, y), k
+
+
+def test_ishigami_sobol_indices_match_analytic_values(tmp_path):
+    res = engine.sweep(SWEEPS / "ishigami-sobol.yaml", output=tmp_path / "ish.h5", progress=False)
+    df = res.sensitivity(figures=False).set_index("parameter")
+    for p in ("x1", "x2", "x3"):
+        assert abs(df.loc[p, "S1"] - ISHIGAMI_S1[p]) <= df.loc[p, "S1_conf"], p
+        assert abs(df.loc[p, "ST"] - ISHIGAMI_ST[p]) <= df.loc[p, "ST_conf"], p
+    with h5py.File(tmp_path / "ish.h5", "r") as f:
+        assert list(f["sensitivity/ST"][...]) == list(df["ST"])
+    assert (tmp_path / "ish-sensitivity.csv").exists()
+
+
+def test_morris_ranks_an_inert_parameter_last(tmp_path):
+    res = engine.sweep(SWEEPS / "morris.yaml", output=tmp_path / "m.h5", progress=False)
+    df = res.sensitivity(figures=True)
+    inert = res.attrs["inert_parameter"] if "inert_parameter" in res.attrs else None
+    for metric, sub in df.groupby("metric"):
+        ranked = sub.sort_values("mu_star", ascending=False)["parameter"].tolist()
+        assert ranked[-1] == (inert or "inert_parameter"), (metric, ranked)
+        assert sub.set_index("parameter").loc[ranked[-1], "mu_star"] == 0.0
+    assert any(p.endswith(".png") for p in df.attrs["written"])
+
+
+def _done_chunks(part: Path) -> tuple[int, int]:
+    try:
+        with h5py.File(part, "r", locking=False) as f:
+            done = f["chunk_done"][...]
+        return int(done.sum()), len(done)
+    except (OSError, KeyError):
+        return 0, 1
+
+
+def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
+    spec = SWEEPS / "teacup-kill.yaml"
+    out = tmp_path / "killed.h5"
+    part = store.partial_path(out)
+    cmd = [sys.executable, "-m", "engine", "sweep", str(spec), "-o", str(out), "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        done, total = _done_chunks(part) if part.exists() else (0, 1)
+        if done >= 20:
+            break
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done, total = _done_chunks(part)
+    assert 20 <= done < total and not out.exists()
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert out.exists() and not part.exists()
+    ref = engine.sweep(spec, output=tmp_path / "ref.h5", progress=False)
+    assert_same_content(out, ref.path)
+
+
+def test_same_numbers_in_process_processes_and_dask(tmp_path):
+    spec = SWEEPS / "teacup-sweep.yaml"
+    a = engine.sweep(spec, output=tmp_path / "a.h5", progress=False)
+    b = engine.sweep(spec, output=tmp_path / "b.h5", workers=2, progress=False, memory_mb=1)
+    c = engine.sweep(spec, output=tmp_path / "c.h5", workers=2, dask=True, progress=False)
+    assert a.attrs["chunk_size"] != b.attrs["chunk_size"]
+    for other in (b, c):
+        for name in a.metric_names:
+            assert np.array_equal(a.metrics()[name], other.metrics()[name])
+        assert np.array_equal(a.trajectory("teacup_temperature"), other.trajectory("teacup_temperature"))
+        assert np.array_equal(a.samples().to_numpy(), other.samples().to_numpy())
+
+
+def test_sweep_file_opens_with_xarray(tmp_path):
+    res = engine.sweep(SWEEPS / "teacup-sweep.yaml", output=tmp_path / "x.h5", progress=False)
+    ds = res.to_xarray()
+    assert ds["teacup_temperature"].dims == ("time", "run")
+    assert ds["room_temperature"].attrs["role"] == "parameter"
+    assert ds.attrs["spec_hash"] == res.attrs["spec_hash"]
+    assert "teacup-latin" in ds.attrs["spec_text"]
+    ds.close()
+
+
+def test_metrics_follow_their_definitions(tmp_path):
+    res = engine.sweep(SWEEPS / "teacup-sweep.yaml", output=tmp_path / "m.h5", progress=False)
+    s = res.samples()
+    m = engine.load(ROOT / "scenarios" / "teacup.yaml")
+    r = m.run(params={k: s[k].to_numpy()[:50] for k in s.columns}, keep=["teacup_temperature", "heat_loss"])
+    met = res.metrics().iloc[:50]
+    assert np.array_equal(met["temp_at_10"], r.at("teacup_temperature", 10))
+    hot = r["teacup_temperature"] < 100
+    expect = np.where(hot.any(0), r.times[np.argmax(hot, axis=0)], 31.0)
+    assert np.array_equal(met["cool_time"], expect)
+    dt = r.times[1] - r.times[0]
+    assert np.allclose(met["heat_lost"], r["heat_loss"][:-1].sum(0) * dt, rtol=1e-12)
