@@ -56,6 +56,11 @@ class Loaded:
                                  hint=suggest(unknown[0], self.model.elements))
         return run_program(self.program(keep), params, n_runs, check)
 
+    def check_units(self) -> list:
+        """Unit inconsistencies (see engine/units.py); an empty list when the model agrees."""
+        from .units import check_units
+        return check_units(self.model)
+
     def loops(self, max_length: int = 16):
         """Feedback loops with their polarity (reinforcing / balancing)."""
         from .polarity import loops_of

@@ -1,6 +1,7 @@
 """Core subcommands: run, validate, loops, graph."""
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -22,6 +23,8 @@ def register(sub):
                        description="Load and check a scenario: YAML, equations, names, wiring, "
                                    "algebraic loops, parameter ranges. Lists what the model holds.")
     p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
+    p.add_argument("--strict-units", action="store_true",
+                   help="treat unit inconsistencies as errors (exit status 2)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("loops", help="list the feedback loops and their polarity",
@@ -67,7 +70,12 @@ def cmd_run(args) -> int:
 def cmd_validate(args) -> int:
     m = load(args.scenario)
     m.program()         # graph and compile: catches algebraic loops
-    print(f"{args.scenario}: OK")
+    issues = m.check_units()
+    for issue in issues:
+        print(f"carbonloop: {'error' if args.strict_units else 'warning'}: units: {issue}", file=sys.stderr)
+    if issues and args.strict_units:
+        return 2
+    print(f"{args.scenario}: OK" + (f" ({len(issues)} unit warnings)" if issues else ", units consistent"))
     print(repr(m))
     for mod in m.model.modules:
         print(f"  module {mod.name}: {len(mod.elements)} elements; inputs {list(mod.inputs) or '-'}; "
