@@ -17,6 +17,8 @@ def test_tutorial_model(tmp_path, capsys):
     (tmp_path / "market.yaml").write_text(market)
     (tmp_path / "market-floor.yaml").write_text(floor)
     (tmp_path / "bad.yaml").write_text(market.replace("equation: emissions", "equation: emisions"))
+    assert main(["validate", "--strict-units", str(tmp_path / "market.yaml")]) == 0
+    assert "units consistent" in capsys.readouterr().out
     assert main(["validate", str(tmp_path / "bad.yaml")]) == 2
     assert "bad.yaml:21: in 'surrender': unknown name 'emisions'" in capsys.readouterr().err
     assert main(["loops", str(tmp_path / "market.yaml")]) == 0
