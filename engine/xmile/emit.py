@@ -29,9 +29,13 @@ class CannotExport(Exception):
 class Emitter:
     """Turns trees into XMILE text; ``name`` maps element names to XMILE names."""
 
-    def __init__(self, name, lookups):
+    def __init__(self, name, lookups, time=None):
         self.name = name
         self.lookups = lookups          # element names of graphical functions
+        # the run's constants as numbers: PySD does not read DT, STARTTIME, STOPTIME
+        self.fixed = {} if time is None else {
+            "dt": time.dt, "starttime": time.start, "initial_time": time.start,
+            "stoptime": time.stop, "final_time": time.stop}
 
     def text(self, node, parent=0) -> str:
         if isinstance(node, ex.Num):
@@ -41,11 +45,13 @@ class Emitter:
             return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
         if isinstance(node, ex.Name):
             if node.id in SPECIAL and not self.name(node.id, strict=False):
+                if node.id in self.fixed:
+                    return self.text(ex.Num(node.pos, float(self.fixed[node.id])))
                 return SPECIAL[node.id]
             return self.name(node.id)
         if isinstance(node, ex.Unary):
-            if node.op == "-":
-                return f"(-{self.text(node.arg, 9)})"
+            if node.op == "-":      # as a subtraction: PySD misreads unary minus after '^'
+                return f"(0 - {self.text(node.arg, 6)})"
             return f"(NOT {self.text(node.arg, 9)})"
         if isinstance(node, ex.Bin):
             pulse = self.xmile_pulse(node)
@@ -112,10 +118,11 @@ class Emitter:
             if len(a) > 1 and isinstance(a[1], ex.Num) and a[1].value > 0:
                 return f"(STEP(1, {t[0]}) - STEP(1, {t[0]} + {t[1]}))"      # no DT: PySD lacks it
             width = t[1] if len(t) > 1 else "0"
-            return (f"(STEP(1, {t[0]}) - STEP(1, {t[0]} + (IF {width} > 0 THEN {width} ELSE DT)))")
+            dt = self.text(ex.Name(0, "dt"))
+            return (f"(STEP(1, {t[0]}) - STEP(1, {t[0]} + (IF {width} > 0 THEN {width} ELSE {dt})))")
         if fn == "pulse_train":
             start, width, interval, end = t
-            w = f"(IF {width} > 0 THEN {width} ELSE DT)"
+            w = f"(IF {width} > 0 THEN {width} ELSE {self.text(ex.Name(0, 'dt'))})"
             return (f"(IF TIME >= {start} AND TIME <= {end} AND (TIME - {start}) MOD {interval} < {w} "
                     "THEN 1 ELSE 0)")
         if fn in ("delay", "delay_fixed") and len(t) == 2:

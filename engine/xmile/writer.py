@@ -41,7 +41,7 @@ def to_xml(model) -> tuple[ET.Element, list]:
         if strict:
             raise CannotExport(f"name '{n}'")
         return None
-    em = Emitter(name, {n for n, e in els.items() if e.kind == "lookup"})
+    em = Emitter(name, {n for n, e in els.items() if e.kind == "lookup"}, model.time)
     root = ET.Element("xmile", {"version": "1.0", "xmlns": OASIS})
     header = _sub(root, "header")
     _sub(header, "name", model.name)
