@@ -107,7 +107,7 @@ def test_same_numbers_in_process_processes_and_dask(tmp_path):
     spec = SWEEPS / "teacup-sweep.yaml"
     a = engine.sweep(spec, output=tmp_path / "a.h5", progress=False)
     b = engine.sweep(spec, output=tmp_path / "b.h5", workers=2, progress=False, memory_mb=1)
-    c = engine.sweep(spec, output=tmp_path / "c.h5", workers=2, dask=True, progress=False)
+    c = engine.sweep(spec, output=tmp_path / "c.h5", workers=2, dask=True, progress=False, memory_mb=2)
     assert a.attrs["chunk_size"] != b.attrs["chunk_size"]
     for other in (b, c):
         for name in a.metric_names:

@@ -16,8 +16,8 @@ from . import samplers, store
 from .executors import ChunkRunner, Task, executor_for
 from .spec import check_against, check_ranges, load_spec
 
-MIN_CHUNK = 512             # runs: below this numpy's per-call overhead dominates
-TARGET_CHUNKS = 16          # split smaller sweeps into about this many chunks (for parallel workers)
+MIN_CHUNK = 2048            # runs: smaller chunks spend their time in per-step Python overhead
+TARGET_CHUNKS = 8           # split smaller sweeps into about this many chunks (for parallel workers)
 
 
 def default_output(spec) -> Path:

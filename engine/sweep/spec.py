@@ -11,7 +11,7 @@ A spec file looks like::
     parameters:
       room_temperature: {distribution: uniform, low: 60, high: 80}
       characteristic_time: {distribution: triangular, low: 5, mode: 10, high: 20}
-      k: {distribution: normal, mean: 1, sd: 0.1}
+      k: {distribution: normal, mean: 1, sd: 0.1, low: 0.8}   # low/high truncate (optional)
       r: {distribution: lognormal, median: 1, sigma: 0.3}
       n: {levels: [1, 2, 4]}
       w: {range: [0, 1]}             # uniform over the range
@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 from .. import expr as ex
 from ..errors import ModelError
@@ -68,13 +67,18 @@ class Parameter:
             return lv[np.minimum((u * len(lv)).astype(np.int64), len(lv) - 1)]
         if self.distribution == "uniform":
             return a["low"] + u * (a["high"] - a["low"])
+        from scipy import stats
         if self.distribution == "triangular":
             lo, hi = a["low"], a["high"]
             return stats.triang.ppf(u, (a["mode"] - lo) / (hi - lo), loc=lo, scale=hi - lo)
-        u = np.where(u <= 0.0, TAIL, np.where(u >= 1.0, 1.0 - TAIL, u))
         if self.distribution == "normal":
-            return stats.norm.ppf(u, loc=a["mean"], scale=a["sd"])
-        return stats.lognorm.ppf(u, a["sigma"], scale=a["median"])
+            dist = stats.norm(loc=a["mean"], scale=a["sd"])
+        else:
+            dist = stats.lognorm(a["sigma"], scale=a["median"])
+        if "low" in a or "high" in a:       # truncated: the quantiles between the bounds
+            lo, hi = dist.cdf(a.get("low", -np.inf)), dist.cdf(a.get("high", np.inf))
+            return np.clip(dist.ppf(lo + u * (hi - lo)), a.get("low", -np.inf), a.get("high", np.inf))
+        return dist.ppf(np.where(u <= 0.0, TAIL, np.where(u >= 1.0, 1.0 - TAIL, u)))
 
     def grid(self, points: int) -> np.ndarray:
         """The values a full grid uses: the levels, or ``points`` values across the distribution."""
@@ -254,6 +258,7 @@ def _parameters(block, w) -> list:
     return [_parameter(str(k), v, w, block) for k, v in block.items()]
 
 
+OPTIONAL = {"normal": ("low", "high"), "lognormal": ("low", "high")}   # truncation bounds
 REQUIRED = {"uniform": ("low", "high"), "normal": ("mean", "sd"), "triangular": ("low", "mode", "high"),
             "lognormal": ("median", "sigma"), "levels": ("levels",)}
 
@@ -276,11 +281,12 @@ def _parameter(name, spec, w, block) -> Parameter:
     if dist not in DISTRIBUTIONS:
         raise bad(f"unknown distribution '{dist}'" if dist else "no distribution given",
                   hint="one of " + ", ".join(DISTRIBUTIONS))
-    extra = [k for k in spec if k not in REQUIRED[dist]]
+    extra = [k for k in spec if k not in REQUIRED[dist] + OPTIONAL.get(dist, ())]
     missing = [k for k in REQUIRED[dist] if k not in spec]
     if extra or missing:
         what = f"unknown field '{extra[0]}'" if extra else f"missing '{missing[0]}'"
-        raise bad(f"{dist} distribution: {what}", hint=f"{dist} takes " + ", ".join(REQUIRED[dist]))
+        raise bad(f"{dist} distribution: {what}", hint=f"{dist} takes " + ", ".join(
+            REQUIRED[dist] + tuple(f"optional {k}" for k in OPTIONAL.get(dist, ()))))
     if dist == "levels":
         lv = spec["levels"]
         if not isinstance(lv, list) or not lv or not all(_is_num(x) for x in lv):
@@ -296,10 +302,15 @@ def _parameter(name, spec, w, block) -> Parameter:
                "normal": a.get("sd", 1) <= 0 and "needs a positive sd",
                "lognormal": (a.get("median", 1) <= 0 or a.get("sigma", 1) <= 0)
                             and "needs a positive median and a positive sigma"}[dist]
+    if not problem and a.get("low", -math.inf) >= a.get("high", math.inf):
+        problem = "needs the truncation bound low < high"
+    if not problem and dist == "lognormal" and a.get("high", 1) <= 0:
+        problem = "needs a positive truncation bound 'high'"
     if problem:
         raise bad(f"invalid {dist} distribution: " + problem + " (" +
                   ", ".join(f"{k}={v:g}" for k, v in a.items()) + ")")
-    return Parameter(name, dist, tuple((k, a[k]) for k in REQUIRED[dist]), line)
+    keys = REQUIRED[dist] + tuple(k for k in OPTIONAL.get(dist, ()) if k in a)
+    return Parameter(name, dist, tuple((k, a[k]) for k in keys), line)
 
 
 def _is_num(x) -> bool:
@@ -384,4 +395,5 @@ def check_ranges(spec: SweepSpec, model, values: np.ndarray):
         if lo < rng[0] or hi > rng[1]:
             raise ModelError(f"{p.describe()} draws values from {lo:g} to {hi:g}, outside the declared "
                              f"range [{rng[0]:g}, {rng[1]:g}]", file=spec.file, line=p.line, element=p.name,
-                             hint="narrow the distribution or widen the range in the model")
+                             hint="truncate it (normal and lognormal take 'low' and 'high'), narrow it, "
+                                  "or widen the range in the model")
