@@ -138,3 +138,45 @@ def test_metrics_follow_their_definitions(tmp_path):
     assert np.array_equal(met["cool_time"], expect)
     dt = r.times[1] - r.times[0]
     assert np.allclose(met["heat_lost"], r["heat_loss"][:-1].sum(0) * dt, rtol=1e-12)
+
+
+def _cmdline(proc) -> str:
+    import psutil
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
+
+
+def test_a_killed_worker_loses_and_duplicates_no_runs(tmp_path):
+    import threading
+    import psutil
+    from engine.yamlio import load_file
+    data, _ = load_file(SWEEPS / "teacup-kill.yaml")
+    spec = dict(data, samples=100000, scenario=str(ROOT / "scenarios" / "teacup.yaml"))
+    killed, finished = [], []
+
+    def kill_one_worker():      # once a worker has done some chunks (CPU time past its start-up)
+        while not (killed or finished):
+            for p in psutil.Process().children():
+                try:
+                    busy = "spawn_main" in _cmdline(p) and sum(p.cpu_times()[:2]) > 0.8
+                except psutil.Error:
+                    continue
+                if busy and store.partial_path(tmp_path / "w.h5").exists():
+                    p.kill()
+                    killed.append(p.pid)
+                    break
+            time.sleep(0.02)
+
+    t = threading.Thread(target=kill_one_worker)
+    t.start()
+    try:
+        res = engine.sweep(spec, output=tmp_path / "w.h5", workers=2, progress=False)
+    finally:
+        finished.append(True)
+        t.join()
+    assert killed
+    ref = engine.sweep(spec, output=tmp_path / "ref.h5", progress=False)
+    assert np.array_equal(res.metrics()["final"], ref.metrics()["final"])
+    assert np.array_equal(res.trajectory("teacup_temperature"), ref.trajectory("teacup_temperature"))

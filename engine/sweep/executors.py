@@ -136,7 +136,7 @@ class Processes:
     def run(self, tasks):
         todo = deque(tasks)
         running = {}
-        restarts = 0
+        restarts = returned = 0
         while todo or running:
             while todo and len(running) < 2 * self.workers:
                 t = todo.popleft()
@@ -151,7 +151,13 @@ class Processes:
                     todo.appendleft(task)
                     broken = True
                     continue
+                returned += 1
                 yield out
+            if broken and not returned:
+                raise ModelError("the worker processes died before finishing any chunk",
+                                 hint="a script that sweeps with workers must start it under "
+                                      "'if __name__ == \"__main__\":' (workers import the script); "
+                                      "otherwise try without --workers to see the error")
             if broken:
                 restarts += 1
                 if restarts > MAX_RESTARTS:
