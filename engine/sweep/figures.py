@@ -29,23 +29,24 @@ def sweep_figures(path, df, folder) -> list:
 
 
 def quantiles(path, name, qs=(5, 50, 95)) -> tuple[np.ndarray, np.ndarray]:
-    """(times, quantiles x time) of a kept trajectory over runs, read a block of times at once."""
+    """(times, quantiles x time, (units, time units)) of a kept trajectory over runs, reading a
+    block of times at once."""
     with h5py.File(path, "r") as f:
         d, times = f[safe_name(name)], f["time"][...]
         q = np.empty((len(qs), len(times)))
         for i in range(0, len(times), TIME_BLOCK):
             q[:, i:i + TIME_BLOCK] = np.nanpercentile(d[i:i + TIME_BLOCK], qs, axis=1)
-        units = d.attrs.get("units", "")
+        units = (d.attrs.get("units", ""), f["time"].attrs.get("units", ""))
     return times, q, units
 
 
 def fan_chart(path, name, folder) -> str:
-    times, (lo, mid, hi), units = quantiles(path, name)
+    times, (lo, mid, hi), (units, time_units) = quantiles(path, name)
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.fill_between(times, lo, hi, alpha=0.3, label="5–95 %")
     ax.plot(times, mid, lw=2, label="median")
     ax.set_title(name.replace("_", " "))
-    ax.set_xlabel("time")
+    ax.set_xlabel(time_units or "time")
     ax.set_ylabel(units)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

@@ -145,7 +145,10 @@ class SweepSpec:
         return out
 
     def digest(self, model_text: str = "") -> str:
-        """Hash of what decides the numbers: the spec's content and the model's text."""
+        """Hash of what decides the numbers: the spec's content and the model's text (the files'
+        contents, not where they were read from, so a sweep resumes from any working directory)."""
+        import re
+        model_text = re.sub(r"^# ---- .*$", "# ----", model_text, flags=re.M)
         body = json.dumps(self.canonical, sort_keys=True, default=str) + "\n" + model_text
         return hashlib.sha256(body.encode()).hexdigest()
 

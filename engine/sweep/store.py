@@ -36,8 +36,15 @@ def _spec_hash(path: Path) -> str | None:
     try:
         with h5py.File(path, "r") as f:
             return str(f.attrs.get("spec_hash", ""))
-    except OSError:
+    except OSError as exc:
+        if "lock" in str(exc).lower():
+            raise in_use(path) from None
         return None
+
+
+def in_use(path) -> ModelError:
+    return ModelError(f"{path} is open in another process (a sweep still running?); nothing was touched",
+                      hint="wait for it to finish, or stop it and re-run this command to resume")
 
 
 def check_target(path: Path, digest: str) -> str:
@@ -122,7 +129,10 @@ class Writer:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.part = partial_path(self.path)
-        self.f = h5py.File(self.part, "r+")
+        try:
+            self.f = h5py.File(self.part, "r+")
+        except OSError:
+            raise in_use(self.part) from None
         self.chunk_size = int(self.f.attrs["chunk_size"])
         self.n_runs = int(self.f.attrs["n_runs"])
 
