@@ -30,14 +30,17 @@ class ExprFn:
         return self.fn([values[n] for n in self.names], np.float64(t), np.float64(t))
 
 
-def snapshot(sim, k) -> dict:
-    """Every element's value at step k of the current state (auxiliaries recomputed)."""
+def snapshot(sim, k, needed=None) -> dict:
+    """Element values at step k of the current state; the auxiliaries that change over time are
+    recomputed only when ``needed`` (a set of names, or None for all) asks for one of them."""
     prog = sim.prog
-    out = np.empty((1, len(prog.dynamic) + len(prog.stocks), sim.n))
-    _record_fn(prog)(k, sim.S, sim.P, sim.H, out, sim.D)
     values = dict(zip(prog.params, sim.P))
     values.update(zip(prog.hoisted, sim.H))
-    values.update(zip(prog.dynamic + prog.stocks, out[0]))
+    values.update(zip(prog.stocks, sim.S))
+    if needed is None or not needed.isdisjoint(prog.dynamic):
+        out = np.empty((1, len(prog.dynamic) + len(prog.stocks), sim.n))
+        _record_fn(prog)(k, sim.S, sim.P, sim.H, out, sim.D)
+        values.update(zip(prog.dynamic, out[0]))
     for fd, d in zip(prog.pipelines, sim.D):
         values[fd.name] = d.read(k)
     return values
@@ -77,6 +80,13 @@ class EventRunner:
         self.env = None
         self.triggers = {}
 
+    def needed(self, ev) -> set:
+        """Names an event's actions read."""
+        names = {a.target for a in ev.actions}
+        for a in ev.actions:
+            names |= ex.names(a.expr) | (ex.names(a.ramp_over) if a.ramp_over is not None else set())
+        return names
+
     def fn(self, node):
         key = id(node)
         if key not in self.fns:
@@ -88,7 +98,11 @@ class EventRunner:
         self.sim = sim
         n_ev = len(self.events)
         t = self.prog.model.time
-        init = snapshot(sim, 0)
+        timing = set()
+        for ev in self.events:
+            for node in (*ev.at, ev.every, ev.start, ev.end):
+                timing |= ex.names(node) if node is not None else set()
+        init = snapshot(sim, 0, timing)
         for i, ev in enumerate(self.events):
             prio = 1 + i / (n_ev + 1)
             if ev.when is not None:
@@ -143,7 +157,7 @@ class EventRunner:
     def trigger(self, j, k):
         """Called by the stepper when 'when' event j's condition first holds at step k."""
         ev, prio = self.triggers[j]
-        values = snapshot(self.sim, k)
+        values = snapshot(self.sim, k, ex.names(ev.when))
         cond = np.broadcast_to(self.fn(ev.when)(values, self._t(k)) != 0, (self.n,))
         mask = cond & self.pending[j]
         self.pending[j] = self.pending[j] & ~mask
@@ -160,7 +174,7 @@ class EventRunner:
     def apply(self, ev, k, mask):
         """Apply an event's actions to the runs in ``mask``; all values are computed first from
         the same state, so a transfer (bank -= x; surrendered += x) conserves what it moves."""
-        values = snapshot(self.sim, k)
+        values = snapshot(self.sim, k, self.needed(ev))
         self.log.append((self._t(k), ev.name, int(mask.sum())))
         tk = self._t(k)
         new = [np.broadcast_to(np.asarray(self.fn(a.expr)(values, tk), float), (self.n,)) for a in ev.actions]
