@@ -29,6 +29,8 @@ def reference_values(model) -> tuple[dict, object]:
     for fd in prog.pipelines:       # pipeline outputs: read from the input's history
         values[fd.name] = values.get(fd.input, np.zeros(len(res.times)))
     values["__times"] = res.times
+    for b in ("time", "dt", "starttime", "stoptime", "initial_time", "final_time", "pi"):
+        values.setdefault(b, res.times)     # builtins: ExprFn reads them from its own arguments
     return values, prog
 
 
