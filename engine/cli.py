@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "engine.commands.core",
     "engine.commands.sweep",
     "engine.commands.xmile",
+    "engine.commands.model",
 )
 
 EPILOG = """Start with 'carbonloop run' (the default scenario, results under outputs/).

@@ -1,0 +1,83 @@
+"""Model subcommands: compare two scenarios (overlay figures and a side-by-side table)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..api import load
+
+
+def register(sub):
+    p = sub.add_parser("compare", help="run two scenarios and overlay their results",
+                       description="Run scenarios A and B, print the report variables side by side at "
+                                   "the report years, and write overlay PNGs of the report figures to "
+                                   "outputs/compare_<A>_<B>/.")
+    p.add_argument("a", help="scenario YAML file A (e.g. scenarios/default.yaml)")
+    p.add_argument("b", help="scenario YAML file B (e.g. scenarios/no-coupling.yaml)")
+    p.add_argument("-o", "--output", help="folder for the figures (default outputs/compare_<A>_<B>)")
+    p.add_argument("--no-figures", action="store_true", help="print the table only")
+    p.set_defaults(func=cmd_compare)
+
+
+def _spec(loaded):
+    rep = loaded.model.report or {}
+    names = list(rep.get("summary") or [e.name for e in loaded.model.elements.values()
+                                          if e.kind == "stock" and not e.hidden])
+    return names, list(rep.get("years") or [])
+
+
+def compare_table(ma, ra, mb, rb) -> str:
+    """Report variables of A and B (run 0) at the report years, with B's change from A in %."""
+    names, years = _spec(ma)
+    names = [n for n in names if n in ra and n in rb]
+    t = ra.times
+    years = [y for y in (years or list(t[[0, len(t) // 2, -1]])) if t[0] - 1e-9 <= y <= t[-1] + 1e-9]
+    width = max([len(n) for n in names] + [8]) + 2
+    head = f"{'variable':<{width}}{'year':>6}{ma.name:>14}{mb.name:>14}{'B vs A':>10}  units"
+    lines = [head, "-" * len(head)]
+    for n in names:
+        units = ma.model.elements[n].units if n in ma.model.elements else ""
+        for y in years:
+            a, b = float(ra.at(n, y)[0]), float(rb.at(n, y)[0])
+            rel = f"{(b - a) / abs(a) * 100:+9.1f}%" if a else f"{'-':>10}"
+            lines.append(f"{n:<{width}}{y:>6g}{a:>14.4g}{b:>14.4g}{rel}  {units}")
+    return "\n".join(lines)
+
+
+def compare_figures(ma, ra, mb, rb, folder) -> list:
+    """One PNG per report figure of A, with A solid and B dashed."""
+    from ..figures import _figure_specs, plt
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for spec in _figure_specs(ma, ra):
+        names = [n for n in spec.get("variables", []) if n in ra and n in rb]
+        if not names:
+            continue
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for i, n in enumerate(names):
+            color = f"C{i % 10}"
+            label = n.replace("_", " ")
+            ax.plot(ra.times, ra[n][:, 0], color=color, label=f"{label} ({ma.name})")
+            ax.plot(rb.times, rb[n][:, 0], color=color, ls="--", label=f"{label} ({mb.name})")
+        ax.set_title(f"{spec.get('title', spec.get('name', ''))}: {ma.name} vs {mb.name}")
+        ax.set_xlabel(ma.model.time.units or "time")
+        ax.set_ylabel(spec.get("ylabel") or ma.model.elements[names[0]].units)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        path = folder / f"{spec.get('name', names[0])}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        out.append(str(path))
+    return out
+
+
+def cmd_compare(args) -> int:
+    ma, mb = load(args.a), load(args.b)
+    ra, rb = ma.run(), mb.run()
+    print(compare_table(ma, ra, mb, rb))
+    if not args.no_figures:
+        folder = Path(args.output) if args.output else Path("outputs") / f"compare_{ma.name}_{mb.name}"
+        for p in compare_figures(ma, ra, mb, rb, folder):
+            print(f"wrote {p}")
+    return 0
