@@ -124,3 +124,8 @@ def test_declared_loops_are_found_with_their_polarity():
         assert found, label
         shortest = min(found, key=lambda lp: len(lp.elements))
         assert shortest.polarity == polarity, (label, shortest.elements, shortest.signs)
+
+
+@pytest.mark.parametrize("name", ["default", "baseline", "no-coupling"])
+def test_units_are_consistent(name):
+    assert [str(i) for i in engine.load(SCEN / f"{name}.yaml").check_units()] == []
