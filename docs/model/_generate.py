@@ -75,7 +75,8 @@ charging emissions that feed the carbon market.
 ### Electrification load and refining
 EV charging is added to power-sector demand at the grid's intensity and is covered from the start; the
 refining of road fuel is covered once the second group of sectors enters. Both links are cut in the
-`no-coupling` scenario (`coupling_battery_to_price` = 0 holds the fleets at their 2021 size).
+`no-coupling` scenario (`coupling_battery_to_price` = 0 computes both from a fleet whose EV share stays
+at its 2021 value, 1.4 %, while the fleet grows).
 """,
     "ev_adoption": """\
 ### Logistic adoption as a stock
