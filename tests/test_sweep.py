@@ -60,14 +60,14 @@ def test_ishigami_sobol_indices_match_analytic_values(tmp_path):
     assert (tmp_path / "ish-sensitivity.csv").exists()
 
 
-def test_morris_ranks_an_inert_parameter_last(tmp_path):
-    res = engine.sweep(SWEEPS / "morris.yaml", output=tmp_path / "m.h5", progress=False)
+def test_morris_on_the_flagship_ranks_an_inert_parameter_last(tmp_path):
+    res = engine.sweep(SWEEPS / "flagship-morris.yaml", output=tmp_path / "m.h5", progress=False)
     df = res.sensitivity(figures=True)
-    inert = res.attrs["inert_parameter"] if "inert_parameter" in res.attrs else None
+    assert set(df["metric"]) == set(res.metric_names) and not df.attrs["skipped"]
     for metric, sub in df.groupby("metric"):
-        ranked = sub.sort_values("mu_star", ascending=False)["parameter"].tolist()
-        assert ranked[-1] == (inert or "inert_parameter"), (metric, ranked)
-        assert sub.set_index("parameter").loc[ranked[-1], "mu_star"] == 0.0
+        mu = sub.set_index("parameter")["mu_star"]
+        assert mu.idxmin() == "range_example_pack_mass" and mu.min() == 0.0, (metric, mu)
+        assert (mu.drop("range_example_pack_mass") > 0).all(), (metric, mu)
     assert any(p.endswith(".png") for p in df.attrs["written"])
 
 
@@ -76,7 +76,7 @@ def _done_chunks(part: Path) -> tuple[int, int]:
         with h5py.File(part, "r", locking=False) as f:
             done = f["chunk_done"][...]
         return int(done.sum()), len(done)
-    except (OSError, KeyError):
+    except Exception:       # the writer may be mid-write: try again later
         return 0, 1
 
 
