@@ -103,7 +103,8 @@ class Loop:
     """A feedback loop: its elements in causal order, link signs and overall polarity."""
     elements: tuple
     signs: tuple           # one per link, '+', '-' or '?'
-    label: str = ""        # R1, B2 ... or the name the model declares
+    label: str = ""        # R1, B2, U1 ... in order of length
+    name: str = ""         # the name the model declares for this loop, if any
 
     @property
     def polarity(self) -> str:
@@ -144,3 +145,20 @@ def feedback_loops(model: Model, link_sign, max_length: int = 16, limit: int = 5
         counts[key] += 1
         out.append(Loop(lp.elements, lp.signs, f"{key}{counts[key]}"))
     return out
+
+
+def name_declared(loops: list, declared: dict) -> tuple[list, list]:
+    """Give each loop the model declares (label -> its elements) to the shortest loop through
+    all those elements; returns the loops and the declared labels no loop matched."""
+    loops = list(loops)
+    missing = []
+    for label, spec in declared.items():
+        wanted = set(spec.get("elements", []) if isinstance(spec, dict) else spec)
+        cands = [i for i, lp in enumerate(loops) if not lp.name and wanted <= set(lp.elements)]
+        if not cands:
+            missing.append(label)
+            continue
+        i = min(cands, key=lambda j: (len(loops[j].elements), j))
+        lp = loops[i]
+        loops[i] = Loop(lp.elements, lp.signs, lp.label, str(label))
+    return loops, missing

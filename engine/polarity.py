@@ -11,7 +11,7 @@ import numpy as np
 
 from .compiler import compile_model
 from .events import ExprFn
-from .graph import feedback_graph, feedback_loops
+from .graph import feedback_graph, feedback_loops, name_declared
 from .simulate import run_program
 
 
@@ -75,7 +75,14 @@ class LinkSigns:
         return "+" if pos and not neg else "-" if neg and not pos else "?"
 
 
-def loops_of(model, max_length=16):
-    """The model's feedback loops with measured polarity."""
+def loops_of(model, max_length=16, search_limit=40):
+    """The model's feedback loops with measured polarity; loops the model declares are named,
+    searching longer loops (up to ``search_limit`` elements) when one is longer than ``max_length``."""
     signs = LinkSigns(model)
-    return feedback_loops(signs.prog.model, signs, max_length=max_length)
+    loops = feedback_loops(signs.prog.model, signs, max_length=max_length)
+    loops, missing = name_declared(loops, model.loops or {})
+    if missing and max_length < search_limit:
+        longer = feedback_loops(signs.prog.model, signs, max_length=search_limit)
+        longer, _ = name_declared(longer, {k: model.loops[k] for k in missing})
+        loops += [lp for lp in longer if lp.name]
+    return loops

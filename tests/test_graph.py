@@ -50,3 +50,10 @@ def test_cli_loops_and_graph(write, tmp_path, capsys):
     assert main(["graph", str(p), "-o", str(tmp_path / "g")]) == 0
     dot = (tmp_path / "g.dot").read_text()
     assert '"births" -> "population"' in dot and (tmp_path / "g.png").stat().st_size > 1000
+
+
+def test_declared_loop_names_the_shortest_matching_loop(build):
+    m = build(LOOPS + "loops:\n  crowding limit: {elements: [population, deaths]}\n")
+    named = [lp for lp in m.loops() if lp.name]
+    assert len(named) == 1 and named[0].name == "crowding limit"
+    assert named[0].elements == ("population", "deaths") and named[0].polarity == "balancing"

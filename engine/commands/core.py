@@ -33,6 +33,7 @@ def register(sub):
     p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
     p.add_argument("--max-length", type=int, default=16, help="longest loop to enumerate (elements)")
     p.add_argument("--all", action="store_true", help="include loops inside builtins (SMOOTH stages)")
+    p.add_argument("--named", action="store_true", help="list only the loops the scenario names")
     p.set_defaults(func=cmd_loops)
 
     p = sub.add_parser("graph", help="write the model's causal graph (DOT and PNG)",
@@ -90,29 +91,28 @@ def cmd_validate(args) -> int:
 def cmd_loops(args) -> int:
     m = load(args.scenario)
     loops = m.loops(args.max_length)
-    named = m.model.loops or {}
-    shown = 0
-    for lp in loops:
-        if not args.all and len(lp.visible) < 2:
-            continue
-        label = _declared_label(lp, named) or lp.label
-        path = " -> ".join(lp.visible or lp.elements)
-        signs = "".join(lp.signs)
-        print(f"{label:<22} {lp.polarity:<12} {path} -> {(lp.visible or lp.elements)[0]}   [{signs}]")
-        shown += 1
-    print(f"{shown} loops ({sum(1 for lp in loops if lp.polarity == 'reinforcing')} reinforcing, "
-          f"{sum(1 for lp in loops if lp.polarity == 'balancing')} balancing, "
-          f"{sum(1 for lp in loops if lp.polarity == 'undetermined')} undetermined)")
+    shown = [lp for lp in loops if args.all or len(lp.visible) >= 2]
+    named = [lp for lp in shown if lp.name]
+    if named:
+        print("Loops the model names:")
+        for lp in named:
+            _print_loop(lp, lp.name)
+        print()
+    if not args.named:
+        for lp in shown:
+            _print_loop(lp, lp.label)
+    counts = {p: sum(1 for lp in shown if lp.polarity == p) for p in ("reinforcing", "balancing", "undetermined")}
+    print(f"{len(shown)} loops ({counts['reinforcing']} reinforcing, "
+          f"{counts['balancing']} balancing, {counts['undetermined']} undetermined)")
+    missing = [k for k in (m.model.loops or {}) if k not in {lp.name for lp in loops}]
+    for k in missing:
+        print(f"carbonloop: warning: no loop passes through all the elements of '{k}'", file=sys.stderr)
     return 0
 
 
-def _declared_label(loop, named: dict) -> str | None:
-    """A loop the model names (e.g. 'B1 scarcity') if the loop passes through all its elements."""
-    for label, spec in named.items():
-        elements = spec.get("elements", []) if isinstance(spec, dict) else spec
-        if elements and set(elements) <= set(loop.elements):
-            return str(label)
-    return None
+def _print_loop(lp, label):
+    path = list(lp.visible or lp.elements)
+    print(f"{label:<22} {lp.polarity:<12} {' -> '.join(path + path[:1])}   [{''.join(lp.signs)}]")
 
 
 def cmd_graph(args) -> int:
