@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +16,7 @@ import numpy as np
 from ..errors import ModelError
 from . import metrics as mx
 
-MAX_RESTARTS = 3            # pool restarts tolerated after killed workers
+MAX_RESTARTS = 3            # worker deaths tolerated, per worker, before a sweep stops
 CONNECT_TIMEOUT = "5s"      # how long to wait for a Dask scheduler to answer
 
 
@@ -98,76 +96,115 @@ class InProcess:
             yield self.runner(task)
 
 
-_WORKER = {}        # per worker process: the runner given to the pool's initializer
-
-
-def _init_worker(runner):
-    _WORKER["runner"] = runner
-
-
-def _work(task):
-    return _WORKER["runner"](task)
+def _serve(conn, runner):
+    """A worker process: compute the chunks the parent sends until it sends None."""
+    while True:
+        task = conn.recv()
+        if task is None:
+            return
+        try:
+            conn.send(("ok", runner(task)))
+        except ModelError as exc:
+            conn.send(("error", ModelError(str(exc))))
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops the sweep
+            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 class Processes:
-    """Chunks spread over local worker processes; a pool broken by a killed worker is restarted
-    and the chunks it had not returned are computed again."""
+    """Chunks spread over local worker processes, one chunk at a time each, over a private pipe.
+
+    The parent watches every worker's pipe and process sentinel: a worker that dies is replaced
+    and the chunk it held goes back to the queue (nothing shared can be left locked by the dead).
+    """
 
     def __init__(self, runner: ChunkRunner, workers: int):
         self.runner = runner
         self.workers = int(workers)
         self.label = f"{self.workers} processes"
-        self.pool = None
+        self.ctx = multiprocessing.get_context("spawn")
+        self.pool = []
 
     def __enter__(self):
-        self._start()
         return self
 
-    def _start(self):
-        ctx = multiprocessing.get_context("spawn")
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
-                                        initargs=(self.runner,))
-
     def __exit__(self, *exc):
-        if self.pool:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        for proc, conn in self.pool:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        for proc, conn in self.pool:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+            conn.close()
+        self.pool = []
         return False
 
+    def _spawn(self):
+        parent, child = self.ctx.Pipe()
+        proc = self.ctx.Process(target=_serve, args=(child, self.runner), daemon=True)
+        proc.start()
+        child.close()
+        self.pool.append((proc, parent))
+        return proc, parent
+
+    def _bury(self, worker):
+        self.pool.remove(worker)
+        worker[1].close()
+        worker[0].join(timeout=1)
+
     def run(self, tasks):
+        from multiprocessing.connection import wait as wait_any
         todo = deque(tasks)
-        running = {}
-        restarts = returned = 0
-        while todo or running:
-            while todo and len(running) < 2 * self.workers:
-                t = todo.popleft()
-                running[self.pool.submit(_work, t)] = t
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            broken = False
-            for fut in finished:
-                task = running.pop(fut)
+        idle = [self._spawn() for _ in range(min(self.workers, len(todo)))]
+        busy = {}               # worker -> task
+        deaths = returned = 0
+        while todo or busy:
+            while idle and todo:
+                w = idle.pop()
+                busy[w] = todo.popleft()
                 try:
-                    out = fut.result()
-                except BrokenProcessPool:
-                    todo.appendleft(task)
-                    broken = True
+                    w[1].send(busy[w])
+                except OSError:
+                    pass        # it died: its sentinel says so below
+            watch = {}
+            for w in busy:
+                watch[w[1]] = watch[w[0].sentinel] = w
+            for ready in wait_any(list(watch)):
+                w = watch[ready]
+                if w not in busy:
                     continue
+                msg = None
+                if ready is w[1]:
+                    try:
+                        msg = w[1].recv()
+                    except (EOFError, OSError):
+                        msg = None
+                task = busy.pop(w)
+                if msg is None:             # the worker died: its chunk goes back in the queue
+                    deaths += 1
+                    todo.appendleft(task)
+                    self._bury(w)
+                    self._check(deaths, returned)
+                    idle.append(self._spawn())
+                    continue
+                if msg[0] == "error":
+                    raise msg[1]
                 returned += 1
-                yield out
-            if broken and not returned:
-                raise ModelError("the worker processes died before finishing any chunk",
-                                 hint="a script that sweeps with workers must start it under "
-                                      "'if __name__ == \"__main__\":' (workers import the script); "
-                                      "otherwise try without --workers to see the error")
-            if broken:
-                restarts += 1
-                if restarts > MAX_RESTARTS:
-                    raise ModelError(f"worker processes died {restarts} times; the sweep stopped "
-                                     "(completed chunks are kept: re-run the same command to resume)",
-                                     hint="a worker may run out of memory: lower memory_mb or --workers")
-                todo.extendleft(running.values())
-                running.clear()
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                self._start()
+                idle.append(w)
+                yield msg[1]
+
+    def _check(self, deaths, returned):
+        if not returned and deaths >= self.workers:
+            raise ModelError("the worker processes died before finishing any chunk",
+                             hint="a script that sweeps with workers must start it under "
+                                  "'if __name__ == \"__main__\":' (workers import the script); "
+                                  "otherwise try without --workers to see the error")
+        if deaths > MAX_RESTARTS * self.workers:
+            raise ModelError(f"worker processes died {deaths} times; the sweep stopped "
+                             "(completed chunks are kept: re-run the same command to resume)",
+                             hint="a worker may run out of memory: lower memory_mb or --workers")
 
 
 class Dask:
