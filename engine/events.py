@@ -124,14 +124,10 @@ class EventRunner:
         return v
 
     def _schedule(self, ev, values, t):
-        """Per run, the sorted step indices at which a timed event fires."""
-        n_steps = t.n_steps
-        per_run = [[] for _ in range(self.n)]
+        """Step indices at which a timed event fires: an array (run x firing), -1 for none."""
         if ev.at:
-            for node in ev.at:
-                ks = self._to_step(self._value(node, values, ev, "event time"), t)
-                for r, kk in enumerate(ks):
-                    per_run[r].append(kk)
+            steps = np.stack([self._to_step(self._value(node, values, ev, "event time"), t)
+                              for node in ev.at], axis=1)
         else:
             every = self._value(ev.every, values, ev, "period")
             if np.any(every <= 0):
@@ -139,20 +135,19 @@ class EventRunner:
                                  line=ev.where.line, element=ev.name)
             start = self._value(ev.start, values, ev, "start") if ev.start is not None else t.start + every
             end = self._value(ev.end, values, ev, "end") if ev.end is not None else np.full(self.n, t.stop)
-            for r in range(self.n):
-                m = int(np.floor((end[r] - start[r]) / every[r] + SNAP_TOL)) + 1
-                times = start[r] + every[r] * np.arange(max(m, 0))
-                per_run[r].extend(self._to_step(times, t))
-        return [sorted(int(k) for k in ks if 0 <= k <= n_steps) for ks in per_run]
+            count = np.maximum(np.floor((end - start) / every + SNAP_TOL) + 1, 0).astype(np.int64)
+            j = np.arange(int(count.max()) if count.size else 0)
+            times = start[:, None] + every[:, None] * j[None, :]
+            steps = np.where(j[None, :] < count[:, None], self._to_step(times, t), -1)
+        return np.where((steps >= 0) & (steps <= t.n_steps), steps, -1).astype(np.int64)
 
     def _timed(self, ev, steps, prio):
-        due = sorted({k for ks in steps for k in ks})
-        members = {k: np.array([k in set(ks) for ks in steps]) for k in due}
         now = 0
-        for k in due:
+        for k in np.unique(steps[steps >= 0]):
+            k = int(k)
             yield _at(self.env, k - now, prio)
             now = k
-            self.apply(ev, k, members[k])
+            self.apply(ev, k, (steps == k).any(axis=1))
 
     def trigger(self, j, k):
         """Called by the stepper when 'when' event j's condition first holds at step k."""
