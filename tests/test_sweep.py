@@ -180,3 +180,15 @@ def test_a_killed_worker_loses_and_duplicates_no_runs(tmp_path):
     ref = engine.sweep(spec, output=tmp_path / "ref.h5", progress=False)
     assert np.array_equal(res.metrics()["final"], ref.metrics()["final"])
     assert np.array_equal(res.trajectory("teacup_temperature"), ref.trajectory("teacup_temperature"))
+
+
+def test_a_scenario_may_carry_its_own_sweep(tmp_path):
+    path = SWEEPS / "teacup-with-sweep.yaml"
+    assert engine.load(path).run().at("teacup_temperature", 0)[0] == 180     # still a scenario
+    res = engine.sweep(path, output=tmp_path / "own.h5", progress=False)
+    ct = res.samples()["characteristic_time"].to_numpy()
+    assert len(ct) == 200 and ct.min() >= 5 and ct.max() <= 15
+    # the scenario's own override (room at 65) is in every run
+    m = engine.load(path)
+    expect = m.run(params={"characteristic_time": ct}, keep=["teacup_temperature"]).at("teacup_temperature", 10)
+    assert np.array_equal(res.metrics()["temp_at_10"].to_numpy(), expect)

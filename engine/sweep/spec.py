@@ -172,6 +172,12 @@ def load_spec(source) -> SweepSpec:
     if isinstance(source, str) and "\n" in source:
         return parse_spec(load_text(source), file=None, text=source)
     data, text = load_file(source)
+    if isinstance(data, dict) and isinstance(data.get("sweep"), dict):
+        # a scenario that carries its own sweep: the spec is its 'sweep:' section
+        spec = data["sweep"]
+        spec.setdefault("scenario", Path(source).name)
+        spec.setdefault("sweep", f"{data.get('scenario', Path(source).stem)}-sweep")
+        return parse_spec(spec, file=str(source), text=text)
     return parse_spec(data, file=str(source), text=text)
 
 
