@@ -192,14 +192,32 @@ def _max0(x):
     return np.maximum(x, 0.0)
 
 
-def _derivative(prog, em, stock, env=None):
+def _flow_sums(prog, em, stock):
     el = prog.model.elements[stock]
-    terms = [em.num(ex.Name(0, f)) for f in el.inflows]
-    out = [em.num(ex.Name(0, f)) for f in el.outflows]
-    text = " + ".join(terms) if terms else "0.0"
-    if out:
-        text = f"({text}) - ({' + '.join(out)})"
-    return text
+    ins = " + ".join(em.num(ex.Name(0, f)) for f in el.inflows)
+    outs = " + ".join(em.num(ex.Name(0, f)) for f in el.outflows)
+    return ins, outs
+
+
+def _derivative(prog, em, stock):
+    """Net flow of a stock: inflows - outflows."""
+    ins, outs = _flow_sums(prog, em, stock)
+    if ins and outs:
+        return f"({ins}) - ({outs})"
+    return ins or (f"-({outs})" if outs else "0.0")
+
+
+def _euler_update(prog, em, stock):
+    """The Euler step of one stock, with no more array operations than it needs."""
+    s = _var(prog, stock)
+    ins, outs = _flow_sums(prog, em, stock)
+    if ins and outs:
+        return f"{s} = {s} + _dt * (({ins}) - ({outs}))"
+    if ins:
+        return f"{s} = {s} + _dt * ({ins})"
+    if outs:
+        return f"{s} = {s} - _dt * ({outs})"
+    return None
 
 
 def _segment_source(prog, em, conditions):
@@ -221,9 +239,13 @@ def _segment_source(prog, em, conditions):
         L += [f"        {x}" for x in body_aux]
         dyn = [_var(prog, n) for n in prog.dynamic]
         L.append(f"        return [{', '.join(derivs)}], [{', '.join(dyn)}]")
+    import re
+    cond_text = " ".join(em.cond(c) for c in conditions)
+    uses_time = rk4 or re.search(r"\bts?\b", " ".join(body_aux) + " " + cond_text)
     L.append("    k = k0")
     L.append("    for k in range(k0, k1):")
-    L.append("        t = _t0 + k * _dt")
+    if uses_time:
+        L.append("        t = _t0 + k * _dt")
     for i, fd in enumerate(pipes):
         L.append(f"        {_var(prog, fd.name)} = D[{i}].read(k)")
     if rk4:
@@ -232,7 +254,8 @@ def _segment_source(prog, em, conditions):
         if dyn:
             L.append(f"        {', '.join(dyn)}, = A")
     else:
-        L.append("        ts = t + _eps")
+        if uses_time:
+            L.append("        ts = t + _eps")
         L += [f"        {x}" for x in body_aux]
     for i, c in enumerate(conditions):
         L.append(f"        if _and({em.cond(c)}, pend[{i}]).any():")
@@ -241,10 +264,15 @@ def _segment_source(prog, em, conditions):
     for i, fd in enumerate(pipes):
         L.append(f"        D[{i}].push(k, {_var(prog, fd.input)})")
     if prog.saved:
-        L.append("        if k % _se == 0:")
-        L.append("            r = out[k // _se]")
+        pad = "        "
+        if m.time.save_every == 1:
+            L.append(f"{pad}r = out[k]")
+        else:
+            L.append(f"{pad}if k % _se == 0:")
+            pad += "    "
+            L.append(f"{pad}r = out[k // _se]")
         for j, n in enumerate(prog.saved):
-            L.append(f"            r[{j}] = {_var(prog, n)}")
+            L.append(f"{pad}r[{j}] = {_var(prog, n)}")
     L.append("        if k >= _n:")
     L.append("            break")
     if rk4 and S:
@@ -258,8 +286,7 @@ def _segment_source(prog, em, conditions):
         for i, s in enumerate(S):
             L.append(f"        {s} = {s} + _dt6 * (K1[{i}] + 2.0 * (K2[{i}] + K3[{i}]) + K4[{i}])")
     else:
-        for s, d in zip(S, derivs):
-            L.append(f"        {s} = {s} + _dt * ({d})")
+        L += [f"        {u}" for u in (_euler_update(prog, em, n) for n in prog.stocks) if u]
     for n in prog.stocks:
         if els[n].non_negative:
             L.append(f"        {_var(prog, n)} = _max0({_var(prog, n)})")
