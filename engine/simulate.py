@@ -129,6 +129,8 @@ def run_program(prog: Program, params: dict | None = None, n_runs: int | None = 
         env.process(_stepper(env, sim, events))
         env.run()
     result = Result.from_simulation(sim, values)
+    if events:      # break the sim <-> events cycle so a batch's arrays go as soon as unused
+        events.sim = events.env = sim.events = None
     if check:
         verify(result, prog, values, n_runs, sim.S)
     return result
