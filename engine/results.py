@@ -36,12 +36,17 @@ class Result:
         times = t.start + np.arange(n_save) * t.dt * t.save_every
         els = prog.model.elements
         params = {k: np.broadcast_to(np.asarray(v, float), (sim.n,)).copy() for k, v in values.items()}
-        prov = provenance(prog.model)
+        if "_provenance" not in prog.fns:       # the same for every run of a program
+            prog.fns["_provenance"] = provenance(prog.model)
+            prog.fns["_units_docs"] = ({n: els[n].units for n in prog.saved if n in els},
+                                       {n: els[n].doc for n in prog.saved if n in els})
+        prov = dict(prog.fns["_provenance"],
+                    created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        units, docs = prog.fns["_units_docs"]
         if sim.events:
             prov["events_applied"] = [list(map(_plain, e)) for e in sim.events.log]
         return cls(times=times, names=list(prog.saved), data=sim.out, params=params,
-                   units={n: els[n].units for n in prog.saved if n in els},
-                   docs={n: els[n].doc for n in prog.saved if n in els}, provenance=prov)
+                   units=dict(units), docs=dict(docs), provenance=prov)
 
     @property
     def n_runs(self) -> int:
