@@ -21,25 +21,29 @@ def _figure_specs(loaded, result):
     return [{"name": "stocks", "title": f"{loaded.name}: stocks", "variables": stocks}]
 
 
-def report_figures(loaded, result, folder) -> list:
-    """One PNG per figure the scenario's report asks for (run 0, all runs shaded if a batch)."""
+def report_figures(loaded, result, folder, others=(), title_suffix="") -> list:
+    """One PNG per figure the scenario's report asks for (run 0). ``others`` adds dashed lines
+    of other runs, as (result, label) pairs, for comparisons."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    series = [(result, "", "-")] + [(r, f" ({label})", "--") for r, label in others]
+    if others:
+        series[0] = (result, f" ({loaded.name})", "-")
     out = []
     for spec in _figure_specs(loaded, result):
-        names = [n for n in spec.get("variables", []) if n in result]
+        names = [n for n in spec.get("variables", []) if all(n in r for r, _, _ in series)]
         if not names:
             continue
         fig, ax = plt.subplots(figsize=(7, 4))
-        for n in names:
-            y = result[n]
-            ax.plot(result.times, y[:, 0], label=n.replace("_", " "))
-        ax.set_title(spec.get("title", spec.get("name", "")))
+        for i, n in enumerate(names):
+            for r, suffix, style in series:
+                ax.plot(r.times, r[n][:, 0], color=f"C{i % 10}", ls=style,
+                        label=n.replace("_", " ") + suffix)
+        ax.set_title(spec.get("title", spec.get("name", "")) + title_suffix)
         ax.set_xlabel(loaded.model.time.units or "time")
-        ylabel = spec.get("ylabel") or loaded.model.elements[names[0]].units
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(spec.get("ylabel") or loaded.model.elements[names[0]].units)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8 if not others else 7)
         fig.tight_layout()
         path = folder / f"{spec.get('name', names[0])}.png"
         fig.savefig(path, dpi=110)

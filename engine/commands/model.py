@@ -45,31 +45,8 @@ def compare_table(ma, ra, mb, rb) -> str:
 
 def compare_figures(ma, ra, mb, rb, folder) -> list:
     """One PNG per report figure of A, with A solid and B dashed."""
-    from ..figures import _figure_specs, plt
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for spec in _figure_specs(ma, ra):
-        names = [n for n in spec.get("variables", []) if n in ra and n in rb]
-        if not names:
-            continue
-        fig, ax = plt.subplots(figsize=(7, 4))
-        for i, n in enumerate(names):
-            color = f"C{i % 10}"
-            label = n.replace("_", " ")
-            ax.plot(ra.times, ra[n][:, 0], color=color, label=f"{label} ({ma.name})")
-            ax.plot(rb.times, rb[n][:, 0], color=color, ls="--", label=f"{label} ({mb.name})")
-        ax.set_title(f"{spec.get('title', spec.get('name', ''))}: {ma.name} vs {mb.name}")
-        ax.set_xlabel(ma.model.time.units or "time")
-        ax.set_ylabel(spec.get("ylabel") or ma.model.elements[names[0]].units)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        path = folder / f"{spec.get('name', names[0])}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        out.append(str(path))
-    return out
+    from ..figures import report_figures
+    return report_figures(ma, ra, folder, others=[(rb, mb.name)], title_suffix=f": {ma.name} vs {mb.name}")
 
 
 def cmd_compare(args) -> int:
