@@ -20,7 +20,7 @@ from . import expr as ex
 from .codegen import Emitter
 from .expand import expand
 from .functions import lookup_function
-from .graph import STATE_KINDS, dependencies, initial_order, instant_order
+from .graph import dependencies, initial_order, instant_order
 from .model import Element, Model
 
 SWITCH_EPS = 1e-6       # time switches are evaluated this fraction of dt inside the step
@@ -71,7 +71,7 @@ def compile_model(model: Model, keep=None, conditions=()) -> Program:
     """Compile ``model`` (expanding stateful builtins first); ``keep`` names the saved variables."""
     model = _with_checks(expand(model))
     order = instant_order(model)
-    init_order = initial_order(model)
+    initial_order(model)        # raises on circular initial values before any code is generated
     els = model.elements
     stocks = [n for n in els if els[n].kind == "stock"]
     params = [n for n in els if els[n].kind == "parameter"]
@@ -277,11 +277,11 @@ def _segment_source(prog, em, conditions):
     L.append("            break")
     if rk4 and S:
         P_ = pipe_vars
-        L.append(f"        K2, _ = _rates(t + _h2, t + _h2, "
+        L.append("        K2, _ = _rates(t + _h2, t + _h2, "
                  + ", ".join([f"{s} + _h2 * K1[{i}]" for i, s in enumerate(S)] + P_) + ")")
-        L.append(f"        K3, _ = _rates(t + _h2, t + _h2, "
+        L.append("        K3, _ = _rates(t + _h2, t + _h2, "
                  + ", ".join([f"{s} + _h2 * K2[{i}]" for i, s in enumerate(S)] + P_) + ")")
-        L.append(f"        K4, _ = _rates(t + _dt, t + _dt - _eps, "
+        L.append("        K4, _ = _rates(t + _dt, t + _dt - _eps, "
                  + ", ".join([f"{s} + _dt * K3[{i}]" for i, s in enumerate(S)] + P_) + ")")
         for i, s in enumerate(S):
             L.append(f"        {s} = {s} + _dt6 * (K1[{i}] + 2.0 * (K2[{i}] + K3[{i}]) + K4[{i}])")

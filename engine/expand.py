@@ -37,32 +37,29 @@ class _Expander:
                                  doc=kw.pop("doc", ""), units=owner.units, **kw)
 
     def stock_chain(self, owner, fn, x, time, n, init, material):
-        """n first-order stages; material delays pass flows on, smooths pass levels on."""
+        """n first-order stages of time T/n. A material delay passes flows on (each stage drains
+        at level/(T/n) into the next; the output is the last outflow); a smooth passes levels on
+        (each stage adjusts toward the one before; the output is the last level)."""
         stage_time = _b("/", time, N(0, float(n)))
         self.stage_times.append((owner.name, fn, stage_time))
-        src = x
-        out = None
+        src = x                 # what feeds the next stage: a flow (material) or a level (smooth)
         for i in range(n):
             s = self.name(owner.name, fn)
             f = s + ":rate"
             if material:
-                self.add(owner, f, "flow", _b("/", V(0, s), stage_time), doc=f"outflow of stage {i + 1}")
-                init_level = _b("*", init, stage_time)
-                self.add(owner, s, "stock", init_level, doc=f"{fn} stage {i + 1}",
-                         inflows=(src_flow,) if i else (), outflows=(f,))
+                inflow = src if i else V(0, s + ":in")
                 if i == 0:
-                    inflow = s + ":in"
-                    self.add(owner, inflow, "flow", src, doc=f"input of {fn}")
-                    self.new[s] = self.new[s].with_(inflows=(inflow,))
-                src_flow = f
-                out = V(0, f)
+                    self.add(owner, s + ":in", "flow", x, doc=f"input of {fn}")
+                self.add(owner, f, "flow", _b("/", V(0, s), stage_time), doc=f"outflow of stage {i + 1}")
+                self.add(owner, s, "stock", _b("*", init, stage_time), doc=f"{fn} stage {i + 1}",
+                         inflows=(inflow.id,), outflows=(f,))
+                src = V(0, f)
             else:
                 self.add(owner, f, "flow", _b("/", _b("-", src, V(0, s)), stage_time),
                          doc=f"adjustment of stage {i + 1}")
                 self.add(owner, s, "stock", init, doc=f"{fn} stage {i + 1}", inflows=(f,))
                 src = V(0, s)
-                out = src
-        return out
+        return src
 
     def const_int(self, node, owner, fn):
         if isinstance(node, ex.Num) and node.value >= 1 and float(node.value).is_integer():

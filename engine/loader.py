@@ -10,9 +10,8 @@ from pathlib import Path
 
 from . import expr as ex
 from .errors import ModelError, ModelErrors
-from .functions import known, arity_ok, canonical
-from .model import Action, Check, Element, Event, Model, Module, TimeSpec, Where
-from .yamlio import LDict, load_file
+from .model import Action, Check, Element, Event, Module, TimeSpec, Where
+from .yamlio import LDict
 
 SECTIONS = {"stocks": "stock", "flows": "flow", "auxiliaries": "auxiliary",
             "parameters": "parameter", "lookups": "lookup"}

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from . import expr as ex
 from .errors import ModelError, ModelErrors
-from .functions import arity_ok, canonical, known
+from .functions import arity_ok, known
 from .loader import (BUILTIN_NAMES, MODULE_DIR, SCENARIO_KEYS, SECTIONS, _Ctx, _events, _checks,
                      _line, _number, _time, parse_module, suggest)
 from .model import Element, Model, Where
-from .yamlio import LDict, load_file, load_text
+from .yamlio import LDict, load_file
 
 
 def _merge(base: dict, over: dict) -> dict:

@@ -118,7 +118,6 @@ def run_program(prog: Program, params: dict | None = None, n_runs: int | None = 
                 check=True) -> Result:
     """Run a compiled model over a batch; returns the result (time x variable x run)."""
     values, n_runs = prepare_params(prog, params, n_runs)
-    t = prog.model.time
     with np.errstate(all="ignore"):
         events = EventRunner(prog, n_runs) if prog.model.events else None
         sim = Simulation(prog, values, n_runs, events)
