@@ -49,7 +49,7 @@ def test_yaml_syntax_error(tmp_path, capsys):
 
 
 def test_unknown_name(tmp_path, capsys):
-    err = expect(tmp_path, capsys, GOOD.replace("rate * level", "rat * level"),
+    expect(tmp_path, capsys, GOOD.replace("rate * level", "rat * level"),
                  "unknown name 'rat'", "'inflow'", "did you mean 'rate'", line=5)
 
 
@@ -89,7 +89,7 @@ def test_duplicate_element_across_sections(tmp_path, capsys):
 def test_duplicate_element_across_modules(tmp_path, capsys):
     (tmp_path / "a.yaml").write_text("module: a\nparameters:\n  k: 1\n")
     (tmp_path / "b.yaml").write_text("module: b\nparameters:\n  k: 2\n")
-    err = expect(tmp_path, capsys, "modules: [a.yaml, b.yaml]\ntime: {start: 0, stop: 1, dt: 0.5}\n",
+    expect(tmp_path, capsys, "modules: [a.yaml, b.yaml]\ntime: {start: 0, stop: 1, dt: 0.5}\n",
                  "'k' is defined in module 'b' and again in module 'a'")
 
 

@@ -1,5 +1,4 @@
 """Unit consistency checks against hand-worked cases."""
-import pytest
 
 from engine.cli import main
 from engine.units import parse_units, show
