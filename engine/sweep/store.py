@@ -1,6 +1,7 @@
 """One HDF5 file per sweep, written chunk by chunk by one writer, resumable after a kill.
 
-While a sweep runs its file is ``FILE.partial``; when every chunk is in, it is renamed to ``FILE``.
+While a sweep runs its file is ``FILE.partial``; when every chunk is in, ``FILE`` is written from it
+with the large datasets chunked along the run axis and compressed, and the partial file removed.
 Every dataset is allocated (and filled with NaN) when the file is created, so writing a chunk
 changes only raw data, never the file's structure: killing the writer at any moment leaves a file
 whose completed chunks are intact. A chunk counts as done once its flag in ``chunk_done`` is set,
@@ -157,12 +158,46 @@ class Writer:
             self.f = None
 
     def finish(self) -> Path:
-        """Close and move ``FILE.partial`` to ``FILE`` once every chunk is done."""
+        """Close, and once every chunk is done write ``FILE`` compressed from ``FILE.partial``."""
         complete = bool(self.done().all())
         self.close()
         if complete:
-            os.replace(self.part, self.path)
+            repack(self.part, self.path)
+            self.part.unlink()
         return self.path if complete else self.part
+
+
+_SCALE_ATTRS = ("CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST")
+
+
+def repack(src: Path, dst: Path, level: int = 1):
+    """Copy a finished sweep file into ``dst`` with its large datasets chunked along the run axis
+    and compressed (shuffle + deflate, which every HDF5 and netCDF reader decodes); dimension
+    scales and attributes are kept. Written beside ``dst`` and moved into place at the end, so a
+    kill during the copy leaves the complete ``FILE.partial`` to finish from."""
+    tmp = dst.with_name(dst.name + ".packing")
+    with h5py.File(src, "r") as fi, h5py.File(tmp, "w", libver=("earliest", "v110")) as fo:
+        scales = [n for n, d in fi.items() if d.attrs.get("CLASS") == b"DIMENSION_SCALE"]
+        for name, d in fi.items():
+            if name in scales or d.size < 4096 or d.dtype.kind not in "fiu":
+                out = fo.create_dataset(name, data=d[...], dtype=d.dtype)
+            else:
+                runs = d.shape[-1]
+                chunks = d.shape[:-1] + (min(runs, max(1, 2 ** 20 // (8 * int(np.prod(d.shape[:-1]))))),)
+                out = fo.create_dataset(name, data=d[...], dtype=d.dtype, chunks=chunks, shuffle=True,
+                                        compression="gzip", compression_opts=level)
+            for k, v in d.attrs.items():
+                if k not in _SCALE_ATTRS:
+                    out.attrs[k] = v
+            if name in scales:
+                out.make_scale(name)
+        for name, d in fi.items():
+            for i, dim in enumerate(d.dims):
+                for scale in dim.values():
+                    fo[name].dims[i].attach_scale(fo[scale.name.lstrip("/")])
+        for k, v in fi.attrs.items():
+            fo.attrs[k] = v
+    os.replace(tmp, dst)
 
 
 def read_samples(path) -> tuple[list, np.ndarray, np.ndarray, dict]:
