@@ -53,6 +53,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("carbonloop: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:         # output piped into a reader that stopped (e.g. head)
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import expr as ex
+from .functions import canonical
+
 from .compiler import compile_model
 from .events import ExprFn
 from .graph import feedback_graph, feedback_loops, name_declared
@@ -69,10 +72,75 @@ class LinkSigns:
         d = np.broadcast_to(y1 - y0, np.shape(t))
         scale = np.maximum(np.abs(np.broadcast_to(y0, np.shape(t))), 1e-300)
         moved = np.isfinite(d) & (np.abs(d) > 1e-12 * scale)
-        if not moved.any():
-            return "?"
+        if not moved.any():     # never active along the run (a min/max or if branch): read the form
+            return structural_sign(el.equation, u, self.prog.model)
         pos, neg = np.any(d[moved] > 0), np.any(d[moved] < 0)
         return "+" if pos and not neg else "-" if neg and not pos else "?"
+
+
+def _join(a, b):
+    """Sign of a sum of two effects ('0' = no effect)."""
+    if a == "0":
+        return b
+    if b == "0" or a == b:
+        return a
+    return "?"
+
+
+_FLIP = {"+": "-", "-": "+", "0": "0", "?": "?"}
+_INCREASING = {"exp", "ln", "log10", "sqrt", "logistic", "arctan", "int", "round", "sign"}
+_MONOTONE_ALL = {"min", "max", "clip"}      # non-decreasing in every argument
+
+
+def structural_sign(node, x, model) -> str:
+    """Sign of d(node)/dx from the form of the equation alone, taking quantities as positive:
+    '+', '-', '0' (x does not appear) or '?'. Used where a reference run never moves the link."""
+    def sign(n):
+        if isinstance(n, ex.Num):
+            return "0"
+        if isinstance(n, ex.Name):
+            return "+" if n.id == x else "0"
+        if isinstance(n, ex.Unary):
+            return _FLIP[sign(n.arg)] if n.op == "-" else ("0" if sign(n.arg) == "0" else "?")
+        if isinstance(n, ex.Bin):
+            a, b = sign(n.left), sign(n.right)
+            if n.op == "+" or n.op == "*":
+                return _join(a, b)
+            if n.op == "-" or n.op == "/":
+                return _join(a, _FLIP[b])
+            if n.op == "^":
+                if b != "0":
+                    return "?"
+                if isinstance(n.right, ex.Num):
+                    return a if n.right.value > 0 else _FLIP[a]
+                return "?" if a != "0" else "0"
+            return "0" if a == b == "0" else "?"          # comparisons and logic
+        if isinstance(n, ex.If):
+            return _join(sign(n.then), sign(n.other)) if sign(n.cond) == "0" else "?"
+        if isinstance(n, ex.Call):
+            args = [sign(a) for a in n.args]
+            lk = model.elements.get(n.fn)
+            if lk is not None and lk.kind == "lookup":
+                ys = [y for _, y in lk.points]
+                if all(b >= a for a, b in zip(ys, ys[1:])):
+                    return args[0]
+                if all(b <= a for a, b in zip(ys, ys[1:])):
+                    return _FLIP[args[0]]
+                return "0" if args[0] == "0" else "?"
+            fn = canonical(n.fn)
+            if fn in _INCREASING:
+                return args[0]
+            if fn in _MONOTONE_ALL:
+                out = "0"
+                for a in args:
+                    out = _join(out, a)
+                return out
+            if fn in ("zidz", "xidz", "safediv"):
+                return _join(args[0], _FLIP[args[1]])
+            return "0" if all(a == "0" for a in args) else "?"
+        return "?"
+    out = sign(node)
+    return "?" if out == "0" else out
 
 
 def loops_of(model, max_length=16, search_limit=40):

@@ -57,3 +57,35 @@ def test_declared_loop_names_the_shortest_matching_loop(build):
     named = [lp for lp in m.loops() if lp.name]
     assert len(named) == 1 and named[0].name == "crowding limit"
     assert named[0].elements == ("population", "deaths") and named[0].polarity == "balancing"
+
+
+def test_link_never_active_in_the_run_takes_its_sign_from_the_equation(build):
+    # births are capped all along the run, so nudging population never moves them;
+    # the form min(population * rate, cap) still says the link is positive
+    m = build("""
+time: {start: 0, stop: 10, dt: 0.5}
+stocks:
+  population: {initial: 100, inflows: [births], outflows: [deaths]}
+flows:
+  births: min(population * birth_rate, cap)
+  deaths: population / lifetime
+parameters:
+  birth_rate: 0.05
+  cap: 1
+  lifetime: 40
+""")
+    loops = {lp.elements: lp.polarity for lp in m.loops()}
+    assert loops[("population", "births")] == "reinforcing"
+
+
+def test_structural_sign_rules():
+    from engine import expr as ex
+    from engine.polarity import structural_sign
+
+    class M:
+        elements = {}
+    for text, sign in [("x * k", "+"), ("k / x", "-"), ("k - x", "-"), ("exp(-x)", "-"),
+                       ("max(x, k) - min(k, 2 * x)", "?"), ("x ^ 2", "+"), ("k ^ x", "?"),
+                       ("if k > 0 then x else 0", "+"), ("if x > 0 then 1 else 0", "?"),
+                       ("zidz(k, x)", "-")]:
+        assert structural_sign(ex.parse(text), "x", M) == sign, text
