@@ -83,6 +83,7 @@ def _float(text):
 
 
 def _match_key(name: str) -> str:
+    """Output column and element name alike: ``var[a]`` and the flattened ``var__a`` match."""
     from .xmile.names import identifier, key
     return key(identifier(name))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import expr as ex
 from ..loader import _const_value
 from ..model import Element, Module, Where
+from . import arrays
 from . import builtins as bi
 from .equations import EquationError, is_empty, parse
 from .errors import Unsupported, XmileError
@@ -16,9 +17,10 @@ MAX_MACRO_DEPTH = 20
 class Builder:
     """Translates every variable of one flattened model; collects hidden helper elements."""
 
-    def __init__(self, variables, macros, file):
+    def __init__(self, variables, macros, file, dims=None):
         self.file = file
         self.vars = {v.key: v for v in variables}
+        self.arrays = arrays.Index(variables, dims or {}, file)
         self.macros = macros
         self.names = Names()
         for v in variables:
@@ -90,6 +92,7 @@ class Builder:
 
     def ref(self, k, v, scope, pos=0):
         """The node for a name: a variable of the scope, of the root, or a builtin constant."""
+        k = self.arrays.reference(k, v, scope) or k
         for cand in ((scope + k) if scope else None, k):
             if cand is not None and cand in self.vars:
                 if self.vars[cand].kind == "gf":
@@ -126,6 +129,10 @@ class Builder:
                 raise XmileError("LOOKUP takes a graphical function's name and an input",
                                  file=self.file, element=v.name)
             return self.call(ex.Call(node.pos, gf.id, node.args[1:]), v, local, depth)
+        if fn in arrays.REDUCTIONS and len(node.args) == 1:
+            whole = self.arrays.whole(node.args[0], v.scope)
+            if whole is not None:
+                return arrays.reduce(fn, [self.ref(e, v, "", node.pos) for e in whole], node.pos)
         args = tuple(self.resolve(a, v, local, depth) for a in node.args)
         for cand in ((v.scope + fn) if v.scope else None, fn):
             if cand in self.lookups or (cand in self.vars and self.vars[cand].gf is not None):

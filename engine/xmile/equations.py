@@ -6,7 +6,8 @@ character, comparisons use ``=`` and ``<>``, logic is AND / OR / NOT, ``MOD`` is
 comment. Names come out as XMILE keys (``names.key``) and function names as lower-case keys;
 ``resolve.py`` then maps them to identifiers and builtins.
 
-Precedence, lowest first: IF; OR; AND; = <>; < <= > >=; + -; * / MOD; unary + - NOT; ^; atoms.
+Precedence, lowest first: IF; OR; AND; = <>; < <= > >=; + -; * / MOD; unary + - NOT; ^ (grouping
+to the right); atoms. ``name[sub]`` (one subscript) comes out as the name key ``name[sub]``.
 """
 from __future__ import annotations
 
@@ -141,16 +142,16 @@ class _Parser:
         return self.power()
 
     def power(self):
+        """``^`` groups to the right (``a^b^c`` is ``a^(b^c)``, ``a^-b^c`` is ``a^-(b^c)``)."""
         node = self.atom()
-        while True:
-            t = self.accept("op", "^", "**")
-            if not t:
-                return node
-            sign = self.accept("op", "-", "+")
-            right = self.atom()
-            if sign is not None and sign.text == "-":
-                right = ex.Unary(sign.pos, "-", right)
-            node = ex.Bin(t.pos, "^", node, right)
+        t = self.accept("op", "^", "**")
+        if not t:
+            return node
+        sign = self.accept("op", "-", "+")
+        right = self.power()
+        if sign is not None and sign.text == "-":
+            right = ex.Unary(sign.pos, "-", right)
+        return ex.Bin(t.pos, "^", node, right)
 
     def atom(self):
         t = self.take()
@@ -168,9 +169,8 @@ class _Parser:
                 return ex.Call(t.pos, key(" ".join(words)), self.args())
             if len(words) > 1:
                 raise EquationError(f"unexpected '{words[1]}'", t.pos)
-            if self.tok.kind == "op" and self.tok.text == "[":
-                raise EquationError("array subscripts are not supported", self.tok.pos,
-                                    construct=f"array subscript {t.text}[...]")
+            if self.accept("op", "["):
+                return ex.Name(t.pos, f"{key(t.text)}[{self.subscript(t.text)}]")
             return ex.Name(t.pos, key(t.text))
         if t.kind == "op" and t.text == "(":
             node = self.expr()
@@ -179,6 +179,18 @@ class _Parser:
         if t.kind == "end":
             raise EquationError("equation ends too early", t.pos)
         raise EquationError(f"unexpected '{t.text}'", t.pos)
+
+    def subscript(self, name):
+        """The one subscript of ``name[...]``: an element or dimension name, a number, or ``*``."""
+        t = self.take()
+        if not (t.kind in ("name", "num") or (t.kind == "op" and t.text == "*")):
+            raise EquationError("array subscripts other than a name, a number or * are not "
+                                "supported", t.pos, construct=f"array subscript {name}[...]")
+        if self.tok.kind == "op" and self.tok.text in (",", ":"):
+            raise EquationError("more than one subscript", self.tok.pos,
+                                construct=f"array subscript {name}[...] of more than one dimension")
+        self.expect("op", "]", "']'")
+        return t.text if t.text == "*" else key(t.text)
 
     def _call_ahead(self):
         """Unquoted words followed by '(' name a function written with spaces (EXPRESSION MACRO)."""
@@ -205,4 +217,7 @@ def parse(text: str) -> ex.Node:
 
 def is_empty(text: str | None) -> bool:
     """An equation with nothing but whitespace and comments."""
-    return not (text or "").strip() or all(t.kind == "end" for t in tokenize(text))
+    try:
+        return not (text or "").strip() or all(t.kind == "end" for t in tokenize(text))
+    except EquationError:       # not empty; parsing it reports the fault
+        return False

@@ -5,8 +5,10 @@ A module's <connect to="x" from="y"> turns its ``x`` into an alias of the parent
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
+from . import arrays
 from .errors import Unsupported, XmileError
 from .names import key
 from .xml import NAMESPACES, child, children, local, namespace, text_of
@@ -19,7 +21,7 @@ IGNORED_TAGS = {"display", "views", "view", "interface", "group", "behavior", "d
                 "connector", "alias", "style", ""}
 # children of a variable that change its meaning and that carbonloop cannot represent
 UNSUPPORTED_PARTS = {"conveyor": "conveyor stocks", "queue": "queue stocks",
-                     "dimensions": "arrays (dimensions)", "element": "arrays (non-apply-to-all)",
+                     "dimensions": None, "element": None,
                      "leak": "conveyor leakage flows", "range": None, "scale": None,
                      "event_poster": None, "format": None, "units": None, "doc": None,
                      "eqn": None, "inflow": None, "outflow": None, "non_negative": None, "gf": None,
@@ -44,6 +46,8 @@ class Var:
     module: str = ""            # qualified module instance ("" for the root)
     alias_of: str | None = None  # set by a module connection
     scope: str = ""             # key prefix for resolving names in the equation
+    dim: str | None = None      # for one element of a 1-D array: its dimension key ...
+    elem: str | None = None     # ... and its element key
 
 
 def _flag(el):
@@ -65,6 +69,18 @@ def _variables(model):
     return out
 
 
+def _vars(el, prefix, module, file, defaults, label, dims) -> list:
+    """The variable of an element; one per array element for an arrayed one."""
+    dim = arrays.dimension_of(el, dims, file)
+    if dim is None:
+        if children(el, "element"):
+            raise XmileError("<element> in a variable without <dimensions>", file=file,
+                             element=el.get("name"))
+        return [_var(el, prefix, module, file, defaults, label)]
+    var = dataclasses.replace(_var(el, prefix, module, file, defaults, label), dim=dim)
+    return arrays.expand(var, dims[dim], arrays.equations(el, dims[dim], file))
+
+
 def _var(el, prefix, module, file, defaults, label="") -> Var:
     tag = local(el.tag)
     name = el.get("name")
@@ -73,8 +89,6 @@ def _var(el, prefix, module, file, defaults, label="") -> Var:
     for c in el:
         part = local(c.tag)
         if part in UNSUPPORTED_PARTS and UNSUPPORTED_PARTS[part]:
-            if part == "dimensions" and not children(c, "dim"):
-                continue
             raise Unsupported(UNSUPPORTED_PARTS[part], file=file, element=name)
     nn = _flag(child(el, "non_negative"))
     if nn is None and tag in ("stock", "flow"):
@@ -88,14 +102,15 @@ def _var(el, prefix, module, file, defaults, label="") -> Var:
                module=module, scope=prefix)
 
 
-def flatten(root_model, models: dict, file: str, defaults: dict) -> list:
+def flatten(root_model, models: dict, file: str, defaults: dict, dims=None) -> list:
     """Every variable of the root model and, recursively, of its module instances."""
     out: list = []
-    _collect(root_model, "", models, file, defaults, out, (), "")
+    _collect(root_model, "", models, file, defaults, out, (), "", dims or {})
+    arrays.link_flows(out)
     return out
 
 
-def _collect(model, prefix, models, file, defaults, out, stack, label):
+def _collect(model, prefix, models, file, defaults, out, stack, label, dims):
     mine = {}
     modules = []
     for el in _variables(model):
@@ -107,14 +122,14 @@ def _collect(model, prefix, models, file, defaults, out, stack, label):
             if tag in IGNORED_TAGS or namespace(el.tag) not in XMILE_NS:      # vendor extension
                 continue
             raise Unsupported(f"<{tag}> in a model", file=file, element=el.get("name"))
-        v = _var(el, prefix, label[:-1], file, defaults, label)
-        mine[v.key] = v
-        out.append(v)
+        for v in _vars(el, prefix, label[:-1], file, defaults, label, dims):
+            mine[v.key] = v
+            out.append(v)
     for m in modules:
-        _module(m, prefix, models, file, defaults, out, stack, mine, label)
+        _module(m, prefix, models, file, defaults, out, stack, mine, label, dims)
 
 
-def _module(m, prefix, models, file, defaults, out, stack, parent_vars, label):
+def _module(m, prefix, models, file, defaults, out, stack, parent_vars, label, dims):
     name = m.get("name") or ""
     if m.get("resource"):
         raise Unsupported(f"a module read from another file (resource='{m.get('resource')}')",
@@ -128,7 +143,8 @@ def _module(m, prefix, models, file, defaults, out, stack, parent_vars, label):
         raise XmileError(f"module '{name}' contains itself", file=file, element=name)
     inner_prefix = prefix + mkey + "."
     start = len(out)
-    _collect(sub, inner_prefix, models, file, defaults, out, stack + (mkey,), label + name + ".")
+    _collect(sub, inner_prefix, models, file, defaults, out, stack + (mkey,), label + name + ".",
+             dims)
     inner = {v.key: v for v in out[start:]}
     for c in children(m, "connect"):
         to, frm = c.get("to") or "", c.get("from") or ""

@@ -5,6 +5,7 @@ import re
 
 _SPACE = re.compile(r"(?:\\n|[\s_])+")
 _NOT_IDENT = re.compile(r"[^A-Za-z0-9_]")
+_ELEMENT = re.compile(r"^(.*)\[([^\[\],]+)\]$")
 RESERVED = {"time", "dt", "starttime", "stoptime", "initial_time", "final_time", "pi"}
 
 
@@ -19,8 +20,11 @@ def key(name: str) -> str:
 def identifier(name: str) -> str:
     """A carbonloop identifier for an XMILE name (its case kept; other characters as '_').
 
-    Module paths ``a.b`` become ``a__b``.
+    Module paths ``a.b`` become ``a__b``; array elements ``v[a]`` become ``v__a``.
     """
+    m = _ELEMENT.match(name)
+    if m:
+        return identifier(m.group(1)) + "__" + identifier(m.group(2))
     parts = [_SPACE.sub(" ", p).strip() for p in name.split(".")] if "." in name else [name]
     out = []
     for p in parts:

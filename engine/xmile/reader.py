@@ -5,6 +5,7 @@ from pathlib import Path
 
 from ..model import TimeSpec
 from ..scenario import assemble
+from .arrays import read_dimensions
 from .build import Builder, modules_of
 from .errors import Unsupported, XmileError
 from .flatten import flatten
@@ -74,8 +75,9 @@ def read(path) -> "Model":      # noqa: F821 - Model from ..model
     main = models.get("") or (children(root, "model") or [None])[0]
     if main is None:
         raise XmileError("the file has no <model>", file=file)
-    variables = flatten(main, models, file, beh)
-    builder = Builder(variables, read_macros(root, file, beh), file)
+    dims = read_dimensions(root, file)
+    variables = flatten(main, models, file, beh, dims)
+    builder = Builder(variables, read_macros(root, file, beh), file, dims)
     pairs = builder.elements()
     header = child(root, "header")
     name = text_of(child(header, "name")) if header is not None else ""
