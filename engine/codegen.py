@@ -41,6 +41,14 @@ class Emitter:
         ns.update(self.consts)
         return ns
 
+    def compile(self, source: str, name: str, extra: dict | None = None) -> dict:
+        """Compile functions whose text this emitter generated (from checked trees only) in a
+        namespace of its constants and helpers; the one place generated code is compiled."""
+        ns = self.namespace()
+        ns.update(extra or {})
+        exec(compile(source, f"<carbonloop:{name}>", "exec"), ns)  # noqa: S102 - generated from checked trees
+        return ns
+
     def num(self, node) -> str:
         """Numeric context: comparisons and logic become 0.0/1.0."""
         if isinstance(node, ex.Bin) and (node.op in CMP or node.op in ("and", "or")) or \

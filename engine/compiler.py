@@ -133,11 +133,8 @@ def time_constants(t) -> dict:
 
 
 def build(source: str, em: Emitter, t, name: str) -> dict:
-    """Compile generated source in a namespace of its constants and helpers."""
-    ns = em.namespace()
-    ns.update(time_constants(t))
-    exec(compile(source, f"<carbonloop:{name}>", "exec"), ns)  # noqa: S102 - text generated from checked trees
-    return ns
+    """Compile generated source with the time settings it reads."""
+    return em.compile(source, name, time_constants(t))
 
 
 def _unpack(names_, prog, source):

@@ -21,9 +21,7 @@ def condition_function(metric: Metric):
     em = Emitter(lambda n: slots[n] if n in slots else slots[n.lower()], lambda fn: None)
     src = f"def _cond({', '.join([slots[n] for n in names] + ['_time'])}):\n" \
           f"    return {em.cond(metric.condition)}\n"
-    ns = em.namespace()
-    exec(compile(src, f"<metric {metric.name}>", "exec"), ns)  # noqa: S102 - built from a parsed tree
-    return ns["_cond"]
+    return em.compile(src, f"metric {metric.name}")["_cond"]
 
 
 def compute(metric: Metric, times: np.ndarray, series: dict, fn=None) -> np.ndarray:
