@@ -13,7 +13,7 @@ pysd = pytest.importorskip("pysd", reason="PySD is not installed (pip install py
                                           "the cross-check runs wherever it is")
 
 ROOT = Path(__file__).resolve().parents[1]
-SUITE = ROOT.parent / "shared" / "test-models"
+SUITE = ROOT / "tests" / "data" / "test-models"
 RTOL = 1e-6
 
 BUILTINS = """
