@@ -62,7 +62,7 @@ class Loaded:
     def kernel(self, keep=None, backend: str = "auto"):
         """The plan for ``keep`` made executable by a backend ('auto', 'numpy' or 'numba')."""
         plan = self.plan(keep)
-        key = (plan.digest, backend)
+        key = (None if keep is None else tuple(keep), backend)
         if key not in self._kernels:
             self._kernels[key] = backends.choose(plan, backend).kernel(plan)
         return self._kernels[key]

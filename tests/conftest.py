@@ -1,10 +1,20 @@
-"""Small fixtures: write a scenario text to a file and load it."""
-from pathlib import Path
+"""Small fixtures: write a scenario text to a file and load it; the backends to compare.
+
+Tests run on the numpy backend (the reference) unless they ask for a backend: compiling every
+test model with numba would cost minutes. The ``backend`` fixture runs a test on both.
+"""
+import os
 import textwrap
+from pathlib import Path
 
 import pytest
 
-import engine
+os.environ.setdefault("CARBONLOOP_BACKEND", "numpy")
+
+import engine  # noqa: E402
+from engine import backends  # noqa: E402
+
+BACKENDS = ["numpy"] + (["numba"] if backends.available("numba") else [])
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = Path(__file__).parent / "models"
@@ -24,3 +34,9 @@ def build(write):
     def _build(text, name="model.yaml"):
         return engine.load(write(text, name))
     return _build
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Each backend in turn (numba only where it is installed)."""
+    return request.param

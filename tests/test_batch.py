@@ -5,25 +5,26 @@ import engine
 from conftest import MODELS
 
 
-def test_batch_of_1000_equals_1000_single_runs():
+def test_batch_of_1000_equals_1000_single_runs(backend):
     m = engine.load(MODELS / "goal_seeking.yaml")
     rng = np.random.default_rng(42)
     n = 1000
     params = {"target": rng.uniform(50, 200, n), "adjust_time": rng.uniform(1, 10, n),
               "production_delay": rng.uniform(0.5, 5, n), "demand_boost": rng.uniform(0, 1, n)}
-    batch = m.run(params=params)
-    assert batch.data.shape[2] == n
+    batch = m.run(params=params, backend=backend)
+    assert batch.data.shape[2] == n and batch.provenance["backend"] == backend
     for i in range(n):
-        single = m.run(params={k: v[i] for k, v in params.items()})
+        single = m.run(params={k: v[i] for k, v in params.items()}, backend=backend)
         assert np.array_equal(single.data[:, :, 0], batch.data[:, :, i]), f"run {i} differs"
 
 
-def test_rk4_batch_equals_single_runs():
+def test_rk4_batch_equals_single_runs(backend):
     m = engine.load(MODELS / "goal_seeking.yaml").with_time(method="rk4")
-    vals = np.linspace(1, 10, 7)
-    batch = m.run(params={"adjust_time": vals})
+    vals = np.linspace(1, 10, 17)       # more than a thread's share: the parallel loop on numba
+    batch = m.run(params={"adjust_time": vals}, backend=backend)
     for i, v in enumerate(vals):
-        assert np.array_equal(m.run(params={"adjust_time": v}).data[:, :, 0], batch.data[:, :, i])
+        single = m.run(params={"adjust_time": v}, backend=backend)
+        assert np.array_equal(single.data[:, :, 0], batch.data[:, :, i])
 
 
 def test_rk4_and_euler_agree_at_small_dt():

@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 
+from conftest import BACKENDS
+
 MODEL = """
 time: {start: 0, stop: 12, dt: 0.25}
 auxiliaries:
@@ -26,12 +28,12 @@ lookups:
 """
 
 
-@pytest.fixture(scope="module")
-def r(tmp_path_factory):
+@pytest.fixture(scope="module", params=BACKENDS)
+def r(tmp_path_factory, request):
     import engine
     p = tmp_path_factory.mktemp("b") / "m.yaml"
     p.write_text(MODEL)
-    return engine.load(p).run()
+    return engine.load(p).run(backend=request.param)
 
 
 def at(r, name, t):

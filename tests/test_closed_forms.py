@@ -8,11 +8,11 @@ import pytest
 T_END = 10.0
 
 
-def errors(build, text, exact, var, method):
+def errors(build, text, exact, var, method, backend="numpy"):
     errs = []
     for dt in (0.1, 0.05):
         m = build(text.replace("DT", repr(dt)).replace("METHOD", method))
-        r = m.run()
+        r = m.run(backend=backend)
         t = r.times
         errs.append(np.max(np.abs(r[var][:, 0] - exact(t))))
     return errs
@@ -92,9 +92,9 @@ CASES = {
 
 @pytest.mark.parametrize("method", ["euler", "rk4"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_closed_form_and_order(build, case, method):
+def test_closed_form_and_order(build, case, method, backend):
     text, var, exact = CASES[case]
-    errs = errors(build, text, exact, var, method)
+    errs = errors(build, text, exact, var, method, backend)
     ok, ratio = order_ok(errs, method)
     assert ok, f"{case} {method}: errors {errs}, ratio {ratio:.2f}"
     # and the solution is close in absolute terms, not just converging
@@ -102,7 +102,7 @@ def test_closed_form_and_order(build, case, method):
     assert errs[1] < (2e-2 if method == "euler" else 1e-5) * scale
 
 
-def test_delay3_conserves_what_it_delays(build):
+def test_delay3_conserves_what_it_delays(build, backend):
     m = build("""
         time: {start: 0, stop: 60, dt: 0.0625, method: euler}
         stocks:
@@ -112,7 +112,7 @@ def test_delay3_conserves_what_it_delays(build):
           inflow: 10 * pulse(2, 3)
           outflow: delay3(inflow, 4)
         """)
-    r = m.run()
+    r = m.run(backend=backend)
     assert r["sent"][-1, 0] == pytest.approx(30.0, rel=1e-12)
     assert r["delivered"][-1, 0] == pytest.approx(30.0, rel=1e-6)
     # nothing is delivered before it is sent, and the delay's mean is its delay time

@@ -14,26 +14,26 @@ parameters:
 """
 
 
-def test_scheduled_set_applies_at_its_time(build):
+def test_scheduled_set_applies_at_its_time(build, backend):
     m = build(BASE + """
 events:
   - {name: raise rate, at: 4, set: {rate: 3}}
 """)
-    r = m.run()
+    r = m.run(backend=backend)
     # total(t) = t before 4, 4 + 3 (t - 4) after: exact under Euler for a piecewise-constant rate
     t = r.times
     assert np.allclose(r["total"][:, 0], np.where(t <= 4, t, 4 + 3 * (t - 4)), rtol=0, atol=1e-12)
 
 
-def test_event_time_swept_per_run_equals_single_runs(build):
+def test_event_time_swept_per_run_equals_single_runs(build, backend):
     m = build(BASE + """
 events:
   - {name: raise rate, at: policy_year, set: {rate: "rate * 2"}}
 """)
     years = np.array([1.0, 2.5, 3.3, 7.0, 9.9])
-    batch = m.run(params={"policy_year": years})
+    batch = m.run(params={"policy_year": years}, backend=backend)
     for i, y in enumerate(years):
-        single = m.run(params={"policy_year": y})
+        single = m.run(params={"policy_year": y}, backend=backend)
         assert np.array_equal(single.data[:, :, 0], batch.data[:, :, i])
     # an event between two steps applies at the next step
     k = np.ceil(3.3 / 0.125)
@@ -41,12 +41,12 @@ events:
     assert batch.at("total", 10)[2] == pytest.approx(t_apply + 2 * (10 - t_apply))
 
 
-def test_periodic_event_settles_a_stock(build):
+def test_periodic_event_settles_a_stock(build, backend):
     m = build(BASE + """
 events:
   - {name: settlement, every: 2, start: 2, set: {total: 0}}
 """)
-    r = m.run()
+    r = m.run(backend=backend)
     tot = r["total"][:, 0]
     for t in (2, 4, 6, 8, 10):
         assert r.at("total", t)[0] == 0.0
@@ -54,32 +54,32 @@ events:
     assert tot.max() == pytest.approx(2 - 0.125)
 
 
-def test_when_event_fires_once_when_condition_first_holds(build):
+def test_when_event_fires_once_when_condition_first_holds(build, backend):
     m = build(BASE + """
 events:
   - {name: cap reached, when: "total >= 5", set: {rate: 0}}
 """)
-    r = m.run()
+    r = m.run(backend=backend)
     assert r.at("total", 10)[0] == pytest.approx(5.0)
     assert r.at("accrual", 4.875)[0] == 1.0 and r.at("accrual", 5)[0] == 0.0
 
 
-def test_when_event_per_run(build):
+def test_when_event_per_run(build, backend):
     m = build(BASE + """
 events:
   - {name: cap reached, when: "total >= policy_year", set: {rate: 0}}
 """)
     caps = np.array([2.0, 5.0, 10.0])
-    r = m.run(params={"policy_year": caps})
+    r = m.run(params={"policy_year": caps}, backend=backend)
     assert np.allclose(r.at("total", 10), [2.0, 5.0, 10.0])
 
 
-def test_ramp_reaches_target_linearly(build):
+def test_ramp_reaches_target_linearly(build, backend):
     m = build(BASE + """
 events:
   - {name: phase in, at: 2, ramp: {rate: {to: 5, over: 4}}}
 """)
-    r = m.run()
+    r = m.run(backend=backend)
     assert r.at("accrual", 2)[0] == pytest.approx(1.0)
     assert r.at("accrual", 4)[0] == pytest.approx(3.0)
     assert r.at("accrual", 6)[0] == pytest.approx(5.0)
@@ -90,16 +90,16 @@ events:
     assert r.at("total", 10)[0] == pytest.approx(np.sum(rate) * 0.125)
 
 
-def test_events_at_one_time_apply_in_listed_order(build):
+def test_events_at_one_time_apply_in_listed_order(build, backend):
     m = build(BASE + """
 events:
   - {name: first, at: 5, set: {rate: 2}}
   - {name: second, at: 5, set: {rate: "rate * 10"}}
 """)
-    assert m.run().at("accrual", 6)[0] == 20.0
+    assert m.run(backend=backend).at("accrual", 6)[0] == 20.0
 
 
-def test_transfer_within_one_event_conserves(build):
+def test_transfer_within_one_event_conserves(build, backend):
     m = build("""
 time: {start: 0, stop: 6, dt: 0.5}
 stocks:
@@ -114,5 +114,5 @@ events:
 checks:
   - {name: conservation, lhs: "10 * time", rhs: "bank + surrendered"}
 """)
-    r = m.run()
+    r = m.run(backend=backend)
     assert np.allclose(r["bank"][:, 0] + r["surrendered"][:, 0], 10 * r.times)

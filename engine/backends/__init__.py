@@ -1,9 +1,11 @@
 """Backends: turn a plan into a kernel. ``numpy`` is the reference and the fallback; ``numba``
 compiles one run's step to machine code. ``auto`` takes numba when it is installed and supports
-the plan, otherwise numpy; the run's provenance says which ran."""
+the plan, otherwise numpy; the environment variable CARBONLOOP_BACKEND (numpy or numba) changes
+what ``auto`` means. The run's provenance says which backend ran."""
 from __future__ import annotations
 
 import importlib
+import os
 
 from ..errors import ModelError
 from .base import Backend, Kernel, State
@@ -40,6 +42,8 @@ def available(name: str) -> bool:
 
 def choose(plan, requested: str = "auto") -> Backend:
     """The backend to run ``plan`` on: the one requested, or for 'auto' the fastest that can."""
+    if requested == "auto" and os.environ.get("CARBONLOOP_BACKEND", "auto") != "auto":
+        requested = os.environ["CARBONLOOP_BACKEND"]
     if requested != "auto":
         b = get(requested)
         why = b.supports(plan)

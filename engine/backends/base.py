@@ -38,6 +38,7 @@ class State:
     dinit: np.ndarray
     pending: np.ndarray
     kpos: np.ndarray
+    hit: np.ndarray         # per run: the 'when' condition that stopped it (-1: none)
 
     @property
     def n(self) -> int:
@@ -53,7 +54,7 @@ def new_state(plan, values: dict, n: int) -> State:
     nd = len(plan.delays)
     return State(V, np.zeros((0, n)), np.zeros(nd, np.int64), np.ones(nd, np.int64),
                  np.ones((nd, n), np.int64), np.zeros((nd, n)), np.ones((len(plan.conditions), n), bool),
-                 np.zeros(n, np.int64))
+                 np.zeros(n, np.int64), np.full(n, -1, np.int64))
 
 
 def set_delays(plan, state: State, times: np.ndarray, initials: np.ndarray) -> None:
@@ -97,6 +98,14 @@ class Kernel:
         self.initial(state)
         return state
 
+    def new_records(self, n: int) -> np.ndarray:
+        """An array for the records of n runs, in the layout ``segment`` writes."""
+        return np.empty((self.plan.n_save, len(self.plan.saved), n))
+
+    def records(self, out: np.ndarray) -> np.ndarray:
+        """The records as data[time, variable, run]."""
+        return out
+
     def hoist(self, state: State) -> None:
         raise NotImplementedError
 
@@ -129,7 +138,7 @@ class Backend:
 def trigger(state: State, k_stop: np.ndarray, hit: np.ndarray, k1: int) -> tuple[int, int, np.ndarray | None]:
     """From per-run stops (``k_stop``) and triggered conditions (``hit``, -1 for none): the
     earliest step where a condition triggered, which condition, and the runs it triggered in."""
-    if not np.any(hit >= 0):
+    if hit.max(initial=-1) < 0:
         return k1, -1, None
     k = int(k_stop[hit >= 0].min())
     at = (k_stop == k) & (hit >= 0)

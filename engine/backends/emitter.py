@@ -133,21 +133,24 @@ class VectorEmitter(Emitter):
 
 
 class ScalarEmitter(Emitter):
-    """Code over one run's floats, written for numba (no numpy calls on arrays)."""
+    """Code over one run's floats, written for numba (no numpy calls on arrays). It has no
+    branches: a condition selects between two values that are both computed (as numpy.where
+    does), and logic works on booleans without short-circuits, which keeps numba's compile time
+    in proportion to the number of operations."""
 
     def as_number(self, c: str) -> str:
-        return f"(1.0 if {c} else 0.0)"
+        return f"_sel({c}, 1.0, 0.0)"
 
     def logic(self, op: str, *args: str) -> str:
         if op == "not":
             return f"(not {args[0]})"
-        return f"({args[0]} {op} {args[1]})"
+        return f"({args[0]} {'&' if op == 'and' else '|'} {args[1]})"
 
     def power(self, a: str, b: str) -> str:
         return f"({a} ** {b})"
 
     def select(self, c: str, a: str, b: str) -> str:
-        return f"({a} if {c} else {b})"
+        return f"_sel({c}, {a}, {b})"
 
     def call(self, b, args: list) -> str:
         if b.name in ("min", "max"):

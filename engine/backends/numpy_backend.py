@@ -321,11 +321,15 @@ class _Args(dict):
         raise KeyError(key)
 
 
-def expression_source(trees, args, emitter_class) -> tuple[str, object]:
+def _lookup_call(i, x) -> str:
+    return f"_lk{i}({x})"
+
+
+def expression_source(trees, args, emitter_class, lookup=_lookup_call) -> tuple[str, object]:
     """Source of ``_e(a0, a1, ...)`` returning the value of each tree; element and reserved
     names are read from the argument of the same name ('time' also gives the switch time)."""
     arg = _Args({a: f"a{i}" for i, a in enumerate(args)})
-    em = emitter_class(lambda r: arg[r.name], arg, lambda i, x: f"_lk{i}({x})")
+    em = emitter_class(lambda r: arg[r.name], arg, lookup)
     lines = [f"def _e({', '.join(arg.values())}):"]
     lines.append(f"    t = ts = {arg['time']}" if "time" in arg else "    t = ts = 0.0")
     if "dt" in arg:

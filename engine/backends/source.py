@@ -14,8 +14,8 @@ from ..errors import ModelError
 
 # identifiers generators write: slots (v12), constants (_k3), helpers (_where), arrays (V, DB),
 # loop and time variables, argument positions (a0), temporaries (_t7)
-IDENT = re.compile(r"^(v\d+|a\d+|_[A-Za-z0-9_]*|[A-Z][A-Z0-9]*|k|k0|k1|kk|t|ts|r|i|j|n|m|x|y|s|w|c|"
-                   r"rec|out|idx|src|pend)$")
+IDENT = re.compile(r"^(v\d+|x\d+|a\d+|K\d_\d+|_[A-Za-z0-9_]*|[A-Z][A-Z0-9]*|k|k0|k1|kk|t|ts|r|i|j|n|m|x|y|s|w|c|"
+                   r"rec|out|idx|src|pend|v|h|res|kpos|hit|r0|r1|row|g|cur|saved|TM|TN)$")
 SAFE_BUILTINS = {"range": range, "len": len, "min": min, "max": max, "abs": abs, "float": float,
                  "int": int, "bool": bool}
 NODES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.AugAssign,
@@ -26,15 +26,25 @@ NODES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.As
 MAX_NESTING = 150       # Python refuses about 200 nested parentheses
 
 
-def check(source: str, allowed_calls: set, allow_decorators: bool = False) -> None:
-    """Raise when generated source holds anything a generator does not write."""
+def check(source: str, allowed_calls: set, decorators: frozenset = frozenset()) -> None:
+    """Raise when generated source holds anything a generator does not write; ``decorators``
+    are the exact decorator texts a generator may put on its functions."""
     depth = nesting(source)
     if depth > MAX_NESTING:
         raise ModelError(f"an equation is nested too deeply to compile ({depth} levels)",
                          hint="split it into auxiliaries")
     tree = ast.parse(source)
     allowed_calls = set(allowed_calls) | {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    skip = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for dec in node.decorator_list:
+                if ast.unparse(dec) not in decorators:
+                    raise AssertionError(f"generated code decorates a function with {ast.unparse(dec)}")
+                skip |= {id(x) for x in ast.walk(dec)}
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if not isinstance(node, NODES):
             raise AssertionError(f"generated code holds a {type(node).__name__}")
         if isinstance(node, ast.Name) and not IDENT.match(node.id) and node.id not in SAFE_BUILTINS:
@@ -44,8 +54,6 @@ def check(source: str, allowed_calls: set, allow_decorators: bool = False) -> No
         if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and
                                                (node.func.id in allowed_calls or node.func.id in SAFE_BUILTINS)):
             raise AssertionError(f"generated code calls {ast.unparse(node.func)}")
-        if isinstance(node, ast.FunctionDef) and node.decorator_list and not allow_decorators:
-            raise AssertionError("generated code decorates a function")
 
 
 def nesting(source: str) -> int:

@@ -14,6 +14,7 @@ Unit rules: 'dimensionless' (arguments and result), 'same' (arguments agree; res
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -52,17 +53,17 @@ def _b(name, lo, hi, kind, numpy=None, scalar=None, units="none", monotone=None,
 
 _ENTRIES = (
     _b("abs", 1, 1, "math", np.abs, abs, "same", None, "ABS", "absolute value"),
-    _b("exp", 1, 1, "math", np.exp, np.exp, "dimensionless", "increasing", "EXP", "e to the power x"),
-    _b("ln", 1, 1, "math", np.log, np.log, "dimensionless", "increasing", "LN", "natural logarithm"),
-    _b("log10", 1, 1, "math", np.log10, np.log10, "dimensionless", "increasing", "LOG10",
+    _b("exp", 1, 1, "math", np.exp, math.exp, "dimensionless", "increasing", "EXP", "e to the power x"),
+    _b("ln", 1, 1, "math", np.log, math.log, "dimensionless", "increasing", "LN", "natural logarithm"),
+    _b("log10", 1, 1, "math", np.log10, math.log10, "dimensionless", "increasing", "LOG10",
        "base-10 logarithm"),
-    _b("sqrt", 1, 1, "math", np.sqrt, np.sqrt, "power", "increasing", "SQRT", "square root"),
-    _b("sin", 1, 1, "math", np.sin, np.sin, "dimensionless", None, "SIN", "sine (radians)"),
-    _b("cos", 1, 1, "math", np.cos, np.cos, "dimensionless", None, "COS", "cosine (radians)"),
-    _b("tan", 1, 1, "math", np.tan, np.tan, "dimensionless", None, "TAN", "tangent (radians)"),
-    _b("arcsin", 1, 1, "math", np.arcsin, np.arcsin, "dimensionless", "increasing", "ARCSIN", "inverse sine"),
-    _b("arccos", 1, 1, "math", np.arccos, np.arccos, "dimensionless", None, "ARCCOS", "inverse cosine"),
-    _b("arctan", 1, 1, "math", np.arctan, np.arctan, "dimensionless", "increasing", "ARCTAN",
+    _b("sqrt", 1, 1, "math", np.sqrt, math.sqrt, "power", "increasing", "SQRT", "square root"),
+    _b("sin", 1, 1, "math", np.sin, math.sin, "dimensionless", None, "SIN", "sine (radians)"),
+    _b("cos", 1, 1, "math", np.cos, math.cos, "dimensionless", None, "COS", "cosine (radians)"),
+    _b("tan", 1, 1, "math", np.tan, math.tan, "dimensionless", None, "TAN", "tangent (radians)"),
+    _b("arcsin", 1, 1, "math", np.arcsin, math.asin, "dimensionless", "increasing", "ARCSIN", "inverse sine"),
+    _b("arccos", 1, 1, "math", np.arccos, math.acos, "dimensionless", None, "ARCCOS", "inverse cosine"),
+    _b("arctan", 1, 1, "math", np.arctan, math.atan, "dimensionless", "increasing", "ARCTAN",
        "inverse tangent"),
     _b("int", 1, 1, "math", np.floor, sc.floor, "same", "increasing", None,
        "the largest whole number not above x (floor)"),

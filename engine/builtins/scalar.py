@@ -10,6 +10,11 @@ import math
 import numpy as np
 
 
+def select(c, a, b):
+    """a where c holds, else b (both already computed)."""
+    return a if c else b
+
+
 def smin(a, b):
     """MIN of two values; NaN wins, as numpy.minimum."""
     return a if (a < b or a != a) else b
@@ -52,13 +57,14 @@ def pulse_train(ts, start, width, interval, end, dt):
 
 
 def clip(x, lo, hi):
-    """x held between lo and hi."""
-    return smin(smax(x, lo), hi)
+    """x held between lo and hi (as numpy.minimum(numpy.maximum(x, lo), hi))."""
+    y = x if (x > lo or x != x) else lo
+    return y if (y < hi or y != y) else hi
 
 
 def logistic(x):
     """1 / (1 + e^-x)."""
-    return 1.0 / (1.0 + np.exp(-x))
+    return 1.0 / (1.0 + math.exp(-x))
 
 
 def sign(x):

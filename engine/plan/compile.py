@@ -117,13 +117,15 @@ def compile_model(model: Model, keep=None) -> Plan:
     hoisted, dynamic = _split(model, order, slot, delays)
     saved = _saved(model, keep, slot)
     stocks = tuple(slot[n] for n in names if els[n].kind == "stock")
+    starts = [eqs[s] for s in range(len(names)) if kinds[s] in ("stock", "pipeline")]
+    starts += [d.delay for d in delays]
+    wanted = _closure(starts, eq_tuple := tuple(eqs), set(dynamic))
     initial = tuple(slot[n] for n in init_order
-                    if els[n].kind in ("stock", "pipeline") or slot.get(n) in set(dynamic))
+                    if els[n].kind in ("stock", "pipeline") or slot.get(n) in wanted)
     rates = tuple((tuple(slot[f] for f in els[names[s]].inflows), tuple(slot[f] for f in els[names[s]].outflows))
                   for s in stocks)
     probes: list = []
     groups: list = []
-    eq_tuple = tuple(eqs)
     conditions, events, start_group = _events(model, resolve, probes, groups, eq_tuple, dynamic)
     stage_times = tuple((owner, fn, _probe(probes, resolve(node))) for owner, fn, node in model.stage_times)
     groups[start_group] = _group(groups[start_group].probes + tuple(p for _, _, p in stage_times),
@@ -136,13 +138,23 @@ def compile_model(model: Model, keep=None) -> Plan:
                 tables=tuple(resolve.tables), delays=delays, conditions=conditions,
                 probes=tuple(probes), groups=tuple(groups), start_group=start_group, events=events,
                 saved=saved, checks=checks, stage_times=stage_times)
-    digest = hashlib.sha256(repr(sorted((k, v) for k, v in body.items() if k not in ("events", "checks")))
-                            .encode()).hexdigest()
+    digest = _digest(body)
     saved_names = [names[s] for s in saved]
     return Plan(model=model, sinks=frozenset(_sinks(model, saved_names)),
                 units=MappingProxyType({n: els[n].units for n in saved_names}),
                 docs=MappingProxyType({n: els[n].doc for n in saved_names}),
                 provenance=MappingProxyType(provenance(model)), digest=digest, **body)
+
+
+def _digest(body: dict) -> str:
+    """A hash of the model's structure: what a backend generates code from. Parameter values,
+    the saved variables and the time settings (but the integration method) are inputs of a run,
+    not part of it, so every keep=, dt and override of a scenario shares one compiled kernel."""
+    eqs = tuple(None if k == "parameter" else e for k, e in zip(body["kinds"], body["equations"]))
+    skip = ("events", "checks", "name", "saved", "time")
+    items = sorted((k, v) for k, v in dict(body, equations=eqs, method=body["time"].method).items()
+                   if k not in skip)
+    return hashlib.sha256(repr(items).encode()).hexdigest()
 
 
 def _split(model, order, slot, delays) -> tuple[tuple, tuple]:
@@ -180,16 +192,21 @@ def _probe(probes: list, tree) -> int:
     return len(probes) - 1
 
 
-def _group(probe_ids: tuple, probes: list, eqs: tuple, dynamic: tuple) -> Group:
-    """The probes and the dynamic slots (in runlist order) their values depend on."""
-    dyn = set(dynamic)
+def _closure(trees, eqs: tuple, dyn: set) -> set:
+    """The dynamic slots the trees read, directly or through other dynamic slots."""
     need: set = set()
-    todo = [r.slot for p in probe_ids for r in ex.walk(probes[p]) if isinstance(r, ex.Ref)]
+    todo = [r.slot for t in trees for r in ex.walk(t) if isinstance(r, ex.Ref)]
     while todo:
         s = todo.pop()
         if s in dyn and s not in need:
             need.add(s)
             todo += [r.slot for r in ex.walk(eqs[s]) if isinstance(r, ex.Ref)]
+    return need
+
+
+def _group(probe_ids: tuple, probes: list, eqs: tuple, dynamic: tuple) -> Group:
+    """The probes and the dynamic slots (in runlist order) their values depend on."""
+    need = _closure([probes[p] for p in probe_ids], eqs, set(dynamic))
     return Group(tuple(probe_ids), tuple(s for s in dynamic if s in need))
 
 

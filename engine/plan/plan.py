@@ -80,8 +80,8 @@ class CheckPlan:
 
 @dataclass(frozen=True)
 class Plan:
-    """A compiled model (see the module docstring); ``digest`` identifies everything a backend
-    generates from it."""
+    """A compiled model (see the module docstring); ``digest`` identifies its structure, what a
+    backend generates code from (the same for any saved variables and parameter values)."""
     name: str
     model: Model                    # the expanded model (read only)
     time: TimeSpec

@@ -28,13 +28,12 @@ class Result:
         plan = sim.plan
         t = plan.time
         times = t.start + np.arange(plan.n_save) * t.dt * t.save_every
-        params = {plan.names[s]: np.broadcast_to(np.asarray(v, float), (sim.n,)).copy()
-                  for s, v in values.items()}
+        params = dict(zip((plan.names[s] for s in plan.params), sim.inputs))
         prov = dict(plan.provenance, backend=sim.kernel.backend,
                     created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         if sim.events:
             prov["events_applied"] = [list(map(_plain, e)) for e in sim.events.log]
-        return cls(times=times, names=plan.saved_names, data=sim.out, params=params,
+        return cls(times=times, names=plan.saved_names, data=sim.kernel.records(sim.out), params=params,
                    units=dict(plan.units), docs=dict(plan.docs), provenance=prov)
 
     @property

@@ -29,6 +29,7 @@ class EventRunner:
         self.log = []       # (time, event name, number of runs) for provenance
         self.env = None
         self.start_values = None
+        self.sets = {id(ev): _Sets(self.plan, ev) for ev in self.plan.events}
 
     def start(self, env):
         """Evaluate every event's times and start its process."""
@@ -75,16 +76,16 @@ class EventRunner:
 
     def _timed(self, ev, steps, prio):
         now = 0
+        every_run = steps.shape[0] == 1 or bool((steps == steps[:1]).all())
         for k in np.unique(steps[steps >= 0]):
             k = int(k)
             yield _at(self.env, k - now, prio)
             now = k
-            self.apply(ev, k, (steps == k).any(axis=1))
+            self.apply(ev, k, None if every_run else (steps == k).any(axis=1))
 
     def trigger(self, j, k, mask):
         """Called by the stepper when 'when' condition j first holds at step k in ``mask``."""
-        ev = next(e for e in self.plan.events if e.when == j)
-        i = self.plan.events.index(ev)
+        i, ev = next((i, e) for i, e in enumerate(self.plan.events) if e.when == j)
         self.sim.state.pending[j] &= ~mask
         self.env.process(self._once(ev, k, mask, 1 + i / (len(self.plan.events) + 1)))
 
@@ -97,41 +98,42 @@ class EventRunner:
         return t.start + k * t.dt
 
     def apply(self, ev, k, mask):
-        """Apply an event's actions to the runs in ``mask``; all values are computed first from
-        the same state, so a transfer (bank -= x; surrendered += x) conserves what it moves."""
+        """Apply an event's actions to the runs in ``mask`` (all runs when None); all values are
+        computed first from the same state, so a transfer (bank -= x; surrendered += x) conserves
+        what it moves."""
         sim = self.sim
+        sets = self.sets[id(ev)]
         vals = self.kernel.evaluate(sim.state, k, ev.group)
-        row = {p: vals[i] for i, p in enumerate(self.plan.groups[ev.group].probes)}
-        self.log.append((self._t(k), ev.event.name, int(mask.sum())))
-        params = False
-        for a in ev.actions:
-            v = self._value(ev, a, row[a.value], mask)
-            if a.ramp is not None:
-                over = row[a.ramp]
-                start = sim.state.V[a.slot].copy()
-                self.env.process(self._ramp(a, start, v, over, mask))
-            else:
-                sim.assign(a.slot, v, mask, a.is_param)
-                params |= a.is_param
-        if params:
+        self.log.append((self._t(k), ev.event.name, self.n if mask is None else int(mask.sum())))
+        if sets.slots.size:
+            new = vals[sets.rows]
+            self._check(ev, sets, new if mask is None else new[:, mask])
+            V = sim.state.V
+            V[sets.slots] = new if mask is None else np.where(mask, new, V[sets.slots])
+        for a in sets.ramps:
+            every = np.ones(self.n, bool) if mask is None else mask
+            v = vals[sets.row_of[a.value]]
+            self._check(ev, _Sets.one(self.plan, a), v[None, every])
+            self.env.process(self._ramp(a, sim.state.V[a.slot].copy(), v, vals[sets.row_of[a.ramp]], every))
+        if sets.params:
             self.kernel.hoist(sim.state)
 
-    def _value(self, ev, a, v, mask):
-        """An action's values, checked: finite, and within a parameter's declared range."""
-        chosen = v[mask]
+    def _check(self, ev, sets, values):
+        """Values an event sets must be finite, and a parameter's within its declared range."""
+        if np.isfinite(values).all() and not ((values < sets.lo) | (values > sets.hi)).any():
+            return
         e = ev.event
-        if not np.all(np.isfinite(chosen)):
-            raise SimulationError(f"sets '{a.name}' to a value that is not a finite number at time "
-                                  f"{self._t(self.env.now):g}", file=e.where.file, line=e.where.line,
-                                  element=e.name)
-        el = self.plan.model.elements[a.name]
-        if a.is_param and el.range and chosen.size and \
-                (chosen.min() < el.range[0] or chosen.max() > el.range[1]):
-            bad = chosen[(chosen < el.range[0]) | (chosen > el.range[1])][0]
-            raise SimulationError(f"sets '{a.name}' to {bad:g} at time {self._t(self.env.now):g}, outside "
-                                  f"its declared range [{el.range[0]:g}, {el.range[1]:g}]",
-                                  file=e.where.file, line=e.where.line, element=e.name)
-        return v
+        for i, name in enumerate(sets.names):
+            row = values[i]
+            if not np.isfinite(row).all():
+                raise SimulationError(f"sets '{name}' to a value that is not a finite number at time "
+                                      f"{self._t(self.env.now):g}", file=e.where.file, line=e.where.line,
+                                      element=e.name)
+            bad = row[(row < sets.lo[i, 0]) | (row > sets.hi[i, 0])]
+            if bad.size:
+                raise SimulationError(f"sets '{name}' to {bad[0]:g} at time {self._t(self.env.now):g}, outside "
+                                      f"its declared range [{sets.lo[i, 0]:g}, {sets.hi[i, 0]:g}]",
+                                      file=e.where.file, line=e.where.line, element=e.name)
 
     def _ramp(self, a, start_value, to, over, mask):
         dt = self.plan.time.dt
@@ -141,7 +143,8 @@ class EventRunner:
             if j:
                 yield _at(self.env, 1, 1.5)
             frac = np.minimum(j / steps, 1.0)
-            self.sim.assign(a.slot, start_value + (to - start_value) * frac, mask, True)
+            V = self.sim.state.V
+            V[a.slot] = np.where(mask, start_value + (to - start_value) * frac, V[a.slot])
             self.kernel.hoist(self.sim.state)
 
 
@@ -151,3 +154,37 @@ def _at(env, delay, prio):
     ev._value = None
     env.schedule(ev, prio, delay)
     return ev
+
+
+class _Sets:
+    """What one event's set actions write, gathered once so a firing is a few array operations:
+    target slots, rows of the evaluated probes, declared ranges (stocks have none)."""
+
+    def __init__(self, plan, ev):
+        probes = plan.groups[ev.group].probes
+        self.row_of = {p: i for i, p in enumerate(probes)}
+        plain = [a for a in ev.actions if a.ramp is None]
+        self.ramps = [a for a in ev.actions if a.ramp is not None]
+        self.slots = np.array([a.slot for a in plain], dtype=np.int64)
+        self.rows = np.array([self.row_of[a.value] for a in plain], dtype=np.int64)
+        self.names = [a.name for a in plain]
+        self.lo, self.hi = _ranges(plan, plain)
+        self.params = any(a.is_param for a in ev.actions)
+
+    @staticmethod
+    def one(plan, action):
+        """The range of a single action (for a ramp's target value)."""
+        out = _Sets.__new__(_Sets)
+        out.names = [action.name]
+        out.lo, out.hi = _ranges(plan, [action])
+        return out
+
+
+def _ranges(plan, actions):
+    lo = np.full((len(actions), 1), -math.inf)
+    hi = np.full((len(actions), 1), math.inf)
+    for i, a in enumerate(actions):
+        rng = plan.model.elements[a.name].range if a.is_param else None
+        if rng:
+            lo[i, 0], hi[i, 0] = rng
+    return lo, hi

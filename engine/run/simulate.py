@@ -46,17 +46,13 @@ class Simulation:
                              hint="keep fewer variables (keep=), save less often (save_step) or run "
                                   "fewer runs at a time (a sweep chunks them)")
         self.state = kernel.new_state(values, n_runs)
-        self.out = np.empty((plan.n_save, len(plan.saved), n_runs))
+        self.inputs = self.state.V[list(plan.params)].copy()     # parameter values as given
+        self.out = kernel.new_records(n_runs)
         self.events = None
 
     def segment(self, k1: int):
         """Integrate to step ``k1`` (or the first 'when' trigger)."""
         return self.kernel.segment(self.state, k1, self.out)
-
-    def assign(self, slot: int, value, mask, is_param: bool) -> None:
-        """Set one parameter or stock for the runs in ``mask`` (all runs when None)."""
-        V = self.state.V
-        V[slot] = value if mask is None else np.where(mask, value, V[slot])
 
 
 def prepare_params(plan, overrides: dict | None, n_runs: int | None = None):

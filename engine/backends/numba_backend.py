@@ -1,0 +1,395 @@
+"""The numba backend: one run's step compiled to machine code, runs of a batch in parallel.
+
+For a plan it writes a Python module of scalar code (``ScalarEmitter``): each run keeps its
+slots in local variables, integrates step after step and writes its records; a batch loops over
+its runs, in parallel threads when it is large. Long runlists are split into blocks of at most
+``BLOCK`` statements (functions taking the values they read and returning those read later), so
+that compile time grows in proportion to the model. The module is written to the user's cache
+directory under the plan's digest and compiled with numba's disk cache, so that a second process
+(a sweep worker, the next ``carbonloop run``) loads it instead of compiling it.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from .. import lang as ex
+from .base import SWITCH_EPS, Backend, Kernel, State, set_delays, trigger
+from .cache import load_module
+from .emitter import ScalarEmitter
+from .numpy_backend import expression_source, reads
+from .source import check
+
+BLOCK = 400             # statements per compiled block
+SERIAL = 8              # batches this small run in one thread
+HEADER = "import numpy as np\nfrom numba import njit\nfrom engine.backends.numba_lib import *  # noqa: F403\n"
+JIT = "@njit(cache=True, error_model='numpy', nogil=True)"
+PJIT = "@njit(cache=True, error_model='numpy', parallel=True)"
+CALLS = {"_dread", "_interp", "_sel", "_empty", "_prange", "_nruns", "_ncols", "len"}
+DELAYS = "DB, DO, DZ, DS, DI"
+# time settings are arguments (not constants), so one compiled kernel serves every horizon and dt
+TIME = ["_t0 = TM[0]", "_t1 = TM[1]", "_dt = TM[2]", "_h2 = TM[3]", "_dt6 = TM[4]", "_eps = TM[5]",
+        "_n = TN[0]", "_se = TN[1]"]
+
+
+def _generator_version() -> str:
+    """A hash of the code that writes kernels: a change to it never reuses an old kernel."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in ("numba_backend.py", "numba_lib.py", "emitter.py", "../builtins/scalar.py"):
+        h.update((here / f).read_bytes())
+    import numba
+    h.update(numba.__version__.encode())
+    return h.hexdigest()[:12]
+
+
+VERSION = _generator_version()
+
+
+def TABLE(i, x) -> str:
+    """A lookup call in scalar code."""
+    return f"_interp({x}, _LX{i}, _LY{i}, _LE{i})"
+
+
+def _x(s) -> str:
+    return f"x{s.slot if isinstance(s, ex.Ref) else s}"
+
+
+class ScalarGenerator:
+    """Writes the module of one plan's kernel: every slot is a local ``x<slot>``."""
+
+    def __init__(self, plan):
+        self.plan = plan
+        self.em = ScalarEmitter(_x, {"time": "t", "dt": "_dt", "starttime": "_t0", "stoptime": "_t1",
+                                     "pi": "_pi"}, TABLE)
+        self.defs: list = []
+        self.n_blocks = 0
+
+    # ------------------------------------------------------------------ pieces
+    def run_of(self, slots, later: set, indent: str) -> list:
+        """Lines computing ``slots`` in order; long runs go to blocks whose results that are
+        read later (``later``, or by a later block) come back as locals."""
+        stmts = [(s, self.em.assign(_x(s), self.plan.equations[s])) for s in slots]
+        if len(stmts) <= BLOCK:
+            return [indent + line for _, st in stmts for line in st]
+        chunks = [stmts[i:i + BLOCK] for i in range(0, len(stmts), BLOCK)]
+        lines = []
+        for c, chunk in enumerate(chunks):
+            defined = {s for s, _ in chunk}
+            read = reads(self.plan.equations[s] for s, _ in chunk) - defined
+            after = set(later) | {r for ch in chunks[c + 1:] for r in reads(self.plan.equations[s] for s, _ in ch)}
+            outs = sorted(defined & after)
+            name = f"_blk{self.n_blocks}"
+            self.n_blocks += 1
+            args = ", ".join(["TM", "TN", "t", "ts"] + [_x(s) for s in sorted(read)])
+            body = TIME + [line for _, st in chunk for line in st]
+            ret = ", ".join(_x(s) for s in outs)
+            self.defs += [JIT, f"def {name}({args}):"] + ["    " + b for b in body] + \
+                [f"    return ({ret}{',' if len(outs) == 1 else ''})", ""]
+            if outs:
+                lines.append(f"{indent}{ret}{',' if len(outs) == 1 else ''} = {name}({args})")
+        return lines
+
+    def loads(self, slots, indent="        ") -> list:
+        return [f"{indent}{_x(s)} = c[{s}]" for s in sorted(slots)]
+
+    def stores(self, slots, indent="        ") -> list:
+        return [f"{indent}c[{s}] = {_x(s)}" for s in slots]
+
+    def delay_reads(self, slots_needed, indent) -> list:
+        return [f"{indent}{_x(d.slot)} = _dread(DB, DO[{i}], DZ[{i}], DS[{i}, r], DI[{i}, r], k, r)"
+                for i, d in enumerate(self.plan.delays) if d.slot in slots_needed]
+
+    def over_runs(self, name: str, args: str, body: list) -> list:
+        """``name(r0, r1, ...)`` running ``body`` for runs r0..r1-1 (with ``c`` the run's column
+        of V), and ``name_par`` over all runs in chunks on parallel threads (compiled on first use)."""
+        return ([JIT, f"def {name}(r0, r1, TM, TN, {args}):"] + ["    " + x for x in TIME] +
+                ["    for r in range(r0, r1):", "        c = V[:, r]"] + body + ["    return 0", "",
+                 PJIT, f"def {name}_par(TM, TN, {args}):", "    n = _nruns(V)", "    m = (n + 63) // 64",
+                 "    for i in _prange(m):", f"        {name}(i * 64, min(n, i * 64 + 64), TM, TN, {args})",
+                 "    return 0", ""])
+
+    # ------------------------------------------------------------------ functions
+    def hoist(self) -> list:
+        p = self.plan
+        body = self.loads(reads(p.equations[s] for s in p.hoisted) - set(p.hoisted))
+        body += ["        t = _t0", "        ts = _t0"]
+        body += self.run_of(p.hoisted, set(p.hoisted), "        ") + self.stores(p.hoisted)
+        return self.over_runs("_hoist", "V", body)
+
+    def initial(self) -> list:
+        p = self.plan
+        trees = [p.equations[s] for s in p.initial] + [d.delay for d in p.delays]
+        body = self.loads(reads(trees) - set(p.initial)) + ["        t = _t0", "        ts = _t0 + _eps"]
+        later = set(p.stocks) | {d.slot for d in p.delays} | reads(d.delay for d in p.delays)
+        body += self.run_of(p.initial, later, "        ") + self.stores(p.stocks)
+        for i, d in enumerate(p.delays):
+            body += ["        " + line for line in self.em.assign(f"DT[{i}, r]", d.delay)]
+            body.append(f"        DN[{i}, r] = {_x(d.slot)}")
+        return self.over_runs("_initial", "V, DT, DN", body)
+
+    def groups(self) -> list:
+        """One function for every probe group: the group's number chooses its branch."""
+        p = self.plan
+        body = ["        t = _t0 + k * _dt", "        ts = t + _eps"]
+        for i, g in enumerate(p.groups):
+            trees = [p.probes[j] for j in g.probes] + [p.equations[s] for s in g.needs]
+            needed = reads(trees)
+            part = self.loads(needed - set(g.needs) - {d.slot for d in p.delays}, "            ")
+            part += self.delay_reads(needed, "            ")
+            part += self.run_of(g.needs, reads(p.probes[j] for j in g.probes), "            ")
+            for row, j in enumerate(g.probes):
+                part += ["            " + line for line in self.em.assign(f"R[{row}, r]", p.probes[j])]
+            body += [f"        {'if' if i == 0 else 'elif'} g == {i}:"] + (part or ["            pass"])
+        return self.over_runs("_groups", f"g, k, V, {DELAYS}, R", body)
+
+    def segment(self) -> list:
+        p = self.plan
+        rk4 = p.time.method == "rk4"
+        later = self._read_after_dynamic()
+        needed = reads([p.equations[s] for s in p.dynamic] + list(p.conditions)) | later
+        fixed = set(p.params) | set(p.hoisted)
+        body = self.loads((needed & fixed) | set(p.stocks) | (fixed if rk4 else set()))
+        body += ["        R = rec[r]", f"        cur = _empty({len(p.names)})", f"        for j in range({len(p.names)}):",
+                 "            cur[j] = c[j]", "        k = kpos[r]", "        h = -1", "        for k in range(kpos[r], k1):",
+                 "            t = _t0 + k * _dt", "            ts = t + _eps"]
+        body += self.delay_reads({d.slot for d in p.delays}, "            ")
+        body += self.run_of(p.dynamic, later, "            ")
+        body += self._conditions()
+        body += [f"            DB[DO[{i}] + k % DZ[{i}], r] = {_x(d.input)}" for i, d in enumerate(p.delays)]
+        body += self._record() + ["            if k >= _n:", "                break"]
+        body += self._rk4() if rk4 and p.stocks else self._euler()
+        body += [f"            {_x(s)} = _fn_max({_x(s)}, 0.0)" for s in p.non_negative]
+        body += ["        kpos[r] = min(k + 1, k1) if h < 0 else k", "        hit[r] = h"] + self.stores(p.stocks)
+        return self.over_runs("_segment", f"kpos, k1, V, rec, saved, {DELAYS}, pend, hit", body)
+
+    def _read_after_dynamic(self) -> set:
+        p = self.plan
+        out = set(self.recordable()) | {d.input for d in p.delays} | reads(p.conditions)
+        for ins, outs in p.rates:
+            out |= set(ins) | set(outs)
+        return out
+
+    def _conditions(self) -> list:
+        L = []
+        for i, c in enumerate(self.plan.conditions):
+            self.em.pre = []
+            text = self.em.cond(c)
+            L += ["            " + line for line in self.em.pre]
+            L += [f"            if pend[{i}, r] and {text}:", f"                h = {i}", "                break"]
+        return L
+
+    def recordable(self) -> list:
+        """Slots whose values change within a segment: what a record may read besides V."""
+        p = self.plan
+        return list(p.stocks) + list(p.dynamic) + [d.slot for d in p.delays]
+
+    def _record(self) -> list:
+        """Every changing value goes to the run's scratch vector, then the saved slots (chosen at
+        run time, so that one kernel serves every keep=) are copied into the record."""
+        pad = "                "
+        L = ["            if k % _se == 0:"]
+        L += [f"{pad}cur[{s}] = {_x(s)}" for s in self.recordable()]
+        L += [f"{pad}row = R[k // _se]", f"{pad}for j in range(len(saved)):", f"{pad}    row[j] = cur[saved[j]]"]
+        return L
+
+    def _euler(self) -> list:
+        L = []
+        for s, (ins, outs) in zip(self.plan.stocks, self.plan.rates):
+            i = " + ".join(_x(f) for f in ins)
+            o = " + ".join(_x(f) for f in outs)
+            if i and o:
+                L.append(f"            {_x(s)} = {_x(s)} + _dt * (({i}) - ({o}))")
+            elif i:
+                L.append(f"            {_x(s)} = {_x(s)} + _dt * ({i})")
+            elif o:
+                L.append(f"            {_x(s)} = {_x(s)} - _dt * ({o})")
+        return L
+
+    def _rk4(self) -> list:
+        """The three later RK4 stages call ``_rates`` (stage states in, derivatives out); the
+        first stage's derivatives come from the step's own values."""
+        p = self.plan
+        fixed = sorted(set(p.params) | set(p.hoisted) | {d.slot for d in p.delays})
+        S = [_x(s) for s in p.stocks]
+        self._rates_function(fixed)
+        fargs = ", ".join(_x(s) for s in fixed)
+        L = [f"            K1_{i} = {self._net(ins, outs)}" for i, (ins, outs) in enumerate(p.rates)]
+        prev = "K1"
+        for K, (tt, ts, h) in (("K2", ("t + _h2", "t + _h2", "_h2")), ("K3", ("t + _h2", "t + _h2", "_h2")),
+                               ("K4", ("t + _dt", "t + _dt - _eps", "_dt"))):
+            stage = ", ".join(f"{s} + {h} * {prev}_{i}" for i, s in enumerate(S))
+            names = ", ".join(f"{K}_{i}" for i in range(len(S)))
+            L.append(f"            {names}{',' if len(S) == 1 else ''} = _rates(TM, TN, {tt}, {ts}, ({stage}{',' if len(S) == 1 else ''}), {fargs})")
+            prev = K
+        L += [f"            {s} = {s} + _dt6 * (K1_{i} + 2.0 * (K2_{i} + K3_{i}) + K4_{i})" for i, s in enumerate(S)]
+        return L
+
+    def _rates_function(self, fixed) -> None:
+        p = self.plan
+        S = [_x(s) for s in p.stocks]
+        body = ["    " + x for x in TIME] + [f"    {', '.join(S)}{',' if len(S) == 1 else ''} = SS"]
+        body += self.run_of(p.dynamic, {f for ins, outs in p.rates for f in ins + outs}, "    ")
+        derivs = ", ".join(self._net(ins, outs) for ins, outs in p.rates)
+        self.defs += [JIT, f"def _rates(TM, TN, t, ts, SS, {', '.join(_x(s) for s in fixed)}):"] + body + \
+            [f"    return ({derivs}{',' if len(S) == 1 else ''})", ""]
+
+    @staticmethod
+    def _net(ins, outs) -> str:
+        i = " + ".join(_x(f) for f in ins)
+        o = " + ".join(_x(f) for f in outs)
+        if i and o:
+            return f"({i}) - ({o})"
+        return i or (f"-({o})" if o else "0.0")
+
+    def source(self) -> str:
+        body = self.hoist() + self.initial() + self.segment() + self.groups()
+        return "\n".join(self.defs + body) + "\n"
+
+    def constants(self) -> list:
+        """Module-level constants: numbers and lookup tables."""
+        return [f"_pi = {float(np.pi)!r}"] + constant_lines(self.em.consts, self.plan.tables)
+
+
+def constant_lines(consts: dict, tables) -> list:
+    """Module-level numbers and lookup tables."""
+    lines = [f"{k} = {_literal(float(v))}" for k, v in consts.items()]
+    for i, tb in enumerate(tables):
+        lines += [f"_LX{i} = np.array({[float(x) for x in tb.xs]!r})",
+                  f"_LY{i} = np.array({[float(y) for y in tb.ys]!r})", f"_LE{i} = {bool(tb.extrapolate)}"]
+    return lines
+
+
+def _literal(v: float) -> str:
+    if v != v:
+        return "np.nan"
+    if v in (float("inf"), float("-inf")):
+        return "np.inf" if v > 0 else "-np.inf"
+    return repr(v)
+
+
+def module_source(body: str, constants: list) -> str:
+    """Check generated code and put it under its header and constants."""
+    from .numba_lib import HELPERS
+    check(body, set(HELPERS) | CALLS, decorators=frozenset(ast.unparse(ast.parse(d[1:]).body[0].value)
+                                                           for d in (JIT, PJIT)))
+    return HEADER + "\n".join(constants) + "\n\n" + body
+
+
+class NumbaKernel(Kernel):
+    """A plan's compiled numba functions (see the module docstring)."""
+
+    backend = "numba"
+
+    def __init__(self, plan, module):
+        super().__init__(plan)
+        self.mod = module
+        self.saved = np.array(plan.saved, dtype=np.int64)
+        t = plan.time
+        self.TM = np.array([t.start, t.stop, t.dt, t.dt / 2, t.dt / 6, t.dt * SWITCH_EPS])
+        self.TN = np.array([t.n_steps, t.save_every], dtype=np.int64)
+        self._serial = {f: getattr(self.mod, f) for f in ("_hoist", "_initial", "_segment", "_groups")}
+
+    def _call(self, name: str, n: int, *args):
+        """Run one function over all runs: in one thread for small batches, else in parallel."""
+        if n > SERIAL:
+            return getattr(self.mod, f"{name}_par")(self.TM, self.TN, *args)
+        return self._serial[name](0, n, self.TM, self.TN, *args)
+
+    def hoist(self, state: State) -> None:
+        self._call("_hoist", state.n, state.V)
+
+    def initial(self, state: State) -> None:
+        nd, n = len(self.plan.delays), state.n
+        DT, DN = np.zeros((nd, n)), np.zeros((nd, n))
+        self._call("_initial", n, state.V, DT, DN)
+        if nd:
+            set_delays(self.plan, state, DT, DN)
+
+    def new_records(self, n: int) -> np.ndarray:
+        """Records laid out run by run (each run writes a contiguous block)."""
+        return np.empty((n, self.plan.n_save, len(self.plan.saved)))
+
+    def records(self, out: np.ndarray) -> np.ndarray:
+        """The records as data[time, variable, run]."""
+        return np.ascontiguousarray(out.transpose(1, 2, 0))
+
+    def segment(self, state: State, k1: int, out: np.ndarray):
+        self._call("_segment", state.n, state.kpos, k1, state.V, out, self.saved, state.dbuf, state.doff,
+                   state.dsize, state.dsteps, state.dinit, state.pending, state.hit)
+        return trigger(state, state.kpos, state.hit, k1)
+
+    def evaluate(self, state: State, k: int, group: int) -> np.ndarray:
+        R = np.empty((len(self.plan.groups[group].probes), state.n))
+        self._call("_groups", state.n, group, k, state.V, state.dbuf, state.doff, state.dsize, state.dsteps,
+                   state.dinit, R)
+        return R
+
+    def warm_up(self) -> None:
+        """Compile (or load from the disk cache) what a single run uses."""
+        from ..run.simulate import prepare_params
+        values, _ = prepare_params(self.plan, None)
+        state = self.new_state(values, 1)
+        self.segment(state, 1, self.new_records(1))
+        self.evaluate(state, 0, self.plan.start_group)
+
+
+class NumbaBackend(Backend):
+    """Compiles plans with numba (an optional dependency)."""
+
+    name = "numba"
+
+    def __init__(self):
+        from . import numba_lib  # noqa: F401 - fail here, at choice time, when numba is missing
+        self._expr_cache: dict = {}
+        self._modules: dict = {}
+
+    def source(self, plan) -> str:
+        """The generated module of a plan (for reading and debugging)."""
+        gen = ScalarGenerator(plan)
+        return module_source(gen.source(), gen.constants())
+
+    def kernel(self, plan) -> NumbaKernel:
+        """A kernel for the plan; its module is compiled (or loaded from the disk cache) once per
+        model structure and shared by every plan of that structure."""
+        fresh = plan.digest not in self._modules
+        if fresh:
+            self._modules[plan.digest] = load_module(f"clk_{plan.digest[:24]}_{VERSION}", self.source(plan))
+        k = NumbaKernel(plan, self._modules[plan.digest])
+        if fresh:
+            k.warm_up()
+        return k
+
+    def expressions(self, trees, args, tables=()):
+        """A compiled function of ``args`` arrays evaluating ``trees`` elementwise."""
+        source, em = expression_source(trees, args, ScalarEmitter, TABLE)
+        key = hashlib.sha256(repr((source, em.consts, tables)).encode()).hexdigest()[:24]
+        if key not in self._expr_cache:
+            self._expr_cache[key] = _compile_expressions(source, em, tables, key, len(trees), len(args))
+        fn = self._expr_cache[key]
+
+        def run(*arrays):
+            arrs = np.broadcast_arrays(*[np.asarray(a, float) for a in arrays])
+            shape = arrs[0].shape if arrs else ()
+            A = np.ascontiguousarray(np.stack([a.reshape(-1) for a in arrs])) if arrs else np.zeros((0, 1))
+            R = np.empty((len(trees), A.shape[1]))
+            fn(A, R)
+            return [R[i].reshape(shape) for i in range(len(trees))]
+        return run
+
+
+def _compile_expressions(source, em, tables, key, n_trees, n_args):
+    """Turn ``_e(a0, ...)`` scalar source into a compiled loop over the columns of A."""
+    lines = source.splitlines()
+    values = lines[-1].strip()[len("return ["):-1]
+    body = [JIT, "def _e1(" + lines[0][len("def _e("):]] + lines[1:-1] + \
+        [f"    return ({values}{',' if n_trees == 1 else ''})", ""]
+    loop = [JIT, "def _e(A, R):", "    for c in range(_ncols(A)):",
+            f"        res = _e1({', '.join(f'A[{i}, c]' for i in range(n_args))})"]
+    loop += [f"        R[{i}, c] = res[{i}]" for i in range(n_trees)] + ["    return 0", ""]
+    mod = load_module(f"cle_{key}_{VERSION}", module_source("\n".join(body + loop) + "\n",
+                                                            constant_lines(em.consts, tables)))
+    return mod._e

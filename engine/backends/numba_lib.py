@@ -1,0 +1,52 @@
+"""The compiled helpers numba kernels call: the builtins' scalar implementations, lookups and
+pipeline buffers. Importing this module imports numba."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .. import builtins
+from ..builtins import scalar
+
+OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
+NATIVE = {abs, math.exp, math.log, math.log10, math.sqrt, math.sin, math.cos, math.tan, math.asin,
+          math.acos, math.atan}
+
+
+def _jit(fn):
+    return fn if fn in NATIVE else njit(**OPTIONS)(fn)
+
+
+# _fn_<name>: what scalar code calls for each builtin
+HELPERS = {f"_fn_{b.name}": _jit(b.scalar) for b in builtins.REGISTRY.values() if b.scalar is not None}
+_interp = njit(**OPTIONS)(scalar.interp)
+_sel = njit(**OPTIONS)(scalar.select)
+
+
+@njit(**OPTIONS)
+def _dread(DB, off, size, steps, init, k, r):
+    """A pipeline's value at step k for run r (its start value before the delay has passed)."""
+    src = k - steps
+    if src < 0:
+        return init
+    return DB[off + src % size, r]
+
+
+@njit(**OPTIONS)
+def _nruns(V):
+    """Runs of a batch (the columns of V)."""
+    return V.shape[1]
+
+
+@njit(**OPTIONS)
+def _ncols(A):
+    """Columns of a 2-D array."""
+    return A.shape[1]
+
+
+_empty = np.empty
+_prange = prange
+globals().update(HELPERS)
+__all__ = ["HELPERS", "_interp", "_sel", "_dread", "_empty", "_prange", "_nruns", "_ncols", *HELPERS]
