@@ -18,7 +18,7 @@ SECTIONS = {"stocks": "stock", "flows": "flow", "auxiliaries": "auxiliary",
 BUILTIN_NAMES = {"time", "dt", "starttime", "stoptime", "initial_time", "final_time", "pi"}
 MODULE_DIR = Path(__file__).parent / "modules"
 SCENARIO_KEYS = {"scenario", "model", "description", "extends", "modules", "time", "overrides",
-                 "exogenous", "events", "checks", "loops", "report", "sweep", "module", "inputs", "outputs",
+                 "exogenous", "events", "checks", "loops", "report", "levers", "sweep", "module", "inputs", "outputs",
                  *SECTIONS}
 
 

@@ -136,6 +136,7 @@ class Model:
     where: Where = Where()
     loops: dict = field(default_factory=dict)   # named loops the model declares (label -> elements)
     report: dict = field(default_factory=dict)  # summary variables, years and figures for 'run'
+    levers: tuple = ()              # engine.levers.Lever: parameters the interactive app offers
 
     def of_kind(self, kind: str) -> list:
         return [e for e in self.elements.values() if e.kind == kind]

@@ -2,6 +2,7 @@
 exogenous series and events, and check every name an equation uses."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from . import expr as ex
@@ -92,7 +93,8 @@ def load_scenario(path: str | Path) -> Model:
                     description=str(data.get("description", "") or ""),
                     overrides=data.get("overrides") or {}, exogenous=data.get("exogenous") or {},
                     events=events, checks=checks, file=file, source_text=source_text,
-                    loops=data.get("loops") or {}, report=data.get("report") or {})
+                    loops=data.get("loops") or {}, report=data.get("report") or {},
+                    levers=data.get("levers"))
 
 
 def load_scenario_text(text: str, name: str = "<text>") -> Model:
@@ -133,7 +135,8 @@ def _exogenous(name, spec, ctx, line, existing: Element | None) -> Element | Non
 
 
 def assemble(modules, time, *, name="model", description="", overrides=None, exogenous=None,
-             events=(), checks=(), file=None, source_text="", loops=None, report=None) -> Model:
+             events=(), checks=(), file=None, source_text="", loops=None, report=None,
+             levers=None) -> Model:
     """Wire modules by name into one model and check it; the last stage of loading."""
     ctx = _Ctx(file)
     elements: dict = {}
@@ -175,9 +178,13 @@ def assemble(modules, time, *, name="model", description="", overrides=None, exo
     _check_names(elements, events, checks, ctx)
     if ctx.errors:
         raise ModelErrors(ctx.errors)
-    return Model(name=name, elements=elements, time=time, events=tuple(events), checks=tuple(checks),
-                 modules=tuple(modules), description=description, source_text=source_text,
-                 where=Where(file, None), loops=dict(loops or {}), report=dict(report or {}))
+    model = Model(name=name, elements=elements, time=time, events=tuple(events), checks=tuple(checks),
+                  modules=tuple(modules), description=description, source_text=source_text,
+                  where=Where(file, None), loops=dict(loops or {}), report=dict(report or {}))
+    if levers is not None:
+        from .levers import parse_levers
+        model = replace(model, levers=parse_levers(levers, model, file))
+    return model
 
 
 def _check_wiring(modules, elements, owner, exogenous, ctx):
