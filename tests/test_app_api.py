@@ -1,10 +1,12 @@
 """The app's server: its numbers equal the engine's, every bad request is refused and changes nothing,
 and a slow run does not hold up the others."""
+import base64
 import http.client
 import threading
 
 import numpy as np
 import pytest
+from app_support import call, sample_data, sample_dominance, write_folder
 
 import engine
 from engine.app.guard import host_name
@@ -13,8 +15,6 @@ from engine.app.service import RunService
 from engine.app.validate import MAX_BODY_BYTES, MAX_VARIABLES
 from engine.cli import main
 from engine.errors import ModelError
-
-from app_support import call, sample_data, sample_dominance, write_folder
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +69,22 @@ def test_a_run_gives_the_engines_numbers_and_its_time(app, folder):
     assert float(timing["run"]) > 0 and float(timing["total"]) >= float(timing["run"])
 
 
+def test_arrays_sent_as_base64_are_the_same_numbers(app):
+    url, _ = app
+    ask = {"scenario": "cup", "params": {"tau": 3}, "variables": ["temperature"], "baseline": ["excess"]}
+    _, _, plain = call(url, "/api/run", ask)
+    _, _, packed = call(url, "/api/run", dict(ask, encoding="base64"))
+
+    def unpack(text):
+        return np.frombuffer(base64.b64decode(text), dtype="<f8").tolist()
+    assert unpack(packed["times"]) == plain["times"]
+    assert unpack(packed["values"]["temperature"]) == plain["values"]["temperature"]
+    assert unpack(packed["baseline"]["excess"]) == plain["baseline"]["excess"]
+
+
 def test_the_scenarios_own_settings_are_its_cached_baseline(app):
     url, service = app
-    status, headers, body = call(url, "/api/run", {"scenario": "cup", "params": {"tau": 10},
+    status, _, body = call(url, "/api/run", {"scenario": "cup", "params": {"tau": 10},
                                                    "variables": ["temperature"]})
     assert status == 200 and body["is_baseline"] and body["params"] == {} and body["run_ms"] == 0
     assert body["values"]["temperature"] == service.scenario("cup").baseline["temperature"][:, 0].tolist()
@@ -106,6 +119,7 @@ BAD_RUNS = [
     ({"scenario": "cup", "variables": ["a b"]}, 400, "is not a variable name"),
     ({"scenario": "cup", "variables": ["temperature"] * (MAX_VARIABLES + 1)}, 400, f"at most {MAX_VARIABLES}"),
     ({"scenario": "cup", "baseline": [{"x": 1}]}, 400, "is not a variable name"),
+    ({"scenario": "cup", "encoding": "xml"}, 400, "'encoding' must be one of: json, base64"),
     ([1, 2], 400, "must be a JSON object"),
 ]
 

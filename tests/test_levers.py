@@ -1,12 +1,11 @@
 """The levers: section of a scenario: what it accepts, every kind of mistake, and the flagship's levers."""
 import pytest
+from conftest import ROOT
 
 import engine
 from engine.cli import main
 from engine.errors import ModelError
 from engine.levers import Lever, lever_groups
-
-from conftest import ROOT
 
 TEACUP = """
 scenario: cup

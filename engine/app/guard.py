@@ -10,8 +10,8 @@ HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
     (b"content-security-policy",
-     b"default-src 'self'; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; "
-     b"base-uri 'none'; frame-ancestors 'none'; form-action 'none'"),
+     (b"default-src 'self'; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; "
+      b"base-uri 'none'; frame-ancestors 'none'; form-action 'none'")),
 ]
 
 

@@ -152,8 +152,9 @@ class RunService:
         return sc.runner(keep).run(params=params, keep=list(keep))
 
     def run(self, name: str, params: dict, variables: list, baseline: list) -> tuple[dict, float]:
-        """Trajectories of ``variables`` under ``params`` (and the baseline of ``baseline``), and
-        the run's time in ms (0 when the settings are the scenario's own: its cached baseline)."""
+        """Trajectories of ``variables`` under ``params`` (and the baseline of ``baseline``), as numpy
+        arrays, and the run's time in ms (0 when the settings are the scenario's own: its cached
+        baseline is the answer)."""
         sc = self.scenario(name)
         changed = sc.changed(params)
         t0 = time.perf_counter()
@@ -161,9 +162,9 @@ class RunService:
             else sc.baseline
         run_ms = (time.perf_counter() - t0) * 1000 if result is not sc.baseline else 0.0
         return {"scenario": name, "params": changed, "is_baseline": not changed,
-                "times": sc.baseline.times.tolist(),
-                "values": {n: result[n][:, 0].tolist() for n in variables},
-                "baseline": {n: sc.baseline[n][:, 0].tolist() for n in baseline}}, run_ms
+                "times": sc.baseline.times,
+                "values": {n: result[n][:, 0] for n in variables},
+                "baseline": {n: sc.baseline[n][:, 0] for n in baseline}}, run_ms
 
     def data(self, name: str, variable: str):
         """The measured series of ``variable`` (``extras.series_payload``), or None."""

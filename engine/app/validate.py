@@ -110,3 +110,10 @@ def variable_name(name, known) -> str:
     if name not in known:
         raise RequestError(f"'{name}' is not a variable of this scenario{_hint(name, known)}")
     return name
+
+
+def choice(value, allowed, what) -> str:
+    """One of the allowed words."""
+    if not isinstance(value, str) or value not in allowed:
+        raise RequestError(f"'{what}' must be one of: {', '.join(allowed)}")
+    return value

@@ -2,7 +2,7 @@
 
 import { enc, getJSON, postJSON } from "./api.js";
 import { DominanceChart } from "./dominance.js";
-import { download, el, nextFrame } from "./format.js";
+import { decodeRun, download, el, nextFrame } from "./format.js";
 import { Levers } from "./levers.js";
 import { Panel, csvText } from "./panels.js";
 import { Search } from "./search.js";
@@ -115,19 +115,27 @@ async function doRun(t0) {
   const variables = shown();
   const params = moved();
   try {
-    const { body, timing } = await postJSON("/api/run", { scenario: S.meta.name, params, variables,
-      baseline: variables.filter((v) => !(v in S.baseline)) });
+    const tRequest = performance.now();
+    const answer = await postJSON("/api/run", { scenario: S.meta.name, params, variables,
+      baseline: variables.filter((v) => !(v in S.baseline)), encoding: "base64" });
     if (token !== S.token) return;
+    const { timing } = answer;
+    const body = decodeRun(answer.body);
+    const tResponse = performance.now();
     Object.assign(S.baseline, body.baseline);
     S.times = body.times;
     S.current = body.values;
     draw();
+    const tDrawn = performance.now();
     await nextFrame();
     const t1 = performance.now();
     S.runs += 1;
     $("panels").dataset.run = String(S.runs);
-    S.timings.push({ run: S.runs, t0, t1, ms: t1 - t0, server_run: timing.run ?? null,
-      server_total: timing.total ?? null, baseline: body.is_baseline });
+    // ms: input event to redrawn chart; queued: waiting for the previous run; fetch: request to parsed
+    // answer (server_total of it in the server); draw: charts and table; frame: until the next frame
+    S.timings.push({ run: S.runs, t0, t1, ms: t1 - t0, queued: tRequest - t0, fetch: tResponse - tRequest,
+      draw: tDrawn - tResponse, frame: t1 - tDrawn, server_run: timing.run ?? null,
+      server_encode: timing.encode ?? null, server_total: timing.total ?? null, baseline: body.is_baseline });
     status(`${body.is_baseline ? "the scenario as written" : `${Object.keys(params).length} lever(s) moved`}: `
       + `${Math.round(t1 - t0)} ms (server run ${Math.round(timing.run ?? 0)} ms)`);
     saveURL();

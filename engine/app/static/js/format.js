@@ -72,4 +72,19 @@ export function csvCell(v) {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+// The numbers of a base64 text of little-endian float64 bytes (how the page asks /api/run for arrays).
+export function f64(text) {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return Array.from(new Float64Array(bytes.buffer));
+}
+
+const decodeAll = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, f64(v)]));
+
+// An /api/run answer asked for with encoding "base64", with its arrays decoded.
+export function decodeRun(body) {
+  return { ...body, times: f64(body.times), values: decodeAll(body.values), baseline: decodeAll(body.baseline) };
+}
+
 export const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
