@@ -90,8 +90,8 @@ def screenshots(page, url, scenario, folder: Path):
     page.goto(f"{url}?scenario={scenario}&price_floor=150&revenue_recycling_share=0.5&special_rd_fund=6"
               "&show=ev_fleet,cumulative_traded_volume&years=2030,2040,2050")
     wait_run(page, 1)
-    page.locator("#panels").scroll_into_view_if_needed()
-    page.screenshot(path=str(folder / "app-levers-moved.png"), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 1800})
+    page.screenshot(path=str(folder / "app-levers-moved.png"))
 
 
 def main(argv=None) -> int:

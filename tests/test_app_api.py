@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 from app_support import call, sample_data, sample_dominance, write_folder
+from conftest import ROOT
 
 import engine
 from engine.app.guard import host_name
@@ -307,3 +308,13 @@ def test_the_app_command_refuses_what_it_cannot_serve(folder, capsys):
     assert "not a scenario" in capsys.readouterr().err
     assert main(["app", str(folder / "broken.yaml"), "--no-browser"]) == 2
     assert "unknown name 'nowhere'" in capsys.readouterr().err
+
+
+def test_every_file_of_the_page_is_in_the_package_data():
+    import fnmatch
+    import tomllib
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["engine"]
+    static = ROOT / "engine" / "app" / "static"
+    files = [p.relative_to(ROOT / "engine").as_posix() for p in static.rglob("*") if p.is_file()]
+    assert {"app/static/index.html", "app/static/js/app.js", "app/static/vendor/uPlot.LICENSE"} <= set(files)
+    assert [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []

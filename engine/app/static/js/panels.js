@@ -68,7 +68,8 @@ export class Panel {
     this.el = el("article", { class: "panel", dataset: { variables: spec.variables.join(",") } },
       el("header", {}, el("h3", { text: spec.title, title: spec.variables.join(", ") }),
         el("span", { class: "units", text: this.units }), tools),
-      this.chartBox, this.note);
+      this.chartBox, el("p", { class: "key", text: "solid: this run; dashed: the scenario as written" }),
+      this.note);
     parent.append(this.el);
     this.plot = null;
     this.data = null;
@@ -102,7 +103,11 @@ export class Panel {
         { label: this.ctx.timeUnits, values: (u, splits) => splits.map(yearLabel) },
         { label: this.units, size: 70, values: (u, splits) => splits.map(fmt) },
       ],
-      hooks: { draw: [(u) => drawPoints(u, pointsOf())] },
+      hooks: {
+        draw: [(u) => drawPoints(u, pointsOf())],
+        // a variable shown or hidden from the legend takes its baseline line along
+        setSeries: [(u, i, opts) => { if (i % 2 === 1 && opts && "show" in opts) u.setSeries(i + 1, { show: opts.show }); }],
+      },
     };
   }
 
