@@ -142,3 +142,19 @@ def test_policy_scenarios_start_their_levers_at_their_own_values():
     m = engine.load(ROOT / "scenarios" / "rd-fund.yaml").model
     levers = {lv.parameter: lv for lv in m.levers}
     assert levers["special_rd_fund"].value == 6 and levers["revenue_recycling_share"].value == 0.5
+
+
+def test_the_documented_examples_load(tmp_path):
+    text = (ROOT / "docs" / "app.md").read_text()
+    example = text.split("The teacup with two levers")[1].split("```yaml\n")[1].split("```")[0]
+    path = tmp_path / "cup.yaml"
+    path.write_text(example)
+    groups = dict(lever_groups(engine.load(path).model.levers))
+    assert {g: [lv.parameter for lv in levers] for g, levers in groups.items()} == {
+        "The room": ["room_temperature"], "The cup": ["characteristic_time"]}
+    flagship = text.split("## Declaring levers")[1].split("```yaml\n")[1].split("```")[0]
+    declared = {lv.parameter: lv for lv in engine.load(ROOT / "scenarios" / "default.yaml").model.levers}
+    for line in flagship.splitlines():
+        if "parameter:" in line:
+            name = line.split("parameter:")[1].split(",")[0].strip()
+            assert name in declared and declared[name].label in line
