@@ -9,7 +9,11 @@ function drawBars(u, payload) {
   const { times, loops } = payload;
   const step = times.length > 1 ? Math.abs(u.valToPos(times[1], "x", true) - u.valToPos(times[0], "x", true)) : 20;
   const w = Math.max(1, step * 0.8);
+  const { left, top, width, height } = u.bbox;
   ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
   times.forEach((t, i) => {
     const x = u.valToPos(t, "x", true) - w / 2;
     let acc = 0;
@@ -43,6 +47,12 @@ export class DominanceChart {
     return { width: Math.max(this.box.clientWidth, 200), height: 200 };
   }
 
+  // Half the spacing of the bars' times: room for the first and last bar.
+  halfStep() {
+    const t = this.payload ? this.payload.times : [];
+    return t.length > 1 ? Math.abs(t[1] - t[0]) / 2 : 0.5;
+  }
+
   // payload: {times, loops: [{name, polarity, share: [...]}]} or null (nothing to show)
   show(variable, payload) {
     this.payload = payload;
@@ -64,7 +74,8 @@ export class DominanceChart {
       ...this.size(),
       legend: { show: false },
       series: [{ label: this.timeUnits }, { label: "share", stroke: "transparent" }],
-      scales: { x: { time: false, range: (u, lo, hi) => [lo - 0.5, hi + 0.5] }, y: { range: [0, 100] } },
+      scales: { x: { time: false, range: (u, lo, hi) => [lo - this.halfStep(), hi + this.halfStep()] },
+        y: { range: [0, 100] } },
       axes: [{ label: this.timeUnits, values: (u, splits) => splits.map(String) },
         { label: "% of loop scores", size: 60 }],
       hooks: { draw: [(u) => drawBars(u, this.payload)] },
