@@ -47,6 +47,14 @@ FILES = {
         """,
     "broken.yaml": "scenario: broken\nextends: cup.yaml\nauxiliaries:\n  bad: {equation: nowhere + 1}\n",
     "study.yaml": "sweep: study\nscenario: cup.yaml\nmethod: grid\n",
+    "plain.yaml": """
+        scenario: plain
+        time: {start: 0, stop: 10, dt: 1, units: day}
+        stocks:
+          water: {initial: 5, inflows: [rain], units: mm, doc: water in the butt}
+        flows:
+          rain: {equation: 2, units: mm/day}
+        """,
 }
 
 

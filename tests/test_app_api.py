@@ -2,6 +2,9 @@
 and a slow run does not hold up the others."""
 import base64
 import http.client
+import signal
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -35,8 +38,15 @@ def test_the_folder_lists_scenarios_but_not_sweeps(app):
     status, _, body = call(url, "/api/scenarios")
     assert status == 200
     names = [s["name"] for s in body["scenarios"]]
-    assert names == ["broken", "cup", "fragile", "slow"]
+    assert names == ["broken", "cup", "fragile", "plain", "slow"]
     assert body["scenarios"][1]["description"].startswith("A cup of tea")
+
+
+def test_a_scenario_without_levers_or_figures_gets_a_panel_per_stock(app):
+    url, _ = app
+    _, _, d = call(url, "/api/scenario/plain")
+    assert d["groups"] == [] and d["years"] == [0, 5, 10]
+    assert d["panels"] == [{"title": "water in the butt", "variables": ["water"], "units": "mm", "ylabel": ""}]
 
 
 def test_a_scenario_describes_its_levers_panels_years_and_variables(app):
@@ -308,6 +318,25 @@ def test_the_app_command_refuses_what_it_cannot_serve(folder, capsys):
     assert "not a scenario" in capsys.readouterr().err
     assert main(["app", str(folder / "broken.yaml"), "--no-browser"]) == 2
     assert "unknown name 'nowhere'" in capsys.readouterr().err
+    assert main(["app", str(folder / "cup.yaml"), "--host", "0.0.0.0", "--no-browser"]) == 2
+    assert "would listen on every address" in capsys.readouterr().err
+
+
+def test_the_app_command_serves_until_interrupted(folder):
+    proc = subprocess.Popen([sys.executable, "-m", "engine", "app", str(folder / "cup.yaml"), "--no-browser"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        line = proc.stdout.readline()            # printed once the socket listens
+        assert "carbonloop app: the scenarios of" in line, proc.stderr.read() if not line else line
+        url = line.split(" at ")[1].split()[0]
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/?scenario=cup")
+        assert call(url, "/api/health")[::2] == (200, {"status": "ok"})
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0 and proc.stdout.read().strip() == "carbonloop app: stopped"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def test_every_file_of_the_page_is_in_the_package_data():

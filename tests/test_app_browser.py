@@ -194,3 +194,11 @@ def test_data_points_with_error_bars_and_the_loop_dominance_panel(page, cups):
     page.wait_for_function("() => +document.getElementById('dominance-chart').dataset.run >= 2", timeout=BOUND)
     shares = page.evaluate("window.carbonloop.dominance.payload.loops.map(l => l.share[0])")
     assert shares == [0.75, -0.25]
+
+
+def test_a_scenario_without_levers_says_how_to_add_them(page, cups):
+    url, _ = cups
+    open_page(page, url, "?scenario=plain")
+    assert "declares no levers" in page.inner_text("#levers")
+    assert page.locator("#panels .panel[data-variables='water']").count() == 1
+    assert cells(page)[("water", 10)][:2] == (25, 25)

@@ -34,6 +34,10 @@ def cmd_app(args) -> int:
         raise ModelError("file not found", file=str(path))
     if not 0 <= args.port <= 65535 or args.workers < 1:
         raise ModelError("--port must be 0-65535 and --workers at least 1")
+    if args.host in ("", "0.0.0.0", "::"):
+        raise ModelError(f"--host {args.host!r} would listen on every address, and the app answers "
+                         "only requests addressed to the host it listens on",
+                         hint="give the address others will reach it by, e.g. this machine's IP")
     service = RunService(path.parent, workers=args.workers)
     if path.stem not in service.names():
         raise ModelError("not a scenario (a sweep specification?)", file=str(path))
@@ -46,5 +50,9 @@ def cmd_app(args) -> int:
               "the models", flush=True)
     if not args.no_browser:
         webbrowser.open(url)
-    make_server(service, sock).run(sockets=[sock])
+    try:
+        make_server(service, sock).run(sockets=[sock])
+    except KeyboardInterrupt:           # uvicorn stops gracefully, then passes Ctrl+C on
+        pass
+    print("carbonloop app: stopped", flush=True)
     return 0
