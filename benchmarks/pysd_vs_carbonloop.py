@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import engine
-from engine.xmile import write
+from engine.outputs.xmile import write
 
 ROOT = Path(__file__).resolve().parents[1]
 

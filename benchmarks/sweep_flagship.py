@@ -29,7 +29,7 @@ SPEC = ROOT / "scenarios" / "sweep-default.yaml"
 def one(n: int, workers: int, out: Path) -> dict:
     """Run one sweep of ``n`` runs in this process; returns its figures."""
     import engine
-    from engine.yamlio import load_file
+    from engine.frontends.yaml.yamlio import load_file
     data, _ = load_file(SPEC)
     data = dict(data, method="latin", samples=n, scenario=str(SPEC.parent / data["scenario"]))
     t0 = time.perf_counter()

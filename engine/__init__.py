@@ -1,12 +1,20 @@
 """carbonloop: a system-dynamics engine for long-horizon feedback simulation and large sweeps.
 
-Stages: load -> graph -> compile -> run -> results -> outputs. Start with ``engine.load(path)``.
+Stages, one package each: ``frontends`` (YAML, XMILE) -> ``model`` (the shared representation,
+assembled and validated) -> ``graph`` -> ``plan`` -> ``backends`` (numpy, numba) -> ``run`` ->
+``results`` -> ``outputs``. Start with ``engine.load(path)``.
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .api import Loaded, load, run  # noqa: E402
 from .errors import ModelError, SimulationError  # noqa: E402
 from .results import Result  # noqa: E402
-from . import sweep  # noqa: E402  (callable: engine.sweep(spec, output=...))
+
+
+def sweep(spec, output=None, workers=None, scheduler=None, **options):
+    """Run or resume a sweep (see ``engine.sweeps.run.run_sweep``); returns its ``SweepResult``."""
+    from .sweeps.run import run_sweep
+    return run_sweep(spec, output=output, workers=workers, scheduler=scheduler, **options)
+
 
 __all__ = ["load", "run", "sweep", "Loaded", "Result", "ModelError", "SimulationError", "__version__"]

@@ -1,18 +1,31 @@
 """The Python API a modeller uses in a notebook: ``load(...)`` then ``.run(params=...)``."""
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .compiler import compile_model
+from . import backends
 from .errors import ModelError
-from .loader import check_time
-from .model import Model
+from .frontends import read
+from .model import Model, check_time
+from .plan import compile_model
 from .results import Result
-from .scenario import load_scenario
-from .simulate import run_program
+from .run import run_kernel
 
 DEFAULT_SCENARIO = Path("scenarios") / "default.yaml"
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def default_scenario() -> Path:
+    """``scenarios/default.yaml`` here, or else the one beside the installed package."""
+    if DEFAULT_SCENARIO.is_file():
+        return DEFAULT_SCENARIO
+    beside = REPOSITORY / DEFAULT_SCENARIO
+    if beside.is_file():
+        return beside
+    raise ModelError("no scenario given and no scenarios/default.yaml here",
+                     hint="give a scenario file, e.g. 'carbonloop run my-scenario.yaml'")
 
 
 class Loaded:
@@ -20,10 +33,12 @@ class Loaded:
 
     def __init__(self, model: Model):
         self.model = model
-        self._programs = {}
+        self._plans: dict = {}
+        self._kernels: dict = {}
 
     @property
     def name(self) -> str:
+        """The model's (scenario's) name."""
         return self.model.name
 
     @property
@@ -37,38 +52,48 @@ class Loaded:
         check_time(t)
         return Loaded(replace(self.model, time=t))
 
-    def program(self, keep=None):
+    def plan(self, keep=None):
+        """The compiled plan saving ``keep`` (default: every visible stock, flow and auxiliary)."""
         key = None if keep is None else tuple(keep)
-        if key not in self._programs:
-            conditions = tuple(ev.when for ev in self.model.events if ev.when is not None)
-            self._programs[key] = compile_model(self.model, keep, conditions)
-        return self._programs[key]
+        if key not in self._plans:
+            self._plans[key] = compile_model(self.model, keep)
+        return self._plans[key]
+
+    def kernel(self, keep=None, backend: str = "auto"):
+        """The plan for ``keep`` made executable by a backend ('auto', 'numpy' or 'numba')."""
+        plan = self.plan(keep)
+        key = (plan.digest, backend)
+        if key not in self._kernels:
+            self._kernels[key] = backends.choose(plan, backend).kernel(plan)
+        return self._kernels[key]
 
     def run(self, params: dict | None = None, keep=None, n_runs: int | None = None,
-            check: bool = True) -> Result:
+            check: bool = True, backend: str = "auto", progress: bool = False) -> Result:
         """Run the model. ``params`` maps parameter names to a value or a sequence of values
-        (one per run: the batch). ``keep`` limits the saved variables."""
-        if keep is not None:
-            unknown = [k for k in keep if k not in self.model.elements]
-            if unknown:
-                from .loader import suggest
-                raise ModelError(f"cannot keep '{unknown[0]}': no such element", element=unknown[0],
-                                 hint=suggest(unknown[0], self.model.elements))
-        return run_program(self.program(keep), params, n_runs, check)
+        (one per run: the batch). ``keep`` limits the saved variables; ``backend`` chooses how
+        the step is computed; ``progress`` shows a progress bar on long runs."""
+        kernel = self.kernel(keep, backend)
+        bar = _Progress(kernel.plan.time.n_steps) if progress else None
+        try:
+            return run_kernel(kernel, params, n_runs, check, bar)
+        finally:
+            if bar is not None:
+                bar.close()
 
-    def check_units(self) -> list:
-        """Unit inconsistencies (see engine/units.py); an empty list when the model agrees."""
-        from .units import check_units
-        return check_units(self.model)
+    def check_units(self, strict: bool = False) -> list:
+        """Unit inconsistencies (see engine/model/units.py); an empty list when the model agrees.
+        ``strict`` also lists elements that declare no units."""
+        from .model.units import check_units
+        return check_units(self.model, strict)
 
     def loops(self, max_length: int = 16):
         """Feedback loops with their polarity (reinforcing / balancing)."""
-        from .polarity import loops_of
+        from .graph.polarity import loops_of
         return loops_of(self.model, max_length)
 
     def __repr__(self):
         m = self.model
-        kinds = {}
+        kinds: dict = {}
         for e in m.elements.values():
             kinds[e.kind] = kinds.get(e.kind, 0) + 1
         plural = {"auxiliary": "auxiliaries"}
@@ -77,14 +102,30 @@ class Loaded:
                 + f"; {m.time.start:g}..{m.time.stop:g} dt={m.time.dt:g} {m.time.method}>")
 
 
+class _Progress:
+    """A progress bar over the steps of a long run (shown only after a second)."""
+
+    def __init__(self, n_steps: int):
+        from tqdm import tqdm
+        self.chunk = max(1, n_steps // 100)
+        self.done = 0
+        self.bar = tqdm(total=n_steps + 1, unit="step", unit_scale=True, file=sys.stderr, delay=1.0,
+                        desc="run", leave=False)
+
+    def __call__(self, k: int) -> None:
+        self.bar.update(k - self.done)
+        self.done = k
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def load(path=None) -> Loaded:
-    """Load a scenario file (default: scenarios/default.yaml), or an XMILE / Stella .stmx model."""
-    if path is not None and Path(path).suffix.lower() in (".xmile", ".stmx"):
-        from .xmile import read
-        return Loaded(read(path))
-    return Loaded(load_scenario(path or DEFAULT_SCENARIO))
+    """Load a model file (default: scenarios/default.yaml): a YAML scenario, or an XMILE / Stella
+    .stmx model."""
+    return Loaded(read(path or default_scenario()))
 
 
-def run(path=None, params=None, keep=None) -> Result:
+def run(path=None, params=None, keep=None, backend: str = "auto") -> Result:
     """Load and run a scenario in one call."""
-    return load(path).run(params=params, keep=keep)
+    return load(path).run(params=params, keep=keep, backend=backend)

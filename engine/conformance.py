@@ -84,15 +84,15 @@ def _float(text):
 
 def _match_key(name: str) -> str:
     """Output column and element name alike: ``var[a]`` and the flattened ``var__a`` match."""
-    from .xmile.names import identifier, key
+    from .frontends.xmile.names import identifier, key
     return key(identifier(name))
 
 
 def check(path: Path) -> Outcome:
     """Import, run and compare one model file."""
     from .api import Loaded
-    from .xmile import read
-    from .xmile.errors import Unsupported
+    from .frontends.xmile import read
+    from .frontends.xmile.errors import Unsupported
     folder = path.parent.name
     defect = KNOWN_DEFECTS.get(path.name) or KNOWN_DEFECTS.get(folder)
     text = path.read_text(errors="replace")

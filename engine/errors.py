@@ -1,5 +1,21 @@
-"""Errors that speak the modeller's language: file, line, element and what to do."""
+"""The one error hierarchy: errors that speak the modeller's language (file, line, element, what
+to do), a collector that reports every problem of a file at once, and the internal-error report.
+
+- ``ModelError``: a problem with a model, scenario, spec or request that the modeller can fix;
+  the command line prints it and exits with status 2.
+- ``SimulationError``: something went wrong while a model ran (NaN, infinity, a failed check).
+- ``ModelWarning``: runs, but probably not as the modeller meant.
+Anything else escaping the engine is a defect: ``report_internal_error`` writes the traceback to
+a file and the command line says where, exiting with status 3.
+"""
 from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
 
 
 class ModelError(Exception):
@@ -35,7 +51,8 @@ class ModelErrors(ModelError):
 
     def __init__(self, errors: list[ModelError]):
         self.errors = list(errors)
-        super().__init__("\n".join(str(e) for e in self.errors))
+        first = self.errors[0] if self.errors else None
+        super().__init__("\n".join(str(e) for e in self.errors), file=getattr(first, "file", None))
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
@@ -47,3 +64,38 @@ class SimulationError(ModelError):
 
 class ModelWarning(UserWarning):
     """Something that runs but probably not as the modeller meant (e.g. a delay shorter than dt)."""
+
+
+class Collector:
+    """Collects the problems of one file so that all of them are reported at once."""
+
+    def __init__(self, file: str | None = None):
+        self.file = file
+        self.errors: list[ModelError] = []
+
+    def error(self, message: str, line: int | None = None, element: str | None = None,
+              hint: str | None = None, file: str | None = None) -> None:
+        """Record one problem."""
+        self.errors.append(ModelError(message, file=file or self.file, line=line, element=element,
+                                      hint=hint))
+
+    def check(self) -> None:
+        """Raise every recorded problem together, if there are any."""
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise ModelErrors(self.errors)
+
+
+def report_internal_error(exc: BaseException) -> Path:
+    """Write the traceback of an unexpected exception to a report file; returns its path."""
+    folder = Path(os.environ.get("CARBONLOOP_REPORTS") or Path(tempfile.gettempdir()) / "carbonloop")
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    fd, name = tempfile.mkstemp(prefix=f"internal-error-{stamp}-", suffix=".txt", dir=folder)
+    from . import __version__
+    with os.fdopen(fd, "w") as f:
+        f.write(f"carbonloop {__version__}, Python {sys.version.split()[0]}\n")
+        f.write(f"command: {' '.join(sys.argv)}\n\n")
+        f.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    return Path(name)

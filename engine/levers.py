@@ -72,10 +72,16 @@ def _number(value) -> float | None:
     return None
 
 
+def _file(mapping, key, default):
+    """The file ``key`` was written in (sections merged by 'extends' span several files)."""
+    found = mapping.file_of(key, default) if hasattr(mapping, "file_of") else None
+    return found or default
+
+
 def _groups(raw, file, errors) -> list:
-    """(group, item, line) for every lever entry, in the order written."""
+    """(group, item, line, file) for every lever entry, in the order written."""
     if isinstance(raw, list):
-        return [(DEFAULT_GROUP, item, _line(raw)) for item in raw]
+        return [(DEFAULT_GROUP, item, _line(raw), file) for item in raw]
     if not isinstance(raw, dict):
         errors.append(ModelError("levers must be a mapping of group headings to lists of levers "
                                  "(or one list)", file=file, line=_line(raw), element="levers",
@@ -88,7 +94,7 @@ def _groups(raw, file, errors) -> list:
                                      line=_line(raw, group), element=str(group),
                                      hint="- {parameter: NAME, label: TEXT}"))
             continue
-        out += [(str(group), item, _line(raw, group)) for item in items]
+        out += [(str(group), item, _line(raw, group), _file(raw, group, file)) for item in items]
     return out
 
 
@@ -103,7 +109,9 @@ class _LeverReader:
     def error(self, message, line, element, hint=None):
         self.errors.append(ModelError(message, file=self.file, line=line, element=element, hint=hint))
 
-    def read(self, group, item, group_line) -> Lever | None:
+    def read(self, group, item, group_line, file) -> Lever | None:
+        """The lever of one entry written in ``file``, or None (its problems are recorded)."""
+        self.file = file
         if not isinstance(item, dict):
             self.error("a lever is a mapping: {parameter: NAME, label: TEXT, ...}", group_line, group)
             return None
@@ -218,8 +226,8 @@ def parse_levers(raw, model, file=None) -> tuple[Lever, ...]:
     reader = _LeverReader(model, file)
     levers: list[Lever] = []
     seen: dict[str, Lever] = {}
-    for group, item, group_line in _groups(raw, file, reader.errors):
-        lever = reader.read(group, item, group_line)
+    for group, item, group_line, group_file in _groups(raw, file, reader.errors):
+        lever = reader.read(group, item, group_line, group_file)
         if lever is None:
             continue
         first = seen.get(lever.parameter)

@@ -89,8 +89,11 @@ def test_duplicate_element_across_sections(tmp_path, capsys):
 def test_duplicate_element_across_modules(tmp_path, capsys):
     (tmp_path / "a.yaml").write_text("module: a\nparameters:\n  k: 1\n")
     (tmp_path / "b.yaml").write_text("module: b\nparameters:\n  k: 2\n")
-    expect(tmp_path, capsys, "modules: [a.yaml, b.yaml]\ntime: {start: 0, stop: 1, dt: 0.5}\n",
-                 "'k' is defined in module 'b' and again in module 'a'")
+    code, err, _ = run_cli(tmp_path, "modules: [a.yaml, b.yaml]\ntime: {start: 0, stop: 1, dt: 0.5}\n", capsys)
+    assert code == 2 and "Traceback" not in err
+    # the message names the second definition's file and line, and where the first one is
+    assert f"{tmp_path / 'b.yaml'}:3" in err and f"{tmp_path / 'a.yaml'}:3" in err
+    assert "'k' is defined in module 'b' and again in module 'a'" in err
 
 
 @pytest.mark.parametrize("time,what", [

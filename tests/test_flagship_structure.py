@@ -116,12 +116,12 @@ EXPECTED = {"B1 scarcity": "balancing", "R1 learning": "reinforcing", "R2 carbon
 
 def test_declared_loops_are_found_with_their_polarity():
     m = engine.load(SCEN / "default.yaml")
-    assert set(m.model.loops) == set(EXPECTED)
+    assert {lp.label for lp in m.model.loops} == set(EXPECTED)
     named = {lp.name: lp for lp in m.loops() if lp.name}      # longer loops are searched for names
     assert set(named) == set(EXPECTED)
     for label, polarity in EXPECTED.items():
         lp = named[label]
-        wanted = m.model.loops[label]["elements"]
+        wanted = next(lp.elements for lp in m.model.loops if lp.label == label)
         assert set(wanted) <= set(lp.elements), label
         assert lp.polarity == polarity, (label, lp.elements, lp.signs)
 

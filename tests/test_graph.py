@@ -79,8 +79,8 @@ parameters:
 
 
 def test_structural_sign_rules():
-    from engine import expr as ex
-    from engine.polarity import structural_sign
+    from engine import lang as ex
+    from engine.graph.polarity import structural_sign
 
     class M:
         elements = {}

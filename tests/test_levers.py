@@ -65,6 +65,14 @@ def test_levers_reach_the_scenarios_that_extend_one(write):
     assert (lever.parameter, lever.value, lever.low, lever.high) == ("room", 80, 50, 90)
 
 
+def test_a_bad_lever_inherited_through_extends_names_the_file_it_is_written_in(write):
+    base = write(cup("  Room:\n    - {parameter: room, label: Room, range: [80, 90]}\n"), "base.yaml")
+    child = write("scenario: warm\nextends: base.yaml\noverrides: {tau: 20}\n", "warm.yaml")
+    with pytest.raises(ModelError) as err:
+        engine.load(child)
+    assert str(err.value).startswith(f"{base}:{TEACUP.count(chr(10)) + 3}: in 'room': the scenario's value 70")
+
+
 @pytest.mark.parametrize("levers, message", [
     ("  G:\n    - {parameter: rooom, label: R}\n", "'rooom' is not a parameter of the model (did you mean 'room'?)"),
     ("  G:\n    - {parameter: temperature, label: T}\n", "'temperature' is a stock, not a parameter"),

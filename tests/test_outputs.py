@@ -48,7 +48,9 @@ def test_cli_run_writes_outputs(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "inventory" in out and "wrote" in out
     assert (tmp_path / "outputs" / "goal_seeking" / "results.h5").exists()
-    assert (tmp_path / "outputs" / "goal_seeking" / "stocks.png").exists()
+    # no report section: one figure of the stocks per unit (inventory in units, backlog in none)
+    assert (tmp_path / "outputs" / "goal_seeking" / "stocks_units.png").exists()
+    assert (tmp_path / "outputs" / "goal_seeking" / "stocks_no_units.png").exists()
 
 
 def test_cli_help_lists_commands(capsys):

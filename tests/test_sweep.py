@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 
 import engine
-from engine.sweep import store
+from engine.sweeps import store
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = Path(__file__).parent / "sweeps"
@@ -150,7 +150,7 @@ def _cmdline(proc) -> str:
 def test_a_killed_worker_loses_and_duplicates_no_runs(tmp_path):
     import threading
     import psutil
-    from engine.yamlio import load_file
+    from engine.frontends.yaml.yamlio import load_file
     data, _ = load_file(SWEEPS / "teacup-kill.yaml")
     spec = dict(data, samples=100000, scenario=str(ROOT / "scenarios" / "teacup.yaml"))
     killed, finished = [], []

@@ -1,7 +1,7 @@
 """Unit consistency checks against hand-worked cases."""
 
 from engine.cli import main
-from engine.units import parse_units, show
+from engine.model.units import parse_units, show
 
 GOOD = """
 time: {start: 0, stop: 10, dt: 0.5, units: year}

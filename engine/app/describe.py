@@ -20,12 +20,11 @@ def panels(sc) -> list:
     """Graph panels from the scenario's ``report: figures`` (only variables the run saves), or one
     panel per stock when it names none."""
     out = []
-    for fig in (sc.loaded.model.report or {}).get("figures") or []:
-        names = [n for n in fig.get("variables") or [] if n in sc.variables]
+    for fig in sc.loaded.model.report.figures:
+        names = [n for n in fig.variables if n in sc.variables]
         if names:
-            out.append({"title": str(fig.get("title") or fig.get("name") or names[0]),
-                        "variables": names, "units": _units(sc.variables, names),
-                        "ylabel": str(fig.get("ylabel") or "")})
+            out.append({"title": fig.title or fig.name or names[0], "variables": names,
+                        "units": _units(sc.variables, names), "ylabel": fig.ylabel or ""})
     if not out:
         stocks = [n for n, e in sc.variables.items() if e.kind == "stock"][:DEFAULT_PANELS]
         out = [{"title": sc.variables[n].doc or n, "variables": [n],
@@ -36,8 +35,7 @@ def panels(sc) -> list:
 def years(sc) -> list:
     """The years the page compares at: the report's, or the start, middle and end of the run."""
     t = sc.baseline.times
-    chosen = [float(y) for y in (sc.loaded.model.report or {}).get("years") or []
-              if t[0] <= float(y) <= t[-1]]
+    chosen = [float(y) for y in sc.loaded.model.report.years if t[0] <= float(y) <= t[-1]]
     return chosen or [float(t[0]), float(t[len(t) // 2]), float(t[-1])]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..api import Loaded, load
 from ..errors import ModelError
-from ..yamlio import load_file
+from ..frontends.yaml.yamlio import load_file
 from . import extras
 
 PROGRAMS_PER_SCENARIO = 8       # compiled programs kept per scenario (one per set of shown variables)

@@ -5,24 +5,28 @@ import sys
 import time
 from pathlib import Path
 
-from ..api import DEFAULT_SCENARIO, load
+from ..api import load
+from ..outputs.paths import run_folder
+from . import add_backend
 
 
 def register(sub):
     p = sub.add_parser("run", help="run a scenario and write its results under outputs/",
                        description="Run a scenario (default: scenarios/default.yaml). Writes an HDF5 "
                                    "file and figures to outputs/<scenario>/ and prints a summary.")
-    p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario YAML file")
+    p.add_argument("scenario", nargs="?", default=None,
+                   help="scenario YAML file or XMILE model (default scenarios/default.yaml)")
     p.add_argument("-o", "--output", help="HDF5 file to write (default outputs/<scenario>/results.h5)")
     p.add_argument("--method", choices=["euler", "rk4"], help="override the integration method")
     p.add_argument("--dt", type=float, help="override the time step")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    add_backend(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check a scenario and its modules without running",
                        description="Load and check a scenario: YAML, equations, names, wiring, "
                                    "algebraic loops, parameter ranges. Lists what the model holds.")
-    p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
+    p.add_argument("scenario", nargs="?", default=None, help="default scenarios/default.yaml")
     p.add_argument("--strict-units", action="store_true",
                    help="treat unit inconsistencies as errors (exit status 2)")
     p.set_defaults(func=cmd_validate)
@@ -30,7 +34,7 @@ def register(sub):
     p = sub.add_parser("loops", help="list the feedback loops and their polarity",
                        description="Enumerate the feedback loops through stocks, with each link's "
                                    "measured sign and the loop's polarity (R reinforcing, B balancing).")
-    p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
+    p.add_argument("scenario", nargs="?", default=None, help="default scenarios/default.yaml")
     p.add_argument("--max-length", type=int, default=16, help="longest loop to enumerate (elements)")
     p.add_argument("--all", action="store_true", help="include loops inside builtins (SMOOTH stages)")
     p.add_argument("--named", action="store_true", help="list only the loops the scenario names")
@@ -39,7 +43,7 @@ def register(sub):
     p = sub.add_parser("graph", help="write the model's causal graph (DOT and PNG)",
                        description="Write the stock-and-flow dependency graph as Graphviz DOT text "
                                    "and as a PNG figure.")
-    p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
+    p.add_argument("scenario", nargs="?", default=None, help="default scenarios/default.yaml")
     p.add_argument("-o", "--output", help="file stem (default outputs/<scenario>/graph)")
     p.set_defaults(func=cmd_graph)
 
@@ -47,21 +51,21 @@ def register(sub):
 def _load(args):
     m = load(args.scenario)
     changes = {k: v for k, v in (("method", getattr(args, "method", None)),
-                                 ("dt", getattr(args, "dt", None))) if v}
+                                 ("dt", getattr(args, "dt", None))) if v is not None}
     return m.with_time(**changes) if changes else m
 
 
 def cmd_run(args) -> int:
-    from ..report import write_outputs
+    from ..outputs.report import write_outputs
     m = _load(args)
     t0 = time.perf_counter()
-    result = m.run()
+    result = m.run(backend=args.backend, progress=sys.stderr.isatty())
     elapsed = time.perf_counter() - t0
-    out = Path(args.output) if args.output else Path("outputs") / m.name / "results.h5"
+    out = Path(args.output) if args.output else run_folder(m.model) / "results.h5"
     written = write_outputs(m, result, out, figures=not args.no_figures)
     print(f"scenario '{m.name}': {m.model.time.start:g}..{m.model.time.stop:g}, dt={m.model.time.dt:g}, "
-          f"{m.model.time.method}; ran in {elapsed * 1000:.0f} ms")
-    from ..report import summary_table
+          f"{m.model.time.method}; ran in {elapsed * 1000:.0f} ms on the {result.provenance['backend']} backend")
+    from ..outputs.report import summary_table
     print(summary_table(m, result))
     for p in written:
         print(f"wrote {p}")
@@ -70,8 +74,8 @@ def cmd_run(args) -> int:
 
 def cmd_validate(args) -> int:
     m = load(args.scenario)
-    m.program()         # graph and compile: catches algebraic loops
-    issues = m.check_units()
+    m.plan()            # graph and compile: catches algebraic loops
+    issues = m.check_units(strict=args.strict_units)
     for issue in issues:
         print(f"carbonloop: {'error' if args.strict_units else 'warning'}: units: {issue}", file=sys.stderr)
     if issues and args.strict_units:
@@ -116,9 +120,9 @@ def _print_loop(lp, label):
 
 
 def cmd_graph(args) -> int:
-    from ..figures import write_graph
+    from ..outputs.figures import write_graph
     m = load(args.scenario)
-    stem = Path(args.output) if args.output else Path("outputs") / m.name / "graph"
+    stem = Path(args.output) if args.output else run_folder(m.model) / "graph"
     for p in write_graph(m, stem):
         print(f"wrote {p}")
     return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..api import load
+from ..outputs.paths import output_folder
+from . import add_backend
 
 
 def register(sub):
@@ -15,14 +17,15 @@ def register(sub):
     p.add_argument("b", help="scenario YAML file B (e.g. scenarios/no-coupling.yaml)")
     p.add_argument("-o", "--output", help="folder for the figures (default outputs/compare_<A>_<B>)")
     p.add_argument("--no-figures", action="store_true", help="print the table only")
+    add_backend(p)
     p.set_defaults(func=cmd_compare)
 
 
 def _spec(loaded):
-    rep = loaded.model.report or {}
-    names = list(rep.get("summary") or [e.name for e in loaded.model.elements.values()
+    rep = loaded.model.report
+    names = list(rep.summary or [e.name for e in loaded.model.elements.values()
                                           if e.kind == "stock" and not e.hidden])
-    return names, list(rep.get("years") or [])
+    return names, list(rep.years)
 
 
 def compare_table(ma, ra, mb, rb) -> str:
@@ -45,16 +48,16 @@ def compare_table(ma, ra, mb, rb) -> str:
 
 def compare_figures(ma, ra, mb, rb, folder) -> list:
     """One PNG per report figure of A, with A solid and B dashed."""
-    from ..figures import report_figures
+    from ..outputs.figures import report_figures
     return report_figures(ma, ra, folder, others=[(rb, mb.name)], title_suffix=f": {ma.name} vs {mb.name}")
 
 
 def cmd_compare(args) -> int:
     ma, mb = load(args.a), load(args.b)
-    ra, rb = ma.run(), mb.run()
+    ra, rb = ma.run(backend=args.backend), mb.run(backend=args.backend)
     print(compare_table(ma, ra, mb, rb))
     if not args.no_figures:
-        folder = Path(args.output) if args.output else Path("outputs") / f"compare_{ma.name}_{mb.name}"
+        folder = Path(args.output) if args.output else output_folder(f"compare_{ma.name}_{mb.name}")
         for p in compare_figures(ma, ra, mb, rb, folder):
             print(f"wrote {p}")
     return 0

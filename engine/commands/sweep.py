@@ -35,7 +35,7 @@ def register(sub):
 
 
 def cmd_sweep(args) -> int:
-    from ..sweep import run_sweep
+    from ..sweeps import run_sweep
     t0 = time.perf_counter()
     res = run_sweep(args.spec, output=args.output, workers=args.workers, scheduler=args.scheduler,
                     dask=args.dask, progress=not args.no_progress, memory_mb=args.memory_mb)
@@ -51,10 +51,10 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from ..sweep.analyse import analyse, table_text
+    from ..sweeps.analyse import analyse, table_text
     src = Path(args.source)
     if src.suffix.lower() in (".yaml", ".yml"):
-        from ..sweep import run_sweep
+        from ..sweeps import run_sweep
         src = run_sweep(src, output=args.output).path
     df = analyse(src, figures=not args.no_figures)
     print(f"sensitivity of '{src}' ({df['method'].iloc[0] if len(df) else '-'}):")

@@ -41,7 +41,7 @@ def cmd_conformance(args) -> int:
 
 def cmd_export(args) -> int:
     from ..api import load
-    from ..xmile import write
+    from ..outputs.xmile import write
     m = load(args.scenario)
     notes = write(m.model, args.output, strict=args.strict)
     for n in notes:

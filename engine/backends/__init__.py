@@ -1,0 +1,55 @@
+"""Backends: turn a plan into a kernel. ``numpy`` is the reference and the fallback; ``numba``
+compiles one run's step to machine code. ``auto`` takes numba when it is installed and supports
+the plan, otherwise numpy; the run's provenance says which ran."""
+from __future__ import annotations
+
+import importlib
+
+from ..errors import ModelError
+from .base import Backend, Kernel, State
+
+# name -> (module, class)
+BACKENDS = {"numpy": ("engine.backends.numpy_backend", "NumpyBackend"),
+            "numba": ("engine.backends.numba_backend", "NumbaBackend")}
+CHOICES = ("auto", *BACKENDS)
+_cache: dict = {}
+
+
+def get(name: str) -> Backend:
+    """The backend of that name (ModelError when unknown or not installed)."""
+    if name not in BACKENDS:
+        raise ModelError(f"unknown backend '{name}'", hint="choose " + ", ".join(CHOICES))
+    if name not in _cache:
+        module, cls = BACKENDS[name]
+        try:
+            _cache[name] = getattr(importlib.import_module(module), cls)()
+        except ImportError as exc:
+            raise ModelError(f"the {name} backend is not available here ({exc})",
+                             hint="install it (pip install numba) or use --backend numpy") from None
+    return _cache[name]
+
+
+def available(name: str) -> bool:
+    """True when the backend can be loaded here."""
+    try:
+        get(name)
+        return True
+    except ModelError:
+        return False
+
+
+def choose(plan, requested: str = "auto") -> Backend:
+    """The backend to run ``plan`` on: the one requested, or for 'auto' the fastest that can."""
+    if requested != "auto":
+        b = get(requested)
+        why = b.supports(plan)
+        if why:
+            raise ModelError(f"the {requested} backend cannot run this model: {why}",
+                             hint="use --backend numpy")
+        return b
+    if available("numba") and get("numba").supports(plan) is None:
+        return get("numba")
+    return get("numpy")
+
+
+__all__ = ["Backend", "Kernel", "State", "BACKENDS", "CHOICES", "get", "available", "choose"]

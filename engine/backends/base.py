@@ -1,0 +1,137 @@
+"""The backend interface: what turns a plan into a kernel, and what a kernel does.
+
+A backend builds a ``Kernel`` for a plan and compiles free-standing expressions over arrays. A
+kernel works on a ``State`` (every slot's value for every run of a batch, the pipeline buffers,
+the pending 'when' conditions) and offers five operations, which are all the run stage, events,
+sweep metrics, link polarity and loop scores use:
+
+- ``hoist(state)``: recompute the auxiliaries of parameters only (after a parameter changed);
+- ``initial(state)``: start values of stocks and pipelines (and their delay times);
+- ``segment(state, k1, out)``: integrate up to step ``k1``, writing records to ``out``; stops
+  early at the first step where a pending 'when' condition holds for some run;
+- ``evaluate(state, k, group)``: the values of a group of probes at step ``k``;
+- ``Backend.expressions(trees, args, tables)``: a function of arrays evaluating trees elementwise.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ModelError
+
+SWITCH_EPS = 1e-6       # time switches are evaluated this fraction of dt inside the step
+MAX_DELAY_BYTES = 2 ** 31   # all pipeline buffers of one batch together
+
+
+@dataclass
+class State:
+    """The running state of a batch: ``V[slot, run]`` holds parameters, hoisted values, stocks
+    (and scratch values of the rest); pipelines keep their history in ``dbuf`` (one block of
+    ``dsize[d]`` rows per pipeline, from row ``doff[d]``); ``pending[i, run]`` says whether 'when'
+    condition i may still fire; ``kpos[run]`` is the step each run has reached."""
+    V: np.ndarray
+    dbuf: np.ndarray
+    doff: np.ndarray
+    dsize: np.ndarray
+    dsteps: np.ndarray
+    dinit: np.ndarray
+    pending: np.ndarray
+    kpos: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Runs in the batch."""
+        return self.V.shape[1]
+
+
+def new_state(plan, values: dict, n: int) -> State:
+    """A state with every parameter set (``values``: parameter slot -> scalar or array of n)."""
+    V = np.zeros((len(plan.names), n))
+    for s, v in values.items():
+        V[s] = v
+    nd = len(plan.delays)
+    return State(V, np.zeros((0, n)), np.zeros(nd, np.int64), np.ones(nd, np.int64),
+                 np.ones((nd, n), np.int64), np.zeros((nd, n)), np.ones((len(plan.conditions), n), bool),
+                 np.zeros(n, np.int64))
+
+
+def set_delays(plan, state: State, times: np.ndarray, initials: np.ndarray) -> None:
+    """Size the pipeline buffers from each pipeline's delay time (per run) and start values."""
+    dt = plan.time.dt
+    n = state.n
+    if not len(plan.delays):
+        return
+    with np.errstate(invalid="ignore", over="ignore"):
+        steps = np.round(np.asarray(times, float) / dt)
+    if not np.all(np.isfinite(steps)):
+        d = plan.delays[int(np.argmax(~np.isfinite(steps).all(axis=1)))]
+        raise ModelError("a pipeline delay's time is not a finite number", element=plan.names[d.slot])
+    steps = np.maximum(1, steps).astype(np.int64)
+    sizes = steps.max(axis=1)
+    need = int(sizes.sum()) * n * 8
+    if need > MAX_DELAY_BYTES:
+        d = plan.delays[int(np.argmax(sizes))]
+        raise ModelError(f"the pipeline delays need {need / 2 ** 30:.3g} GB of history for {n} runs "
+                         f"(the limit is {MAX_DELAY_BYTES / 2 ** 30:g} GB)", element=plan.names[d.slot],
+                         hint="a DELAY FIXED or PREVIOUS of a very long time for its dt")
+    state.dsize = sizes.astype(np.int64)
+    state.doff = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    state.dsteps = steps
+    state.dinit = np.broadcast_to(np.asarray(initials, float), (len(plan.delays), n)).copy()
+    state.dbuf = np.zeros((int(sizes.sum()), n))
+
+
+class Kernel:
+    """A plan made executable by one backend (see the module docstring)."""
+
+    backend = "abstract"
+
+    def __init__(self, plan):
+        self.plan = plan
+
+    def new_state(self, values: dict, n: int) -> State:
+        """A state with parameters set, hoisted and initial values computed."""
+        state = new_state(self.plan, values, n)
+        self.hoist(state)
+        self.initial(state)
+        return state
+
+    def hoist(self, state: State) -> None:
+        raise NotImplementedError
+
+    def initial(self, state: State) -> None:
+        raise NotImplementedError
+
+    def segment(self, state: State, k1: int, out: np.ndarray) -> tuple[int, int, np.ndarray | None]:
+        raise NotImplementedError
+
+    def evaluate(self, state: State, k: int, group: int) -> np.ndarray:
+        raise NotImplementedError
+
+
+class Backend:
+    """Turns plans into kernels; ``supports`` says why it cannot run a plan (None: it can)."""
+
+    name = "abstract"
+
+    def supports(self, plan) -> str | None:
+        return None
+
+    def kernel(self, plan) -> Kernel:
+        raise NotImplementedError
+
+    def expressions(self, trees, args, tables=()):
+        """A function of arrays (one per name in ``args``, broadcastable) -> one array per tree."""
+        raise NotImplementedError
+
+
+def trigger(state: State, k_stop: np.ndarray, hit: np.ndarray, k1: int) -> tuple[int, int, np.ndarray | None]:
+    """From per-run stops (``k_stop``) and triggered conditions (``hit``, -1 for none): the
+    earliest step where a condition triggered, which condition, and the runs it triggered in."""
+    if not np.any(hit >= 0):
+        return k1, -1, None
+    k = int(k_stop[hit >= 0].min())
+    at = (k_stop == k) & (hit >= 0)
+    j = int(hit[at].min())
+    return k, j, at & (hit == j)

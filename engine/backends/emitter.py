@@ -1,0 +1,163 @@
+"""Resolved syntax trees -> Python expression text, for backends to build their code from.
+
+Only the node types of a plan are translated: numbers become named constants, slots and
+reserved variables become the names the caller's code uses, builtins their implementation.
+A sub-expression nested deeper than ``SPLIT`` goes to a temporary assigned before the statement,
+so that generated code stays shallow however deep an equation is. ``VectorEmitter`` writes numpy
+code over the run axis; ``ScalarEmitter`` writes code over one run's floats (compiled by numba).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import builtins
+from .. import lang as ex
+
+ARITH = {"+", "-", "*", "/"}
+CMP = {"<", "<=", ">", ">=", "==", "!="}
+SPLIT = 24
+TIME_ARG = {"time": "ts", "time_exact": "t", "time_dt": "ts"}
+
+
+class Emitter:
+    """The shared translation; subclasses say how each construct is written."""
+
+    def __init__(self, ref, reserved: dict, lookup):
+        self.ref = ref                  # Ref node -> code text
+        self.reserved = reserved        # reserved variable -> code text
+        self.lookup = lookup            # (table index, argument text) -> code text
+        self.consts: dict = {}          # constant name -> value
+        self._const_names: dict = {}
+        self.pre: list = []             # temporaries for the statement being written
+        self.temps = 0
+
+    def const(self, value: float) -> str:
+        """The name of a constant holding ``value``."""
+        key = float(value).hex() if not math.isnan(value) else "nan"
+        if key not in self._const_names:
+            name = f"_k{len(self._const_names)}"
+            self._const_names[key] = name
+            self.consts[name] = np.float64(value)
+        return self._const_names[key]
+
+    def assign(self, target: str, node, indent: str = "") -> list:
+        """Lines computing ``node`` into ``target`` (temporaries first)."""
+        self.pre = []
+        text = self.num(node)
+        return [indent + line for line in self.pre] + [f"{indent}{target} = {text}"]
+
+    def _temp(self, text: str) -> str:
+        self.temps += 1
+        name = f"_t{self.temps}"
+        self.pre.append(f"{name} = {text}")
+        return name
+
+    def _guard(self, node, text: str, depth: int) -> str:
+        return self._temp(text) if depth % SPLIT == SPLIT - 1 else text
+
+    def num(self, node, depth: int = 0) -> str:
+        """Numeric context: comparisons and logic become 0.0/1.0."""
+        if isinstance(node, ex.Bin) and (node.op in CMP or node.op in ("and", "or")) or \
+                isinstance(node, ex.Unary) and node.op == "not":
+            return self._guard(node, self.as_number(self.cond(node, depth + 1)), depth)
+        return self._guard(node, self._num(node, depth), depth)
+
+    def cond(self, node, depth: int = 0) -> str:
+        """Boolean context (conditions of if-then-else, operands of and/or/not)."""
+        if isinstance(node, ex.Bin) and node.op in CMP:
+            return f"({self.num(node.left, depth + 1)} {node.op} {self.num(node.right, depth + 1)})"
+        if isinstance(node, ex.Bin) and node.op in ("and", "or"):
+            return self.logic(node.op, self.cond(node.left, depth + 1), self.cond(node.right, depth + 1))
+        if isinstance(node, ex.Unary) and node.op == "not":
+            return self.logic("not", self.cond(node.arg, depth + 1))
+        return f"({self.num(node, depth + 1)} != 0.0)"
+
+    def _num(self, node, depth: int) -> str:
+        d = depth + 1
+        if isinstance(node, ex.Num):
+            return self.const(node.value)
+        if isinstance(node, ex.Ref):
+            return self.ref(node)
+        if isinstance(node, ex.Name):
+            return self.reserved[node.id]
+        if isinstance(node, ex.Unary):
+            return f"(-{self.num(node.arg, d)})"
+        if isinstance(node, ex.Bin) and node.op in ARITH:
+            return f"({self.num(node.left, d)} {node.op} {self.num(node.right, d)})"
+        if isinstance(node, ex.Bin) and node.op == "^":
+            return self.power(self.num(node.left, d), self.num(node.right, d))
+        if isinstance(node, ex.If):
+            return self.select(self.cond(node.cond, d), self.num(node.then, d), self.num(node.other, d))
+        if isinstance(node, ex.Lookup):
+            return self.lookup(node.table, self.num(node.arg, d))
+        if isinstance(node, ex.Call):
+            return self.call(builtins.REGISTRY[node.fn], [self.num(a, d) for a in node.args])
+        raise TypeError(f"cannot translate {node!r}")
+
+    def call(self, b, args: list) -> str:
+        """A builtin call with its time arguments."""
+        if b.kind in TIME_ARG:
+            args = [TIME_ARG[b.kind]] + args
+        if b.kind == "time_dt":
+            args.append(self.reserved["dt"])
+        return f"{self.fn_name(b)}({', '.join(args)})"
+
+    def fn_name(self, b) -> str:
+        return f"_fn_{b.name}"
+
+
+class VectorEmitter(Emitter):
+    """numpy code: every value is an array over the run axis (or a float64 scalar)."""
+
+    def as_number(self, c: str) -> str:
+        return f"({c} * 1.0)"
+
+    def logic(self, op: str, *args: str) -> str:
+        return f"_{op}({', '.join(args)})"
+
+    def power(self, a: str, b: str) -> str:
+        return f"_pow({a}, {b})"
+
+    def select(self, c: str, a: str, b: str) -> str:
+        return f"_where({c}, {a}, {b})"
+
+    @staticmethod
+    def helpers() -> dict:
+        """The functions vector code calls."""
+        out = {f"_fn_{b.name}": b.numpy for b in builtins.REGISTRY.values() if b.numpy is not None}
+        out.update(_where=np.where, _and=np.logical_and, _or=np.logical_or, _not=np.logical_not,
+                   _pow=np.power)
+        return out
+
+
+class ScalarEmitter(Emitter):
+    """Code over one run's floats, written for numba (no numpy calls on arrays)."""
+
+    def as_number(self, c: str) -> str:
+        return f"(1.0 if {c} else 0.0)"
+
+    def logic(self, op: str, *args: str) -> str:
+        if op == "not":
+            return f"(not {args[0]})"
+        return f"({args[0]} {op} {args[1]})"
+
+    def power(self, a: str, b: str) -> str:
+        return f"({a} ** {b})"
+
+    def select(self, c: str, a: str, b: str) -> str:
+        return f"({a} if {c} else {b})"
+
+    def call(self, b, args: list) -> str:
+        if b.name in ("min", "max"):
+            out = args[0]
+            for x in args[1:]:
+                out = f"_fn_{b.name}({out}, {x})"
+            return out
+        return super().call(b, args)
+
+    @staticmethod
+    def helpers() -> dict:
+        """The scalar functions scalar code calls (plain Python; the numba backend jits them)."""
+        return {f"_fn_{b.name}": b.scalar for b in builtins.REGISTRY.values() if b.scalar is not None}

@@ -1,0 +1,70 @@
+"""The one place generated code is checked and compiled.
+
+Backends generate Python source from checked syntax trees only; element names never appear in
+it (slots do). Before anything is compiled, the source is parsed and every identifier, call and
+construct is checked against what generators write, so that nothing a modeller wrote can have
+slipped into it; the code then runs with no builtins beyond the few it needs.
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+from ..errors import ModelError
+
+# identifiers generators write: slots (v12), constants (_k3), helpers (_where), arrays (V, DB),
+# loop and time variables, argument positions (a0), temporaries (_t7)
+IDENT = re.compile(r"^(v\d+|a\d+|_[A-Za-z0-9_]*|[A-Z][A-Z0-9]*|k|k0|k1|kk|t|ts|r|i|j|n|m|x|y|s|w|c|"
+                   r"rec|out|idx|src|pend)$")
+SAFE_BUILTINS = {"range": range, "len": len, "min": min, "max": max, "abs": abs, "float": float,
+                 "int": int, "bool": bool}
+NODES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.AugAssign,
+         ast.For, ast.If, ast.Break, ast.Expr, ast.Name, ast.Load, ast.Store, ast.Constant, ast.Tuple,
+         ast.List, ast.Subscript, ast.Slice, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
+         ast.Call, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.expr_context, ast.keyword,
+         ast.Pass)
+MAX_NESTING = 150       # Python refuses about 200 nested parentheses
+
+
+def check(source: str, allowed_calls: set, allow_decorators: bool = False) -> None:
+    """Raise when generated source holds anything a generator does not write."""
+    depth = nesting(source)
+    if depth > MAX_NESTING:
+        raise ModelError(f"an equation is nested too deeply to compile ({depth} levels)",
+                         hint="split it into auxiliaries")
+    tree = ast.parse(source)
+    allowed_calls = set(allowed_calls) | {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    for node in ast.walk(tree):
+        if not isinstance(node, NODES):
+            raise AssertionError(f"generated code holds a {type(node).__name__}")
+        if isinstance(node, ast.Name) and not IDENT.match(node.id) and node.id not in SAFE_BUILTINS:
+            raise AssertionError(f"generated code names '{node.id}'")
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, bool, type(None))):
+            raise AssertionError("generated code holds a string")
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and
+                                               (node.func.id in allowed_calls or node.func.id in SAFE_BUILTINS)):
+            raise AssertionError(f"generated code calls {ast.unparse(node.func)}")
+        if isinstance(node, ast.FunctionDef) and node.decorator_list and not allow_decorators:
+            raise AssertionError("generated code decorates a function")
+
+
+def nesting(source: str) -> int:
+    """The deepest nesting of parentheses and brackets in the text."""
+    depth = best = 0
+    for ch in source:
+        if ch in "([":
+            depth += 1
+            best = max(best, depth)
+        elif ch in ")]":
+            depth -= 1
+    return best
+
+
+def compile_functions(source: str, name: str, namespace: dict) -> dict:
+    """Check and compile generated functions in ``namespace`` (helpers and constants); returns
+    the namespace with the functions defined."""
+    check(source, {k for k, v in namespace.items() if callable(v)})
+    ns = dict(namespace)
+    ns["__builtins__"] = SAFE_BUILTINS
+    exec(compile(source, f"<carbonloop:{name}>", "exec"), ns)  # noqa: S102 - checked above
+    return ns

@@ -1,0 +1,136 @@
+"""The one registry of builtin functions: each is described once, for every stage that needs it.
+
+An entry gives the function's arity, its kind (how a backend calls it), its vectorised (numpy)
+and scalar implementations, its unit rule (``units.py``), its monotonicity (structural link
+signs in ``polarity.py``) and its XMILE spelling (import and export). Stateful builtins
+(SMOOTH, DELAY, ...) have no implementation: ``plan/expand.py`` turns them into stocks.
+
+Kinds: 'math' (arguments only); 'time' (also the switch time, just inside the step, so a jump at
+a step boundary acts from that step on); 'time_exact' (also the exact time); 'time_dt' (the
+switch time and dt); 'select' (IF THEN ELSE: emitted inline); 'stateful'.
+Unit rules: 'dimensionless' (arguments and result), 'same' (arguments agree; result alike),
+'first' (the first argument's units), 'ratio' (first / second), 'none' (a pure number), 'power',
+'step', 'ramp', 'per_time' (1 / time units), 'select'.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import scalar as sc
+from . import vector as vc
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """One builtin function, as every stage sees it."""
+    name: str
+    min_args: int
+    max_args: int
+    kind: str
+    numpy: Callable | None = None
+    scalar: Callable | None = None
+    units: str = "none"
+    monotone: str | None = None     # 'increasing' (in its first argument), 'all' (in every
+    #                                 argument), 'ratio' (up in the first, down in the second)
+    xmile: str | None = None        # XMILE function with the same arguments and meaning
+    doc: str = ""
+
+    def arity_error(self, n: int) -> str | None:
+        """The message for a call with ``n`` arguments, or None when ``n`` is allowed."""
+        if self.min_args <= n <= self.max_args:
+            return None
+        want = f"{self.min_args}" if self.min_args == self.max_args else f"{self.min_args} to {self.max_args}"
+        return f"{self.name.upper()} takes {want} arguments, got {n}"
+
+
+def _b(name, lo, hi, kind, numpy=None, scalar=None, units="none", monotone=None, xmile=None, doc=""):
+    return Builtin(name, lo, hi, kind, numpy, scalar, units, monotone, xmile, doc)
+
+
+_ENTRIES = (
+    _b("abs", 1, 1, "math", np.abs, abs, "same", None, "ABS", "absolute value"),
+    _b("exp", 1, 1, "math", np.exp, np.exp, "dimensionless", "increasing", "EXP", "e to the power x"),
+    _b("ln", 1, 1, "math", np.log, np.log, "dimensionless", "increasing", "LN", "natural logarithm"),
+    _b("log10", 1, 1, "math", np.log10, np.log10, "dimensionless", "increasing", "LOG10",
+       "base-10 logarithm"),
+    _b("sqrt", 1, 1, "math", np.sqrt, np.sqrt, "power", "increasing", "SQRT", "square root"),
+    _b("sin", 1, 1, "math", np.sin, np.sin, "dimensionless", None, "SIN", "sine (radians)"),
+    _b("cos", 1, 1, "math", np.cos, np.cos, "dimensionless", None, "COS", "cosine (radians)"),
+    _b("tan", 1, 1, "math", np.tan, np.tan, "dimensionless", None, "TAN", "tangent (radians)"),
+    _b("arcsin", 1, 1, "math", np.arcsin, np.arcsin, "dimensionless", "increasing", "ARCSIN", "inverse sine"),
+    _b("arccos", 1, 1, "math", np.arccos, np.arccos, "dimensionless", None, "ARCCOS", "inverse cosine"),
+    _b("arctan", 1, 1, "math", np.arctan, np.arctan, "dimensionless", "increasing", "ARCTAN",
+       "inverse tangent"),
+    _b("int", 1, 1, "math", np.floor, sc.floor, "same", "increasing", None,
+       "the largest whole number not above x (floor)"),
+    _b("round", 1, 1, "math", np.round, sc.round_half_even, "same", "increasing", "ROUND",
+       "the nearest whole number (halves to even)"),
+    _b("sign", 1, 1, "math", np.sign, sc.sign, "none", "increasing", None, "-1, 0 or 1"),
+    _b("logistic", 1, 1, "math", vc.logistic, sc.logistic, "dimensionless", "increasing", None,
+       "1 / (1 + e^-x)"),
+    _b("mod", 2, 2, "math", np.mod, sc.fmod, "same", None, None, "remainder with the divisor's sign"),
+    _b("power", 2, 2, "math", np.power, None, "power", None, None, "a to the power b"),
+    _b("min", 1, 64, "math", vc.vmin, sc.smin, "same", "all", "MIN", "the smallest argument"),
+    _b("max", 1, 64, "math", vc.vmax, sc.smax, "same", "all", "MAX", "the largest argument"),
+    _b("clip", 3, 3, "math", vc.clip, sc.clip, "same", "all", None, "x held between lo and hi"),
+    _b("safediv", 2, 3, "math", vc.safediv, sc.safediv, "ratio", "ratio", "SAFEDIV",
+       "a / b, or x (default 0) where b is 0"),
+    _b("xidz", 3, 3, "math", vc.safediv, sc.safediv, "ratio", "ratio", None, "a / b, or x where b is 0"),
+    _b("zidz", 2, 2, "math", vc.zidz, sc.safediv, "ratio", "ratio", None, "a / b, or 0 where b is 0"),
+    _b("if_then_else", 3, 3, "select", None, None, "select", None, None, "IF THEN ELSE(c, a, b)"),
+    _b("step", 2, 2, "time", vc.step, sc.step, "step", None, "STEP", "height from start on"),
+    _b("ramp", 2, 3, "time_exact", vc.ramp, sc.ramp, "ramp", None, "RAMP",
+       "a line of slope from start (to end)"),
+    _b("pulse", 1, 2, "time_dt", vc.pulse, sc.pulse, "none", None, None,
+       "1 from start for width (one dt when 0)"),
+    _b("pulse_train", 4, 4, "time_dt", vc.pulse_train, sc.pulse_train, "none", None, None,
+       "pulses of width every interval from start to end"),
+    _b("smooth", 2, 3, "stateful", units="first", xmile="SMTH1",
+       doc="first-order exponential smooth: SMOOTH(input, time, [initial])"),
+    _b("smooth3", 2, 3, "stateful", units="first", xmile="SMTH3",
+       doc="third-order smooth: SMOOTH3(input, time, [initial])"),
+    _b("smoothn", 3, 4, "stateful", units="first", xmile="SMTHN",
+       doc="n-th order smooth: SMOOTHN(input, time, n, [initial])"),
+    _b("delay1", 2, 3, "stateful", units="first", xmile="DELAY1",
+       doc="first-order material delay: DELAY1(input, time, [initial])"),
+    _b("delay3", 2, 3, "stateful", units="first", xmile="DELAY3",
+       doc="third-order material delay: DELAY3(input, time, [initial])"),
+    _b("delayn", 3, 4, "stateful", units="first", xmile="DELAYN",
+       doc="n-th order material delay: DELAYN(input, time, n, [initial])"),
+    _b("delay_fixed", 2, 3, "stateful", units="first", xmile="DELAY",
+       doc="pipeline delay: DELAY FIXED(input, time, [initial])"),
+    _b("delay", 2, 3, "stateful", units="first", xmile="DELAY",
+       doc="pipeline delay: DELAY(input, time, [initial])"),
+    _b("trend", 2, 3, "stateful", units="per_time", xmile="TREND",
+       doc="fractional trend: TREND(input, averaging time, [initial trend])"),
+    _b("forecast", 3, 4, "stateful", units="first", xmile="FORCST",
+       doc="forecast: FORECAST(input, averaging time, horizon, [initial trend])"),
+    _b("init", 1, 1, "stateful", units="first", xmile="INIT", doc="value at the start of the run: INIT(x)"),
+    _b("previous", 1, 2, "stateful", units="first", xmile="PREVIOUS",
+       doc="value one step earlier: PREVIOUS(x, [initial])"),
+)
+
+REGISTRY: dict = {b.name: b for b in _ENTRIES}
+# other spellings a modeller (or another tool's file) may use
+ALIASES = {"log": "ln", "exponential": "exp", "atan": "arctan", "asin": "arcsin", "acos": "arccos",
+           "smth1": "smooth", "smooth1": "smooth", "smth3": "smooth3", "smthn": "smoothn",
+           "forcst": "forecast"}
+
+
+def canonical(fn: str) -> str:
+    """The registry name of a function as written (case and spaces already normalised)."""
+    return ALIASES.get(fn, fn)
+
+
+def get(fn: str) -> Builtin | None:
+    """The registry entry of a function name as written, or None."""
+    return REGISTRY.get(canonical(fn))
+
+
+def is_stateful(fn: str) -> bool:
+    """True for SMOOTH, DELAY and the other builtins that keep state."""
+    b = get(fn)
+    return b is not None and b.kind == "stateful"

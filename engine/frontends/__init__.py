@@ -1,0 +1,31 @@
+"""Front ends: readers registered by file suffix, each turning a file into the shared ``Model``.
+
+A reader is a module with ``read(path) -> Model`` (it ends with ``engine.model.assemble``);
+adding a format is one more folder here and one more row in ``READERS``.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from ..errors import ModelError
+
+# file suffix -> module of the reader
+READERS = {
+    ".yaml": "engine.frontends.yaml",
+    ".yml": "engine.frontends.yaml",
+    ".xmile": "engine.frontends.xmile",
+    ".stmx": "engine.frontends.xmile",
+    ".itmx": "engine.frontends.xmile",
+    ".xml": "engine.frontends.xmile",
+}
+
+
+def read(path) -> "Model":  # noqa: F821 - engine.model.Model
+    """Read a model file with the reader its suffix names."""
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ModelError(f"no reader for '{path.suffix or 'files without a suffix'}'", file=str(path),
+                         hint="give a YAML scenario (.yaml) or an XMILE model (.xmile, .stmx)")
+    return importlib.import_module(reader).read(path)

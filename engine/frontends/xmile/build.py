@@ -1,0 +1,213 @@
+"""Flat XMILE variables -> carbonloop elements and modules: names resolved, builtins mapped."""
+from __future__ import annotations
+
+from ... import lang as ex
+from ...model import Element, Module, Where
+from . import arrays
+from . import builtins as bi
+from .equations import is_empty, parse
+from .errors import Unsupported, XmileError
+from .graphical import gf_points
+from .names import Names, identifier, key
+
+MAX_MACRO_DEPTH = 20
+
+
+class Builder:
+    """Translates every variable of one flattened model; collects hidden helper elements."""
+
+    def __init__(self, variables, macros, file, dims=None):
+        self.file = file
+        self.vars = {v.key: v for v in variables}
+        self.arrays = arrays.Index(variables, dims or {}, file)
+        self.macros = macros
+        self.names = Names()
+        for v in variables:
+            self.names.add(v.name)
+        self.flows = {f for v in variables for f in v.inflows + v.outflows}
+        self.lookups = {}           # var key -> lookup element name
+        self.hidden: list = []      # (module, Element)
+        self.calls = 0
+
+    # ------------------------------------------------------------------ elements
+    def elements(self) -> list:
+        out = []
+        for v in self.vars.values():
+            out += [(v.module, e) for e in self.element(v)]
+        return out + self.hidden
+
+    def element(self, v) -> list:
+        ident = self.names.get(v.key)
+        common = dict(name=ident, units=v.units, doc=v.doc, where=Where(self.file, None),
+                      source="XMILE " + ("module " + v.module if v.module else "model"))
+        out = []
+        if v.gf is not None:
+            points, kind = gf_points(v.gf, self.file, v.name)
+            lk = ident if v.kind == "gf" else f"{ident}:gf"
+            out.append(Element(kind="lookup", points=points, extrapolate=kind == "extrapolate",
+                               hidden=v.kind != "gf", **{**common, "name": lk}))
+            self.lookups[v.key] = lk
+            if v.kind == "gf":
+                return out
+        if v.alias_of is not None:
+            source = self.ref(v.alias_of, v, "")
+            return out + [Element(kind="auxiliary", equation=source, text=ex.unparse(source),
+                                  **common)]
+        if is_empty(v.eqn):
+            raise XmileError(f"the {v.kind} has no equation", file=self.file, element=v.name)
+        node = self.translate(v.eqn, v, {})
+        if v.gf is not None:
+            node = ex.Call(0, self.lookups[v.key], (node,))
+        if v.kind == "stock":
+            return out + [Element(kind="stock", equation=node, text=v.eqn, non_negative=bool(v.non_negative),
+                                  inflows=tuple(self.flow_ref(f, v) for f in v.inflows),
+                                  outflows=tuple(self.flow_ref(f, v) for f in v.outflows), **common)]
+        if v.kind == "flow" or v.key in self.flows:     # an aux a stock names as its flow is one
+            if v.non_negative and v.kind == "flow":
+                node = ex.Call(0, "max", (ex.Num(0, 0.0), node))
+            return out + [Element(kind="flow", equation=node, text=v.eqn, **common)]
+        try:
+            value = ex.constant(node)
+            return out + [Element(kind="parameter", equation=ex.Num(0, value), text=v.eqn,
+                                  value=value, **common)]
+        except ValueError:
+            return out + [Element(kind="auxiliary", equation=node, text=v.eqn, **common)]
+
+    def flow_ref(self, fkey, v):
+        if fkey not in self.vars:
+            raise XmileError(f"flow '{fkey}' is not defined", file=self.file, element=v.name)
+        return self.names.get(fkey)
+
+    # ------------------------------------------------------------------ equations
+    def translate(self, text, v, local, depth=0):
+        try:
+            tree = parse(text)
+        except ex.ExprSyntaxError as e:
+            if e.construct:
+                raise Unsupported(e.construct, file=self.file, element=v.name) from None
+            raise XmileError(f"syntax error in equation '{text}' at column {e.pos + 1}: {e.message}",
+                             file=self.file, element=v.name) from None
+        return self.resolve(tree, v, local, depth)
+
+    def ref(self, k, v, scope, pos=0):
+        """The node for a name: a variable of the scope, of the root, or a builtin constant."""
+        k = self.arrays.reference(k, v, scope) or k
+        for cand in ((scope + k) if scope else None, k):
+            if cand is not None and cand in self.vars:
+                if self.vars[cand].kind == "gf":
+                    raise XmileError(f"graphical function '{k}' is used without an input",
+                                     file=self.file, element=v.name, hint=f"write {k}(x)")
+                return ex.Name(pos, self.names.get(cand))
+        if k in bi.CONSTANTS:
+            return ex.Name(pos, bi.CONSTANTS[k])
+        if k in bi.NUMBERS:
+            return ex.Num(pos, bi.NUMBERS[k])
+        raise XmileError(f"unknown name '{k}'", file=self.file, element=v.name)
+
+    def resolve(self, node, v, local, depth=0):
+        r = lambda n: self.resolve(n, v, local, depth)     # noqa: E731
+        if isinstance(node, ex.Name):
+            if node.id in local:
+                return local[node.id]
+            return self.ref(node.id, v, v.scope, node.pos)
+        if isinstance(node, ex.Unary):
+            return ex.Unary(node.pos, node.op, r(node.arg))
+        if isinstance(node, ex.Bin):
+            return ex.Bin(node.pos, node.op, r(node.left), r(node.right))
+        if isinstance(node, ex.If):
+            return ex.If(node.pos, r(node.cond), r(node.then), r(node.other))
+        if isinstance(node, ex.Call):
+            return self.call(node, v, local, depth)
+        return node
+
+    def call(self, node, v, local, depth):
+        fn = node.fn
+        if fn == "lookup":
+            gf = node.args[0] if node.args else None
+            if not isinstance(gf, ex.Name) or len(node.args) != 2:
+                raise XmileError("LOOKUP takes a graphical function's name and an input",
+                                 file=self.file, element=v.name)
+            return self.call(ex.Call(node.pos, gf.id, node.args[1:]), v, local, depth)
+        if fn in arrays.REDUCTIONS and len(node.args) == 1:
+            whole = self.arrays.whole(node.args[0], v.scope)
+            if whole is not None:
+                return arrays.reduce(fn, [self.ref(e, v, "", node.pos) for e in whole], node.pos)
+        args = tuple(self.resolve(a, v, local, depth) for a in node.args)
+        for cand in ((v.scope + fn) if v.scope else None, fn):
+            if cand in self.lookups or (cand in self.vars and self.vars[cand].gf is not None):
+                self._need_lookup(cand)
+                if len(args) != 1:
+                    raise XmileError(f"graphical function '{fn}' takes one argument", file=self.file,
+                                     element=v.name)
+                return ex.Call(node.pos, self.lookups[cand], args)
+        if fn in self.macros:
+            return self.macro(self.macros[fn], args, v, depth)
+        if bi.known(fn):
+            msg = bi.arity_message(fn, len(args))
+            if msg:
+                raise XmileError(msg, file=self.file, element=v.name)
+            return bi.translate(fn, args, node.pos)
+        if fn in bi.UNSUPPORTED:
+            raise Unsupported(f"builtin {fn.upper()}", file=self.file, element=v.name)
+        raise XmileError(f"unknown builtin or macro '{fn.upper()}'", file=self.file, element=v.name,
+                         hint="not an XMILE builtin, nor a macro or graphical function of the file")
+
+    def _need_lookup(self, k):
+        if k not in self.lookups:       # a variable defined later: build its table now
+            var = self.vars[k]
+            ident = self.names.get(k)
+            self.lookups[k] = ident if var.kind == "gf" else f"{ident}:gf"
+
+    # ------------------------------------------------------------------ macros
+    def macro(self, m, args, v, depth):
+        if depth > MAX_MACRO_DEPTH:
+            raise XmileError(f"macro {m.name} calls itself too deeply", file=self.file, element=v.name)
+        if len(args) != len(m.params):
+            raise XmileError(f"macro {m.name} takes {len(m.params)} arguments, got {len(args)}",
+                             file=self.file, element=v.name)
+        local = dict(zip(m.params, args))
+        if m.variables:
+            self.calls += 1
+            owner = self.names.get(v.key)
+            stem = f"{owner}:{identifier(m.name)}:{self.calls}"
+            ids = {mv.key: f"{stem}:{identifier(mv.name)}" for mv in m.variables}
+            local.update({k: ex.Name(0, i) for k, i in ids.items()})
+            for mv in m.variables:
+                self.hidden.append((v.module, self._macro_var(mv, ids, local, v, depth)))
+        return self.translate(m.eqn, v, local, depth + 1)
+
+    def _macro_var(self, mv, ids, local, v, depth):
+        node = self.translate(mv.eqn, v, local, depth + 1)
+        common = dict(name=ids[mv.key], equation=node, text=mv.eqn, hidden=True,
+                      where=Where(self.file, None), doc=f"inside macro call of {v.name}")
+        if mv.kind == "stock":
+            return Element(kind="stock", non_negative=bool(mv.non_negative),
+                           inflows=tuple(ids[key(f)] for f in mv.inflows),
+                           outflows=tuple(ids[key(f)] for f in mv.outflows), **common)
+        if mv.kind == "flow" and mv.non_negative:
+            common["equation"] = ex.Call(0, "max", (ex.Num(0, 0.0), node))
+        return Element(kind="flow" if mv.kind == "flow" else "auxiliary", **common)
+
+
+def modules_of(pairs, root_name: str) -> list:
+    """carbonloop modules, one per XMILE module instance, with inputs and outputs declared."""
+    owner = {e.name: (m or root_name) for m, e in pairs}
+    groups: dict = {}
+    for m, e in pairs:
+        groups.setdefault(m or root_name, []).append(e)
+    inputs = {g: [] for g in groups}
+    outputs = {g: [] for g in groups}
+    for g, els in groups.items():
+        for e in els:
+            used = (ex.names(e.equation) if e.equation is not None else set()) | set(e.inflows) | \
+                set(e.outflows) | {c for c in (ex.calls(e.equation) if e.equation is not None else ())}
+            for u in sorted(used):
+                o = owner.get(u)
+                if o is not None and o != g:
+                    if u not in inputs[g]:
+                        inputs[g].append(u)
+                    if u not in outputs[o]:
+                        outputs[o].append(u)
+    return [Module(name=g, elements=tuple(els), inputs=tuple(inputs[g]), outputs=tuple(outputs[g]),
+                   description=f"XMILE {'model' if g == root_name else 'module ' + g}")
+            for g, els in groups.items()]

@@ -1,0 +1,80 @@
+"""The XMILE builtin functions and constants, and how each maps onto carbonloop's table.
+
+Most map one to one (a rename at most); PULSE changes shape (XMILE's PULSE(volume, first,
+interval) spreads ``volume`` over one DT), and constants become numbers or engine names.
+"""
+from __future__ import annotations
+
+import math
+
+from ... import builtins as registry
+from ... import lang as ex
+from ...lang.names import RESERVED
+
+# XMILE key -> carbonloop function (same arguments): the registry's XMILE spellings, and the
+# functions other tools write in XMILE files with carbonloop's meaning
+RENAME = {**{b.xmile.lower(): b.name for b in registry.REGISTRY.values() if b.xmile},
+          "if then else": "if_then_else", "sign": "sign", "xidz": "xidz", "zidz": "zidz"}
+# arity as XMILE writes them, where it differs from the registry's
+ARITY = {"mod": (2, 2), "pulse": (1, 3), "lookup": (2, 2), "pi": (0, 0), "int": (1, 1),
+         "if then else": (3, 3)}
+# names that are values, not variables
+CONSTANTS = {k: k for k in RESERVED if k not in ("initial_time", "final_time")}
+NUMBERS = {"inf": math.inf, "infinity": math.inf}
+# valid XMILE (or Stella) builtins carbonloop does not offer: named in the error message
+UNSUPPORTED = {"random", "normal", "lognormal", "poisson", "exprnd", "uniform", "binomial",
+               "gamma", "beta", "triangular", "weibull", "pareto", "logistic", "negbinomial",
+               "geometric", "invnorm", "normalcdf", "size", "sum", "mean", "stddev", "rank",
+               "prod", "self", "npv", "irr", "pct", "delay_pipeline", "queue", "conveyor",
+               "ttfill", "counter", "history", "lookupinv", "lookup_inverse", "run", "dim"}
+
+
+def arity_message(fn: str, n: int) -> str | None:
+    """The message for an XMILE call of ``fn`` with ``n`` arguments, or None when allowed."""
+    b = registry.get(RENAME.get(fn, fn))
+    lo, hi = ARITY.get(fn) or ((b.min_args, b.max_args) if b else (1, 1))
+    if lo <= n <= hi:
+        return None
+    want = str(lo) if lo == hi else f"{lo} to {hi}"
+    return f"{fn.upper()} takes {want} arguments, got {n}"
+
+
+def translate(fn: str, args: tuple, pos: int) -> ex.Node:
+    """A carbonloop tree for the XMILE builtin ``fn`` applied to already translated ``args``."""
+    if fn == "pulse":                   # PULSE(volume, [first], [interval])
+        volume = args[0]
+        first = args[1] if len(args) > 1 else ex.Name(pos, "starttime")
+        height = ex.Bin(pos, "/", volume, ex.Name(pos, "dt"))
+        single = ex.Call(pos, "pulse", (first, ex.Num(pos, 0.0)))
+        if len(args) > 2:
+            interval = args[2]
+            train = ex.Call(pos, "pulse_train", (first, ex.Num(pos, 0.0), interval,
+                                                 ex.Name(pos, "stoptime")))
+            if isinstance(interval, ex.Num):
+                shape = train if interval.value > 0 else single
+            else:
+                shape = ex.If(pos, ex.Bin(pos, ">", interval, ex.Num(pos, 0.0)), train, single)
+        else:
+            shape = single
+        return ex.Bin(pos, "*", height, shape)
+    if fn == "pi":
+        return ex.Name(pos, "pi")
+    if fn == "int":                     # the integer part (toward zero), as Stella and Vensim
+        return _trunc(args[0], pos)
+    if fn == "mod":                     # the remainder with the sign of the dividend
+        a, b = args
+        return ex.Bin(pos, "-", a, ex.Bin(pos, "*", b, _trunc(ex.Bin(pos, "/", a, b), pos)))
+    if fn in ("min", "max") and len(args) == 1:
+        return args[0]
+    return ex.Call(pos, RENAME[fn], tuple(args))
+
+
+def _trunc(x, pos):
+    neg = ex.Bin(pos, "<", x, ex.Num(pos, 0.0))
+    return ex.If(pos, neg, ex.Unary(pos, "-", ex.Call(pos, "int", (ex.Unary(pos, "-", x),))),
+                 ex.Call(pos, "int", (x,)))
+
+
+def known(fn: str) -> bool:
+    """True for an XMILE builtin carbonloop can translate."""
+    return fn in RENAME or fn in ("pulse", "pi", "int", "mod")

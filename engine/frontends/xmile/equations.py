@@ -1,0 +1,128 @@
+"""The XMILE dialect of the parser core: XMILE equation text -> carbonloop syntax tree.
+
+XMILE differs from carbonloop's own syntax: names may be quoted ("Heat Loss") and hold any
+character, comparisons use ``=`` and ``<>``, logic is AND / OR / NOT, ``MOD`` is an operator,
+``IF c THEN a ELSE b`` may appear anywhere, ``^`` binds tighter than unary minus, ``{...}`` is a
+comment. Names come out as XMILE keys (``names.key``) and function names as lower-case keys;
+``build.py`` then maps them to identifiers and builtins.
+
+Precedence, lowest first: IF; OR; AND; = <>; < <= > >=; + -; * / MOD; unary + - NOT; ^ (grouping
+to the right); atoms. ``name[sub]`` (one subscript) comes out as the name key ``name[sub]``.
+"""
+from __future__ import annotations
+
+import re
+
+from ... import lang as ex
+from ...lang.dialect import Dialect
+from ...lang.parser import ExprSyntaxError, Level, Parser, Tok
+from .names import key
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<comment>\{[^}]*\})
+  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<quoted>"(?:[^"\\]|\\.)*")
+  | (?P<name>[^\W\d][\w$.]*)
+  | (?P<op><=|>=|<>|!=|==|\*\*|&&|\|\||[-+*/^(),<>=\[\]:!])
+  | (?P<bad>.)
+""", re.VERBOSE | re.UNICODE)
+
+_KEYWORDS = {"if", "then", "else", "and", "or", "not", "mod"}
+
+
+class XmileSyntax(Dialect):
+    """XMILE's equation syntax (see the module docstring)."""
+
+    levels = (
+        Level("left", {"or": "or", "||": "or"}),
+        Level("left", {"and": "and", "&&": "and"}),
+        Level("chain", {"=": "==", "==": "==", "<>": "!=", "!=": "!="}),
+        Level("chain", {"<": "<", "<=": "<=", ">": ">", ">=": ">="}),
+        Level("left", {"+": "+", "-": "-"}),
+        Level("left", {"*": "*", "/": "/", "mod": "mod"}),
+        Level("prefix", {"-": "-", "+": "+", "!": "not", "not": "not"}),
+        Level("right", {"^": "^", "**": "^"}),
+    )
+    power_rhs = 6
+    if_anywhere = True
+
+    def word(self, kw: str) -> str:
+        return kw.upper()
+
+    def tokenize(self, text: str) -> list:
+        out = []
+        for m in _TOKEN.finditer(text):
+            kind, s = m.lastgroup, m.group()
+            if kind in ("ws", "comment"):
+                continue
+            if kind == "bad":
+                raise ExprSyntaxError(f"unexpected character '{s}'", m.start())
+            if kind == "name" and s.lower() in _KEYWORDS:
+                kind, s = "kw", s.lower()
+            if kind == "quoted":
+                kind = "name"
+            out.append(Tok(kind, s, m.start()))
+        out.append(Tok("end", "", len(text)))
+        return out
+
+    def atom(self, p: Parser) -> ex.Node:
+        t = p.take()
+        if t.kind == "num":
+            return p.number(t)
+        if t.kind == "name":
+            return self._named(p, t)
+        if t.kind == "op" and t.text == "(":
+            return p.parenthesised()
+        if t.kind == "end":
+            raise ExprSyntaxError("equation ends too early", t.pos)
+        raise ExprSyntaxError(f"unexpected '{t.text}'", t.pos)
+
+    def _named(self, p: Parser, t: Tok) -> ex.Node:
+        words = [t.text]
+        while p.tok.kind == "name" and not t.text.startswith('"') and _call_ahead(p):
+            words.append(p.take().text)
+        if p.accept("op", "("):
+            return ex.Call(t.pos, key(" ".join(words)), p.arguments())
+        if len(words) > 1:
+            raise ExprSyntaxError(f"unexpected '{words[1]}'", t.pos)
+        if p.accept("op", "["):
+            return ex.Name(t.pos, f"{key(t.text)}[{_subscript(p, t.text)}]")
+        return ex.Name(t.pos, key(t.text))
+
+
+def _subscript(p: Parser, name: str) -> str:
+    """The one subscript of ``name[...]``: an element or dimension name, a number, or ``*``."""
+    t = p.take()
+    if not (t.kind in ("name", "num") or (t.kind == "op" and t.text == "*")):
+        raise ExprSyntaxError("array subscripts other than a name, a number or * are not supported",
+                              t.pos, construct=f"array subscript {name}[...]")
+    if p.tok.kind == "op" and p.tok.text in (",", ":"):
+        raise ExprSyntaxError("more than one subscript", p.tok.pos,
+                              construct=f"array subscript {name}[...] of more than one dimension")
+    p.expect("op", "]", "']'")
+    return t.text if t.text == "*" else key(t.text)
+
+
+def _call_ahead(p: Parser) -> bool:
+    """Unquoted words followed by '(' name a function written with spaces (EXPRESSION MACRO)."""
+    j = p.i
+    while p.toks[j].kind == "name":
+        j += 1
+    return p.toks[j].kind == "op" and p.toks[j].text == "("
+
+
+XMILE = XmileSyntax()
+
+
+def parse(text: str) -> ex.Node:
+    """Parse one XMILE equation into a tree whose names are XMILE keys."""
+    return XMILE.parse(text)
+
+
+def is_empty(text: str | None) -> bool:
+    """An equation with nothing but whitespace and comments."""
+    try:
+        return not (text or "").strip() or all(t.kind == "end" for t in XMILE.tokenize(text))
+    except ExprSyntaxError:       # not empty; parsing it reports the fault
+        return False

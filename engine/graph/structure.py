@@ -1,0 +1,187 @@
+"""Graph stage (networkx): dependencies, evaluation order, algebraic loops, feedback loops.
+
+Two graphs are built from one model:
+- the *instant* graph of auxiliaries and flows (stocks and pipeline delays are known at the start
+  of a step, so they are sources); its topological order is the step's runlist, and a cycle in it
+  is an algebraic loop;
+- the *feedback* graph of every element, with flow -> stock links for inflows and outflows; its
+  cycles are the model's feedback loops.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from .. import lang as ex
+from ..errors import ModelError
+from ..model import Model
+
+STATE_KINDS = ("stock", "pipeline")
+INSTANT_KINDS = ("flow", "auxiliary")
+
+
+def dependencies(model: Model, el) -> set:
+    """Names of elements an element's equation reads (lookups and builtins excluded)."""
+    if el.equation is None or el.kind == "lookup":
+        return set()
+    deps = {n for n in ex.names(el.equation) if n in model.elements}
+    deps |= {c for c in ex.calls(el.equation) if c in model.elements}     # lookups
+    return deps
+
+
+def feedback_graph(model: Model) -> nx.DiGraph:
+    """Every element, with an edge u -> v when v is computed from u (stock: from its flows)."""
+    g = nx.DiGraph()
+    for el in model.elements.values():
+        g.add_node(el.name, kind=el.kind)
+    for el in model.elements.values():
+        if el.kind == "stock":
+            for f in el.inflows:
+                g.add_edge(f, el.name, sign="+", role="inflow")
+            for f in el.outflows:
+                g.add_edge(f, el.name, sign="-", role="outflow")
+        elif el.kind in INSTANT_KINDS:
+            for d in dependencies(model, el):
+                g.add_edge(d, el.name, role="uses")
+    for fd in model.fixed_delays:
+        g.add_edge(fd.input, fd.name, sign="+", role="delay")
+    return g
+
+
+def instant_order(model: Model) -> list:
+    """Auxiliaries and flows in an order where each comes after everything it reads."""
+    g = nx.DiGraph()
+    for el in model.elements.values():
+        if el.kind in INSTANT_KINDS:
+            g.add_node(el.name)
+    for el in model.elements.values():
+        if el.kind in INSTANT_KINDS:
+            for d in dependencies(model, el):
+                if d in g:
+                    g.add_edge(d, el.name)
+    try:
+        return list(nx.lexicographical_topological_sort(g, key=_declared_rank(model)))
+    except nx.NetworkXUnfeasible:
+        cycle = [u for u, _ in nx.find_cycle(g)]
+        first = model.elements[cycle[0]]
+        raise ModelError("algebraic loop (a circular definition through no stock): "
+                         + " -> ".join(cycle + [cycle[0]]), file=first.where.file,
+                         line=first.where.line, element=first.name,
+                         hint="put a stock (or a SMOOTH/DELAY) somewhere on the loop") from None
+
+
+def initial_order(model: Model) -> list:
+    """Every non-lookup element in the order its initial value can be computed."""
+    g = nx.DiGraph()
+    for el in model.elements.values():
+        if el.kind != "lookup":
+            g.add_node(el.name)
+            for d in dependencies(model, el):
+                g.add_edge(d, el.name)
+    for fd in model.fixed_delays:       # the delay's initial value and time are needed first
+        for d in ex.names(fd.delay) | ex.names(fd.initial):
+            if d in model.elements:
+                g.add_edge(d, fd.name)
+    try:
+        return list(nx.lexicographical_topological_sort(g, key=_declared_rank(model)))
+    except nx.NetworkXUnfeasible:
+        cycle = [u for u, _ in nx.find_cycle(g)]
+        first = model.elements[cycle[0]]
+        raise ModelError("circular initial values: " + " -> ".join(cycle + [cycle[0]]),
+                         file=first.where.file, line=first.where.line, element=first.name,
+                         hint="give one of these stocks a numeric initial value") from None
+
+
+def _declared_rank(model):
+    """Sort key: the order in which the model declares its elements."""
+    rank = {n: i for i, n in enumerate(model.elements)}
+    return lambda n: f"{rank.get(n, 0):08d}"
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A feedback loop: its elements in causal order, link signs and overall polarity."""
+    elements: tuple
+    signs: tuple           # one per link, '+', '-' or '?'
+    label: str = ""        # R1, B2, U1 ... in order of length
+    name: str = ""         # the name the model declares for this loop, if any
+
+    @property
+    def polarity(self) -> str:
+        if "?" in self.signs:
+            return "undetermined"
+        return "reinforcing" if self.signs.count("-") % 2 == 0 else "balancing"
+
+    @property
+    def visible(self) -> tuple:
+        """The loop without the engine's hidden elements (SMOOTH stages and the like)."""
+        return tuple(e for e in self.elements if ":" not in e)
+
+
+def feedback_loops(model: Model, link_sign, max_length: int = 16, limit: int = 5000) -> list:
+    """The feedback loops (through at least one stock) of at most ``max_length`` elements, with
+    their polarity; ``link_sign(u, v)`` gives '+', '-' or '?' for the link u -> v.
+
+    Loops are found shortest first: when more than ``limit`` loops are that short, only the
+    lengths that fit wholly under the limit are listed (``Loops.complete_to`` says up to which
+    length), so that what is shown never depends on the order of enumeration.
+    """
+    g = feedback_graph(model)
+    g.remove_nodes_from([n for n, d in g.nodes(data=True) if d["kind"] in ("parameter", "lookup")])
+    cycles, complete_to = _cycles(g, model, max_length, limit)
+    loops = []
+    for cyc in cycles:
+        stocks = [i for i, n in enumerate(cyc) if model.elements[n].kind in STATE_KINDS]
+        i = min(stocks, key=lambda j: cyc[j])       # start at the first stock, for a stable listing
+        cyc = cyc[i:] + cyc[:i]
+        signs = tuple(link_sign(cyc[k], cyc[(k + 1) % len(cyc)]) for k in range(len(cyc)))
+        loops.append(Loop(tuple(cyc), signs))
+    loops.sort(key=lambda lp: (len(lp.elements), lp.elements))
+    counts = {"R": 0, "B": 0, "U": 0}
+    out = Loops()
+    out.complete_to = complete_to
+    for lp in loops:
+        key = {"reinforcing": "R", "balancing": "B"}.get(lp.polarity, "U")
+        counts[key] += 1
+        out.append(Loop(lp.elements, lp.signs, f"{key}{counts[key]}"))
+    return out
+
+
+class Loops(list):
+    """A list of loops that also says up to which length the listing is complete."""
+    complete_to: int = 0
+
+
+def _cycles(g, model, max_length, limit) -> tuple[list, int]:
+    """Cycles through a stock, every one up to the longest length that keeps the count within
+    ``limit``; returns them and that length."""
+    found: list = []
+    for length in range(1, max_length + 1):
+        batch = []
+        for cyc in nx.simple_cycles(g, length_bound=length):
+            if len(cyc) == length and any(model.elements[n].kind in STATE_KINDS for n in cyc):
+                batch.append(cyc)
+                if len(found) + len(batch) > limit:
+                    return found, length - 1
+        found += batch
+    return found, max_length
+
+
+def name_declared(loops: list, declared) -> tuple[list, list]:
+    """Give each loop the model names (``LoopSpec``: label and elements) to the shortest loop
+    through all those elements; returns the loops and the labels no loop matched."""
+    complete_to = getattr(loops, "complete_to", 0)
+    loops = Loops(loops)
+    loops.complete_to = complete_to
+    missing = []
+    for spec in declared:
+        label, wanted = spec.label, set(spec.elements)
+        cands = [i for i, lp in enumerate(loops) if not lp.name and wanted <= set(lp.elements)]
+        if not cands:
+            missing.append(label)
+            continue
+        i = min(cands, key=lambda j: (len(loops[j].elements), j))
+        lp = loops[i]
+        loops[i] = Loop(lp.elements, lp.signs, lp.label, str(label))
+    return loops, missing

@@ -1,0 +1,19 @@
+"""The reserved names every front end, check and backend shares (one set, defined once)."""
+from __future__ import annotations
+
+# variables every model has: the current time, the step, the run's start and stop, and pi
+RESERVED = frozenset({"time", "dt", "starttime", "stoptime", "initial_time", "final_time", "pi"})
+# words of the equation syntax that cannot name an element
+KEYWORDS = frozenset({"if", "then", "else", "and", "or", "not"})
+
+
+def is_reserved(name: str) -> bool:
+    """True for a reserved variable or a keyword (case-insensitive)."""
+    low = str(name).lower()
+    return low in RESERVED or low in KEYWORDS
+
+
+def reserved_key(name: str) -> str:
+    """The canonical spelling of a reserved variable ('Initial_Time' -> 'starttime')."""
+    low = name.lower()
+    return {"initial_time": "starttime", "final_time": "stoptime"}.get(low, low)

@@ -1,0 +1,271 @@
+"""Syntax trees of equations: the closed set of node types, and walkers that need no recursion.
+
+Every front end (YAML scenarios, XMILE) parses into these nodes; every later stage reads them.
+``walk``, ``transform`` and ``substitute`` keep an explicit stack, so a tree of any depth can be
+visited; the parser also caps nesting (``parser.MAX_DEPTH``) so that generated code stays shallow.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node of an equation's syntax tree; ``pos`` is the 0-based column in the source text."""
+    pos: int
+
+
+@dataclass(frozen=True)
+class Num(Node):
+    """A number."""
+    value: float
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    """A reference to a model element or a reserved variable (time, dt, ...)."""
+    id: str
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    """Negation ('-') or logical 'not'."""
+    op: str
+    arg: Node
+
+
+@dataclass(frozen=True)
+class Bin(Node):
+    """A binary operation: + - * / ^ < <= > >= == != and or."""
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class If(Node):
+    """if cond then a else b."""
+    cond: Node
+    then: Node
+    other: Node
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """A builtin function or a lookup called by name (``fn`` lower-case, spaces as '_')."""
+    fn: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class Ref(Node):
+    """A model element resolved to its slot (only in compiled plans)."""
+    slot: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Lookup(Node):
+    """A graphical function resolved to its table (only in compiled plans)."""
+    table: int
+    name: str
+    arg: Node
+
+
+def children(node: Node) -> tuple:
+    """The direct sub-trees of a node, in order."""
+    if isinstance(node, (Unary, Lookup)):
+        return (node.arg,)
+    if isinstance(node, Bin):
+        return (node.left, node.right)
+    if isinstance(node, If):
+        return (node.cond, node.then, node.other)
+    if isinstance(node, Call):
+        return tuple(node.args)
+    return ()
+
+
+def rebuild(node: Node, kids: tuple) -> Node:
+    """A copy of ``node`` with other children (same type, operator and position)."""
+    if isinstance(node, Unary):
+        return Unary(node.pos, node.op, kids[0])
+    if isinstance(node, Lookup):
+        return Lookup(node.pos, node.table, node.name, kids[0])
+    if isinstance(node, Bin):
+        return Bin(node.pos, node.op, kids[0], kids[1])
+    if isinstance(node, If):
+        return If(node.pos, kids[0], kids[1], kids[2])
+    if isinstance(node, Call):
+        return Call(node.pos, node.fn, tuple(kids))
+    return node
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of the tree, parents before children, left to right."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        kids = children(n)
+        if kids:
+            stack.extend(reversed(kids))
+
+
+def transform(node: Node, fn: Callable[[Node], Node]) -> Node:
+    """Rebuild the tree bottom-up: ``fn`` gets each node with its children already transformed
+    and returns its replacement. Unchanged sub-trees are shared, not copied."""
+    stack: list = [(node, False)]
+    done: list = []
+    while stack:
+        n, expanded = stack.pop()
+        kids = children(n)
+        if not kids:
+            done.append(fn(n))
+        elif not expanded:
+            stack.append((n, True))
+            stack.extend((k, False) for k in reversed(kids))
+        else:
+            new = tuple(done[len(done) - len(kids):])
+            del done[len(done) - len(kids):]
+            same = all(a is b for a, b in zip(new, kids))
+            done.append(fn(n if same else rebuild(n, new)))
+    return done[0]
+
+
+def substitute(node: Node, mapping: dict) -> Node:
+    """A copy of the tree with names replaced by the sub-trees ``mapping`` gives for them."""
+    return transform(node, lambda n: mapping.get(n.id, n) if isinstance(n, Name) else n)
+
+
+def depth(node: Node) -> int:
+    """The number of nodes on the longest path from the root to a leaf."""
+    best = 0
+    stack = [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        best = max(best, d)
+        stack.extend((k, d + 1) for k in children(n))
+    return best
+
+
+def names(node: Node) -> set[str]:
+    """Names of elements (and reserved variables) an expression refers to; functions excluded."""
+    return {n.id for n in walk(node) if isinstance(n, Name)}
+
+
+def calls(node: Node) -> set[str]:
+    """Names of functions (and lookups) an expression calls."""
+    return {n.fn for n in walk(node) if isinstance(n, Call)}
+
+
+def constant(node: Node) -> float:
+    """The value of an expression made of numbers and + - * / ^ only; ValueError otherwise."""
+    def fold(n):
+        if isinstance(n, Num):
+            return n
+        if isinstance(n, Unary) and n.op == "-" and isinstance(n.arg, Num):
+            return Num(n.pos, -n.arg.value)
+        if isinstance(n, Bin) and n.op in ("+", "-", "*", "/", "^") and \
+                isinstance(n.left, Num) and isinstance(n.right, Num):
+            return Num(n.pos, _arith(n.op, n.left.value, n.right.value))
+        raise ValueError("not a constant")
+    return transform(node, fold).value
+
+
+def _arith(op: str, a: float, b: float) -> float:
+    try:
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            return a / b if b else math.nan
+        return a ** b
+    except (OverflowError, ZeroDivisionError):
+        return math.inf if op != "/" else math.nan
+
+
+# precedence of each level, as both grammars read them (higher binds tighter)
+PREC = {"or": 1, "and": 2, "not": 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4,
+        "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7, "^": 8}
+
+
+def unparse(node: Node) -> str:
+    """Equation text of a tree in carbonloop's own syntax; ``parse(unparse(t))`` gives ``t`` back
+    (positions aside). Parentheses appear only where precedence needs them."""
+    out: list = []
+    stack: list = [(node, 0)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+        else:
+            stack.extend(reversed(_pieces(*item)))
+    return "".join(out)
+
+
+def _own(n: Node) -> int:
+    """The precedence of the text a node prints (10: an atom)."""
+    if isinstance(n, Num):
+        return PREC["neg"] if n.value < 0 else 10
+    if isinstance(n, Unary):
+        return PREC["neg"] if n.op == "-" else PREC["not"]
+    if isinstance(n, Bin):
+        return PREC[n.op]
+    return 0 if isinstance(n, If) else 10
+
+
+def _pieces(n: Node, least: int) -> list:
+    """The text of one node as strings and (child, least precedence it may print) items; the
+    node is parenthesised when its own precedence is below ``least``."""
+    if isinstance(n, Num):
+        parts: list = [_number(n.value)]
+    elif isinstance(n, (Name, Ref)):
+        parts = [n.id if isinstance(n, Name) else n.name]
+    elif isinstance(n, Lookup):
+        parts = [f"{n.name}(", (n.arg, 0), ")"]
+    elif isinstance(n, Unary):
+        parts = ["-", (n.arg, PREC["neg"])] if n.op == "-" else ["not ", (n.arg, PREC["not"])]
+    elif isinstance(n, Bin):
+        p = PREC[n.op]
+        left, right = (p + 1, p) if n.op == "^" else (p + 1, p + 1) if p == PREC["=="] else (p, p + 1)
+        parts = [(n.left, left), f" {n.op} ", (n.right, right)]
+    elif isinstance(n, If):
+        parts = ["if ", (n.cond, 0), " then ", (n.then, 0), " else ", (n.other, 0)]
+    elif isinstance(n, Call):
+        parts = [f"{n.fn}("]
+        for i, a in enumerate(n.args):
+            parts += ([", "] if i else []) + [(a, 0)]
+        parts.append(")")
+    else:
+        raise TypeError(f"not a syntax tree node: {n!r}")
+    return ["(", *parts, ")"] if _own(n) < least else parts
+
+
+def _number(v: float) -> str:
+    if math.isinf(v):
+        return "1e999" if v > 0 else "-1e999"
+    if math.isnan(v):
+        return "(0 * 1e999)"
+    return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def same(a: Node, b: Node) -> bool:
+    """True when two trees are equal apart from source positions."""
+    sa, sb = list(walk(a)), list(walk(b))
+    if len(sa) != len(sb):
+        return False
+    for x, y in zip(sa, sb):
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, Num) and not (x.value == y.value or (x.value != x.value and y.value != y.value)):
+            return False
+        if isinstance(x, Name) and x.id != y.id or isinstance(x, (Unary, Bin)) and x.op != y.op:
+            return False
+        if isinstance(x, Call) and (x.fn != y.fn or len(x.args) != len(y.args)):
+            return False
+    return True

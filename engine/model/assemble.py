@@ -1,0 +1,168 @@
+"""The model stage's assemble-and-validate step, shared by every front end: wire modules by name,
+apply a scenario's overrides and exogenous replacements, and check every name, expression,
+event, check, report entry and named loop before anything runs or is written."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import lang as ex
+from ..errors import Collector
+from .check import expression_problems, suggest
+from .elements import Element, LoopSpec, Model, Report, TimeSpec, Where
+
+
+@dataclass(frozen=True)
+class Override:
+    """A scenario's new value for a parameter, and where it was written."""
+    name: str
+    value: float
+    where: Where = Where()
+
+
+def assemble(modules, time: TimeSpec, *, name: str = "model", description: str = "",
+             overrides=(), exogenous=(), events=(), checks=(), file: str | None = None,
+             source_text: str = "", loops=(), report: Report = Report(), levers=()) -> Model:
+    """Wire ``modules`` into one validated ``Model``; raises every problem found at once."""
+    ctx = Collector(file)
+    elements, owner = _collect(modules, ctx)
+    ctx.check()
+    replaced = set()
+    for el in exogenous:
+        elements[el.name] = el
+        replaced.add(el.name)
+    _apply_overrides(elements, overrides, ctx)
+    _check_wiring(modules, elements, owner, replaced, ctx)
+    _check_elements(elements, ctx)
+    _check_events(elements, events, ctx)
+    for c in checks:
+        for node in (c.lhs, c.rhs):
+            _report(ctx, expression_problems(node, elements, stateful=False), c.where, c.name)
+    _check_report(elements, report, ctx)
+    _check_loops(elements, loops, ctx)
+    ctx.check()
+    return Model(name=name, elements=elements, time=time, events=tuple(events), checks=tuple(checks),
+                 modules=tuple(modules), description=description, source_text=source_text,
+                 where=Where(file, None), loops=tuple(loops), report=report, levers=tuple(levers))
+
+
+def _report(ctx: Collector, problems, where: Where, element: str):
+    for msg, hint in problems:
+        ctx.error(msg, where.line, element, hint, file=where.file)
+
+
+def _collect(modules, ctx) -> tuple[dict, dict]:
+    elements: dict = {}
+    owner: dict = {}
+    for m in modules:
+        for el in m.elements:
+            if el.name in elements:
+                first = elements[el.name]
+                ctx.error(f"'{el.name}' is defined in module '{m.name}' and again in module "
+                          f"'{first.module}' ({first.where.file}:{first.where.line})",
+                          el.where.line, el.name, "element names must be unique across modules",
+                          file=el.where.file)
+                continue
+            elements[el.name] = el
+            owner[el.name] = m
+    return elements, owner
+
+
+def _apply_overrides(elements: dict, overrides, ctx: Collector):
+    for o in overrides:
+        el = elements.get(o.name)
+        if el is None or el.kind != "parameter":
+            what = "is not a parameter of the model" if el is None else f"is a {el.kind}, not a parameter"
+            ctx.error(f"'{o.name}' {what}", o.where.line, o.name, file=o.where.file,
+                      hint=suggest(o.name, [k for k, v in elements.items() if v.kind == "parameter"]))
+            continue
+        if el.range and not el.range[0] <= o.value <= el.range[1]:
+            ctx.error(f"value {o.value:g} is outside the declared range [{el.range[0]:g}, {el.range[1]:g}]",
+                      o.where.line, o.name, f"the range is declared at {el.where.file}:{el.where.line}",
+                      file=o.where.file)
+            continue
+        elements[o.name] = el.with_(value=o.value, equation=ex.Num(0, o.value), text=repr(o.value))
+
+
+def _check_wiring(modules, elements, owner, replaced, ctx):
+    outputs = {o for m in modules for o in m.outputs}
+    for m in modules:
+        for i in m.inputs:
+            if i not in elements:
+                ctx.error(f"input '{i}' of module '{m.name}' is not provided by any module", m.where.line, i,
+                          "add a module that outputs it, or give it under exogenous:", file=m.where.file)
+            elif owner.get(i) is not None and owner[i] is not m and i not in outputs and i not in replaced:
+                ctx.error(f"module '{m.name}' takes '{i}' as input, but module '{owner[i].name}' does not "
+                          "declare it an output", m.where.line, i, file=m.where.file)
+        for el in m.elements:
+            if el.name in replaced:
+                continue
+            used = ex.names(el.equation) if el.equation is not None else set()
+            used |= set(el.inflows) | set(el.outflows)
+            for u in sorted(used):
+                o = owner.get(u)
+                if o is not None and o is not m and u not in m.inputs and u not in replaced:
+                    ctx.error(f"uses '{u}' from module '{o.name}' without declaring it an input",
+                              el.where.line, el.name, f"add '{u}' to inputs of module '{m.name}'",
+                              file=el.where.file)
+
+
+def _check_elements(elements: dict, ctx: Collector):
+    for el in elements.values():
+        if el.kind == "lookup":
+            continue
+        if el.equation is not None:
+            _report(ctx, expression_problems(el.equation, elements), el.where, el.name)
+        if el.kind == "stock":
+            for f in el.inflows + el.outflows:
+                if f not in elements:
+                    ctx.error(f"flow '{f}' is not defined", el.where.line, el.name, suggest(f, elements),
+                              file=el.where.file)
+                elif elements[f].kind not in ("flow", "auxiliary"):
+                    ctx.error(f"'{f}' is a {elements[f].kind}; only flows may fill or drain a stock",
+                              el.where.line, el.name, file=el.where.file)
+
+
+def _check_events(elements: dict, events, ctx: Collector):
+    for ev in events:
+        for a in ev.actions:
+            t = elements.get(a.target)
+            if t is None or t.kind not in ("parameter", "stock"):
+                what = "is not defined" if t is None else f"is a {t.kind}"
+                ctx.error(f"event target '{a.target}' {what}; events may set parameters and stocks",
+                          ev.where.line, ev.name, suggest(a.target, elements) if t is None else None,
+                          file=ev.where.file)
+                continue
+            if a.ramp_over is not None and t.kind != "parameter":
+                ctx.error(f"only parameters can be ramped ('{a.target}' is a {t.kind})", ev.where.line,
+                          ev.name, file=ev.where.file)
+            if t.kind == "parameter" and t.range and isinstance(a.expr, ex.Num) and \
+                    not t.range[0] <= a.expr.value <= t.range[1]:
+                ctx.error(f"sets '{a.target}' to {a.expr.value:g}, outside its declared range "
+                          f"[{t.range[0]:g}, {t.range[1]:g}]", ev.where.line, ev.name, file=ev.where.file)
+        nodes = [a.expr for a in ev.actions] + [a.ramp_over for a in ev.actions]
+        nodes += [*ev.at, ev.every, ev.start, ev.end, ev.when]
+        for node in nodes:
+            if node is not None:
+                _report(ctx, expression_problems(node, elements, stateful=False), ev.where, ev.name)
+
+
+def _check_report(elements: dict, report: Report, ctx: Collector):
+    def known(names, where, what):
+        for n in names:
+            el = elements.get(n)
+            if el is None or el.kind == "lookup":
+                ctx.error(f"the report's {what} names '{n}', which is not a variable of the model",
+                          where.line, n, suggest(n, elements), file=where.file)
+    for fig in report.figures:
+        known(fig.variables, fig.where, f"figure '{fig.name}'")
+    known(report.summary, report.where, "summary")
+
+
+def _check_loops(elements: dict, loops, ctx: Collector):
+    for lp in loops:
+        if not isinstance(lp, LoopSpec):
+            continue
+        for n in lp.elements:
+            if n not in elements:
+                ctx.error(f"the loop '{lp.label}' names '{n}', which is not an element of the model",
+                          lp.where.line, lp.label, suggest(n, elements), file=lp.where.file)

@@ -1,0 +1,93 @@
+"""Checks every expression of a model goes through, wherever it is written: element equations,
+event times, conditions and values, balance checks, sweep metrics and calibration readouts."""
+from __future__ import annotations
+
+import difflib
+
+from .. import builtins
+from .. import lang as ex
+from ..lang.names import RESERVED
+
+MAX_TREE_DEPTH = 200        # deeper trees (macros, generated models) are refused at assembly
+
+
+def suggest(name, candidates) -> str | None:
+    """'did you mean ...?' for the closest of ``candidates``, if any is close."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def expression_problems(node, elements: dict, *, stateful: bool = True,
+                        variables_only: bool = False) -> list[tuple[str, str | None]]:
+    """Problems of one expression as (message, hint) pairs; an empty list when it is sound.
+
+    ``elements`` maps names to elements (anything with ``.kind``); ``stateful=False`` refuses
+    SMOOTH, DELAY and the like (events and metrics are evaluated at one time, with no state);
+    ``variables_only`` refuses parameters and lookups as names (a metric reads trajectories).
+    """
+    problems: list = []
+    if ex.depth(node) > MAX_TREE_DEPTH:
+        return [(f"the expression is nested more than {MAX_TREE_DEPTH} levels deep", None)]
+    lookups = {k.lower(): k for k, e in elements.items() if e.kind == "lookup"}
+    for n in ex.walk(node):
+        if isinstance(n, ex.Name):
+            problems += _name_problems(n.id, elements, variables_only)
+        elif isinstance(n, ex.Call):
+            problems += _call_problems(n, elements, lookups, stateful)
+    return problems
+
+
+def _name_problems(name: str, elements: dict, variables_only: bool) -> list:
+    el = elements.get(name)
+    if el is None:
+        if name.lower() in RESERVED:
+            return []
+        return [(f"unknown name '{name}'", suggest(name, list(elements) + sorted(RESERVED)))]
+    if el.kind == "lookup":
+        return [(f"'{name}' is a lookup; call it as {name}(x)", None)]
+    if variables_only and el.kind == "parameter":
+        return [(f"'{name}' is a parameter, not a saved variable", None)]
+    return []
+
+
+def _call_problems(n: ex.Call, elements: dict, lookups: dict, stateful: bool) -> list:
+    target = elements.get(n.fn) or elements.get(lookups.get(n.fn.lower(), ""))
+    if target is not None and target.kind == "lookup":
+        return [] if len(n.args) == 1 else [(f"lookup '{n.fn}' takes one argument, got {len(n.args)}", None)]
+    b = builtins.get(n.fn)
+    if b is None:
+        return [(f"unknown function '{n.fn.upper()}'", suggest(n.fn, list(lookups.values()) + list(builtins.REGISTRY)))]
+    if b.kind == "stateful" and not stateful:
+        return [(f"{n.fn.upper()} keeps state and cannot be used here",
+                 "define an auxiliary with it in the model and refer to that")]
+    msg = b.arity_error(len(n.args))
+    return [(msg, None)] if msg else []
+
+
+MAX_STEPS = 10_000_000      # steps of one run: more is refused before anything is allocated
+
+
+def check_time(spec, file: str | None = None, line: int | None = None) -> None:
+    """dt > 0, stop after start, both finite, a whole number of steps (at most ``MAX_STEPS``),
+    a save step of at least dt; raises ModelError otherwise."""
+    import math
+    from ..errors import ModelError
+    where = dict(file=file, line=line)
+    if not all(math.isfinite(x) for x in (spec.start, spec.stop, spec.dt)):
+        raise ModelError("start, stop and dt must be finite numbers", **where)
+    if not spec.dt > 0:
+        raise ModelError(f"time step dt must be positive, got {spec.dt:g}", **where,
+                         hint="for monthly steps over years use dt: 1/12")
+    if not spec.stop > spec.start:
+        raise ModelError(f"stop ({spec.stop:g}) must come after start ({spec.start:g})", **where)
+    n = (spec.stop - spec.start) / spec.dt
+    if n > MAX_STEPS:
+        raise ModelError(f"{spec.start:g}..{spec.stop:g} with dt={spec.dt:g} is {n:.3g} steps; a run may "
+                         f"take at most {MAX_STEPS:,}", **where, hint="use a larger dt")
+    if abs(n - round(n)) > 1e-6 * max(1.0, n):
+        raise ModelError(f"the horizon {spec.start:g}..{spec.stop:g} is not a whole number of steps "
+                         f"of dt={spec.dt:g}", **where)
+    if spec.save_step is not None and not (math.isfinite(spec.save_step) and spec.save_step >= spec.dt * (1 - 1e-9)):
+        raise ModelError("save_step must be a finite number of at least dt", **where)
+    if spec.method not in ("euler", "rk4"):
+        raise ModelError(f"unknown integration method '{spec.method}'", **where, hint="use euler or rk4")

@@ -1,0 +1,53 @@
+"""Outputs stage for one run: the HDF5 file, the summary table and the scenario's figures.
+
+A scenario's optional ``report:`` section names what to show::
+
+    report:
+      summary: [carbon_price, ssb_maturity]     # rows of the printed table
+      years: [2025, 2030, 2040, 2060]          # its columns
+      figures:
+        - {name: price, title: Carbon price, variables: [carbon_price], ylabel: yuan/t}
+Without it, the table and a figure show every visible stock.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _visible_stocks(loaded):
+    return [e.name for e in loaded.model.elements.values() if e.kind == "stock" and not e.hidden]
+
+
+def summary_spec(loaded, result):
+    rep = loaded.model.report
+    names = [n for n in (rep.summary or _visible_stocks(loaded)) if n in result]
+    t = result.times
+    years = list(rep.years) or list(np.linspace(t[0], t[-1], 4))
+    years = [y for y in years if t[0] - 1e-9 <= y <= t[-1] + 1e-9]
+    return names, years
+
+
+def summary_table(loaded, result) -> str:
+    """A plain-text table of key values (run 0) at the report years."""
+    names, years = summary_spec(loaded, result)
+    if not names:
+        return ""
+    width = max(len(n) for n in names) + 2
+    units = {n: loaded.model.elements[n].units for n in names if n in loaded.model.elements}
+    head = f"{'variable':<{width}}" + "".join(f"{y:>12g}" for y in years) + "  units"
+    lines = [head, "-" * len(head)]
+    for n, vals in result.summary(names, years):
+        lines.append(f"{n:<{width}}" + "".join(f"{v:>12.4g}" for v in vals) + f"  {units.get(n, '')}")
+    return "\n".join(lines)
+
+
+def write_outputs(loaded, result, h5_path, figures=True) -> list:
+    """Write the HDF5 file and (optionally) the figures beside it; returns the paths written."""
+    h5_path = Path(h5_path)
+    written = [result.to_hdf5(h5_path)]
+    if figures:
+        from .figures import report_figures
+        written += report_figures(loaded, result, h5_path.parent)
+    return written

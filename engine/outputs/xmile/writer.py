@@ -1,0 +1,119 @@
+"""Export a carbonloop ``Model`` as an XMILE 1.0 file that Stella and PySD read.
+
+Parameters become constant auxiliaries, lookups graphical functions, modules are flattened
+(names are unique across a carbonloop model). Scheduled events that set or ramp parameters become
+STEP / RAMP terms of the parameter's equation; what has no XMILE form (conditional events,
+events on stocks, balance checks) is left out and named in the notes the export returns.
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from ... import lang as ex
+from ...errors import ModelError
+from .emit import CannotExport, Emitter
+from .events import parameter_equations
+
+OASIS = "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"
+
+
+def xmile_name(name: str) -> str:
+    return name.replace(":", "_")
+
+
+def _sub(parent, tag, text=None, **attrs):
+    el = ET.SubElement(parent, tag, {k: str(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = str(text)
+    return el
+
+
+def to_xml(model) -> tuple[ET.Element, list]:
+    """The <xmile> element of a model, and the notes on what it leaves out."""
+    notes: list = []
+    els = model.elements
+    names = {n: xmile_name(n) for n in els}
+
+    def name(n, strict=True):
+        if n in names:
+            return names[n]
+        if strict:
+            raise CannotExport(f"name '{n}'")
+        return None
+    em = Emitter(name, {n for n, e in els.items() if e.kind == "lookup"}, model.time)
+    root = ET.Element("xmile", {"version": "1.0", "xmlns": OASIS})
+    header = _sub(root, "header")
+    _sub(header, "name", model.name)
+    _sub(header, "vendor", "carbonloop")
+    _sub(header, "product", "carbonloop", version=_version(), lang="en")
+    t = model.time
+    spec = _sub(root, "sim_specs", method="RK4" if t.method == "rk4" else "Euler",
+                time_units=t.units or "Time")
+    _sub(spec, "start", repr(float(t.start)))
+    _sub(spec, "stop", repr(float(t.stop)))
+    _sub(spec, "dt", repr(float(t.dt)))
+    if t.save_step:
+        _sub(spec, "save_step", repr(float(t.save_step)))
+    variables = _sub(_sub(root, "model"), "variables")
+    equations, event_notes = parameter_equations(model)
+    notes += event_notes
+    for n, e in els.items():
+        try:
+            _variable(variables, e, em, names, equations.get(n))
+        except CannotExport as exc:
+            notes.append(f"{e.kind} '{n}' left out: {exc} has no XMILE form")
+    for c in model.checks:
+        notes.append(f"balance check '{c.name}' ({c.text}) left out: XMILE has no checks")
+    return root, notes
+
+
+def _variable(parent, e, em, names, equation):
+    if e.kind == "lookup":
+        gf = _sub(parent, "gf", name=names[e.name], type="extrapolate" if e.extrapolate else "continuous")
+        xs, ys = zip(*e.points)
+        _sub(gf, "xpts", ",".join(repr(float(x)) for x in xs))
+        _sub(gf, "ypts", ",".join(repr(float(y)) for y in ys))
+        return _meta(gf, e)
+    tag = {"stock": "stock", "flow": "flow"}.get(e.kind, "aux")
+    node = equation if equation is not None else e.equation
+    text = em.text(node)            # may raise before anything is written
+    el = _sub(parent, tag, name=names[e.name])
+    _sub(el, "eqn", text)
+    if e.kind == "stock":
+        for f in e.inflows:
+            _sub(el, "inflow", names[f])
+        for f in e.outflows:
+            _sub(el, "outflow", names[f])
+        if e.non_negative:
+            _sub(el, "non_negative")
+    _meta(el, e)
+
+
+def _meta(el, e):
+    if e.units:
+        _sub(el, "units", e.units)
+    if e.doc:
+        _sub(el, "doc", e.doc)
+
+
+def _version():
+    from ... import __version__
+    return __version__
+
+
+def write(model, path, strict: bool = False) -> list:
+    """Write ``model`` to ``path`` as XMILE; returns notes on what was left out.
+
+    With ``strict``, anything left out is an error instead.
+    """
+    root, notes = to_xml(model)
+    if strict and notes:
+        raise ModelError("cannot export without loss: " + "; ".join(notes), file=str(path))
+    ET.indent(root)
+    Path(path).write_text('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+                          + "\n")
+    return notes
+
+
+__all__ = ["write", "to_xml", "ex"]

@@ -1,0 +1,231 @@
+"""The plan stage: a validated model -> an immutable ``Plan`` (slots, runlists, resolved trees).
+
+Stateful builtins are expanded into stocks first (``expand.py``) and balance checks become
+hidden auxiliaries holding their relative residual; the graph stage gives the evaluation
+orders. Everything a backend generates code from is here, and nothing else.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import replace
+from types import MappingProxyType
+
+import networkx as nx
+
+from .. import builtins
+from .. import lang as ex
+from ..errors import ModelError
+from ..graph import dependencies, feedback_graph, initial_order, instant_order
+from ..lang.names import reserved_key
+from ..model import Element, Model
+from ..model.check import suggest
+from ..model.provenance import provenance
+from .expand import expand
+from .plan import Action, CheckPlan, Delay, EventPlan, Group, Plan, Table
+
+TIME_BUILTINS = {name for name, b in builtins.REGISTRY.items() if b.kind.startswith("time")}
+
+
+def with_checks(model: Model) -> Model:
+    """Balance checks become hidden auxiliaries holding the relative residual."""
+    if not model.checks:
+        return model
+    elements = dict(model.elements)
+    for c in model.checks:
+        diff = ex.Call(0, "abs", (ex.Bin(0, "-", c.lhs, c.rhs),))
+        scale = ex.Call(0, "max", (ex.Call(0, "abs", (c.lhs,)), ex.Call(0, "abs", (c.rhs,)),
+                                   ex.Num(0, 1e-300)))
+        elements[f"check:{c.name}"] = Element(name=f"check:{c.name}", kind="auxiliary",
+                                              equation=ex.Bin(0, "/", diff, scale), text=c.text,
+                                              doc=f"relative residual of {c.text}", units="1",
+                                              hidden=True, where=c.where)
+    return replace(model, elements=elements)
+
+
+def default_keep(model: Model) -> list:
+    """Every visible stock, flow and auxiliary, plus the check residuals."""
+    return [e.name for e in model.elements.values()
+            if e.kind in ("stock", "flow", "auxiliary") and (not e.hidden or e.name.startswith("check:"))]
+
+
+class _Resolver:
+    """Element names -> slots, lookup calls -> tables, builtin calls -> their registry form."""
+
+    def __init__(self, model: Model, slot: dict):
+        self.slot = slot
+        self.tables: list = []
+        self.table_of: dict = {}
+        for name, el in model.elements.items():
+            if el.kind == "lookup":
+                xs, ys = zip(*el.points)
+                self.table_of[name] = self.table_of[name.lower()] = len(self.tables)
+                self.tables.append(Table(name, tuple(xs), tuple(ys), el.extrapolate))
+
+    def __call__(self, node: ex.Node) -> ex.Node:
+        return ex.transform(node, self.one)
+
+    def one(self, n: ex.Node) -> ex.Node:
+        """One node with its children already resolved."""
+        if isinstance(n, ex.Name):
+            if n.id in self.slot:
+                return ex.Ref(n.pos, self.slot[n.id], n.id)
+            return ex.Name(n.pos, reserved_key(n.id))
+        if isinstance(n, ex.Call):
+            i = self.table_of.get(n.fn, self.table_of.get(n.fn.lower()))
+            if i is not None:
+                return ex.Lookup(n.pos, i, self.tables[i].name, n.args[0])
+            return _builtin(n)
+        return n
+
+
+def _builtin(n: ex.Call) -> ex.Node:
+    """A builtin call in the one form backends emit (IF THEN ELSE as If, ZIDZ/XIDZ as SAFEDIV
+    with three arguments, optional arguments filled in)."""
+    fn, a, pos = builtins.canonical(n.fn), n.args, n.pos
+    if fn == "if_then_else":
+        return ex.If(pos, *a)
+    if fn in ("zidz", "xidz", "safediv"):
+        return ex.Call(pos, "safediv", (a[0], a[1], a[2] if len(a) > 2 else ex.Num(pos, 0.0)))
+    if fn == "pulse" and len(a) == 1:
+        return ex.Call(pos, "pulse", (a[0], ex.Num(pos, 0.0)))
+    if fn == "ramp" and len(a) == 2:
+        return ex.Call(pos, "ramp", (a[0], a[1], ex.Num(pos, math.inf)))
+    if fn in ("min", "max") and len(a) == 1:
+        return a[0]
+    if fn == "power":
+        return ex.Bin(pos, "^", a[0], a[1])
+    return ex.Call(pos, fn, tuple(a))
+
+
+def compile_model(model: Model, keep=None) -> Plan:
+    """Compile ``model`` into a plan; ``keep`` names the saved variables (default: every visible
+    stock, flow and auxiliary). Balance-check residuals are always saved."""
+    model = with_checks(expand(model))
+    els = model.elements
+    order = instant_order(model)
+    init_order = initial_order(model)
+    names = tuple(n for n, e in els.items() if e.kind != "lookup")
+    slot = {n: i for i, n in enumerate(names)}
+    resolve = _Resolver(model, slot)
+    kinds = tuple(els[n].kind for n in names)
+    eqs = [resolve(els[n].equation) if els[n].equation is not None else None for n in names]
+    delays = tuple(Delay(slot[fd.name], slot[fd.input], resolve(fd.delay), resolve(fd.initial))
+                   for fd in model.fixed_delays)
+    for d in delays:
+        eqs[d.slot] = d.initial
+    hoisted, dynamic = _split(model, order, slot, delays)
+    saved = _saved(model, keep, slot)
+    stocks = tuple(slot[n] for n in names if els[n].kind == "stock")
+    initial = tuple(slot[n] for n in init_order
+                    if els[n].kind in ("stock", "pipeline") or slot.get(n) in set(dynamic))
+    rates = tuple((tuple(slot[f] for f in els[names[s]].inflows), tuple(slot[f] for f in els[names[s]].outflows))
+                  for s in stocks)
+    probes: list = []
+    groups: list = []
+    eq_tuple = tuple(eqs)
+    conditions, events, start_group = _events(model, resolve, probes, groups, eq_tuple, dynamic)
+    stage_times = tuple((owner, fn, _probe(probes, resolve(node))) for owner, fn, node in model.stage_times)
+    groups[start_group] = _group(groups[start_group].probes + tuple(p for _, _, p in stage_times),
+                                 probes, eq_tuple, dynamic)
+    checks = tuple(CheckPlan(slot[f"check:{c.name}"], c.name, c.text, c.tolerance, c) for c in model.checks)
+    body = dict(name=model.name, time=model.time, names=names, kinds=kinds, equations=eq_tuple,
+                params=tuple(slot[n] for n in names if els[n].kind == "parameter"), stocks=stocks,
+                hoisted=hoisted, dynamic=dynamic, initial=initial, rates=rates,
+                non_negative=tuple(s for s in stocks if els[names[s]].non_negative),
+                tables=tuple(resolve.tables), delays=delays, conditions=conditions,
+                probes=tuple(probes), groups=tuple(groups), start_group=start_group, events=events,
+                saved=saved, checks=checks, stage_times=stage_times)
+    digest = hashlib.sha256(repr(sorted((k, v) for k, v in body.items() if k not in ("events", "checks")))
+                            .encode()).hexdigest()
+    saved_names = [names[s] for s in saved]
+    return Plan(model=model, sinks=frozenset(_sinks(model, saved_names)),
+                units=MappingProxyType({n: els[n].units for n in saved_names}),
+                docs=MappingProxyType({n: els[n].doc for n in saved_names}),
+                provenance=MappingProxyType(provenance(model)), digest=digest, **body)
+
+
+def _split(model, order, slot, delays) -> tuple[tuple, tuple]:
+    """Auxiliaries of parameters only (hoisted) and those that change over time (dynamic)."""
+    els = model.elements
+    varying = {n for n, e in els.items() if e.kind in ("stock", "pipeline")}
+    hoisted, dynamic = [], []
+    for n in order:
+        el = els[n]
+        uses_time = any(x.lower() == "time" for x in ex.names(el.equation)) or \
+            any(builtins.canonical(c) in TIME_BUILTINS for c in ex.calls(el.equation))
+        if uses_time or dependencies(model, el) & varying:
+            dynamic.append(slot[n])
+            varying.add(n)
+        else:
+            hoisted.append(slot[n])
+    return tuple(hoisted), tuple(dynamic)
+
+
+def _saved(model, keep, slot) -> tuple:
+    els = model.elements
+    wanted = list(default_keep(model) if keep is None else keep)
+    for n in wanted:
+        el = els.get(n)
+        if el is None or el.kind == "lookup":
+            why = "is a lookup, which has no value over time" if el is not None else "is not an element of the model"
+            raise ModelError(f"cannot keep '{n}': it {why}", element=str(n),
+                             hint=suggest(n, [k for k in slot if ":" not in k]))
+    wanted += [n for n in els if n.startswith("check:") and n not in wanted]
+    return tuple(dict.fromkeys(slot[n] for n in wanted))
+
+
+def _probe(probes: list, tree) -> int:
+    probes.append(tree)
+    return len(probes) - 1
+
+
+def _group(probe_ids: tuple, probes: list, eqs: tuple, dynamic: tuple) -> Group:
+    """The probes and the dynamic slots (in runlist order) their values depend on."""
+    dyn = set(dynamic)
+    need: set = set()
+    todo = [r.slot for p in probe_ids for r in ex.walk(probes[p]) if isinstance(r, ex.Ref)]
+    while todo:
+        s = todo.pop()
+        if s in dyn and s not in need:
+            need.add(s)
+            todo += [r.slot for r in ex.walk(eqs[s]) if isinstance(r, ex.Ref)]
+    return Group(tuple(probe_ids), tuple(s for s in dynamic if s in need))
+
+
+def _events(model, resolve, probes, groups, eqs, dynamic):
+    """Event plans: times and when-conditions as probes, one probe group per event, and the
+    start group holding every event's times."""
+    conditions, out, timing = [], [], []
+    slot = resolve.slot
+    for ev in model.events:
+        at = tuple(_probe(probes, resolve(n)) for n in ev.at)
+        opt = {k: _probe(probes, resolve(getattr(ev, k))) if getattr(ev, k) is not None else None
+               for k in ("every", "start", "end")}
+        timing += list(at) + [p for p in opt.values() if p is not None]
+        when = None
+        if ev.when is not None:
+            conditions.append(resolve(ev.when))
+            when = len(conditions) - 1
+        actions = []
+        for a in ev.actions:
+            value = _probe(probes, resolve(a.expr))
+            ramp = _probe(probes, resolve(a.ramp_over)) if a.ramp_over is not None else None
+            actions.append(Action(slot[a.target], a.target, model.elements[a.target].kind == "parameter",
+                                  value, ramp))
+        ids = tuple(p for a in actions for p in (a.value, a.ramp) if p is not None)
+        groups.append(_group(ids, probes, eqs, dynamic))
+        out.append(EventPlan(ev, at, opt["every"], opt["start"], opt["end"], when, tuple(actions),
+                             len(groups) - 1))
+    groups.append(_group(tuple(timing), probes, eqs, dynamic))
+    return tuple(conditions), tuple(out), len(groups) - 1
+
+
+def _sinks(model, saved_names) -> set:
+    """Saved variables from which no stock can be reached (their values are checked directly)."""
+    g = feedback_graph(model)
+    feeding: set = set()
+    for n, e in model.elements.items():
+        if e.kind == "stock":
+            feeding |= nx.ancestors(g, n)
+    return {n for n in saved_names if n not in feeding and model.elements[n].kind != "stock"}

@@ -1,0 +1,161 @@
+"""Stateful builtins (SMOOTH, DELAY, TREND, INIT, ...) -> ordinary stocks and flows.
+
+Each call is replaced in its equation by the name of a new, hidden element, so that the graph
+sees the state (loops pass through it) and the integrator integrates it like any other stock.
+Hidden names are '<owner>:<builtin>:<n>' and cannot clash with a modeller's names.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .. import lang as ex
+from ..builtins import canonical, is_stateful
+from ..errors import ModelError
+from ..model import Element, FixedDelay, Model
+
+MAX_ORDER = 1000        # stages of SMOOTHN / DELAYN
+
+N = ex.Num
+V = ex.Name
+
+
+def _b(op, a, b):
+    return ex.Bin(0, op, a, b)
+
+
+class _Expander:
+    def __init__(self, model: Model):
+        self.model = model
+        self.new: dict = {}
+        self.delays: list = []
+        self.stage_times: list = []
+        self.count = 0
+
+    def name(self, owner, fn):
+        """A new hidden name '<owner>:<builtin>:<n>'."""
+        self.count += 1
+        return f"{owner}:{fn}:{self.count}"
+
+    def add(self, owner: Element, name, kind, equation, **kw):
+        """Add one hidden element made for ``owner``."""
+        self.new[name] = Element(name=name, kind=kind, equation=equation, text=ex.unparse(equation),
+                                 module=owner.module, where=owner.where, hidden=True,
+                                 doc=kw.pop("doc", ""), units=owner.units, **kw)
+
+    def stock_chain(self, owner, fn, x, time, n, init, material):
+        """n first-order stages of time T/n. A material delay passes flows on (each stage drains
+        at level/(T/n) into the next; the output is the last outflow); a smooth passes levels on
+        (each stage adjusts toward the one before; the output is the last level)."""
+        stage_time = _b("/", time, N(0, float(n)))
+        self.stage_times.append((owner.name, fn, stage_time))
+        src = x                 # what feeds the next stage: a flow (material) or a level (smooth)
+        for i in range(n):
+            s = self.name(owner.name, fn)
+            f = s + ":rate"
+            if material:
+                inflow = src if i else V(0, s + ":in")
+                if i == 0:
+                    self.add(owner, s + ":in", "flow", x, doc=f"input of {fn}")
+                self.add(owner, f, "flow", _b("/", V(0, s), stage_time), doc=f"outflow of stage {i + 1}")
+                self.add(owner, s, "stock", _b("*", init, stage_time), doc=f"{fn} stage {i + 1}",
+                         inflows=(inflow.id,), outflows=(f,))
+                src = V(0, f)
+            else:
+                self.add(owner, f, "flow", _b("/", _b("-", src, V(0, s)), stage_time),
+                         doc=f"adjustment of stage {i + 1}")
+                self.add(owner, s, "stock", init, doc=f"{fn} stage {i + 1}", inflows=(f,))
+                src = V(0, s)
+        return src
+
+    def const_int(self, node, owner, fn):
+        """The order of SMOOTHN / DELAYN: a whole number from 1 to ``MAX_ORDER``."""
+        if isinstance(node, ex.Num) and 1 <= node.value <= MAX_ORDER and float(node.value).is_integer():
+            return int(node.value)
+        raise ModelError(f"the order of {fn.upper()} must be a whole number from 1 to {MAX_ORDER} "
+                         "written as a number", file=owner.where.file, line=owner.where.line,
+                         element=owner.name)
+
+    def call(self, node: ex.Call, owner: Element) -> ex.Node:
+        """The expansion of one stateful call whose arguments are already expanded."""
+        fn = canonical(node.fn)
+        a = list(node.args)
+        if fn == "smooth":
+            return self.stock_chain(owner, fn, a[0], a[1], 1, a[2] if len(a) > 2 else a[0], False)
+        if fn == "smooth3":
+            return self.stock_chain(owner, fn, a[0], a[1], 3, a[2] if len(a) > 2 else a[0], False)
+        if fn == "smoothn":
+            n = self.const_int(a[2], owner, fn)
+            return self.stock_chain(owner, fn, a[0], a[1], n, a[3] if len(a) > 3 else a[0], False)
+        if fn == "delay1":
+            return self.stock_chain(owner, fn, a[0], a[1], 1, a[2] if len(a) > 2 else a[0], True)
+        if fn == "delay3":
+            return self.stock_chain(owner, fn, a[0], a[1], 3, a[2] if len(a) > 2 else a[0], True)
+        if fn == "delayn":
+            n = self.const_int(a[2], owner, fn)
+            return self.stock_chain(owner, fn, a[0], a[1], n, a[3] if len(a) > 3 else a[0], True)
+        if fn in ("trend", "forecast"):
+            x, t = a[0], a[1]
+            horizon = a[2] if fn == "forecast" else None
+            k = 3 if fn == "forecast" else 2
+            init_trend = a[k] if len(a) > k else N(0, 0.0)
+            avg_init = _b("/", x, _b("+", N(0, 1.0), _b("*", init_trend, t)))
+            avg = self.stock_chain(owner, "trend", x, t, 1, avg_init, False)
+            trend = ex.Call(0, "zidz", (_b("-", x, avg), _b("*", avg, t)))
+            if fn == "trend":
+                return trend
+            return _b("*", x, _b("+", N(0, 1.0), _b("*", trend, horizon)))
+        if fn == "init":
+            s = self.name(owner.name, "init")
+            self.add(owner, s, "stock", a[0], doc="value at the start of the run")
+            return V(0, s)
+        if fn in ("delay_fixed", "delay", "previous"):
+            out = self.name(owner.name, fn)
+            src = out + ":in"
+            self.add(owner, src, "auxiliary", a[0], doc=f"input of {fn}")
+            if fn == "previous":
+                delay, init = V(0, "dt"), (a[1] if len(a) > 1 else a[0])
+            else:
+                delay, init = a[1], (a[2] if len(a) > 2 else a[0])
+            self.add(owner, out, "pipeline", init, doc=f"output of {fn}")
+            self.delays.append(FixedDelay(out, src, delay, init))
+            return V(0, out)
+        return ex.Call(node.pos, node.fn, tuple(a))
+
+    def visit(self, node, owner):
+        """The tree with each stateful call (innermost first) replaced by its new element."""
+        def one(n):
+            if isinstance(n, ex.Call) and is_stateful(n.fn) and n.fn not in self.model.elements:
+                return self.call(n, owner)
+            return n
+        return ex.transform(node, one)
+
+
+def has_stateful(node, model) -> bool:
+    """True when the tree calls SMOOTH, DELAY or another builtin with state."""
+    return any(isinstance(n, ex.Call) and is_stateful(n.fn) and n.fn not in model.elements
+               for n in ex.walk(node))
+
+
+def expand(model: Model) -> Model:
+    """A model whose equations call no stateful builtin (they became hidden stocks)."""
+    x = _Expander(model)
+    elements = {}
+    for el in model.elements.values():
+        if el.equation is not None and el.kind in ("flow", "auxiliary") and has_stateful(el.equation, model):
+            elements[el.name] = el.with_(equation=x.visit(el.equation, el))
+        elif el.kind == "stock" and el.equation is not None and has_stateful(el.equation, model):
+            raise ModelError("a stock's initial value cannot use SMOOTH/DELAY/TREND",
+                             file=el.where.file, line=el.where.line, element=el.name)
+        else:
+            elements[el.name] = el
+    for ev in model.events:
+        for n in (*[a.expr for a in ev.actions], ev.when):
+            if n is not None and has_stateful(n, model):
+                raise ModelError("event expressions cannot use stateful functions; define an "
+                                 "auxiliary and refer to it", file=ev.where.file, line=ev.where.line,
+                                 element=ev.name)
+    if not x.new:
+        return model
+    elements.update(x.new)
+    return replace(model, elements=elements, fixed_delays=model.fixed_delays + tuple(x.delays),
+                   stage_times=model.stage_times + tuple(x.stage_times))

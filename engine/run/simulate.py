@@ -1,0 +1,226 @@
+"""Run stage: a simpy clock drives a kernel's segments and the scheduled events over a batch.
+
+The simpy environment counts in steps (integers), so that event times never suffer rounding.
+The stepping loop is one process; every event is a process on the same clock. At a step where
+events are due, they apply first (in the order the scenario lists them) and the step's record and
+integration follow: the stepping process waits with a lower priority than any event.
+"""
+from __future__ import annotations
+
+import math
+import os
+import warnings
+
+import numpy as np
+import simpy
+
+from ..errors import ModelError, ModelWarning, SimulationError
+from ..results import Result
+from .events import EventRunner
+
+STEP_PRIORITY = 3       # simpy: lower runs first; events use 1 + i/(n+1) < 2
+
+
+def record_limit() -> int:
+    """Bytes the records of one batch may take (a quarter of this machine's memory, at most 16 GB)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 8 * 2 ** 30
+    return int(min(16 * 2 ** 30, total / 4))
+
+
+class Simulation:
+    """The state of one batch run: the kernel, its state, the records and the events."""
+
+    def __init__(self, kernel, values: dict, n_runs: int):
+        plan = kernel.plan
+        self.kernel = kernel
+        self.plan = plan
+        self.n = n_runs
+        need = plan.n_save * len(plan.saved) * n_runs * 8
+        if need > record_limit():
+            raise ModelError(f"keeping {len(plan.saved)} variables of {n_runs:,} runs at {plan.n_save:,} "
+                             f"saved times needs {need / 2 ** 30:.3g} GB, more than the "
+                             f"{record_limit() / 2 ** 30:.3g} GB allowed",
+                             hint="keep fewer variables (keep=), save less often (save_step) or run "
+                                  "fewer runs at a time (a sweep chunks them)")
+        self.state = kernel.new_state(values, n_runs)
+        self.out = np.empty((plan.n_save, len(plan.saved), n_runs))
+        self.events = None
+
+    def segment(self, k1: int):
+        """Integrate to step ``k1`` (or the first 'when' trigger)."""
+        return self.kernel.segment(self.state, k1, self.out)
+
+    def assign(self, slot: int, value, mask, is_param: bool) -> None:
+        """Set one parameter or stock for the runs in ``mask`` (all runs when None)."""
+        V = self.state.V
+        V[slot] = value if mask is None else np.where(mask, value, V[slot])
+
+
+def prepare_params(plan, overrides: dict | None, n_runs: int | None = None):
+    """Parameter values by slot: scalars stay scalars, sequences become the run axis."""
+    overrides = dict(overrides or {})
+    els = plan.model.elements
+    sizes = {}
+    for k, v in overrides.items():
+        if np.ndim(v) > 1:
+            raise ModelError(f"the values for '{k}' must be a number or a flat sequence", element=k)
+        if np.ndim(v) == 1:
+            sizes[k] = len(v)
+    if n_runs is None:
+        n_runs = max(sizes.values()) if sizes else 1
+    if not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
+        raise ModelError(f"a batch needs at least one run, not {n_runs!r}")
+    for k, size in sizes.items():
+        if size != n_runs:
+            raise ModelError(f"{size} values given for '{k}' but the batch has {n_runs} runs", element=k)
+    out = {}
+    for slot in plan.params:
+        name = plan.names[slot]
+        el = els[name]
+        if name in overrides:
+            out[slot] = _checked(np.asarray(overrides.pop(name), dtype=float), el, name)
+        else:
+            out[slot] = np.float64(el.value)
+    if overrides:
+        from ..model.check import suggest
+        k = next(iter(overrides))
+        kind = els[k].kind if k in els else None
+        what = f"is a {kind}, not a parameter" if kind else "is not a parameter of the model"
+        raise ModelError(f"'{k}' {what}", element=k,
+                         hint=suggest(k, [plan.names[s] for s in plan.params]) or
+                         "list parameters with 'carbonloop validate'")
+    return out, int(n_runs)
+
+
+def _checked(v, el, name):
+    lo, hi = el.range if el.range else (-math.inf, math.inf)
+    bad = (v < lo) | (v > hi) | ~np.isfinite(v)
+    if np.any(bad):
+        first = float(np.atleast_1d(v)[np.argmax(np.atleast_1d(bad))])
+        what = "is not a finite number" if not math.isfinite(first) else \
+            f"is outside the declared range [{lo:g}, {hi:g}]"
+        raise ModelError(f"value {first:g} {what}", file=el.where.file, line=el.where.line, element=name)
+    return np.float64(v) if v.ndim == 0 else v.copy()
+
+
+def run_kernel(kernel, params: dict | None = None, n_runs: int | None = None, check: bool = True,
+               progress=None) -> Result:
+    """Run a kernel's plan over a batch; returns the result (time x variable x run)."""
+    plan = kernel.plan
+    values, n_runs = prepare_params(plan, params, n_runs)
+    sim = Simulation(kernel, values, n_runs)
+    events = EventRunner(sim) if plan.events else None
+    sim.events = events
+    env = simpy.Environment()
+    if events:
+        events.start(env)
+    _warn_stage_times(sim, events)
+    env.process(_stepper(env, sim, events, progress))
+    env.run()
+    result = Result.from_simulation(sim, values)
+    if events:      # break the sim <-> events cycle so a batch's arrays go as soon as unused
+        events.sim = events.env = sim.events = None
+    if check:
+        verify(result, plan, n_runs, sim.state.V[list(plan.stocks)])
+    return result
+
+
+def _warn_stage_times(sim, events):
+    """Warn when a SMOOTH/DELAY stage is shorter than dt: Euler then overshoots or oscillates."""
+    plan = sim.plan
+    if not plan.stage_times:
+        return
+    rows = events.start_values if events else sim.kernel.evaluate(sim.state, 0, plan.start_group)
+    order = {p: i for i, p in enumerate(plan.groups[plan.start_group].probes)}
+    dt = plan.time.dt
+    for owner, fn, probe in plan.stage_times:
+        stage = float(np.min(rows[order[probe]]))
+        if stage < dt:
+            el = plan.model.elements.get(owner)
+            where = f"{el.where.file}:{el.where.line}: " if el and el.where.file else ""
+            warnings.warn(f"{where}in '{owner}': a {fn.upper()} stage lasts {stage:g}, less than "
+                          f"dt={dt:g}; Euler will overshoot or oscillate (use a smaller dt or a "
+                          "longer delay)", ModelWarning, stacklevel=3)
+
+
+def _stepper(env, sim, events, progress):
+    """The stepping process: runs whole segments between the times events are due."""
+    n = sim.plan.time.n_steps
+    k = 0
+    while k <= n:
+        nxt = env.peek()
+        k1 = n + 1 if math.isinf(nxt) else min(n + 1, int(nxt))
+        if k1 <= k:         # an event is due now and has not run yet: let it
+            yield _wake(env, 0)
+            continue
+        if progress is not None:
+            k1 = min(k1, k + progress.chunk)
+        k_stop, cond, mask = sim.segment(k1)
+        if cond >= 0:
+            events.trigger(cond, k_stop, mask)
+        if progress is not None:
+            progress(k_stop)
+        yield _wake(env, k_stop - k)
+        k = k_stop
+
+
+def _wake(env, delay):
+    ev = simpy.Event(env)
+    ev._ok = True
+    ev._value = None
+    env.schedule(ev, STEP_PRIORITY, delay)
+    return ev
+
+
+def verify(result: Result, plan, n_runs, final_stocks=None):
+    """Raise if a value went NaN or infinite, or a balance check failed.
+
+    Everything upstream of a stock reaches it, so non-finite values are looked for in the final
+    stocks and in the saved variables that feed no stock; the whole record is searched only to
+    name the first element and time that went wrong.
+    """
+    data = result.data
+    suspects = [i for i, n in enumerate(result.names) if n in plan.sinks]
+    bad = final_stocks is not None and not _all_finite(np.asarray(final_stocks))
+    bad = bad or not all(_all_finite(data[:, i, :]) for i in suspects)
+    if bad and not np.isfinite(data).all():
+        _name_non_finite(result, plan, n_runs)
+    if bad:
+        raise SimulationError("a stock became NaN or infinite during the run; keep all variables "
+                              "(no keep=) to find which element and when")
+    for c in plan.checks:
+        res = result[f"check:{c.name}"]
+        worst = np.max(res) if res.size else 0.0     # finite: checks feed no stock
+        if worst > c.tolerance:
+            ti, _ = np.unravel_index(np.argmax(res), res.shape)
+            raise SimulationError(f"balance check '{c.name}' ({c.text}) fails at time "
+                                  f"{result.times[ti]:g}: relative residual {worst:.3g} > {c.tolerance:g}",
+                                  file=c.check.where.file, line=c.check.where.line, element=c.name)
+
+
+def _name_non_finite(result, plan, n_runs):
+    data = result.data
+    bad_t, bad_v, bad_r = np.nonzero(~np.isfinite(data))
+    first_t = bad_t.min()
+    at_t = bad_t == first_t
+    rank = {plan.names[s]: i for i, s in enumerate(plan.stocks + plan.params + plan.hoisted + plan.dynamic)}
+    cands = sorted({result.names[v] for v in bad_v[at_t]}, key=lambda n: rank.get(n, 1 << 30))
+    name = cands[0]
+    run = int(bad_r[at_t][0])
+    val = data[first_t, result.names.index(name), run]
+    el = plan.model.elements.get(name)
+    raise SimulationError(
+        f"value became {'NaN' if np.isnan(val) else 'infinite'} at time {result.times[first_t]:g}"
+        + (f" in run {run}" if n_runs > 1 else ""),
+        file=el.where.file if el else None, line=el.where.line if el else None, element=name,
+        hint="look for a division by zero, a log of a non-positive number or overflow")
+
+
+def _all_finite(x) -> bool:
+    """True when no value is NaN or infinite (one summing pass; a full check only if it overflows)."""
+    with np.errstate(all="ignore"):
+        total = np.add.reduce(x, axis=None)
+    return bool(np.isfinite(total)) or bool(np.isfinite(x).all())

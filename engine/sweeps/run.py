@@ -1,0 +1,151 @@
+"""Running a sweep: spec -> samples -> chunks -> executor -> one streamed, resumable HDF5 file.
+
+``run_sweep`` is the one implementation behind ``engine.sweep(...)`` and ``carbonloop sweep``.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError
+from ..model.provenance import provenance
+from . import samplers, store
+from .executors import ChunkRunner, Task, executor_for
+from .spec import check_against, check_ranges, load_spec
+
+MIN_CHUNK = 2048            # runs: smaller chunks spend their time in per-step Python overhead
+TARGET_CHUNKS = 8           # split smaller sweeps into about this many chunks (for parallel workers)
+
+
+def default_output(spec) -> Path:
+    return Path("outputs") / spec.name / "sweep.h5"
+
+
+def chunk_size(plan, n_runs: int, n_traj_times: int, spec, memory_mb: float) -> int:
+    """Runs per chunk so that one chunk's working set fits in ``memory_mb``.
+
+    A run of a chunk holds its saved records (steps x saved variables), a few arrays per model
+    slot while stepping, and its kept trajectories and metrics on the way to the writer.
+    """
+    t = plan.time
+    n_save = t.n_steps // t.save_every + 1
+    per_run = 8 * (n_save * len(plan.saved) + 6 * len(plan.names)
+                   + 2 * n_traj_times * len(spec.trajectories) + len(spec.metrics))
+    by_memory = max(1, int(memory_mb * 2 ** 20 // per_run))
+    by_count = max(MIN_CHUNK, math.ceil(n_runs / TARGET_CHUNKS))
+    return max(1, min(by_memory, by_count, n_runs))
+
+
+def trajectory_index(model_time, step) -> np.ndarray:
+    """Which saved records the kept trajectories keep (every one, or every ``step`` time units)."""
+    n_save = model_time.n_steps // model_time.save_every + 1
+    saved_dt = model_time.dt * model_time.save_every
+    stride = 1 if step is None else max(1, int(round(step / saved_dt)))
+    return np.arange(0, n_save, stride)
+
+
+def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | None = None,
+              dask: bool = False, progress: bool = True, memory_mb: float | None = None):
+    """Run (or resume) a sweep and return a ``SweepResult`` for its file.
+
+    ``spec`` is a spec file path, YAML text or a mapping. Re-running with the same ``output``
+    resumes from the chunks already written; a file from another spec there is an error.
+    ``workers`` > 1 uses local processes; ``scheduler`` an existing Dask scheduler; ``dask=True``
+    a Dask LocalCluster of ``workers`` workers.
+    """
+    from ..api import load
+    from .result import SweepResult
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise ModelError(f"the number of workers must be a positive whole number, not {workers!r}")
+    if workers and scheduler:
+        raise ModelError("give either --workers or --scheduler, not both",
+                         hint="the scheduler's cluster decides how many workers run")
+    spec = load_spec(spec)
+    loaded = load(spec.scenario)
+    spec = check_against(spec, loaded)
+    digest = spec.digest(loaded.model.source_text)
+    path = Path(output) if output else default_output(spec)
+    state = store.check_target(path, digest)
+    if state == "complete":
+        res = SweepResult(path)
+        res.already_complete = True
+        return res
+    unit, values = samplers.sample(spec)
+    check_ranges(spec, loaded, values)
+    plan = loaded.plan(spec.kept)
+    t = loaded.model.time
+    tindex = trajectory_index(t, spec.trajectory_step)
+    runner = ChunkRunner(loaded.model, spec, tindex)
+    with executor_for(runner, workers, scheduler, dask) as ex:
+        if state == "new":
+            size = chunk_size(plan, len(values), len(tindex), spec, memory_mb or spec.memory_mb)
+            store.create(path, _layout(spec, loaded, unit, values, tindex, size),
+                         _attrs(spec, loaded, digest, len(values), size))
+        writer = store.Writer(path)
+        try:
+            _drive(ex, writer, values, progress)
+        finally:
+            final = writer.finish()
+    if final != path:
+        raise ModelError(f"the sweep stopped before every chunk was written ({final})",
+                         hint="re-run the same command to resume")
+    return SweepResult(path)
+
+
+def _drive(ex, writer, values, progress):
+    size, n = writer.chunk_size, writer.n_runs
+    done = writer.done()
+    tasks = [Task(i, i * size, values[i * size:(i + 1) * size]) for i in range(len(done)) if not done[i]]
+    finished = sum(min(n, (i + 1) * size) - i * size for i in range(len(done)) if done[i])
+    bar = _bar(n, finished, progress, ex.label)
+    try:
+        for out in ex.run(tasks):
+            writer.write(out.index, out.trajectories, out.metrics)
+            if bar is not None:
+                bar.update(min(n, (out.index + 1) * size) - out.index * size)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _bar(total, initial, progress, label):
+    if not progress:
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, initial=initial, unit="run", unit_scale=True, file=sys.stderr,
+                desc=f"sweep ({label})", dynamic_ncols=True, smoothing=0.1)
+
+
+def _layout(spec, loaded, unit, values, tindex, size) -> dict:
+    t = loaded.model.time
+    els = loaded.model.elements
+    saved_times = t.start + np.arange(t.n_steps // t.save_every + 1) * t.dt * t.save_every
+    metric_desc = {m.name: _describe(m, els) for m in spec.metrics}
+    return dict(n_runs=len(values), n_chunks=math.ceil(len(values) / size), unit=unit, values=values,
+                times=saved_times[tindex], time_units=t.units, parameters=spec.names,
+                distributions=[p.describe() for p in spec.parameters],
+                parameter_units=[els[n].units or "" for n in spec.names],
+                trajectories=[(n, els[n].units, els[n].doc) for n in spec.trajectories],
+                metrics=[(m.name, metric_desc[m.name]) for m in spec.metrics])
+
+
+def _describe(m, els) -> str:
+    if m.kind == "at":
+        return f"{m.variable} at time {m.time:g}"
+    if m.kind == "integral":
+        return f"integral of {m.variable} from {m.start:g} to {m.stop:g}"
+    return f"first time {m.text} holds (otherwise {m.otherwise:g})"
+
+
+def _attrs(spec, loaded, digest, n_runs, size) -> dict:
+    prov = provenance(loaded.model)
+    prov.pop("created", None)
+    prov.update(sweep=spec.name, spec_text=spec.text, spec_hash=digest, spec_file=str(spec.file or ""),
+                method=spec.method, samples=spec.samples, seed=spec.seed, n_runs=n_runs,
+                chunk_size=size, levels=spec.levels, second_order=int(spec.second_order),
+                varied=[[p.name, p.describe()] for p in spec.parameters],
+                metrics=[m.name for m in spec.metrics], trajectories=list(spec.trajectories))
+    return prov

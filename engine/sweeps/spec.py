@@ -1,0 +1,412 @@
+"""Sweep spec: the YAML that says which parameters vary, how they are sampled and what to keep.
+
+A spec file looks like::
+
+    sweep: teacup-sensitivity
+    scenario: teacup.yaml            # relative to the spec file
+    method: sobol                    # grid | latin | montecarlo | morris | sobol
+    samples: 256                     # sobol: base N (a power of two); morris: trajectories;
+                                     # grid: points per continuous parameter; else: runs
+    seed: 42
+    parameters:
+      room_temperature: {distribution: uniform, low: 60, high: 80}
+      characteristic_time: {distribution: triangular, low: 5, mode: 10, high: 20}
+      k: {distribution: normal, mean: 1, sd: 0.1, low: 0.8}   # low/high truncate (optional)
+      r: {distribution: lognormal, median: 1, sigma: 0.3}
+      n: {levels: [1, 2, 4]}
+      w: {range: [0, 1]}             # uniform over the range
+      v: declared                    # uniform over the range the model declares
+    outputs:
+      trajectories: [teacup_temperature]
+      trajectory_step: 1             # save interval of kept trajectories (default: the model's)
+      metrics:
+        temp_at_10: {variable: teacup_temperature, at: 10}
+        cool_time: {first: teacup_temperature < 100}       # time a condition first holds
+        heat_lost: {integral: heat_loss, from: 0, to: 30}  # cumulative over a span
+    memory_mb: 512                   # working memory per worker; sets the chunk size
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import lang as ex
+from ..errors import ModelError
+from ..frontends.yaml.yamlio import load_file, load_text
+from ..model.check import expression_problems, suggest
+
+METHODS = ("grid", "latin", "montecarlo", "morris", "sobol")
+DISTRIBUTIONS = ("uniform", "normal", "triangular", "lognormal", "levels")
+SPEC_KEYS = ("sweep", "scenario", "description", "method", "samples", "seed", "levels",
+             "second_order", "parameters", "outputs", "memory_mb")
+TAIL = 1e-3     # unbounded distributions map the unit-cube corners 0 and 1 to these quantiles
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One varied parameter: a distribution given by its inverse CDF on the unit interval."""
+    name: str
+    distribution: str
+    args: tuple                     # ((key, value), ...) as written, for provenance
+    line: int | None = None
+
+    @property
+    def a(self) -> dict:
+        return dict(self.args)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Values at unit-interval positions ``u`` (quantiles)."""
+        a, u = self.a, np.asarray(u, dtype=float)
+        if self.distribution == "levels":
+            lv = np.asarray(a["levels"], dtype=float)
+            return lv[np.minimum((u * len(lv)).astype(np.int64), len(lv) - 1)]
+        if self.distribution == "uniform":
+            return a["low"] + u * (a["high"] - a["low"])
+        from scipy import stats
+        if self.distribution == "triangular":
+            lo, hi = a["low"], a["high"]
+            return stats.triang.ppf(u, (a["mode"] - lo) / (hi - lo), loc=lo, scale=hi - lo)
+        if self.distribution == "normal":
+            dist = stats.norm(loc=a["mean"], scale=a["sd"])
+        else:
+            dist = stats.lognorm(a["sigma"], scale=a["median"])
+        if "low" in a or "high" in a:       # truncated: the quantiles between the bounds
+            lo, hi = dist.cdf(a.get("low", -np.inf)), dist.cdf(a.get("high", np.inf))
+            return np.clip(dist.ppf(lo + u * (hi - lo)), a.get("low", -np.inf), a.get("high", np.inf))
+        return dist.ppf(np.where(u <= 0.0, TAIL, np.where(u >= 1.0, 1.0 - TAIL, u)))
+
+    def grid(self, points: int) -> np.ndarray:
+        """The values a full grid uses: the levels, or ``points`` values across the distribution."""
+        if self.distribution == "levels":
+            return np.asarray(self.a["levels"], dtype=float)
+        if self.distribution == "uniform":
+            return np.linspace(self.a["low"], self.a["high"], points)
+        return self.ppf((np.arange(points) + 0.5) / points)
+
+    def describe(self) -> str:
+        return f"{self.distribution}(" + ", ".join(f"{k}={v}" for k, v in self.args) + ")"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A scalar per run: value ``at`` a time, time a condition ``first`` holds, or an ``integral``."""
+    name: str
+    kind: str                       # at | first | integral
+    variable: str = ""
+    time: float = math.nan
+    start: float = math.nan
+    stop: float = math.nan
+    condition: ex.Node | None = None
+    text: str = ""
+    otherwise: float = math.nan
+    line: int | None = None
+
+    @property
+    def variables(self) -> list:
+        if self.kind == "first":
+            return sorted(n for n in ex.names(self.condition) if not ex.is_reserved(n))
+        return [self.variable]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A parsed, checked sweep spec (model-independent checks only; see ``check_against``)."""
+    name: str
+    scenario: Path
+    method: str
+    samples: int
+    seed: int
+    parameters: tuple
+    trajectories: tuple = ()
+    trajectory_step: float | None = None
+    metrics: tuple = ()
+    levels: int = 4
+    second_order: bool = False
+    memory_mb: float = 512.0
+    file: str | None = None
+    text: str = ""
+    canonical: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def names(self) -> list:
+        return [p.name for p in self.parameters]
+
+    @property
+    def kept(self) -> list:
+        """Variables the runs must save: kept trajectories and what the metrics read."""
+        out = list(self.trajectories)
+        for m in self.metrics:
+            out += [v for v in m.variables if v not in out]
+        return out
+
+    def digest(self, model_text: str = "") -> str:
+        """Hash of what decides the numbers: the spec's content and the model's text (the files'
+        contents, not where they were read from, so a sweep resumes from any working directory)."""
+        import re
+        model_text = re.sub(r"^# ---- .*$", "# ----", model_text, flags=re.M)
+        body = json.dumps(self.canonical, sort_keys=True, default=str) + "\n" + model_text
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+class _Where:
+    def __init__(self, file, data):
+        self.file, self.data = file, data
+
+    def err(self, msg, key=None, mapping=None, element=None, hint=None):
+        m = mapping if mapping is not None else self.data
+        line = m.line_of(key) if hasattr(m, "line_of") and key is not None else getattr(m, "line", None)
+        return ModelError(msg, file=self.file, line=line, element=element, hint=hint)
+
+
+def load_spec(source) -> SweepSpec:
+    """A sweep spec from a file path, YAML text or a mapping (paths then relative to cwd)."""
+    if isinstance(source, SweepSpec):
+        return source
+    if isinstance(source, dict):
+        return parse_spec(source, file=None, text=json.dumps(source, sort_keys=True, default=str))
+    if isinstance(source, str) and "\n" in source:
+        return parse_spec(load_text(source), file=None, text=source)
+    data, text = load_file(source)
+    if isinstance(data, dict) and isinstance(data.get("sweep"), dict):
+        # a scenario that carries its own sweep: the spec is its 'sweep:' section
+        spec = data["sweep"]
+        spec.setdefault("scenario", Path(source).name)
+        spec.setdefault("sweep", f"{data.get('scenario', Path(source).stem)}-sweep")
+        return parse_spec(spec, file=str(source), text=text)
+    return parse_spec(data, file=str(source), text=text)
+
+
+def parse_spec(data, file=None, text="") -> SweepSpec:
+    """Check and normalise a spec mapping; every mistake is a ModelError naming file and line."""
+    w = _Where(file, data)
+    if not isinstance(data, dict):
+        raise ModelError("a sweep spec must be a mapping (scenario:, method:, parameters:, ...)", file=file)
+    for key in data:
+        if key not in SPEC_KEYS:
+            raise w.err(f"unknown sweep field '{key}'", key, hint=suggest(str(key), SPEC_KEYS))
+    base = Path(file).parent if file else Path(".")
+    if "scenario" not in data:
+        raise w.err("the sweep names no scenario", hint="add 'scenario: path/to/scenario.yaml'")
+    scenario = (base / str(data["scenario"]))
+    method = str(data.get("method", "latin")).lower()
+    if method not in METHODS:
+        raise w.err(f"unknown method '{method}'", "method", hint="one of " + ", ".join(METHODS))
+    seed = _int(data.get("seed", 0), w, "seed", minimum=0)
+    params = _parameters(data.get("parameters"), w)
+    samples = _samples(data, method, params, w)
+    levels = _int(data.get("levels", 4), w, "levels", minimum=2)
+    if method == "morris" and levels % 2:
+        raise w.err(f"Morris needs an even number of levels, not {levels}", "levels")
+    outs = data.get("outputs") or {}
+    if not isinstance(outs, dict):
+        raise w.err("'outputs' must be a mapping (trajectories:, metrics:)", "outputs")
+    trajectories = outs.get("trajectories") or []
+    if isinstance(trajectories, str):
+        trajectories = [trajectories]
+    step = outs.get("trajectory_step")
+    if step is not None and (not isinstance(step, (int, float)) or step <= 0):
+        raise w.err("'trajectory_step' must be a positive number", "trajectory_step", outs)
+    metrics = tuple(_metric(k, v, w, outs.get("metrics")) for k, v in (outs.get("metrics") or {}).items())
+    if not trajectories and not metrics:
+        raise w.err("the sweep keeps nothing", "outputs" if "outputs" in data else None,
+                    hint="list 'outputs: {trajectories: [...], metrics: {...}}'")
+    names = [p.name for p in params] + list(trajectories) + [m.name for m in metrics]
+    dup = next((n for n in names if names.count(n) > 1 and n not in trajectories), None)
+    if dup:
+        raise w.err(f"'{dup}' names both a metric and a parameter or trajectory", element=dup)
+    memory = data.get("memory_mb", 512)
+    if not isinstance(memory, (int, float)) or memory <= 0:
+        raise w.err("'memory_mb' must be a positive number of megabytes", "memory_mb")
+    canonical = {"scenario_file": scenario.name, "method": method, "samples": samples, "seed": seed,
+                 "levels": levels if method == "morris" else None,
+                 "second_order": bool(data.get("second_order", False)) if method == "sobol" else None,
+                 "parameters": [[p.name, p.distribution, list(p.args)] for p in params],
+                 "trajectories": list(trajectories), "trajectory_step": step,
+                 "metrics": [[m.name, m.kind, m.variable, m.time, m.start, m.stop, m.text, m.otherwise]
+                             for m in metrics]}
+    return SweepSpec(name=str(data.get("sweep") or Path(file or "sweep").stem), scenario=scenario,
+                     method=method, samples=samples, seed=seed, parameters=tuple(params),
+                     trajectories=tuple(str(t) for t in trajectories), trajectory_step=step,
+                     metrics=metrics, levels=levels, second_order=bool(data.get("second_order", False)),
+                     memory_mb=float(memory), file=file, text=text, canonical=canonical)
+
+
+def _int(value, w, key, minimum=None):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise w.err(f"'{key}' must be a whole number, not {value!r}", key)
+    if minimum is not None and value < minimum:
+        raise w.err(f"'{key}' must be at least {minimum}, not {value}", key)
+    return int(value)
+
+
+def _samples(data, method, params, w) -> int:
+    default = {"grid": 5, "morris": 10, "sobol": 256}.get(method, 100)
+    n = _int(data.get("samples", default), w, "samples", minimum=1)
+    if method == "sobol" and (n < 2 or n & (n - 1)):
+        lo = 1 << max(1, n.bit_length() - 1)
+        raise w.err(f"Sobol sampling needs a power of two for 'samples', not {n}", "samples",
+                    hint=f"use {lo} or {lo * 2}")
+    if method == "morris" and n < 2:
+        raise w.err(f"Morris screening needs at least 2 trajectories, not {n}", "samples")
+    if method == "grid" and n < 2 and any(p.distribution != "levels" for p in params):
+        raise w.err(f"a grid needs at least 2 points per parameter, not {n}", "samples")
+    if method in ("morris", "sobol") and len(params) < 2:
+        raise w.err(f"{method} needs at least two varied parameters", "parameters")
+    return n
+
+
+def _parameters(block, w) -> list:
+    if not isinstance(block, dict) or not block:
+        raise w.err("the sweep varies no parameters", "parameters" if block is not None else None,
+                    hint="add 'parameters: {name: {distribution: uniform, low: .., high: ..}}'")
+    return [_parameter(str(k), v, w, block) for k, v in block.items()]
+
+
+OPTIONAL = {"normal": ("low", "high"), "lognormal": ("low", "high")}   # truncation bounds
+REQUIRED = {"uniform": ("low", "high"), "normal": ("mean", "sd"), "triangular": ("low", "mode", "high"),
+            "lognormal": ("median", "sigma"), "levels": ("levels",)}
+
+
+def _parameter(name, spec, w, block) -> Parameter:
+    line = block.line_of(name) if hasattr(block, "line_of") else None
+    bad = lambda msg, hint=None: ModelError(msg, file=w.file, line=line, element=name, hint=hint)  # noqa: E731
+    if spec == "declared":
+        return Parameter(name, "declared", (), line)
+    if not isinstance(spec, dict):
+        raise bad("a parameter needs a distribution, e.g. {distribution: uniform, low: 0, high: 1}, "
+                  "{range: [lo, hi]}, {levels: [...]} or 'declared'")
+    spec = dict(spec)
+    if "range" in spec:
+        r = spec.pop("range")
+        if not (isinstance(r, list) and len(r) == 2):
+            raise bad("'range' must be [low, high]")
+        spec.update(distribution="uniform", low=r[0], high=r[1])
+    dist = str(spec.pop("distribution", "levels" if "levels" in spec else "")).lower()
+    if dist not in DISTRIBUTIONS:
+        raise bad(f"unknown distribution '{dist}'" if dist else "no distribution given",
+                  hint="one of " + ", ".join(DISTRIBUTIONS))
+    extra = [k for k in spec if k not in REQUIRED[dist] + OPTIONAL.get(dist, ())]
+    missing = [k for k in REQUIRED[dist] if k not in spec]
+    if extra or missing:
+        what = f"unknown field '{extra[0]}'" if extra else f"missing '{missing[0]}'"
+        raise bad(f"{dist} distribution: {what}", hint=f"{dist} takes " + ", ".join(
+            REQUIRED[dist] + tuple(f"optional {k}" for k in OPTIONAL.get(dist, ()))))
+    if dist == "levels":
+        lv = spec["levels"]
+        if not isinstance(lv, list) or not lv or not all(_is_num(x) for x in lv):
+            raise bad("'levels' must be a non-empty list of numbers")
+        return Parameter(name, dist, (("levels", tuple(float(x) for x in lv)),), line)
+    for k, v in spec.items():
+        if not _is_num(v):
+            raise bad(f"{dist} distribution: '{k}' must be a finite number, not {v!r}")
+    a = {k: float(v) for k, v in spec.items()}
+    problem = {"uniform": a.get("low", 0) >= a.get("high", 0) and "needs low < high",
+               "triangular": not (a.get("low", 0) <= a.get("mode", 0) <= a.get("high", 0)
+                                  and a.get("low", 0) < a.get("high", 0)) and "needs low <= mode <= high and low < high",
+               "normal": a.get("sd", 1) <= 0 and "needs a positive sd",
+               "lognormal": (a.get("median", 1) <= 0 or a.get("sigma", 1) <= 0)
+                            and "needs a positive median and a positive sigma"}[dist]
+    if not problem and a.get("low", -math.inf) >= a.get("high", math.inf):
+        problem = "needs the truncation bound low < high"
+    if not problem and dist == "lognormal" and a.get("high", 1) <= 0:
+        problem = "needs a positive truncation bound 'high'"
+    if problem:
+        raise bad(f"invalid {dist} distribution: " + problem + " (" +
+                  ", ".join(f"{k}={v:g}" for k, v in a.items()) + ")")
+    keys = REQUIRED[dist] + tuple(k for k in OPTIONAL.get(dist, ()) if k in a)
+    return Parameter(name, dist, tuple((k, a[k]) for k in keys), line)
+
+
+def _is_num(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _metric(name, spec, w, block) -> Metric:
+    line = block.line_of(name) if hasattr(block, "line_of") else None
+    bad = lambda msg: ModelError(msg, file=w.file, line=line, element=str(name))  # noqa: E731
+    if not isinstance(spec, dict):
+        raise bad("a metric is {variable: x, at: year}, {first: condition} or {integral: x, from: a, to: b}")
+    other = spec.get("otherwise", math.nan)
+    if not isinstance(other, (int, float)) or isinstance(other, bool):
+        raise bad("'otherwise' must be a number")
+    if "first" in spec:
+        try:
+            node = ex.parse(str(spec["first"]))
+        except ex.ExprSyntaxError as exc:
+            raise bad(f"cannot read the condition '{spec['first']}': {exc}") from None
+        return Metric(str(name), "first", condition=node, text=str(spec["first"]), otherwise=float(other),
+                      line=line)
+    if "integral" in spec:
+        lo, hi = spec.get("from"), spec.get("to")
+        if not (_is_num(lo) and _is_num(hi)) or lo >= hi:
+            raise bad("an integral needs numbers 'from' < 'to'")
+        return Metric(str(name), "integral", variable=str(spec["integral"]), start=float(lo),
+                      stop=float(hi), line=line)
+    if "at" in spec and "variable" in spec:
+        if not _is_num(spec["at"]):
+            raise bad("'at' must be a time (a number)")
+        return Metric(str(name), "at", variable=str(spec["variable"]), time=float(spec["at"]), line=line)
+    raise bad("a metric is {variable: x, at: year}, {first: condition} or {integral: x, from: a, to: b}")
+
+
+def check_against(spec: SweepSpec, model) -> SweepSpec:
+    """Check the spec against a loaded model: parameter and variable names, times, ranges.
+
+    Returns the spec with 'declared' parameters resolved to uniform over the model's range.
+    """
+    from dataclasses import replace
+    params = model.parameters
+    resolved = []
+    for p in spec.parameters:
+        if p.name not in params:
+            kind = model.model.elements[p.name].kind if p.name in model.model.elements else None
+            raise ModelError(f"'{p.name}' is a {kind}, not a parameter" if kind else
+                             f"the model '{model.name}' has no parameter '{p.name}'", file=spec.file,
+                             line=p.line, element=p.name, hint=suggest(p.name, list(params)))
+        if p.distribution == "declared":
+            rng = params[p.name].range
+            if not rng:
+                raise ModelError("the model declares no range for this parameter", file=spec.file,
+                                 line=p.line, element=p.name, hint="give a distribution or a range")
+            p = Parameter(p.name, "uniform", (("low", float(rng[0])), ("high", float(rng[1]))), p.line)
+        resolved.append(p)
+    els = model.model.elements
+    t = model.model.time
+    for m in spec.metrics:
+        if m.condition is not None:
+            for msg, hint in expression_problems(m.condition, els, stateful=False, variables_only=True):
+                raise ModelError(f"metric '{m.name}': {msg}", file=spec.file, line=m.line, element=m.name,
+                                 hint=hint)
+        for v in m.variables:
+            if v not in els or els[v].kind in ("lookup",):
+                raise ModelError(f"metric '{m.name}' reads '{v}', which the model does not have",
+                                 file=spec.file, line=m.line, element=m.name, hint=suggest(v, list(els)))
+        times = [x for x in (m.time, m.start, m.stop) if not math.isnan(x)]
+        if any(x < t.start - 1e-9 or x > t.stop + 1e-9 for x in times):
+            raise ModelError(f"metric '{m.name}' asks for a time outside the run ({t.start:g}..{t.stop:g})",
+                             file=spec.file, line=m.line, element=m.name)
+    for v in spec.trajectories:
+        if v not in els or els[v].kind == "lookup":
+            raise ModelError(f"cannot keep the trajectory of '{v}': the model has no such variable",
+                             file=spec.file, element=v, hint=suggest(v, list(els)))
+    canonical = dict(spec.canonical, parameters=[[p.name, p.distribution, list(p.args)] for p in resolved])
+    return replace(spec, parameters=tuple(resolved), canonical=canonical)
+
+
+def check_ranges(spec: SweepSpec, model, values: np.ndarray):
+    """Every sampled value must lie in the parameter's declared range."""
+    for j, p in enumerate(spec.parameters):
+        rng = model.parameters[p.name].range
+        if not rng or not len(values):
+            continue
+        lo, hi = np.min(values[:, j]), np.max(values[:, j])
+        if lo < rng[0] or hi > rng[1]:
+            raise ModelError(f"{p.describe()} draws values from {lo:g} to {hi:g}, outside the declared "
+                             f"range [{rng[0]:g}, {rng[1]:g}]", file=spec.file, line=p.line, element=p.name,
+                             hint="truncate it (normal and lognormal take 'low' and 'high'), narrow it, "
+                                  "or widen the range in the model")
