@@ -82,9 +82,11 @@ class Scenario:
 class RunService:
     """Loads the scenarios of ``folder`` on demand and runs them with lever settings."""
 
-    def __init__(self, folder, *, workers: int = 4, data_source=extras.data_series,
-                 dominance_source=extras.dominance, has_dominance=extras.has_dominance):
+    def __init__(self, folder, *, workers: int = 4, backend: str = "auto",
+                 data_source=extras.data_series, dominance_source=extras.dominance,
+                 has_dominance=extras.has_dominance):
         self.folder = Path(folder)
+        self.backend = backend              # the engine's choice: the fastest it has
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="carbonloop-app")
         self.data_source = data_source
         self.dominance_source = dominance_source
@@ -135,7 +137,7 @@ class RunService:
             raise ModelError(f"no scenario '{name}' in {self.folder}")
         path = self._files[name]["path"]
         loaded = load(path)
-        baseline = loaded.run()
+        baseline = loaded.run(backend=self.backend)
         files = [Path(p) for p in SOURCE_HEADER.findall(loaded.model.source_text)] or [path]
         variables = {n: loaded.model.elements[n] for n in baseline.names if n in loaded.model.elements}
         sc = Scenario(name=name, path=path, loaded=loaded, baseline=baseline,
@@ -149,7 +151,7 @@ class RunService:
 
     def simulate(self, sc: Scenario, params: dict, keep: tuple):
         """The one place the app runs a model: ``params`` differ from the scenario, ``keep`` is shown."""
-        return sc.runner(keep).run(params=params, keep=list(keep))
+        return sc.runner(keep).run(params=params, keep=list(keep), backend=self.backend)
 
     def run(self, name: str, params: dict, variables: list, baseline: list) -> tuple[dict, float]:
         """Trajectories of ``variables`` under ``params`` (and the baseline of ``baseline``), as numpy
