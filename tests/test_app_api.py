@@ -325,6 +325,8 @@ def test_the_app_command_refuses_what_it_cannot_serve(folder, capsys):
 def test_the_app_command_serves_until_interrupted(folder):
     proc = subprocess.Popen([sys.executable, "-m", "engine", "app", str(folder / "cup.yaml"), "--no-browser"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    bound = threading.Timer(120, proc.kill)     # a hung command fails the test instead of hanging it
+    bound.start()
     try:
         line = proc.stdout.readline()            # printed once the socket listens
         assert "carbonloop app: the scenarios of" in line, proc.stderr.read() if not line else line
@@ -334,6 +336,7 @@ def test_the_app_command_serves_until_interrupted(folder):
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0 and proc.stdout.read().strip() == "carbonloop app: stopped"
     finally:
+        bound.cancel()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
