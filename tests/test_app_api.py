@@ -290,6 +290,16 @@ def test_data_points_and_loop_dominance_come_from_their_sources(folder):
         assert got == 400 and "outside the range" in body["error"]
 
 
+def test_a_fault_in_a_feature_is_an_answer_in_json_not_a_dead_server(folder):
+    def broken(loaded, params, variable):
+        raise RuntimeError("the loop scores are not there")
+    service = RunService(folder, workers=1, dominance_source=broken, has_dominance=lambda loaded: True)
+    with running(folder, service=service) as url:
+        got, _, body = call(url, "/api/dominance", {"scenario": "cup", "variable": "temperature"})
+        assert got == 500 and body["error"] == "internal error (RuntimeError): the loop scores are not there"
+        assert call(url, "/api/health")[0] == 200
+
+
 def test_without_those_features_the_panels_are_empty(app):
     url, _ = app
     assert call(url, "/api/data/cup/temperature")[2] == {"variable": "temperature", "series": None}

@@ -141,7 +141,11 @@ async def _model_error(request, exc: ModelError):
 
 
 async def _value_error(request, exc: ValueError):      # e.g. a run that gives no finite number
-    return _json({"error": f"the result cannot be sent: {exc}"}, 422)
+    return _json({"error": f"the request could not be answered: {exc}"}, 422)
+
+
+async def _server_error(request, exc: Exception):      # a fault of the app's own: logged by uvicorn
+    return _json({"error": f"internal error ({type(exc).__name__}): {exc}"}, 500)
 
 
 def create_app(service: RunService, allowed_hosts=()) -> Guard:
@@ -158,7 +162,7 @@ def create_app(service: RunService, allowed_hosts=()) -> Guard:
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     handlers = {v.RequestError: _request_error, HTTPException: _http_error,
-                ModelError: _model_error, ValueError: _value_error}
+                ModelError: _model_error, ValueError: _value_error, Exception: _server_error}
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=_lifespan(service))
     return Guard(app, allowed_hosts)
 
