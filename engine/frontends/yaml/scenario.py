@@ -3,6 +3,7 @@ exogenous series, events, checks, report and loops, then hand everything to the 
 assemble-and-validate step."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ... import lang as ex
@@ -15,8 +16,8 @@ from .yamlio import LDict, load_file
 
 MODULE_DIR = Path(__file__).resolve().parents[2] / "modules"
 SCENARIO_KEYS = {"scenario", "model", "description", "extends", "modules", "time", "overrides",
-                 "exogenous", "events", "checks", "loops", "report", "sweep", "module", "inputs",
-                 "outputs", *SECTIONS}
+                 "exogenous", "events", "checks", "loops", "report", "levers", "sweep", "module",
+                 "inputs", "outputs", *SECTIONS}
 MAX_EXTENDS = 20
 
 
@@ -120,10 +121,14 @@ def read(path) -> Model:
     loops = parse_loops(data.get("loops"), ctx, data)
     ctx.check()
     source_text = "\n".join(f"# ---- {p}\n{t}" for p, t in texts)
-    return assemble(modules, time, name=str(data.get("scenario", path.stem)),
-                    description=str(data.get("description", "") or ""), overrides=overrides,
-                    exogenous=exogenous, events=events, checks=checks, file=file,
-                    source_text=source_text, loops=loops, report=report)
+    model = assemble(modules, time, name=str(data.get("scenario", path.stem)),
+                     description=str(data.get("description", "") or ""), overrides=overrides,
+                     exogenous=exogenous, events=events, checks=checks, file=file,
+                     source_text=source_text, loops=loops, report=report)
+    if data.get("levers") is not None:          # checked against the assembled model's parameters
+        from ...levers import parse_levers
+        model = replace(model, levers=parse_levers(data["levers"], model, file_of(data, "levers", file)))
+    return model
 
 
 def _overrides(data, ctx: Fields) -> tuple:

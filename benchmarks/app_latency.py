@@ -1,0 +1,133 @@
+"""Latency of the interactive app, measured in the browser: from a slider's input event to the redrawn chart.
+
+Serves the scenario's folder on loopback, opens the page in headless chromium (Debian's package,
+driven by Playwright), and moves the scenario's sliders one step at a time with the keyboard (each
+key press is a real input event). For each move the page records when the input event came, when
+the server's answer had been parsed, when the charts and table had been redrawn and when the next
+frame began; the server reports its run time in a Server-Timing header. Prints p50/p95 of each.
+
+    python benchmarks/app_latency.py [SCENARIO] [--moves 60] [--warmup 5] [--json FILE]
+    python benchmarks/app_latency.py --screenshots docs/images     # also the docs' screenshots
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+from pathlib import Path
+
+from engine.app.serve import running
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+TARGET_P95_MS = 100
+BOUND = 300_000                 # ms: give up waiting for the page after this long
+
+
+def percentile(xs, q):
+    """The q-th percentile (nearest rank) of xs."""
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, round(q / 100 * len(xs) + 0.5) - 1))]
+
+
+def wait_run(page, n):
+    page.wait_for_function("n => +document.getElementById('panels').dataset.run >= n", arg=n, timeout=BOUND)
+
+
+def sliders(page) -> list:
+    """Parameters of the page's sliders (switches left out)."""
+    return page.eval_on_selector_all("#levers input[type=range]", "els => els.map(e => e.dataset.parameter)")
+
+
+def move(page, parameter, direction):
+    """One step of a slider by keyboard; returns after the redraw it causes."""
+    n = int(page.get_attribute("#panels", "data-run"))
+    slider = page.locator(f"#lever-{parameter}")
+    value = slider.input_value()
+    slider.focus()
+    page.keyboard.press("ArrowRight" if direction > 0 else "ArrowLeft")
+    if slider.input_value() == value:                     # at the end of its range: go back
+        page.keyboard.press("ArrowLeft" if direction > 0 else "ArrowRight")
+    wait_run(page, n + 1)
+
+
+def measure(page, moves, warmup):
+    """Timings of `moves` slider moves after `warmup` unrecorded ones, rotating over the sliders."""
+    names = sliders(page)
+    if not names:
+        raise SystemExit("the scenario declares no sliders to move")
+    page.evaluate("window.carbonloop.timings.length = 0")
+    for k in range(warmup + moves):
+        move(page, names[k % len(names)], 1 if (k // len(names)) % 2 == 0 else -1)
+    return page.evaluate("window.carbonloop.timings")[warmup:]
+
+
+def report(timings) -> dict:
+    """p50 and p95 of each part of the latency, in ms."""
+    parts = {
+        "input to redrawn chart": [t["ms"] for t in timings],
+        "the same, less the model run": [t["ms"] - t["server_run"] for t in timings],
+        "server: model run": [t["server_run"] for t in timings],
+        "server: JSON encoding": [t["server_encode"] for t in timings],
+        "server: whole request": [t["server_total"] for t in timings],
+        "request to parsed answer": [t["fetch"] for t in timings],
+        "network and JSON (request - server)": [t["fetch"] - t["server_total"] for t in timings],
+        "charts and table redrawn": [t["draw"] for t in timings],
+        "to the next frame": [t["frame"] for t in timings],
+        "waiting for an earlier run": [t["queued"] for t in timings],
+    }
+    return {k: {"p50": statistics.median(v), "p95": percentile(v, 95)} for k, v in parts.items()}
+
+
+def screenshots(page, url, scenario, folder: Path):
+    """The page as the docs show it: the flagship as written, and with levers moved."""
+    folder.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1440, "height": 1000})
+    page.goto(f"{url}?scenario={scenario}")
+    wait_run(page, 1)
+    page.screenshot(path=str(folder / "app-overview.png"))
+    page.goto(f"{url}?scenario={scenario}&price_floor=150&revenue_recycling_share=0.5&special_rd_fund=6"
+              "&show=ev_fleet,cumulative_traded_volume&years=2030,2040,2050")
+    wait_run(page, 1)
+    page.set_viewport_size({"width": 1440, "height": 1800})
+    page.screenshot(path=str(folder / "app-levers-moved.png"))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "default.yaml"))
+    ap.add_argument("--moves", type=int, default=60, help="slider moves measured (default 60)")
+    ap.add_argument("--warmup", type=int, default=5, help="moves made first and not counted")
+    ap.add_argument("--chromium", default=shutil.which("chromium"), help="the browser (default: chromium)")
+    ap.add_argument("--json", help="also write the timings and percentiles to this file")
+    ap.add_argument("--screenshots", help="write the docs' screenshots into this folder too")
+    args = ap.parse_args(argv)
+    if not args.chromium:
+        raise SystemExit("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    path = Path(args.scenario)
+    with running(path.parent) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=args.chromium, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}?scenario={path.stem}")
+        wait_run(page, 1)
+        timings = measure(page, args.moves, args.warmup)
+        if args.screenshots:
+            screenshots(page, url, path.stem, Path(args.screenshots))
+        browser.close()
+    stats = report(timings)
+    print(f"{path.stem}: {len(timings)} slider moves in headless chromium (after {args.warmup} not counted)")
+    print(f"{'ms':<40}{'p50':>8}{'p95':>8}")
+    for k, v in stats.items():
+        print(f"{k:<40}{v['p50']:>8.1f}{v['p95']:>8.1f}")
+    p95 = stats["input to redrawn chart"]["p95"]
+    print(f"target: p95 <= {TARGET_P95_MS} ms from input to redrawn chart: {'met' if p95 <= TARGET_P95_MS else 'not met'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"timings": timings, "stats": stats}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""The app's two optional panels, data points and loop dominance, fed by the engine where it has them.
+
+Each panel reads one function here. When the engine lacks the feature (no data catalogue, no
+loop-dominance analysis) the function returns nothing and the page leaves the panel out. The
+shapes the page draws are made by ``series_payload`` and ``dominance_payload``.
+"""
+from __future__ import annotations
+
+import importlib
+import math
+
+
+def _optional(module: str):
+    """The named module of the engine, or None when this installation does not have it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def series_payload(times, values, low=None, high=None, *, units="", source="", label="") -> dict:
+    """One measured series as the page draws it: points, optional error bars, units and source.
+
+    Points whose time or value is not a finite number are left out.
+    """
+    times, values = [float(t) for t in times], [float(v) for v in values]
+    low = [float(v) for v in low] if low is not None else None
+    high = [float(v) for v in high] if high is not None else None
+    if len(times) != len(values) or any(b is not None and len(b) != len(times) for b in (low, high)):
+        raise ValueError("a data series needs as many values (and bounds) as times")
+    keep = [i for i in range(len(times)) if math.isfinite(times[i]) and math.isfinite(values[i])]
+
+    def pick(xs):
+        return None if xs is None else [xs[i] if math.isfinite(xs[i]) else None for i in keep]
+    return {"times": [times[i] for i in keep], "values": [values[i] for i in keep],
+            "low": pick(low), "high": pick(high), "units": str(units), "source": str(source),
+            "label": str(label)}
+
+
+def dominance_payload(times, loops) -> dict:
+    """Loop shares over time as the page draws them (a stacked bar per time).
+
+    ``loops`` is a sequence of ``(name, polarity, shares)``: polarity 'R', 'B' or '', shares one
+    per time (a loop's relative score; signed, their absolute values summing to 1 at each time).
+    """
+    times = [float(t) for t in times]
+    out = []
+    for name, polarity, shares in loops:
+        shares = [float(s) if math.isfinite(float(s)) else 0.0 for s in shares]
+        if len(shares) != len(times):
+            raise ValueError(f"loop '{name}' has {len(shares)} shares for {len(times)} times")
+        out.append({"name": str(name), "polarity": str(polarity or ""), "share": shares})
+    return {"times": times, "loops": out}
+
+
+def data_series(loaded, scenario_path) -> dict:
+    """Measured series of the scenario's variables, by variable name (``series_payload`` shapes).
+
+    Reads the project's data catalogue (module ``engine.data``, function ``series_for(model,
+    scenario_path)`` giving ``{variable: {times, values, low, high, units, source, label}}``) where
+    the installation has one; an empty mapping otherwise.
+    """
+    catalogue = _optional("engine.data")
+    reader = getattr(catalogue, "series_for", None)
+    if reader is None:
+        return {}
+    found = reader(loaded.model, scenario_path) or {}
+    return {name: series_payload(s["times"], s["values"], s.get("low"), s.get("high"),
+                                 units=s.get("units", ""), source=s.get("source", ""),
+                                 label=s.get("label", name))
+            for name, s in found.items()}
+
+
+def has_dominance(loaded) -> bool:
+    """Whether the engine can score loop dominance for this model."""
+    return callable(getattr(loaded, "dominance", None))
+
+
+def dominance(loaded, params: dict, variable: str) -> dict | None:
+    """Which loops dominate ``variable`` in the run with these lever settings, or None.
+
+    Calls ``loaded.dominance(params=..., variable=...)`` where the engine has it; that call gives
+    ``{"times": [...], "loops": [(name, polarity, shares), ...]}``, shaped by ``dominance_payload``.
+    """
+    if not has_dominance(loaded):
+        return None
+    scores = loaded.dominance(params=params, variable=variable)
+    if scores is None:
+        return None
+    return dominance_payload(scores["times"], scores["loops"])

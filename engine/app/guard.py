@@ -1,0 +1,56 @@
+"""An ASGI wrapper that refuses requests for other host names and adds protective headers."""
+from __future__ import annotations
+
+import json
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+    (b"content-security-policy",
+     (b"default-src 'self'; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; "
+      b"base-uri 'none'; frame-ancestors 'none'; form-action 'none'")),
+]
+
+
+def host_name(header: str) -> str:
+    """The host of a Host header, without its port ('[::1]:8000' -> '::1')."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class Guard:
+    """Serves only requests addressed to the hosts the server was bound for.
+
+    A page elsewhere on the web cannot reach the app through a name that resolves to this machine
+    (DNS rebinding): its requests carry that name in their Host header and are refused.
+    """
+
+    def __init__(self, app, allowed_hosts=()):
+        self.app = app
+        self.allowed = {h.lower().strip("[]") for h in (*LOOPBACK_HOSTS, *allowed_hosts)}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+        if host_name(host) not in self.allowed:
+            return await _refuse(send, f"this server answers only for {', '.join(sorted(self.allowed))}")
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = dict(message, headers=[*message.get("headers", []), *HEADERS])
+            await send(message)
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _refuse(send, message: str):
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": 421,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()), *HEADERS]})
+    await send({"type": "http.response.body", "body": body})

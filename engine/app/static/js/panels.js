@@ -1,0 +1,212 @@
+// A graph panel: this run (solid) over the baseline (dashed), data points with error bars, PNG and CSV.
+/* global uPlot */
+
+import { colour, csvCell, el, fmt } from "./format.js";
+
+const HEIGHT = 240;
+const SYNC = "carbonloop";
+
+function yearLabel(v) {
+  return Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100);
+}
+
+// Draws measured points and their error bars inside the plot area.
+function drawPoints(u, points) {
+  const { ctx } = u;
+  const r = uPlot.pxRatio;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  for (const { series, colour: c } of points) {
+    ctx.strokeStyle = c;
+    ctx.fillStyle = c;
+    ctx.lineWidth = 1.5 * r;
+    series.times.forEach((t, i) => {
+      const x = u.valToPos(t, "x", true);
+      const y = u.valToPos(series.values[i], "y", true);
+      const lo = series.low ? series.low[i] : null;
+      const hi = series.high ? series.high[i] : null;
+      if (lo !== null && hi !== null) {
+        const y0 = u.valToPos(lo, "y", true);
+        const y1 = u.valToPos(hi, "y", true);
+        ctx.beginPath();
+        ctx.moveTo(x, y0); ctx.lineTo(x, y1);
+        ctx.moveTo(x - 4 * r, y0); ctx.lineTo(x + 4 * r, y0);
+        ctx.moveTo(x - 4 * r, y1); ctx.lineTo(x + 4 * r, y1);
+        ctx.stroke();
+      }
+      ctx.beginPath();
+      ctx.arc(x, y, 3.5 * r, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.strokeStyle = "#fff";
+      ctx.stroke();
+      ctx.strokeStyle = c;
+    });
+  }
+  ctx.restore();
+}
+
+export class Panel {
+  // spec: {title, variables, units, ylabel}; ctx: {timeUnits, describe(name), onRemove?}
+  constructor(parent, spec, ctx) {
+    this.spec = spec;
+    this.ctx = ctx;
+    this.points = new Map();           // variable -> data series
+    this.colours = spec.variables.map((_, i) => colour(i));
+    this.units = spec.ylabel || spec.units || "";
+    const tools = el("div", { class: "tools" },
+      el("button", { type: "button", class: "png", text: "PNG", title: "Download this graph as PNG",
+        onclick: () => ctx.onPNG(this) }),
+      el("button", { type: "button", class: "csv", text: "CSV", title: "Download this graph's numbers",
+        onclick: () => ctx.onCSV(this) }),
+      ctx.onRemove ? el("button", { type: "button", class: "remove", text: "×", title: "Remove this graph",
+        onclick: () => ctx.onRemove(this) }) : null);
+    this.chartBox = el("div", { class: "chart", "data-run": "0" });
+    this.note = el("p", { class: "note" });
+    this.el = el("article", { class: "panel", dataset: { variables: spec.variables.join(",") } },
+      el("header", {}, el("h3", { text: spec.title, title: spec.variables.join(", ") }),
+        el("span", { class: "units", text: this.units }), tools),
+      this.chartBox, el("p", { class: "key", text: "solid: this run; dashed: the scenario as written" }),
+      this.note);
+    parent.append(this.el);
+    this.plot = null;
+    this.data = null;
+    this.resize = new ResizeObserver(() => this.plot && this.plot.setSize(this.size()));
+    this.resize.observe(this.chartBox);
+  }
+
+  size() {
+    return { width: Math.max(this.chartBox.clientWidth, 200), height: HEIGHT };
+  }
+
+  options() {
+    const series = [{ label: this.ctx.timeUnits, value: (u, v) => (v === null ? "–" : yearLabel(v)) }];
+    this.spec.variables.forEach((name, i) => {
+      const c = this.colours[i];
+      const value = (u, v) => fmt(v);
+      series.push({ label: name, stroke: c, width: 2, value });
+      series.push({ label: `${name} (baseline)`, stroke: c, width: 1.25, dash: [6, 4], alpha: 0.75, value });
+    });
+    const pointsOf = () => [...this.points.entries()].map(([name, s]) => (
+      { series: s, colour: this.colours[this.spec.variables.indexOf(name)] }));
+    return {
+      ...this.size(),
+      series,
+      cursor: { sync: { key: SYNC } },
+      scales: {
+        x: { time: false },
+        y: { range: (u, lo, hi) => this.yRange(lo, hi) },
+      },
+      axes: [
+        { label: this.ctx.timeUnits, values: (u, splits) => splits.map(yearLabel) },
+        { label: this.units, size: 70, values: (u, splits) => splits.map(fmt) },
+      ],
+      hooks: {
+        draw: [(u) => drawPoints(u, pointsOf())],
+        // a variable shown or hidden from the legend takes its baseline line along
+        setSeries: [(u, i, opts) => { if (i % 2 === 1 && opts && "show" in opts) u.setSeries(i + 1, { show: opts.show }); }],
+      },
+    };
+  }
+
+  yRange(lo, hi) {
+    for (const s of this.points.values()) {
+      for (const xs of [s.values, s.low, s.high]) {
+        for (const v of xs || []) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      }
+    }
+    if (lo === null || hi === null || !Number.isFinite(lo)) return [0, 1];
+    return uPlot.rangeNum(lo, hi, 0.1, true);
+  }
+
+  // times: saved times; current, baseline: {variable: values}
+  update(times, current, baseline) {
+    const cols = [times];
+    for (const name of this.spec.variables) {
+      const base = baseline[name] || null;
+      cols.push(current[name] || base, base);
+    }
+    this.data = cols;
+    if (!this.plot) this.plot = new uPlot(this.options(), cols, this.chartBox);
+    else this.plot.setData(cols);
+    this.chartBox.dataset.run = String(Number(this.chartBox.dataset.run) + 1);
+  }
+
+  setPoints(name, series) {
+    this.points.set(name, series);
+    const notes = [...this.points.entries()].map(([n, s]) =>
+      `● ${s.label || n}: data${s.units ? ` (${s.units})` : ""}${s.source ? `, ${s.source}` : ""}`);
+    this.note.textContent = notes.join("; ");
+    if (this.plot) this.plot.redraw(true, false);
+  }
+
+  // The panel's graph as a PNG blob: title, the plot as drawn, a legend, on white.
+  png() {
+    const src = this.plot.ctx.canvas;
+    const r = uPlot.pxRatio;
+    const pad = 12 * r, titleH = 30 * r, rowH = 18 * r;
+    const rows = this.plot.series.length - 1 + (this.points.size ? 1 : 0);
+    const out = el("canvas", { width: src.width + 2 * pad, height: titleH + src.height + rows * rowH + pad });
+    const g = out.getContext("2d");
+    g.fillStyle = "#fff";
+    g.fillRect(0, 0, out.width, out.height);
+    g.fillStyle = "#111";
+    g.font = `bold ${14 * r}px sans-serif`;
+    g.fillText(`${this.spec.title}${this.units ? ` (${this.units})` : ""}`, pad, 20 * r);
+    g.drawImage(src, pad, titleH);
+    g.font = `${12 * r}px sans-serif`;
+    let y = titleH + src.height + rowH * 0.8;
+    this.plot.series.slice(1).forEach((s, i) => {
+      g.strokeStyle = this.colours[Math.floor(i / 2)];
+      g.lineWidth = (i % 2 ? 1.25 : 2) * r;
+      g.setLineDash(i % 2 ? [6 * r, 4 * r] : []);
+      g.beginPath(); g.moveTo(pad, y - 4 * r); g.lineTo(pad + 24 * r, y - 4 * r); g.stroke();
+      g.fillStyle = "#111";
+      g.fillText(s.label, pad + 32 * r, y);
+      y += rowH;
+    });
+    if (this.points.size) g.fillText(this.note.textContent, pad, y);
+    return new Promise((resolve) => out.toBlob(resolve, "image/png"));
+  }
+
+  // Columns of the CSV: time, each variable (this run, baseline), each data series (value, low, high).
+  csvColumns() {
+    const [times, ...cols] = this.data;
+    const columns = [];
+    this.spec.variables.forEach((name, i) => {
+      columns.push({ head: name, at: new Map(times.map((t, k) => [t, cols[2 * i][k]])) });
+      columns.push({ head: `${name} (baseline)`, at: new Map(times.map((t, k) => [t, cols[2 * i + 1][k]])) });
+    });
+    for (const [name, s] of this.points) {
+      for (const [key, label] of [["values", "data"], ["low", "data low"], ["high", "data high"]]) {
+        if (s[key]) columns.push({ head: `${name} (${label})`, at: new Map(s.times.map((t, k) => [t, s[key][k]])) });
+      }
+    }
+    return { times, columns };
+  }
+}
+
+// One CSV text for several panels' columns, rows on the union of their times.
+export function csvText(header, panels, timeUnits) {
+  const columns = [];
+  const seen = new Set();
+  const times = new Set();
+  for (const p of panels) {
+    const { times: ts, columns: cs } = p.csvColumns();
+    ts.forEach((t) => times.add(t));
+    for (const c of cs) {
+      if (seen.has(c.head)) continue;
+      seen.add(c.head);
+      c.at.forEach((_, t) => times.add(t));
+      columns.push(c);
+    }
+  }
+  const lines = header.map((h) => `# ${h}`);
+  lines.push([timeUnits, ...columns.map((c) => c.head)].map(csvCell).join(","));
+  for (const t of [...times].sort((a, b) => a - b)) {
+    lines.push([t, ...columns.map((c) => c.at.get(t))].map(csvCell).join(","));
+  }
+  return `${lines.join("\n")}\n`;
+}
