@@ -81,6 +81,7 @@ def test_logistic_growth_matches_stella_to_half_a_point():
     ref_t, ref = reference()
     m = engine.load(DATA / "logistic_growth.stmx")
     d = analyse(m.with_time(stop=m.model.time.stop + m.model.time.dt))
+    np.testing.assert_array_equal(d.times[:-1], ref_t)
     ours = by_polarity(d)
     assert ref["r1"][0] == ours["R"][0] == 0 and ref["b1"][0] == ours["B"][0] == 0
     worst = max(np.max(np.abs(ours["R"][2:] - ref["r1"][1:])), np.max(np.abs(ours["B"][2:] - ref["b1"][1:])))
@@ -154,3 +155,58 @@ def test_smooth_stages_carry_loops_and_their_own_loops_are_left_out():
     assert ("inventory", "desired_production", "production") in paths
     assert all(any(":" not in e for e in lp.elements) for lp in d.loops)
     assert any(any(":" in e for e in lp.elements) for lp in d.loops)     # through the hidden stage
+
+
+ARMS_RACE = """
+scenario: arms race
+time: {start: 0, stop: 100, dt: 0.25}
+stocks:
+  arms_a: {initial: 50, inflows: [change_a]}
+  arms_b: {initial: 100, inflows: [change_b]}
+  arms_c: {initial: 150, inflows: [change_c]}
+flows:
+  change_a: (target_a - arms_a) / adjustment_time
+  change_b: (target_b - arms_b) / adjustment_time
+  change_c: (target_c - arms_c) / adjustment_time
+auxiliaries:
+  target_a: arms_b + 0.9 * arms_c
+  target_b: arms_a + 1.1 * arms_c
+  target_c: 1.1 * arms_a + 0.9 * arms_b
+parameters:
+  adjustment_time: 5
+"""
+
+
+def test_strongest_path_finds_the_dominant_loops_beyond_the_cap(build):
+    m = build(ARMS_RACE)
+    every = analyse(m, every=10)
+    assert every.found[0].method == "exhaustive" and len(every.loops) == 8
+    capped = analyse(m, every=10, cap=3)
+    f = capped.found[0]
+    assert f.method == "strongest path" and f.total == 8 and 3 < f.found < 8
+    assert 0 < f.share_min <= f.share_mean < 1
+    dominant = {every.loops[i].elements for i in np.flatnonzero(every.dominant.any(axis=(1, 2)))}
+    assert len(dominant) >= 4
+    assert dominant <= {lp.elements for lp in capped.loops}
+    three_party = {lp.elements for lp in every.loops if len(lp.elements) == 9}
+    assert len(three_party) == 2 and three_party <= {lp.elements for lp in capped.loops}
+
+
+def test_ensemble_shares_follow_each_run_crossover(build):
+    m = engine.load(DATA / "logistic_growth.stmx")
+    rates = np.linspace(0.08, 0.2, 25)
+    d = analyse(m, params={"maximum_growth_rate": rates}, every=5)
+    r1 = next(lp for lp in d.loops if lp.polarity == "R")
+    share = d.shares().loc[r1.label].to_numpy()
+    pop = d.result["population"]
+    t_half = np.array([crossing(d.times, 500 - pop[:, i]) for i in range(len(rates))])
+    for b, (start, end) in enumerate(d.spans):
+        if b == 0:
+            continue
+        surely = np.mean(t_half > end + 2)          # R dominates the whole bin
+        maybe = np.mean(t_half > start - 2)
+        assert surely - 1e-9 <= share[b] <= maybe + 1e-9
+    assert share[1] == 1 and share[-1] == 0
+    bands = d.bands((0.05, 0.5, 0.95)).sel(loop=r1.label)
+    assert np.all(bands.sel(quantile=0.05) <= bands.sel(quantile=0.5) + 1e-12)
+    assert np.all(bands.sel(quantile=0.5) <= bands.sel(quantile=0.95) + 1e-12)

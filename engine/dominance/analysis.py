@@ -55,17 +55,17 @@ def default_every(times) -> float | None:
     return float(next(m * k for m in (1, 2, 2.5, 5, 10) if m * k >= span - 1e-12))
 
 
-def analyse(model, params=None, n_runs=None, **options):
+def analyse(model, params=None, n_runs=None, plan=None, **options):
     """Loop dominance of ``model`` over a batch of runs (``params`` as for ``Loaded.run``).
 
     Options: ``cap`` (loops per partition enumerated exhaustively), ``every`` (time units per
     dominance bin; None for every step, 'auto' by default), ``verify`` (measure the share of
     behaviour the loops found explain when a partition needs the strongest-path search),
-    ``search_times``, ``discovery_runs``, ``memory_mb``.
+    ``search_times``, ``discovery_runs``, ``memory_mb``. ``plan`` is a prepared plan to reuse.
     """
     from .result import assemble
     opts = Options(**options)
-    plan = make_plan(model)
+    plan = plan or make_plan(model)
     n = batch_size(params, n_runs)
     n_times = model.time.n_steps + 1
     chunk = min(n, chunk_size(plan, n_times, opts.memory_mb))

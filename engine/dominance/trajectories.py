@@ -16,6 +16,7 @@ class TrajectorySource:
         from ..compiler import compile_model
         every_step = replace(model, time=replace(model.time, save_step=None))
         conditions = tuple(ev.when for ev in model.events if ev.when is not None)
+        self.model = model
         self.keep = list(keep)
         self.program = compile_model(every_step, self.keep, conditions)
 
