@@ -210,3 +210,17 @@ def test_ensemble_shares_follow_each_run_crossover(build):
     bands = d.bands((0.05, 0.5, 0.95)).sel(loop=r1.label)
     assert np.all(bands.sel(quantile=0.05) <= bands.sel(quantile=0.5) + 1e-12)
     assert np.all(bands.sel(quantile=0.5) <= bands.sel(quantile=0.95) + 1e-12)
+
+
+def test_relative_scores_survive_overflowing_loop_scores():
+    from engine.dominance.loopscores import loop_scores, relative_scores
+    ls = np.ones((4, 3, 2))
+    ls[:, 1, :] = [[1e200], [-1e200], [1e199], [1e199]]     # products overflow at time 1
+    ls[:, 2, :] = [[2.0], [-1.0], [1.0], [0.5]]
+    rows = [[0, 1], [2, 3]]
+    scores = loop_scores(rows, ls)
+    assert np.isinf(scores[:, 1]).all()
+    rel = relative_scores(scores, [np.arange(2)], rows, ls)
+    np.testing.assert_allclose(rel[:, 1, 0], [-1 / 1.01, 0.01 / 1.01], rtol=1e-12)
+    np.testing.assert_allclose(rel[:, 2, 1], [-2 / 2.5, 0.5 / 2.5], rtol=1e-12)
+    np.testing.assert_allclose(rel[:, 0, 0], [0.5, 0.5])

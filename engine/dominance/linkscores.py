@@ -25,13 +25,39 @@ def changed(a: np.ndarray, scale=None) -> np.ndarray:
     return np.abs(a[1:] - a[:-1]) > REL_TOL * scale
 
 
-def _instant(x, z, partial):
-    dz = z[1:] - z[:-1]
-    dxz = np.broadcast_to(partial, dz.shape) - z[:-1]
-    with np.errstate(all="ignore"):
-        ls = np.abs(dxz) / np.abs(dz) * np.sign(dxz) * np.sign(x[1:] - x[:-1])
-    ok = changed(z) & changed(x) & np.isfinite(ls)
-    return np.where(ok, ls, 0.0)
+class _Steps:
+    """Per variable, computed once: sign of its change where it changes (else 0), and one over
+    the magnitude of its change (0 where it does not change)."""
+
+    def __init__(self, traj):
+        self.traj = traj
+        self.sign, self.inv = {}, {}
+
+    def _make(self, name):
+        a = self.traj[name]
+        d = a[1:] - a[:-1]
+        moving = changed(a)
+        self.sign[name] = np.where(moving, np.sign(d), 0.0)
+        with np.errstate(divide="ignore"):
+            self.inv[name] = np.where(moving, 1.0 / np.abs(d), 0.0)
+
+    def source(self, name):
+        if name not in self.sign:
+            self._make(name)
+        return self.sign[name]
+
+    def target(self, name):
+        if name not in self.inv:
+            self._make(name)
+        return self.inv[name]
+
+
+def _instant(steps, x, z, partial, out):
+    """|dx_z / dz| * sign(dx_z / dx) = dx_z * sign(dx) / |dz| (0 where x or z does not move)."""
+    np.subtract(partial, steps.traj[z][:-1], out=out)
+    out *= steps.source(x)
+    out *= steps.target(z)
+    out[~np.isfinite(out)] = 0.0
 
 
 def _net_flow(lg, stock, traj):
@@ -55,16 +81,17 @@ def link_scores(lg, link_ids, traj, partial_values: dict) -> np.ndarray:
     number of each 'uses' link to its partial-change value f(x(t), others(t-dt)) over steps 1..T-1."""
     any_traj = next(iter(traj.values()))
     out = np.zeros((len(link_ids),) + any_traj.shape)
-    nets = {}
-    for row, i in enumerate(link_ids):
-        link = lg.links[i]
-        if link.kind == "uses":
-            out[row, 1:] = _instant(traj[link.source], traj[link.target], partial_values[i])
-        elif link.kind in ("inflow", "outflow"):
-            if link.target not in nets:
-                nets[link.target] = _net_flow(lg, link.target, traj)
-            net, scale = nets[link.target]
-            out[row, 1:] = _flow(traj[link.source], net, scale, 1.0 if link.kind == "inflow" else -1.0)
-        else:
-            out[row, 1:] = np.where(changed(traj[link.source]) & changed(traj[link.target]), 1.0, 0.0)
+    nets, steps = {}, _Steps(traj)
+    with np.errstate(all="ignore"):
+        for row, i in enumerate(link_ids):
+            link = lg.links[i]
+            if link.kind == "uses":
+                _instant(steps, link.source, link.target, partial_values[i], out[row, 1:])
+            elif link.kind in ("inflow", "outflow"):
+                if link.target not in nets:
+                    nets[link.target] = _net_flow(lg, link.target, traj)
+                net, scale = nets[link.target]
+                out[row, 1:] = _flow(traj[link.source], net, scale, 1.0 if link.kind == "inflow" else -1.0)
+            else:
+                out[row, 1:] = np.abs(steps.source(link.source) * steps.source(link.target))
     return out

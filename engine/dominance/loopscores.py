@@ -1,61 +1,82 @@
 """Loop scores (products of link scores), relative loop scores and runtime polarity.
 
-Products are taken as sums of log magnitudes (one sparse product for all loops), so that the huge
-scores near a dominance shift, where a stock's acceleration passes through zero, neither overflow
-nor lose the relative scores: within a partition, each loop's magnitude is divided by the largest
-before normalising. A loop's relative score is its score over the sum of the magnitudes of all
-loop scores of its partition at that time, so magnitudes add up to 1 (0 where no loop is active).
+A loop's score is the product of its link scores at each time of each run, computed with one
+multiplication per distinct prefix of link rows over the whole (time x run) array. Its relative score is its
+score over the sum of the magnitudes of all loop scores of its partition at that time, so that
+magnitudes add up to 1 (0 where no loop is active). Near a dominance shift a stock's acceleration
+passes through zero and scores grow without bound; where a product overflows, the relative scores
+of those times are taken from sums of log magnitudes instead (each loop's magnitude divided by
+the largest before normalising), so they stay exact.
 """
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 
-def incidence(loops, link_rows, n_links: int) -> sparse.csr_matrix:
-    """(loop x link row) matrix with a 1 for each link a loop runs through; ``link_rows(loop)``
-    gives the rows of its links among ``n_links``."""
-    rows, cols = [], []
-    for i, lp in enumerate(loops):
-        r = link_rows(lp)
-        rows += [i] * len(r)
-        cols += r
-    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(loops), n_links))
+def loop_rows(loops, lg, rows: dict) -> list:
+    """For each loop (a tuple of element names), the rows of its links in the link-score arrays."""
+    return [[rows[i] for i in lg.link_ids(lp)] for lp in loops]
 
 
-def log_scores(matrix, scores: np.ndarray):
-    """(log |loop score|, loop score < 0) over (loop, time, run) from link scores (link, time, run)."""
-    shape = scores.shape[1:]
-    flat = scores.reshape(scores.shape[0], -1)
-    with np.errstate(divide="ignore"):
-        logabs = np.log(np.abs(flat))
-    logmag = np.asarray(matrix @ logabs)
-    odd = np.asarray(matrix @ (flat < 0).astype(np.float64)) % 2 == 1
-    return logmag.reshape((-1,) + shape), odd.reshape((-1,) + shape)
+def loop_scores(row_lists, ls: np.ndarray) -> np.ndarray:
+    """Loop scores (loop, time, run) from link scores ``ls`` (link, time, run).
+
+    Loops are taken in the order of their link rows, so that a loop sharing its first links with
+    the one before reuses that partial product: one multiplication per distinct prefix.
+    """
+    out = np.empty((len(row_lists),) + ls.shape[1:])
+    depth = max((len(r) for r in row_lists), default=0)
+    buf = np.empty((depth,) + ls.shape[1:])
+    prev: list = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in sorted(range(len(row_lists)), key=lambda j: row_lists[j]):
+            rows = row_lists[i]
+            k = 0
+            while k < min(len(rows), len(prev)) and rows[k] == prev[k]:
+                k += 1
+            if k == 0:
+                buf[0] = ls[rows[0]]
+                k = 1
+            for j in range(k, len(rows)):
+                np.multiply(buf[j - 1], ls[rows[j]], out=buf[j])
+            out[i] = buf[len(rows) - 1]
+            prev = rows
+    return out
 
 
-def loop_scores(logmag, negative) -> np.ndarray:
-    """The loop scores themselves (they may be very large near dominance shifts)."""
-    with np.errstate(over="ignore"):
-        return np.where(negative, -1.0, 1.0) * np.exp(logmag)
-
-
-def relative_scores(logmag, negative, groups) -> np.ndarray:
-    """Relative loop scores, normalised within each group (partition) of loop indices."""
-    rel = np.zeros(logmag.shape)
+def relative_scores(scores: np.ndarray, groups, row_lists=None, ls=None) -> np.ndarray:
+    """Relative loop scores, normalised within each group (partition) of loop indices. Where a
+    group's scores overflowed, ``row_lists`` and ``ls`` give them again in log space."""
+    rel = np.zeros(scores.shape)
     for idx in groups:
         if not len(idx):
             continue
-        lm = logmag[idx]
-        top = lm.max(axis=0)
-        live = np.isfinite(top)
-        with np.errstate(invalid="ignore"):
-            w = np.exp(lm - np.where(live, top, 0.0))
-        total = w.sum(axis=0)
+        s = scores[idx]
+        total = np.abs(s).sum(axis=0)
+        ok = np.isfinite(total) & (total > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            r = np.where(live, w / np.where(live, total, 1.0), 0.0)
-        rel[idx] = np.where(negative[idx], -r, r)
+            np.divide(s, np.where(ok, total, 1.0), out=s)
+        s[:, ~ok] = 0.0
+        bad = ~np.isfinite(total)
+        if bad.any() and row_lists is not None:
+            s[:, bad] = _log_relative([row_lists[i] for i in idx], ls[:, bad])
+        rel[idx] = s
     return rel
+
+
+def _log_relative(row_lists, ls_cols: np.ndarray) -> np.ndarray:
+    """Relative scores over some columns (link, column) from sums of log magnitudes."""
+    with np.errstate(divide="ignore"):
+        logabs = np.log(np.abs(ls_cols))
+    neg = ls_cols < 0
+    lm = np.array([logabs[r].sum(axis=0) for r in row_lists])
+    odd = np.array([neg[r].sum(axis=0) % 2 == 1 for r in row_lists])
+    top = lm.max(axis=0)
+    live = np.isfinite(top)
+    with np.errstate(invalid="ignore"):
+        w = np.exp(lm - np.where(live, top, 0.0))
+    r = np.where(live, w / np.where(live, w.sum(axis=0), 1.0), 0.0)
+    return np.where(odd, -r, r)
 
 
 def polarity(positive: float, negative: float) -> tuple:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import ModelError
 from .evaluate import compile_expressions
 from .links import link_graph
@@ -29,12 +31,18 @@ class Plan:
         """link number -> row of the link-score arrays."""
         return {i: r for r, i in enumerate(self.link_ids)}
 
-    def scores(self, params=None, n_runs=None):
-        """Run a batch and score its links: (times, link scores (row, time, run), Result)."""
-        times, traj, values, result = self.source.run(params, n_runs)
-        arrays = input_arrays(self.partials.names, traj, values)
+    def run(self, params=None, n_runs=None):
+        """Run a batch: (times, {name: time x run}, {parameter: value per run}, Result)."""
+        return self.source.run(params, n_runs)
+
+    def link_scores(self, batch, cols) -> np.ndarray:
+        """Link scores (row, time, run) of the runs ``cols`` (a slice or index array) of a batch."""
+        times, traj, values, _ = batch
+        sub = {n: np.ascontiguousarray(a[:, cols]) for n, a in traj.items()}
+        vals = {k: (np.asarray(v)[cols] if np.ndim(v) > 0 else v) for k, v in values.items()}
+        arrays = input_arrays(self.partials.names, sub, vals)
         partial = dict(zip(self.partials.link_ids, self.evaluate(arrays, times[:-1, None])))
-        return times, link_scores(self.lg, self.link_ids, traj, partial), result
+        return link_scores(self.lg, self.link_ids, sub, partial)
 
 
 def event_parameters(model) -> set:

@@ -20,7 +20,8 @@ def discovery_lines(d) -> list:
             continue
         total = f"the partition has {f.total:,}" if f.total is not None else "too many to count"
         line = (f"{head}: more than {d.options.cap:,} loops ({total}); the strongest-path search "
-                f"found {f.found:,} in {f.searches} searches")
+                f"found {f.found:,} in {f.searches} searches, {f.kept:,} reaching "
+                f"{d.options.min_share:.1%} at some time")
         if f.declared:
             line += f", plus {len(f.declared)} the model names"
         if f.share_mean is not None:
