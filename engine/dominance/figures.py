@@ -19,6 +19,10 @@ def top_loops(d, partition: int, top: int) -> list:
     return sorted(shown, key=lambda lp: -lp.importance)
 
 
+def _title(lp) -> str:
+    return lp.title
+
+
 def _series(d, run, steps):
     if steps and d.relative is not None:
         return d.times, d.relative[:, :, run]
@@ -26,10 +30,12 @@ def _series(d, run, steps):
     return mid, d.signed[:, :, run]
 
 
-def stacked_chart(d, path, partition: int = 1, run: int = 0, top: int = 8, steps: bool | None = None) -> str:
+def stacked_chart(d, path, partition: int = 1, run: int = 0, top: int = 8, steps: bool | None = None,
+                  label_of=None, title=None) -> str:
     """Relative loop scores of one partition stacked over time: reinforcing loops above zero,
     balancing below, the strongest by name (see ``top_loops``) and the rest as 'other loops'.
-    ``steps`` draws every dt (default: when the analysis has no bins), else the bin means."""
+    ``steps`` draws every dt (default: when the analysis has no bins), else the bin means;
+    ``label_of(loop)`` names a loop in the legend (default: its label and name)."""
     plt = pyplot()
     t, rel = _series(d, run, d.every is None if steps is None else steps)
     shown = top_loops(d, partition, top)
@@ -44,7 +50,8 @@ def stacked_chart(d, path, partition: int = 1, run: int = 0, top: int = 8, steps
         base = np.zeros_like(t)
         for k, top_line in enumerate(stack):
             color = cmap(k % 20) if k < len(idx) else "#bbbbbb"
-            label = (shown[k].title if k < len(idx) else f"other loops ({len(rest)})") if side == 1 else None
+            label = ((label_of or _title)(shown[k]) if k < len(idx) else f"other loops ({len(rest)})") \
+                if side == 1 else None
             ax.fill_between(t, base, top_line, color=color, lw=0, label=label, step=None)
             base = top_line
     ax.axhline(0, color="black", lw=0.6)
@@ -52,14 +59,15 @@ def stacked_chart(d, path, partition: int = 1, run: int = 0, top: int = 8, steps
     ax.set_ylabel("relative loop score (+ reinforcing, - balancing)")
     ax.set_xlabel(d.time_units or "time")
     part = d.partitions[partition - 1]
-    ax.set_title(f"{d.model_name}: loop dominance in P{partition} ({part.describe(4)})", fontsize=10)
+    ax.set_title(title or f"{d.model_name}: loop dominance in P{partition} ({part.describe(4)})", fontsize=10)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)
 
 
-def ensemble_chart(d, path, partition: int = 1, top: int = 6, quantiles=(0.05, 0.5, 0.95)) -> str:
+def ensemble_chart(d, path, partition: int = 1, top: int = 6, quantiles=(0.05, 0.5, 0.95),
+                   label_of=None, title=None) -> str:
     """For an ensemble: the median and band of each top loop's relative score per bin (left) and
     the share of runs in which it is dominant (right)."""
     plt = pyplot()
@@ -70,8 +78,9 @@ def ensemble_chart(d, path, partition: int = 1, top: int = 6, quantiles=(0.05, 0
     for k, lp in enumerate(shown):
         q = np.quantile(d.signed[lp.index], quantiles, axis=1)
         a1.fill_between(mid, q[0], q[-1], color=cmap(k % 20), alpha=0.25, lw=0)
-        a1.plot(mid, q[len(quantiles) // 2], color=cmap(k % 20), label=lp.title)
-        a2.plot(mid, d.dominant[lp.index].mean(axis=1) * 100, color=cmap(k % 20), label=lp.title)
+        name = (label_of or _title)(lp)
+        a1.plot(mid, q[len(quantiles) // 2], color=cmap(k % 20), label=name)
+        a2.plot(mid, d.dominant[lp.index].mean(axis=1) * 100, color=cmap(k % 20), label=name)
     a1.axhline(0, color="black", lw=0.6)
     a1.set_ylabel(f"relative loop score (median, {quantiles[0]:.0%}-{quantiles[-1]:.0%} of runs)")
     a2.set_ylabel("runs in which the loop is dominant (%)")
@@ -80,6 +89,6 @@ def ensemble_chart(d, path, partition: int = 1, top: int = 6, quantiles=(0.05, 0
         a.set_xlabel(d.time_units or "time")
         a.grid(alpha=0.3)
     a2.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    fig.suptitle(f"{d.model_name}: loop dominance over {d.n_runs} runs (P{partition})", fontsize=10)
+    fig.suptitle(title or f"{d.model_name}: loop dominance over {d.n_runs} runs (P{partition})", fontsize=10)
     fig.tight_layout()
     return _save(fig, path)

@@ -77,6 +77,8 @@ def periods(dom: np.ndarray, signed: np.ndarray, mag: np.ndarray, spans, groups,
     out = []
     for idx, part in zip(groups, partitions):
         idx = np.asarray(idx)
+        if not len(idx):
+            continue
         keys = [tuple(idx[dom[idx, b, run]]) for b in range(dom.shape[1])]
         b0 = 0
         for b in range(1, len(keys) + 1):

@@ -80,6 +80,11 @@ class Dominance:
         names = [lp.label for lp in self.loops] + [lp.name for lp in self.loops if lp.name]
         raise ModelError(f"no loop '{key}' in this analysis", hint=suggest(str(key), names))
 
+    def through(self, name: str) -> Dominance:
+        """Only the loops through ``name``, their relative scores renormalised among themselves."""
+        from .focus import through
+        return through(self, name)
+
     def periods(self, run: int = 0):
         """Dominant periods of each partition in one run (a DataFrame)."""
         from .tables import periods_table
