@@ -224,3 +224,16 @@ def test_relative_scores_survive_overflowing_loop_scores():
     np.testing.assert_allclose(rel[:, 1, 0], [-1 / 1.01, 0.01 / 1.01], rtol=1e-12)
     np.testing.assert_allclose(rel[:, 2, 1], [-2 / 2.5, 0.5 / 2.5], rtol=1e-12)
     np.testing.assert_allclose(rel[:, 0, 0], [0.5, 0.5])
+
+
+def test_dominance_seen_from_one_variable(build):
+    m = build(ARMS_RACE)
+    d = analyse(m, every=10)
+    view = d.through("target_a")
+    assert {lp.elements for lp in view.loops} == {lp.elements for lp in d.loops if "target_a" in lp.elements}
+    assert len(view.loops) == 4                 # A's pairs with B and C, and both three-party loops
+    np.testing.assert_allclose(np.abs(view.relative[:, 1:, 0]).sum(axis=0), 1.0)
+    assert np.all(np.abs(view.relative[:, 1:, 0]) >= np.abs(d.relative[[lp.elements in
+                  {v.elements for v in view.loops} for lp in d.loops]][:, 1:, 0]) - 1e-12)
+    with pytest.raises(engine.ModelError, match="no loop"):
+        d.through("adjustment_time")

@@ -3,8 +3,6 @@ analysed as one batch, so that each loop's share of runs dominant per bin and th
 relative score come from every run."""
 from __future__ import annotations
 
-import numpy as np
-
 from ..errors import ModelError
 
 
@@ -31,8 +29,3 @@ def analyse_spec(spec, runs: int | None = None, **options):
     from . import analyse
     loaded, params = spec_samples(spec, runs)
     return loaded, analyse(loaded, params=params, **options)
-
-
-def dominant_share(d) -> np.ndarray:
-    """(loop, bin) share of runs in which each loop is in its partition's dominant set."""
-    return d.dominant.mean(axis=2)
