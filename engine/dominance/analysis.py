@@ -146,15 +146,14 @@ class _Scoring:
 
     def add(self, ls, a, b):
         """Score the runs a..b-1 from their link scores (link, time, run)."""
-        scores = loop_scores(self.rows, ls)
+        rel = loop_scores(self.rows, ls)
         if self.full:
-            self.scores[:, :, a:b], self.links[:, :, a:b] = scores, ls
-        rel = relative_scores(scores, self.groups, self.rows, ls)
-        del scores
+            self.scores[:, :, a:b], self.links[:, :, a:b] = rel, ls
+        relative_scores(rel, self.groups, self.rows, ls)
         if self.full:
             self.relative[:, :, a:b] = rel
-        s, m = binned(rel, self.index, self.groups)
+        s, m, pos, neg = binned(rel, self.index, self.groups)
         self.signed[:, :, a:b], self.mag[:, :, a:b] = s, m
         self.dominant[:, :, a:b] = dominant(m, self.groups)
-        self.pos += np.where(rel > 0, rel, 0).sum(axis=(1, 2))
-        self.neg -= np.where(rel < 0, rel, 0).sum(axis=(1, 2))
+        self.pos += pos
+        self.neg += neg

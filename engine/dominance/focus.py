@@ -36,7 +36,7 @@ def through(d, name: str):
             if len(g):
                 rel[g] = _renormalise(d.relative[idx[g]])
         index, _ = bins(d.times, d.every)
-        signed, mag = binned(rel, index, groups)
+        signed, mag, _, _ = binned(rel, index, groups)
     else:
         rel = None
         signed, mag = d.signed[idx].copy(), d.magnitude[idx].copy()

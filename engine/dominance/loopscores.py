@@ -44,24 +44,37 @@ def loop_scores(row_lists, ls: np.ndarray) -> np.ndarray:
     return out
 
 
+def _part(a: np.ndarray, idx):
+    """(rows ``idx`` of ``a``, whether that is a view): a view when the rows are consecutive, as a
+    partition's loops usually are."""
+    if idx[-1] - idx[0] + 1 == len(idx):
+        return a[idx[0]: idx[-1] + 1], True
+    return a[idx], False
+
+
 def relative_scores(scores: np.ndarray, groups, row_lists=None, ls=None) -> np.ndarray:
-    """Relative loop scores, normalised within each group (partition) of loop indices. Where a
-    group's scores overflowed, ``row_lists`` and ``ls`` give them again in log space."""
-    rel = np.zeros(scores.shape)
+    """Relative loop scores, normalised within each group (partition) of loop indices, written
+    over ``scores`` (and returned). Where a group's scores overflowed, ``row_lists`` and ``ls``
+    give them again in log space."""
+    done = np.zeros(len(scores), dtype=bool)
     for idx in groups:
         if not len(idx):
             continue
-        s = scores[idx]
+        s, view = _part(scores, idx)
         total = np.abs(s).sum(axis=0)
         ok = np.isfinite(total) & (total > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(s, np.where(ok, total, 1.0), out=s)
-        s[:, ~ok] = 0.0
+        if not ok.all():
+            s[:, ~ok] = 0.0
         bad = ~np.isfinite(total)
         if bad.any() and row_lists is not None:
             s[:, bad] = _log_relative([row_lists[i] for i in idx], ls[:, bad])
-        rel[idx] = s
-    return rel
+        if not view:
+            scores[idx] = s
+        done[idx] = True
+    scores[~done] = 0.0
+    return scores
 
 
 def _log_relative(row_lists, ls_cols: np.ndarray) -> np.ndarray:

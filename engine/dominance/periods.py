@@ -42,22 +42,27 @@ def bins(times: np.ndarray, every: float | None):
 
 def binned(rel: np.ndarray, index: np.ndarray, groups):
     """(mean relative score, mean magnitude) of each loop over each bin (loop, bin, run), averaged
-    over the times at which the loop's partition is active; ``index`` (non-decreasing, no bin
-    skipped) gives each time's bin."""
+    over the times at which the loop's partition is active, and each loop's (sum of positive, sum
+    of magnitudes of negative) relative scores over all times and runs. ``index`` (non-decreasing,
+    no bin skipped) gives each time's bin."""
     starts = np.flatnonzero(np.r_[True, np.diff(index) != 0])
     signed = np.zeros((rel.shape[0], len(starts), rel.shape[2]))
     mag = np.zeros_like(signed)
+    pos, neg = np.zeros(rel.shape[0]), np.zeros(rel.shape[0])
     for idx in groups:
         if not len(idx):
             continue
         r = rel[idx]
-        count = np.add.reduceat((np.abs(r).sum(axis=0) > 0).astype(float), starts, axis=0)
+        a = np.abs(r)
+        count = np.add.reduceat((a.sum(axis=0) > 0).astype(float), starts, axis=0)
         s = np.add.reduceat(r, starts, axis=1)
-        m = np.add.reduceat(np.abs(r), starts, axis=1)
+        m = np.add.reduceat(a, starts, axis=1)
+        total_s, total_m = s.sum(axis=(1, 2)), m.sum(axis=(1, 2))
+        pos[idx], neg[idx] = (total_m + total_s) / 2, (total_m - total_s) / 2
         with np.errstate(invalid="ignore", divide="ignore"):
-            signed[idx] = np.where(count > 0, s / count, 0.0)
-            mag[idx] = np.where(count > 0, m / count, 0.0)
-    return signed, mag
+            signed[idx] = np.where(count > 0, s / np.where(count > 0, count, 1.0), 0.0)
+            mag[idx] = np.where(count > 0, m / np.where(count > 0, count, 1.0), 0.0)
+    return signed, mag, pos, neg
 
 
 @dataclass(frozen=True)
