@@ -91,6 +91,11 @@ class Loaded:
         from .graph.polarity import loops_of
         return loops_of(self.model, max_length)
 
+    def dominance(self, params: dict | None = None, n_runs: int | None = None, **options):
+        """Loop dominance (Loops That Matter) of a batch of runs: see ``engine.dominance``."""
+        from .dominance import analyse
+        return analyse(self, params=params, n_runs=n_runs, **options)
+
     def __repr__(self):
         m = self.model
         kinds: dict = {}

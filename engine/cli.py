@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "engine.commands.sweep",
     "engine.commands.xmile",
     "engine.commands.model",
+    "engine.commands.dominance",
     "engine.commands.app",
 )
 

@@ -60,7 +60,7 @@ def test_a_scenario_describes_its_levers_panels_years_and_variables(app):
                             "units": "degF", "ylabel": "degF"}]
     assert d["years"] == [5, 10, 20] and d["time"]["units"] == "minute"
     assert {v["name"] for v in d["variables"]} == {"temperature", "heat_loss", "excess"}
-    assert d["data"] == [] and d["dominance"] is False and d["max_variables"] == MAX_VARIABLES
+    assert d["data"] == [] and d["dominance"] is True and d["max_variables"] == MAX_VARIABLES
 
 
 def test_a_run_gives_the_engines_numbers_and_its_time(app, folder):
@@ -300,11 +300,15 @@ def test_a_fault_in_a_feature_is_an_answer_in_json_not_a_dead_server(folder):
         assert call(url, "/api/health")[0] == 200
 
 
-def test_without_those_features_the_panels_are_empty(app):
+def test_the_dominance_panel_scores_the_loops_of_the_variable(app):
     url, _ = app
     assert call(url, "/api/data/cup/temperature")[2] == {"variable": "temperature", "series": None}
     got, _, body = call(url, "/api/dominance", {"scenario": "cup", "variable": "temperature"})
-    assert got == 200 and body["dominance"] is None
+    assert got == 200
+    loops = body["dominance"]["loops"]
+    # one stock, one (cooling) loop: balancing, and all of the behaviour after the first step
+    assert len(loops) == 1 and loops[0]["polarity"] == "B"
+    assert all(abs(s + 1) < 1e-9 for s in loops[0]["share"][1:])
 
 
 def test_the_server_listens_on_loopback_and_a_taken_port_is_a_clear_error():

@@ -77,14 +77,18 @@ def has_dominance(loaded) -> bool:
 
 
 def dominance(loaded, params: dict, variable: str) -> dict | None:
-    """Which loops dominate ``variable`` in the run with these lever settings, or None.
-
-    Calls ``loaded.dominance(params=..., variable=...)`` where the engine has it; that call gives
-    ``{"times": [...], "loops": [(name, polarity, shares), ...]}``, shaped by ``dominance_payload``.
-    """
+    """Which loops through ``variable`` dominate the run with these lever settings (their mean
+    relative score per period), or None when no loop passes through it."""
     if not has_dominance(loaded):
         return None
-    scores = loaded.dominance(params=params, variable=variable)
-    if scores is None:
+    from ..errors import ModelError
+    result = loaded.dominance(params=params or None, verify=False)
+    try:
+        through = result.through(variable)
+    except ModelError:
         return None
-    return dominance_payload(scores["times"], scores["loops"])
+    if not through.loops:
+        return None
+    loops = [(lp.label + (f" {lp.name}" if lp.name else ""), (lp.polarity or "")[:1], through.signed[i, :, 0])
+             for i, lp in enumerate(through.loops)]
+    return dominance_payload([float(a) for a, _ in through.spans], loops)

@@ -51,7 +51,7 @@ def choose(plan, requested: str = "auto") -> Backend:
             raise ModelError(f"the {requested} backend cannot run this model: {why}",
                              hint="use --backend numpy")
         return b
-    if available("numba") and get("numba").supports(plan) is None:
+    if available("numba") and (plan is None or get("numba").supports(plan) is None):
         return get("numba")
     return get("numpy")
 

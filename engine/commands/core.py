@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from ..api import load
-from ..outputs.paths import run_folder
+from ..outputs.paths import run_folder, safe_component
 from . import add_backend
 
 
@@ -45,6 +45,10 @@ def register(sub):
                                    "and as a PNG figure.")
     p.add_argument("scenario", nargs="?", default=None, help="default scenarios/default.yaml")
     p.add_argument("-o", "--output", help="file stem (default outputs/<scenario>/graph)")
+    p.add_argument("--focus", metavar="VAR", help="only VAR and its causes (or uses); prints the tree too")
+    p.add_argument("--depth", type=int, default=2, help="with --focus: how many links to follow (default 2)")
+    p.add_argument("--direction", choices=["causes", "uses"], default="causes",
+                   help="with --focus: what VAR is computed from (causes) or what uses it (uses)")
     p.set_defaults(func=cmd_graph)
 
 
@@ -123,6 +127,14 @@ def cmd_graph(args) -> int:
     from ..outputs.figures import write_graph
     m = load(args.scenario)
     stem = Path(args.output) if args.output else run_folder(m.model) / "graph"
-    for p in write_graph(m, stem):
+    if args.focus:
+        from ..dominance.trace import tree_lines, write_focus
+        print("\n".join(tree_lines(m.model, args.focus, args.depth, args.direction)))
+        if not args.output:
+            stem = stem.with_name(f"{stem.name}_{args.direction}_{safe_component(args.focus)}")
+        written = write_focus(m.model, args.focus, args.depth, args.direction, stem)
+    else:
+        written = write_graph(m, stem)
+    for p in written:
         print(f"wrote {p}")
     return 0

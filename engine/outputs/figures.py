@@ -10,6 +10,8 @@ from ..graph import feedback_graph
 from ..model import Figure
 from .paths import safe_component
 
+FULL_DRAWING_LIMIT = 80     # elements; larger models are drawn as their stock skeleton
+
 
 def _figure_specs(loaded, result) -> list:
     """The report's figures, or one figure of the visible stocks per unit they are measured in."""
@@ -84,6 +86,10 @@ def write_graph(loaded, stem) -> list:
     dot.write_text(dot_text(model))
     g = feedback_graph(model)
     g.remove_nodes_from([n for n in list(g) if ":" in n])
+    if len(g) > FULL_DRAWING_LIMIT:     # too many to read: the stocks and which drive which
+        from ..dominance.diagrams import draw_skeleton
+        from ..dominance.trace import stock_skeleton
+        return [str(dot), draw_skeleton(stock_skeleton(model), model, stem.with_suffix(".png"))]
     colors = {"stock": "#4c72b0", "flow": "#dd8452", "auxiliary": "#55a868", "parameter": "#cccccc",
               "lookup": "#c44e52", "pipeline": "#8172b2"}
     size = max(6, min(24, len(g) ** 0.5 * 2.2))

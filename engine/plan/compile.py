@@ -17,7 +17,7 @@ from .. import builtins
 from .. import lang as ex
 from ..errors import ModelError
 from ..graph import dependencies, feedback_graph, initial_order, instant_order
-from ..lang.names import reserved_key
+from ..lang.names import is_reserved, reserved_key
 from ..model import Element, Model
 from ..model.check import suggest
 from ..model.provenance import provenance
@@ -70,13 +70,21 @@ class _Resolver:
         if isinstance(n, ex.Name):
             if n.id in self.slot:
                 return ex.Ref(n.pos, self.slot[n.id], n.id)
-            return ex.Name(n.pos, reserved_key(n.id))
+            return ex.Name(n.pos, reserved_key(n.id)) if is_reserved(n.id) else n
         if isinstance(n, ex.Call):
             i = self.table_of.get(n.fn, self.table_of.get(n.fn.lower()))
             if i is not None:
                 return ex.Lookup(n.pos, i, self.tables[i].name, n.args[0])
             return _builtin(n)
         return n
+
+
+def resolve_trees(trees, model: Model) -> tuple[list, tuple]:
+    """Trees over element names with graphical functions and builtins resolved as a plan's are
+    (names stay names): for evaluating expressions over trajectories. Returns the trees and the
+    tables they read."""
+    resolve = _Resolver(model, {})
+    return [resolve(t) for t in trees], tuple(resolve.tables)
 
 
 def _builtin(n: ex.Call) -> ex.Node:

@@ -1,0 +1,42 @@
+"""Loop dominance by the Loops That Matter method: link, loop and relative loop scores of every
+run of a batch, the loops that matter, dominant periods and their shares over an ensemble.
+
+Stages (one module each): ``links`` (link graph of the expanded model) -> ``partitions`` (cycle
+partitions) -> ``partials`` + ``evaluate`` (partial-change expressions, compiled) ->
+``trajectories`` (the analysis run) -> ``linkscores`` -> ``discovery`` (exhaustive or
+strongest-path) -> ``loopscores`` -> ``periods`` -> ``result`` / ``tables`` / ``store`` / ``figures``.
+``trace`` draws the causes and uses of one variable.
+"""
+from __future__ import annotations
+
+import weakref
+
+_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def plan_for(model):
+    """The prepared analysis of a model; kept with an ``engine.Loaded`` so it is made once."""
+    from .plan import make_plan
+    inner = getattr(model, "model", model)
+    if inner is model:
+        return make_plan(inner)
+    cached = _PLANS.get(model)
+    if cached is None or cached.source.model is not inner:
+        cached = _PLANS[model] = make_plan(inner)
+    return cached
+
+
+def analyse(model, params=None, n_runs=None, **options):
+    """Loop dominance of a model (an ``engine.Loaded`` or ``engine.model.Model``) over a batch of
+    runs; see ``engine.dominance.analysis.analyse`` for the options."""
+    from .analysis import analyse as _analyse
+    return _analyse(getattr(model, "model", model), params, n_runs, plan=plan_for(model), **options)
+
+
+def analyse_spec(spec, runs=None, **options):
+    """(loaded scenario, dominance) over the samples of a sweep spec (an ensemble)."""
+    from .ensemble import analyse_spec as _analyse_spec
+    return _analyse_spec(spec, runs, **options)
+
+
+__all__ = ["analyse", "analyse_spec", "plan_for"]

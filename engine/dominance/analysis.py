@@ -1,0 +1,159 @@
+"""The analysis of a batch of runs: link scores -> loops found -> loop and relative scores ->
+dominance. Runs are simulated a chunk at a time (every run of a chunk at once) and scored a block
+of runs at a time (every run of a block at once, each array a few megabytes)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .found import discover
+from .loopscores import loop_rows, loop_scores, relative_scores
+from .periods import binned, bins, dominant
+from .plan import make_plan
+
+DEFAULT_CAP = 1000              # loops per partition enumerated exhaustively
+SEARCH_TIMES = 60               # (time, run) pairs the strongest-path search looks at
+DISCOVERY_RUNS = 4              # runs of a batch the search looks at
+MIN_SHARE = 0.001               # loops found that never reach this relative score are not scored
+FULL_LIMIT = 20_000_000         # keep full-resolution scores up to loops x times x runs values
+BLOCK_BYTES = 16 * 2 ** 20      # largest working array when scoring a block of runs
+
+
+@dataclass
+class Options:
+    """Settings of an analysis (see ``analyse``)."""
+    cap: int = DEFAULT_CAP
+    every: object = "auto"
+    verify: bool = True
+    search_times: int = SEARCH_TIMES
+    discovery_runs: int = DISCOVERY_RUNS
+    min_share: float = MIN_SHARE
+    memory_mb: float = 1024.0
+
+
+def batch_size(params, n_runs) -> int:
+    sizes = [len(np.atleast_1d(v)) for v in (params or {}).values() if np.ndim(v) > 0]
+    return n_runs or (max(sizes) if sizes else 1)
+
+
+def sub_params(params, a, b) -> dict:
+    return {k: (np.asarray(v)[a:b] if np.ndim(v) > 0 else v) for k, v in (params or {}).items()}
+
+
+def chunk_size(plan, n_times, memory_mb) -> int:
+    """Runs per analysis run: their saved trajectories fit in ``memory_mb``."""
+    per_run = 8 * n_times * (len(plan.source.keep) + 8)
+    return max(1, int(memory_mb * 2 ** 20 // per_run))
+
+
+def block_size(plan, n_loops, n_times) -> int:
+    """Runs scored at once: each (link or loop, time, run) array stays under ``BLOCK_BYTES``, so
+    the working arrays are reused from one block to the next rather than allocated afresh."""
+    widest = max(len(plan.link_ids), n_loops, len(plan.source.keep), 1)
+    return max(1, int(BLOCK_BYTES // (8 * n_times * widest)))
+
+
+def sample_runs(n, k) -> np.ndarray:
+    return np.unique(np.linspace(0, n - 1, min(n, k)).round().astype(int))
+
+
+def default_every(times) -> float | None:
+    """Bins for dominance: every step up to 120 steps, else a round span giving about 60 bins."""
+    if len(times) <= 121:
+        return None
+    span = (times[-1] - times[0]) / 60
+    k = 10.0 ** np.floor(np.log10(span))
+    return float(next(m * k for m in (1, 2, 2.5, 5, 10) if m * k >= span - 1e-12))
+
+
+def analyse(model, params=None, n_runs=None, plan=None, **options):
+    """Loop dominance of ``model`` over a batch of runs (``params`` as for ``Loaded.run``).
+
+    Options: ``cap`` (loops per partition enumerated exhaustively), ``every`` (time units per
+    dominance bin; None for every step, 'auto' by default), ``verify`` (measure the share of
+    behaviour the loops found explain when a partition needs the strongest-path search),
+    ``discovery_runs`` (runs searched, spread over the batch) and ``search_times`` (searches in
+    all, spread over the steps of those runs where links are active), ``min_share`` (loops
+    found whose relative score never reaches it in the runs searched are not scored),
+    ``memory_mb``. ``plan`` is a prepared plan to reuse.
+    """
+    from .result import assemble
+    opts = Options(**options)
+    plan = plan or make_plan(model)
+    n = batch_size(params, n_runs)
+    chunk = min(n, chunk_size(plan, model.time.n_steps + 1, opts.memory_mb))
+    first = plan.run(sub_params(params, 0, chunk), chunk) if chunk >= n else None
+    cache = {}
+
+    def sample():
+        if "ls" not in cache:
+            idx = sample_runs(n, opts.discovery_runs)
+            if first is not None:
+                cache["ls"] = plan.link_scores(first, idx)
+            else:
+                p = {k: (np.asarray(v)[idx] if np.ndim(v) > 0 else v) for k, v in (params or {}).items()}
+                cache["ls"] = plan.link_scores(plan.run(p, len(idx)), slice(None))
+        return cache["ls"]
+    loops, report = discover(plan, sample, opts, model.loops)
+    state = _Scoring(plan, loops, opts, n)
+    block = block_size(plan, len(loops), model.time.n_steps + 1)
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        batch = first if first is not None else plan.run(sub_params(params, a, b), b - a)
+        state.start(batch, a, b)
+        for c in range(0, b - a, block):
+            d = min(b - a, c + block)
+            state.add(plan.link_scores(batch, slice(c, d)), a + c, a + d)
+    return assemble(plan, loops, report, state, opts)
+
+
+class _Scoring:
+    """Scores block after block of runs into arrays over the whole batch."""
+
+    def __init__(self, plan, loops, opts, n):
+        self.plan, self.opts, self.n = plan, opts, n
+        self.rows = loop_rows([lp for _, lp in loops], plan.lg, plan.rows)
+        self.groups = [np.array([i for i, (p, _) in enumerate(loops) if p == part.number], dtype=int)
+                       for part in plan.partitions]
+        self.n_loops = len(loops)
+        self.times = self.result = None
+        self.params = {}
+
+    def start(self, batch, a, b):
+        """Take note of a chunk's times, parameter values and (for a one-chunk batch) its run."""
+        times, _, values, result = batch
+        if self.times is None:
+            self._allocate(times)
+            self.result = result if b - a == self.n else None
+        for k, v in values.items():
+            self.params.setdefault(k, np.zeros(self.n))[a:b] = v
+
+    def _allocate(self, times):
+        self.times = times
+        every = default_every(times) if self.opts.every == "auto" else self.opts.every
+        self.every = every
+        self.index, self.spans = bins(times, every)
+        shape = (self.n_loops, len(self.spans), self.n)
+        self.signed, self.mag = np.zeros(shape), np.zeros(shape)
+        self.dominant = np.zeros(shape, dtype=bool)
+        self.pos, self.neg = np.zeros(self.n_loops), np.zeros(self.n_loops)
+        self.full = self.n_loops * len(times) * self.n <= FULL_LIMIT
+        if self.full:
+            self.relative = np.zeros((self.n_loops, len(times), self.n))
+            self.scores = np.zeros_like(self.relative)
+            self.links = np.zeros((len(self.plan.link_ids), len(times), self.n))
+
+    def add(self, ls, a, b):
+        """Score the runs a..b-1 from their link scores (link, time, run)."""
+        rel = loop_scores(self.rows, ls)
+        if self.full:
+            self.scores[:, :, a:b], self.links[:, :, a:b] = rel, ls
+        relative_scores(rel, self.groups, self.rows, ls)
+        if self.full:
+            self.relative[:, :, a:b] = rel
+        s, m, pos, neg = binned(rel, self.index, self.groups)
+        self.signed[:, :, a:b], self.mag[:, :, a:b] = s, m
+        self.dominant[:, :, a:b] = dominant(m, self.groups)
+        self.pos += pos
+        self.neg += neg
