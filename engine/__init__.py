@@ -8,5 +8,6 @@ from .api import Loaded, load, run  # noqa: E402
 from .errors import ModelError, SimulationError  # noqa: E402
 from .results import Result  # noqa: E402
 from . import sweep  # noqa: E402  (callable: engine.sweep(spec, output=...))
+from . import calibrate  # noqa: E402  (callable: engine.calibrate(spec, output=...))
 
-__all__ = ["load", "run", "sweep", "Loaded", "Result", "ModelError", "SimulationError", "__version__"]
+__all__ = ["load", "run", "sweep", "calibrate", "Loaded", "Result", "ModelError", "SimulationError", "__version__"]

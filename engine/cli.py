@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "engine.commands.sweep",
     "engine.commands.xmile",
     "engine.commands.model",
+    "engine.commands.calibrate",
 )
 
 EPILOG = """Start with 'carbonloop run' (the default scenario, results under outputs/).

@@ -1,0 +1,116 @@
+"""Estimation: a global, population-based search (differential evolution, Storn and Price 1997) in
+which each generation is one batch of runs, then a local polish (L-BFGS-B) whose gradient comes
+from one batch of central differences.
+
+The search state (population, objective values, random-generator state, generation) is plain data,
+so a checkpoint written after any generation resumes to exactly the numbers of an uninterrupted run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ModelError
+
+
+@dataclass
+class SearchState:
+    """Differential evolution between generations (positions in the unit cube)."""
+    generation: int
+    population: np.ndarray
+    energies: np.ndarray
+    rng_state: dict
+    n_evals: int
+    converged: bool = False
+    history: list = field(default_factory=list)     # best objective after each generation
+
+    @property
+    def best(self) -> int:
+        return int(np.argmin(self.energies))
+
+    @property
+    def best_z(self) -> np.ndarray:
+        return self.population[self.best].copy()
+
+    @property
+    def best_energy(self) -> float:
+        return float(self.energies[self.best])
+
+
+def start_search(problem, opt, seed: int, start_z=None) -> SearchState:
+    """The first generation: a Latin hypercube over the unit cube (plus ``start_z``, e.g. the
+    model's current values), evaluated as one batch."""
+    rng = np.random.default_rng(seed)
+    n, d = opt.population * problem.dim, problem.dim
+    pop = (np.argsort(rng.random((n, d)), axis=0) + rng.random((n, d))) / n
+    if start_z is not None:
+        pop[0] = np.clip(start_z, 0.0, 1.0)
+    energies = problem.objective(pop)
+    if not np.isfinite(energies).any():
+        raise ModelError(f"the optimiser cannot start: none of the {n} runs of the first generation "
+                         "gives a finite objective (every run failed or read a non-positive value "
+                         "under a log-normal error)", file=problem.spec.file,
+                         hint="narrow the bounds, or check the series' variables and readings")
+    state = SearchState(0, pop, energies, rng.bit_generator.state, n)
+    state.history.append(state.best_energy)
+    return state
+
+
+def search_generation(problem, state: SearchState, opt) -> SearchState:
+    """One generation of best/1/bin with dithered mutation; trials are one batch of runs."""
+    rng = np.random.default_rng()
+    rng.bit_generator.state = state.rng_state
+    pop, energies = state.population, state.energies
+    n, d = pop.shape
+    f = rng.uniform(*opt.mutation)
+    r = np.array([rng.choice(np.delete(np.arange(n), i), 2, replace=False) for i in range(n)])
+    mutant = pop[state.best] + f * (pop[r[:, 0]] - pop[r[:, 1]])
+    cross = rng.random((n, d)) < opt.recombination
+    cross[np.arange(n), rng.integers(0, d, n)] = True
+    trial = np.where(cross, mutant, pop)
+    outside = (trial < 0) | (trial > 1)
+    trial[outside] = rng.random(int(outside.sum()))
+    e = problem.objective(trial)
+    better = e <= energies
+    pop = np.where(better[:, None], trial, pop)
+    energies = np.where(better, e, energies)
+    finite = energies[np.isfinite(energies)]
+    converged = (len(finite) == n and
+                 np.std(finite) <= opt.tolerance * max(abs(float(np.mean(finite))), 1e-12))
+    out = SearchState(state.generation + 1, pop, energies, rng.bit_generator.state,
+                      state.n_evals + n, bool(converged), state.history + [float(energies.min())])
+    return out
+
+
+def gradient(problem, z: np.ndarray, h: float = 1e-5):
+    """(objective, gradient) at ``z`` from one batch of 2d + 1 runs (one-sided at the bounds)."""
+    d = len(z)
+    up = np.minimum(z + h, 1.0)
+    down = np.maximum(z - h, 0.0)
+    pts = np.vstack([z[None, :], np.tile(z, (d, 1)), np.tile(z, (d, 1))])
+    pts[1 + np.arange(d), np.arange(d)] = up
+    pts[1 + d + np.arange(d), np.arange(d)] = down
+    e = problem.objective(pts)
+    g = (e[1:1 + d] - e[1 + d:]) / np.maximum(up - down, 1e-300)
+    if not np.all(np.isfinite(g)):
+        g = np.where(np.isfinite(g), g, 0.0)
+    return float(e[0]), g
+
+
+def polish(problem, z0: np.ndarray, iterations: int):
+    """Refine a point by L-BFGS-B within the unit cube; returns (z, objective, iterations)."""
+    from scipy.optimize import minimize
+    if iterations <= 0:
+        return z0, float(problem.objective(z0[None, :])[0]), 0
+    f0 = float(problem.objective(z0[None, :])[0])
+
+    def fun(z):
+        f, g = gradient(problem, np.asarray(z, float))
+        return (f, g) if np.isfinite(f) else (1e300, np.zeros_like(g))
+
+    res = minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(z0),
+                   options={"maxiter": iterations, "ftol": 1e-12, "gtol": 1e-8})
+    z = np.clip(res.x, 0.0, 1.0)
+    f = float(problem.objective(z[None, :])[0])
+    return (z, f, int(res.nit)) if f < f0 else (z0, f0, int(res.nit))
