@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelError
 
+EVERY = 1.0         # seconds between two writes of a step repeated many times (a generation)
+
 
 class Checkpoint:
     """A small key -> value store in one .npz file (arrays as arrays, the rest as JSON)."""
 
-    def __init__(self, path, digest: str, fresh: bool = False):
+    def __init__(self, path, digest: str, fresh: bool = False, every: float | None = None):
         self.path = Path(path)
         self.digest = digest
+        self.every = EVERY if every is None else every
+        self.last = -float("inf")
         self.data = {}
         if self.path.exists() and not fresh:
             self.data = self._read()
@@ -44,9 +49,13 @@ class Checkpoint:
     def __contains__(self, key):
         return key in self.data
 
-    def put(self, **items):
-        """Store items and write the file (atomically: a temporary file, then a rename)."""
+    def put(self, often: bool = False, **items) -> bool:
+        """Store items and write the file (atomically: a temporary file, then a rename). With
+        ``often`` (a step repeated many times) the write waits until ``every`` seconds have
+        passed since the last one; True when the file was written."""
         self.data.update(items)
+        if often and time.monotonic() - self.last < self.every:
+            return False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {}
         for k, v in self.data.items():
@@ -57,6 +66,8 @@ class Checkpoint:
         tmp = self.path.with_name(self.path.name + ".tmp.npz")
         np.savez(tmp, **arrays)
         os.replace(tmp, self.path)
+        self.last = time.monotonic()
+        return True
 
 
 def _plain(x):

@@ -44,7 +44,10 @@ def known_scale(error: str, scale: tuple, y: np.ndarray, se: np.ndarray) -> np.n
 
 
 def series_terms(error, scale, y, se, m, weight=1.0, floor=0.01):
-    """(negative log-likelihood per run, standardised residuals obs x runs) of one series."""
+    """(negative log-likelihood per run, residuals obs x runs, scales obs x runs) of one series.
+
+    The residuals are on the error model's scale (y - m, or ln y - ln m); divided by the scales
+    (and passed through ``pseudo``) they are the standardised residuals."""
     e = raw_residuals(error, y, m)
     sigma = known_scale(error, scale, y, se)
     n = len(y)
@@ -56,16 +59,24 @@ def series_terms(error, scale, y, se, m, weight=1.0, floor=0.01):
             else:
                 s = np.sqrt(np.mean(e * e, axis=0))
             s = np.maximum(s, low)
-            z = e / s[None, :]
+            scales = np.broadcast_to(s[None, :], e.shape)
             log_sigma = n * np.log(s)
         else:
-            z = e / sigma[:, None]
+            scales = np.broadcast_to(sigma[:, None], e.shape)
             log_sigma = np.sum(np.log(sigma))
+        z = e / scales
         rho = huber(z) if error == "robust" else 0.5 * z * z
         nll = weight * (np.sum(rho, axis=0) + log_sigma)
-        pseudo = np.sign(z) * np.sqrt(2 * rho) if error == "robust" else z
     nll = np.where(np.isfinite(nll), nll, np.inf)
-    return nll, np.sqrt(weight) * pseudo
+    return nll, e, scales
+
+
+def pseudo(z: np.ndarray, robust: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Standardised residuals whose squares sum to twice the loss: z, or under Huber's loss
+    sign(z) sqrt(2 rho(z)); times the square root of the series' weight (columns)."""
+    with np.errstate(all="ignore"):
+        out = np.where(robust, np.sign(z) * np.sqrt(2 * huber(z)), z)
+    return out * np.sqrt(weight)
 
 
 def scale_of(error, scale, y, se, m, floor=0.01) -> np.ndarray:

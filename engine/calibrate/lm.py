@@ -19,7 +19,7 @@ def solve_many(problem, z0: np.ndarray, fixed: np.ndarray, iterations: int = 30,
     z = np.array(z0, float)
     P, d = z.shape
     ev = problem.evaluate(z)
-    f, r = ev.nll.copy(), ev.residuals
+    f, r, sc = ev.nll.copy(), ev.residuals, ev.scales.copy()
     lam = np.full(P, 1e-3)
     active = np.isfinite(f)
     quiet = np.zeros(P, int)
@@ -27,7 +27,7 @@ def solve_many(problem, z0: np.ndarray, fixed: np.ndarray, iterations: int = 30,
         idx = np.flatnonzero(active)
         if not len(idx):
             break
-        J = _jacobians(problem, z[idx], r[idx], fixed[idx], h)
+        J = _jacobians(problem, z[idx], r[idx], sc[idx], fixed[idx], h)
         trials, steps = [], []
         for k, p in enumerate(idx):
             for m in DAMPING:
@@ -41,7 +41,7 @@ def solve_many(problem, z0: np.ndarray, fixed: np.ndarray, iterations: int = 30,
             if fb < f[p]:
                 gain = f[p] - fb
                 row = k * len(DAMPING) + best[k]
-                z[p], f[p], r[p] = trials[row], fb, tev.residuals[row]
+                z[p], f[p], r[p], sc[p] = trials[row], fb, tev.residuals[row], tev.scales[row]
                 lam[p] *= DAMPING[best[k]] / 3.0
                 quiet[p] = quiet[p] + 1 if gain <= tol * max(1.0, abs(fb)) else 0
             else:
@@ -52,15 +52,17 @@ def solve_many(problem, z0: np.ndarray, fixed: np.ndarray, iterations: int = 30,
     return z, f
 
 
-def _jacobians(problem, z, r, fixed, h):
-    """Forward-difference Jacobians of the residuals (problems x residuals x d), one batch."""
+def _jacobians(problem, z, r, scales, fixed, h):
+    """Forward-difference Jacobians of the residuals (problems x residuals x d), one batch. The
+    perturbed residuals are standardised by the base point's scales: an estimated scale is held
+    while the direction is found (else the standardised sum of squares would not move at all)."""
     P, d = z.shape
     pts = np.repeat(z, d, axis=0).reshape(P, d, d)
     steps = np.where(z + h <= 1.0, h, -h)
     for i in range(d):
         pts[:, i, i] += steps[:, i]
     ev = problem.evaluate(pts.reshape(P * d, d))
-    rr = ev.residuals.reshape(P, d, -1)
+    rr = ev.standardise(np.repeat(scales, d, axis=0)).reshape(P, d, -1)
     J = (rr - r[:, None, :]) / steps[:, :, None]
     J = np.where(np.isfinite(J), J, 0.0)
     for p in range(P):

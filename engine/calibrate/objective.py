@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import to_model_units
-from .likelihood import prior_terms, series_terms
+from .likelihood import prior_terms, pseudo, series_terms
 from .readouts import Reader, reading_times
 
 MAX_BATCH = 4096            # runs per model call; larger populations are split
@@ -22,8 +22,21 @@ MAX_BATCH = 4096            # runs per model call; larger populations are split
 class Evaluation:
     """What one batch of candidates gives: objective per run, residuals, readings per series."""
     nll: np.ndarray             # runs
-    residuals: np.ndarray       # runs x (fitted observations + priors)
+    raw: np.ndarray             # runs x (fitted observations + priors): residuals before scaling
+    scales: np.ndarray          # runs x (fitted observations + priors): the scale of each
     readings: list              # per series: observations x runs (all rows, held-out ones too)
+    robust: np.ndarray          # per residual column: Huber's loss applies
+    weight: np.ndarray          # per residual column: the series' weight
+
+    @property
+    def residuals(self) -> np.ndarray:
+        """Standardised residuals (runs x columns): half their sum of squares is the loss."""
+        return self.standardise(self.scales)
+
+    def standardise(self, scales) -> np.ndarray:
+        """Residuals standardised by other scales (e.g. those of a base point, for Jacobians)."""
+        with np.errstate(all="ignore"):
+            return pseudo(self.raw / scales, self.robust, self.weight)
 
 
 class Problem:
@@ -97,18 +110,24 @@ class Problem:
         """Objective (negative log-posterior in the search coordinates) of unit-cube positions."""
         theta = self.to_theta(z)
         readings = self.readings(theta)
-        nll, res = prior_terms(self.params, theta)
-        parts = []
+        nll, prior_res = prior_terms(self.params, theta)
+        raw, scales, robust, weight = [], [], [], []
         for s, y, se, m, fit in zip(self.spec.series, self.observed, self.se, readings, self.fit_rows):
             if not fit.any():
                 continue
-            v, r = series_terms(s.error, s.scale, y[fit], se[fit], m[fit], s.weight, s.floor)
+            v, e, sc = series_terms(s.error, s.scale, y[fit], se[fit], m[fit], s.weight, s.floor)
             nll = nll + v
-            parts.append(r.T)
-        residuals = np.concatenate(parts + [res], axis=1)
-        bad = ~np.isfinite(residuals).all(axis=1)
+            raw.append(e.T)
+            scales.append(sc.T)
+            robust += [s.error == "robust"] * int(fit.sum())
+            weight += [s.weight] * int(fit.sum())
+        k = prior_res.shape[1]
+        raw = np.concatenate(raw + [prior_res], axis=1)
+        scales = np.concatenate(scales + [np.ones_like(prior_res)], axis=1)
+        bad = ~np.isfinite(raw).all(axis=1)
         nll = np.where(bad | ~np.isfinite(nll), np.inf, nll)
-        return Evaluation(nll, residuals, readings)
+        return Evaluation(nll, raw, scales, readings, np.array(robust + [False] * k),
+                          np.array(weight + [1.0] * k))
 
     def objective(self, z) -> np.ndarray:
         """The objective alone (runs,)."""

@@ -64,8 +64,8 @@ def search_generation(problem, state: SearchState, opt) -> SearchState:
     pop, energies = state.population, state.energies
     n, d = pop.shape
     f = rng.uniform(*opt.mutation)
-    r = np.array([rng.choice(np.delete(np.arange(n), i), 2, replace=False) for i in range(n)])
-    mutant = pop[state.best] + f * (pop[r[:, 0]] - pop[r[:, 1]])
+    r1, r2 = _two_others(rng, n)
+    mutant = pop[state.best] + f * (pop[r1] - pop[r2])
     cross = rng.random((n, d)) < opt.recombination
     cross[np.arange(n), rng.integers(0, d, n)] = True
     trial = np.where(cross, mutant, pop)
@@ -81,6 +81,16 @@ def search_generation(problem, state: SearchState, opt) -> SearchState:
     out = SearchState(state.generation + 1, pop, energies, rng.bit_generator.state,
                       state.n_evals + n, bool(converged), state.history + [float(energies.min())])
     return out
+
+
+def _two_others(rng, n):
+    """For each member i, two distinct other members (indices)."""
+    i = np.arange(n)
+    r1 = (i + rng.integers(1, n, n)) % n
+    r2 = (i + rng.integers(1, n, n)) % n
+    while (clash := r2 == r1).any():
+        r2[clash] = (i[clash] + rng.integers(1, n, int(clash.sum()))) % n
+    return r1, r2
 
 
 def gradient(problem, z: np.ndarray, h: float = 1e-5):

@@ -103,7 +103,8 @@ def _save_time(ck, spent, evals0, problem, t0):
 
 
 def _search(problem, spec, ck, folder, start, progress):
-    """Differential evolution, resumed from the checkpoint, one checkpoint per generation."""
+    """Differential evolution, resumed from the checkpoint, checkpointed as it goes."""
+    from tqdm.auto import tqdm
     opt = spec.optimizer
     if "search" in ck:
         meta = ck.get("search")
@@ -111,22 +112,28 @@ def _search(problem, spec, ck, folder, start, progress):
                             meta["rng_state"], meta["n_evals"], meta["converged"], meta["history"])
     else:
         state = start_search(problem, opt, spec.seed, start)
-        _checkpoint(ck, state, spec, problem, folder)
-    from tqdm.auto import tqdm
     with tqdm(total=opt.generations, initial=state.generation, desc="search", unit="gen",
               disable=not progress, leave=False) as bar:
-        while state.generation < opt.generations and not state.converged:
-            state = search_generation(problem, state, opt)
+        try:
+            while state.generation < opt.generations and not state.converged:
+                state = search_generation(problem, state, opt)
+                _checkpoint(ck, state, spec, problem, folder, often=True)
+                bar.update(1)
+                bar.set_postfix(objective=f"{state.best_energy:.4f}")
+        finally:
             _checkpoint(ck, state, spec, problem, folder)
-            bar.update(1)
-            bar.set_postfix(objective=f"{state.best_energy:.4f}")
     return state.best_z, state.best_energy
 
 
-def _checkpoint(ck, state, spec, problem, folder):
-    ck.put(search={"generation": state.generation, "rng_state": state.rng_state,
-                   "n_evals": state.n_evals, "converged": state.converged, "history": state.history},
-           search_population=state.population, search_energies=state.energies)
+def _checkpoint(ck, state, spec, problem, folder, often=False):
+    """Checkpoint the search and write its best point so far to estimates.yaml (with ``often``,
+    at most once a second: a kill then loses at most a second of work)."""
+    meta = {"generation": state.generation, "rng_state": state.rng_state, "n_evals": state.n_evals,
+            "converged": state.converged, "history": state.history}
+    written = ck.put(often=often, search=meta, search_population=state.population,
+                     search_energies=state.energies)
+    if not written:
+        return
     values = dict(zip(problem.names, problem.to_theta(state.best_z)[0]))
     write_estimates(folder / "estimates.yaml", spec, values, f"searching (generation {state.generation})",
                     state.best_energy)

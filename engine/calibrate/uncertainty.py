@@ -50,8 +50,8 @@ def threshold(level: float) -> float:
 
 def curvature(problem, z: np.ndarray):
     """Covariance (unit-cube coordinates) and correlation matrix from J'J at ``z``."""
-    r = problem.evaluate(z[None, :]).residuals
-    J = _jacobians(problem, z[None, :], r, np.array([-1]), 1e-5)[0]
+    ev = problem.evaluate(z[None, :])
+    J = _jacobians(problem, z[None, :], ev.residuals, ev.scales, np.array([-1]), 1e-5)[0]
     cov = np.linalg.pinv(J.T @ J)
     sd = np.sqrt(np.clip(np.diag(cov), 0, None))
     with np.errstate(all="ignore"):
@@ -131,8 +131,9 @@ def _interval(problem, j, name, values, best, thr) -> Profile:
         zz, dd = zz[keep], dd[keep]
         hit = np.flatnonzero(dd >= thr)
         if len(hit) and hit[0] > 0:
-            k = hit[0]
-            a = (thr - dd[k - 1]) / (dd[k] - dd[k - 1])
+            k = hit[0]           # interpolate sqrt(rise): linear in the parameter near the optimum
+            lo_, hi_ = np.sqrt(max(dd[k - 1], 0.0)), np.sqrt(dd[k])
+            a = (np.sqrt(thr) - lo_) / (hi_ - lo_)
             ends.append(zz[k - 1] + a * (zz[k] - zz[k - 1]))
             bounded.append(True)
         else:
