@@ -190,13 +190,13 @@ def find_catalog(scenario_file) -> Path | None:
     return p if p.exists() else None
 
 
-def to_model_units(series: Series, model_units: str) -> tuple[np.ndarray, np.ndarray, str]:
-    """Values and standard errors in the model's units (a known conversion such as % -> dmnl),
-    and the units they are then in."""
+def conversion(series: Series, model_units: str) -> tuple[float, str]:
+    """(factor, units): multiply the series' values by the factor to have them in those units,
+    the model's (a known conversion such as % -> dmnl), else (1, the series' units)."""
     conv = CONVERSIONS.get(series.units.strip())
     if conv and _same_units(model_units, conv[0]) and not _same_units(model_units, series.units):
-        return series.value * conv[1], series.se * conv[1], conv[0]
-    return series.value, series.se, series.units
+        return conv[1], conv[0]
+    return 1.0, series.units
 
 
 def _same_units(a: str, b: str) -> bool:

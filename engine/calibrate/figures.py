@@ -12,12 +12,24 @@ import numpy as np  # noqa: E402
 
 
 def _grid(n):
-    cols = min(3, n)
+    """A grid of small panels (fixed spacing: automatic layout of many panels is slow)."""
+    cols = min(4, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.7 * rows), squeeze=False)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.06 / rows ** 0.5, top=1 - 0.08 / rows ** 0.5,
+                        wspace=0.3, hspace=0.45)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
+    for ax in axes.flat[:n]:
+        ax.locator_params(nbins=4)
+        ax.tick_params(labelsize=7)
     return fig, list(axes.flat[:n])
+
+
+def _save(fig, path) -> Path:
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return Path(path)
 
 
 def _x(read, t0, t1):
@@ -39,8 +51,9 @@ def fit_figure(result, path) -> Path:
         half = None
         if s.read in ("mean", "integral", "sum", "change"):
             half = (g["end"].to_numpy() - g["time"].to_numpy()) / 2
-        fit = g["fitted"].to_numpy()
-        for mask, colour, label in ((fit, "k", "data"), (~fit, "C3", "held out")):
+        role = g["role"].to_numpy()
+        for mask, colour, label in ((role == "fitted", "k", "data"), (role == "held out", "C3", "held out"),
+                                    (role == "compared", "C2", "compared")):
             if mask.any():
                 ax.errorbar(x[mask], g["observed"].to_numpy()[mask],
                             xerr=None if half is None else half[mask], fmt="o", color=colour, ms=4,
@@ -52,14 +65,10 @@ def fit_figure(result, path) -> Path:
         ax.errorbar(x, m, yerr=yerr, fmt="s", mfc="none", color="C1", ms=5,
                     label=f"model ({s.read})")
         ax.set_title(f"{s.name} ({s.variable})", fontsize=8)
-        ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
         if i == 0:
             ax.legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return _save(fig, path)
 
 
 def residual_figure(result, path) -> Path:
@@ -69,18 +78,13 @@ def residual_figure(result, path) -> Path:
     fig, axes = _grid(len(names))
     for ax, name in zip(axes, names):
         g = obs[obs["series"] == name]
-        colours = np.where(g["fitted"], "C0", "C3")
+        colours = g["role"].map({"fitted": "C0", "held out": "C3", "compared": "C2"}).to_numpy()
         ax.bar(g["time"], g["error_pct"], width=0.6, color=colours)
         ax.axhline(0, color="k", lw=0.8)
         for y in (-10, 10):
             ax.axhline(y, color="grey", lw=0.6, ls="--")
-        ax.set_title(name, fontsize=8)
-        ax.set_ylabel("model vs data (%)", fontsize=7)
-        ax.tick_params(labelsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+        ax.set_title(name + ": model vs data (%)", fontsize=8)
+    return _save(fig, path)
 
 
 def profile_figure(result, path) -> Path:
@@ -97,11 +101,5 @@ def profile_figure(result, path) -> Path:
         for v in (p.lower, p.upper):
             ax.axvline(v, color="C3", lw=0.6)
         ax.set_ylim(-0.2, max(3 * unc.threshold, 1))
-        if problem.params[j].scale == "log":
-            ax.set_xscale("log")
         ax.set_title(p.name + ("" if p.identified else " (not identified)"), fontsize=8)
-        ax.tick_params(labelsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return _save(fig, path)

@@ -79,17 +79,6 @@ def pseudo(z: np.ndarray, robust: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return out * np.sqrt(weight)
 
 
-def scale_of(error, scale, y, se, m, floor=0.01) -> np.ndarray:
-    """The scale each observation was judged with (given, or estimated from one run's readings)."""
-    sigma = known_scale(error, scale, y, se)
-    if sigma is not None:
-        return sigma
-    e = raw_residuals(error, y, m[:, None])[:, 0]
-    low = floor if error == "lognormal" else floor * float(np.mean(np.abs(y)))
-    s = 1.4826 * np.median(np.abs(e)) if error == "robust" else np.sqrt(np.mean(e * e))
-    return np.full(len(y), max(s, low))
-
-
 def prior_terms(params, theta: np.ndarray):
     """(negative log prior density in the search coordinates per run, prior residuals runs x k).
 

@@ -12,7 +12,7 @@ import numpy as np
 DAMPING = (0.1, 1.0, 10.0)
 
 
-def solve_many(problem, z0: np.ndarray, fixed: np.ndarray, iterations: int = 30, h: float = 1e-5,
+def solve_many(problem, z0: np.ndarray, fixed: np.ndarray, iterations: int = 20, h: float = 1e-5,
                tol: float = 1e-9):
     """Minimise the objective from each row of ``z0`` (problems x d); ``fixed[p]`` is the index of
     the coordinate problem p holds (or -1). Returns (z, objective) per problem."""

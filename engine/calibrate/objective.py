@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import to_model_units
+from .data import conversion
 from .likelihood import prior_terms, pseudo, series_terms
 from .readouts import Reader, reading_times
 
@@ -58,16 +58,21 @@ class Problem:
         mt = self.model.model.time
         self.times = mt.start + np.arange(mt.n_steps // mt.save_every + 1) * mt.dt * mt.save_every
         self.keep = sorted({s.variable for s in spec.series})
-        self.readers, self.observed, self.se, self.fit_rows = [], [], [], []
+        self.readers, self.observed, self.se, self.fit_rows, self.held_rows = [], [], [], [], []
+        self.scales = []            # per series, the error scale in model units
         els = loaded.model.elements
         for s in spec.series:
-            y, se, _ = to_model_units(s.series, els[s.variable].units)
-            self.observed.append(y)
-            self.se.append(se)
-            self.readers.append(Reader(s.variable, [s.read] * len(y), s.series.time, s.series.end,
+            f, _ = conversion(s.series, els[s.variable].units)
+            self.observed.append(s.series.value * f)
+            self.se.append(s.series.se * f)
+            absolute = s.scale[0] == "absolute" and s.error != "lognormal"
+            self.scales.append(("absolute", s.scale[1] * f) if absolute else s.scale)
+            self.readers.append(Reader(s.variable, [s.read] * len(s.series), s.series.time, s.series.end,
                                        self.times))
-            fit = np.ones(len(y), bool) if spec.holdout is None else s.series.time < spec.holdout
-            self.fit_rows.append(fit)
+            needs = np.array([reading_times(s.read, a, b)[1] for a, b in zip(s.series.time, s.series.end)])
+            held = np.zeros(len(s.series), bool) if spec.holdout is None else needs > spec.holdout + 1e-9
+            self.held_rows.append(held)
+            self.fit_rows.append(~held & s.fit)
         self.n_evals = 0
 
     @property
@@ -112,10 +117,11 @@ class Problem:
         readings = self.readings(theta)
         nll, prior_res = prior_terms(self.params, theta)
         raw, scales, robust, weight = [], [], [], []
-        for s, y, se, m, fit in zip(self.spec.series, self.observed, self.se, readings, self.fit_rows):
+        for i, s in enumerate(self.spec.series):
+            fit, y, se, m = self.fit_rows[i], self.observed[i], self.se[i], readings[i]
             if not fit.any():
                 continue
-            v, e, sc = series_terms(s.error, s.scale, y[fit], se[fit], m[fit], s.weight, s.floor)
+            v, e, sc = series_terms(s.error, self.scales[i], y[fit], se[fit], m[fit], s.weight, s.floor)
             nll = nll + v
             raw.append(e.T)
             scales.append(sc.T)

@@ -1,6 +1,5 @@
 """Estimation: a global, population-based search (differential evolution, Storn and Price 1997) in
-which each generation is one batch of runs, then a local polish (L-BFGS-B) whose gradient comes
-from one batch of central differences.
+which each generation is one batch of runs, then a local polish (Levenberg-Marquardt, lm.py).
 
 The search state (population, objective values, random-generator state, generation) is plain data,
 so a checkpoint written after any generation resumes to exactly the numbers of an uninterrupted run.
@@ -93,34 +92,9 @@ def _two_others(rng, n):
     return r1, r2
 
 
-def gradient(problem, z: np.ndarray, h: float = 1e-5):
-    """(objective, gradient) at ``z`` from one batch of 2d + 1 runs (one-sided at the bounds)."""
-    d = len(z)
-    up = np.minimum(z + h, 1.0)
-    down = np.maximum(z - h, 0.0)
-    pts = np.vstack([z[None, :], np.tile(z, (d, 1)), np.tile(z, (d, 1))])
-    pts[1 + np.arange(d), np.arange(d)] = up
-    pts[1 + d + np.arange(d), np.arange(d)] = down
-    e = problem.objective(pts)
-    g = (e[1:1 + d] - e[1 + d:]) / np.maximum(up - down, 1e-300)
-    if not np.all(np.isfinite(g)):
-        g = np.where(np.isfinite(g), g, 0.0)
-    return float(e[0]), g
-
-
 def polish(problem, z0: np.ndarray, iterations: int):
-    """Refine a point by L-BFGS-B within the unit cube; returns (z, objective, iterations)."""
-    from scipy.optimize import minimize
-    if iterations <= 0:
-        return z0, float(problem.objective(z0[None, :])[0]), 0
-    f0 = float(problem.objective(z0[None, :])[0])
-
-    def fun(z):
-        f, g = gradient(problem, np.asarray(z, float))
-        return (f, g) if np.isfinite(f) else (1e300, np.zeros_like(g))
-
-    res = minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(z0),
-                   options={"maxiter": iterations, "ftol": 1e-12, "gtol": 1e-8})
-    z = np.clip(res.x, 0.0, 1.0)
-    f = float(problem.objective(z[None, :])[0])
-    return (z, f, int(res.nit)) if f < f0 else (z0, f0, int(res.nit))
+    """Refine a point by Levenberg-Marquardt on the standardised residuals (each iteration: one
+    batch for the Jacobian, one for three trial steps); returns (z, objective)."""
+    from .lm import solve_many
+    z, f = solve_many(problem, z0[None, :], np.array([-1]), iterations=iterations, tol=1e-12)
+    return z[0], float(f[0])

@@ -58,7 +58,9 @@ def observation_table(problem, readings_best, band=None):
                    "time": s.series.time[k], "end": s.series.end[k], "observed": y[k], "model": m[k],
                    "error": m[k] - y[k], "error_pct": (m[k] - y[k]) / abs(y[k]) * 100 if y[k] else math.nan,
                    "tolerance": tol, "met": bool(abs(m[k] - y[k]) <= tol),
-                   "fitted": bool(problem.fit_rows[i][k])}
+                   "fitted": bool(problem.fit_rows[i][k]),
+                   "role": "fitted" if problem.fit_rows[i][k] else
+                           "held out" if problem.held_rows[i][k] else "compared"}
             if band is not None:
                 row.update(band_lo=band[i][0][k], band_hi=band[i][2][k])
             rows.append(row)
@@ -97,14 +99,16 @@ def markdown(result) -> str:
              "'all met' when every observation lies within 10 % or two standard errors.", "",
              _md_table(result.fit, ["series", "n", "rmse", "mape", "r2", "theil_u", "um", "us", "uc",
                                     "dw", "all_met"]), "",
-             "## Observations", "",
-             _md_table(result.observations, ["series", "time", "end", "observed", "model", "error_pct",
-                                             "met", "fitted"]
+             "## Fitted observations", "",
+             _md_table(result.observations[result.observations["fitted"]],
+                       ["series", "time", "end", "observed", "model", "error_pct", "met"]
                        + [c for c in ("band_lo", "band_hi") if c in result.observations]), ""]
-    held = result.observations[~result.observations["fitted"]]
-    if len(held):
-        lines += ["## Hindcast (held-out observations)", "",
-                  _md_table(held, ["series", "time", "observed", "model", "error_pct", "met"]), ""]
+    for role, title in (("held out", "Hindcast (held-out observations)"),
+                        ("compared", "Series compared, not fitted")):
+        rows = result.observations[result.observations["role"] == role]
+        if len(rows):
+            lines += [f"## {title}", "",
+                      _md_table(rows, ["series", "time", "end", "observed", "model", "error_pct", "met"]), ""]
     if result.posterior is not None:
         p = result.posterior
         lines += ["## Posterior (MCMC)", "",

@@ -42,11 +42,12 @@ class CalibrationResult:
     observations: object = None
     figures: list = field(default_factory=list)
     files: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)     # seconds per stage in this call
 
     @property
     def hindcast(self):
         """The held-out observations against the model's prediction."""
-        return self.observations[~self.observations["fitted"]]
+        return self.observations[self.observations["role"] == "held out"]
 
     @property
     def intervals(self) -> dict:
@@ -75,27 +76,43 @@ def calibrate(spec, output=None, fresh: bool = False, progress: bool = False, mc
     spent = float(ck.get("seconds", 0.0))
     evals0 = int(ck.get("evaluations", 0))
     start = problem.to_z([[loaded.parameters[n].value for n in problem.names]])[0]
+    clock = _Clock()
     try:
-        z, f = _search(problem, spec, ck, folder, start, progress)
-        z, f = _polish(problem, spec, ck, folder, z, f)
-        unc = _uncertainty(problem, spec, ck, z, f, progress)
+        z, f = clock("search", _search, problem, spec, ck, folder, start, progress)
+        z, f = clock("polish", _polish, problem, spec, ck, folder, z, f)
+        unc = clock("profiles", _uncertainty, problem, spec, ck, z, f, progress)
         if unc.improved is not None:
             z, f = unc.improved
         post = None
         if mcmc and spec.mcmc.steps > 0:
             from .mcmc import sample
-            post = sample(problem, z, unc.covariance_z, spec.mcmc, spec.seed, h5, progress)
+            post = clock("mcmc", sample, problem, z, unc.covariance_z, spec.mcmc, spec.seed, h5, progress)
     except KeyboardInterrupt:
         _save_time(ck, spent, evals0, problem, t0)
         raise
     _save_time(ck, spent, evals0, problem, t0)
     res = CalibrationResult(spec, problem, folder, dict(zip(problem.names, problem.to_theta(z)[0])),
                             f, 0, 0.0, unc, post)
-    _finish(res, problem, spec, z, figures_too)
+    clock("report", _finish, res, problem, spec, z, figures_too)
     res.evaluations = evals0 + problem.n_evals
     res.seconds = spent + time.perf_counter() - t0
+    res.timings = clock.seconds
     res.files += _write(res, folder, h5)
     return res
+
+
+class _Clock:
+    """Times the stages of one call (seconds by stage name)."""
+
+    def __init__(self):
+        self.seconds = {}
+
+    def __call__(self, name, fn, *args):
+        t0 = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.seconds[name] = time.perf_counter() - t0
 
 
 def _save_time(ck, spent, evals0, problem, t0):
@@ -143,8 +160,8 @@ def _polish(problem, spec, ck, folder, z, f):
     if "polish" in ck:
         p = ck.get("polish")
         return np.array(p["z"]), p["f"]
-    if spec.optimizer.polish:
-        z, f, _ = polish(problem, z, spec.optimizer.polish_iterations)
+    if spec.optimizer.polish and spec.optimizer.polish_iterations:
+        z, f = polish(problem, z, spec.optimizer.polish_iterations)
     ck.put(polish={"z": z.tolist(), "f": float(f)})
     write_estimates(folder / "estimates.yaml", spec, dict(zip(problem.names, problem.to_theta(z)[0])),
                     "estimated (intervals pending)", f)

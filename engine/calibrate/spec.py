@@ -13,7 +13,7 @@ model is read against them, the error models, the optimiser and its budget (docs
     series:
       nev_share: {variable: nev_sales_share, read: mean, error: normal, scale: estimate}
       ets_price: {times: [2021, 2025], error: lognormal, scale: {relative: 0.05}}
-    holdout: 2024                          # observations from this time on are predicted, not fitted
+    holdout: 2024                          # observations that need the model after 2024 are predicted
     optimizer: {population: 10, generations: 200, tolerance: 1e-7, polish: true}
     uncertainty: {level: 0.9}
     mcmc: {walkers: 64, steps: 1000, burn: 300}
@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -36,7 +37,7 @@ SPEC_KEYS = ("calibration", "scenario", "description", "data", "seed", "paramete
 ERRORS = ("normal", "lognormal", "robust")
 PRIORS = ("normal", "lognormal")
 SERIES_KEYS = ("variable", "read", "error", "scale", "weight", "times", "file", "units", "period",
-               "floor")
+               "floor", "fit")
 OPTIMIZER_KEYS = ("method", "population", "generations", "tolerance", "mutation", "recombination",
                   "polish", "polish_iterations")
 MCMC_KEYS = ("walkers", "steps", "burn", "thin", "band_draws")
@@ -64,6 +65,7 @@ class SeriesSpec:
     scale: tuple = ("estimate",)    # ("estimate",) | ("se",) | ("absolute", s) | ("relative", f)
     weight: float = 1.0
     floor: float = 0.01             # smallest estimated scale, relative to the mean |value|
+    fit: bool = True                # False: compared with the model in the report, not fitted
     line: int | None = None
 
 
@@ -77,7 +79,7 @@ class OptimizerSpec:
     mutation: tuple = (0.5, 1.0)
     recombination: float = 0.7
     polish: bool = True
-    polish_iterations: int = 60
+    polish_iterations: int = 30
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ def parse_spec(data, file=None, text="") -> CalibrationSpec:
     if not isinstance(data, dict):
         raise ModelError("a calibration spec must be a mapping (scenario:, parameters:, series:, ...)",
                          file=file)
+    _read_numbers(data)
     for key in data:
         if key not in SPEC_KEYS:
             raise c.err(f"unknown calibration field '{key}'", data, key, hint=suggest(str(key), SPEC_KEYS))
@@ -192,7 +195,8 @@ def parse_spec(data, file=None, text="") -> CalibrationSpec:
     canonical = {"scenario_file": scenario.name, "seed": seed, "holdout": holdout, "level": level,
                  "parameters": [[p.name, p.low, p.high, p.scale, p.prior] for p in params],
                  "fixed": {k: float(v) for k, v in fixed.items()},
-                 "series": [[s.name, s.variable, s.read, s.error, s.scale, s.weight, s.floor] for s in series],
+                 "series": [[s.name, s.variable, s.read, s.error, s.scale, s.weight, s.floor, s.fit]
+                            for s in series],
                  "optimizer": None, "mcmc": None}
     spec = CalibrationSpec(name=str(data.get("calibration") or Path(file or "calibration").stem),
                            scenario=scenario, parameters=tuple(params), series=tuple(series),
@@ -204,6 +208,19 @@ def parse_spec(data, file=None, text="") -> CalibrationSpec:
     canonical["optimizer"] = list(spec.optimizer.__dict__.values())
     canonical["mcmc"] = list(spec.mcmc.__dict__.values())
     return replace(spec, canonical=canonical)
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _read_numbers(obj):
+    """YAML 1.1 reads 1e-7 as text: turn number-like text values into numbers (in place)."""
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+    for k, v in list(items):
+        if isinstance(v, str) and _NUMBER.match(v.strip()):
+            obj[k] = float(v)
+        elif isinstance(v, (dict, list)):
+            _read_numbers(v)
 
 
 def _parameters(block, c, data) -> list:
@@ -263,7 +280,10 @@ def _all_series(block, c, data, catalog, base) -> list:
     if not isinstance(block, dict) or not block:
         raise c.err("the calibration names no series", data, "series" if block is not None else None,
                     hint="add 'series: {name: {variable: x, read: mean}}'")
-    return [_series(str(k), v or {}, c, block, catalog, base) for k, v in block.items()]
+    out = [_series(str(k), v or {}, c, block, catalog, base) for k, v in block.items()]
+    if not any(s.fit for s in out):
+        raise c.err("every series says 'fit: false': there is nothing to fit", data, "series")
+    return out
 
 
 def _series(name, spec, c, block, catalog, base) -> SeriesSpec:
@@ -303,7 +323,10 @@ def _series(name, spec, c, block, catalog, base) -> SeriesSpec:
     floor = spec.get("floor", 0.01)
     if not _is_num(floor) or floor <= 0:
         raise bad("'floor' must be a positive number")
-    return SeriesSpec(name, series, variable, read, error, scale, float(weight), float(floor), line)
+    fit = spec.get("fit", True)
+    if not isinstance(fit, bool):
+        raise bad("'fit' is true (fit the series) or false (only compare it with the model)")
+    return SeriesSpec(name, series, variable, read, error, scale, float(weight), float(floor), fit, line)
 
 
 def _window(series, times, bad) -> Series:
@@ -421,7 +444,7 @@ def check_against(spec: CalibrationSpec, loaded) -> CalibrationSpec:
 
     Returns the spec with 'declared' bounds resolved to the model's ranges."""
     from .readouts import check_units, reading_times
-    from .data import to_model_units
+    from .data import conversion
     params = loaded.parameters
     els = loaded.model.elements
     resolved = []
@@ -461,7 +484,7 @@ def check_against(spec: CalibrationSpec, loaded) -> CalibrationSpec:
             raise ModelError(f"the series reads '{s.variable}', which the model does not have", **where,
                              hint=suggest(s.variable, [n for n, e in els.items() if e.kind != "lookup"]))
         var_units = els[s.variable].units
-        _, _, units = to_model_units(s.series, var_units)
+        _, units = conversion(s.series, var_units)
         check_units(units, var_units, s.read, t.units, where)
         for k in range(len(s.series)):
             a, b = reading_times(s.read, s.series.time[k], s.series.end[k])

@@ -13,7 +13,7 @@ import numpy as np
 
 from .lm import _jacobians, solve_many
 
-OFFSETS = (0.35, 0.7, 1.05, 1.4, 2.0, 3.0)      # grid, in Wald half-widths of the interval
+OFFSETS = (0.5, 1.0, 1.5, 2.5)     # first grid, in half-widths of the interval the curvature gives
 
 
 @dataclass

@@ -27,8 +27,8 @@ def cmd_calibrate(args) -> int:
         print("carbonloop: calibration interrupted; the best estimates so far are in estimates.yaml "
               "of the output folder; run the same command again to resume", file=sys.stderr)
         return 130
-    print(f"calibration '{res.spec.name}': {res.evaluations:,} runs in {res.seconds:.1f} s; "
-          f"objective {res.objective:.4f}")
+    print(f"calibration '{res.spec.name}': {res.evaluations:,} runs in {res.seconds:.1f} s ("
+          + ", ".join(f"{k} {v:.1f} s" for k, v in res.timings.items()) + f"); objective {res.objective:.4f}")
     cols = ["parameter", "estimate", "lower", "upper", "identified"]
     print(res.parameters[cols].to_string(index=False, float_format=lambda v: f"{v:.5g}"))
     print()
