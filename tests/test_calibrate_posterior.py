@@ -71,3 +71,31 @@ def test_chain_and_diagnostics_are_in_the_hdf5_file(fitted):
         assert {"estimate", "parameters", "fit", "observations", "profiles", "band"} <= set(f)
     p = res.posterior
     assert np.all(p.effective_samples > 1000)
+
+
+def test_a_sweep_draws_joint_parameter_sets_from_the_posterior(fitted, tmp_path):
+    """{posterior: FILE} in a sweep spec: each run takes one stored draw (a and b together), so the
+    sweep's sample keeps the posterior's correlation and the runs follow x(10) = a + 10 b."""
+    res, _, _ = fitted
+    h5 = res.folder / "calibration.h5"
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(f"sweep: projection\nscenario: {MODELS / 'linear_growth.yaml'}\nmethod: montecarlo\n"
+                    f"samples: 300\nseed: 4\nparameters:\n  a: {{posterior: {h5}}}\n  b: {{posterior: {h5}}}\n"
+                    "outputs:\n  metrics:\n    level_10: {variable: level, at: 10}\n")
+    s = engine.sweep(str(spec), output=tmp_path / "sweep.h5", progress=False)
+    sample = s.samples()[["a", "b"]].to_numpy()
+    draws = res.posterior.draws
+    assert all((np.abs(draws - row).max(axis=1) == 0).any() for row in sample[:50])    # whole rows
+    assert np.corrcoef(sample.T)[0, 1] == pytest.approx(np.corrcoef(draws.T)[0, 1], abs=0.1)
+    assert np.allclose(s.metrics()["level_10"], sample[:, 0] + 10 * sample[:, 1])
+
+
+def test_posterior_draws_need_a_sampling_method(fitted, tmp_path, capsys):
+    from engine.cli import main
+    res, _, _ = fitted
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(f"scenario: {MODELS / 'linear_growth.yaml'}\nmethod: sobol\nsamples: 64\nparameters:\n"
+                    f"  a: {{posterior: {res.folder / 'calibration.h5'}}}\n  b: {{range: [0, 1]}}\n"
+                    "outputs:\n  metrics:\n    level_10: {variable: level, at: 10}\n")
+    assert main(["sweep", str(spec), "-o", str(tmp_path / "s.h5")]) == 2
+    assert "posterior draws need method montecarlo or latin" in capsys.readouterr().err

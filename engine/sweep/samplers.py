@@ -56,7 +56,8 @@ def values(spec: SweepSpec, unit: np.ndarray) -> np.ndarray:
 
 def sample(spec: SweepSpec) -> tuple[np.ndarray, np.ndarray]:
     """(unit positions, parameter values), each runs x parameters."""
-    u = np.ascontiguousarray(unit_samples(spec), dtype=float)
+    from ..calibrate.posterior import tie_columns     # joint posterior draws share one position
+    u = np.ascontiguousarray(tie_columns(spec.parameters, unit_samples(spec)), dtype=float)
     return u, values(spec, u)
 
 
