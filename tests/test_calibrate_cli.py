@@ -41,9 +41,10 @@ def test_compare_with_a_parameter_file(tmp_path, capsys):
     assert "no-coupling" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("text, words", [("parameters: {nev_growth_rat_base: 0.3}\n", ["not a parameter", "did you mean"]),
-                                         ("parameters: {nev_growth_rate_base: fast}\n", ["not a number"]),
-                                         ("parameters: {nev_growth_rate_base: 9}\n", ["outside the declared range"])])
+@pytest.mark.parametrize("text, words", [
+    ("parameters: {nev_growth_rat_base: 0.3}\n", ["not a parameter", "did you mean"]),
+    ("parameters: {nev_growth_rate_base: fast}\n", ["not a number"]),
+    ("parameters: {nev_growth_rate_base: 9}\n", ["outside the declared range"])])
 def test_bad_parameter_file(tmp_path, capsys, text, words):
     est = tmp_path / "bad.yaml"
     est.write_text(text)

@@ -89,6 +89,7 @@ def test_unknown_field_and_unknown_catalogue_series(case, tmp_path, capsys):
           "did you mean 'optimizer'")
     root = Path(__file__).resolve().parents[1]
     q = tmp_path / "cat.yaml"
-    q.write_text(f"scenario: {root / 'scenarios' / 'default.yaml'}\ndata: {root / 'scenarios' / 'data' / 'catalog.yaml'}\n"
+    q.write_text(f"scenario: {root / 'scenarios' / 'default.yaml'}\n"
+                 f"data: {root / 'scenarios' / 'data' / 'catalog.yaml'}\n"
                  "parameters: {price_sensitivity: declared}\nseries: {ets_prices: {}}\n")
     fails(["calibrate", str(q)], capsys, "cat.yaml:4", "has no series 'ets_prices'", "did you mean 'ets_price'")

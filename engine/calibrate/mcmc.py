@@ -159,6 +159,7 @@ def autocorrelation_time(chain) -> np.ndarray:
     """Integrated autocorrelation time per parameter (steps), as emcee estimates it; a warning-free
     estimate even for chains shorter than 50 times it (then a lower bound)."""
     import logging
+
     from emcee.autocorr import integrated_time
     log = logging.getLogger("emcee.autocorr")
     level = log.level

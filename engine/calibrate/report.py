@@ -60,7 +60,7 @@ def observation_table(problem, readings_best, band=None):
                    "tolerance": tol, "met": bool(abs(m[k] - y[k]) <= tol),
                    "fitted": bool(problem.fit_rows[i][k]),
                    "role": "fitted" if problem.fit_rows[i][k] else
-                           "held out" if problem.held_rows[i][k] else "compared"}
+                           "held out" if problem.held_rows[i][k] and s.fit else "compared"}
             if band is not None:
                 row.update(band_lo=band[i][0][k], band_hi=band[i][2][k])
             rows.append(row)

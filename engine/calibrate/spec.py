@@ -443,8 +443,8 @@ def check_against(spec: CalibrationSpec, loaded) -> CalibrationSpec:
     """Check the spec against the loaded model: parameters, bounds, variables, units, times.
 
     Returns the spec with 'declared' bounds resolved to the model's ranges."""
-    from .readouts import check_units, reading_times
     from .data import conversion
+    from .readouts import check_units, reading_times
     params = loaded.parameters
     els = loaded.model.elements
     resolved = []

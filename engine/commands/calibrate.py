@@ -38,7 +38,7 @@ def cmd_calibrate(args) -> int:
     if len(held):
         print("\nhindcast (held out):")
         print(held[["series", "time", "observed", "model", "error_pct"]].to_string(
-            index=False, float_format=lambda v: f"{v:.4g}"))
+            index=False, float_format=lambda v: f"{v:.4g}", formatters={"time": "{:g}".format}))
     if res.posterior is not None:
         p = res.posterior
         print(f"\nposterior: {p.evaluations:,} evaluations, acceptance {p.acceptance.mean():.2f}, "
