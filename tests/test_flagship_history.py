@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import engine
+from engine.calibrate.check import check_against
 from engine.calibrate.objective import Problem
 from engine.calibrate.report import observation_table
-from engine.calibrate.spec import check_against, load_spec
+from engine.calibrate.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "scenarios" / "calibrate-history.yaml"

@@ -2,12 +2,13 @@
 -> fit report.
 
 Modules, one job each: ``data`` (the catalogue and its CSV series), ``spec`` (the YAML calibration
-spec), ``readouts`` (reading a variable against an observation), ``likelihood`` (error models and
+spec) with ``settings`` (optimiser, intervals, MCMC) and ``check`` (against the model), ``readouts`` (reading a variable against an observation), ``likelihood`` (error models and
 priors), ``objective`` (a batch of candidates -> one batch of runs -> objective), ``optimise``
 (differential evolution and a polish), ``lm`` (batched Levenberg-Marquardt), ``uncertainty``
 (curvature, profile likelihood, identifiability), ``mcmc`` (emcee, vectorised), ``fitstats``,
 ``report`` and ``figures`` (the fit report), ``checkpoint`` (resume), ``estimates`` (the
-``--params`` file), ``posterior`` (sweeps that draw from a posterior), ``run`` (drives them).
+``--params`` file), ``posterior`` (sweeps that draw from a posterior), ``overlay`` (data points on
+run figures), ``run`` (drives them).
 
 ``engine.calibrate(spec, ...)`` is ``engine.calibrate.run.calibrate``, the code behind
 ``carbonloop calibrate``.

@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from . import figures, report
+from .check import check_against
 from .checkpoint import Checkpoint
 from .estimates import write_estimates
 from .objective import Problem
 from .optimise import SearchState, polish, search_generation, start_search
-from .spec import check_against, load_spec
+from .spec import load_spec
 from .uncertainty import Profile, Uncertainty, profile_all
 
 

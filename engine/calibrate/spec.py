@@ -31,6 +31,7 @@ from ..errors import ModelError
 from ..loader import suggest
 from ..yamlio import load_file, load_text
 from .data import PERIOD_READS, READS, Series, load_catalog, read_series_file
+from .settings import McmcSpec, OptimizerSpec, is_number, mcmc_settings, optimizer_settings, uncertainty_level
 
 SPEC_KEYS = ("calibration", "scenario", "description", "data", "seed", "parameters", "fixed",
              "series", "holdout", "optimizer", "uncertainty", "mcmc", "extends")
@@ -38,9 +39,6 @@ ERRORS = ("normal", "lognormal", "robust")
 PRIORS = ("normal", "lognormal")
 SERIES_KEYS = ("variable", "read", "error", "scale", "weight", "times", "file", "units", "period",
                "floor", "fit")
-OPTIMIZER_KEYS = ("method", "population", "generations", "tolerance", "mutation", "recombination",
-                  "polish", "polish_iterations")
-MCMC_KEYS = ("walkers", "steps", "burn", "thin", "band_draws")
 
 
 @dataclass(frozen=True)
@@ -70,31 +68,8 @@ class SeriesSpec:
 
 
 @dataclass(frozen=True)
-class OptimizerSpec:
-    """Differential evolution (population = multiplier x parameters) and a local polish."""
-    method: str = "differential_evolution"
-    population: int = 10
-    generations: int = 200
-    tolerance: float = 1e-7
-    mutation: tuple = (0.5, 1.0)
-    recombination: float = 0.7
-    polish: bool = True
-    polish_iterations: int = 30
-
-
-@dataclass(frozen=True)
-class McmcSpec:
-    """Affine-invariant ensemble sampling (emcee); ``steps`` = 0 switches it off."""
-    walkers: int = 0                # 0: 8 x parameters (at least 32)
-    steps: int = 0
-    burn: int = 0
-    thin: int = 1
-    band_draws: int = 200
-
-
-@dataclass(frozen=True)
 class CalibrationSpec:
-    """A parsed, checked calibration spec (see ``check_against`` for the checks on the model)."""
+    """A parsed, checked calibration spec (check.py checks it against the model)."""
     name: str
     scenario: Path
     parameters: tuple
@@ -188,7 +163,7 @@ def parse_spec(data, file=None, text="") -> CalibrationSpec:
     holdout = data.get("holdout")
     if holdout is not None and not _is_num(holdout):
         raise c.err("'holdout' must be a time (a number)", data, "holdout")
-    level = _uncertainty(data.get("uncertainty"), c, data)
+    level = uncertainty_level(data.get("uncertainty"), c, data)
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise c.err(f"'seed' must be a whole number >= 0, not {seed!r}", data, "seed")
@@ -202,8 +177,8 @@ def parse_spec(data, file=None, text="") -> CalibrationSpec:
                            scenario=scenario, parameters=tuple(params), series=tuple(series),
                            seed=seed, fixed={k: float(v) for k, v in fixed.items()},
                            holdout=None if holdout is None else float(holdout),
-                           optimizer=_optimizer(data.get("optimizer"), c, data, len(params)),
-                           level=level, mcmc=_mcmc(data.get("mcmc"), c, data),
+                           optimizer=optimizer_settings(data.get("optimizer"), c, data, len(params)),
+                           level=level, mcmc=mcmc_settings(data.get("mcmc"), c, data),
                            description=str(data.get("description") or ""), file=file, text=text)
     canonical["optimizer"] = list(spec.optimizer.__dict__.values())
     canonical["mcmc"] = list(spec.mcmc.__dict__.values())
@@ -370,128 +345,5 @@ def _scale(spec, series, bad) -> tuple:
     raise bad("'scale' is 'estimate', 'se', a positive number or {relative: fraction}")
 
 
-def _uncertainty(block, c, data) -> float:
-    if block is None:
-        return 0.9
-    if not isinstance(block, dict) or any(k not in ("level", "method") for k in block):
-        raise c.err("'uncertainty' takes level: (0-1) and method: profile", data, "uncertainty")
-    if block.get("method", "profile") != "profile":
-        raise c.err(f"unknown uncertainty method '{block['method']}'", data, "uncertainty", hint="profile")
-    level = block.get("level", 0.9)
-    if not _is_num(level) or not 0 < level < 1:
-        raise c.err("'level' must lie between 0 and 1 (e.g. 0.9)", data, "uncertainty")
-    return float(level)
-
-
-def _optimizer(block, c, data, n_params) -> OptimizerSpec:
-    block = block or {}
-    if not isinstance(block, dict):
-        raise c.err("'optimizer' is a mapping (population:, generations:, ...)", data, "optimizer")
-    unknown = [k for k in block if k not in OPTIMIZER_KEYS]
-    if unknown:
-        raise c.err(f"unknown optimizer field '{unknown[0]}'", block, unknown[0],
-                    hint=suggest(unknown[0], OPTIMIZER_KEYS))
-    o = OptimizerSpec()
-    method = str(block.get("method", o.method))
-    if method != "differential_evolution":
-        raise c.err(f"the optimiser '{method}' cannot start: unknown method", block, "method",
-                    hint="differential_evolution")
-    pop = block.get("population", o.population)
-    if not isinstance(pop, int) or pop * n_params < 5:
-        raise c.err(f"the optimiser cannot start: a population of {pop} x {n_params} parameter(s) is "
-                    "below the 5 members differential evolution needs", block, "population")
-    gens = block.get("generations", o.generations)
-    if not isinstance(gens, int) or gens < 1:
-        raise c.err("the optimiser cannot start: 'generations' must be a whole number >= 1", block, "generations")
-    mut = block.get("mutation", list(o.mutation))
-    mut = [mut, mut] if _is_num(mut) else mut
-    rec = block.get("recombination", o.recombination)
-    tol = block.get("tolerance", o.tolerance)
-    iters = block.get("polish_iterations", o.polish_iterations)
-    if not (isinstance(mut, list) and len(mut) == 2 and all(_is_num(m) and 0 < m <= 2 for m in mut)
-            and _is_num(rec) and 0 <= rec <= 1 and _is_num(tol) and tol >= 0
-            and isinstance(iters, int) and iters >= 0):
-        raise c.err("the optimiser cannot start: mutation must lie in (0, 2], recombination in [0, 1], "
-                    "tolerance >= 0, polish_iterations a whole number", block)
-    return OptimizerSpec(method, pop, gens, float(tol), (float(mut[0]), float(mut[1])), float(rec),
-                         bool(block.get("polish", True)), iters)
-
-
-def _mcmc(block, c, data) -> McmcSpec:
-    if block is None or block is False:
-        return McmcSpec()
-    if not isinstance(block, dict):
-        raise c.err("'mcmc' is a mapping (walkers:, steps:, burn:, thin:)", data, "mcmc")
-    unknown = [k for k in block if k not in MCMC_KEYS]
-    if unknown:
-        raise c.err(f"unknown mcmc field '{unknown[0]}'", block, unknown[0], hint=suggest(unknown[0], MCMC_KEYS))
-    vals = {k: block.get(k, getattr(McmcSpec(), k)) for k in MCMC_KEYS}
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in vals.values()):
-        raise c.err("mcmc walkers, steps, burn, thin and band_draws are whole numbers >= 0", data, "mcmc")
-    if vals["steps"] and vals["burn"] >= vals["steps"]:
-        raise c.err("mcmc 'burn' must be smaller than 'steps'", data, "mcmc")
-    if vals["thin"] < 1:
-        raise c.err("mcmc 'thin' must be at least 1", data, "mcmc")
-    return McmcSpec(**vals)
-
-
 def _is_num(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def check_against(spec: CalibrationSpec, loaded) -> CalibrationSpec:
-    """Check the spec against the loaded model: parameters, bounds, variables, units, times.
-
-    Returns the spec with 'declared' bounds resolved to the model's ranges."""
-    from .data import conversion
-    from .readouts import check_units, reading_times
-    params = loaded.parameters
-    els = loaded.model.elements
-    resolved = []
-    for p in spec.parameters:
-        where = dict(file=spec.file, line=p.line, element=p.name)
-        if p.name not in params:
-            kind = els[p.name].kind if p.name in els else None
-            raise ModelError(f"'{p.name}' is a {kind}, not a parameter" if kind else
-                             f"the model '{loaded.name}' has no parameter '{p.name}'", **where,
-                             hint=suggest(p.name, list(params)))
-        rng = params[p.name].range
-        lo, hi = (p.low, p.high)
-        if math.isnan(lo):
-            if not rng:
-                raise ModelError("the model declares no range for this parameter", **where,
-                                 hint="give 'bounds: [low, high]'")
-            lo, hi = float(rng[0]), float(rng[1])
-            if not lo < hi:
-                raise ModelError(f"the declared range [{lo:g}, {hi:g}] leaves nothing to estimate", **where)
-        if rng and (lo < rng[0] or hi > rng[1]):
-            raise ModelError(f"bounds [{lo:g}, {hi:g}] lie outside the declared range "
-                             f"[{rng[0]:g}, {rng[1]:g}]", **where,
-                             hint="narrow the bounds or widen the range in the model")
-        if p.scale == "log" and lo <= 0:
-            raise ModelError("a log scale needs positive bounds", **where)
-        resolved.append(replace(p, low=lo, high=hi))
-    for name, value in spec.fixed.items():
-        if name not in params:
-            raise ModelError(f"'fixed' names '{name}', which is not a parameter", file=spec.file,
-                             element=name, hint=suggest(name, list(params)))
-        if name in spec.names:
-            raise ModelError("a parameter cannot be both fixed and estimated", file=spec.file, element=name)
-    t = loaded.model.time
-    for s in spec.series:
-        where = dict(file=spec.file, line=s.line, element=s.name)
-        if s.variable not in els or els[s.variable].kind == "lookup":
-            raise ModelError(f"the series reads '{s.variable}', which the model does not have", **where,
-                             hint=suggest(s.variable, [n for n, e in els.items() if e.kind != "lookup"]))
-        var_units = els[s.variable].units
-        _, units = conversion(s.series, var_units)
-        check_units(units, var_units, s.read, t.units, where)
-        for k in range(len(s.series)):
-            a, b = reading_times(s.read, s.series.time[k], s.series.end[k])
-            if a < t.start - 1e-9 or b > t.stop + 1e-9:
-                raise ModelError(f"observation at {s.series.time[k]:g} needs the model at "
-                                 f"{a:g}..{b:g}, outside the run ({t.start:g}..{t.stop:g})",
-                                 file=s.series.file, line=s.series.lines[k], element=s.name,
-                                 hint="select rows with 'times: [from, to]' in the spec")
-    canonical = dict(spec.canonical, parameters=[[p.name, p.low, p.high, p.scale, p.prior] for p in resolved])
-    return replace(spec, parameters=tuple(resolved), canonical=canonical)
+    return is_number(x)
