@@ -71,7 +71,7 @@ def stages(loaded, params, n: int, repeats: int) -> dict:
 
 
 def ensemble_spec(n: int) -> dict:
-    from engine.yamlio import load_file
+    from engine.frontends.yaml.yamlio import load_file
     data, _ = load_file(SPEC)
     return dict(data, method="latin", samples=n, scenario=str(SPEC.parent / data["scenario"]))
 

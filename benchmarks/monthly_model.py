@@ -67,7 +67,7 @@ def main():
         p.write_text(model_text())
         m = engine.load(p)
         visible = len(m.model.elements)
-        expanded = len(m.program().model.elements)
+        expanded = len(m.plan().model.elements)
         singles = []
         for _ in range(15):
             t = time.perf_counter()

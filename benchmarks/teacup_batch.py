@@ -47,7 +47,7 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=9)
     args = ap.parse_args(argv)
     model = engine.load(ROOT / "scenarios" / "teacup.yaml")
-    model.program()                               # compile once, as a sweep would
+    model.plan()                               # compile once, as a sweep would
     print(f"{'runs':>8} {'engine (ms)':>12} {'hand loop (ms)':>15} {'ratio':>7}")
     for n in (1_000, 100_000):
         ct = np.random.default_rng(1).uniform(5, 20, n)

@@ -17,4 +17,11 @@ def sweep(spec, output=None, workers=None, scheduler=None, **options):
     return run_sweep(spec, output=output, workers=workers, scheduler=scheduler, **options)
 
 
-__all__ = ["load", "run", "sweep", "Loaded", "Result", "ModelError", "SimulationError", "__version__"]
+def calibrate(spec, output=None, **options):
+    """Run or resume a calibration (see ``engine.calibration.run.calibrate``); returns its
+    ``Calibration``."""
+    from .calibration.run import calibrate as run_calibration
+    return run_calibration(spec, output=output, **options)
+
+
+__all__ = ["load", "run", "sweep", "calibrate", "Loaded", "Result", "ModelError", "SimulationError", "__version__"]

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "engine.commands.model",
     "engine.commands.dominance",
     "engine.commands.app",
+    "engine.commands.calibrate",
 )
 
 EPILOG = """Start with 'carbonloop run' (the default scenario, results under outputs/).

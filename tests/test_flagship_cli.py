@@ -17,7 +17,7 @@ def test_compare_writes_overlays_and_a_table(tmp_path, capsys):
     assert abs(float(b) / float(a) - 1) > 0.01 and change.endswith("%")
     pngs = sorted(p.name for p in out.glob("*.png"))
     assert pngs == sorted(["carbon_price.png", "allowance_bank.png", "ssb_maturity.png", "battery_cost.png",
-                           "ev_share.png", "emissions.png"])
+                           "nev_share.png", "emissions.png"])
 
 
 def test_run_default_prints_summary_and_writes_figures(tmp_path, capsys):

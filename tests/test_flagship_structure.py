@@ -29,18 +29,31 @@ def test_maturity_is_the_sigmoid_when_k_is_constant(rk4):
 
 
 def test_traded_volume_is_exponential_without_saturation(rk4):
-    """dL/dt = r L, dV/dt = L with L0 = r V0: V(t) = V0 exp(r t) (seed 000)."""
-    r = rk4.run(params={"trade_saturation_share": 1e6, "market_open_year": 2021},
+    """dL/dt = r L, dV/dt = L with L0 = r V0: V(t) = V0 exp(r t) (seed 000), once compliance
+    trading is off and turnover never saturates."""
+    r = rk4.run(params={"trade_saturation_share": 1e6, "market_open_year": 2021, "compliance_trade_share": 0},
                 keep=["cumulative_traded_volume"])
-    v0, rate = 202.0, 0.31
-    assert rk4.parameters["opening_trade_volume"].value == v0
+    v0 = rk4.parameters["opening_trade_volume"].value
+    rate = rk4.parameters["trade_growth_rate"].value
     expected = v0 * np.exp(rate * (r.times - 2021))
     got = r["cumulative_traded_volume"][:, 0]
-    early = r.times <= 2040          # before the (huge) saturation turnover is approached at all
+    early = r.times <= 2035          # before the (huge) saturation turnover is approached at all
     assert np.max(np.abs(got[early] / expected[early] - 1)) < 1e-5
     # with saturation (the default) the volume falls short of the pure exponential by 2040
     sat = rk4.run(params={"market_open_year": 2021}, keep=["cumulative_traded_volume"])
     assert sat.at("cumulative_traded_volume", 2040)[0] < 0.5 * v0 * np.exp(rate * 19)
+
+
+def test_compliance_trading_only_while_an_obligation_is_due(rk4):
+    """No obligation awaits surrender in 2022 (the first period was settled at the end of 2021, the
+    second closes at the start of 2023): compliance trading stops for that year."""
+    r = rk4.run(keep=["compliance_trading", "obligation_due", "deadline_weight"])
+    t = r.times
+    in_2022 = (t > 2022) & (t < 2023)
+    assert np.all(r["obligation_due"][in_2022, 0] == 0) and np.all(r["compliance_trading"][in_2022, 0] == 0)
+    assert np.all(r["compliance_trading"][(t > 2023) & (t < 2024), 0] > 0)
+    # the deadline weight averages 1 over a year (left rectangle over monthly steps: to 0.2 %)
+    assert np.mean(r["deadline_weight"][(t >= 2030) & (t < 2031), 0]) == pytest.approx(1, rel=2e-3)
 
 
 def test_ssb_share_is_bass_with_constant_coefficients(rk4):
@@ -54,28 +67,36 @@ def test_ssb_share_is_bass_with_constant_coefficients(rk4):
     assert np.max(np.abs(r["ssb_market_share"][:, 0] - expected)) < 1e-6
 
 
-def test_ev_share_is_logistic_when_r_and_k_are_constant(rk4):
+def test_nev_share_is_logistic_when_r_and_k_are_constant(rk4):
     """ds/dt = r s (1 - s/K): s = K / (1 + (K/s0 - 1) e^{-r t}) (seed 000, A(t))."""
     params = {"running_cost_elasticity": 0, "battery_cost_elasticity": 0, "range_elasticity": 0,
               "fuel_carbon_pass_through": 0, "power_carbon_pass_through": 0}
-    r = rk4.run(params=params, keep=["ev_sales_share", "ev_share_potential", "ev_growth_rate"])
-    K = r["ev_share_potential"][0, 0]
-    rate = r["ev_growth_rate"][0, 0]
-    assert np.ptp(r["ev_share_potential"][:, 0]) == 0 and np.ptp(r["ev_growth_rate"][:, 0]) == 0
-    s0 = 0.107
+    r = rk4.run(params=params, keep=["nev_sales_share", "nev_share_potential", "nev_growth_rate"])
+    K = r["nev_share_potential"][0, 0]
+    rate = r["nev_growth_rate"][0, 0]
+    assert np.ptp(r["nev_share_potential"][:, 0]) == 0 and np.ptp(r["nev_growth_rate"][:, 0]) == 0
+    s0 = rk4.parameters["nev_share_initial"].value
     expected = K / (1 + (K / s0 - 1) * np.exp(-rate * (r.times - 2021)))
-    assert np.max(np.abs(r["ev_sales_share"][:, 0] - expected)) < 1e-7
+    assert np.max(np.abs(r["nev_sales_share"][:, 0] - expected)) < 1e-7
 
 
 def test_wright_law_and_learning_rate():
-    """C(Q) = C_mat + C0 (Q/Q0)^-b with LR = 1 - 2^-b (seed 000, MODEL.md)."""
+    """C(Q) = C_mat + C0 (Q/Q0)^-b with LR = 1 - 2^-b (seed 000); without the lithium price surge
+    the materials cost is constant, so the cost is exactly Wright's law on top of it."""
     m = engine.load(SCEN / "default.yaml")
-    r = m.run(keep=["liion_cost", "cumulative_liion_production", "liion_learning_exponent"])
+    p = {k: m.parameters[k].value for k in ("liion_learning_rate", "liion_material_cost",
+                                             "liion_processing_cost_initial", "liion_cumulative_initial")}
+    r = m.run(params={"material_price_surge": 0},
+              keep=["liion_cost", "cumulative_liion_production", "liion_learning_exponent"])
     b = r["liion_learning_exponent"][0, 0]
-    assert 1 - 2 ** -b == pytest.approx(0.18)
+    assert 1 - 2 ** -b == pytest.approx(p["liion_learning_rate"])
     q = r["cumulative_liion_production"][:, 0]
-    assert np.allclose(r["liion_cost"][:, 0], 60 + 72 * (q / 1650) ** -b, rtol=1e-12)
-    assert r.at("liion_cost", 2021)[0] == pytest.approx(132)          # CALIBRATION.md (BNEF 2021)
+    expected = p["liion_material_cost"] + p["liion_processing_cost_initial"] * (q / p["liion_cumulative_initial"]) ** -b
+    assert np.allclose(r["liion_cost"][:, 0], expected, rtol=1e-12)
+    # the surge lifts 2022 above 2021 and is gone by mid-2024 (the shape of the BNEF survey)
+    d = m.run(keep=["liion_cost", "liion_material_price"])
+    assert d.at("liion_cost", 2022.5)[0] > d.at("liion_cost", 2021)[0]
+    assert d.at("liion_material_price", 2024.5)[0] == pytest.approx(p["liion_material_cost"])
 
 
 @pytest.mark.parametrize("method", ["euler", "rk4"])
@@ -89,7 +110,7 @@ def test_balance_checks_hold(path, method):
         assert np.max(r[f"check:{c.name}"]) <= 1e-9, c.name
     # the stocks really move: settlements surrender allowances, vehicles are scrapped
     assert r.at("allowances_surrendered", 2060)[0] > 1e4
-    assert r.at("vehicles_scrapped", 2060)[0] > 100
+    assert r.at("vehicles_scrapped", 2060)[0] > 100 and r.at("vehicles_exported", 2060)[0] > 10
 
 
 def test_settlements_are_discrete_and_bank_above_banking_cap_is_cancelled():

@@ -50,7 +50,7 @@ class Legend:
 
 
 def spec(runs: int) -> dict:
-    from engine.yamlio import load_file
+    from engine.frontends.yaml.yamlio import load_file
     data, _ = load_file(ROOT / "scenarios" / "sweep-default.yaml")
     return dict(data, method="latin", samples=runs, scenario=str(ROOT / "scenarios" / data["scenario"]))
 

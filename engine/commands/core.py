@@ -20,6 +20,8 @@ def register(sub):
     p.add_argument("--method", choices=["euler", "rk4"], help="override the integration method")
     p.add_argument("--dt", type=float, help="override the time step")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.add_argument("--params", metavar="FILE",
+                   help="parameter values to run with (e.g. the estimates.yaml of 'carbonloop calibrate')")
     add_backend(p)
     p.set_defaults(func=cmd_run)
 
@@ -62,8 +64,9 @@ def _load(args):
 def cmd_run(args) -> int:
     from ..outputs.report import write_outputs
     m = _load(args)
+    params = params_of(args, m)
     t0 = time.perf_counter()
-    result = m.run(backend=args.backend, progress=sys.stderr.isatty())
+    result = m.run(params=params, backend=args.backend, progress=sys.stderr.isatty())
     elapsed = time.perf_counter() - t0
     out = Path(args.output) if args.output else run_folder(m.model) / "results.h5"
     written = write_outputs(m, result, out, figures=not args.no_figures)
@@ -74,6 +77,14 @@ def cmd_run(args) -> int:
     for p in written:
         print(f"wrote {p}")
     return 0
+
+
+def params_of(args, loaded) -> dict | None:
+    """Parameter values from ``--params FILE`` (checked against the model), or None."""
+    if not getattr(args, "params", None):
+        return None
+    from ..calibration.estimates import params_from_file
+    return params_from_file(args.params, loaded)
 
 
 def cmd_validate(args) -> int:

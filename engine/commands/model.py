@@ -17,6 +17,8 @@ def register(sub):
     p.add_argument("b", help="scenario YAML file B (e.g. scenarios/no-coupling.yaml)")
     p.add_argument("-o", "--output", help="folder for the figures (default outputs/compare_<A>_<B>)")
     p.add_argument("--no-figures", action="store_true", help="print the table only")
+    p.add_argument("--params", metavar="FILE",
+                   help="parameter values both scenarios run with (e.g. a calibration's estimates.yaml)")
     add_backend(p)
     p.set_defaults(func=cmd_compare)
 
@@ -53,8 +55,10 @@ def compare_figures(ma, ra, mb, rb, folder) -> list:
 
 
 def cmd_compare(args) -> int:
+    from .core import params_of
     ma, mb = load(args.a), load(args.b)
-    ra, rb = ma.run(backend=args.backend), mb.run(backend=args.backend)
+    ra = ma.run(params=params_of(args, ma), backend=args.backend)
+    rb = mb.run(params=params_of(args, mb), backend=args.backend)
     print(compare_table(ma, ra, mb, rb))
     if not args.no_figures:
         folder = Path(args.output) if args.output else output_folder(f"compare_{ma.name}_{mb.name}")

@@ -27,9 +27,13 @@ def _figure_specs(loaded, result) -> list:
             for u, names in by_units.items()]
 
 
-def report_figures(loaded, result, folder, others=(), title_suffix="") -> list:
+def report_figures(loaded, result, folder, others=(), title_suffix="", observations=None) -> list:
     """One PNG per figure the scenario's report asks for (run 0). ``others`` adds dashed lines
-    of other runs, as (result, label) pairs, for comparisons."""
+    of other runs, as (result, label) pairs, for comparisons; ``observations`` (variable -> data
+    points, see engine/calibration/overlay.py) adds the observed points of plotted variables."""
+    if observations is None:
+        from ..calibration.overlay import observations_for
+        observations = observations_for(loaded)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     series = [(result, "", "-")] + [(r, f" ({label})", "--") for r, label in others]
@@ -46,6 +50,9 @@ def report_figures(loaded, result, folder, others=(), title_suffix="") -> list:
             for r, suffix, style in series:
                 ax.plot(r.times, r[n][:, 0], color=f"C{i % 10}", ls=style,
                         label=n.replace("_", " ") + suffix)
+            for k, obs in enumerate(observations.get(n, [])):
+                ax.errorbar(obs["x"], obs["y"], xerr=obs["xerr"], fmt="os^v"[k % 4], color=f"C{i % 10}",
+                            mfc="white", ms=4, lw=0.8, capsize=0, label=obs["label"])
         ax.set_title((spec.title or spec.name) + title_suffix)
         ax.set_xlabel(loaded.model.time.units or "time")
         ax.set_ylabel(spec.ylabel or loaded.model.elements[names[0]].units)

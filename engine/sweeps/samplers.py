@@ -56,7 +56,10 @@ def values(spec: SweepSpec, unit: np.ndarray) -> np.ndarray:
 
 def sample(spec: SweepSpec) -> tuple[np.ndarray, np.ndarray]:
     """(unit positions, parameter values), each runs x parameters."""
-    u = np.ascontiguousarray(unit_samples(spec), dtype=float)
+    from ..calibration.posterior import tie_columns
+
+    # parameters drawn from one posterior share one position: joint draws
+    u = np.ascontiguousarray(tie_columns(spec.parameters, unit_samples(spec)), dtype=float)
     return u, values(spec, u)
 
 

@@ -41,7 +41,7 @@ from ..frontends.yaml.yamlio import load_file, load_text
 from ..model.check import expression_problems, suggest
 
 METHODS = ("grid", "latin", "montecarlo", "morris", "sobol")
-DISTRIBUTIONS = ("uniform", "normal", "triangular", "lognormal", "levels")
+DISTRIBUTIONS = ("uniform", "normal", "triangular", "lognormal", "levels", "posterior")
 SPEC_KEYS = ("sweep", "scenario", "description", "method", "samples", "seed", "levels",
              "second_order", "parameters", "outputs", "memory_mb")
 TAIL = 1e-3     # unbounded distributions map the unit-cube corners 0 and 1 to these quantiles
@@ -62,6 +62,9 @@ class Parameter:
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Values at unit-interval positions ``u`` (quantiles)."""
         a, u = self.a, np.asarray(u, dtype=float)
+        if self.distribution == "posterior":       # joint draws of a calibration (engine/calibration)
+            from ..calibration.posterior import posterior_values
+            return posterior_values(a["file"], a["sha256"], self.name, u)
         if self.distribution == "levels":
             lv = np.asarray(a["levels"], dtype=float)
             return lv[np.minimum((u * len(lv)).astype(np.int64), len(lv) - 1)]
@@ -257,6 +260,8 @@ def _samples(data, method, params, w) -> int:
         raise w.err(f"a grid needs at least 2 points per parameter, not {n}", "samples")
     if method in ("morris", "sobol") and len(params) < 2:
         raise w.err(f"{method} needs at least two varied parameters", "parameters")
+    if method not in ("montecarlo", "latin") and any(p.distribution == "posterior" for p in params):
+        raise w.err(f"posterior draws need method montecarlo or latin, not {method}", "method")
     return n
 
 
@@ -281,6 +286,10 @@ def _parameter(name, spec, w, block) -> Parameter:
         raise bad("a parameter needs a distribution, e.g. {distribution: uniform, low: 0, high: 1}, "
                   "{range: [lo, hi]}, {levels: [...]} or 'declared'")
     spec = dict(spec)
+    if "posterior" in spec:             # {posterior: calibration.h5}: joint draws, engine/calibration/posterior.py
+        from ..calibration.posterior import file_digest
+        path = str((Path(w.file).parent if w.file else Path(".")) / str(spec["posterior"]))
+        return Parameter(name, "posterior", (("file", path), ("sha256", file_digest(path))), line)
     if "range" in spec:
         r = spec.pop("range")
         if not (isinstance(r, list) and len(r) == 2):

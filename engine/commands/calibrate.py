@@ -1,0 +1,48 @@
+"""The calibrate subcommand: estimate parameters from data as a calibration spec says."""
+from __future__ import annotations
+
+import sys
+
+
+def register(sub):
+    p = sub.add_parser("calibrate", help="estimate parameters from data (a calibration spec)",
+                       description="Calibrate a scenario to observed series: a population-based "
+                                   "search (each generation one batch of runs), a local polish, "
+                                   "profile-likelihood intervals, an MCMC posterior and a fit report "
+                                   "(docs/calibration.md). Re-running the same command resumes.")
+    p.add_argument("spec", help="calibration spec (YAML), e.g. scenarios/calibrate-history.yaml")
+    p.add_argument("-o", "--output", help="folder for the results (default outputs/<name>/)")
+    p.add_argument("--fresh", action="store_true", help="discard a checkpoint and start over")
+    p.add_argument("--no-mcmc", action="store_true", help="skip the posterior (MCMC)")
+    p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.set_defaults(func=cmd_calibrate)
+
+
+def cmd_calibrate(args) -> int:
+    from ..calibration.run import calibrate
+    try:
+        res = calibrate(args.spec, output=args.output, fresh=args.fresh, progress=sys.stderr.isatty(),
+                        mcmc=not args.no_mcmc, figures_too=not args.no_figures)
+    except KeyboardInterrupt:
+        print("carbonloop: calibration interrupted; the best estimates so far are in estimates.yaml "
+              "of the output folder; run the same command again to resume", file=sys.stderr)
+        return 130
+    print(f"calibration '{res.spec.name}': {res.evaluations:,} runs in {res.seconds:.1f} s ("
+          + ", ".join(f"{k} {v:.1f} s" for k, v in res.timings.items()) + f"); objective {res.objective:.4f}")
+    cols = ["parameter", "estimate", "lower", "upper", "identified"]
+    print(res.parameters[cols].to_string(index=False, float_format=lambda v: f"{v:.5g}"))
+    print()
+    cols = ["series", "n", "rmse", "mape", "r2", "theil_u", "um", "us", "uc", "dw", "all_met"]
+    print(res.fit[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    held = res.hindcast
+    if len(held):
+        print("\nhindcast (held out):")
+        print(held[["series", "time", "observed", "model", "error_pct"]].to_string(
+            index=False, float_format=lambda v: f"{v:.4g}", formatters={"time": "{:g}".format}))
+    if res.posterior is not None:
+        p = res.posterior
+        print(f"\nposterior: {p.evaluations:,} evaluations, acceptance {p.acceptance.mean():.2f}, "
+              f"autocorrelation time <= {max(p.tau):.1f} steps, {len(p.draws):,} draws")
+    for f in res.files:
+        print(f"wrote {f}")
+    return 0
