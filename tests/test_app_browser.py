@@ -120,23 +120,23 @@ def test_moving_a_slider_redraws_the_chart_with_the_engines_numbers(page, flagsh
 
 
 def test_switching_scenario_and_sharing_the_view(page, browser, flagship):
-    open_page(page, flagship, "?scenario=default&show=ev_fleet")
+    open_page(page, flagship, "?scenario=default&show=nev_fleet")
     n = runs(page)
     page.select_option("#scenario", "no-coupling")
     wait_runs(page, n + 1)
     page.wait_for_function("() => location.search.includes('scenario=no-coupling')", timeout=BOUND)
     assert not page.is_checked("#lever-coupling_price_to_ev")      # the scenario's own switches
     assert "cuts every link" in page.inner_text("#description")
-    assert page.locator("#panels .panel[data-variables='ev_fleet']").count() == 1
+    assert page.locator("#panels .panel[data-variables='nev_fleet']").count() == 1
     n = runs(page)
     page.fill("#lever-special_rd_fund", "6")
     wait_runs(page, n + 1)
     page.fill("#years", "2035 2050")
     page.dispatch_event("#years", "change")
     shared = page.url
-    assert "special_rd_fund=6" in shared and "show=ev_fleet" in shared and "years=2035,2050" in shared
+    assert "special_rd_fund=6" in shared and "show=nev_fleet" in shared and "years=2035,2050" in shared
     state = cells(page)
-    assert {y for _, y in state} == {2035, 2050} and ("ev_fleet", 2050) in state
+    assert {y for _, y in state} == {2035, 2050} and ("nev_fleet", 2050) in state
     check_against_engine(page, ROOT / "scenarios" / "no-coupling.yaml", {"special_rd_fund": 6})
 
     other = browser.new_page()
@@ -144,7 +144,7 @@ def test_switching_scenario_and_sharing_the_view(page, browser, flagship):
     wait_runs(other, 1)
     assert other.input_value("#scenario") == "no-coupling"
     assert other.input_value("#lever-special_rd_fund") == "6"
-    assert other.locator("#panels .panel[data-variables='ev_fleet']").count() == 1
+    assert other.locator("#panels .panel[data-variables='nev_fleet']").count() == 1
     assert cells(other) == state and other.url == shared
     other.close()
 
