@@ -1,21 +1,13 @@
-"""The app's two optional panels, data points and loop dominance, fed by the engine where it has them.
+"""The app's two extra panels, data points and loop dominance, fed by the engine.
 
-Each panel reads one function here. When the engine lacks the feature (no data catalogue, no
-loop-dominance analysis) the function returns nothing and the page leaves the panel out. The
+Each panel reads one function here: ``data_series`` (the scenario's data catalogue) and
+``dominance`` (loop dominance of the variable in the run with the levers' values). When a model
+has neither (no catalogue, no loop through the variable) the page leaves the panel out. The
 shapes the page draws are made by ``series_payload`` and ``dominance_payload``.
 """
 from __future__ import annotations
 
-import importlib
 import math
-
-
-def _optional(module: str):
-    """The named module of the engine, or None when this installation does not have it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
 
 
 def series_payload(times, values, low=None, high=None, *, units="", source="", label="") -> dict:
@@ -54,21 +46,17 @@ def dominance_payload(times, loops) -> dict:
 
 
 def data_series(loaded, scenario_path) -> dict:
-    """Measured series of the scenario's variables, by variable name (``series_payload`` shapes).
-
-    Reads the project's data catalogue (module ``engine.data``, function ``series_for(model,
-    scenario_path)`` giving ``{variable: {times, values, low, high, units, source, label}}``) where
-    the installation has one; an empty mapping otherwise.
-    """
-    catalogue = _optional("engine.data")
-    reader = getattr(catalogue, "series_for", None)
-    if reader is None:
-        return {}
-    found = reader(loaded.model, scenario_path) or {}
-    return {name: series_payload(s["times"], s["values"], s.get("low"), s.get("high"),
-                                 units=s.get("units", ""), source=s.get("source", ""),
-                                 label=s.get("label", name))
-            for name, s in found.items()}
+    """Measured series of the scenario's variables, by variable name (``series_payload`` shapes):
+    the first catalogue series that measures each variable (``scenarios/data/catalog.yaml``), with
+    error bars of one standard error where the data give one."""
+    from ..calibration.overlay import observations_for
+    out = {}
+    for name, entries in observations_for(loaded).items():
+        e = entries[0]
+        se = e["se"]
+        out[name] = series_payload(e["x"], e["y"], e["y"] - se, e["y"] + se, units=e["units"],
+                                   source=e["source"], label=e["label"])
+    return out
 
 
 def has_dominance(loaded) -> bool:

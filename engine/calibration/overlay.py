@@ -14,7 +14,8 @@ PLOTTABLE = ("at", "end", "mean")       # readings comparable with the variable'
 
 
 def observations_for(loaded) -> dict:
-    """Variable -> list of {label, x, y, xerr} (model units) for every plottable catalogue series."""
+    """Variable -> list of {label, x, y, xerr, se, units, source} (in the model's units) for every
+    plottable catalogue series."""
     path = find_catalog(loaded.model.where.file)
     if path is None:
         return {}
@@ -39,5 +40,6 @@ def observations_for(loaded) -> dict:
             continue
         xerr = (end - s.time)[keep] / 2 if read == "mean" else None
         out.setdefault(var, []).append({"label": f"{name} (data)", "x": x[keep],
-                                        "y": s.value[keep] * factor, "xerr": xerr, "units": units})
+                                        "y": s.value[keep] * factor, "xerr": xerr, "units": units,
+                                        "se": s.se[keep] * factor, "source": s.source})
     return out
