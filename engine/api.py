@@ -86,10 +86,11 @@ class Loaded:
         from .model.units import check_units
         return check_units(self.model, strict)
 
-    def loops(self, max_length: int = 16):
-        """Feedback loops with their polarity (reinforcing / balancing)."""
+    def loops(self, max_length: int = 16, backend: str = "auto"):
+        """Feedback loops with their polarity (reinforcing / balancing), link signs measured along
+        a reference run on ``backend``."""
         from .graph.polarity import loops_of
-        return loops_of(self.model, max_length)
+        return loops_of(self.model, max_length, backend=backend)
 
     def dominance(self, params: dict | None = None, n_runs: int | None = None, **options):
         """Loop dominance (Loops That Matter) of a batch of runs: see ``engine.dominance``."""

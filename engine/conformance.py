@@ -88,7 +88,7 @@ def _match_key(name: str) -> str:
     return key(identifier(name))
 
 
-def check(path: Path) -> Outcome:
+def check(path: Path, backend: str = "auto") -> Outcome:
     """Import, run and compare one model file."""
     from .api import Loaded
     from .frontends.xmile import read
@@ -99,7 +99,7 @@ def check(path: Path) -> Outcome:
     try:
         model = read(path)
         loaded = Loaded(model)
-        result = loaded.run(check=False)
+        result = loaded.run(check=False, backend=backend)
     except Unsupported as e:
         if LITERAL_UNKNOWN in text:
             return Outcome(path, "defect", f"the file holds literal '???' equations (and {e.construct})")
@@ -114,7 +114,7 @@ def check(path: Path) -> Outcome:
     expected = read_output(_output_of(path))
     outcome = compare(model, result, *expected, path)
     if outcome.status == "fail" and model.time.method == "rk4":
-        euler = compare(model, loaded.with_time(method="euler").run(check=False), *expected, path)
+        euler = compare(model, loaded.with_time(method="euler").run(check=False, backend=backend), *expected, path)
         if euler.status == "pass":
             return Outcome(path, "defect", "it declares RK4 but its output was computed with Euler "
                                            f"(passes with Euler: {euler.detail})", euler.worst, euler.variable)
@@ -186,9 +186,9 @@ def _rel_error(sim, ref) -> float:
     return float(np.max(err)) if not np.isnan(err).any() else float("nan")
 
 
-def run_suite(folder) -> list:
-    """Outcomes for every model under ``folder``."""
-    return [check(p) for p in find_models(Path(folder))]
+def run_suite(folder, backend: str = "auto") -> list:
+    """Outcomes for every model under ``folder``, run on ``backend``."""
+    return [check(p, backend) for p in find_models(Path(folder))]
 
 
 def table(outcomes, root) -> str:

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from ..api import DEFAULT_SCENARIO
 from ..errors import ModelError
+from . import add_backend
 
 
 def register(sub):
@@ -23,6 +24,7 @@ def register(sub):
                    help="address to listen on (default 127.0.0.1, this machine only)")
     p.add_argument("--no-browser", action="store_true", help="print the address; open no browser")
     p.add_argument("--workers", type=int, default=4, help="runs that may go on at once (default 4)")
+    add_backend(p)
     p.set_defaults(func=cmd_app)
 
 
@@ -38,7 +40,7 @@ def cmd_app(args) -> int:
         raise ModelError(f"--host {args.host!r} would listen on every address, and the app answers "
                          "only requests addressed to the host it listens on",
                          hint="give the address others will reach it by, e.g. this machine's IP")
-    service = RunService(path.parent, workers=args.workers)
+    service = RunService(path.parent, workers=args.workers, backend=args.backend)
     if path.stem not in service.names():
         raise ModelError("not a scenario (a sweep specification?)", file=str(path))
     service.scenario(path.stem)             # load and run it now: a broken model stops here

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 
+from . import add_backend
+
 
 def register(sub):
     p = sub.add_parser("calibrate", help="estimate parameters from data (a calibration spec)",
@@ -15,6 +17,7 @@ def register(sub):
     p.add_argument("--fresh", action="store_true", help="discard a checkpoint and start over")
     p.add_argument("--no-mcmc", action="store_true", help="skip the posterior (MCMC)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    add_backend(p)
     p.set_defaults(func=cmd_calibrate)
 
 
@@ -22,7 +25,7 @@ def cmd_calibrate(args) -> int:
     from ..calibration.run import calibrate
     try:
         res = calibrate(args.spec, output=args.output, fresh=args.fresh, progress=sys.stderr.isatty(),
-                        mcmc=not args.no_mcmc, figures_too=not args.no_figures)
+                        mcmc=not args.no_mcmc, figures_too=not args.no_figures, backend=args.backend)
     except KeyboardInterrupt:
         print("carbonloop: calibration interrupted; the best estimates so far are in estimates.yaml "
               "of the output folder; run the same command again to resume", file=sys.stderr)

@@ -40,6 +40,7 @@ def register(sub):
     p.add_argument("--max-length", type=int, default=16, help="longest loop to enumerate (elements)")
     p.add_argument("--all", action="store_true", help="include loops inside builtins (SMOOTH stages)")
     p.add_argument("--named", action="store_true", help="list only the loops the scenario names")
+    add_backend(p)
     p.set_defaults(func=cmd_loops)
 
     p = sub.add_parser("graph", help="write the model's causal graph (DOT and PNG)",
@@ -109,7 +110,7 @@ def cmd_validate(args) -> int:
 
 def cmd_loops(args) -> int:
     m = load(args.scenario)
-    loops = m.loops(args.max_length)
+    loops = m.loops(args.max_length, backend=args.backend)
     shown = [lp for lp in loops if args.all or len(lp.visible) >= 2]
     named = [lp for lp in shown if lp.name]
     if named:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..api import DEFAULT_SCENARIO, load
+from . import add_backend
 
 
 def register(sub):
@@ -24,6 +25,7 @@ def register(sub):
                    help="skip measuring the share of behaviour the loops found explain")
     p.add_argument("-o", "--output", help="folder (default outputs/<scenario>/dominance)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    add_backend(p)
     p.set_defaults(func=cmd_dominance)
 
 
@@ -33,7 +35,7 @@ def _options(args) -> dict:
         raise ModelError(f"--cap must be at least 1, not {args.cap}")
     if args.every is not None and args.every <= 0:
         raise ModelError(f"--every must be a positive time, not {args.every:g}")
-    opts = {"cap": args.cap, "verify": not args.no_verify}
+    opts = {"cap": args.cap, "verify": not args.no_verify, "backend": args.backend}
     if args.every is not None:
         opts["every"] = args.every
     return opts
@@ -48,7 +50,7 @@ def cmd_dominance(args) -> int:
     else:
         m = load(args.scenario)
         d = analyse(m, **_options(args))
-        result, name = m.run(), m.name
+        result, name = m.run(backend=args.backend), m.name
     folder = Path(args.output) if args.output else Path("outputs") / name / "dominance"
     print(f"loop dominance of '{m.name}' over {d.n_runs} run{'s' if d.n_runs > 1 else ''} "
           f"({len(d.loops)} loops scored)")

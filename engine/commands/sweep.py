@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from . import add_backend
 
 
 def register(sub):
@@ -21,6 +22,7 @@ def register(sub):
                                                         "default 2) and run on it")
     p.add_argument("--memory-mb", type=float, help="working memory per worker (sets the chunk size)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_backend(p)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("sensitivity", help="sensitivity indices and figures of a sweep",
@@ -38,7 +40,8 @@ def cmd_sweep(args) -> int:
     from ..sweeps import run_sweep
     t0 = time.perf_counter()
     res = run_sweep(args.spec, output=args.output, workers=args.workers, scheduler=args.scheduler,
-                    dask=args.dask, progress=not args.no_progress, memory_mb=args.memory_mb)
+                    dask=args.dask, progress=not args.no_progress, memory_mb=args.memory_mb,
+                    backend=args.backend)
     elapsed = time.perf_counter() - t0
     if res.already_complete:
         print(f"{res.path} already holds this finished sweep; nothing to do")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ModelError
+from . import add_backend
 
 
 def register(sub):
@@ -15,6 +16,7 @@ def register(sub):
                                    "construct) or defect (a fault of the test file). Exits 1 if a "
                                    "supported model fails.")
     p.add_argument("folder", metavar="DIR", help="folder of models with canonical outputs")
+    add_backend(p)
     p.set_defaults(func=cmd_conformance)
 
     p = sub.add_parser("export", help="write a scenario (or any model) as an XMILE file",
@@ -32,7 +34,7 @@ def cmd_conformance(args) -> int:
     folder = Path(args.folder)
     if not folder.is_dir():
         raise ModelError(f"'{folder}' is not a folder")
-    outcomes = run_suite(folder)
+    outcomes = run_suite(folder, backend=args.backend)
     if not outcomes:
         raise ModelError(f"no .xmile or .stmx model with an output.csv/output.tab under '{folder}'")
     print(table(outcomes, folder))

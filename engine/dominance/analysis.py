@@ -30,6 +30,7 @@ class Options:
     discovery_runs: int = DISCOVERY_RUNS
     min_share: float = MIN_SHARE
     memory_mb: float = 1024.0
+    backend: str = "auto"
 
 
 def batch_size(params, n_runs) -> int:
@@ -80,7 +81,7 @@ def analyse(model, params=None, n_runs=None, plan=None, **options):
     """
     from .result import assemble
     opts = Options(**options)
-    plan = plan or make_plan(model)
+    plan = plan or make_plan(model, opts.backend)
     n = batch_size(params, n_runs)
     chunk = min(n, chunk_size(plan, model.time.n_steps + 1, opts.memory_mb))
     first = plan.run(sub_params(params, 0, chunk), chunk) if chunk >= n else None

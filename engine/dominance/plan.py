@@ -51,8 +51,8 @@ def event_parameters(model) -> set:
             if a.target in model.elements and model.elements[a.target].kind == "parameter"}
 
 
-def make_plan(model) -> Plan:
-    """Prepare the analysis of ``model``; a model with no feedback loop is an error."""
+def make_plan(model, backend: str = "auto") -> Plan:
+    """Prepare the analysis of ``model`` on a backend; a model with no feedback loop is an error."""
     lg = link_graph(model)
     parts = cycle_partitions(lg)
     if not parts:
@@ -66,8 +66,8 @@ def make_plan(model) -> Plan:
     uses = [i for i in link_ids if lg.links[i].kind == "uses"]
     partials = partial_trees(lg, uses, varying)
     keep = _keep(lg, link_ids, partials, varying)
-    fn = compile_expressions(partials.trees, partials.names, lg.model)
-    return Plan(lg, parts, link_ids, partials, fn, TrajectorySource(model, keep))
+    fn = compile_expressions(partials.trees, partials.names, lg.model, backend)
+    return Plan(lg, parts, link_ids, partials, fn, TrajectorySource(model, keep, backend))
 
 
 def _keep(lg, link_ids, partials, varying) -> list:

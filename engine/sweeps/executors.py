@@ -41,8 +41,9 @@ class ChunkRunner:
     Picklable; the compiled program is rebuilt lazily in each process that uses it.
     """
 
-    def __init__(self, model, spec, save_index):
+    def __init__(self, model, spec, save_index, backend: str = "auto"):
         self.model = model
+        self.backend = backend
         self.names = spec.names
         self.keep = spec.kept
         self.trajectories = list(spec.trajectories)
@@ -54,11 +55,17 @@ class ChunkRunner:
     def __getstate__(self):
         return dict(self.__dict__, _loaded=None, _conds=None)
 
+    def one_thread(self) -> None:
+        """In a worker process: compute in one thread (the workers share the machine's cores)."""
+        if self.backend == "numba":
+            import numba
+            numba.set_num_threads(1)
+
     def _prepare(self):
         if self._loaded is None:
             from ..api import Loaded
             self._loaded = Loaded(self.model)
-            self._loaded.plan(self.keep)
+            self._loaded.kernel(self.keep, self.backend)
             self._conds = {m.name: mx.condition_function(m) for m in self.metrics if m.kind == "first"}
         return self._loaded
 
@@ -66,7 +73,7 @@ class ChunkRunner:
         loaded = self._prepare()
         params = {n: np.ascontiguousarray(task.values[:, j]) for j, n in enumerate(self.names)}
         try:
-            res = loaded.run(params=params, keep=self.keep)
+            res = loaded.run(params=params, keep=self.keep, backend=self.backend)
         except ModelError as exc:
             n = len(task.values)
             raise ModelError(f"{exc} [sweep runs {task.start}..{task.start + n - 1}, chunk {task.index}]",
@@ -98,7 +105,9 @@ class InProcess:
 
 
 def _serve(conn, runner):
-    """A worker process: compute the chunks the parent sends until it sends None."""
+    """A worker process: compute the chunks the parent sends until it sends None. Each worker
+    computes in one thread: the processes are the parallelism."""
+    runner.one_thread()
     while True:
         task = conn.recv()
         if task is None:
@@ -263,6 +272,7 @@ class Dask:
 
 
 def _call(runner, task):
+    runner.one_thread()
     return runner(task)
 
 

@@ -48,13 +48,15 @@ def trajectory_index(model_time, step) -> np.ndarray:
 
 
 def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | None = None,
-              dask: bool = False, progress: bool = True, memory_mb: float | None = None):
+              dask: bool = False, progress: bool = True, memory_mb: float | None = None,
+              backend: str = "auto"):
     """Run (or resume) a sweep and return a ``SweepResult`` for its file.
 
     ``spec`` is a spec file path, YAML text or a mapping. Re-running with the same ``output``
     resumes from the chunks already written; a file from another spec there is an error.
     ``workers`` > 1 uses local processes; ``scheduler`` an existing Dask scheduler; ``dask=True``
-    a Dask LocalCluster of ``workers`` workers.
+    a Dask LocalCluster of ``workers`` workers. ``backend`` computes the runs (the kernel is
+    compiled here once, so that workers load it from the disk cache).
     """
     from ..api import load
     from .result import SweepResult
@@ -76,9 +78,10 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
     unit, values = samplers.sample(spec)
     check_ranges(spec, loaded, values)
     plan = loaded.plan(spec.kept)
+    kernel = loaded.kernel(spec.kept, backend)      # compiled (or loaded) once, here
     t = loaded.model.time
     tindex = trajectory_index(t, spec.trajectory_step)
-    runner = ChunkRunner(loaded.model, spec, tindex)
+    runner = ChunkRunner(loaded.model, spec, tindex, kernel.backend)
     with executor_for(runner, workers, scheduler, dask) as ex:
         if state == "new":
             size = chunk_size(plan, len(values), len(tindex), spec, memory_mb or spec.memory_mb)
