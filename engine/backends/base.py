@@ -46,9 +46,12 @@ class State:
         return self.V.shape[1]
 
 
-def new_state(plan, values: dict, n: int) -> State:
-    """A state with every parameter set (``values``: parameter slot -> scalar or array of n)."""
-    V = np.zeros((len(plan.names), n))
+def new_state(plan, values: dict, n: int, run_major: bool = False) -> State:
+    """A state with every parameter set (``values``: parameter slot -> scalar or array of n).
+
+    ``V`` is indexed [slot, run] either way; ``run_major`` stores it run by run (``V.T`` is then
+    C-contiguous), so that a kernel working one run at a time reads one contiguous row."""
+    V = np.zeros((n, len(plan.names))).T if run_major else np.zeros((len(plan.names), n))
     for s, v in values.items():
         V[s] = v
     nd = len(plan.delays)
@@ -87,13 +90,14 @@ class Kernel:
     """A plan made executable by one backend (see the module docstring)."""
 
     backend = "abstract"
+    run_major = False       # how the kernel wants V stored (see ``new_state``)
 
     def __init__(self, plan):
         self.plan = plan
 
     def new_state(self, values: dict, n: int) -> State:
         """A state with parameters set, hoisted and initial values computed."""
-        state = new_state(self.plan, values, n)
+        state = new_state(self.plan, values, n, self.run_major)
         self.hoist(state)
         self.initial(state)
         return state
@@ -117,6 +121,23 @@ class Kernel:
 
     def evaluate(self, state: State, k: int, group: int) -> np.ndarray:
         raise NotImplementedError
+
+    def set_values(self, state: State, k: int, group: int, rows, slots, lo, hi, mask, rehoist: bool) -> int:
+        """An event's actions: evaluate probe ``group`` at step k, and when every value in
+        ``rows`` lies within [lo, hi] (NaN never does) for the runs in ``mask``, set ``slots`` to
+        them there (and re-hoist when parameters changed); returns -1, or the index of a value
+        that failed (nothing is changed then)."""
+        vals = self.evaluate(state, k, group)
+        new = vals[rows]
+        ok = (new >= lo[:, None]) & (new <= hi[:, None])
+        bad = ~ok[:, mask].all(axis=1)
+        if bad.any():
+            return int(np.argmax(bad))
+        V = state.V
+        V[slots] = np.where(mask, new, V[slots])
+        if rehoist:
+            self.hoist(state)
+        return -1
 
 
 class Backend:

@@ -104,10 +104,11 @@ class ScalarGenerator:
                 for i, d in enumerate(self.plan.delays) if d.slot in slots_needed]
 
     def over_runs(self, name: str, args: str, body: list) -> list:
-        """``name(r0, r1, ...)`` running ``body`` for runs r0..r1-1 (with ``c`` the run's column
-        of V), and ``name_par`` over all runs in chunks on parallel threads (compiled on first use)."""
+        """``name(r0, r1, ...)`` running ``body`` for runs r0..r1-1 (``V`` is run-major here, ``c``
+        the run's row of it), and ``name_par`` over all runs in chunks on parallel threads
+        (compiled on first use)."""
         return ([JIT, f"def {name}(r0, r1, TM, TN, {args}):"] + ["    " + x for x in TIME] +
-                ["    for r in range(r0, r1):", "        c = V[:, r]"] + body + ["    return 0", "",
+                ["    for r in range(r0, r1):", "        c = V[r]"] + body + ["    return 0", "",
                  PJIT, f"def {name}_par(TM, TN, {args}):", "    n = _nruns(V)", "    m = (n + 63) // 64",
                  "    for i in _prange(m):", f"        {name}(i * 64, min(n, i * 64 + 64), TM, TN, {args})",
                  "    return 0", ""])
@@ -153,8 +154,7 @@ class ScalarGenerator:
         needed = reads([p.equations[s] for s in p.dynamic] + list(p.conditions)) | later
         fixed = set(p.params) | set(p.hoisted)
         body = self.loads((needed & fixed) | set(p.stocks) | (fixed if rk4 else set()))
-        body += ["        R = rec[r]", f"        cur = _empty({len(p.names)})", f"        for j in range({len(p.names)}):",
-                 "            cur[j] = c[j]", "        k = kpos[r]", "        h = -1", "        for k in range(kpos[r], k1):",
+        body += ["        R = rec[r]", "        k = kpos[r]", "        h = -1", "        for k in range(kpos[r], k1):",
                  "            t = _t0 + k * _dt", "            ts = t + _eps"]
         body += self.delay_reads({d.slot for d in p.delays}, "            ")
         body += self.run_of(p.dynamic, later, "            ")
@@ -188,12 +188,12 @@ class ScalarGenerator:
         return list(p.stocks) + list(p.dynamic) + [d.slot for d in p.delays]
 
     def _record(self) -> list:
-        """Every changing value goes to the run's scratch vector, then the saved slots (chosen at
-        run time, so that one kernel serves every keep=) are copied into the record."""
+        """Every changing value goes to the run's row of V, then the saved slots (chosen at run
+        time, so that one kernel serves every keep=) are copied from it into the record."""
         pad = "                "
         L = ["            if k % _se == 0:"]
-        L += [f"{pad}cur[{s}] = {_x(s)}" for s in self.recordable()]
-        L += [f"{pad}row = R[k // _se]", f"{pad}for j in range(len(saved)):", f"{pad}    row[j] = cur[saved[j]]"]
+        L += [f"{pad}c[{s}] = {_x(s)}" for s in self.recordable()]
+        L += [f"{pad}row = R[k // _se]", f"{pad}for j in range(len(saved)):", f"{pad}    row[j] = c[saved[j]]"]
         return L
 
     def _euler(self) -> list:
@@ -246,12 +246,31 @@ class ScalarGenerator:
         return i or (f"-({o})" if o else "0.0")
 
     def source(self) -> str:
-        body = self.hoist() + self.initial() + self.segment() + self.groups()
+        body = self.hoist() + self.initial() + self.segment() + self.groups() + SET_VALUES
         return "\n".join(self.defs + body) + "\n"
 
     def constants(self) -> list:
         """Module-level constants: numbers and lookup tables."""
         return [f"_pi = {float(np.pi)!r}"] + constant_lines(self.em.consts, self.plan.tables)
+
+
+# an event's actions in one call: evaluate its probe group for the runs in mask, check the values
+# (finite, within their ranges), and only when all pass, set them and re-hoist those runs
+SET_VALUES = [JIT, f"def _setv(TM, TN, g, k, V, {DELAYS}, R, rows, slots, lo, hi, mask, rehoist):",
+              "    for r in range(_nruns(V)):",
+              "        if mask[r]:",
+              f"            _groups(r, r + 1, TM, TN, g, k, V, {DELAYS}, R)",
+              "            for i in range(len(rows)):",
+              "                v = R[rows[i], r]",
+              "                if not (v >= lo[i] and v <= hi[i]):",
+              "                    return i",
+              "    for r in range(_nruns(V)):",
+              "        if mask[r]:",
+              "            for i in range(len(rows)):",
+              "                V[r, slots[i]] = R[rows[i], r]",
+              "            if rehoist:",
+              "                _hoist(r, r + 1, TM, TN, V)",
+              "    return -1", ""]
 
 
 def constant_lines(consts: dict, tables) -> list:
@@ -283,6 +302,7 @@ class NumbaKernel(Kernel):
     """A plan's compiled numba functions (see the module docstring)."""
 
     backend = "numba"
+    run_major = True
 
     def __init__(self, plan, module):
         super().__init__(plan)
@@ -291,7 +311,7 @@ class NumbaKernel(Kernel):
         t = plan.time
         self.TM = np.array([t.start, t.stop, t.dt, t.dt / 2, t.dt / 6, t.dt * SWITCH_EPS])
         self.TN = np.array([t.n_steps, t.save_every], dtype=np.int64)
-        self._serial = {f: getattr(self.mod, f) for f in ("_hoist", "_initial", "_segment", "_groups")}
+        self._serial = {f: getattr(self.mod, f) for f in ("_hoist", "_initial", "_segment", "_groups", "_setv")}
 
     def _call(self, name: str, n: int, *args):
         """Run one function over all runs: in one thread for small batches, else in parallel."""
@@ -300,12 +320,12 @@ class NumbaKernel(Kernel):
         return self._serial[name](0, n, self.TM, self.TN, *args)
 
     def hoist(self, state: State) -> None:
-        self._call("_hoist", state.n, state.V)
+        self._call("_hoist", state.n, state.V.T)
 
     def initial(self, state: State) -> None:
         nd, n = len(self.plan.delays), state.n
         DT, DN = np.zeros((nd, n)), np.zeros((nd, n))
-        self._call("_initial", n, state.V, DT, DN)
+        self._call("_initial", n, state.V.T, DT, DN)
         if nd:
             set_delays(self.plan, state, DT, DN)
 
@@ -318,15 +338,21 @@ class NumbaKernel(Kernel):
         return np.ascontiguousarray(out.transpose(1, 2, 0))
 
     def segment(self, state: State, k1: int, out: np.ndarray):
-        self._call("_segment", state.n, state.kpos, k1, state.V, out, self.saved, state.dbuf, state.doff,
+        self._call("_segment", state.n, state.kpos, k1, state.V.T, out, self.saved, state.dbuf, state.doff,
                    state.dsize, state.dsteps, state.dinit, state.pending, state.hit)
         return trigger(state, state.kpos, state.hit, k1)
 
     def evaluate(self, state: State, k: int, group: int) -> np.ndarray:
         R = np.empty((len(self.plan.groups[group].probes), state.n))
-        self._call("_groups", state.n, group, k, state.V, state.dbuf, state.doff, state.dsize, state.dsteps,
+        self._call("_groups", state.n, group, k, state.V.T, state.dbuf, state.doff, state.dsize, state.dsteps,
                    state.dinit, R)
         return R
+
+    def set_values(self, state: State, k: int, group: int, rows, slots, lo, hi, mask, rehoist: bool) -> int:
+        """See ``Kernel.set_values``: one compiled call."""
+        R = np.empty((len(self.plan.groups[group].probes), state.n))
+        return self.mod._setv(self.TM, self.TN, group, k, state.V.T, state.dbuf, state.doff, state.dsize,
+                              state.dsteps, state.dinit, R, rows, slots, lo, hi, mask, rehoist)
 
     def warm_up(self) -> None:
         """Compile (or load from the disk cache) what a single run uses."""
@@ -335,6 +361,9 @@ class NumbaKernel(Kernel):
         state = self.new_state(values, 1)
         self.segment(state, 1, self.new_records(1))
         self.evaluate(state, 0, self.plan.start_group)
+        none = np.zeros(0, np.int64)
+        self.set_values(state, 0, self.plan.start_group, none, none, np.zeros(0), np.zeros(0),
+                        np.ones(1, bool), False)
 
 
 class NumbaBackend(Backend):

@@ -36,8 +36,8 @@ def _dread(DB, off, size, steps, init, k, r):
 
 @njit(**OPTIONS)
 def _nruns(V):
-    """Runs of a batch (the columns of V)."""
-    return V.shape[1]
+    """Runs of a batch (the rows of the run-major V)."""
+    return V.shape[0]
 
 
 @njit(**OPTIONS)

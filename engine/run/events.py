@@ -30,6 +30,7 @@ class EventRunner:
         self.env = None
         self.start_values = None
         self.sets = {id(ev): _Sets(self.plan, ev) for ev in self.plan.events}
+        self._all = np.ones(self.n, bool)
 
     def start(self, env):
         """Evaluate every event's times and start its process."""
@@ -103,8 +104,16 @@ class EventRunner:
         what it moves."""
         sim = self.sim
         sets = self.sets[id(ev)]
-        vals = self.kernel.evaluate(sim.state, k, ev.group)
         self.log.append((self._t(k), ev.event.name, self.n if mask is None else int(mask.sum())))
+        if not sets.ramps:          # the usual case: one call evaluates, checks and sets
+            every = self._all if mask is None else mask
+            bad = self.kernel.set_values(sim.state, k, ev.group, sets.rows, sets.slots, sets.lo[:, 0],
+                                         sets.hi[:, 0], every, sets.params)
+            if bad >= 0:
+                vals = self.kernel.evaluate(sim.state, k, ev.group)
+                self._check(ev, sets, vals[sets.rows][:, every])
+            return
+        vals = self.kernel.evaluate(sim.state, k, ev.group)
         if sets.slots.size:
             new = vals[sets.rows]
             self._check(ev, sets, new if mask is None else new[:, mask])
@@ -120,7 +129,7 @@ class EventRunner:
 
     def _check(self, ev, sets, values):
         """Values an event sets must be finite, and a parameter's within its declared range."""
-        if np.isfinite(values).all() and not ((values < sets.lo) | (values > sets.hi)).any():
+        if ((values >= sets.lo) & (values <= sets.hi)).all():     # NaN fails both
             return
         e = ev.event
         for i, name in enumerate(sets.names):
@@ -169,7 +178,7 @@ class _Sets:
         self.rows = np.array([self.row_of[a.value] for a in plain], dtype=np.int64)
         self.names = [a.name for a in plain]
         self.lo, self.hi = _ranges(plan, plain)
-        self.params = any(a.is_param for a in ev.actions)
+        self.params = bool(any(a.is_param for a in ev.actions))
 
     @staticmethod
     def one(plan, action):
