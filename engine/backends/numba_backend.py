@@ -24,7 +24,7 @@ from .numpy_backend import expression_source, reads
 from .source import check
 
 BLOCK = 400             # statements per compiled block
-SERIAL = 8              # batches this small run in one thread
+PARALLEL = 256          # segments of batches larger than this run on parallel threads
 HEADER = "import numpy as np\nfrom numba import njit\nfrom engine.backends.numba_lib import *  # noqa: F403\n"
 JIT = "@njit(cache=True, error_model='numpy', nogil=True)"
 PJIT = "@njit(cache=True, error_model='numpy', parallel=True)"
@@ -154,7 +154,8 @@ class ScalarGenerator:
         needed = reads([p.equations[s] for s in p.dynamic] + list(p.conditions)) | later
         fixed = set(p.params) | set(p.hoisted)
         body = self.loads((needed & fixed) | set(p.stocks) | (fixed if rk4 else set()))
-        body += ["        R = rec[r]", "        k = kpos[r]", "        h = -1", "        for k in range(kpos[r], k1):",
+        body += ["        R = rec[r]", "        k = kpos[r]", "        h = -1", "        ns = len(saved)",
+                 "        j = (k + _se - 1) // _se", "        nxt = j * _se", "        for k in range(kpos[r], k1):",
                  "            t = _t0 + k * _dt", "            ts = t + _eps"]
         body += self.delay_reads({d.slot for d in p.delays}, "            ")
         body += self.run_of(p.dynamic, later, "            ")
@@ -191,9 +192,9 @@ class ScalarGenerator:
         """Every changing value goes to the run's row of V, then the saved slots (chosen at run
         time, so that one kernel serves every keep=) are copied from it into the record."""
         pad = "                "
-        L = ["            if k % _se == 0:"]
+        L = ["            if k == nxt:"]
         L += [f"{pad}c[{s}] = {_x(s)}" for s in self.recordable()]
-        L += [f"{pad}row = R[k // _se]", f"{pad}for j in range(len(saved)):", f"{pad}    row[j] = c[saved[j]]"]
+        L += [f"{pad}for jj in range(ns):", f"{pad}    R[j, jj] = c[saved[jj]]", f"{pad}j += 1", f"{pad}nxt += _se"]
         return L
 
     def _euler(self) -> list:
@@ -314,9 +315,8 @@ class NumbaKernel(Kernel):
         self._serial = {f: getattr(self.mod, f) for f in ("_hoist", "_initial", "_segment", "_groups", "_setv")}
 
     def _call(self, name: str, n: int, *args):
-        """Run one function over all runs: in one thread for small batches, else in parallel."""
-        if n > SERIAL:
-            return getattr(self.mod, f"{name}_par")(self.TM, self.TN, *args)
+        """Run one function over all runs, in one thread: only long segments of large batches
+        are worth waking other threads for (see ``segment``)."""
         return self._serial[name](0, n, self.TM, self.TN, *args)
 
     def hoist(self, state: State) -> None:
@@ -334,12 +334,21 @@ class NumbaKernel(Kernel):
         return np.empty((n, self.plan.n_save, len(self.plan.saved)))
 
     def records(self, out: np.ndarray) -> np.ndarray:
-        """The records as data[time, variable, run]."""
-        return np.ascontiguousarray(out.transpose(1, 2, 0))
+        """The records as data[time, variable, run] (a blocked transpose, compiled)."""
+        from .numba_lib import transpose
+        n, t, s = out.shape
+        data = np.empty((t, s, n))
+        if out.size:
+            transpose(out.reshape(n, t * s), data.reshape(t * s, n))
+        return data
 
     def segment(self, state: State, k1: int, out: np.ndarray):
-        self._call("_segment", state.n, state.kpos, k1, state.V.T, out, self.saved, state.dbuf, state.doff,
-                   state.dsize, state.dsteps, state.dinit, state.pending, state.hit)
+        args = (state.kpos, k1, state.V.T, out, self.saved, state.dbuf, state.doff, state.dsize,
+                state.dsteps, state.dinit, state.pending, state.hit)
+        if state.n > PARALLEL:
+            self.mod._segment_par(self.TM, self.TN, *args)
+        else:
+            self._serial["_segment"](0, state.n, self.TM, self.TN, *args)
         return trigger(state, state.kpos, state.hit, k1)
 
     def evaluate(self, state: State, k: int, group: int) -> np.ndarray:

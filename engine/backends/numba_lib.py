@@ -46,6 +46,21 @@ def _ncols(A):
     return A.shape[1]
 
 
+@njit(**OPTIONS)
+def transpose(a, out):
+    """out = a.T for 2-D arrays, in blocks that stay in cache (records run by run -> by time)."""
+    n, m = a.shape
+    b = 32
+    for i0 in range(0, n, b):
+        i1 = min(n, i0 + b)
+        for j0 in range(0, m, b):
+            j1 = min(m, j0 + b)
+            for j in range(j0, j1):
+                for i in range(i0, i1):
+                    out[j, i] = a[i, j]
+    return 0
+
+
 _empty = np.empty
 _prange = prange
 globals().update(HELPERS)

@@ -1,0 +1,204 @@
+"""The numpy and numba backends side by side, from one invocation.
+
+    python benchmarks/backends.py                       # everything (about 10 minutes on 2 cores)
+    python benchmarks/backends.py --only single teacup  # some of it
+
+Figures (each measured in fresh processes where a cache or an import would blur it):
+- single: one flagship run (scenarios/default.yaml, 2021-2060 monthly, every variable saved),
+  warm: the median of --repeats runs after a first one;
+- compile: the flagship kernel made in a fresh process with an empty kernel cache (numba
+  compiles; numpy generates and compiles its Python), and made again in a second fresh process
+  that finds the cache (the numba import itself is given apart);
+- sweep: flagship sweeps (the parameters of scenarios/sweep-default.yaml as a Latin hypercube)
+  of 1,000 and 100,000 runs with 2 worker processes, each size in a fresh process;
+- teacup: a batch of 1,000 and of 100,000 teacup runs against the hand-written numpy loop
+  (benchmarks/teacup_batch.py) computing and recording the same two trajectories;
+- big: making the kernel of a generated model of 5,000 elements (1,000 stocks).
+
+Targets of issue 9: a flagship run <= 1 ms warm; first compile <= 15 s, cached load <= 1 s;
+100,000 flagship runs <= 5 s on 2 cores; the teacup batch of 100,000 faster than the hand loop.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGSHIP = ROOT / "scenarios" / "default.yaml"
+BACKENDS = ("numpy", "numba")
+
+
+def child(code: str, env: dict | None = None) -> dict:
+    """Run ``code`` in a fresh Python; it prints one JSON line last."""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                       env=dict(os.environ, **(env or {})))
+    if p.returncode:
+        raise SystemExit(p.stderr)
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def single(repeats: int) -> dict:
+    import engine
+    m = engine.load(FLAGSHIP)
+    out = {}
+    for b in BACKENDS:
+        m.run(backend=b)
+        times = []
+        for _ in range(repeats if b == "numba" else max(3, repeats // 10)):
+            t = time.perf_counter()
+            m.run(backend=b)
+            times.append(time.perf_counter() - t)
+        out[b] = statistics.median(times) * 1e3
+    return out
+
+
+KERNEL = """
+import json, time
+t0 = time.perf_counter()
+import numba
+t1 = time.perf_counter()
+import engine
+m = engine.load({path!r})
+plan = m.plan()
+t2 = time.perf_counter()
+m.kernel(backend={backend!r})
+t3 = time.perf_counter()
+print(json.dumps({{"import_numba": t1 - t0, "kernel": t3 - t2}}))
+"""
+
+
+def compile_times(path=FLAGSHIP) -> dict:
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = {"CARBONLOOP_CACHE": cache}
+        for b in BACKENDS:
+            first = child(KERNEL.format(path=str(path), backend=b), env)
+            second = child(KERNEL.format(path=str(path), backend=b), env)
+            out[b] = (first["kernel"], second["kernel"], second["import_numba"])
+    return out
+
+
+SWEEP = """
+import json, time
+from pathlib import Path
+import engine
+from engine.frontends.yaml.yamlio import load_file
+
+def main():
+    spec = Path({spec!r})
+    data, _ = load_file(spec)
+    data = dict(data, method="latin", samples={n}, scenario=str(spec.parent / data["scenario"]))
+    engine.load(data["scenario"]).kernel(backend={backend!r})     # compiled or loaded first
+    t = time.perf_counter()
+    engine.sweep(data, output={out!r}, workers=2, progress=False, backend={backend!r})
+    print(json.dumps({{"seconds": time.perf_counter() - t}}))
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def sweep(sizes) -> dict:
+    out = {}
+    spec = ROOT / "scenarios" / "sweep-default.yaml"
+    with tempfile.TemporaryDirectory() as d:
+        for n in sizes:
+            for b in BACKENDS:
+                script = Path(d) / f"sweep_{b}_{n}.py"
+                script.write_text(SWEEP.format(spec=str(spec), n=n, backend=b, out=str(Path(d) / f"{b}{n}.h5")))
+                p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT)
+                if p.returncode:
+                    raise SystemExit(p.stderr)
+                out[(b, n)] = json.loads(p.stdout.strip().splitlines()[-1])["seconds"]
+    return out
+
+
+def teacup(repeats: int) -> dict:
+    import numpy as np
+
+    import engine
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from teacup_batch import hand_loop
+    m = engine.load(ROOT / "scenarios" / "teacup.yaml")
+    out = {}
+    for n in (1_000, 100_000):
+        ct = np.random.default_rng(1).uniform(5, 20, n)
+        for b in BACKENDS:
+            res = m.run(params={"characteristic_time": ct}, backend=b)
+            assert np.array_equal(res.data, hand_loop(ct)), f"{b} and the hand loop disagree"
+            out[(b, n)] = _median(lambda: m.run(params={"characteristic_time": ct}, backend=b), repeats)
+        out[("hand", n)] = _median(lambda: hand_loop(ct), repeats)
+    return out
+
+
+def _median(fn, repeats) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def big_model(path: Path, units: int = 1000) -> Path:
+    """A generated model of 5 x ``units`` elements: chained stocks seeking moving targets."""
+    lines = ["scenario: generated", "time: {start: 0, stop: 50, dt: 0.25}", "stocks:"]
+    lines += [f"  s{i}: {{initial: {i % 7 + 1}, inflows: [f{i}]}}" for i in range(units)]
+    lines.append("flows:")
+    lines += [f"  f{i}: (g{i} - s{i}) / p{i} + 0.01 * s{(i - 1) % units}" for i in range(units)]
+    lines.append("auxiliaries:")
+    lines += [f"  g{i}: h{i} * (1 + 0.1 * sin(time / {i % 5 + 1}))" for i in range(units)]
+    lines += [f"  h{i}: max(s{(i + 3) % units}, 1) ^ 0.5 + min(p{i}, 3)" for i in range(units)]
+    lines.append("parameters:")
+    lines += [f"  p{i}: {{value: {2 + i % 3}, range: [1, 10]}}" for i in range(units)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", nargs="+", choices=["single", "compile", "sweep", "teacup", "big"])
+    ap.add_argument("--repeats", type=int, default=50)
+    ap.add_argument("--sweep-sizes", type=int, nargs="+", default=[1_000, 100_000])
+    args = ap.parse_args(argv)
+    todo = args.only or ["single", "compile", "sweep", "teacup", "big"]
+    print(f"{'figure':<48}{'numpy':>12}{'numba':>12}")
+    if "single" in todo:
+        s = single(args.repeats)
+        print(f"{'flagship run, warm (ms, median)':<48}{s['numpy']:>12.2f}{s['numba']:>12.2f}", flush=True)
+    if "compile" in todo:
+        c = compile_times()
+        print(f"{'flagship kernel, empty cache (s)':<48}{c['numpy'][0]:>12.2f}{c['numba'][0]:>12.2f}")
+        print(f"{'flagship kernel, from the cache (s)':<48}{c['numpy'][1]:>12.2f}{c['numba'][1]:>12.2f}")
+        print(f"{'  (import numba in that process, s)':<48}{'':>12}{c['numba'][2]:>12.2f}", flush=True)
+    if "sweep" in todo:
+        w = sweep(args.sweep_sizes)
+        for n in args.sweep_sizes:
+            print(f"{f'flagship sweep, {n:,} runs, 2 workers (s)':<48}{w[('numpy', n)]:>12.1f}"
+                  f"{w[('numba', n)]:>12.1f}", flush=True)
+    if "teacup" in todo:
+        tc = teacup(max(3, args.repeats // 5))
+        for n in (1_000, 100_000):
+            label = f"teacup batch of {n:,} (ms; hand loop {tc[('hand', n)] * 1e3:.1f} ms)"
+            print(f"{label:<48}{tc[('numpy', n)] * 1e3:>12.1f}{tc[('numba', n)] * 1e3:>12.1f}")
+            print(f"{'  ratio to the hand loop':<48}{tc[('numpy', n)] / tc[('hand', n)]:>12.2f}"
+                  f"{tc[('numba', n)] / tc[('hand', n)]:>12.2f}", flush=True)
+    if "big" in todo:
+        with tempfile.TemporaryDirectory() as d:
+            path = big_model(Path(d) / "generated.yaml")
+            c = compile_times(path)
+            print(f"{'5,000-element model, kernel, empty cache (s)':<48}{c['numpy'][0]:>12.2f}{c['numba'][0]:>12.2f}")
+            print(f"{'5,000-element model, kernel, from the cache (s)':<48}{c['numpy'][1]:>12.2f}"
+                  f"{c['numba'][1]:>12.2f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
