@@ -14,15 +14,17 @@ import weakref
 _PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def plan_for(model):
-    """The prepared analysis of a model; kept with an ``engine.Loaded`` so it is made once."""
+def plan_for(model, backend: str = "auto"):
+    """The prepared analysis of a model on a backend; kept with an ``engine.Loaded`` so it is
+    made once per backend."""
     from .plan import make_plan
     inner = getattr(model, "model", model)
     if inner is model:
-        return make_plan(inner)
-    cached = _PLANS.get(model)
+        return make_plan(inner, backend)
+    plans = _PLANS.setdefault(model, {})
+    cached = plans.get(backend)
     if cached is None or cached.source.model is not inner:
-        cached = _PLANS[model] = make_plan(inner)
+        cached = plans[backend] = make_plan(inner, backend)
     return cached
 
 
@@ -30,7 +32,8 @@ def analyse(model, params=None, n_runs=None, **options):
     """Loop dominance of a model (an ``engine.Loaded`` or ``engine.model.Model``) over a batch of
     runs; see ``engine.dominance.analysis.analyse`` for the options."""
     from .analysis import analyse as _analyse
-    return _analyse(getattr(model, "model", model), params, n_runs, plan=plan_for(model), **options)
+    plan = plan_for(model, options.get("backend", "auto"))
+    return _analyse(getattr(model, "model", model), params, n_runs, plan=plan, **options)
 
 
 def analyse_spec(spec, runs=None, **options):
