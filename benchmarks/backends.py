@@ -13,7 +13,10 @@ Figures (each measured in fresh processes where a cache or an import would blur 
   of 1,000 and 100,000 runs with 2 worker processes, each size in a fresh process;
 - teacup: a batch of 1,000 and of 100,000 teacup runs against the hand-written numpy loop
   (benchmarks/teacup_batch.py) computing and recording the same two trajectories;
-- big: making the kernel of a generated model of 5,000 elements (1,000 stocks).
+- big: making the kernel of a generated model of 5,000 elements (1,000 stocks);
+- agree: the largest relative difference between the backends over every saved variable of every
+  flagship scenario (Euler and RK4), the tutorial's models, the closed-form test models and every
+  XMILE conformance model that runs.
 
 Targets of issue 9: a flagship run <= 1 ms warm; first compile <= 15 s, cached load <= 1 s;
 100,000 flagship runs <= 5 s on 2 cores; the teacup batch of 100,000 faster than the hand loop.
@@ -162,13 +165,77 @@ def big_model(path: Path, units: int = 1000) -> Path:
     return path
 
 
+def rel_diff(a, b) -> float:
+    import numpy as np
+    with np.errstate(all="ignore"):
+        d = np.abs(a - b) / np.maximum(np.abs(b), 1e-300)
+    return float(np.nanmax(d, initial=0.0))
+
+
+def agreement() -> dict:
+    """Largest numba-vs-numpy relative difference per family of models, and where it was."""
+    import engine
+    from engine.errors import ModelError
+    families = {"flagship scenarios (euler, rk4)": [], "tutorial": [], "closed forms": [], "conformance": []}
+    for f in sorted((ROOT / "scenarios").glob("*.yaml")):
+        try:
+            m = engine.load(f)
+        except ModelError:
+            continue        # a sweep or calibration spec
+        for method in ("euler", "rk4"):
+            families["flagship scenarios (euler, rk4)"].append((f"{f.stem} {method}", m.with_time(method=method)))
+    sys.path.insert(0, str(ROOT / "tests"))
+    import test_tutorial
+    from test_closed_forms import CASES
+    with tempfile.TemporaryDirectory() as d:
+        for i, text in enumerate(test_tutorial.blocks()):       # saved as the tutorial says
+            path = Path(d) / ("market.yaml" if i == 0 else f"market-floor{'' if i == 1 else i}.yaml")
+            path.write_text(text)
+            try:
+                families["tutorial"].append((path.stem, engine.load(path)))
+            except ModelError:
+                pass
+        for name, (text, _, _) in CASES.items():
+            for method in ("euler", "rk4"):
+                path = Path(d) / f"{name}_{method}.yaml"
+                path.write_text(text.replace("DT", "0.05").replace("METHOD", method))
+                families["closed forms"].append((f"{name} {method}", engine.load(path)))
+        out = {}
+        for fam, models in families.items():
+            out[fam] = _worst(models)
+    models = []
+    for f in sorted((ROOT / "tests" / "data" / "test-models").rglob("*")):
+        if f.suffix in (".xmile", ".stmx"):
+            try:
+                models.append((f.parent.name + "/" + f.name, engine.load(f)))
+            except ModelError:
+                pass
+    out["conformance"] = _worst(models)
+    return out
+
+
+def _worst(models) -> tuple:
+    from engine.errors import ModelError
+    worst, where, count = 0.0, "", 0
+    for name, m in models:
+        try:
+            a, b = m.run(backend="numba", check=False), m.run(backend="numpy", check=False)
+        except ModelError:
+            continue
+        count += 1
+        d = rel_diff(a.data, b.data)
+        if d >= worst:
+            worst, where = d, name
+    return worst, where, count
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", nargs="+", choices=["single", "compile", "sweep", "teacup", "big"])
+    ap.add_argument("--only", nargs="+", choices=["single", "compile", "sweep", "teacup", "big", "agree"])
     ap.add_argument("--repeats", type=int, default=50)
     ap.add_argument("--sweep-sizes", type=int, nargs="+", default=[1_000, 100_000])
     args = ap.parse_args(argv)
-    todo = args.only or ["single", "compile", "sweep", "teacup", "big"]
+    todo = args.only or ["single", "compile", "sweep", "teacup", "big", "agree"]
     print(f"{'figure':<48}{'numpy':>12}{'numba':>12}")
     if "single" in todo:
         s = single(args.repeats)
@@ -197,6 +264,10 @@ def main(argv=None) -> int:
             print(f"{'5,000-element model, kernel, empty cache (s)':<48}{c['numpy'][0]:>12.2f}{c['numba'][0]:>12.2f}")
             print(f"{'5,000-element model, kernel, from the cache (s)':<48}{c['numpy'][1]:>12.2f}"
                   f"{c['numba'][1]:>12.2f}", flush=True)
+    if "agree" in todo:
+        print("\nlargest relative difference, numba vs numpy, over every saved variable:")
+        for fam, (worst, where, count) in agreement().items():
+            print(f"  {fam:<34} {worst:.3g} ({count} models; largest in {where})", flush=True)
     return 0
 
 

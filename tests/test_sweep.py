@@ -102,12 +102,13 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     assert_same_content(out, ref.path)
 
 
-def test_same_numbers_in_process_processes_and_dask(tmp_path):
+def test_same_numbers_in_process_processes_and_dask(tmp_path, backend):
     spec = SWEEPS / "teacup-sweep.yaml"
-    a = engine.sweep(spec, output=tmp_path / "a.h5", progress=False)
-    b = engine.sweep(spec, output=tmp_path / "b.h5", workers=2, progress=False, memory_mb=1)
-    c = engine.sweep(spec, output=tmp_path / "c.h5", workers=2, dask=True, progress=False, memory_mb=2)
-    assert a.attrs["chunk_size"] != b.attrs["chunk_size"]
+    a = engine.sweep(spec, output=tmp_path / "a.h5", progress=False, backend=backend)
+    b = engine.sweep(spec, output=tmp_path / "b.h5", workers=2, progress=False, memory_mb=1, backend=backend)
+    c = engine.sweep(spec, output=tmp_path / "c.h5", workers=2, dask=True, progress=False, memory_mb=2,
+                     backend=backend)
+    assert a.attrs["chunk_size"] != b.attrs["chunk_size"] and a.attrs["backend"] == backend
     for other in (b, c):
         for name in a.metric_names:
             assert np.array_equal(a.metrics()[name], other.metrics()[name])

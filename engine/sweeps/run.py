@@ -86,7 +86,7 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
         if state == "new":
             size = chunk_size(plan, len(values), len(tindex), spec, memory_mb or spec.memory_mb)
             store.create(path, _layout(spec, loaded, unit, values, tindex, size),
-                         _attrs(spec, loaded, digest, len(values), size))
+                         _attrs(spec, loaded, digest, len(values), size, kernel.backend))
         writer = store.Writer(path)
         try:
             _drive(ex, writer, values, progress)
@@ -143,10 +143,10 @@ def _describe(m, els) -> str:
     return f"first time {m.text} holds (otherwise {m.otherwise:g})"
 
 
-def _attrs(spec, loaded, digest, n_runs, size) -> dict:
+def _attrs(spec, loaded, digest, n_runs, size, backend) -> dict:
     prov = provenance(loaded.model)
     prov.pop("created", None)
-    prov.update(sweep=spec.name, spec_text=spec.text, spec_hash=digest, spec_file=str(spec.file or ""),
+    prov.update(sweep=spec.name, spec_text=spec.text, backend=backend, spec_hash=digest, spec_file=str(spec.file or ""),
                 method=spec.method, samples=spec.samples, seed=spec.seed, n_runs=n_runs,
                 chunk_size=size, levels=spec.levels, second_order=int(spec.second_order),
                 varied=[[p.name, p.describe()] for p in spec.parameters],
