@@ -368,7 +368,9 @@ class NumbaKernel(Kernel):
         from ..run.simulate import prepare_params
         values, _ = prepare_params(self.plan, None)
         state = self.new_state(values, 1)
-        self.segment(state, 1, self.new_records(1))
+        out = self.new_records(1)
+        self.segment(state, 1, out)
+        self.records(out)
         self.evaluate(state, 0, self.plan.start_group)
         none = np.zeros(0, np.int64)
         self.set_values(state, 0, self.plan.start_group, none, none, np.zeros(0), np.zeros(0),
