@@ -9,11 +9,12 @@ from . import backends
 from .errors import ModelError
 from .frontends import read
 from .model import Model, check_time
-from .plan import compile_model
+from .plan import compile_model, with_saved
 from .results import Result
 from .run import run_kernel
 
 DEFAULT_SCENARIO = Path("scenarios") / "default.yaml"
+PLANS_KEPT = 32         # saved-variable variants of one model kept compiled
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
@@ -53,10 +54,16 @@ class Loaded:
         return Loaded(replace(self.model, time=t))
 
     def plan(self, keep=None):
-        """The compiled plan saving ``keep`` (default: every visible stock, flow and auxiliary)."""
+        """The compiled plan saving ``keep`` (default: every visible stock, flow and auxiliary).
+        The model is compiled once; other saved variables derive from that plan."""
         key = None if keep is None else tuple(keep)
         if key not in self._plans:
-            self._plans[key] = compile_model(self.model, keep)
+            if None not in self._plans:
+                self._plans[None] = compile_model(self.model)
+            self._plans[key] = self._plans[None] if key is None else with_saved(self._plans[None], keep)
+            while len(self._plans) > PLANS_KEPT:       # the oldest variants go (never the base plan)
+                del self._plans[next(k for k in self._plans if k is not None)]
+                self._kernels = {k: v for k, v in self._kernels.items() if k[0] in self._plans}
         return self._plans[key]
 
     def kernel(self, keep=None, backend: str = "auto"):

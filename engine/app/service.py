@@ -8,7 +8,6 @@ import os
 import re
 import threading
 import time
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,6 @@ from ..errors import ModelError
 from ..frontends.yaml.yamlio import load_file
 from . import extras
 
-PROGRAMS_PER_SCENARIO = 8       # compiled programs kept per scenario (one per set of shown variables)
 SOURCE_HEADER = re.compile(r"^# ---- (.+)$", re.MULTILINE)
 
 
@@ -62,17 +60,6 @@ class Scenario:
     data: dict = field(default_factory=dict)
     data_error: str = ""
     stamp: tuple = ()
-    _runners: OrderedDict = field(default_factory=OrderedDict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def runner(self, keep: tuple) -> Loaded:
-        """A ``Loaded`` whose compiled program saves ``keep``; the last few are kept."""
-        with self._lock:
-            runner = self._runners.pop(keep, None) or Loaded(self.loaded.model)
-            self._runners[keep] = runner
-            while len(self._runners) > PROGRAMS_PER_SCENARIO:
-                self._runners.popitem(last=False)
-            return runner
 
     def changed(self, params: dict) -> dict:
         """The lever settings that differ from the scenario as written."""
@@ -130,7 +117,7 @@ class RunService:
 
     def cache_state(self) -> dict:
         """What the service holds: each loaded scenario's baseline and compiled variable sets."""
-        return {n: (id(sc.baseline), tuple(sc._runners)) for n, sc in sorted(self._scenarios.items())}
+        return {n: (id(sc.baseline), tuple(sc.loaded._plans)) for n, sc in sorted(self._scenarios.items())}
 
     def _load(self, name: str) -> Scenario:
         if name not in self._files:
@@ -151,7 +138,7 @@ class RunService:
 
     def simulate(self, sc: Scenario, params: dict, keep: tuple):
         """The one place the app runs a model: ``params`` differ from the scenario, ``keep`` is shown."""
-        return sc.runner(keep).run(params=params, keep=list(keep), backend=self.backend)
+        return sc.loaded.run(params=params, keep=list(keep), backend=self.backend)
 
     def run(self, name: str, params: dict, variables: list, baseline: list) -> tuple[dict, float]:
         """Trajectories of ``variables`` under ``params`` (and the baseline of ``baseline``), as numpy

@@ -154,6 +154,17 @@ def compile_model(model: Model, keep=None) -> Plan:
                 provenance=MappingProxyType(provenance(model)), digest=digest, **body)
 
 
+def with_saved(plan: Plan, keep) -> Plan:
+    """The same plan saving ``keep`` instead (check residuals always saved): cheap, since the
+    structure does not change."""
+    saved = _saved(plan.model, keep, plan.slot)
+    names = [plan.names[s] for s in saved]
+    els = plan.model.elements
+    return replace(plan, saved=saved, sinks=frozenset(_sinks(plan.model, names)),
+                   units=MappingProxyType({n: els[n].units for n in names}),
+                   docs=MappingProxyType({n: els[n].doc for n in names}))
+
+
 def _digest(body: dict) -> str:
     """A hash of the model's structure: what a backend generates code from. Parameter values,
     the saved variables and the time settings (but the integration method) are inputs of a run,
