@@ -12,6 +12,7 @@ work's own cost):
 
     python benchmarks/dominance.py                  # 7 repeats of the single run, 3 of the ensemble
     python benchmarks/dominance.py --repeats 9 --ensemble-repeats 5 --runs 1000
+    python benchmarks/dominance.py --backend numpy  # every run and score on that backend
 """
 from __future__ import annotations
 
@@ -37,18 +38,18 @@ def timed(fn, repeats: int) -> float:
     return min(out)
 
 
-def stages(loaded, params, n: int, repeats: int) -> dict:
+def stages(loaded, params, n: int, repeats: int, backend: str = "auto") -> dict:
     """Least seconds of the analysis's stages for a batch: the analysis run (every step, the
     variables the link scores read), the link scores, the loop search, the loop and relative
     scores with dominance (by difference from link scores with them), and the whole analysis."""
     from engine.dominance import plan_for
     from engine.dominance.analysis import Options, _Scoring, block_size, sample_runs
     from engine.dominance.found import discover
-    plan = plan_for(loaded)
+    plan = plan_for(loaded, backend)
     params = params or None
     out = {"analysis run": timed(lambda: plan.run(params, n), repeats)}
     batch = plan.run(params, n)
-    opts = Options(verify=False)
+    opts = Options(verify=False, backend=backend)
     sample = plan.link_scores(batch, sample_runs(n, opts.discovery_runs))
     out["loop search"] = timed(lambda: discover(plan, lambda: sample, opts, loaded.model.loops), repeats)
     loops, _ = discover(plan, lambda: sample, opts, loaded.model.loops)
@@ -66,7 +67,7 @@ def stages(loaded, params, n: int, repeats: int) -> dict:
         for a, b in spans:
             state.add(plan.link_scores(batch, slice(a, b)), a, b)
     out["loop scores, dominance"] = timed(links_and_scores, repeats) - out["link scores"]
-    out["total"] = timed(lambda: loaded.dominance(params=params, verify=False), repeats)
+    out["total"] = timed(lambda: loaded.dominance(params=params, verify=False, backend=backend), repeats)
     return out
 
 
@@ -81,18 +82,21 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--ensemble-repeats", type=int, default=3)
     ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--backend", default="auto", choices=["auto", "numpy", "numba"])
     args = ap.parse_args(argv)
+    b = args.backend
     import engine
     from engine.dominance.ensemble import spec_samples
     m = engine.load(SCENARIO)
-    run = timed(m.run, args.repeats)
-    scores = timed(lambda: m.dominance(verify=False), args.repeats)
-    check = timed(lambda: m.dominance(verify=True), max(1, args.repeats // 2))
-    print(f"one flagship run ({SCENARIO.name}, numpy backend, {m.model.time.n_steps + 1} steps):")
+    run = timed(lambda: m.run(backend=b), args.repeats)
+    scores = timed(lambda: m.dominance(verify=False, backend=b), args.repeats)
+    check = timed(lambda: m.dominance(verify=True, backend=b), max(1, args.repeats // 2))
+    print(f"one flagship run ({SCENARIO.name}, {m.kernel(backend=b).backend} backend, "
+          f"{m.model.time.n_steps + 1} steps):")
     print(f"  run                          {run * 1000:8.0f} ms")
     print(f"  run + loop dominance         {scores * 1000:8.0f} ms   ratio {scores / run:.2f}")
     print(f"  ... with the share check     {check * 1000:8.0f} ms   ratio {check / run:.2f}")
-    for k, v in stages(m, {}, 1, args.repeats).items():
+    for k, v in stages(m, {}, 1, args.repeats, b).items():
         print(f"    {k:<26} {v * 1000:8.0f} ms")
     spec = ensemble_spec(args.runs)
     loaded, params = spec_samples(spec)
@@ -101,10 +105,10 @@ def main(argv=None) -> int:
 
         def sweep():
             out.unlink(missing_ok=True)
-            engine.sweep(spec, output=out, progress=False)
+            engine.sweep(spec, output=out, progress=False, backend=b)
         plain = timed(sweep, args.ensemble_repeats)
-    batch = timed(lambda: loaded.run(params=params), args.ensemble_repeats)
-    parts = stages(loaded, params, args.runs, args.ensemble_repeats)
+    batch = timed(lambda: loaded.run(params=params, backend=b), args.ensemble_repeats)
+    parts = stages(loaded, params, args.runs, args.ensemble_repeats, b)
     dom = parts["total"]
     print(f"{args.runs:,}-run ensemble (Latin hypercube over {len(params)} parameters of {SPEC.name}):")
     print(f"  plain sweep (in process)     {plain:8.2f} s")
