@@ -48,13 +48,14 @@ def trajectory_index(model_time, step) -> np.ndarray:
 
 
 def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | None = None,
-              dask: bool = False, progress: bool = True, memory_mb: float | None = None):
+              dask: bool = False, progress=True, memory_mb: float | None = None):
     """Run (or resume) a sweep and return a ``SweepResult`` for its file.
 
     ``spec`` is a spec file path, YAML text or a mapping. Re-running with the same ``output``
     resumes from the chunks already written; a file from another spec there is an error.
     ``workers`` > 1 uses local processes; ``scheduler`` an existing Dask scheduler; ``dask=True``
-    a Dask LocalCluster of ``workers`` workers.
+    a Dask LocalCluster of ``workers`` workers. ``progress`` is True (a progress bar), False, or a
+    function called as ``progress(runs_done, runs_total)`` each time a chunk is in the file.
     """
     from ..api import load
     from .result import SweepResult
@@ -100,12 +101,17 @@ def _drive(ex, writer, values, progress):
     done = writer.done()
     tasks = [Task(i, i * size, values[i * size:(i + 1) * size]) for i in range(len(done)) if not done[i]]
     finished = sum(min(n, (i + 1) * size) - i * size for i in range(len(done)) if done[i])
-    bar = _bar(n, finished, progress, ex.label)
+    report = progress if callable(progress) else None
+    bar = _bar(n, finished, progress and not report, ex.label)
     try:
         for out in ex.run(tasks):
             writer.write(out.index, out.trajectories, out.metrics)
+            runs = min(n, (out.index + 1) * size) - out.index * size
+            finished += runs
             if bar is not None:
-                bar.update(min(n, (out.index + 1) * size) - out.index * size)
+                bar.update(runs)
+            if report is not None:
+                report(finished, n)
     finally:
         if bar is not None:
             bar.close()
