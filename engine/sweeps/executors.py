@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import ModelError
 from . import metrics as mx
+from .mainguard import no_main
 
 MAX_RESTARTS = 3            # worker deaths tolerated, per worker, before a sweep stops
 CONNECT_TIMEOUT = "5s"      # how long to wait for a Dask scheduler to answer
@@ -145,7 +146,8 @@ class Processes:
     def _spawn(self):
         parent, child = self.ctx.Pipe()
         proc = self.ctx.Process(target=_serve, args=(child, self.runner), daemon=True)
-        proc.start()
+        with no_main():         # a worker needs nothing from the script that started the sweep
+            proc.start()
         child.close()
         self.pool.append((proc, parent))
         return proc, parent
@@ -199,9 +201,7 @@ class Processes:
     def _check(self, deaths, returned):
         if not returned and deaths >= self.workers:
             raise ModelError("the worker processes died before finishing any chunk",
-                             hint="a script that sweeps with workers must start it under "
-                                  "'if __name__ == \"__main__\":' (workers import the script); "
-                                  "otherwise try without --workers to see the error")
+                             hint="try without --workers to see the error")
         if deaths > MAX_RESTARTS * self.workers:
             raise ModelError(f"worker processes died {deaths} times; the sweep stopped "
                              "(completed chunks are kept: re-run the same command to resume)",

@@ -64,6 +64,8 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
     if workers and scheduler:
         raise ModelError("give either --workers or --scheduler, not both",
                          hint="the scheduler's cluster decides how many workers run")
+    if dask and not scheduler:
+        _refuse_unguarded_script()
     spec = load_spec(spec)
     loaded = load(spec.scenario)
     spec = check_against(spec, loaded)
@@ -94,6 +96,19 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
         raise ModelError(f"the sweep stopped before every chunk was written ({final})",
                          hint="re-run the same command to resume")
     return SweepResult(path)
+
+
+def _refuse_unguarded_script():
+    """A local Dask cluster's processes import the ``__main__`` script again: refuse to start from
+    its top level (before anything is written) rather than let every worker start the sweep."""
+    from .mainguard import unguarded_caller
+    where = unguarded_caller()
+    if where is not None:
+        raise ModelError("this script starts a sweep on a local Dask cluster from its top level; the "
+                         "cluster's worker processes would run the script, and the sweep, again",
+                         file=where[0], line=where[1],
+                         hint='put the sweep under \'if __name__ == "__main__":\' (or use workers= '
+                              'without dask, which needs no guard)')
 
 
 def _drive(ex, writer, values, progress):
