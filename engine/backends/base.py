@@ -73,8 +73,10 @@ def set_delays(plan, state: State, times: np.ndarray, initials: np.ndarray) -> N
     need = int(sizes.sum()) * n * 8
     if need > MAX_DELAY_BYTES:
         d = plan.delays[int(np.argmax(sizes))]
-        raise ModelError(f"the pipeline delays need {need / 2 ** 30:.3g} GB of history for {n} runs "
-                         f"(the limit is {MAX_DELAY_BYTES / 2 ** 30:g} GB)", element=plan.names[d.slot],
+        where = plan.model.elements[plan.names[d.slot]].where
+        raise ModelError(f"the pipeline delays need {need / 2 ** 30:.3g} GB of history for {n:,} run(s) "
+                         f"(the limit is {MAX_DELAY_BYTES / 2 ** 30:g} GB)", file=where.file, line=where.line,
+                         element=plan.names[d.slot].split(":")[0],
                          hint="a DELAY FIXED or PREVIOUS of a very long time for its dt")
     state.dsize = sizes.astype(np.int64)
     state.doff = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)

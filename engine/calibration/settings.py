@@ -1,10 +1,9 @@
 """The settings of a calibration spec: the optimiser and its budget, the interval level, the MCMC."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from ..model.check import suggest
+from ..model.check import is_finite_number, suggest
 
 OPTIMIZER_KEYS = ("method", "population", "generations", "tolerance", "mutation", "recombination",
                   "polish", "polish_iterations")
@@ -101,4 +100,4 @@ def mcmc_settings(block, c, data) -> McmcSpec:
 
 def is_number(x) -> bool:
     """A finite int or float (not a bool)."""
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    return is_finite_number(x)

@@ -4,7 +4,7 @@ Every front end produces these; ``assemble.py`` wires and validates them into on
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from ..lang import Node
 

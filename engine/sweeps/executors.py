@@ -73,7 +73,7 @@ class ChunkRunner:
             raise ModelError(f"{exc} [sweep runs {task.start}..{task.start + n - 1}, chunk {task.index}]",
                              ) from None
         series = {n: res[n] for n in self.keep}
-        out_m = {m.name: mx.compute(m, res.times, series, self._conds.get(m.name), self.model.time)
+        out_m = {m.name: mx.compute(m, res.times, series, self._conds.get(m.name), self.model.time, res.n_runs)
                  for m in self.metrics}
         out_t = {n: np.ascontiguousarray(series[n][self.save_index]) for n in self.trajectories}
         return Output(task.index, out_t, out_m)

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..model.provenance import provenance
+from ..outputs.paths import output_folder
 from . import samplers, store
 from .executors import ChunkRunner, Task, executor_for
 from .spec import check_against, check_ranges, load_spec
@@ -21,7 +22,8 @@ TARGET_CHUNKS = 8           # split smaller sweeps into about this many chunks (
 
 
 def default_output(spec) -> Path:
-    return Path("outputs") / spec.name / "sweep.h5"
+    """outputs/<sweep>/sweep.h5, the sweep's name made one safe folder name."""
+    return output_folder(spec.name) / "sweep.h5"
 
 
 def chunk_size(plan, n_runs: int, n_traj_times: int, spec, memory_mb: float) -> int:

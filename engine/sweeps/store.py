@@ -26,7 +26,8 @@ import numpy as np
 from ..errors import ModelError
 from ..results.hdf5 import safe_name, write_attrs
 
-ROLE_KEYS = ("role",)
+# datasets every sweep file holds besides its parameters, trajectories and metrics
+OWN_DATASETS = frozenset({"run", "time", "parameter", "chunk", "chunk_done", "unit_samples", "sensitivity"})
 
 
 def partial_path(path: Path) -> Path:

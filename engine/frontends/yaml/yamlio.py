@@ -118,6 +118,8 @@ def read_text(path: str | Path) -> str:
         raise ModelError("file not found", file=str(path)) from None
     except OSError as exc:
         raise ModelError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):      # a UTF-16 byte-order mark
+        raise ModelError("the file is UTF-16 text, not UTF-8", file=str(path), hint="save it as UTF-8")
     if b"\x00" in data[:8192]:
         raise ModelError("this is a binary file, not a text file", file=str(path),
                          hint="give a YAML (.yaml) or XMILE (.xmile, .stmx) model")
