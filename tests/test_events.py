@@ -116,3 +116,33 @@ checks:
 """)
     r = m.run(backend=backend)
     assert np.allclose(r["bank"][:, 0] + r["surrendered"][:, 0], 10 * r.times)
+
+
+def test_firings_too_many_for_a_batch_are_refused_before_their_times_are_held(build):
+    """A period set by a parameter may be short on purpose; the times of every firing of every
+    run are held at once, so their number over the batch is capped before anything is allocated."""
+    m = build("""
+time: {start: 0, stop: 100000, dt: 1}
+stocks:
+  s: {initial: 0, inflows: [f]}
+flows:
+  f: 1
+parameters:
+  period: {value: 10, range: [1, 100]}
+events:
+  - {name: tick, every: period, set: {s: 0}}
+""")
+    from engine.errors import ModelError
+    with pytest.raises(ModelError, match=r"fire 1e\+05 times in each of 1,000 run\(s\).*50,000,000 over a batch"):
+        m.run(params={"period": np.ones(1000)}, keep=["s"])
+    assert m.run(params={"period": [10.0, 20.0]}, keep=["s"])["s"][-1].tolist() == [0.0, 0.0]
+
+
+def test_a_constant_event_time_outside_the_run_is_refused_but_a_swept_one_may_be(build):
+    from engine.errors import ModelError
+    with pytest.raises(ModelError, match=r"set for time 12, outside the run \(0..10\); it would never fire"):
+        build(BASE + "events:\n  - {name: late, at: 12, set: {rate: 3}}\n")
+    m = build(BASE.replace("range: [0, 10]", "range: [0, 50]") +
+              "events:\n  - {name: late, at: policy_year, set: {rate: 3}}\n")
+    r = m.run(params={"policy_year": [5.0, 30.0]})
+    assert r["total"][-1].tolist() == [5 + 3 * 5, 10]          # the second run's event falls after the run

@@ -193,3 +193,12 @@ def test_a_scenario_may_carry_its_own_sweep(tmp_path):
     m = engine.load(path)
     expect = m.run(params={"characteristic_time": ct}, keep=["teacup_temperature"]).at("teacup_temperature", 10)
     assert np.array_equal(res.metrics()["temp_at_10"].to_numpy(), expect)
+
+
+def test_a_metric_whose_condition_reads_no_variable(tmp_path):
+    spec = {"sweep": "clock", "scenario": str(ROOT / "scenarios" / "teacup.yaml"), "samples": 10,
+            "parameters": {"room_temperature": {"range": [60, 80]}},
+            "outputs": {"metrics": {"after_5": {"first": "time >= 5", "otherwise": -1},
+                                    "never": {"first": "0", "otherwise": -1}}}}
+    m = engine.sweep(spec, output=tmp_path / "c.h5", progress=False).metrics()
+    assert (m["after_5"] == 5).all() and (m["never"] == -1).all()
