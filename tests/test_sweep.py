@@ -202,3 +202,27 @@ def test_a_metric_whose_condition_reads_no_variable(tmp_path):
                                     "never": {"first": "0", "otherwise": -1}}}}
     m = engine.sweep(spec, output=tmp_path / "c.h5", progress=False).metrics()
     assert (m["after_5"] == 5).all() and (m["never"] == -1).all()
+
+
+def test_sensitivity_shows_each_metric_spread_beside_its_indices(tmp_path):
+    from engine.sweeps.analyse import table_text
+    res = engine.sweep(SWEEPS / "teacup-sweep.yaml", output=tmp_path / "s.h5", progress=False)
+    df = res.sensitivity(figures=False)
+    y = res.metrics()["temp_at_10"].to_numpy()
+    row = df[df["metric"] == "temp_at_10"].iloc[0]
+    assert row["metric_sd"] == np.std(y, ddof=1) and row["metric_mean"] == np.mean(y)
+    assert (row["metric_p5"], row["metric_p95"]) == tuple(np.percentile(y, [5, 95]))
+    text = table_text(df)
+    assert f"temp_at_10: mean {np.mean(y):.4g}, sd {np.std(y, ddof=1):.4g}, 5-95 %" in text
+
+
+def test_re_running_a_finished_sweep_says_so_plainly(tmp_path, capsys):
+    from engine.cli import main
+    argv = ["sweep", str(SWEEPS / "ishigami-sobol.yaml"), "-o", str(tmp_path / "i.h5"), "--no-progress"]
+    assert main(argv) == 0
+    assert "wrote" in capsys.readouterr().out
+    before = (tmp_path / "i.h5").stat().st_mtime_ns
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "is already finished" in out and "nothing was run and nothing written" in out and "wrote" not in out
+    assert (tmp_path / "i.h5").stat().st_mtime_ns == before

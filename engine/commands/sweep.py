@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 
-
 def register(sub):
     p = sub.add_parser("sweep", help="run a parameter sweep into one HDF5 file (resumable)",
                        description="Run the sweep a spec describes (parameters, distributions, method, "
@@ -41,10 +40,12 @@ def cmd_sweep(args) -> int:
                     dask=args.dask, progress=not args.no_progress, memory_mb=args.memory_mb)
     elapsed = time.perf_counter() - t0
     if res.already_complete:
-        print(f"{res.path} already holds this finished sweep; nothing to do")
-    print(f"sweep '{res.attrs.get('sweep')}': {res.method}, {res.n_runs} runs of "
-          f"{len(res.parameters)} parameters in {elapsed:.1f} s")
-    print(f"wrote {res.path}")
+        print(f"sweep '{res.attrs.get('sweep')}' is already finished: {res.path} holds all its {res.n_runs:,} "
+              "runs, from this spec and model; nothing was run and nothing written")
+    else:
+        print(f"sweep '{res.attrs.get('sweep')}': {res.method}, {res.n_runs:,} runs of "
+              f"{len(res.parameters)} parameters in {elapsed:.1f} s")
+        print(f"wrote {res.path}")
     if res.method in ("morris", "sobol") and res.metric_names:
         print(f"next: carbonloop sensitivity {res.path}")
     return 0

@@ -40,6 +40,7 @@ def write_result(result, path) -> str:
     n_t, _, n_r = result.data.shape
     with h5py.File(tmp, "w") as f:
         tdim, rdim = make_dims(f, result.times, n_r)
+        tdim.attrs["units"] = getattr(result, "time_units", "") or ""
         compress = dict(compression="gzip", compression_opts=4) if n_r * n_t > 4096 else {}
         for i, name in enumerate(result.names):
             d = f.create_dataset(safe_name(name), data=result.data[:, i, :], **compress)
@@ -49,9 +50,12 @@ def write_result(result, path) -> str:
             d.attrs["description"] = result.docs.get(name, "") or ""
             d.attrs["long_name"] = name
         for name, v in result.params.items():
-            d = f.create_dataset(safe_name(name), data=np.asarray(v, float))
+            d = f.create_dataset(safe_name(name), data=np.broadcast_to(np.asarray(v, float), (n_r,)))
             d.dims[0].attach_scale(rdim)
             d.attrs["role"] = "parameter"
+            d.attrs["units"] = result.units.get(name, "") or ""
+            d.attrs["description"] = result.docs.get(name, "") or ""
+            d.attrs["long_name"] = name
         write_attrs(f, result.provenance)
     tmp.replace(path)
     return str(path)
