@@ -34,3 +34,58 @@ def test_bad_input_is_status_2_and_names_the_file(tmp_path, capsys):
     assert cli.main(["validate", str(tmp_path / "missing.yaml")]) == 2
     err = capsys.readouterr().err
     assert "missing.yaml" in err and "file not found" in err
+
+
+def test_a_time_step_of_zero_on_the_command_line_is_refused(tmp_path, capsys, monkeypatch):
+    from conftest import ROOT
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", str(ROOT / "scenarios" / "teacup.yaml"), "--dt", "0"]) == 2
+    assert "time step dt must be positive, got 0" in capsys.readouterr().err
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_run_and_validate_find_the_default_scenario_from_any_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["validate"]) == 0
+    assert "model 'default'" in capsys.readouterr().out
+
+
+def test_importing_the_package_has_no_side_effects():
+    import subprocess
+    import sys
+    from conftest import ROOT
+    code = ("import sys, engine; print('matplotlib' in sys.modules, callable(engine), "
+            "type(engine).__name__, hasattr(engine, 'sweep') and callable(engine.sweep))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "module", "True"]
+
+
+def test_provenance_names_the_git_commit_of_a_checkout():
+    import subprocess
+    from conftest import ROOT
+    from engine.model.provenance import git_commit
+    if not (ROOT / ".git").exists():
+        import pytest
+        pytest.skip("not a git checkout")
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    import engine
+    r = engine.load(ROOT / "scenarios" / "teacup.yaml").run()
+    assert git_commit() == head and r.provenance["engine_commit"] == head
+
+
+def test_a_long_run_reports_its_progress_step_by_step():
+    from conftest import ROOT
+    import engine
+    from engine.run import run_kernel
+
+    class Recorder:
+        chunk = 7
+        seen: list = []
+
+        def __call__(self, k):
+            self.seen.append(k)
+    m = engine.load(ROOT / "scenarios" / "teacup.yaml")
+    rec = Recorder()
+    run_kernel(m.kernel(), None, None, True, rec)
+    n = m.model.time.n_steps
+    assert rec.seen == sorted(rec.seen) and rec.seen[-1] == n + 1 and len(rec.seen) == -(-(n + 1) // 7)

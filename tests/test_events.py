@@ -146,3 +146,22 @@ def test_a_constant_event_time_outside_the_run_is_refused_but_a_swept_one_may_be
               "events:\n  - {name: late, at: policy_year, set: {rate: 3}}\n")
     r = m.run(params={"policy_year": [5.0, 30.0]})
     assert r["total"][-1].tolist() == [5 + 3 * 5, 10]          # the second run's event falls after the run
+
+
+def test_an_event_value_outside_the_declared_range_is_refused_when_it_fires(build):
+    from engine.errors import ModelError, SimulationError
+    with pytest.raises(ModelError, match=r"sets 'policy_year' to 12, outside its declared range \[0, 10\]"):
+        build(BASE + "events:\n  - {name: late, at: 2, set: {policy_year: 12}}\n")      # a number: at assembly
+    m = build(BASE + "events:\n  - {name: push, at: 2, set: {policy_year: 'policy_year + rate * 4'}}\n")
+    m.run()                                                                     # 4 + 1 * 4 = 8: inside
+    with pytest.raises(SimulationError, match=r"sets 'policy_year' to 12 at time 2, outside its declared range"):
+        m.run(params={"rate": 2})
+
+
+def test_events_and_conditions_read_the_reserved_variables(build):
+    m = build(BASE + """events:
+  - {name: near the end, when: "time >= final_time - 4 * dt and pi > 3", set: {rate: 0}}
+  - {name: start plus two, at: initial_time + 2, set: {rate: 2}}
+""")
+    r = m.run()
+    assert r.provenance["events_applied"] == [[2.0, "start plus two", 1], [9.5, "near the end", 1]]

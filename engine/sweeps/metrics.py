@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backends
+from ..lang.names import CANONICAL
 from .spec import Metric
 
 
-SYSTEM = ("time", "dt", "starttime", "stoptime", "pi")
+SYSTEM = CANONICAL         # the reserved variables a condition may read, in argument order
 
 
 def condition_function(metric: Metric, backend: str = "numpy"):

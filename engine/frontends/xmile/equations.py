@@ -15,6 +15,7 @@ import re
 
 from ... import lang as ex
 from ...lang.dialect import Dialect
+from ...lang.names import KEYWORDS
 from ...lang.parser import ExprSyntaxError, Level, Parser, Tok
 from .names import key
 
@@ -28,7 +29,7 @@ _TOKEN = re.compile(r"""
   | (?P<bad>.)
 """, re.VERBOSE | re.UNICODE)
 
-_KEYWORDS = {"if", "then", "else", "and", "or", "not", "mod"}
+_KEYWORDS = KEYWORDS | {"mod"}       # MOD is an operator in XMILE
 
 
 class XmileSyntax(Dialect):
