@@ -166,9 +166,18 @@ def _d_bin(n, x, model) -> str:
         if b != "0":
             return "?"
         power = _constant(n.right)
-        if power is not None and power == power:
-            return a if power > 0 else _FLIP[a] if power < 0 else "0"
-        return "?" if a != "0" else "0"
+        if a == "0" or power == 0:
+            return "0"
+        if power is None or power != power:
+            return "?"
+        # d(u^p) = p u^(p-1) du: u^(p-1) is positive for a positive base, and for a negative base
+        # its sign alternates with whole p (a fractional power of a negative number has none)
+        base = value_sign(n.left)
+        if base == "-" and float(power).is_integer():
+            base = "+" if (power - 1) % 2 == 0 else "-"
+        elif base != "+":
+            return "?"
+        return _times(_times(a, base), "+" if power > 0 else "-")
     return "0" if a == b == "0" else "?"          # comparisons and logic
 
 

@@ -67,20 +67,24 @@ LineSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 def load_text(text: str, path: str | None = None):
     """Parse YAML text with the safe loader; a syntax error names the file and line."""
-    loader = LineSafeLoader(text)
-    loader._path = path
+    loader = None
     try:
+        loader = LineSafeLoader(text)       # checks the characters first: may raise already
+        loader._path = path
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else None
+        if line is None and isinstance(getattr(exc, "position", None), int):      # a character YAML refuses
+            line = text.count("\n", 0, exc.position) + 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ModelError(f"YAML syntax error: {problem}", file=path, line=line,
                          hint="check indentation, colons and quotes") from None
     except RecursionError:
         raise ModelError("the YAML nests too deeply", file=path) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if expanded_size(data) > MAX_VALUES:
         raise ModelError(f"the file holds more than {MAX_VALUES:,} values once its aliases (*name) "
                          "are expanded", file=path, hint="write the values out, or use fewer aliases")
