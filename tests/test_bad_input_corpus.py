@@ -1,7 +1,7 @@
 """The bad-input corpus (tests/bad_inputs): every case exits with status 2 and one message that
 names its file (and element, and line where the file has lines), prints no traceback and
 changes no file: not the inputs, not an earlier result in outputs/."""
-import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -31,9 +31,25 @@ def command(case: str, folder: Path) -> list:
 
 
 def snapshot(folder: Path) -> dict:
-    """Every file under ``folder`` with a digest of its content."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file under ``folder`` with its size and modification time (any write changes them)."""
+    out = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            st = os.stat(os.path.join(root, name))
+            out[os.path.join(root, name)] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    """One copy of the corpus per test process, with results of an earlier run in outputs/ that a
+    bad input must leave alone."""
+    folder = tmp_path_factory.mktemp("corpus") / "work"
+    shutil.copytree(CORPUS, folder, ignore=shutil.ignore_patterns("_tools"))
+    for name in EARLIER:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"an earlier result")
+    return folder
 
 
 def test_the_corpus_covers_every_kind_of_file():
@@ -45,16 +61,11 @@ def test_the_corpus_covers_every_kind_of_file():
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_a_bad_input_is_refused_with_one_clear_message(case, tmp_path, monkeypatch, capsys):
+def test_a_bad_input_is_refused_with_one_clear_message(case, work, monkeypatch, capsys):
     expect = CASES[case]
-    folder = tmp_path / "work"
-    shutil.copytree(CORPUS, folder, ignore=shutil.ignore_patterns("_tools"))
-    for name in EARLIER:            # results of an earlier run, which a bad input must leave alone
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(b"an earlier result")
-    monkeypatch.chdir(folder)
-    argv = command(case, folder)
-    before = snapshot(folder)
+    monkeypatch.chdir(work)
+    argv = command(case, work)
+    before = snapshot(work)
     status = main(argv)
     out, err = capsys.readouterr()
     assert status == 2, err
@@ -66,4 +77,5 @@ def test_a_bad_input_is_refused_with_one_clear_message(case, tmp_path, monkeypat
     assert expect["says"] in err, err
     if "element" in expect:
         assert f"in '{expect['element']}'" in err, err
-    assert snapshot(folder) == before
+    assert snapshot(work) == before
+    assert all((work / name).read_bytes() == b"an earlier result" for name in EARLIER)

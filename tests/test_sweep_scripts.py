@@ -5,8 +5,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = Path(__file__).parent / "sweeps" / "teacup-sweep.yaml"
 BOUND = 240         # seconds: a hung script fails the test instead of hanging the suite
@@ -43,17 +41,33 @@ def test_a_script_without_the_guard_is_told_what_to_add_before_a_dask_cluster_st
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study.py"]
 
 
-@pytest.mark.parametrize("body, guarded", [
+GUARDS = [
     ("engine_call()", False),
     ("if __name__ == '__main__':\n    engine_call()", True),
     ("if '__main__' == __name__:\n    x = 1\n    engine_call()", True),
     ("def main():\n    engine_call()\n\nmain()", False),
     ("def main():\n    engine_call()\n\nif __name__ == '__main__':\n    main()", True),
     ("try:\n    if __name__ == '__main__':\n        engine_call()\nfinally:\n    pass", True),
-    ("if __name__ == '__main__':\n    pass\nelse:\n    engine_call()", False),
-])
-def test_the_guard_is_found_where_the_script_calls(tmp_path, body, guarded):
-    done = run_script(tmp_path, "from engine.sweeps.mainguard import unguarded_caller\n"
-                                "def engine_call():\n    print(unguarded_caller())\n" + body + "\n")
+    ("import sys\nif len(sys.argv) > 99:\n    pass\nelse:\n    engine_call()", False),
+    ("with open(__file__):\n    if __name__ == '__main__':\n        engine_call()", True),
+]
+# each script is run as __main__ (as 'python script.py' would), all in one process
+RUN_AS_MAIN = """
+import runpy, sys
+for path in sys.argv[1:]:
+    runpy.run_path(path, run_name="__main__")
+"""
+
+
+def test_the_guard_is_found_where_the_script_calls(tmp_path):
+    paths = []
+    for i, (body, _) in enumerate(GUARDS):
+        p = tmp_path / f"script{i}.py"
+        p.write_text("from engine.sweeps.mainguard import unguarded_caller\n"
+                     "def engine_call():\n    print(unguarded_caller())\n" + body + "\n")
+        paths.append(str(p))
+    done = subprocess.run([sys.executable, "-c", RUN_AS_MAIN, *paths], capture_output=True, text=True,
+                          timeout=BOUND, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
-    assert (done.stdout.strip() == "None") == guarded, done.stdout
+    found = done.stdout.strip().splitlines()
+    assert [line == "None" for line in found] == [guarded for _, guarded in GUARDS], found
