@@ -23,6 +23,7 @@ Model files and scenarios are YAML: see docs/model-files.md and docs/tutorial.md
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command module's subcommands."""
     from . import __version__
     parser = argparse.ArgumentParser(
         prog="carbonloop",
@@ -46,6 +47,7 @@ def main(argv=None) -> int:
         parser.print_help()
         return 0
     import warnings
+
     from .errors import ModelWarning
     try:
         with warnings.catch_warnings():

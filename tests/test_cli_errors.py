@@ -53,6 +53,7 @@ def test_run_and_validate_find_the_default_scenario_from_any_folder(tmp_path, ca
 def test_importing_the_package_has_no_side_effects():
     import subprocess
     import sys
+
     from conftest import ROOT
     code = ("import sys, engine; print('matplotlib' in sys.modules, callable(engine), "
             "type(engine).__name__, hasattr(engine, 'sweep') and callable(engine.sweep))")
@@ -62,7 +63,9 @@ def test_importing_the_package_has_no_side_effects():
 
 def test_provenance_names_the_git_commit_of_a_checkout():
     import subprocess
+
     from conftest import ROOT
+
     from engine.model.provenance import git_commit
     if not (ROOT / ".git").exists():
         import pytest
@@ -75,6 +78,7 @@ def test_provenance_names_the_git_commit_of_a_checkout():
 
 def test_a_long_run_reports_its_progress_step_by_step():
     from conftest import ROOT
+
     import engine
     from engine.run import run_kernel
 

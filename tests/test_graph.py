@@ -1,6 +1,7 @@
 """Feedback graph: evaluation order, loops through stocks and their polarity, DOT/PNG output."""
-import engine
 from conftest import MODELS
+
+import engine
 from engine.cli import main
 
 LOOPS = """

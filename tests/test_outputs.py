@@ -3,9 +3,9 @@ import json
 
 import numpy as np
 import xarray as xr
+from conftest import MODELS
 
 import engine
-from conftest import MODELS
 from engine.cli import main
 
 

@@ -126,9 +126,11 @@ def fund_models(draw):
             timing = f"every: {dt * draw(st.integers(1, 8))}"
         elif kind == "every_from":
             first = at()
-            timing = f"every: {dt * draw(st.integers(1, 8))}, start: {first}, end: {first + dt * draw(st.integers(0, 12))}"
+            last = first + dt * draw(st.integers(0, 12))
+            timing = f"every: {dt * draw(st.integers(1, 8))}, start: {first}, end: {last}"
         else:
-            events.append(f"  - {{name: e{i}, at: {at()}, ramp: {{{target}: {{to: 1, over: {dt * draw(st.integers(1, 6))}}}}}}}")
+            over = dt * draw(st.integers(1, 6))
+            events.append(f"  - {{name: e{i}, at: {at()}, ramp: {{{target}: {{to: 1, over: {over}}}}}}}")
             continue
         events.append(f"  - {{name: e{i}, {timing}, set: {{{target}: '{value}'}}}}")
     return FUND.format(start=start, stop=stop, dt=dt, events="\n".join(events))

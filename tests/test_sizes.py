@@ -33,7 +33,8 @@ def test_records_over_the_memory_limit_are_refused_before_the_run(build, monkeyp
 
 
 def test_a_delay_too_long_for_its_dt_is_refused_when_it_is_set(build):
-    m = build(CUP + "auxiliaries:\n  late: delay_fixed(tea, lag, 0)\nparameters:\n  lag: {value: 2, range: [0, 1e12]}\n")
+    m = build(CUP + "auxiliaries:\n  late: delay_fixed(tea, lag, 0)\n"
+              "parameters:\n  lag: {value: 2, range: [0, 1e12]}\n")
     assert m.run()["late"][:3, 0].tolist() == [0, 0, 180]
     with pytest.raises(ModelError, match=r"model.yaml:8: in 'late': the pipeline delays need .* GB of history"):
         m.run(params={"lag": 1e10})

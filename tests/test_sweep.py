@@ -162,6 +162,7 @@ def _cmdline(proc) -> str:
 
 def test_a_killed_worker_loses_and_duplicates_no_runs(tmp_path):
     import psutil
+
     from engine.frontends.yaml.yamlio import load_file
     data, _ = load_file(SWEEPS / "teacup-kill.yaml")
     spec = dict(data, samples=20000, scenario=str(ROOT / "scenarios" / "teacup.yaml"))

@@ -2,9 +2,9 @@
 import re
 
 import numpy as np
+from conftest import ROOT
 
 import engine
-from conftest import ROOT
 from engine.cli import main
 
 

@@ -109,15 +109,20 @@ class Kernel:
         return out
 
     def hoist(self, state: State) -> None:
+        """Recompute the auxiliaries that depend on parameters only (after a parameter changed)."""
         raise NotImplementedError
 
     def initial(self, state: State) -> None:
+        """Set the start values of stocks and pipelines (and their delay times)."""
         raise NotImplementedError
 
     def segment(self, state: State, k1: int, out: np.ndarray) -> tuple[int, int, np.ndarray | None]:
+        """Integrate up to step ``k1`` writing records to ``out``; stop early at the first step where a
+        pending 'when' condition holds: returns (step reached, condition or -1, runs it holds for)."""
         raise NotImplementedError
 
     def evaluate(self, state: State, k: int, group: int) -> np.ndarray:
+        """The values of a group of probes at step ``k`` (probe x run)."""
         raise NotImplementedError
 
 
@@ -127,9 +132,11 @@ class Backend:
     name = "abstract"
 
     def supports(self, plan) -> str | None:
+        """Why this backend cannot run ``plan`` (None when it can)."""
         return None
 
     def kernel(self, plan) -> Kernel:
+        """The plan made executable by this backend."""
         raise NotImplementedError
 
     def expressions(self, trees, args, tables=()):

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ModelError
-from ..model.check import suggest
 from ..frontends.yaml.yamlio import load_file, load_text
+from ..model.check import suggest
 from .data import PERIOD_READS, READS, Series, load_catalog, read_series_file
 from .settings import McmcSpec, OptimizerSpec, is_number, mcmc_settings, optimizer_settings, uncertainty_level
 
@@ -87,6 +87,7 @@ class CalibrationSpec:
 
     @property
     def names(self) -> list:
+        """Names of the free parameters."""
         return [p.name for p in self.parameters]
 
     def digest(self, model_text: str = "") -> str:

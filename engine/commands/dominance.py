@@ -8,6 +8,7 @@ from ..outputs.paths import output_folder, safe_component
 
 
 def register(sub):
+    """Add the 'dominance' subcommand."""
     p = sub.add_parser("dominance", help="which feedback loops drive the behaviour, and when",
                        description="Loop dominance by the Loops That Matter method: link, loop and "
                                    "relative loop scores of a run (or of every run of a sweep spec's "
@@ -41,6 +42,7 @@ def _options(args) -> dict:
 
 
 def cmd_dominance(args) -> int:
+    """Loop dominance of a scenario or an ensemble: print the tables, write the file and figures."""
     from ..dominance import analyse, analyse_spec
     from ..dominance import report as rep
     if args.sweep:

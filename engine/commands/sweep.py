@@ -6,6 +6,7 @@ from pathlib import Path
 
 
 def register(sub):
+    """Add the 'sweep' and 'sensitivity' subcommands."""
     p = sub.add_parser("sweep", help="run a parameter sweep into one HDF5 file (resumable)",
                        description="Run the sweep a spec describes (parameters, distributions, method, "
                                    "samples, seed, outputs). Results stream into one HDF5 file as chunks "
@@ -34,6 +35,7 @@ def register(sub):
 
 
 def cmd_sweep(args) -> int:
+    """Run or resume a sweep, or say that it is already finished."""
     from ..sweeps import run_sweep
     t0 = time.perf_counter()
     res = run_sweep(args.spec, output=args.output, workers=args.workers, scheduler=args.scheduler,
@@ -52,6 +54,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
+    """Sensitivity indices of a sweep (run first from a spec): print, save, draw."""
     from ..sweeps.analyse import analyse, table_text
     src = Path(args.source)
     if src.suffix.lower() in (".yaml", ".yml"):

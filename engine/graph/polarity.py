@@ -44,6 +44,7 @@ class LinkSigns:
         self.cache: dict = {}
 
     def __call__(self, u, v) -> str:
+        """The sign of the link u -> v: '+', '-' or '?'."""
         if (u, v) not in self.cache:
             self.cache[(u, v)] = self._sign(u, v)
         return self.cache[(u, v)]

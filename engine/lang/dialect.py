@@ -123,6 +123,7 @@ class CarbonloopSyntax(Dialect):
         return out
 
     def atom(self, p: Parser) -> Node:
+        """A number, name, call or parenthesised expression."""
         t = p.take()
         if t.kind == "num":
             return p.number(t)

@@ -22,8 +22,9 @@ class Override:
 
 def assemble(modules, time: TimeSpec, *, name: str = "model", description: str = "",
              overrides=(), exogenous=(), events=(), checks=(), file: str | None = None,
-             source_text: str = "", loops=(), report: Report = Report(), levers=()) -> Model:
+             source_text: str = "", loops=(), report: Report | None = None, levers=()) -> Model:
     """Wire ``modules`` into one validated ``Model``; raises every problem found at once."""
+    report = report or Report()
     ctx = Collector(file)
     elements, owner = _collect(modules, ctx)
     ctx.check()

@@ -42,7 +42,7 @@ class Element:
     polarity: tuple = ()            # declared link polarities ((input, '+'|'-'), ...)
     hidden: bool = False            # created by the engine (expanded builtins)
 
-    def with_(self, **changes) -> "Element":
+    def with_(self, **changes) -> Element:
         """A copy with some fields changed."""
         return replace(self, **changes)
 

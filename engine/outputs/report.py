@@ -24,6 +24,7 @@ def _visible_stocks(loaded):
 
 
 def summary_spec(loaded, result):
+    """The summary table's variables and years (the report's, or the visible stocks at four times)."""
     rep = loaded.model.report
     names = [n for n in (rep.summary or _visible_stocks(loaded)) if n in result]
     t = result.times

@@ -19,6 +19,7 @@ def safe_name(name: str) -> str:
 
 
 def make_dims(f: h5py.File, times, n_runs, run_chunk=None):
+    """Create the dimension scales ``time`` and ``run`` of a file."""
     t = f.create_dataset("time", data=np.asarray(times, float))
     t.make_scale("time")
     r = f.create_dataset("run", data=np.arange(n_runs, dtype=np.int64), maxshape=(None,),
@@ -28,6 +29,7 @@ def make_dims(f: h5py.File, times, n_runs, run_chunk=None):
 
 
 def write_attrs(obj, attrs: dict):
+    """Write attributes (anything but text and numbers as JSON)."""
     for k, v in attrs.items():
         obj.attrs[k] = v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -24,14 +24,14 @@ class Result:
     time_units: str = ""
 
     @classmethod
-    def from_simulation(cls, sim, values: dict) -> "Result":
+    def from_simulation(cls, sim, values: dict) -> Result:
         """The result of a finished batch run (``values``: parameter slot -> value per run)."""
         plan = sim.plan
         t = plan.time
         times = t.start + np.arange(plan.n_save) * t.dt * t.save_every
         params = dict(zip((plan.names[s] for s in plan.params), sim.inputs))
         prov = dict(plan.provenance, backend=sim.kernel.backend,
-                    created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                    created=datetime.now(UTC).isoformat(timespec="seconds"))
         if sim.events:
             prov["events_applied"] = [list(map(_plain, e)) for e in sim.events.log]
         els = plan.model.elements
@@ -42,6 +42,7 @@ class Result:
 
     @property
     def n_runs(self) -> int:
+        """Runs in the batch."""
         return self.data.shape[2]
 
     def __getitem__(self, name: str) -> np.ndarray:

@@ -31,6 +31,7 @@ class Task:
 
 @dataclass
 class Output:
+    """What one chunk gives back: its index, kept trajectories and metrics."""
     index: int
     trajectories: dict      # name -> (time x run)
     metrics: dict           # name -> (run,)
@@ -64,6 +65,7 @@ class ChunkRunner:
         return self._loaded
 
     def __call__(self, task: Task) -> Output:
+        """Run one chunk: its trajectories and metrics."""
         loaded = self._prepare()
         params = {n: np.ascontiguousarray(task.values[:, j]) for j, n in enumerate(self.names)}
         try:
@@ -94,6 +96,7 @@ class InProcess:
         return False
 
     def run(self, tasks):
+        """Compute the chunks one after another."""
         for task in tasks:
             yield self.runner(task)
 
@@ -130,7 +133,7 @@ class Processes:
         return self
 
     def __exit__(self, *exc):
-        for proc, conn in self.pool:
+        for _, conn in self.pool:
             try:
                 conn.send(None)
             except OSError:
@@ -158,6 +161,7 @@ class Processes:
         worker[0].join(timeout=1)
 
     def run(self, tasks):
+        """Compute the chunks in the worker processes; yield each one's output as it arrives."""
         from multiprocessing.connection import wait as wait_any
         todo = deque(tasks)
         idle = [self._spawn() for _ in range(min(self.workers, len(todo)))]
@@ -245,6 +249,7 @@ class Dask:
         return False
 
     def run(self, tasks):
+        """Submit the chunks to the cluster a few at a time; yield each one's output as it finishes."""
         from distributed import as_completed
         runner = self.client.scatter(self.runner, broadcast=True, hash=False)
         todo = deque(tasks)

@@ -13,7 +13,6 @@ from .. import backends
 from ..lang.names import CANONICAL
 from .spec import Metric
 
-
 SYSTEM = CANONICAL         # the reserved variables a condition may read, in argument order
 
 

@@ -58,6 +58,7 @@ class Parameter:
 
     @property
     def a(self) -> dict:
+        """The distribution's arguments as a mapping."""
         return dict(self.args)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
@@ -93,6 +94,7 @@ class Parameter:
         return self.ppf((np.arange(points) + 0.5) / points)
 
     def describe(self) -> str:
+        """The distribution as text: 'normal(mean=1, sd=0.1)'."""
         return f"{self.distribution}(" + ", ".join(f"{k}={v}" for k, v in self.args) + ")"
 
 
@@ -112,6 +114,7 @@ class Metric:
 
     @property
     def variables(self) -> list:
+        """The model variables the metric reads."""
         if self.kind == "first":
             return sorted(n for n in ex.names(self.condition) if not ex.is_reserved(n))
         return [self.variable]
@@ -139,6 +142,7 @@ class SweepSpec:
 
     @property
     def names(self) -> list:
+        """Names of the varied parameters."""
         return [p.name for p in self.parameters]
 
     @property
@@ -384,7 +388,8 @@ def _parameter(name, spec, w, block) -> Parameter:
     a = {k: float(v) for k, v in spec.items()}
     problem = {"uniform": a.get("low", 0) >= a.get("high", 0) and "needs low < high",
                "triangular": not (a.get("low", 0) <= a.get("mode", 0) <= a.get("high", 0)
-                                  and a.get("low", 0) < a.get("high", 0)) and "needs low <= mode <= high and low < high",
+                                  and a.get("low", 0) < a.get("high", 0))
+               and "needs low <= mode <= high and low < high",
                "normal": a.get("sd", 1) <= 0 and "needs a positive sd",
                "lognormal": (a.get("median", 1) <= 0 or a.get("sigma", 1) <= 0)
                             and "needs a positive median and a positive sigma"}[dist]

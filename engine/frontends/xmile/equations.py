@@ -49,9 +49,11 @@ class XmileSyntax(Dialect):
     if_anywhere = True
 
     def word(self, kw: str) -> str:
+        """Keywords are quoted in messages as XMILE writes them (IF, THEN)."""
         return kw.upper()
 
     def tokenize(self, text: str) -> list:
+        """Split XMILE equation text into tokens; quoted names and comments handled."""
         out = []
         for m in _TOKEN.finditer(text):
             kind, s = m.lastgroup, m.group()
@@ -68,6 +70,7 @@ class XmileSyntax(Dialect):
         return out
 
     def atom(self, p: Parser) -> ex.Node:
+        """A number, name, subscripted name, call or parenthesised expression."""
         t = p.take()
         if t.kind == "num":
             return p.number(t)

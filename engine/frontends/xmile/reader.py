@@ -70,7 +70,7 @@ def defaults(root) -> dict:
     return out
 
 
-def read(path) -> "Model":      # noqa: F821 - engine.model.Model
+def read(path) -> Model:      # noqa: F821 - engine.model.Model
     """Import an XMILE (.xmile) or Stella (.stmx) file as a carbonloop model."""
     path = Path(path)
     file = str(path)

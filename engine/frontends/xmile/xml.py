@@ -24,10 +24,12 @@ def local(tag) -> str:
 
 
 def namespace(tag: str) -> str:
+    """The namespace of a tag ('' when it has none)."""
     return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
 
 
 def child(el, name):
+    """The first child element named ``name`` (namespaces ignored), or None."""
     for c in el:
         if local(c.tag) == name:
             return c
@@ -35,10 +37,12 @@ def child(el, name):
 
 
 def children(el, name):
+    """Every child element named ``name`` (namespaces ignored)."""
     return [c for c in el if local(c.tag) == name]
 
 
 def text_of(el) -> str:
+    """An element's text without surrounding space ('' for None)."""
     return (el.text or "").strip() if el is not None else ""
 
 

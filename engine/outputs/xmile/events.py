@@ -94,7 +94,7 @@ def _during_ramp(todo, params, dt) -> str | None:
         if a.ramp_over is None:
             continue
         end = k0 + _ramp_steps(a, params, dt)
-        for k, _, other, other_name in todo[j + 1:]:
+        for k, _, _, other_name in todo[j + 1:]:
             if k <= end:
                 return (f"events '{other_name}' and '{name}' left out: '{other_name}' changes '{a.target}' while "
                         f"the ramp of '{name}' is under way, which has no XMILE form")
