@@ -48,6 +48,7 @@ def child(code: str, env: dict | None = None) -> dict:
 
 
 def single(repeats: int) -> dict:
+    """Milliseconds of one warm flagship run, per backend (median)."""
     import engine
     m = engine.load(FLAGSHIP)
     out = {}
@@ -78,6 +79,7 @@ print(json.dumps({{"import_numba": t1 - t0, "kernel": t3 - t2}}))
 
 
 def compile_times(path=FLAGSHIP) -> dict:
+    """Seconds to make the kernel with an empty cache and from the cache, and to import numba."""
     out = {}
     with tempfile.TemporaryDirectory() as cache:
         env = {"CARBONLOOP_CACHE": cache}
@@ -109,6 +111,7 @@ if __name__ == "__main__":
 
 
 def sweep(sizes) -> dict:
+    """Seconds of flagship sweeps of each size with 2 workers, per backend."""
     out = {}
     spec = ROOT / "scenarios" / "sweep-default.yaml"
     with tempfile.TemporaryDirectory() as d:
@@ -124,6 +127,7 @@ def sweep(sizes) -> dict:
 
 
 def teacup(repeats: int) -> dict:
+    """Seconds of teacup batches per backend and of the hand-written loop (medians)."""
     import numpy as np
 
     import engine
@@ -136,8 +140,8 @@ def teacup(repeats: int) -> dict:
         for b in BACKENDS:
             res = m.run(params={"characteristic_time": ct}, backend=b)
             assert np.array_equal(res.data, hand_loop(ct)), f"{b} and the hand loop disagree"
-            out[(b, n)] = _median(lambda: m.run(params={"characteristic_time": ct}, backend=b), repeats)
-        out[("hand", n)] = _median(lambda: hand_loop(ct), repeats)
+            out[(b, n)] = _median(lambda ct=ct, b=b: m.run(params={"characteristic_time": ct}, backend=b), repeats)
+        out[("hand", n)] = _median(lambda ct=ct: hand_loop(ct), repeats)
     return out
 
 
@@ -234,6 +238,7 @@ def _worst(models) -> tuple:
 
 
 def main(argv=None) -> int:
+    """Measure and print the figures asked for."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="+", choices=["single", "compile", "sweep", "teacup", "big", "agree"])
     ap.add_argument("--repeats", type=int, default=50)

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv=None) -> int:
+    """Calibrate the flagship as the spec says; print the time of each stage."""
     import engine
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", default=str(ROOT / "scenarios" / "calibrate-history.yaml"))

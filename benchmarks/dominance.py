@@ -72,12 +72,14 @@ def stages(loaded, params, n: int, repeats: int, backend: str = "auto") -> dict:
 
 
 def ensemble_spec(n: int) -> dict:
+    """The flagship's sweep spec made a Latin hypercube of ``n`` runs."""
     from engine.frontends.yaml.yamlio import load_file
     data, _ = load_file(SPEC)
     return dict(data, method="latin", samples=n, scenario=str(SPEC.parent / data["scenario"]))
 
 
 def main(argv=None) -> int:
+    """Time loop dominance on the flagship (one run and an ensemble); print each stage."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--ensemble-repeats", type=int, default=3)

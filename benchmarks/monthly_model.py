@@ -36,6 +36,7 @@ REGION_AUX = """
 
 
 def model_text(regions=3):
+    """The YAML of a monthly model of ``regions`` regions."""
     stocks = "".join(REGION.format(i=i, a0=10 * (i + 1)) for i in range(regions))
     flows = "".join(REGION_FLOWS.format(i=i) for i in range(regions))
     aux = "".join(REGION_AUX.format(i=i) for i in range(regions))
@@ -62,6 +63,7 @@ lookups:
 
 
 def main():
+    """Time the monthly model: compile, one run, batches of 10,000 runs."""
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "monthly.yaml"
         p.write_text(model_text())

@@ -43,6 +43,7 @@ def one(n: int, workers: int, out: Path) -> dict:
 
 
 def main(argv=None) -> int:
+    """Run the flagship sweep at each size; print runs per second and peak memory."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--workers", type=int, default=2)

@@ -47,7 +47,7 @@ class Loaded:
         """Parameter elements by name (value, units, range, source)."""
         return self.model.parameters
 
-    def with_time(self, **changes) -> "Loaded":
+    def with_time(self, **changes) -> Loaded:
         """A copy with other time settings (start, stop, dt, method, save_step)."""
         t = replace(self.model.time, **changes)
         check_time(t)

@@ -23,6 +23,7 @@ Model files and scenarios are YAML: see docs/model-files.md and docs/tutorial.md
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command module's subcommands."""
     from . import __version__
     parser = argparse.ArgumentParser(
         prog="carbonloop",
@@ -37,13 +38,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """Run the command line; returns the exit status (2 for a problem with the model or input)."""
+    """Run the command line; returns the exit status: 0 done, 2 a problem with the model or
+    input (one message naming the file, line and element), 3 an internal error of the engine
+    (one line naming the report file that holds the traceback), 130 interrupted."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
     import warnings
+
     from .errors import ModelWarning
     try:
         with warnings.catch_warnings():
@@ -60,6 +64,24 @@ def main(argv=None) -> int:
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # noqa: BLE001 - a defect of the engine: one line, a report, status 3
+        print(internal_error_line(exc), file=sys.stderr)
+        return 3
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """The one line the command prints for an unexpected exception, naming where its full
+    report (the traceback) was written."""
+    from .errors import report_internal_error
+    try:
+        where = f"full report: {report_internal_error(exc)}"
+    except Exception as failed:  # noqa: BLE001 - the report itself could not be written
+        where = f"no report could be written: {type(failed).__name__}: {failed}"
+    text = " ".join(str(exc).split())
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return (f"carbonloop: internal error: {type(exc).__name__}: {text} ({where}; "
+            "this is a defect of carbonloop, not of your model)")
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -91,7 +91,7 @@ def report_internal_error(exc: BaseException) -> Path:
     """Write the traceback of an unexpected exception to a report file; returns its path."""
     folder = Path(os.environ.get("CARBONLOOP_REPORTS") or Path(tempfile.gettempdir()) / "carbonloop")
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     fd, name = tempfile.mkstemp(prefix=f"internal-error-{stamp}-", suffix=".txt", dir=folder)
     from . import __version__
     with os.fdopen(fd, "w") as f:

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 from .errors import ModelError, ModelErrors
+from .model.check import is_finite_number
 
 DEFAULT_GROUP = "Levers"
 FIELDS = ("parameter", "label", "range", "step", "units", "doc")
@@ -67,7 +68,7 @@ def _number(value) -> float | None:
             value = float(value)
         except ValueError:
             return None
-    if isinstance(value, (int, float)) and math.isfinite(value):
+    if is_finite_number(value):
         return float(value)
     return None
 

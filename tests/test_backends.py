@@ -6,9 +6,9 @@ import textwrap
 
 import numpy as np
 import pytest
+from conftest import BACKENDS, MODELS, ROOT
 
 import engine
-from conftest import BACKENDS, MODELS, ROOT
 from engine.backends.source import check
 from engine.errors import ModelError
 

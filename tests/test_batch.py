@@ -1,8 +1,8 @@
 """A batch of N parameter sets gives exactly the numbers of N separate runs."""
 import numpy as np
+from conftest import MODELS
 
 import engine
-from conftest import MODELS
 
 
 def test_batch_of_1000_equals_1000_single_runs(backend):

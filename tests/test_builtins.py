@@ -1,7 +1,6 @@
 """Builtin functions against hand-computed values."""
 import numpy as np
 import pytest
-
 from conftest import BACKENDS
 
 MODEL = """

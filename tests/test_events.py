@@ -116,3 +116,52 @@ checks:
 """)
     r = m.run(backend=backend)
     assert np.allclose(r["bank"][:, 0] + r["surrendered"][:, 0], 10 * r.times)
+
+
+def test_firings_too_many_for_a_batch_are_refused_before_their_times_are_held(build):
+    """A period set by a parameter may be short on purpose; the times of every firing of every
+    run are held at once, so their number over the batch is capped before anything is allocated."""
+    m = build("""
+time: {start: 0, stop: 100000, dt: 1}
+stocks:
+  s: {initial: 0, inflows: [f]}
+flows:
+  f: 1
+parameters:
+  period: {value: 10, range: [1, 100]}
+events:
+  - {name: tick, every: period, set: {s: 0}}
+""")
+    from engine.errors import ModelError
+    with pytest.raises(ModelError, match=r"fire 1e\+05 times in each of 1,000 run\(s\).*50,000,000 over a batch"):
+        m.run(params={"period": np.ones(1000)}, keep=["s"])
+    assert m.run(params={"period": [10.0, 20.0]}, keep=["s"])["s"][-1].tolist() == [0.0, 0.0]
+
+
+def test_a_constant_event_time_outside_the_run_is_refused_but_a_swept_one_may_be(build):
+    from engine.errors import ModelError
+    with pytest.raises(ModelError, match=r"set for time 12, outside the run \(0..10\); it would never fire"):
+        build(BASE + "events:\n  - {name: late, at: 12, set: {rate: 3}}\n")
+    m = build(BASE.replace("range: [0, 10]", "range: [0, 50]") +
+              "events:\n  - {name: late, at: policy_year, set: {rate: 3}}\n")
+    r = m.run(params={"policy_year": [5.0, 30.0]})
+    assert r["total"][-1].tolist() == [5 + 3 * 5, 10]          # the second run's event falls after the run
+
+
+def test_an_event_value_outside_the_declared_range_is_refused_when_it_fires(build):
+    from engine.errors import ModelError, SimulationError
+    with pytest.raises(ModelError, match=r"sets 'policy_year' to 12, outside its declared range \[0, 10\]"):
+        build(BASE + "events:\n  - {name: late, at: 2, set: {policy_year: 12}}\n")      # a number: at assembly
+    m = build(BASE + "events:\n  - {name: push, at: 2, set: {policy_year: 'policy_year + rate * 4'}}\n")
+    m.run()                                                                     # 4 + 1 * 4 = 8: inside
+    with pytest.raises(SimulationError, match=r"sets 'policy_year' to 12 at time 2, outside its declared range"):
+        m.run(params={"rate": 2})
+
+
+def test_events_and_conditions_read_the_reserved_variables(build):
+    m = build(BASE + """events:
+  - {name: near the end, when: "time >= final_time - 4 * dt and pi > 3", set: {rate: 0}}
+  - {name: start plus two, at: initial_time + 2, set: {rate: 2}}
+""")
+    r = m.run()
+    assert r.provenance["events_applied"] == [[2.0, "start plus two", 1], [9.5, "near the end", 1]]

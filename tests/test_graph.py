@@ -1,6 +1,7 @@
 """Feedback graph: evaluation order, loops through stocks and their polarity, DOT/PNG output."""
-import engine
 from conftest import MODELS
+
+import engine
 from engine.cli import main
 
 LOOPS = """
@@ -89,3 +90,31 @@ def test_structural_sign_rules():
                        ("if k > 0 then x else 0", "+"), ("if x > 0 then 1 else 0", "?"),
                        ("zidz(k, x)", "-")]:
         assert structural_sign(ex.parse(text), "x", M) == sign, text
+
+
+def test_a_negative_factor_or_divisor_turns_the_structural_sign():
+    from engine import lang as ex
+    from engine.graph.polarity import structural_sign
+
+    class M:
+        elements = {}
+    for text, sign in [("x * -2", "-"), ("x / -4", "-"), ("-2 * x", "-"), ("-x * -3", "+"),
+                       ("x * (0 - 2)", "-"), ("x * 2", "+"), ("k / -x", "+"), ("x ^ -1", "-"),
+                       ("x ^ (1 / 2)", "+"), ("2 ^ x", "?")]:
+        assert structural_sign(ex.parse(text), "x", M) == sign, text
+
+
+def test_loops_are_listed_the_same_whatever_the_enumeration_order(build):
+    """A ring of stocks with chords has more short loops than the limit: whole lengths only, sorted."""
+    from engine.graph.polarity import LinkSigns
+    from engine.graph.structure import feedback_loops
+    n = 8
+    stocks = "\n".join(f"  s{i}: {{initial: 1, inflows: [f{i}]}}" for i in range(n))
+    flows = "\n".join(f"  f{i}: s{(i + 1) % n} + s{(i + 3) % n} - s{(i + 5) % n}" for i in range(n))
+    m = build(f"time: {{start: 0, stop: 1, dt: 0.5}}\nstocks:\n{stocks}\nflows:\n{flows}\n")
+    sign = LinkSigns(m.model, "numpy")
+    full = feedback_loops(sign.plan.model, sign, max_length=12, limit=10 ** 6)
+    cut = feedback_loops(sign.plan.model, sign, max_length=12, limit=len(full) // 2)
+    assert 0 < cut.complete_to < full.complete_to
+    assert [lp.elements for lp in cut] == [lp.elements for lp in full if len(lp.elements) <= cut.complete_to]
+    assert [len(lp.elements) for lp in cut] == sorted(len(lp.elements) for lp in cut)

@@ -3,9 +3,9 @@ import json
 
 import numpy as np
 import xarray as xr
+from conftest import MODELS
 
 import engine
-from conftest import MODELS
 from engine.cli import main
 
 
@@ -60,3 +60,38 @@ def test_cli_help_lists_commands(capsys):
     text = capsys.readouterr().out
     for cmd in ("run", "validate", "loops", "graph"):
         assert cmd in text
+
+
+def test_a_result_prints_a_short_summary():
+    r = engine.load(MODELS / "goal_seeking.yaml").run(params={"target": [80.0, 150.0]})
+    assert repr(r).startswith("<carbonloop result 'goal_seeking': 2 runs, 81 times 0..20")
+    text = str(r)
+    assert len(text.splitlines()) <= 11 and "inventory" in text and "min..max over runs" in text
+    low, high = r["inventory"][-1].min(), r["inventory"][-1].max()
+    assert f"{low:.6g}..{high:.6g}" in text
+
+
+def test_at_takes_several_times():
+    r = engine.load(MODELS / "goal_seeking.yaml").run(params={"target": [80.0, 120.0, 150.0]})
+    several = r.at("inventory", [0, 5, 20])
+    assert several.shape == (3, 3)
+    for row, t in zip(several, (0, 5, 20)):
+        assert np.array_equal(row, r.at("inventory", t))
+
+
+def test_hdf5_parameters_carry_units_and_descriptions_and_time_its_units(tmp_path, build):
+    m = build("""
+        time: {start: 0, stop: 4, dt: 1, units: day}
+        stocks:
+          water: {initial: 5, inflows: [rain], units: mm}
+        flows:
+          rain: {equation: intensity, units: mm/day}
+        parameters:
+          intensity: {value: 2, units: mm/day, doc: rain per day, range: [0, 10]}
+        """)
+    r = m.run(params={"intensity": [1.0, 3.0]})
+    ds = xr.open_dataset(r.to_hdf5(tmp_path / "r.h5"), engine="h5netcdf")
+    assert ds["intensity"].attrs["units"] == "mm/day" and ds["intensity"].attrs["description"] == "rain per day"
+    assert ds["time"].attrs["units"] == "day"
+    assert r.to_xarray()["intensity"].attrs["units"] == "mm/day"
+    ds.close()

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import engine
-from engine.outputs.xmile import write
 from engine.frontends.xmile.names import key
+from engine.outputs.xmile import write
 
 pysd = pytest.importorskip("pysd", reason="PySD is not installed (pip install pysd); "
                                           "the cross-check runs wherever it is")
@@ -56,6 +56,7 @@ def _switches_on_grid(model):
     at or after the time, PySD (Vensim's convention) half a step earlier.
     """
     from dataclasses import replace
+
     from engine import lang as ex
     t = model.time
     els = dict(model.elements)

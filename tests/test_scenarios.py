@@ -115,3 +115,40 @@ parameters:
 """)
     assert m.model.time.dt == 0.125 and m.parameters["big"].range == (0, 1e7)
     assert m.run()["s"][0, 0] == 1000.0
+
+
+@pytest.mark.parametrize("written, meant", [("false", False), ('"false"', False), ("'no'", False), ("off", False),
+                                            ("true", True), ('"True"', True), ("yes", True)])
+def test_flags_written_as_words_or_quoted_words(build, written, meant):
+    m = build(f"""
+time: {{start: 0, stop: 4, dt: 1}}
+stocks:
+  s: {{initial: 1, outflows: [drain], non_negative: {written}}}
+flows:
+  drain: 2
+lookups:
+  curve: {{points: [[0, 0], [1, 1]], extrapolate: {written}}}
+auxiliaries:
+  beyond: curve(3)
+""")
+    assert m.model.elements["s"].non_negative is meant and m.model.elements["curve"].extrapolate is meant
+    r = m.run()
+    assert bool(r["s"][-1, 0] == 0) is meant and r["beyond"][0, 0] == (3 if meant else 1)
+
+
+def test_a_check_with_tolerance_zero_keeps_it(build):
+    text = """
+time: {start: 0, stop: 1, dt: 0.5}
+stocks:
+  s: {initial: 0.1, inflows: [f]}
+flows:
+  f: 0.2
+checks:
+  - {name: exact, lhs: s, rhs: s, tolerance: 0}
+  - {name: rounding, lhs: "s + 0.3", rhs: "(s * 10 + 3) / 10", tolerance: TOL}
+"""
+    build(text.replace("TOL", "1e-9")).run()                       # 0.1 + 0.3 vs 0.4: rounding only
+    m = build(text.replace("TOL", "0"))
+    assert [c.tolerance for c in m.model.checks] == [0.0, 0.0]
+    with pytest.raises(engine.SimulationError, match="balance check 'rounding'.* > 0"):
+        m.run()

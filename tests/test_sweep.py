@@ -5,7 +5,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import h5py
@@ -71,30 +71,43 @@ def test_morris_on_the_flagship_ranks_an_inert_parameter_last(tmp_path):
 
 
 def _done_chunks(part: Path) -> tuple[int, int]:
-    try:
-        with h5py.File(part, "r", locking=False) as f:
-            done = f["chunk_done"][...]
-        return int(done.sum()), len(done)
-    except Exception:       # the writer may be mid-write: try again later
-        return 0, 1
+    with h5py.File(part, "r", locking=False) as f:
+        done = f["chunk_done"][...]
+    return int(done.sum()), len(done)
+
+
+# a sweep that stops, blocked, inside its progress report once 20 chunks are in the file
+STOP_AFTER_20_CHUNKS = """
+import sys
+import engine
+chunks = []
+def progress(done, total):
+    chunks.append(done)
+    if len(chunks) == 20:
+        print(len(chunks), flush=True)
+        sys.stdin.readline()        # wait here to be killed
+engine.sweep(sys.argv[1], output=sys.argv[2], progress=progress)
+"""
 
 
 def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     spec = SWEEPS / "teacup-kill.yaml"
     out = tmp_path / "killed.h5"
     part = store.partial_path(out)
-    cmd = [sys.executable, "-m", "engine", "sweep", str(spec), "-o", str(out), "--no-progress"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        done, total = _done_chunks(part) if part.exists() else (0, 1)
-        if done >= 20:
-            break
-        time.sleep(0.01)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc = subprocess.Popen([sys.executable, "-c", STOP_AFTER_20_CHUNKS, str(spec), str(out)], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    bound = threading.Timer(300, proc.kill)     # a hung child fails the test instead of hanging it
+    bound.start()
+    try:
+        said = proc.stdout.readline()           # the sweep reports its 20th chunk written, then waits
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        bound.cancel()
+    assert said.strip() == "20", proc.stderr.read()
     done, total = _done_chunks(part)
-    assert 20 <= done < total and not out.exists()
+    assert done == 20 < total and not out.exists()
+    cmd = [sys.executable, "-m", "engine", "sweep", str(spec), "-o", str(out), "--no-progress"]
     again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert out.exists() and not part.exists()
@@ -149,34 +162,24 @@ def _cmdline(proc) -> str:
 
 
 def test_a_killed_worker_loses_and_duplicates_no_runs(tmp_path):
-    import threading
     import psutil
+
     from engine.frontends.yaml.yamlio import load_file
     data, _ = load_file(SWEEPS / "teacup-kill.yaml")
-    spec = dict(data, samples=100000, scenario=str(ROOT / "scenarios" / "teacup.yaml"))
-    killed, finished = [], []
+    spec = dict(data, samples=20000, scenario=str(ROOT / "scenarios" / "teacup.yaml"))
+    killed = []
 
-    def kill_one_worker():      # once a worker has done some chunks (CPU time past its start-up)
-        while not (killed or finished):
-            for p in psutil.Process().children():
-                try:
-                    busy = "spawn_main" in _cmdline(p) and sum(p.cpu_times()[:2]) > 0.8
-                except psutil.Error:
-                    continue
-                if busy and store.partial_path(tmp_path / "w.h5").exists():
-                    p.kill()
-                    killed.append(p.pid)
-                    break
-            time.sleep(0.02)
+    def kill_a_worker(done, total):     # once the first chunk is in the file, a worker dies
+        if killed:
+            return
+        workers = [p for p in psutil.Process().children() if "spawn_main" in _cmdline(p)]
+        assert len(workers) == 2
+        workers[0].kill()
+        killed.append((workers[0].pid, done, total))
 
-    t = threading.Thread(target=kill_one_worker)
-    t.start()
-    try:
-        res = engine.sweep(spec, output=tmp_path / "w.h5", workers=2, progress=False)
-    finally:
-        finished.append(True)
-        t.join()
-    assert killed
+    res = engine.sweep(spec, output=tmp_path / "w.h5", workers=2, progress=kill_a_worker)
+    assert killed and killed[0][1] < killed[0][2]
+    assert killed[0][0] not in {p.pid for p in psutil.Process().children()}
     ref = engine.sweep(spec, output=tmp_path / "ref.h5", progress=False)
     assert np.array_equal(res.metrics()["final"], ref.metrics()["final"])
     assert np.array_equal(res.trajectory("teacup_temperature"), ref.trajectory("teacup_temperature"))
@@ -192,3 +195,36 @@ def test_a_scenario_may_carry_its_own_sweep(tmp_path):
     m = engine.load(path)
     expect = m.run(params={"characteristic_time": ct}, keep=["teacup_temperature"]).at("teacup_temperature", 10)
     assert np.array_equal(res.metrics()["temp_at_10"].to_numpy(), expect)
+
+
+def test_a_metric_whose_condition_reads_no_variable(tmp_path):
+    spec = {"sweep": "clock", "scenario": str(ROOT / "scenarios" / "teacup.yaml"), "samples": 10,
+            "parameters": {"room_temperature": {"range": [60, 80]}},
+            "outputs": {"metrics": {"after_5": {"first": "time >= 5", "otherwise": -1},
+                                    "never": {"first": "0", "otherwise": -1}}}}
+    m = engine.sweep(spec, output=tmp_path / "c.h5", progress=False).metrics()
+    assert (m["after_5"] == 5).all() and (m["never"] == -1).all()
+
+
+def test_sensitivity_shows_each_metric_spread_beside_its_indices(tmp_path):
+    from engine.sweeps.analyse import table_text
+    res = engine.sweep(SWEEPS / "teacup-sweep.yaml", output=tmp_path / "s.h5", progress=False)
+    df = res.sensitivity(figures=False)
+    y = res.metrics()["temp_at_10"].to_numpy()
+    row = df[df["metric"] == "temp_at_10"].iloc[0]
+    assert row["metric_sd"] == np.std(y, ddof=1) and row["metric_mean"] == np.mean(y)
+    assert (row["metric_p5"], row["metric_p95"]) == tuple(np.percentile(y, [5, 95]))
+    text = table_text(df)
+    assert f"temp_at_10: mean {np.mean(y):.4g}, sd {np.std(y, ddof=1):.4g}, 5-95 %" in text
+
+
+def test_re_running_a_finished_sweep_says_so_plainly(tmp_path, capsys):
+    from engine.cli import main
+    argv = ["sweep", str(SWEEPS / "ishigami-sobol.yaml"), "-o", str(tmp_path / "i.h5"), "--no-progress"]
+    assert main(argv) == 0
+    assert "wrote" in capsys.readouterr().out
+    before = (tmp_path / "i.h5").stat().st_mtime_ns
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "is already finished" in out and "nothing was run and nothing written" in out and "wrote" not in out
+    assert (tmp_path / "i.h5").stat().st_mtime_ns == before

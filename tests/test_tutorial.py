@@ -2,9 +2,9 @@
 import re
 
 import numpy as np
+from conftest import ROOT
 
 import engine
-from conftest import ROOT
 from engine.cli import main
 
 
@@ -29,5 +29,9 @@ def test_tutorial_model(tmp_path, capsys):
     batch = m.run(params={"half_price": np.linspace(50, 500, 1000)}, keep=["price", "emissions"])
     assert batch.to_pandas(run=None).shape == (1000 * 229, 2)
     assert np.all(batch["price"] > 0)
+    base = m.run()
     f = engine.load(tmp_path / "market-floor.yaml").run()
-    assert f.at("bank", 2040)[0] == 0.0 and f.at("price", 2040)[0] > m.run().at("price", 2040)[0]
+    assert f.at("bank", 2040)[0] == 0.0 and f.at("price", 2040)[0] > base.at("price", 2040)[0]
+    # the floor holds at every step, where the market alone would take the price under it
+    assert base["price"].min() < 37 and base.at("price", 2025)[0] < 40
+    assert f["price"].min() >= 40 - 1e-9 and abs(f.at("price", 2025)[0] - 40) < 1e-9

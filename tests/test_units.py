@@ -62,3 +62,32 @@ def test_validate_strict_units_exit_status(write, capsys):
     assert "warning: units:" in capsys.readouterr().err
     assert main(["validate", "--strict-units", str(p)]) == 2
     assert main(["validate", "--strict-units", str(write(GOOD.replace("kg/km", "t/km"), "ok.yaml"))]) == 0
+
+
+def test_a_negative_power_of_a_quantity_has_its_units(build):
+    m = build("""
+time: {start: 0, stop: 1, dt: 1, units: year}
+auxiliaries:
+  rate: {equation: "period ^ -1", units: 1/year}
+  area_inverse: {equation: "side ^ -2", units: 1/m^2}
+parameters:
+  period: {value: 4, units: year}
+  side: {value: 3, units: m}
+""")
+    assert m.check_units() == []
+
+
+def test_strict_units_names_each_element_without_units(write, capsys):
+    p = write("""
+time: {start: 0, stop: 1, dt: 1, units: year}
+stocks:
+  water: {initial: 1, inflows: [rain], units: mm}
+flows:
+  rain: {equation: "intensity"}
+parameters:
+  intensity: {value: 2, units: mm/year}
+""")
+    assert main(["validate", str(p)]) == 0
+    assert main(["validate", "--strict-units", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "in 'rain': the flow declares no units" in err and "'water'" not in err

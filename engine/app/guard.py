@@ -35,6 +35,7 @@ class Guard:
         self.allowed = {h.lower().strip("[]") for h in (*LOOPBACK_HOSTS, *allowed_hosts)}
 
     async def __call__(self, scope, receive, send):
+        """Answer 400 to a request whose Host header is not an allowed host; pass the rest on."""
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")

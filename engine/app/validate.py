@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import re
+
+from ..model.check import is_finite_number
 
 MAX_BODY_BYTES = 64 * 1024      # a run request is well under 2 kB
 MAX_VARIABLES = 32              # variables one request may ask for
@@ -77,7 +78,7 @@ def lever_values(value, levers: dict) -> dict:
         lever = levers.get(name)
         if lever is None:
             raise RequestError(f"'{name}' is not a lever of this scenario{_hint(name, levers)}")
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        if not is_finite_number(v):
             raise RequestError(f"the value of '{name}' must be a finite number, not {json.dumps(v)[:80]}")
         if not lever.low <= v <= lever.high:
             raise RequestError(f"{v:g} is outside the range of '{name}' "

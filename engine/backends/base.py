@@ -76,8 +76,10 @@ def set_delays(plan, state: State, times: np.ndarray, initials: np.ndarray) -> N
     need = int(sizes.sum()) * n * 8
     if need > MAX_DELAY_BYTES:
         d = plan.delays[int(np.argmax(sizes))]
-        raise ModelError(f"the pipeline delays need {need / 2 ** 30:.3g} GB of history for {n} runs "
-                         f"(the limit is {MAX_DELAY_BYTES / 2 ** 30:g} GB)", element=plan.names[d.slot],
+        where = plan.model.elements[plan.names[d.slot]].where
+        raise ModelError(f"the pipeline delays need {need / 2 ** 30:.3g} GB of history for {n:,} run(s) "
+                         f"(the limit is {MAX_DELAY_BYTES / 2 ** 30:g} GB)", file=where.file, line=where.line,
+                         element=plan.names[d.slot].split(":")[0],
                          hint="a DELAY FIXED or PREVIOUS of a very long time for its dt")
     state.dsize = sizes.astype(np.int64)
     state.doff = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
@@ -111,15 +113,20 @@ class Kernel:
         return out
 
     def hoist(self, state: State) -> None:
+        """Recompute the auxiliaries that depend on parameters only (after a parameter changed)."""
         raise NotImplementedError
 
     def initial(self, state: State) -> None:
+        """Set the start values of stocks and pipelines (and their delay times)."""
         raise NotImplementedError
 
     def segment(self, state: State, k1: int, out: np.ndarray) -> tuple[int, int, np.ndarray | None]:
+        """Integrate up to step ``k1`` writing records to ``out``; stop early at the first step where a
+        pending 'when' condition holds: returns (step reached, condition or -1, runs it holds for)."""
         raise NotImplementedError
 
     def evaluate(self, state: State, k: int, group: int) -> np.ndarray:
+        """The values of a group of probes at step ``k`` (probe x run)."""
         raise NotImplementedError
 
     def set_values(self, state: State, k: int, group: int, rows, slots, lo, hi, mask, rehoist: bool) -> int:
@@ -146,9 +153,11 @@ class Backend:
     name = "abstract"
 
     def supports(self, plan) -> str | None:
+        """Why this backend cannot run ``plan`` (None when it can)."""
         return None
 
     def kernel(self, plan) -> Kernel:
+        """The plan made executable by this backend."""
         raise NotImplementedError
 
     def expressions(self, trees, args, tables=()):

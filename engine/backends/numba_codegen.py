@@ -74,12 +74,15 @@ class ScalarGenerator:
         return lines
 
     def loads(self, slots, indent="        ") -> list:
+        """Locals read from the run's row of V."""
         return [f"{indent}{_x(s)} = c[{s}]" for s in sorted(slots)]
 
     def stores(self, slots, indent="        ") -> list:
+        """Locals written back to the run's row of V."""
         return [f"{indent}c[{s}] = {_x(s)}" for s in slots]
 
     def delay_reads(self, slots_needed, indent) -> list:
+        """The pipelines' values at step k (those in ``slots_needed``)."""
         return [f"{indent}{_x(d.slot)} = _dread(DB, DO[{i}], DZ[{i}], DS[{i}, r], DI[{i}, r], k, r)"
                 for i, d in enumerate(self.plan.delays) if d.slot in slots_needed]
 
@@ -95,6 +98,7 @@ class ScalarGenerator:
 
     # ------------------------------------------------------------------ functions
     def hoist(self) -> list:
+        """``_hoist``: the auxiliaries of parameters only."""
         p = self.plan
         body = self.loads(reads(p.equations[s] for s in p.hoisted) - set(p.hoisted))
         body += ["        t = _t0", "        ts = _t0"]
@@ -102,6 +106,7 @@ class ScalarGenerator:
         return self.over_runs("_hoist", "V", body)
 
     def initial(self) -> list:
+        """``_initial``: start values of stocks and pipelines, and the pipelines' delay times."""
         p = self.plan
         trees = [p.equations[s] for s in p.initial] + [d.delay for d in p.delays]
         body = self.loads(reads(trees) - set(p.initial)) + ["        t = _t0", "        ts = _t0 + _eps"]
@@ -128,6 +133,7 @@ class ScalarGenerator:
         return self.over_runs("_groups", f"g, k, V, {DELAYS}, R", body)
 
     def segment(self) -> list:
+        """``_segment``: each run steps to k1 (or its first 'when' condition), recording."""
         p = self.plan
         rk4 = p.time.method == "rk4"
         later = self._read_after_dynamic()
@@ -204,7 +210,8 @@ class ScalarGenerator:
                                ("K4", ("t + _dt", "t + _dt - _eps", "_dt"))):
             stage = ", ".join(f"{s} + {h} * {prev}_{i}" for i, s in enumerate(S))
             names = ", ".join(f"{K}_{i}" for i in range(len(S)))
-            L.append(f"            {names}{',' if len(S) == 1 else ''} = _rates(TM, TN, {tt}, {ts}, ({stage}{',' if len(S) == 1 else ''}), {fargs})")
+            comma = "," if len(S) == 1 else ""
+            L.append(f"            {names}{comma} = _rates(TM, TN, {tt}, {ts}, ({stage}{comma}), {fargs})")
             prev = K
         L += [f"            {s} = {s} + _dt6 * (K1_{i} + 2.0 * (K2_{i} + K3_{i}) + K4_{i})" for i, s in enumerate(S)]
         return L
@@ -227,6 +234,7 @@ class ScalarGenerator:
         return i or (f"-({o})" if o else "0.0")
 
     def source(self) -> str:
+        """The module's functions (without header and constants)."""
         body = self.hoist() + self.initial() + self.segment() + self.groups() + SET_VALUES
         return "\n".join(self.defs + body) + "\n"
 

@@ -15,8 +15,8 @@ Unit rules: 'dimensionless' (arguments and result), 'same' (arguments agree; res
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -2,7 +2,8 @@
 -> fit report.
 
 Modules, one job each: ``data`` (the catalogue and its CSV series), ``spec`` (the YAML calibration
-spec) with ``settings`` (optimiser, intervals, MCMC) and ``check`` (against the model), ``readouts`` (reading a variable against an observation), ``likelihood`` (error models and
+spec) with ``settings`` (optimiser, intervals, MCMC) and ``check`` (against the model), ``readouts``
+(reading a variable against an observation), ``likelihood`` (error models and
 priors), ``objective`` (a batch of candidates -> one batch of runs -> objective), ``optimise``
 (differential evolution and a polish), ``lm`` (batched Levenberg-Marquardt), ``uncertainty``
 (curvature, profile likelihood, identifiability), ``mcmc`` (emcee, vectorised), ``fitstats``,

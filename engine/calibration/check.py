@@ -41,7 +41,7 @@ def check_against(spec, loaded):
         if p.scale == "log" and lo <= 0:
             raise ModelError("a log scale needs positive bounds", **where)
         resolved.append(replace(p, low=lo, high=hi))
-    for name, value in spec.fixed.items():
+    for name in spec.fixed:
         if name not in params:
             raise ModelError(f"'fixed' names '{name}', which is not a parameter", file=spec.file,
                              element=name, hint=suggest(name, list(params)))

@@ -44,6 +44,7 @@ class Checkpoint:
                              hint="delete it (or pass --fresh) to start over") from None
 
     def get(self, key, default=None):
+        """A saved value, or ``default``."""
         return self.data.get(key, default)
 
     def __contains__(self, key):

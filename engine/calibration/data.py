@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from ..model.check import suggest
 from ..frontends.yaml.yamlio import load_file
+from ..model.check import suggest
 
 READS = ("at", "end", "mean", "integral", "sum", "change")
 PERIOD_READS = ("mean", "integral", "sum", "change")
@@ -46,12 +46,12 @@ class Series:
     def __len__(self):
         return len(self.value)
 
-    def select(self, lo: float = -math.inf, hi: float = math.inf) -> "Series":
+    def select(self, lo: float = -math.inf, hi: float = math.inf) -> Series:
         """The rows whose time lies in [lo, hi)."""
         keep = (self.time >= lo) & (self.time < hi)
         return self.subset(keep)
 
-    def subset(self, keep) -> "Series":
+    def subset(self, keep) -> Series:
         """The rows where ``keep`` is true."""
         from dataclasses import replace
         keep = np.asarray(keep, bool)

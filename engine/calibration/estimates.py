@@ -3,7 +3,7 @@ and ``compare --params`` read, and ``params_from_file`` for any other caller."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -22,7 +22,7 @@ def write_estimates(path, spec, values: dict, status: str, objective: float, int
         "scenario": str(spec.scenario),
         "status": status,
         "objective": float(objective),
-        "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "written": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": {k: float(f"{v:.8g}") for k, v in values.items()},
     }
     if spec.fixed:

@@ -30,6 +30,7 @@ class Posterior:
 
     @property
     def evaluations(self) -> int:
+        """Model runs the sampler makes (walkers x steps)."""
         return self.walkers * self.steps
 
     @property
@@ -101,6 +102,7 @@ class FlushingBackend(Backend):
             return False
 
     def save_step(self, state, accepted):
+        """Save a step of the chain, and the backend file every few seconds."""
         super().save_step(state, accepted)
         if time.monotonic() - self.last > self.every:
             self.flush()

@@ -77,6 +77,7 @@ class Problem:
 
     @property
     def dim(self) -> int:
+        """Number of free parameters."""
         return len(self.params)
 
     def to_theta(self, z) -> np.ndarray:

@@ -26,14 +26,17 @@ class SearchState:
 
     @property
     def best(self) -> int:
+        """Index of the best member of the population."""
         return int(np.argmin(self.energies))
 
     @property
     def best_z(self) -> np.ndarray:
+        """The best member's position (in the search's scaled coordinates)."""
         return self.population[self.best].copy()
 
     @property
     def best_energy(self) -> float:
+        """The best member's objective."""
         return float(self.energies[self.best])
 
 

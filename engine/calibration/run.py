@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..outputs.paths import output_folder
 from . import figures, report
 from .check import check_against
 from .checkpoint import Checkpoint
@@ -69,7 +70,7 @@ def calibrate(spec, output=None, fresh: bool = False, progress: bool = False, mc
     loaded = load(spec.scenario)
     spec = check_against(spec, loaded)
     problem = Problem(spec, loaded, backend)
-    folder = Path(output) if output else Path("outputs") / spec.name
+    folder = Path(output) if output else output_folder(spec.name)
     ck = Checkpoint(folder / "checkpoint.npz", spec.digest(loaded.model.source_text), fresh)
     h5 = folder / "calibration.h5"
     if fresh and h5.exists():

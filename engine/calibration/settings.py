@@ -1,10 +1,9 @@
 """The settings of a calibration spec: the optimiser and its budget, the interval level, the MCMC."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from ..model.check import suggest
+from ..model.check import is_finite_number, suggest
 
 OPTIMIZER_KEYS = ("method", "population", "generations", "tolerance", "mutation", "recombination",
                   "polish", "polish_iterations")
@@ -35,6 +34,7 @@ class McmcSpec:
 
 
 def uncertainty_level(block, c, data) -> float:
+    """The confidence level of the intervals ('uncertainty: {level: 0.9}'), checked."""
     if block is None:
         return 0.9
     if not isinstance(block, dict) or any(k not in ("level", "method") for k in block):
@@ -48,6 +48,7 @@ def uncertainty_level(block, c, data) -> float:
 
 
 def optimizer_settings(block, c, data, n_params) -> OptimizerSpec:
+    """The optimiser's settings ('optimizer:'), checked against the number of parameters."""
     block = block or {}
     if not isinstance(block, dict):
         raise c.err("'optimizer' is a mapping (population:, generations:, ...)", data, "optimizer")
@@ -82,6 +83,7 @@ def optimizer_settings(block, c, data, n_params) -> OptimizerSpec:
 
 
 def mcmc_settings(block, c, data) -> McmcSpec:
+    """The posterior sampler's settings ('mcmc:'), checked; ``false`` turns it off."""
     if block is None or block is False:
         return McmcSpec()
     if not isinstance(block, dict):
@@ -101,4 +103,4 @@ def mcmc_settings(block, c, data) -> McmcSpec:
 
 def is_number(x) -> bool:
     """A finite int or float (not a bool)."""
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    return is_finite_number(x)

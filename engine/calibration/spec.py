@@ -28,8 +28,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ModelError
-from ..model.check import suggest
 from ..frontends.yaml.yamlio import load_file, load_text
+from ..model.check import suggest
 from .data import PERIOD_READS, READS, Series, load_catalog, read_series_file
 from .settings import McmcSpec, OptimizerSpec, is_number, mcmc_settings, optimizer_settings, uncertainty_level
 
@@ -87,6 +87,7 @@ class CalibrationSpec:
 
     @property
     def names(self) -> list:
+        """Names of the free parameters."""
         return [p.name for p in self.parameters]
 
     def digest(self, model_text: str = "") -> str:
@@ -153,6 +154,9 @@ def parse_spec(data, file=None, text="") -> CalibrationSpec:
     base = Path(file).parent if file else Path(".")
     if "scenario" not in data:
         raise c.err("the calibration names no scenario", data, hint="add 'scenario: path/to/scenario.yaml'")
+    if not isinstance(data["scenario"], str) or not (base / data["scenario"]).is_file():
+        raise c.err(f"the scenario {base / str(data['scenario'])} is not there" if isinstance(data["scenario"], str)
+                    else "'scenario' names one scenario file", data, "scenario")
     scenario = base / str(data["scenario"])
     catalog = load_catalog(base / str(data["data"])) if data.get("data") else None
     params = _parameters(data.get("parameters"), c, data)
@@ -272,6 +276,8 @@ def _series(name, spec, c, block, catalog, base) -> SeriesSpec:
     if spec.get("file"):
         if not spec.get("units"):
             raise bad("a series read from 'file' needs its 'units'")
+        if not (base / str(spec["file"])).is_file():
+            raise bad(f"the data file {base / str(spec['file'])} is not there")
         series = read_series_file(base / str(spec["file"]), name=name, units=str(spec["units"]))
     elif catalog is not None:
         series = catalog.get(name, (c.file, line))

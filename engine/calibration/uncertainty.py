@@ -29,6 +29,7 @@ class Profile:
 
     @property
     def identified(self) -> bool:
+        """True when the interval is bounded on both sides."""
         return self.lower_bounded and self.upper_bounded
 
 

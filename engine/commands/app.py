@@ -11,6 +11,7 @@ from . import add_backend
 
 
 def register(sub):
+    """Add the 'app' subcommand."""
     p = sub.add_parser("app", help="explore a scenario in the browser: levers, runs against the baseline",
                        description="Serve a page with sliders for the scenario's levers (its 'levers:' "
                                    "section); every move reruns the model and draws it over the "
@@ -29,6 +30,7 @@ def register(sub):
 
 
 def cmd_app(args) -> int:
+    """Serve the app for a scenario until interrupted."""
     from ..app.serve import bind, is_loopback, make_server, url_of
     from ..app.service import RunService
     path = Path(args.scenario)

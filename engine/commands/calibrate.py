@@ -7,6 +7,7 @@ from . import add_backend
 
 
 def register(sub):
+    """Add the 'calibrate' subcommand."""
     p = sub.add_parser("calibrate", help="estimate parameters from data (a calibration spec)",
                        description="Calibrate a scenario to observed series: a population-based "
                                    "search (each generation one batch of runs), a local polish, "
@@ -22,6 +23,7 @@ def register(sub):
 
 
 def cmd_calibrate(args) -> int:
+    """Run or resume a calibration; print its estimates, fit and files."""
     from ..calibration.run import calibrate
     try:
         res = calibrate(args.spec, output=args.output, fresh=args.fresh, progress=sys.stderr.isatty(),

@@ -11,6 +11,7 @@ from . import add_backend
 
 
 def register(sub):
+    """Add the 'run', 'validate', 'loops' and 'graph' subcommands."""
     p = sub.add_parser("run", help="run a scenario and write its results under outputs/",
                        description="Run a scenario (default: scenarios/default.yaml). Writes an HDF5 "
                                    "file and figures to outputs/<scenario>/ and prints a summary.")
@@ -63,6 +64,7 @@ def _load(args):
 
 
 def cmd_run(args) -> int:
+    """Run a scenario; write its results and figures, print a summary."""
     from ..outputs.report import write_outputs
     m = _load(args)
     params = params_of(args, m)
@@ -92,6 +94,7 @@ def params_of(args, loaded) -> dict | None:
 
 
 def cmd_validate(args) -> int:
+    """Load and check a scenario without running it; list what it holds."""
     m = load(args.scenario)
     m.plan()            # graph and compile: catches algebraic loops
     issues = m.check_units(strict=args.strict_units)
@@ -112,6 +115,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_loops(args) -> int:
+    """Print the feedback loops with their polarity."""
     m = load(args.scenario)
     loops = m.loops(args.max_length, backend=args.backend)
     shown = [lp for lp in loops if args.all or len(lp.visible) >= 2]
@@ -139,6 +143,7 @@ def _print_loop(lp, label):
 
 
 def cmd_graph(args) -> int:
+    """Write the causal graph (or one variable's causes or uses) as DOT and PNG."""
     from ..outputs.figures import write_graph
     m = load(args.scenario)
     stem = Path(args.output) if args.output else run_folder(m.model) / "graph"

@@ -4,10 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..api import DEFAULT_SCENARIO, load
+from ..outputs.paths import output_folder, safe_component
 from . import add_backend
 
 
 def register(sub):
+    """Add the 'dominance' subcommand."""
     p = sub.add_parser("dominance", help="which feedback loops drive the behaviour, and when",
                        description="Loop dominance by the Loops That Matter method: link, loop and "
                                    "relative loop scores of a run (or of every run of a sweep spec's "
@@ -42,6 +44,7 @@ def _options(args) -> dict:
 
 
 def cmd_dominance(args) -> int:
+    """Loop dominance of a scenario or an ensemble: print the tables, write the file and figures."""
     from ..dominance import analyse, analyse_spec
     from ..dominance import report as rep
     if args.sweep:
@@ -51,7 +54,7 @@ def cmd_dominance(args) -> int:
         m = load(args.scenario)
         d = analyse(m, **_options(args))
         result, name = m.run(backend=args.backend), m.name
-    folder = Path(args.output) if args.output else Path("outputs") / name / "dominance"
+    folder = Path(args.output) if args.output else output_folder(name) / "dominance"
     print(f"loop dominance of '{m.name}' over {d.n_runs} run{'s' if d.n_runs > 1 else ''} "
           f"({len(d.loops)} loops scored)")
     for line in rep.discovery_lines(d):
@@ -80,5 +83,5 @@ def _write(d, m, result, folder, args) -> list:
             written.append(stacked_chart(d, folder / f"stacked_P{part.number}.png", part.number))
     if d.n_runs == 1 and d.relative is not None:
         for lp in top_loops(d, 1, 3)[:3]:
-            written.append(loop_diagram(d, lp, folder / f"loop_{lp.label}.png"))
+            written.append(loop_diagram(d, lp, folder / f"loop_{safe_component(lp.label)}.png"))
     return written

@@ -9,6 +9,7 @@ from . import add_backend
 
 
 def register(sub):
+    """Add the 'compare' subcommand."""
     p = sub.add_parser("compare", help="run two scenarios and overlay their results",
                        description="Run scenarios A and B, print the report variables side by side at "
                                    "the report years, and write overlay PNGs of the report figures to "
@@ -55,6 +56,7 @@ def compare_figures(ma, ra, mb, rb, folder) -> list:
 
 
 def cmd_compare(args) -> int:
+    """Run two scenarios; print their report side by side and write overlay figures."""
     from .core import params_of
     ma, mb = load(args.a), load(args.b)
     ra = ma.run(params=params_of(args, ma), backend=args.backend)

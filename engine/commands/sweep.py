@@ -8,6 +8,7 @@ from . import add_backend
 
 
 def register(sub):
+    """Add the 'sweep' and 'sensitivity' subcommands."""
     p = sub.add_parser("sweep", help="run a parameter sweep into one HDF5 file (resumable)",
                        description="Run the sweep a spec describes (parameters, distributions, method, "
                                    "samples, seed, outputs). Results stream into one HDF5 file as chunks "
@@ -37,6 +38,7 @@ def register(sub):
 
 
 def cmd_sweep(args) -> int:
+    """Run or resume a sweep, or say that it is already finished."""
     from ..sweeps import run_sweep
     t0 = time.perf_counter()
     res = run_sweep(args.spec, output=args.output, workers=args.workers, scheduler=args.scheduler,
@@ -44,16 +46,19 @@ def cmd_sweep(args) -> int:
                     backend=args.backend)
     elapsed = time.perf_counter() - t0
     if res.already_complete:
-        print(f"{res.path} already holds this finished sweep; nothing to do")
-    print(f"sweep '{res.attrs.get('sweep')}': {res.method}, {res.n_runs} runs of "
-          f"{len(res.parameters)} parameters in {elapsed:.1f} s")
-    print(f"wrote {res.path}")
+        print(f"sweep '{res.attrs.get('sweep')}' is already finished: {res.path} holds all its {res.n_runs:,} "
+              "runs, from this spec and model; nothing was run and nothing written")
+    else:
+        print(f"sweep '{res.attrs.get('sweep')}': {res.method}, {res.n_runs:,} runs of "
+              f"{len(res.parameters)} parameters in {elapsed:.1f} s")
+        print(f"wrote {res.path}")
     if res.method in ("morris", "sobol") and res.metric_names:
         print(f"next: carbonloop sensitivity {res.path}")
     return 0
 
 
 def cmd_sensitivity(args) -> int:
+    """Sensitivity indices of a sweep (run first from a spec): print, save, draw."""
     from ..sweeps.analyse import analyse, table_text
     src = Path(args.source)
     if src.suffix.lower() in (".yaml", ".yml"):

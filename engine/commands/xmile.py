@@ -8,6 +8,7 @@ from . import add_backend
 
 
 def register(sub):
+    """Add the 'export' and 'conformance' subcommands."""
     p = sub.add_parser("conformance", help="run every XMILE model under a folder against its output",
                        description="Import each .xmile / .stmx model under DIR, run it, and compare it "
                                    "with the output.csv / output.tab beside it (relative tolerance "
@@ -30,6 +31,7 @@ def register(sub):
 
 
 def cmd_conformance(args) -> int:
+    """Run every XMILE model under a folder against its canonical output."""
     from ..conformance import run_suite, table
     folder = Path(args.folder)
     if not folder.is_dir():
@@ -42,6 +44,7 @@ def cmd_conformance(args) -> int:
 
 
 def cmd_export(args) -> int:
+    """Write a model as XMILE, naming what has no XMILE form."""
     from ..api import load
     from ..outputs.xmile import write
     m = load(args.scenario)

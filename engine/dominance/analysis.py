@@ -34,11 +34,13 @@ class Options:
 
 
 def batch_size(params, n_runs) -> int:
+    """Runs in the batch ``params`` describes (or ``n_runs``)."""
     sizes = [len(np.atleast_1d(v)) for v in (params or {}).values() if np.ndim(v) > 0]
     return n_runs or (max(sizes) if sizes else 1)
 
 
 def sub_params(params, a, b) -> dict:
+    """The parameter values of runs ``a`` to ``b`` of a batch."""
     return {k: (np.asarray(v)[a:b] if np.ndim(v) > 0 else v) for k, v in (params or {}).items()}
 
 
@@ -56,6 +58,7 @@ def block_size(plan, n_loops, n_times) -> int:
 
 
 def sample_runs(n, k) -> np.ndarray:
+    """``k`` of ``n`` runs spread evenly (all of them when k >= n)."""
     return np.unique(np.linspace(0, n - 1, min(n, k)).round().astype(int))
 
 

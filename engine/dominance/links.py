@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from ..plan.expand import expand
 from ..graph import STATE_KINDS, feedback_graph
 from ..model import Model
+from ..plan.expand import expand
 
 NODE_KINDS = ("stock", "flow", "auxiliary", "pipeline")
 
@@ -41,9 +41,11 @@ class LinkGraph:
     graph: nx.DiGraph = field(repr=False)
 
     def kind(self, name: str) -> str:
+        """The kind of element ``name`` is."""
         return self.model.elements[name].kind
 
     def is_state(self, name: str) -> bool:
+        """True for a stock or another element that keeps state."""
         return self.kind(name) in STATE_KINDS
 
     def link_ids(self, cycle) -> list:

@@ -17,6 +17,7 @@ PREV = "prev|"
 
 
 def prev(name: str) -> str:
+    """The name under which the value of ``name`` one step earlier is kept."""
     return PREV + name
 
 

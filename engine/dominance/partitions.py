@@ -22,6 +22,7 @@ class Partition:
 
     @property
     def label(self) -> str:
+        """The partition as its analysis names it (P1, P2, ...)."""
         return f"P{self.number}"
 
     @property

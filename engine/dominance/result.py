@@ -26,13 +26,16 @@ class LoopInfo:
 
     @property
     def visible(self) -> tuple:
+        """The loop's elements a modeller wrote (hidden helpers left out)."""
         return tuple(e for e in self.elements if not hidden(e)) or self.elements
 
     @property
     def title(self) -> str:
+        """The loop's label and polarity, as figures title it."""
         return f"{self.label} {self.name}" if self.name else self.label
 
     def path(self) -> str:
+        """The loop as text: 'a -> b -> a'."""
         v = list(self.visible)
         return " -> ".join(v + v[:1])
 
@@ -68,6 +71,7 @@ class Dominance:
 
     @property
     def n_runs(self) -> int:
+        """Runs analysed."""
         return self.dominant.shape[2]
 
     def loop(self, key) -> LoopInfo:

@@ -21,7 +21,7 @@ READERS = {
 }
 
 
-def read(path) -> "Model":  # noqa: F821 - engine.model.Model
+def read(path) -> Model:  # noqa: F821 - engine.model.Model
     """Read a model file with the reader its suffix names."""
     path = Path(path)
     reader = READERS.get(path.suffix.lower())

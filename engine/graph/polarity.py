@@ -44,6 +44,7 @@ class LinkSigns:
         self.cache: dict = {}
 
     def __call__(self, u, v) -> str:
+        """The sign of the link u -> v: '+', '-' or '?'."""
         if (u, v) not in self.cache:
             self.cache[(u, v)] = self._sign(u, v)
         return self.cache[(u, v)]
@@ -96,10 +97,26 @@ def _times(a, b):
     return "+" if a == b else "-"
 
 
+def _constant(n):
+    """The value of a constant expression ((0 - 2), -1/4), or None."""
+    try:
+        return ex.constant(n)
+    except ValueError:
+        return None
+
+
+def _sign(v: float) -> str:
+    return "+" if v > 0 else "-" if v < 0 else "0" if v == 0 else "?"
+
+
 def value_sign(n) -> str:
     """Sign of an expression's value, taking every quantity as positive: '+', '-', '0' or '?'."""
     if isinstance(n, ex.Num):
-        return "+" if n.value > 0 else "-" if n.value < 0 else "0"
+        return _sign(n.value)
+    if isinstance(n, (ex.Unary, ex.Bin)) and not ex.names(n) and not ex.calls(n):
+        v = _constant(n)
+        if v is not None:
+            return _sign(v)
     if isinstance(n, ex.Name):
         return "+"
     if isinstance(n, ex.Unary) and n.op == "-":
@@ -149,9 +166,19 @@ def _d_bin(n, x, model) -> str:
     if n.op == "^":
         if b != "0":
             return "?"
-        if isinstance(n.right, ex.Num):
-            return a if n.right.value > 0 else _FLIP[a] if n.right.value < 0 else "0"
-        return "?" if a != "0" else "0"
+        power = _constant(n.right)
+        if a == "0" or power == 0:
+            return "0"
+        if power is None or power != power:
+            return "?"
+        # d(u^p) = p u^(p-1) du: u^(p-1) is positive for a positive base, and for a negative base
+        # its sign alternates with whole p (a fractional power of a negative number has none)
+        base = value_sign(n.left)
+        if base == "-" and float(power).is_integer():
+            base = "+" if (power - 1) % 2 == 0 else "-"
+        elif base != "+":
+            return "?"
+        return _times(_times(a, base), "+" if power > 0 else "-")
     return "0" if a == b == "0" else "?"          # comparisons and logic
 
 

@@ -109,6 +109,7 @@ class Loop:
 
     @property
     def polarity(self) -> str:
+        """'reinforcing', 'balancing' or 'undetermined', from the signs of its links."""
         if "?" in self.signs:
             return "undetermined"
         return "reinforcing" if self.signs.count("-") % 2 == 0 else "balancing"

@@ -6,8 +6,28 @@
 from .dialect import CARBONLOOP, Dialect, parse
 from .names import KEYWORDS, RESERVED, is_reserved
 from .parser import MAX_DEPTH, ExprSyntaxError
-from .tree import (Bin, Call, If, Lookup, Name, Node, Num, Ref, Unary, calls, children, constant, depth, names,
-                   rebuild, same, substitute, transform, unparse, walk)
+from .tree import (
+                   Bin,
+                   Call,
+                   If,
+                   Lookup,
+                   Name,
+                   Node,
+                   Num,
+                   Ref,
+                   Unary,
+                   calls,
+                   children,
+                   constant,
+                   depth,
+                   names,
+                   rebuild,
+                   same,
+                   substitute,
+                   transform,
+                   unparse,
+                   walk,
+)
 
 __all__ = ["CARBONLOOP", "Dialect", "parse", "KEYWORDS", "RESERVED", "is_reserved", "MAX_DEPTH",
            "ExprSyntaxError", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Unary", "calls",

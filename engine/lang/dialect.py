@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from .names import KEYWORDS
 from .parser import ExprSyntaxError, Level, Parser, Tok
 from .tree import Call, Name, Node
 
@@ -57,7 +58,6 @@ _TOKEN = re.compile(r"""
   | (?P<bad>.)
 """, re.VERBOSE)
 
-KEYWORDS = frozenset({"if", "then", "else", "and", "or", "not"})
 FORBIDDEN_WORDS = {
     "lambda": "lambda expressions are not allowed",
     "for": "comprehensions and loops are not allowed",
@@ -123,6 +123,7 @@ class CarbonloopSyntax(Dialect):
         return out
 
     def atom(self, p: Parser) -> Node:
+        """A number, name, call or parenthesised expression."""
         t = p.take()
         if t.kind == "num":
             return p.number(t)

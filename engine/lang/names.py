@@ -3,6 +3,9 @@ from __future__ import annotations
 
 # variables every model has: the current time, the step, the run's start and stop, and pi
 RESERVED = frozenset({"time", "dt", "starttime", "stoptime", "initial_time", "final_time", "pi"})
+# the reserved variables once aliases are folded (reserved_key), in the order expressions over
+# arrays take them as arguments
+CANONICAL = ("time", "dt", "starttime", "stoptime", "pi")
 # words of the equation syntax that cannot name an element
 KEYWORDS = frozenset({"if", "then", "else", "and", "or", "not"})
 

@@ -60,9 +60,11 @@ class Parser:
 
     @property
     def tok(self) -> Tok:
+        """The current token."""
         return self.toks[self.i]
 
     def take(self) -> Tok:
+        """The current token; moves past it."""
         t = self.toks[self.i]
         self.i += 1
         return t

@@ -7,8 +7,8 @@ visited; the parser also caps nesting (``parser.MAX_DEPTH``) so that generated c
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 
 @dataclass(frozen=True)

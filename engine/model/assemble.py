@@ -3,12 +3,13 @@ apply a scenario's overrides and exogenous replacements, and check every name, e
 event, check, report entry and named loop before anything runs or is written."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .. import lang as ex
 from ..errors import Collector
 from .check import expression_problems, suggest
-from .elements import Element, LoopSpec, Model, Report, TimeSpec, Where
+from .elements import LoopSpec, Model, Report, TimeSpec, Where
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,9 @@ class Override:
 
 def assemble(modules, time: TimeSpec, *, name: str = "model", description: str = "",
              overrides=(), exogenous=(), events=(), checks=(), file: str | None = None,
-             source_text: str = "", loops=(), report: Report = Report(), levers=()) -> Model:
+             source_text: str = "", loops=(), report: Report | None = None, levers=()) -> Model:
     """Wire ``modules`` into one validated ``Model``; raises every problem found at once."""
+    report = report or Report()
     ctx = Collector(file)
     elements, owner = _collect(modules, ctx)
     ctx.check()
@@ -34,6 +36,7 @@ def assemble(modules, time: TimeSpec, *, name: str = "model", description: str =
     _check_wiring(modules, elements, owner, replaced, ctx)
     _check_elements(elements, ctx)
     _check_events(elements, events, ctx)
+    _check_event_times(events, time, ctx)
     for c in checks:
         for node in (c.lhs, c.rhs):
             _report(ctx, expression_problems(node, elements, stateful=False), c.where, c.name)
@@ -110,6 +113,10 @@ def _check_elements(elements: dict, ctx: Collector):
     for el in elements.values():
         if el.kind == "lookup":
             continue
+        if el.kind == "parameter" and el.value is not None and not math.isfinite(el.value):
+            ctx.error(f"the value {el.text or el.value} is not a finite number (it overflows)", el.where.line,
+                      el.name, file=el.where.file)
+            continue
         if el.equation is not None:
             _report(ctx, expression_problems(el.equation, elements), el.where, el.name)
         if el.kind == "stock":
@@ -144,6 +151,40 @@ def _check_events(elements: dict, events, ctx: Collector):
         for node in nodes:
             if node is not None:
                 _report(ctx, expression_problems(node, elements, stateful=False), ev.where, ev.name)
+
+
+def _constant(node):
+    """The value of a constant expression, or None when it reads anything else."""
+    if node is None:
+        return None
+    try:
+        return ex.constant(node)
+    except ValueError:
+        return None
+
+
+def _check_event_times(events, time: TimeSpec, ctx: Collector):
+    """Event times written as numbers must fall inside the run (else the event never fires), and a
+    period written as a number must be at least dt (an event fires at most once per step). Times
+    that depend on parameters are checked when the run starts (a swept time may fall outside on
+    purpose)."""
+    lo, hi, tol = time.start, time.stop, 1e-9 * max(1.0, abs(time.stop), abs(time.start))
+    for ev in events:
+        say = lambda msg, hint=None, ev=ev: ctx.error(msg, ev.where.line, ev.name, hint,  # noqa: E731
+                                                      file=ev.where.file)
+        for node in ev.at:
+            t = _constant(node)
+            if t is not None and not lo - tol <= t <= hi + tol:
+                say(f"the event is set for time {t:g}, outside the run ({lo:g}..{hi:g}); it would never fire",
+                    "move it inside the run or change the time settings")
+        every, start = _constant(ev.every), _constant(ev.start)
+        if every is not None and not every > 0:
+            say(f"an event's period ('every') must be positive, not {every:g}")
+        elif every is not None and every < time.dt * (1 - 1e-9):
+            say(f"the event's period {every:g} is shorter than the time step dt={time.dt:g}; an event "
+                "fires at most once per step", "use a period of at least dt, or a smaller dt")
+        if start is not None and start > hi + tol:
+            say(f"the periodic event starts at {start:g}, after the run ends ({hi:g}); it would never fire")
 
 
 def _check_report(elements: dict, report: Report, ctx: Collector):

@@ -3,12 +3,23 @@ event times, conditions and values, balance checks, sweep metrics and calibratio
 from __future__ import annotations
 
 import difflib
+import math
 
 from .. import builtins
 from .. import lang as ex
 from ..lang.names import RESERVED
 
 MAX_TREE_DEPTH = 200        # deeper trees (macros, generated models) are refused at assembly
+
+
+def is_finite_number(x) -> bool:
+    """True for an int or float that is finite as a float (not a bool; a huge int overflows)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:
+        return False
 
 
 def suggest(name, candidates) -> str | None:
@@ -70,7 +81,6 @@ MAX_STEPS = 10_000_000      # steps of one run: more is refused before anything 
 def check_time(spec, file: str | None = None, line: int | None = None) -> None:
     """dt > 0, stop after start, both finite, a whole number of steps (at most ``MAX_STEPS``),
     a save step of at least dt; raises ModelError otherwise."""
-    import math
     from ..errors import ModelError
     where = dict(file=file, line=line)
     if not all(math.isfinite(x) for x in (spec.start, spec.stop, spec.dt)):

@@ -4,7 +4,7 @@ Every front end produces these; ``assemble.py`` wires and validates them into on
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from ..lang import Node
 
@@ -42,7 +42,7 @@ class Element:
     polarity: tuple = ()            # declared link polarities ((input, '+'|'-'), ...)
     hidden: bool = False            # created by the engine (expanded builtins)
 
-    def with_(self, **changes) -> "Element":
+    def with_(self, **changes) -> Element:
         """A copy with some fields changed."""
         return replace(self, **changes)
 

@@ -25,6 +25,7 @@ def git_commit() -> str:
 def provenance(model) -> dict:
     """Provenance of a model (the time of a run is added when it runs)."""
     import numpy
+
     from .. import __version__
     out = {
         "scenario": model.name,

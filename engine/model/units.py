@@ -23,7 +23,7 @@ NONE_WORDS = {"1", "dimensionless", "fraction", "share", "unitless", "dmnl", "no
 
 
 class UnitSyntaxError(ValueError):
-    pass
+    """Units text that cannot be read ('kg/', 'm^x')."""
 
 
 SYNONYMS = {"yr": "year", "a": "year", "hr": "hour", "h": "hour", "min": "minute", "wk": "week",
@@ -103,6 +103,7 @@ def parse_units(text: str) -> dict | None:
 
 
 def mul(a, b, sign=1):
+    """The product of two unit maps (``sign=-1``: the quotient a / b)."""
     out = dict(a)
     for k, v in b.items():
         out[k] = out.get(k, 0) + sign * v
@@ -112,6 +113,7 @@ def mul(a, b, sign=1):
 
 
 def show(d) -> str:
+    """A unit map as text ('kg*yuan/(km*t)'; '?' when unknown)."""
     if d is None:
         return "?"
     if not d:
@@ -126,6 +128,7 @@ def show(d) -> str:
 
 @dataclass(frozen=True)
 class UnitIssue:
+    """One unit inconsistency: the element, what is wrong, and where the element is written."""
     element: str
     message: str
     file: str | None

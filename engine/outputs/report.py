@@ -11,6 +11,9 @@ Without it, the table and a figure show every visible stock.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,7 @@ def _visible_stocks(loaded):
 
 
 def summary_spec(loaded, result):
+    """The summary table's variables and years (the report's, or the visible stocks at four times)."""
     rep = loaded.model.report
     names = [n for n in (rep.summary or _visible_stocks(loaded)) if n in result]
     t = result.times
@@ -44,10 +48,32 @@ def summary_table(loaded, result) -> str:
 
 
 def write_outputs(loaded, result, h5_path, figures=True) -> list:
-    """Write the HDF5 file and (optionally) the figures beside it; returns the paths written."""
+    """Write the HDF5 file and (optionally) the figures beside it; returns the paths written.
+
+    Everything is first written into a hidden folder beside the target and moved into place only
+    once all of it is written, so a failure part-way leaves earlier results as they were."""
     h5_path = Path(h5_path)
-    written = [result.to_hdf5(h5_path)]
-    if figures:
-        from .figures import report_figures
-        written += report_figures(loaded, result, h5_path.parent)
+    folder = h5_path.parent
+    made = [p for p in [folder, *folder.parents] if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=folder))
+    try:
+        staged = [Path(result.to_hdf5(staging / h5_path.name))]
+        if figures:
+            from .figures import report_figures
+            staged += [Path(p) for p in report_figures(loaded, result, staging)]
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        for p in made:              # the folders this call created, innermost first
+            try:
+                p.rmdir()
+            except OSError:
+                break
+        raise
+    written = []
+    for p in staged:
+        target = folder / p.name
+        os.replace(p, target)
+        written.append(str(target))
+    shutil.rmtree(staging, ignore_errors=True)
     return written

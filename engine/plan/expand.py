@@ -6,6 +6,7 @@ Hidden names are '<owner>:<builtin>:<n>' and cannot clash with a modeller's name
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from .. import lang as ex
@@ -75,6 +76,22 @@ class _Expander:
                          "written as a number", file=owner.where.file, line=owner.where.line,
                          element=owner.name)
 
+    def check_delay(self, node, owner, fn):
+        """A pipeline's constant delay time must be finite and its history (one value per step of
+        the delay) must fit in the pipeline buffer limit; a delay that varies is checked when it
+        starts."""
+        from ..backends.base import MAX_DELAY_BYTES
+        try:
+            delay = ex.constant(node)
+        except ValueError:
+            return
+        steps = delay / self.model.time.dt
+        if not math.isfinite(steps) or steps * 8 > MAX_DELAY_BYTES:
+            raise ModelError(f"{fn.upper()} of {delay:g} time units keeps one value per step of dt="
+                             f"{self.model.time.dt:g}: {steps:.3g} steps, more than the "
+                             f"{MAX_DELAY_BYTES // 8:,} a pipeline may hold", file=owner.where.file,
+                             line=owner.where.line, element=owner.name, hint="use a shorter delay or a larger dt")
+
     def call(self, node: ex.Call, owner: Element) -> ex.Node:
         """The expansion of one stateful call whose arguments are already expanded."""
         fn = canonical(node.fn)
@@ -116,6 +133,7 @@ class _Expander:
                 delay, init = V(0, "dt"), (a[1] if len(a) > 1 else a[0])
             else:
                 delay, init = a[1], (a[2] if len(a) > 2 else a[0])
+            self.check_delay(delay, owner, fn)
             self.add(owner, out, "pipeline", init, doc=f"output of {fn}")
             self.delays.append(FixedDelay(out, src, delay, init))
             return V(0, out)

@@ -19,6 +19,7 @@ def safe_name(name: str) -> str:
 
 
 def make_dims(f: h5py.File, times, n_runs, run_chunk=None):
+    """Create the dimension scales ``time`` and ``run`` of a file."""
     t = f.create_dataset("time", data=np.asarray(times, float))
     t.make_scale("time")
     r = f.create_dataset("run", data=np.arange(n_runs, dtype=np.int64), maxshape=(None,),
@@ -28,6 +29,7 @@ def make_dims(f: h5py.File, times, n_runs, run_chunk=None):
 
 
 def write_attrs(obj, attrs: dict):
+    """Write attributes (anything but text and numbers as JSON)."""
     for k, v in attrs.items():
         obj.attrs[k] = v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
 
@@ -40,6 +42,7 @@ def write_result(result, path) -> str:
     n_t, _, n_r = result.data.shape
     with h5py.File(tmp, "w") as f:
         tdim, rdim = make_dims(f, result.times, n_r)
+        tdim.attrs["units"] = getattr(result, "time_units", "") or ""
         compress = dict(compression="gzip", compression_opts=4) if n_r * n_t > 4096 else {}
         for i, name in enumerate(result.names):
             d = f.create_dataset(safe_name(name), data=result.data[:, i, :], **compress)
@@ -49,9 +52,12 @@ def write_result(result, path) -> str:
             d.attrs["description"] = result.docs.get(name, "") or ""
             d.attrs["long_name"] = name
         for name, v in result.params.items():
-            d = f.create_dataset(safe_name(name), data=np.asarray(v, float))
+            d = f.create_dataset(safe_name(name), data=np.broadcast_to(np.asarray(v, float), (n_r,)))
             d.dims[0].attach_scale(rdim)
             d.attrs["role"] = "parameter"
+            d.attrs["units"] = result.units.get(name, "") or ""
+            d.attrs["description"] = result.docs.get(name, "") or ""
+            d.attrs["long_name"] = name
         write_attrs(f, result.provenance)
     tmp.replace(path)
     return str(path)

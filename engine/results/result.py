@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -18,26 +18,31 @@ class Result:
     names: list
     data: np.ndarray
     params: dict                        # parameter name -> value per run (array of n_runs)
-    units: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)         # of saved variables and parameters
     docs: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
+    time_units: str = ""
 
     @classmethod
-    def from_simulation(cls, sim, values: dict) -> "Result":
+    def from_simulation(cls, sim, values: dict) -> Result:
         """The result of a finished batch run (``values``: parameter slot -> value per run)."""
         plan = sim.plan
         t = plan.time
         times = t.start + np.arange(plan.n_save) * t.dt * t.save_every
         params = dict(zip((plan.names[s] for s in plan.params), sim.inputs))
         prov = dict(plan.provenance, backend=sim.kernel.backend,
-                    created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                    created=datetime.now(UTC).isoformat(timespec="seconds"))
         if sim.events:
             prov["events_applied"] = [list(map(_plain, e)) for e in sim.events.log]
+        els = plan.model.elements
+        units = dict(plan.units, **{n: els[n].units for n in params})
+        docs = dict(plan.docs, **{n: els[n].doc for n in params})
         return cls(times=times, names=plan.saved_names, data=sim.kernel.records(sim.out), params=params,
-                   units=dict(plan.units), docs=dict(plan.docs), provenance=prov)
+                   units=units, docs=docs, provenance=prov, time_units=t.units)
 
     @property
     def n_runs(self) -> int:
+        """Runs in the batch."""
         return self.data.shape[2]
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -52,9 +57,44 @@ class Result:
     def __contains__(self, name) -> bool:
         return name in self.names
 
-    def at(self, name: str, time: float) -> np.ndarray:
-        """Values of ``name`` at the saved time nearest to ``time`` (one per run)."""
-        return self[name][int(np.argmin(np.abs(self.times - time)))]
+    def at(self, name: str, time) -> np.ndarray:
+        """Values of ``name`` at the saved time nearest to ``time``: one per run, or for a sequence
+        of times an array (time x run)."""
+        series = self[name]
+        if np.ndim(time) == 0:
+            return series[int(np.argmin(np.abs(self.times - time)))]
+        wanted = np.asarray(time, dtype=float)
+        return series[np.argmin(np.abs(self.times[None, :] - wanted[:, None]), axis=1)]
+
+    def __repr__(self) -> str:
+        t = self.times
+        span = f"{t[0]:g}..{t[-1]:g}" + (f" {self.time_units}" if self.time_units else "") if len(t) else "-"
+        shown = ", ".join(self.visible[:4]) + (", ..." if len(self.visible) > 4 else "")
+        return (f"<carbonloop result '{self.provenance.get('scenario', '?')}': {self.n_runs:,} run"
+                f"{'s' if self.n_runs != 1 else ''}, {len(t):,} times {span}, {len(self.visible)} variables "
+                f"({shown})>")
+
+    def __str__(self) -> str:
+        """A few lines: the runs and times, then the first variables at the start and the end
+        (over runs: their range at the end)."""
+        lines = [repr(self)[1:-1]]
+        if not len(self.times) or not self.visible:
+            return "\n".join(lines)
+        shown = self.visible[:SUMMARY_ROWS]
+        width = max(len(n) for n in shown) + 2
+        over = "" if self.n_runs == 1 else " (min..max over runs)"
+        lines.append(f"  {'variable':<{width}}{'units':<12}at start, at end{over}")
+        for n in shown:
+            v = self[n]
+            lines.append(f"  {n:<{width}}{(self.units.get(n) or '-')[:11]:<12}{_span(v[0])}, {_span(v[-1])}")
+        if len(self.visible) > len(shown):
+            lines.append(f"  ... and {len(self.visible) - len(shown)} more (result.names lists them)")
+        return "\n".join(lines)
+
+    @property
+    def visible(self) -> list:
+        """Saved variables a modeller wrote (not the engine's hidden helpers)."""
+        return [n for n in self.names if ":" not in n]
 
     def to_pandas(self, run: int | None = 0):
         """A DataFrame indexed by time (one run), or long form over runs when ``run`` is None."""
@@ -74,13 +114,14 @@ class Result:
     def to_xarray(self):
         """An xarray Dataset with dimensions (time, run); parameters over run."""
         import xarray as xr
-        coords = {"time": self.times, "run": np.arange(self.n_runs)}
+        coords = {"time": ("time", self.times, {"units": self.time_units}), "run": np.arange(self.n_runs)}
         data_vars = {}
         for i, n in enumerate(self.names):
             data_vars[n] = (("time", "run"), self.data[:, i, :],
                             {"units": self.units.get(n, ""), "description": self.docs.get(n, "")})
         for k, v in self.params.items():
-            data_vars[k] = (("run",), v, {"role": "parameter"})
+            data_vars[k] = (("run",), np.broadcast_to(v, (self.n_runs,)),
+                            {"role": "parameter", "units": self.units.get(k, ""), "description": self.docs.get(k, "")})
         return xr.Dataset(data_vars, coords=coords,
                           attrs={k: json.dumps(v) if not isinstance(v, str) else v
                                  for k, v in self.provenance.items()})
@@ -97,6 +138,14 @@ class Result:
             if n in self.names:
                 rows.append((n, [float(self.at(n, y)[0]) for y in years]))
         return rows
+
+
+SUMMARY_ROWS = 8        # variables ``print(result)`` shows
+
+
+def _span(values) -> str:
+    lo, hi = np.min(values), np.max(values)
+    return f"{lo:.6g}" if lo == hi else f"{lo:.6g}..{hi:.6g}"
 
 
 def _plain(x):

@@ -16,6 +16,7 @@ from ..errors import ModelError, SimulationError
 
 SNAP_TOL = 1e-9
 MAX_FIRINGS = 1_000_000     # firings of one periodic event over a run
+MAX_BATCH_FIRINGS = 50_000_000  # ... and over all the runs of a batch (their times are held at once)
 
 
 class EventRunner:
@@ -65,10 +66,11 @@ class EventRunner:
             end = self._finite(row[ev.end], ev, "end") if ev.end is not None else np.full(self.n, t.stop)
             end = np.minimum(end, t.stop)
             count = np.maximum(np.floor((end - start) / every + SNAP_TOL) + 1, 0)
-            if count.max(initial=0) > MAX_FIRINGS:
-                raise ModelError(f"the event would fire {count.max():.3g} times in one run (at most "
-                                 f"{MAX_FIRINGS:,})", file=ev.event.where.file, line=ev.event.where.line,
-                                 element=ev.event.name, hint="use a longer period")
+            if count.max(initial=0) > MAX_FIRINGS or count.max(initial=0) * self.n > MAX_BATCH_FIRINGS:
+                raise ModelError(f"the event would fire {count.max():.3g} times in each of {self.n:,} run(s) (at most "
+                                 f"{MAX_FIRINGS:,} per run, {MAX_BATCH_FIRINGS:,} over a batch)",
+                                 file=ev.event.where.file, line=ev.event.where.line,
+                                 element=ev.event.name, hint="use a longer period, or fewer runs at a time")
             j = np.arange(int(count.max(initial=0)))
             times = start[:, None] + every[:, None] * j[None, :]
             times = np.where(j[None, :] < count[:, None], times, -math.inf)

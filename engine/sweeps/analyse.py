@@ -36,11 +36,20 @@ def indices(path):
         if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
             skipped.append(m)
             continue
+        spread = _spread(y)
         for j, row in enumerate(_one(method, names, unit, vals, y, attrs, seed)):
-            rows.append(dict(metric=m, parameter=names[j], method=method, **row))
+            rows.append(dict(metric=m, parameter=names[j], method=method, **row, **spread))
     df = pd.DataFrame(rows)
     df.attrs["skipped"] = skipped
     return df
+
+
+def _spread(y) -> dict:
+    """How much a metric varies over the runs (beside its indices, so that an index of a metric
+    that hardly varies is not over-read): mean, standard deviation, 5 and 95 % quantiles."""
+    p5, p95 = np.percentile(y, [5, 95])
+    return dict(metric_mean=float(np.mean(y)), metric_sd=float(np.std(y, ddof=1)) if len(y) > 1 else 0.0,
+                metric_p5=float(p5), metric_p95=float(p95))
 
 
 def _one(method, names, unit, vals, y, attrs, seed) -> list[dict]:
@@ -84,12 +93,25 @@ def save_indices(df, path) -> Path:
     return csv
 
 
+SPREAD = ("metric_mean", "metric_sd", "metric_p5", "metric_p95")
+
+
 def table_text(df) -> str:
-    """The indices as an aligned text table."""
+    """The indices as aligned text: per metric, a line with its spread over the runs, then the
+    indices of each parameter."""
     if df.empty:
         return "(no indices: no metric varies)"
-    cols = [c for c in df.columns if c not in ("method",)]
-    return df[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}")
+    cols = [c for c in df.columns if c not in ("method", "metric", *SPREAD)]
+    parts = []
+    for metric, sub in df.groupby("metric", sort=False):
+        first = sub.iloc[0]
+        head = f"{metric}: mean {first['metric_mean']:.4g}, sd {first['metric_sd']:.4g}, " \
+               f"5-95 % {first['metric_p5']:.4g} to {first['metric_p95']:.4g}"
+        if abs(first["metric_mean"]) > 0 and first["metric_sd"] < 1e-3 * abs(first["metric_mean"]):
+            head += "  (varies by less than 0.1 % of its mean: read its indices with care)"
+        table = sub[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}")
+        parts.append(head + "\n" + "\n".join("  " + line for line in table.splitlines()))
+    return "\n\n".join(parts)
 
 
 def analyse(path, figures: bool = True, folder=None):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import ModelError
 from . import metrics as mx
+from .mainguard import no_main
 
 MAX_RESTARTS = 3            # worker deaths tolerated, per worker, before a sweep stops
 CONNECT_TIMEOUT = "5s"      # how long to wait for a Dask scheduler to answer
@@ -30,6 +31,7 @@ class Task:
 
 @dataclass
 class Output:
+    """What one chunk gives back: its index, kept trajectories and metrics."""
     index: int
     trajectories: dict      # name -> (time x run)
     metrics: dict           # name -> (run,)
@@ -70,6 +72,7 @@ class ChunkRunner:
         return self._loaded
 
     def __call__(self, task: Task) -> Output:
+        """Run one chunk: its trajectories and metrics."""
         loaded = self._prepare()
         params = {n: np.ascontiguousarray(task.values[:, j]) for j, n in enumerate(self.names)}
         try:
@@ -79,7 +82,7 @@ class ChunkRunner:
             raise ModelError(f"{exc} [sweep runs {task.start}..{task.start + n - 1}, chunk {task.index}]",
                              ) from None
         series = {n: res[n] for n in self.keep}
-        out_m = {m.name: mx.compute(m, res.times, series, self._conds.get(m.name), self.model.time)
+        out_m = {m.name: mx.compute(m, res.times, series, self._conds.get(m.name), self.model.time, res.n_runs)
                  for m in self.metrics}
         out_t = {n: np.ascontiguousarray(series[n][self.save_index]) for n in self.trajectories}
         return Output(task.index, out_t, out_m)
@@ -100,6 +103,7 @@ class InProcess:
         return False
 
     def run(self, tasks):
+        """Compute the chunks one after another."""
         for task in tasks:
             yield self.runner(task)
 
@@ -138,7 +142,7 @@ class Processes:
         return self
 
     def __exit__(self, *exc):
-        for proc, conn in self.pool:
+        for _, conn in self.pool:
             try:
                 conn.send(None)
             except OSError:
@@ -154,7 +158,8 @@ class Processes:
     def _spawn(self):
         parent, child = self.ctx.Pipe()
         proc = self.ctx.Process(target=_serve, args=(child, self.runner), daemon=True)
-        proc.start()
+        with no_main():         # a worker needs nothing from the script that started the sweep
+            proc.start()
         child.close()
         self.pool.append((proc, parent))
         return proc, parent
@@ -165,6 +170,7 @@ class Processes:
         worker[0].join(timeout=1)
 
     def run(self, tasks):
+        """Compute the chunks in the worker processes; yield each one's output as it arrives."""
         from multiprocessing.connection import wait as wait_any
         todo = deque(tasks)
         idle = [self._spawn() for _ in range(min(self.workers, len(todo)))]
@@ -208,9 +214,7 @@ class Processes:
     def _check(self, deaths, returned):
         if not returned and deaths >= self.workers:
             raise ModelError("the worker processes died before finishing any chunk",
-                             hint="a script that sweeps with workers must start it under "
-                                  "'if __name__ == \"__main__\":' (workers import the script); "
-                                  "otherwise try without --workers to see the error")
+                             hint="try without --workers to see the error")
         if deaths > MAX_RESTARTS * self.workers:
             raise ModelError(f"worker processes died {deaths} times; the sweep stopped "
                              "(completed chunks are kept: re-run the same command to resume)",
@@ -254,6 +258,7 @@ class Dask:
         return False
 
     def run(self, tasks):
+        """Submit the chunks to the cluster a few at a time; yield each one's output as it finishes."""
         from distributed import as_completed
         runner = self.client.scatter(self.runner, broadcast=True, hash=False)
         todo = deque(tasks)

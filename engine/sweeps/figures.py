@@ -41,6 +41,7 @@ def quantiles(path, name, qs=(5, 50, 95)) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fan_chart(path, name, folder) -> str:
+    """The median and 5-95 % band of a kept trajectory over the runs."""
     times, (lo, mid, hi), (units, time_units) = quantiles(path, name)
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.fill_between(times, lo, hi, alpha=0.3, label="5–95 %")
@@ -54,6 +55,7 @@ def fan_chart(path, name, folder) -> str:
 
 
 def index_bars(df, metric, folder) -> str:
+    """Bars of a metric's indices per parameter (with their confidence intervals)."""
     sub = df[df["metric"] == metric]
     fig, ax = plt.subplots(figsize=(7, 0.4 * len(sub) + 1.5))
     y = np.arange(len(sub))
@@ -76,6 +78,7 @@ def index_bars(df, metric, folder) -> str:
 
 
 def scatter(path, metric, folder) -> str:
+    """A metric against each parameter, one panel each."""
     names, _, vals, _ = store.read_samples(path)
     with h5py.File(path, "r") as f:
         y = f[safe_name(metric)][...]

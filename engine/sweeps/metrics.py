@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backends
+from ..lang.names import CANONICAL
 from .spec import Metric
 
-
-SYSTEM = ("time", "dt", "starttime", "stoptime", "pi")
+SYSTEM = CANONICAL         # the reserved variables a condition may read, in argument order
 
 
 def condition_function(metric: Metric, backend: str = "numpy"):
@@ -23,9 +23,11 @@ def condition_function(metric: Metric, backend: str = "numpy"):
     return lambda *arrays: fn(*arrays)[0] != 0
 
 
-def compute(metric: Metric, times: np.ndarray, series: dict, fn=None, time=None) -> np.ndarray:
+def compute(metric: Metric, times: np.ndarray, series: dict, fn=None, time=None,
+            n_runs: int | None = None) -> np.ndarray:
     """The metric for every run; ``series`` maps variable names to (time x run) arrays;
-    ``time`` is the run's time settings (for dt, start and stop in conditions)."""
+    ``time`` is the run's time settings (for dt, start and stop in conditions); ``n_runs`` the
+    batch size (needed when a condition reads no variable)."""
     if metric.kind == "at":
         return series[metric.variable][int(np.argmin(np.abs(times - metric.time)))].copy()
     if metric.kind == "integral":
@@ -38,10 +40,10 @@ def compute(metric: Metric, times: np.ndarray, series: dict, fn=None, time=None)
     args = [series[n] for n in metric.variables] + [times[:, None], dt, times[0] if time is None else time.start,
                                                     times[-1] if time is None else time.stop, np.pi]
     with np.errstate(all="ignore"):
-        hold = np.broadcast_to(fn(*args), (len(times), _runs(series)))
+        hold = np.broadcast_to(fn(*args), (len(times), n_runs if n_runs is not None else _runs(series)))
     first = np.argmax(hold, axis=0)
     return np.where(hold.any(axis=0), times[first], metric.otherwise)
 
 
 def _runs(series: dict) -> int:
-    return next(iter(series.values())).shape[1]
+    return next(iter(series.values())).shape[1] if series else 1

@@ -24,10 +24,12 @@ class SweepResult:
 
     @property
     def n_runs(self) -> int:
+        """Runs in the sweep."""
         return int(self.attrs["n_runs"])
 
     @property
     def method(self) -> str:
+        """The sampling method."""
         return str(self.attrs["method"])
 
     def samples(self):
@@ -50,6 +52,7 @@ class SweepResult:
 
     @property
     def times(self) -> np.ndarray:
+        """The times of the kept trajectories."""
         with h5py.File(self.path, "r") as f:
             return f["time"][...]
 

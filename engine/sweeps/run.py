@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..model.provenance import provenance
+from ..outputs.paths import output_folder
 from . import samplers, store
 from .executors import ChunkRunner, Task, executor_for
 from .spec import check_against, check_ranges, load_spec
@@ -21,7 +22,8 @@ TARGET_CHUNKS = 8           # split smaller sweeps into about this many chunks (
 
 
 def default_output(spec) -> Path:
-    return Path("outputs") / spec.name / "sweep.h5"
+    """outputs/<sweep>/sweep.h5, the sweep's name made one safe folder name."""
+    return output_folder(spec.name) / "sweep.h5"
 
 
 def chunk_size(plan, n_runs: int, n_traj_times: int, spec, memory_mb: float) -> int:
@@ -48,15 +50,17 @@ def trajectory_index(model_time, step) -> np.ndarray:
 
 
 def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | None = None,
-              dask: bool = False, progress: bool = True, memory_mb: float | None = None,
+              dask: bool = False, progress=True, memory_mb: float | None = None,
               backend: str = "auto"):
     """Run (or resume) a sweep and return a ``SweepResult`` for its file.
 
     ``spec`` is a spec file path, YAML text or a mapping. Re-running with the same ``output``
     resumes from the chunks already written; a file from another spec there is an error.
     ``workers`` > 1 uses local processes; ``scheduler`` an existing Dask scheduler; ``dask=True``
-    a Dask LocalCluster of ``workers`` workers. ``backend`` computes the runs (the kernel is
-    compiled here once, so that workers load it from the disk cache).
+    a Dask LocalCluster of ``workers`` workers. ``progress`` is True (a progress bar), False, or a
+    function called as ``progress(runs_done, runs_total)`` each time a chunk is in the file.
+    ``backend`` computes the runs (the kernel is compiled here once, so that workers load it from
+    the disk cache).
     """
     from ..api import load
     from .result import SweepResult
@@ -65,6 +69,8 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
     if workers and scheduler:
         raise ModelError("give either --workers or --scheduler, not both",
                          hint="the scheduler's cluster decides how many workers run")
+    if dask and not scheduler:
+        _refuse_unguarded_script()
     spec = load_spec(spec)
     loaded = load(spec.scenario)
     spec = check_against(spec, loaded)
@@ -98,17 +104,35 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
     return SweepResult(path)
 
 
+def _refuse_unguarded_script():
+    """A local Dask cluster's processes import the ``__main__`` script again: refuse to start from
+    its top level (before anything is written) rather than let every worker start the sweep."""
+    from .mainguard import unguarded_caller
+    where = unguarded_caller()
+    if where is not None:
+        raise ModelError("this script starts a sweep on a local Dask cluster from its top level; the "
+                         "cluster's worker processes would run the script, and the sweep, again",
+                         file=where[0], line=where[1],
+                         hint='put the sweep under \'if __name__ == "__main__":\' (or use workers= '
+                              'without dask, which needs no guard)')
+
+
 def _drive(ex, writer, values, progress):
     size, n = writer.chunk_size, writer.n_runs
     done = writer.done()
     tasks = [Task(i, i * size, values[i * size:(i + 1) * size]) for i in range(len(done)) if not done[i]]
     finished = sum(min(n, (i + 1) * size) - i * size for i in range(len(done)) if done[i])
-    bar = _bar(n, finished, progress, ex.label)
+    report = progress if callable(progress) else None
+    bar = _bar(n, finished, progress and not report, ex.label)
     try:
         for out in ex.run(tasks):
             writer.write(out.index, out.trajectories, out.metrics)
+            runs = min(n, (out.index + 1) * size) - out.index * size
+            finished += runs
             if bar is not None:
-                bar.update(min(n, (out.index + 1) * size) - out.index * size)
+                bar.update(runs)
+            if report is not None:
+                report(finished, n)
     finally:
         if bar is not None:
             bar.close()

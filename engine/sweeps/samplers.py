@@ -61,15 +61,3 @@ def sample(spec: SweepSpec) -> tuple[np.ndarray, np.ndarray]:
     # parameters drawn from one posterior share one position: joint draws
     u = np.ascontiguousarray(tie_columns(spec.parameters, unit_samples(spec)), dtype=float)
     return u, values(spec, u)
-
-
-def run_count(spec: SweepSpec) -> int:
-    """How many runs the method makes from ``samples``."""
-    d = len(spec.parameters)
-    if spec.method == "sobol":
-        return spec.samples * (2 * d + 2 if spec.second_order else d + 2)
-    if spec.method == "morris":
-        return spec.samples * (d + 1)
-    if spec.method == "grid":
-        return int(np.prod([len(_grid_values(p, spec.samples)) for p in spec.parameters]))
-    return spec.samples

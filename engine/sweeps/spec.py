@@ -38,13 +38,14 @@ import numpy as np
 from .. import lang as ex
 from ..errors import ModelError
 from ..frontends.yaml.yamlio import load_file, load_text
-from ..model.check import expression_problems, suggest
+from ..model.check import expression_problems, is_finite_number, suggest
 
 METHODS = ("grid", "latin", "montecarlo", "morris", "sobol")
 DISTRIBUTIONS = ("uniform", "normal", "triangular", "lognormal", "levels", "posterior")
 SPEC_KEYS = ("sweep", "scenario", "description", "method", "samples", "seed", "levels",
              "second_order", "parameters", "outputs", "memory_mb")
 TAIL = 1e-3     # unbounded distributions map the unit-cube corners 0 and 1 to these quantiles
+MAX_RUNS = 10_000_000   # runs of one sweep: more is refused before any sample is drawn
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Parameter:
 
     @property
     def a(self) -> dict:
+        """The distribution's arguments as a mapping."""
         return dict(self.args)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
@@ -92,6 +94,7 @@ class Parameter:
         return self.ppf((np.arange(points) + 0.5) / points)
 
     def describe(self) -> str:
+        """The distribution as text: 'normal(mean=1, sd=0.1)'."""
         return f"{self.distribution}(" + ", ".join(f"{k}={v}" for k, v in self.args) + ")"
 
 
@@ -111,6 +114,7 @@ class Metric:
 
     @property
     def variables(self) -> list:
+        """The model variables the metric reads."""
         if self.kind == "first":
             return sorted(n for n in ex.names(self.condition) if not ex.is_reserved(n))
         return [self.variable]
@@ -134,9 +138,11 @@ class SweepSpec:
     file: str | None = None
     text: str = ""
     canonical: dict = field(default_factory=dict, compare=False)
+    trajectories_line: int | None = None
 
     @property
     def names(self) -> list:
+        """Names of the varied parameters."""
         return [p.name for p in self.parameters]
 
     @property
@@ -195,11 +201,16 @@ def parse_spec(data, file=None, text="") -> SweepSpec:
     base = Path(file).parent if file else Path(".")
     if "scenario" not in data:
         raise w.err("the sweep names no scenario", hint="add 'scenario: path/to/scenario.yaml'")
-    scenario = (base / str(data["scenario"]))
+    if not isinstance(data["scenario"], str) or not data["scenario"].strip():
+        raise w.err("'scenario' names one scenario file", "scenario")
+    scenario = (base / data["scenario"])
+    if file is not None and not scenario.is_file():
+        raise w.err(f"the scenario {scenario} is not there", "scenario",
+                    hint="the path is relative to the spec file")
     method = str(data.get("method", "latin")).lower()
     if method not in METHODS:
         raise w.err(f"unknown method '{method}'", "method", hint="one of " + ", ".join(METHODS))
-    seed = _int(data.get("seed", 0), w, "seed", minimum=0)
+    seed = _int(data.get("seed", 0), w, "seed", minimum=0, maximum=2 ** 63 - 1)
     params = _parameters(data.get("parameters"), w)
     samples = _samples(data, method, params, w)
     levels = _int(data.get("levels", 4), w, "levels", minimum=2)
@@ -208,26 +219,32 @@ def parse_spec(data, file=None, text="") -> SweepSpec:
     outs = data.get("outputs") or {}
     if not isinstance(outs, dict):
         raise w.err("'outputs' must be a mapping (trajectories:, metrics:)", "outputs")
+    for key in outs:
+        if key not in ("trajectories", "trajectory_step", "metrics"):
+            raise w.err(f"unknown field '{key}' in 'outputs'", key, outs,
+                        hint="outputs has trajectories, trajectory_step and metrics")
     trajectories = outs.get("trajectories") or []
     if isinstance(trajectories, str):
         trajectories = [trajectories]
+    if not isinstance(trajectories, list):
+        raise w.err("'trajectories' must be a list of variable names", "trajectories", outs)
+    if not isinstance(outs.get("metrics") or {}, dict):
+        raise w.err("'metrics' must be a mapping (name: {variable: x, at: year}, ...)", "metrics", outs)
     step = outs.get("trajectory_step")
-    if step is not None and (not isinstance(step, (int, float)) or step <= 0):
+    if step is not None and (not _is_num(step) or step <= 0):
         raise w.err("'trajectory_step' must be a positive number", "trajectory_step", outs)
     metrics = tuple(_metric(k, v, w, outs.get("metrics")) for k, v in (outs.get("metrics") or {}).items())
     if not trajectories and not metrics:
         raise w.err("the sweep keeps nothing", "outputs" if "outputs" in data else None,
                     hint="list 'outputs: {trajectories: [...], metrics: {...}}'")
-    names = [p.name for p in params] + list(trajectories) + [m.name for m in metrics]
-    dup = next((n for n in names if names.count(n) > 1 and n not in trajectories), None)
-    if dup:
-        raise w.err(f"'{dup}' names both a metric and a parameter or trajectory", element=dup)
+    _check_names(params, trajectories, metrics, w, outs)
     memory = data.get("memory_mb", 512)
-    if not isinstance(memory, (int, float)) or memory <= 0:
+    if not _is_num(memory) or memory <= 0:
         raise w.err("'memory_mb' must be a positive number of megabytes", "memory_mb")
+    second_order = _flag(data.get("second_order", False), w, "second_order")
     canonical = {"scenario_file": scenario.name, "method": method, "samples": samples, "seed": seed,
                  "levels": levels if method == "morris" else None,
-                 "second_order": bool(data.get("second_order", False)) if method == "sobol" else None,
+                 "second_order": second_order if method == "sobol" else None,
                  "parameters": [[p.name, p.distribution, list(p.args)] for p in params],
                  "trajectories": list(trajectories), "trajectory_step": step,
                  "metrics": [[m.name, m.kind, m.variable, m.time, m.start, m.stop, m.text, m.otherwise]
@@ -235,16 +252,66 @@ def parse_spec(data, file=None, text="") -> SweepSpec:
     return SweepSpec(name=str(data.get("sweep") or Path(file or "sweep").stem), scenario=scenario,
                      method=method, samples=samples, seed=seed, parameters=tuple(params),
                      trajectories=tuple(str(t) for t in trajectories), trajectory_step=step,
-                     metrics=metrics, levels=levels, second_order=bool(data.get("second_order", False)),
-                     memory_mb=float(memory), file=file, text=text, canonical=canonical)
+                     metrics=metrics, levels=levels, second_order=second_order,
+                     memory_mb=float(memory), file=file, text=text, canonical=canonical,
+                     trajectories_line=outs.line_of("trajectories") if hasattr(outs, "line_of") else None)
 
 
-def _int(value, w, key, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-        raise w.err(f"'{key}' must be a whole number, not {value!r}", key)
+def _check_names(params, trajectories, metrics, w, outs):
+    """Every dataset of the sweep file gets its own name: no two alike, none of the file's own."""
+    from ..results.hdf5 import safe_name
+    from .store import OWN_DATASETS
+    if not all(isinstance(t, str) and t for t in trajectories):
+        raise w.err("'trajectories' must be a list of variable names", "trajectories", outs)
+    names = [p.name for p in params] + list(trajectories) + [m.name for m in metrics]
+    dup = next((n for n in names if names.count(n) > 1 and n not in trajectories), None)
+    if dup:
+        raise w.err(f"'{dup}' names both a metric and a parameter or trajectory", element=dup)
+    clash = next((n for n in names if safe_name(n) in OWN_DATASETS), None)
+    if clash:
+        line = next((x.line for x in list(params) + list(metrics) if x.name == clash), None)
+        raise ModelError(f"'{clash}' is the name of one of the sweep file's own datasets "
+                         f"({', '.join(sorted(OWN_DATASETS))})", file=w.file, line=line, element=clash,
+                         hint="rename the metric" if clash in [m.name for m in metrics] else
+                         "rename the model's element, or keep it through a metric of another name")
+
+
+def run_count(method: str, samples: int, params) -> int:
+    """How many runs a method makes from ``samples`` over ``params`` (without drawing them)."""
+    d = len(params)
+    if method == "sobol":
+        return samples * (2 * d + 2)            # at most: second-order indices need 2d + 2
+    if method == "morris":
+        return samples * (d + 1)
+    if method == "grid":
+        return math.prod(len(p.a["levels"]) if p.distribution == "levels" else samples for p in params)
+    return samples
+
+
+def _flag(value, w, key) -> bool:
+    """true/false (yes/no, also quoted); anything else is an error."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "false", "no", "off"):
+        return value.strip().lower() in ("true", "yes", "on")
+    raise w.err(f"'{key}' must be true or false, not {value!r}"[:200], key)
+
+
+def _int(value, w, key, minimum=None, maximum=None):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value) or value != int(value):
+        raise w.err(f"'{key}' must be a whole number, not {value!r}"[:200], key)
     if minimum is not None and value < minimum:
         raise w.err(f"'{key}' must be at least {minimum}, not {value}", key)
+    if maximum is not None and value > maximum:
+        raise w.err(f"'{key}' must be at most {maximum:,}, not {value:,}", key)
     return int(value)
+
+
+def _finite(x) -> bool:
+    try:
+        return math.isfinite(x)
+    except OverflowError:       # an int too large for a float
+        return False
 
 
 def _samples(data, method, params, w) -> int:
@@ -262,6 +329,11 @@ def _samples(data, method, params, w) -> int:
         raise w.err(f"{method} needs at least two varied parameters", "parameters")
     if method not in ("montecarlo", "latin") and any(p.distribution == "posterior" for p in params):
         raise w.err(f"posterior draws need method montecarlo or latin, not {method}", "method")
+    runs = run_count(method, n, params)
+    if runs > MAX_RUNS:
+        raise w.err(f"{method} sampling with samples {n:,} over {len(params)} parameters makes {runs:.3g} "
+                    f"runs; a sweep may make at most {MAX_RUNS:,}", "samples" if "samples" in data else None,
+                    hint="use fewer samples, fewer levels or fewer parameters, or split the study")
     return n
 
 
@@ -316,7 +388,8 @@ def _parameter(name, spec, w, block) -> Parameter:
     a = {k: float(v) for k, v in spec.items()}
     problem = {"uniform": a.get("low", 0) >= a.get("high", 0) and "needs low < high",
                "triangular": not (a.get("low", 0) <= a.get("mode", 0) <= a.get("high", 0)
-                                  and a.get("low", 0) < a.get("high", 0)) and "needs low <= mode <= high and low < high",
+                                  and a.get("low", 0) < a.get("high", 0))
+               and "needs low <= mode <= high and low < high",
                "normal": a.get("sd", 1) <= 0 and "needs a positive sd",
                "lognormal": (a.get("median", 1) <= 0 or a.get("sigma", 1) <= 0)
                             and "needs a positive median and a positive sigma"}[dist]
@@ -332,12 +405,14 @@ def _parameter(name, spec, w, block) -> Parameter:
 
 
 def _is_num(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    return is_finite_number(x)
 
 
 def _metric(name, spec, w, block) -> Metric:
     line = block.line_of(name) if hasattr(block, "line_of") else None
     bad = lambda msg: ModelError(msg, file=w.file, line=line, element=str(name))  # noqa: E731
+    if not isinstance(name, str) or not name.isidentifier():
+        raise bad(f"'{name}' is not a valid metric name (letters, digits and '_', not starting with a digit)")
     if not isinstance(spec, dict):
         raise bad("a metric is {variable: x, at: year}, {first: condition} or {integral: x, from: a, to: b}")
     other = spec.get("otherwise", math.nan)
@@ -402,7 +477,7 @@ def check_against(spec: SweepSpec, model) -> SweepSpec:
     for v in spec.trajectories:
         if v not in els or els[v].kind == "lookup":
             raise ModelError(f"cannot keep the trajectory of '{v}': the model has no such variable",
-                             file=spec.file, element=v, hint=suggest(v, list(els)))
+                             file=spec.file, line=spec.trajectories_line, element=v, hint=suggest(v, list(els)))
     canonical = dict(spec.canonical, parameters=[[p.name, p.distribution, list(p.args)] for p in resolved])
     return replace(spec, parameters=tuple(resolved), canonical=canonical)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import h5py
@@ -26,10 +26,12 @@ import numpy as np
 from ..errors import ModelError
 from ..results.hdf5 import safe_name, write_attrs
 
-ROLE_KEYS = ("role",)
+# datasets every sweep file holds besides its parameters, trajectories and metrics
+OWN_DATASETS = frozenset({"run", "time", "parameter", "chunk", "chunk_done", "unit_samples", "sensitivity"})
 
 
 def partial_path(path: Path) -> Path:
+    """FILE.partial: where a sweep writes until every chunk is in."""
     return path.with_name(path.name + ".partial")
 
 
@@ -44,6 +46,7 @@ def _spec_hash(path: Path) -> str | None:
 
 
 def in_use(path) -> ModelError:
+    """The error for a sweep file another process holds open."""
     return ModelError(f"{path} is open in another process (a sweep still running?); nothing was touched",
                       hint="wait for it to finish, or stop it and re-run this command to resume")
 
@@ -101,8 +104,7 @@ def create(path: Path, layout: dict, attrs: dict, block: int = 65536):
         u.dims[0].attach_scale(run)
         u.dims[1].attach_scale(par)
         u.attrs["description"] = "sampler positions in the unit cube (quantiles of each distribution)"
-        for j, (name, desc, units) in enumerate(zip(layout["parameters"], layout["distributions"],
-                                                     layout["parameter_units"])):
+        for name, desc, units in zip(layout["parameters"], layout["distributions"], layout["parameter_units"]):
             d = f.create_dataset(safe_name(name), **_early((n,)))
             d.dims[0].attach_scale(run)
             write_attrs(d, {"role": "parameter", "long_name": name, "distribution": desc, "units": units})
@@ -120,7 +122,7 @@ def create(path: Path, layout: dict, attrs: dict, block: int = 65536):
             d = f.create_dataset(safe_name(name), **_early((n,)))
             d.dims[0].attach_scale(run)
             write_attrs(d, {"role": "metric", "long_name": name, "description": desc})
-        write_attrs(f, dict(attrs, created=datetime.now(timezone.utc).isoformat(timespec="seconds")))
+        write_attrs(f, dict(attrs, created=datetime.now(UTC).isoformat(timespec="seconds")))
     os.replace(tmp, part)
 
 
@@ -142,6 +144,7 @@ class Writer:
         return self.f["chunk_done"][...] == 1
 
     def write(self, index: int, trajectories: dict, metrics: dict):
+        """Write one chunk's trajectories and metrics, then mark the chunk done."""
         a = index * self.chunk_size
         b = min(self.n_runs, a + self.chunk_size)
         for name, arr in trajectories.items():
@@ -153,6 +156,7 @@ class Writer:
         self.f.flush()
 
     def close(self):
+        """Close the file (the completed chunks stay marked)."""
         if self.f:
             self.f.close()
             self.f = None

@@ -2,8 +2,6 @@
 SDXorg/test-models under its MIT licence)."""
 from pathlib import Path
 
-import pytest
-
 from engine.cli import main
 from engine.conformance import read_output, run_suite
 

@@ -72,3 +72,42 @@ def test_export_command(tmp_path, capsys):
     out = tmp_path / "teacup.xmile"
     assert main(["export", str(scen), "-o", str(out)]) == 0
     assert read(out).elements["teacup_temperature"].kind == "stock"
+
+
+PERIODIC = """
+scenario: periodic
+time: {start: 2020, stop: 2030, dt: 0.25, method: euler}
+stocks:
+  fund: {initial: 0, inflows: [saving]}
+flows:
+  saving: {equation: rate}
+parameters:
+  rate: {value: 1, range: [0, 1000]}
+events:
+"""
+
+
+@pytest.mark.parametrize("events", [
+    "  - {name: yearly raise, every: 1, set: {rate: rate * 1.1}}",                 # no start: one period in
+    "  - {name: raise, every: 2, start: 2021, end: 2027, set: {rate: rate + 1}}",
+    "  - {name: once, at: 2024.5, set: {rate: rate * 3}}\n  - {name: back, at: 2026, set: {rate: 1}}",
+])
+def test_periodic_and_self_referencing_events_export_with_their_numbers(write, tmp_path, events):
+    import xml.etree.ElementTree as ET
+    m = engine.load(write(PERIODIC + events + "\n"))
+    assert export_xmile(m.model, tmp_path / "p.xmile") == []
+    eqns = {el.get("name"): el.findtext("{*}eqn") for el in ET.parse(tmp_path / "p.xmile").iter()
+            if el.get("name") and el.find("{*}eqn") is not None}
+    assert "rate" not in eqns["rate"].lower()      # set from itself, yet no algebraic loop
+    assert eqns["rate"].count("STEP(") <= 12                        # one term per firing, not one per year
+    a = m.run()
+    b = engine.load(tmp_path / "p.xmile").run()
+    np.testing.assert_allclose(b["fund"], a["fund"], rtol=1e-12)
+
+
+def test_a_periodic_event_without_start_first_fires_one_period_after_the_start(write, tmp_path):
+    m = engine.load(write(PERIODIC + "  - {name: tick, every: 1, set: {rate: rate + 1}}\n"))
+    export_xmile(m.model, tmp_path / "p.xmile")
+    r = engine.load(tmp_path / "p.xmile").run()
+    rate = np.diff(r["fund"][:, 0]) / 0.25
+    assert rate[0] == 1 and rate[int(1 / 0.25)] == 2        # rate 1 during 2020, 2 from 2021

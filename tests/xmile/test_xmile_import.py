@@ -76,7 +76,8 @@ def test_graphical_functions(xmile):
 
 
 @pytest.mark.parametrize("eqn, expected", [
-    ("-2^2", -4), ("2^3^2", 512), ("4^-1^2", 0.25), ("7 MOD 3", 1), ("-7 MOD 3", -1), ("INT(-2.5)", -2), ("INT(2.5)", 2),
+    ("-2^2", -4), ("2^3^2", 512), ("4^-1^2", 0.25), ("7 MOD 3", 1), ("-7 MOD 3", -1), ("INT(-2.5)", -2),
+    ("INT(2.5)", 2),
     ("IF 1 = 1 AND NOT (2 <> 2) THEN 5 ELSE 6", 5), ("MIN(3, 4) + MAX(3, 4)", 7),
     ("SAFEDIV(1, 0, 9)", 9), ("ZIDZ(1, 0)", 0), ("XIDZ(4, 2, 9)", 2), ("ABS(-2) + SQRT(9)", 5),
     ("LN(EXP(2)) + LOG10(100)", 4), ("STARTTIME + STOPTIME + DT", 11), ("SIN(PI) + COS(0)", 1),

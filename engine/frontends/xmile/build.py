@@ -31,12 +31,14 @@ class Builder:
 
     # ------------------------------------------------------------------ elements
     def elements(self) -> list:
+        """Every element of the model, with the hidden helpers macros made, as (module, element)."""
         out = []
         for v in self.vars.values():
             out += [(v.module, e) for e in self.element(v)]
         return out + self.hidden
 
     def element(self, v) -> list:
+        """The element(s) one XMILE variable becomes (its graphical function too)."""
         ident = self.names.get(v.key)
         common = dict(name=ident, units=v.units, doc=v.doc, where=Where(self.file, None),
                       source="XMILE " + ("module " + v.module if v.module else "model"))
@@ -74,12 +76,14 @@ class Builder:
             return out + [Element(kind="auxiliary", equation=node, text=v.eqn, **common)]
 
     def flow_ref(self, fkey, v):
+        """The identifier of a flow a stock names."""
         if fkey not in self.vars:
             raise XmileError(f"flow '{fkey}' is not defined", file=self.file, element=v.name)
         return self.names.get(fkey)
 
     # ------------------------------------------------------------------ equations
     def translate(self, text, v, local, depth=0):
+        """An equation's text as a resolved syntax tree."""
         try:
             tree = parse(text)
         except ex.ExprSyntaxError as e:
@@ -105,6 +109,7 @@ class Builder:
         raise XmileError(f"unknown name '{k}'", file=self.file, element=v.name)
 
     def resolve(self, node, v, local, depth=0):
+        """The tree with names resolved to identifiers and calls to builtins, lookups and macros."""
         r = lambda n: self.resolve(n, v, local, depth)     # noqa: E731
         if isinstance(node, ex.Name):
             if node.id in local:
@@ -121,6 +126,7 @@ class Builder:
         return node
 
     def call(self, node, v, local, depth):
+        """One call resolved: a lookup, an array reduction, a macro or a builtin."""
         fn = node.fn
         if fn == "lookup":
             gf = node.args[0] if node.args else None
@@ -160,6 +166,7 @@ class Builder:
 
     # ------------------------------------------------------------------ macros
     def macro(self, m, args, v, depth):
+        """A macro call expanded (its own variables become hidden elements)."""
         if depth > MAX_MACRO_DEPTH:
             raise XmileError(f"macro {m.name} calls itself too deeply", file=self.file, element=v.name)
         if len(args) != len(m.params):

@@ -15,6 +15,7 @@ import re
 
 from ... import lang as ex
 from ...lang.dialect import Dialect
+from ...lang.names import KEYWORDS
 from ...lang.parser import ExprSyntaxError, Level, Parser, Tok
 from .names import key
 
@@ -28,7 +29,7 @@ _TOKEN = re.compile(r"""
   | (?P<bad>.)
 """, re.VERBOSE | re.UNICODE)
 
-_KEYWORDS = {"if", "then", "else", "and", "or", "not", "mod"}
+_KEYWORDS = KEYWORDS | {"mod"}       # MOD is an operator in XMILE
 
 
 class XmileSyntax(Dialect):
@@ -48,9 +49,11 @@ class XmileSyntax(Dialect):
     if_anywhere = True
 
     def word(self, kw: str) -> str:
+        """Keywords are quoted in messages as XMILE writes them (IF, THEN)."""
         return kw.upper()
 
     def tokenize(self, text: str) -> list:
+        """Split XMILE equation text into tokens; quoted names and comments handled."""
         out = []
         for m in _TOKEN.finditer(text):
             kind, s = m.lastgroup, m.group()
@@ -67,6 +70,7 @@ class XmileSyntax(Dialect):
         return out
 
     def atom(self, p: Parser) -> ex.Node:
+        """A number, name, subscripted name, call or parenthesised expression."""
         t = p.take()
         if t.kind == "num":
             return p.number(t)

@@ -14,6 +14,8 @@ from .names import key
 from .xml import NAMESPACES, child, children, local, namespace, text_of
 
 XMILE_NS = set(NAMESPACES) | {""}
+MAX_NESTING = 50        # module instances inside module instances
+MAX_VARIABLES = 1_000_000   # variables once every module instance is expanded
 
 VARIABLE_TAGS = {"stock", "flow", "aux", "gf", "module"}
 # tags that carry no simulation meaning (layout, styling, vendor settings)
@@ -105,7 +107,7 @@ def _var(el, prefix, module, file, defaults, label="") -> Var:
 def flatten(root_model, models: dict, file: str, defaults: dict, dims=None) -> list:
     """Every variable of the root model and, recursively, of its module instances."""
     out: list = []
-    _collect(root_model, "", models, file, defaults, out, (), "", dims or {})
+    _collect(root_model, "", models, file, defaults, out, (key(root_model.get("name") or ""),), "", dims or {})
     arrays.link_flows(out)
     return out
 
@@ -125,6 +127,9 @@ def _collect(model, prefix, models, file, defaults, out, stack, label, dims):
         for v in _vars(el, prefix, label[:-1], file, defaults, label, dims):
             mine[v.key] = v
             out.append(v)
+        if len(out) > MAX_VARIABLES:
+            raise XmileError(f"the model has more than {MAX_VARIABLES:,} variables once its module instances "
+                             "are expanded", file=file, element=el.get("name"))
     for m in modules:
         _module(m, prefix, models, file, defaults, out, stack, mine, label, dims)
 
@@ -135,15 +140,19 @@ def _module(m, prefix, models, file, defaults, out, stack, parent_vars, label, d
         raise Unsupported(f"a module read from another file (resource='{m.get('resource')}')",
                           file=file, element=name)
     mkey = key(name)
-    sub = models.get(key(m.get("model") or name))
+    model_key = key(m.get("model") or name)
+    sub = models.get(model_key)
     if sub is None:
-        raise XmileError(f"module '{name}' has no <model name=\"{name}\"> in the file", file=file,
-                         element=name)
-    if mkey in stack:
-        raise XmileError(f"module '{name}' contains itself", file=file, element=name)
+        raise XmileError(f"module '{name}' has no <model name=\"{m.get('model') or name}\"> in the file",
+                         file=file, element=name)
+    if model_key in stack:      # instances may reuse a name; a model may not contain itself
+        raise XmileError(f"module '{name}' is an instance of model '{m.get('model') or name}', which contains "
+                         "itself", file=file, element=name)
+    if len(stack) >= MAX_NESTING:
+        raise XmileError(f"modules nest more than {MAX_NESTING} deep", file=file, element=name)
     inner_prefix = prefix + mkey + "."
     start = len(out)
-    _collect(sub, inner_prefix, models, file, defaults, out, stack + (mkey,), label + name + ".",
+    _collect(sub, inner_prefix, models, file, defaults, out, stack + (model_key,), label + name + ".",
              dims)
     inner = {v.key: v for v in out[start:]}
     for c in children(m, "connect"):

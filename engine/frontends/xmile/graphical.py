@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import XmileError
-from .xml import child, local, text_of
+from .xml import child, text_of
 
 DISCRETE_EPS = 1e-9     # a discrete step is a jump over this fraction of the x range
 
@@ -69,7 +69,3 @@ def _strict(pts):
             x = out[-1][0] + abs(out[-1][0]) * 1e-12 + 1e-300
         out.append((float(x), float(y)))
     return out
-
-
-def is_gf(el) -> bool:
-    return el is not None and local(el.tag) == "gf"

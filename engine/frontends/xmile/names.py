@@ -45,6 +45,7 @@ class Names:
         self.used: set = set()
 
     def add(self, name: str) -> str:
+        """Register an XMILE name; returns its carbonloop identifier."""
         k = key(name)
         if k in self.ids:
             return self.ids[k]
@@ -58,6 +59,7 @@ class Names:
         return ident
 
     def get(self, name: str) -> str | None:
+        """The identifier of a registered XMILE key, or None."""
         return self.ids.get(key(name))
 
     def __contains__(self, name: str) -> bool:

@@ -1,6 +1,7 @@
 """Read an .xmile or Stella .stmx file into a carbonloop ``Model``."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from ...model import TimeSpec, assemble, check_time
@@ -21,9 +22,12 @@ def _number(el, what, file, default=None):
             raise XmileError(f"<sim_specs> needs <{what}>", file=file)
         return default
     try:
-        return float(text_of(el))
+        value = float(text_of(el))
     except ValueError:
-        raise XmileError(f"<{what}> must be a number, got '{text_of(el)}'", file=file) from None
+        raise XmileError(f"<{what}> must be a number, got '{text_of(el)[:40]}'", file=file) from None
+    if not math.isfinite(value):
+        raise XmileError(f"<{what}> must be a finite number, got '{text_of(el)[:40]}'", file=file)
+    return value
 
 
 def sim_specs(root, file) -> TimeSpec:
@@ -36,6 +40,9 @@ def sim_specs(root, file) -> TimeSpec:
     dt_el = child(spec, "dt")
     dt = _number(dt_el, "dt", file, 1.0)
     if dt_el is not None and (dt_el.get("reciprocal") or "").lower() == "true":
+        if not dt > 0:
+            raise XmileError(f"<dt reciprocal=\"true\"> gives dt = 1/{text_of(dt_el)}: it must be a positive "
+                             "number of steps per time unit", file=file)
         dt = 1.0 / dt
     method = (spec.get("method") or "euler").lower()
     if method not in METHODS:
@@ -63,7 +70,7 @@ def defaults(root) -> dict:
     return out
 
 
-def read(path) -> "Model":      # noqa: F821 - engine.model.Model
+def read(path) -> Model:      # noqa: F821 - engine.model.Model
     """Import an XMILE (.xmile) or Stella (.stmx) file as a carbonloop model."""
     path = Path(path)
     file = str(path)

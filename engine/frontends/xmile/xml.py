@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from ...errors import ModelWarning
 from .errors import XmileError
+from .repair import repair
 
 NAMESPACES = {
     "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0": "OASIS XMILE 1.0",
@@ -21,10 +24,12 @@ def local(tag) -> str:
 
 
 def namespace(tag: str) -> str:
+    """The namespace of a tag ('' when it has none)."""
     return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
 
 
 def child(el, name):
+    """The first child element named ``name`` (namespaces ignored), or None."""
     for c in el:
         if local(c.tag) == name:
             return c
@@ -32,10 +37,12 @@ def child(el, name):
 
 
 def children(el, name):
+    """Every child element named ``name`` (namespaces ignored)."""
     return [c for c in el if local(c.tag) == name]
 
 
 def text_of(el) -> str:
+    """An element's text without surrounding space ('' for None)."""
     return (el.text or "").strip() if el is not None else ""
 
 
@@ -55,17 +62,36 @@ def _declare_prefixes(data: bytes) -> bytes:
     return data[:m.end()] + decl + data[m.end():]
 
 
+def _repaired(data: bytes, path: Path, error: ET.ParseError):
+    """The root of a file whose only defect is an element left unclosed (read with a warning, as
+    Stella and PySD read it); the parser's error otherwise."""
+    fixed = repair(data) if "mismatched tag" in str(error) or "no element found" in str(error) else None
+    if fixed is not None:
+        try:
+            root = ET.fromstring(fixed[0])
+        except ET.ParseError:
+            root = None
+        if root is not None:
+            notes = fixed[1]
+            more = f" (and {len(notes) - 3} more)" if len(notes) > 3 else ""
+            warnings.warn(f"{path}: the XML is not well-formed; read as other XMILE tools read it, after "
+                          + "; ".join(notes[:3]) + more, ModelWarning, stacklevel=4)
+            return root
+    raise XmileError(f"not an XML file ({error})", file=str(path),
+                     hint="XMILE models are XML files (.xmile, .stmx)") from None
+
+
 def read_root(path: Path):
     """The <xmile> root element of a file, or a clear error for non-XML or non-XMILE input."""
     try:
         data = path.read_bytes()
     except OSError as e:
         raise XmileError(f"cannot read the file: {e.strerror}", file=str(path)) from None
+    data = _declare_prefixes(data)
     try:
-        root = ET.fromstring(_declare_prefixes(data))
+        root = ET.fromstring(data)
     except ET.ParseError as e:
-        raise XmileError(f"not an XML file ({e})", file=str(path),
-                         hint="XMILE models are XML files (.xmile, .stmx)") from None
+        root = _repaired(data, path, e)
     if local(root.tag) != "xmile":
         raise XmileError(f"XML but not XMILE: the root element is <{local(root.tag)}>, not <xmile>",
                          file=str(path))

@@ -6,6 +6,7 @@ import math
 
 from ... import lang as ex
 from ...errors import Collector
+from ...model.check import is_finite_number
 from .yamlio import LDict
 
 TRUE = {"true", "yes", "on"}
@@ -28,8 +29,8 @@ class Fields(Collector):
     def parse(self, text, line, element, what="equation", file=None):
         """An equation as a syntax tree, or None (the error is recorded)."""
         if isinstance(text, (list, dict)):
-            self.error(f"the {what} must be text or a number, not a {type(text).__name__}", line,
-                       element, file=file)
+            self.error(f"the {what} must be text or a number, not a {'list' if isinstance(text, list) else 'mapping'}",
+                       line, element, file=file)
             return None
         try:
             return ex.parse(text)
@@ -44,6 +45,9 @@ class Fields(Collector):
         """A finite number (or constant arithmetic such as 1/12), or None."""
         if isinstance(value, bool) or isinstance(value, (list, dict)) or value is None:
             self.error(f"{what} must be a number, not {value!r}"[:200], line, element, file=file)
+            return None
+        if isinstance(value, (int, float)) and not is_finite_number(value):
+            self.error(f"{what} must be a finite number, got {str(value)[:40]}", line, element, file=file)
             return None
         if isinstance(value, (int, float)):
             v = float(value)

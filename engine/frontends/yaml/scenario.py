@@ -3,6 +3,7 @@ exogenous series, events, checks, report and loops, then hand everything to the 
 assemble-and-validate step."""
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -53,13 +54,20 @@ def read_scenario(path: Path, seen=()) -> tuple[dict, list[tuple[str, str]]]:
         if not isinstance(parent, str) or not parent.strip():
             raise ModelError("'extends' names one scenario file", file=str(path),
                              line=line_of(data, "extends"))
-        ppath = (path.parent / parent).resolve()
+        ppath = Path(os.path.normpath(path.parent / parent))      # as written, for messages
         if not ppath.suffix:
             ppath = ppath.with_suffix(".yaml")
-        if ppath in seen or len(seen) > MAX_EXTENDS:
+        if not ppath.is_file():
+            raise ModelError(f"'extends' names {ppath}, which is not there", file=str(path),
+                             line=line_of(data, "extends"), hint="the path is relative to this file")
+        seen = seen or (path.resolve(),)
+        if ppath.resolve() in seen:
             raise ModelError(f"'extends' goes round in a circle through {ppath.name}", file=str(path),
                              line=line_of(data, "extends"))
-        base, more = read_scenario(ppath, seen + (ppath,))
+        if len(seen) > MAX_EXTENDS:
+            raise ModelError(f"'extends' chains more than {MAX_EXTENDS} files", file=str(path),
+                             line=line_of(data, "extends"))
+        base, more = read_scenario(ppath, seen + (ppath.resolve(),))
         data = _merge(base, _without(data, "extends"))
         texts = more + texts
     return data, texts
@@ -90,6 +98,10 @@ def _modules(data, path: Path, texts: list) -> list:
     modules = []
     for ref in refs:
         mpath = module_path(ref, path.parent)
+        if not mpath.is_file():
+            raise ModelError(f"module '{ref}' not found: no file {mpath} and no module of that name in the "
+                             "package", file=file_of(data, "modules", str(path)), line=line_of(data, "modules"),
+                             element=ref)
         mdata, mtext = load_file(mpath)
         if not isinstance(mdata, dict):
             raise ModelError("a module file must be a mapping", file=str(mpath))

@@ -79,7 +79,7 @@ def parse_events(block, ctx: Fields, parent) -> list:
         return []
     out = []
     for i, spec in enumerate(block):
-        ev = _event(spec, i, ctx, file)
+        ev = _event(spec, i, ctx, file, line_of(parent, "events"))
         if ev is not None:
             out.append(ev)
     names = [ev.name for ev in out]
@@ -88,10 +88,11 @@ def parse_events(block, ctx: Fields, parent) -> list:
     return out
 
 
-def _event(spec, i, ctx: Fields, file):
-    line = getattr(spec, "line", None)
+def _event(spec, i, ctx: Fields, file, block_line=None):
+    line = getattr(spec, "line", None) or block_line
     if not isinstance(spec, dict):
-        ctx.error("each event must be a mapping", line, file=file)
+        ctx.error(f"event {i + 1} must be a mapping (name:, at: | every: | when:, set:), not {spec!r}"[:200],
+                  line, file=file)
         return None
     name = str(spec.get("name", f"event {i + 1}"))
     for key in spec:
@@ -102,6 +103,8 @@ def _event(spec, i, ctx: Fields, file):
     if len(timing) != 1:
         ctx.error("an event needs exactly one of 'at', 'every' or 'when'", line, name, file=file)
         return None
+    if not any(k in spec for k in ("set", "ramp")) and any(k not in EVENT_FIELDS for k in spec):
+        return None         # the unknown field (a misspelled 'set') is the problem to report
     if "every" not in spec and ("start" in spec or "end" in spec):
         ctx.error("'start' and 'end' belong to a periodic event ('every')", line, name, file=file)
 
@@ -115,9 +118,11 @@ def _event(spec, i, ctx: Fields, file):
         ats = []
     at_nodes = tuple(n for n in (ctx.parse(v, line_of(spec, "at") or line, name, "event time", file=file)
                                  for v in ats) if n is not None)
+    before = len(ctx.errors)
     actions = _actions(spec, ctx, line, name, file)
     if not actions:
-        ctx.error("an event needs 'set' or 'ramp' with at least one element", line, name, file=file)
+        if len(ctx.errors) == before:
+            ctx.error("an event needs 'set' or 'ramp' with at least one element", line, name, file=file)
         return None
     return Event(name=name, actions=tuple(actions), at=at_nodes, every=node("every"), start=node("start"),
                  end=node("end"), when=node("when", "condition"), where=Where(file, line))
@@ -200,7 +205,10 @@ def parse_loops(block, ctx: Fields, parent) -> tuple:
         if isinstance(spec, dict) and set(spec) - {"elements", "doc"}:
             ctx.error(f"unknown field in loop '{label}'", lline, str(label), file=file,
                       hint="a loop is {elements: [names]}")
+        before = len(ctx.errors)
         names = ctx.names(elems, lline, str(label), "a loop's elements", file=file)
+        if len(ctx.errors) > before:
+            continue
         if len(names) < 1:
             ctx.error("a named loop needs at least one element", lline, str(label), file=file)
             continue

@@ -67,20 +67,24 @@ LineSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 def load_text(text: str, path: str | None = None):
     """Parse YAML text with the safe loader; a syntax error names the file and line."""
-    loader = LineSafeLoader(text)
-    loader._path = path
+    loader = None
     try:
+        loader = LineSafeLoader(text)       # checks the characters first: may raise already
+        loader._path = path
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else None
+        if line is None and isinstance(getattr(exc, "position", None), int):      # a character YAML refuses
+            line = text.count("\n", 0, exc.position) + 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ModelError(f"YAML syntax error: {problem}", file=path, line=line,
                          hint="check indentation, colons and quotes") from None
     except RecursionError:
         raise ModelError("the YAML nests too deeply", file=path) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if expanded_size(data) > MAX_VALUES:
         raise ModelError(f"the file holds more than {MAX_VALUES:,} values once its aliases (*name) "
                          "are expanded", file=path, hint="write the values out, or use fewer aliases")
@@ -118,6 +122,8 @@ def read_text(path: str | Path) -> str:
         raise ModelError("file not found", file=str(path)) from None
     except OSError as exc:
         raise ModelError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):      # a UTF-16 byte-order mark
+        raise ModelError("the file is UTF-16 text, not UTF-8", file=str(path), hint="save it as UTF-8")
     if b"\x00" in data[:8192]:
         raise ModelError("this is a binary file, not a text file", file=str(path),
                          hint="give a YAML (.yaml) or XMILE (.xmile, .stmx) model")

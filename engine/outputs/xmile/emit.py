@@ -33,6 +33,7 @@ class Emitter:
             "stoptime": time.stop, "final_time": time.stop}
 
     def text(self, node, parent=0) -> str:
+        """An expression as XMILE equation text (parenthesised as its parent needs)."""
         if isinstance(node, ex.Num):
             v = node.value
             if v != v or v in (float("inf"), float("-inf")):
@@ -81,6 +82,7 @@ class Emitter:
         return None
 
     def call(self, node) -> str:
+        """A function call as XMILE text."""
         if node.fn in self.lookups:
             return f"{self.name(node.fn)}({self.text(node.args[0])})"
         fn = canonical(node.fn)

@@ -1,16 +1,20 @@
 """Scheduled events -> STEP / RAMP terms of the parameters they change (for export).
 
 An event that sets parameter p to v at time T adds STEP(v - previous, T) to p's equation; a ramp
-to v over D adds RAMP((v - previous) / D, T, T + D). Periodic events are unrolled up to the stop
-time. Conditional ('when') events and events that set stocks have no such form: they are named
-in the notes and left out.
+to v over D adds RAMP((v - previous) / D, T, T + D). T is the time of the step the engine applies
+the change at, and D a whole number of steps, as in a run. Periodic events are unrolled up to the
+stop time. Conditional ('when') events, events that set stocks, and changes of a parameter while
+a ramp of it is under way have no such form: they are named in the notes and left out.
 """
 from __future__ import annotations
+
+import math
 
 from ... import lang as ex
 from ...lang.parser import balanced
 
 MAX_FIRINGS = 10000
+SNAP = 1e-9             # as the run stage snaps event times to steps
 
 
 def _value(node, params) -> float:
@@ -38,7 +42,7 @@ def _times(ev, params, time):
 def parameter_equations(model) -> tuple[dict, list]:
     """{parameter: equation with its scheduled changes}, and notes on events left out."""
     params = {n: e.value for n, e in model.elements.items() if e.kind == "parameter"}
-    changes: dict = {}          # parameter -> [(time, order, action)]
+    changes: dict = {}          # parameter -> [(step, order, action, event name)]
     notes = []
     for i, ev in enumerate(model.events):
         try:
@@ -59,25 +63,59 @@ def parameter_equations(model) -> tuple[dict, list]:
                                                      not ex.names(a.ramp_over) <= set(params)):
                 notes.append(f"event '{ev.name}': the value of '{a.target}' depends on the state; left out")
                 continue
-            for t in times:
-                changes.setdefault(a.target, []).append((t, i, a))
-    return {p: _equation(p, todo, params) for p, todo in changes.items()}, notes
+            for k in _steps(times, model.time):
+                changes.setdefault(a.target, []).append((k, i, a, ev.name))
+    out = {}
+    for p, todo in changes.items():
+        todo.sort(key=lambda x: (x[0], x[1]))
+        clash = _during_ramp(todo, params, model.time.dt)
+        if clash:
+            notes.append(clash)
+            continue
+        out[p] = _equation(p, todo, params, model.time)
+    return out, notes
 
 
-def _equation(p, todo, params) -> ex.Node:
+def _steps(times, time) -> list:
+    """The steps at which the engine applies changes due at ``times`` (the next step on or after
+    each time, within the run)."""
+    ks = (math.ceil((t - time.start) / time.dt - SNAP) for t in times)
+    return [k for k in ks if 0 <= k <= time.n_steps]
+
+
+def _ramp_steps(a, params, dt) -> int:
+    return max(1, round(_value(a.ramp_over, params) / dt))
+
+
+def _during_ramp(todo, params, dt) -> str | None:
+    """A note when a change of a parameter falls while a ramp of it is under way: the engine's
+    ramp sets the value at every step of its window, which no sum of STEP and RAMP terms says."""
+    for j, (k0, _, a, name) in enumerate(todo):
+        if a.ramp_over is None:
+            continue
+        end = k0 + _ramp_steps(a, params, dt)
+        for k, _, _, other_name in todo[j + 1:]:
+            if k <= end:
+                return (f"events '{other_name}' and '{name}' left out: '{other_name}' changes '{a.target}' while "
+                        f"the ramp of '{name}' is under way, which has no XMILE form")
+    return None
+
+
+def _equation(p, todo, params, time) -> ex.Node:
     """The parameter's value plus one STEP or RAMP term per change, as a balanced sum. A value
-    that reads the parameter itself (p: p * 1.1) is computed from its value before the change."""
-    todo.sort(key=lambda x: (x[0], x[1]))
+    that reads the parameter itself (p: p * 1.1) is computed from its value before the change.
+    Times are those of the steps the engine applies the changes at."""
     terms = [ex.Num(0, params[p])]
     prev = float(params[p])
-    for t, _, a in todo:
+    for k, _, a, _ in todo:
+        t = time.start + k * time.dt
         new = _value(a.expr, dict(params, **{p: prev}))
         jump = ex.Num(0, new - prev)
         if a.ramp_over is None:
             terms.append(ex.Call(0, "step", (jump, ex.Num(0, t))))
         else:
-            over = ex.Num(0, _value(a.ramp_over, params))
-            terms.append(ex.Call(0, "ramp", (ex.Bin(0, "/", jump, over), ex.Num(0, t),
-                                              ex.Num(0, t + over.value))))
+            over = _ramp_steps(a, params, time.dt) * time.dt
+            terms.append(ex.Call(0, "ramp", (ex.Bin(0, "/", jump, ex.Num(0, over)), ex.Num(0, t),
+                                              ex.Num(0, t + over))))
         prev = new
     return balanced("+", terms, 0)
