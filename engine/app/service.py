@@ -115,6 +115,16 @@ class RunService:
                 self._scenarios[name] = sc
             return sc
 
+    def preload(self) -> None:
+        """Load (and so compile) every scenario of the folder, one after another, so that a
+        switch of scenario answers at once; a scenario that does not load is left for the page
+        to report when it is picked."""
+        for name in self.names():
+            try:
+                self.scenario(name)
+            except ModelError:
+                continue
+
     def cache_state(self) -> dict:
         """What the service holds: each loaded scenario's baseline and compiled variable sets."""
         return {n: (id(sc.baseline), tuple(sc.loaded._plans)) for n, sc in sorted(self._scenarios.items())}

@@ -1,6 +1,7 @@
 """The ``app`` subcommand: serve the interactive simulator of a folder of scenarios."""
 from __future__ import annotations
 
+import threading
 import webbrowser
 from pathlib import Path
 from urllib.parse import quote
@@ -46,6 +47,7 @@ def cmd_app(args) -> int:
     if path.stem not in service.names():
         raise ModelError("not a scenario (a sweep specification?)", file=str(path))
     service.scenario(path.stem)             # load and run it now: a broken model stops here
+    threading.Thread(target=service.preload, name="preload", daemon=True).start()   # the others, meanwhile
     sock = bind(args.host, args.port)
     url = f"{url_of(sock)}?scenario={quote(path.stem)}"
     print(f"carbonloop app: the scenarios of {path.parent}/ at {url}  (Ctrl+C stops)", flush=True)
