@@ -132,7 +132,7 @@ def teacup(repeats: int) -> dict:
 
     import engine
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from teacup_batch import hand_loop
+    from teacup_batch import hand_loop, median_time
     m = engine.load(ROOT / "scenarios" / "teacup.yaml")
     out = {}
     for n in (1_000, 100_000):
@@ -140,18 +140,9 @@ def teacup(repeats: int) -> dict:
         for b in BACKENDS:
             res = m.run(params={"characteristic_time": ct}, backend=b)
             assert np.array_equal(res.data, hand_loop(ct)), f"{b} and the hand loop disagree"
-            out[(b, n)] = _median(lambda ct=ct, b=b: m.run(params={"characteristic_time": ct}, backend=b), repeats)
-        out[("hand", n)] = _median(lambda ct=ct: hand_loop(ct), repeats)
+            out[(b, n)] = median_time(lambda ct=ct, b=b: m.run(params={"characteristic_time": ct}, backend=b), repeats)
+        out[("hand", n)] = median_time(lambda ct=ct: hand_loop(ct), repeats)
     return out
-
-
-def _median(fn, repeats) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def big_model(path: Path, units: int = 1000) -> Path:

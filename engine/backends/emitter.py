@@ -164,3 +164,28 @@ class ScalarEmitter(Emitter):
     def helpers() -> dict:
         """The scalar functions scalar code calls (plain Python; the numba backend jits them)."""
         return {f"_fn_{b.name}": b.scalar for b in builtins.REGISTRY.values() if b.scalar is not None}
+
+
+def net_flow(ins, outs, name) -> str:
+    """A stock's net flow, inflows minus outflows (``name`` writes a slot)."""
+    i = " + ".join(name(f) for f in ins)
+    o = " + ".join(name(f) for f in outs)
+    if i and o:
+        return f"({i}) - ({o})"
+    return i or (f"-({o})" if o else "0.0")
+
+
+def euler_updates(plan, name, indent: str) -> list:
+    """The Euler step of every stock, with no more operations than it needs."""
+    out = []
+    for s, (ins, outs) in zip(plan.stocks, plan.rates):
+        x = name(s)
+        i = " + ".join(name(f) for f in ins)
+        o = " + ".join(name(f) for f in outs)
+        if i and o:
+            out.append(f"{indent}{x} = {x} + _dt * (({i}) - ({o}))")
+        elif i:
+            out.append(f"{indent}{x} = {x} + _dt * ({i})")
+        elif o:
+            out.append(f"{indent}{x} = {x} - _dt * ({o})")
+    return out

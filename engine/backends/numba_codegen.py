@@ -14,7 +14,7 @@ import ast
 import numpy as np
 
 from .. import lang as ex
-from .emitter import ScalarEmitter
+from .emitter import ScalarEmitter, euler_updates, net_flow
 from .numpy_backend import reads
 from .source import check
 
@@ -148,7 +148,7 @@ class ScalarGenerator:
         body += self._conditions()
         body += [f"            DB[DO[{i}] + k % DZ[{i}], r] = {_x(d.input)}" for i, d in enumerate(p.delays)]
         body += self._record() + ["            if k >= _n:", "                break"]
-        body += self._rk4() if rk4 and p.stocks else self._euler()
+        body += self._rk4() if rk4 and p.stocks else euler_updates(p, _x, "            ")
         body += [f"            {_x(s)} = _fn_max({_x(s)}, 0.0)" for s in p.non_negative]
         body += ["        kpos[r] = min(k + 1, k1) if h < 0 else k", "        hit[r] = h"] + self.stores(p.stocks)
         return self.over_runs("_segment", f"kpos, k1, V, rec, saved, {DELAYS}, pend, hit", body)
@@ -183,19 +183,6 @@ class ScalarGenerator:
         L += [f"{pad}for jj in range(ns):", f"{pad}    R[j, jj] = c[saved[jj]]", f"{pad}j += 1", f"{pad}nxt += _se"]
         return L
 
-    def _euler(self) -> list:
-        L = []
-        for s, (ins, outs) in zip(self.plan.stocks, self.plan.rates):
-            i = " + ".join(_x(f) for f in ins)
-            o = " + ".join(_x(f) for f in outs)
-            if i and o:
-                L.append(f"            {_x(s)} = {_x(s)} + _dt * (({i}) - ({o}))")
-            elif i:
-                L.append(f"            {_x(s)} = {_x(s)} + _dt * ({i})")
-            elif o:
-                L.append(f"            {_x(s)} = {_x(s)} - _dt * ({o})")
-        return L
-
     def _rk4(self) -> list:
         """The three later RK4 stages call ``_rates`` (stage states in, derivatives out); the
         first stage's derivatives come from the step's own values."""
@@ -204,7 +191,7 @@ class ScalarGenerator:
         S = [_x(s) for s in p.stocks]
         self._rates_function(fixed)
         fargs = ", ".join(_x(s) for s in fixed)
-        L = [f"            K1_{i} = {self._net(ins, outs)}" for i, (ins, outs) in enumerate(p.rates)]
+        L = [f"            K1_{i} = {net_flow(ins, outs, _x)}" for i, (ins, outs) in enumerate(p.rates)]
         prev = "K1"
         for K, (tt, ts, h) in (("K2", ("t + _h2", "t + _h2", "_h2")), ("K3", ("t + _h2", "t + _h2", "_h2")),
                                ("K4", ("t + _dt", "t + _dt - _eps", "_dt"))):
@@ -221,17 +208,9 @@ class ScalarGenerator:
         S = [_x(s) for s in p.stocks]
         body = ["    " + x for x in TIME] + [f"    {', '.join(S)}{',' if len(S) == 1 else ''} = SS"]
         body += self.run_of(p.dynamic, {f for ins, outs in p.rates for f in ins + outs}, "    ")
-        derivs = ", ".join(self._net(ins, outs) for ins, outs in p.rates)
+        derivs = ", ".join(net_flow(ins, outs, _x) for ins, outs in p.rates)
         self.defs += [JIT, f"def _rates(TM, TN, t, ts, SS, {', '.join(_x(s) for s in fixed)}):"] + body + \
             [f"    return ({derivs}{',' if len(S) == 1 else ''})", ""]
-
-    @staticmethod
-    def _net(ins, outs) -> str:
-        i = " + ".join(_x(f) for f in ins)
-        o = " + ".join(_x(f) for f in outs)
-        if i and o:
-            return f"({i}) - ({o})"
-        return i or (f"-({o})" if o else "0.0")
 
     def source(self) -> str:
         """The module's functions (without header and constants)."""

@@ -12,7 +12,7 @@ import numpy as np
 from .. import lang as ex
 from ..lang.names import reserved_key
 from .base import SWITCH_EPS, Backend, Kernel, State, set_delays
-from .emitter import VectorEmitter
+from .emitter import VectorEmitter, euler_updates, net_flow
 from .source import compile_functions
 
 DELAY_ARGS = "DB, DO, DZ, DS, DI"
@@ -123,17 +123,9 @@ class Generator:
     def _rates(self, body) -> list:
         p = self.plan
         args = ", ".join(["t", "ts"] + [_v(s) for s in p.stocks] + [_v(d.slot) for d in p.delays])
-        derivs = [self._net(s, ins, outs) for s, (ins, outs) in zip(p.stocks, p.rates)]
+        derivs = [net_flow(ins, outs, _v) for ins, outs in p.rates]
         return ([f"    def _rates({args}):"] + ["        " + line for line in body] +
                 [f"        return [{', '.join(derivs)}], [{', '.join(_v(s) for s in p.dynamic)}]"])
-
-    @staticmethod
-    def _net(s, ins, outs) -> str:
-        i = " + ".join(_v(f) for f in ins)
-        o = " + ".join(_v(f) for f in outs)
-        if i and o:
-            return f"({i}) - ({o})"
-        return i or (f"-({o})" if o else "0.0")
 
     def _conditions(self) -> list:
         L = []
@@ -175,15 +167,7 @@ class Generator:
             for i, s in enumerate(S):
                 L.append(f"        {s} = {s} + _dt6 * (K1[{i}] + 2.0 * (K2[{i}] + K3[{i}]) + K4[{i}])")
         else:
-            for s, (ins, outs) in zip(p.stocks, p.rates):
-                i = " + ".join(_v(f) for f in ins)
-                o = " + ".join(_v(f) for f in outs)
-                if i and o:
-                    L.append(f"        {_v(s)} = {_v(s)} + _dt * (({i}) - ({o}))")
-                elif i:
-                    L.append(f"        {_v(s)} = {_v(s)} + _dt * ({i})")
-                elif o:
-                    L.append(f"        {_v(s)} = {_v(s)} - _dt * ({o})")
+            L += euler_updates(p, _v, "        ")
         for s in p.non_negative:
             L.append(f"        {_v(s)} = _max0({_v(s)})")
         return L
