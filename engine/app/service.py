@@ -12,6 +12,7 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..api import Loaded, load
 from ..errors import ModelError
@@ -41,7 +42,7 @@ def scan(folder: Path) -> dict:
 
 def _stamp(paths) -> tuple:
     """Modification times of a scenario's files, to notice an edit."""
-    out = []
+    out: list = []
     for p in paths:
         try:
             out.append((p, os.stat(p).st_mtime_ns))
@@ -56,7 +57,7 @@ class Scenario:
     name: str
     path: Path
     loaded: Loaded
-    baseline: object                       # engine.results.Result of the scenario as written
+    baseline: Any                       # engine.results.Result of the scenario as written
     levers: dict                            # parameter -> engine.levers.Lever
     variables: dict                         # saved variable -> element
     data: dict = field(default_factory=dict)

@@ -176,14 +176,14 @@ class Generator:
                 L.append(f"        {s} = {s} + _dt6 * (K1[{i}] + 2.0 * (K2[{i}] + K3[{i}]) + K4[{i}])")
         else:
             for s, (ins, outs) in zip(p.stocks, p.rates):
-                i = " + ".join(_v(f) for f in ins)
-                o = " + ".join(_v(f) for f in outs)
-                if i and o:
-                    L.append(f"        {_v(s)} = {_v(s)} + _dt * (({i}) - ({o}))")
-                elif i:
-                    L.append(f"        {_v(s)} = {_v(s)} + _dt * ({i})")
-                elif o:
-                    L.append(f"        {_v(s)} = {_v(s)} - _dt * ({o})")
+                gain = " + ".join(_v(f) for f in ins)
+                loss = " + ".join(_v(f) for f in outs)
+                if gain and loss:
+                    L.append(f"        {_v(s)} = {_v(s)} + _dt * (({gain}) - ({loss}))")
+                elif gain:
+                    L.append(f"        {_v(s)} = {_v(s)} + _dt * ({gain})")
+                elif loss:
+                    L.append(f"        {_v(s)} = {_v(s)} - _dt * ({loss})")
         for s in p.non_negative:
             L.append(f"        {_v(s)} = _max0({_v(s)})")
         return L

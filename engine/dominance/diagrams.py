@@ -47,7 +47,7 @@ def _kind_color(g):
 
 def draw_focus(sub, name, direction, path, title="") -> str:
     """The causes (left of ``name``) or uses (right of it), one column per distance."""
-    layers = {}
+    layers: dict = {}
     for n, d in sub.nodes(data=True):
         layers.setdefault(d["distance"], []).append(n)
     pos = {}

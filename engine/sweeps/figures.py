@@ -25,7 +25,7 @@ def sweep_figures(path, df, folder) -> list:
     return out
 
 
-def quantiles(path, name, qs=(5, 50, 95)) -> tuple[np.ndarray, np.ndarray]:
+def quantiles(path, name, qs=(5, 50, 95)) -> tuple[np.ndarray, np.ndarray, tuple[str, str]]:
     """(times, quantiles x time, (units, time units)) of a kept trajectory over runs, reading a
     block of times at once."""
     with h5py.File(path, "r") as f:

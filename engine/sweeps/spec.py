@@ -115,7 +115,7 @@ class Metric:
     @property
     def variables(self) -> list:
         """The model variables the metric reads."""
-        if self.kind == "first":
+        if self.condition is not None:
             return sorted(n for n in ex.names(self.condition) if not ex.is_reserved(n))
         return [self.variable]
 
@@ -426,7 +426,7 @@ def _metric(name, spec, w, block) -> Metric:
         return Metric(str(name), "first", condition=node, text=str(spec["first"]), otherwise=float(other),
                       line=line)
     if "integral" in spec:
-        lo, hi = spec.get("from"), spec.get("to")
+        lo, hi = spec.get("from", math.nan), spec.get("to", math.nan)
         if not (_is_num(lo) and _is_num(hi)) or lo >= hi:
             raise bad("an integral needs numbers 'from' < 'to'")
         return Metric(str(name), "integral", variable=str(spec["integral"]), start=float(lo),
