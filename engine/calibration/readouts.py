@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import ModelError
 
+
 def interpolation_row(times: np.ndarray, t: float) -> np.ndarray:
     """Weights that interpolate linearly between the saved times around ``t``."""
     w = np.zeros(len(times))
