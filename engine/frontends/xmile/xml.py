@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ...errors import ModelWarning
+from ..files import read_bytes, refuse_binary
 from .errors import XmileError
 from .repair import repair
 
@@ -83,10 +84,8 @@ def _repaired(data: bytes, path: Path, error: ET.ParseError):
 
 def read_root(path: Path):
     """The <xmile> root element of a file, or a clear error for non-XML or non-XMILE input."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise XmileError(f"cannot read the file: {e.strerror}", file=str(path)) from None
+    data = read_bytes(path)
+    refuse_binary(data, path, text_is_utf16_ok=True)       # XML declares its own encoding
     data = _declare_prefixes(data)
     try:
         root = ET.fromstring(data)
