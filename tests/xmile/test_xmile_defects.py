@@ -62,3 +62,9 @@ def test_nested_module_instances_may_reuse_a_name(tmp_path):
             '<flow name="fill"><eqn>2</eqn></flow></variables></model>\n</xmile>\n')
     r = load(tmp_path, text).run()
     assert r["total"][:, 0].tolist() == [2.0 * k for k in range(11)]
+
+
+def test_an_unknown_encoding_in_the_declaration_is_named(tmp_path):
+    with pytest.raises(ModelError, match=r"m.xmile: the file declares an encoding that is not known \(unknown "
+                                         r"encoding: ut-8\)"):
+        load(tmp_path, HEAD.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="ut-8"?>') + TEACUP + TAIL)

@@ -70,7 +70,7 @@ def _repaired(data: bytes, path: Path, error: ET.ParseError):
     if fixed is not None:
         try:
             root = ET.fromstring(fixed[0])
-        except ET.ParseError:
+        except (ET.ParseError, LookupError):
             root = None
         if root is not None:
             notes = fixed[1]
@@ -91,6 +91,9 @@ def read_root(path: Path):
         root = ET.fromstring(data)
     except ET.ParseError as e:
         root = _repaired(data, path, e)
+    except LookupError as e:        # the XML declaration names an encoding Python does not know
+        raise XmileError(f"the file declares an encoding that is not known ({e})", file=str(path),
+                         hint="save it as UTF-8 with encoding=\"utf-8\" in its first line") from None
     if local(root.tag) != "xmile":
         raise XmileError(f"XML but not XMILE: the root element is <{local(root.tag)}>, not <xmile>",
                          file=str(path))
