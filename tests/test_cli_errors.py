@@ -45,9 +45,11 @@ def test_a_time_step_of_zero_on_the_command_line_is_refused(tmp_path, capsys, mo
 
 
 def test_run_and_validate_find_the_default_scenario_from_any_folder(tmp_path, capsys, monkeypatch):
+    from conftest import ROOT
     monkeypatch.chdir(tmp_path)
     assert cli.main(["validate"]) == 0
-    assert "model 'default'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "model 'default'" in out and out.startswith(str(ROOT / "scenarios" / "default.yaml") + ": OK")
 
 
 def test_importing_the_package_has_no_side_effects():
