@@ -79,6 +79,8 @@ class Loaded:
         """Run the model. ``params`` maps parameter names to a value or a sequence of values
         (one per run: the batch). ``keep`` limits the saved variables; ``backend`` chooses how
         the step is computed; ``progress`` shows a progress bar on long runs."""
+        if isinstance(keep, str):       # one name
+            keep = [keep]
         kernel = self.kernel(keep, backend)
         bar = _Progress(kernel.plan.time.n_steps) if progress else None
         try:

@@ -61,7 +61,7 @@ def _output_of(model: Path):
     return None
 
 
-def read_output(path: Path) -> tuple:
+def read_output(path: Path) -> tuple[np.ndarray, dict]:
     """(times, {column header: values}) of a canonical output (CSV, or Vensim's tab file)."""
     text = path.read_text(errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     delim = "\t" if path.suffix == ".tab" else ","

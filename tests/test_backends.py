@@ -81,6 +81,7 @@ def test_when_conditions_stop_each_run_where_its_own_condition_holds(build):
         assert np.array_equal(m.run(params={"cap": c}, backend="numba").data[:, :, 0], a.data[:, :, i])
 
 
+@pytest.mark.slow
 @needs_numba
 def test_a_second_process_loads_the_compiled_kernel_from_disk(tmp_path):
     script = textwrap.dedent(f"""

@@ -19,6 +19,7 @@ def _row(text, name, year):
     return float(line.split()[1 + head.split()[1:].index(str(year))])
 
 
+@pytest.mark.slow
 def test_run_with_a_parameter_file(tmp_path, capsys):
     est = tmp_path / "estimates.yaml"
     est.write_text("calibration: test\nparameters:\n  nev_growth_rate_base: 0.3\n  nev_share_floor: 0.3\n")

@@ -7,6 +7,8 @@ import pytest
 
 import engine
 
+pytestmark = pytest.mark.slow      # 24 calibrations per case
+
 MODELS = Path(__file__).parent / "models"
 N_SETS = 24
 

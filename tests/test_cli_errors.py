@@ -45,9 +45,11 @@ def test_a_time_step_of_zero_on_the_command_line_is_refused(tmp_path, capsys, mo
 
 
 def test_run_and_validate_find_the_default_scenario_from_any_folder(tmp_path, capsys, monkeypatch):
+    from conftest import ROOT
     monkeypatch.chdir(tmp_path)
     assert cli.main(["validate"]) == 0
-    assert "model 'default'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "model 'default'" in out and out.startswith(str(ROOT / "scenarios" / "default.yaml") + ": OK")
 
 
 def test_importing_the_package_has_no_side_effects():
@@ -59,6 +61,17 @@ def test_importing_the_package_has_no_side_effects():
             "type(engine).__name__, hasattr(engine, 'sweep') and callable(engine.sweep))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "module", "True"]
+    # drawing figures uses matplotlib's Figure objects: no pyplot, no backend chosen for the caller
+    code = ("import sys, matplotlib, engine.sweeps.figures, engine.calibration.figures, engine.dominance.figures\n"
+            "from engine.outputs.canvas import subplots\n"
+            "fig, ax = subplots(figsize=(2, 2))\nax.plot([0, 1])\nfig.savefig(sys.argv[1])\n"
+            "raw = dict.__getitem__(matplotlib.rcParams, 'backend')\n"
+            "print('matplotlib.pyplot' in sys.modules, isinstance(raw, str))")
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        out = subprocess.run([sys.executable, "-c", code, f"{d}/f.png"], cwd=ROOT, capture_output=True, text=True,
+                             check=True)
+    assert out.stdout.split() == ["False", "False"]      # no pyplot, and the backend still unchosen
 
 
 def test_provenance_names_the_git_commit_of_a_checkout():

@@ -1,11 +1,14 @@
 """The flagship through the command line: run (summary and figures) and compare."""
 from pathlib import Path
 
+import pytest
+
 from engine.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_compare_writes_overlays_and_a_table(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", str(ROOT / "scenarios" / "default.yaml"),
@@ -20,6 +23,7 @@ def test_compare_writes_overlays_and_a_table(tmp_path, capsys):
                            "nev_share.png", "emissions.png"])
 
 
+@pytest.mark.slow
 def test_run_default_prints_summary_and_writes_figures(tmp_path, capsys):
     h5 = tmp_path / "default" / "results.h5"
     assert main(["run", str(ROOT / "scenarios" / "default.yaml"), "-o", str(h5)]) == 0

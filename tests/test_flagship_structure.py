@@ -28,6 +28,7 @@ def test_maturity_is_the_sigmoid_when_k_is_constant(rk4):
     assert np.max(np.abs(r["ssb_maturity"][:, 0] - expected)) < 1e-7
 
 
+@pytest.mark.slow
 def test_traded_volume_is_exponential_without_saturation(rk4):
     """dL/dt = r L, dV/dt = L with L0 = r V0: V(t) = V0 exp(r t) (seed 000), once compliance
     trading is off and turnover never saturates."""
@@ -135,6 +136,7 @@ EXPECTED = {"B1 scarcity": "balancing", "R1 learning": "reinforcing", "R2 carbon
             "Bass saturation": "balancing"}
 
 
+@pytest.mark.slow
 def test_declared_loops_are_found_with_their_polarity():
     m = engine.load(SCEN / "default.yaml")
     assert {lp.label for lp in m.model.loops} == set(EXPECTED)

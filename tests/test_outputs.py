@@ -38,7 +38,7 @@ def test_keep_limits_saved_variables_and_keeps_numbers():
     m = engine.load(MODELS / "goal_seeking.yaml")
     full = m.run()
     few = m.run(keep=["inventory"])
-    assert few.names == ["inventory"]
+    assert few.names == ["inventory"] and m.run(keep="inventory").names == ["inventory"]
     assert np.array_equal(few["inventory"], full["inventory"])
 
 
@@ -95,3 +95,12 @@ def test_hdf5_parameters_carry_units_and_descriptions_and_time_its_units(tmp_pat
     assert ds["time"].attrs["units"] == "day"
     assert r.to_xarray()["intensity"].attrs["units"] == "mm/day"
     ds.close()
+
+
+def test_keeping_what_has_no_trajectory_is_a_clear_error():
+    import pytest
+    m = engine.load(MODELS / "goal_seeking.yaml")
+    with pytest.raises(engine.ModelError, match="cannot keep 'wave': it is a lookup"):
+        m.run(keep=["wave"])
+    with pytest.raises(engine.ModelError, match="cannot keep 'nothing': it is not an element of the model"):
+        m.run(keep=["nothing"])

@@ -214,3 +214,48 @@ def test_random_bytes_raise_only_the_engine_errors(tmp_path, capsys, data, suffi
         engine.load(path)
     assert main(["validate", str(path)]) == 2
     assert "internal error" not in capsys.readouterr().err
+
+
+@st.composite
+def edited(draw, data: bytes) -> bytes:
+    """``data`` with a few bytes changed, removed or inserted."""
+    out = bytearray(data)
+    for _ in range(draw(st.integers(1, 12))):
+        at = draw(st.integers(0, len(out) - 1))
+        op = draw(st.sampled_from(["set", "delete", "insert"]))
+        if op == "set":
+            out[at] = draw(st.integers(0, 255))
+        elif op == "delete":
+            del out[at]
+        else:
+            out.insert(at, draw(st.integers(0, 255)))
+    return bytes(out)
+
+
+def _teacup_files(folder):
+    from conftest import ROOT
+    yaml_text = (ROOT / "scenarios" / "teacup.yaml").read_bytes()
+    xmile_path = folder / "seed.xmile"
+    export_xmile(engine.load(ROOT / "scenarios" / "teacup.yaml").model, xmile_path)
+    return yaml_text, xmile_path.read_bytes()
+
+
+SEEDS = {}
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data(), st.sampled_from(["yaml", "xmile"]))
+def test_a_model_file_with_bytes_changed_raises_only_the_engine_errors(tmp_path, capsys, data, kind):
+    if not SEEDS:
+        SEEDS["yaml"], SEEDS["xmile"] = _teacup_files(tmp_path)
+    path = tmp_path / f"changed.{kind}"
+    path.write_bytes(data.draw(edited(SEEDS[kind])))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            engine.load(path).run(backend="numpy")
+    except ModelError:
+        pass
+    assert main(["validate", str(path)]) in (0, 2)
+    assert "internal error" not in capsys.readouterr().err

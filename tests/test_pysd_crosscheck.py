@@ -12,6 +12,8 @@ from engine.outputs.xmile import write
 pysd = pytest.importorskip("pysd", reason="PySD is not installed (pip install pysd); "
                                           "the cross-check runs wherever it is")
 
+pytestmark = pytest.mark.slow      # PySD builds and runs every model
+
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = ROOT / "tests" / "data" / "test-models"
 RTOL = 1e-6

@@ -4,8 +4,8 @@ import pytest
 
 import engine
 from engine.errors import ModelError
-from engine.frontends import READERS
-from engine.frontends.yaml import elements, yamlio
+from engine.frontends import READERS, files
+from engine.frontends.yaml import elements
 from engine.run import simulate
 
 CUP = """
@@ -18,9 +18,11 @@ flows:
 
 
 def test_a_file_over_the_size_limit_is_refused_unread(write, monkeypatch):
-    monkeypatch.setattr(yamlio, "MAX_FILE_BYTES", 50)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 50)
     with pytest.raises(ModelError, match="model.yaml: the file is larger than"):
         engine.load(write(CUP))
+    with pytest.raises(ModelError, match="model.xmile: the file is larger than"):
+        engine.load(write("<xmile>" + " " * 100 + "</xmile>", "model.xmile"))
 
 
 def test_records_over_the_memory_limit_are_refused_before_the_run(build, monkeypatch):

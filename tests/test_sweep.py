@@ -10,6 +10,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pytest
 
 import engine
 from engine.sweeps import store
@@ -59,6 +60,7 @@ def test_ishigami_sobol_indices_match_analytic_values(tmp_path):
     assert (tmp_path / "ish-sensitivity.csv").exists()
 
 
+@pytest.mark.slow
 def test_morris_on_the_flagship_ranks_an_inert_parameter_last(tmp_path):
     res = engine.sweep(SWEEPS / "flagship-morris.yaml", output=tmp_path / "m.h5", progress=False)
     df = res.sensitivity(figures=True)
@@ -90,6 +92,7 @@ engine.sweep(sys.argv[1], output=sys.argv[2], progress=progress)
 """
 
 
+@pytest.mark.slow
 def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     spec = SWEEPS / "teacup-kill.yaml"
     out = tmp_path / "killed.h5"
@@ -115,6 +118,7 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     assert_same_content(out, ref.path)
 
 
+@pytest.mark.slow
 def test_same_numbers_in_process_processes_and_dask(tmp_path, backend):
     spec = SWEEPS / "teacup-sweep.yaml"
     a = engine.sweep(spec, output=tmp_path / "a.h5", progress=False, backend=backend)

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from engine.sweep.result import SweepResult  # noqa: E402
+from engine.sweeps.result import SweepResult  # noqa: E402
 
 PANELS = [("carbon_price", "carbon price (yuan/t)"), ("nev_sales_share", "NEV share of sales"),
           ("liion_cost", "Li-ion pack cost ($/kWh)"), ("covered_emissions", "covered emissions (Mt/year)")]

@@ -161,7 +161,7 @@ def create_app(service: RunService, allowed_hosts=()) -> Guard:
         Route("/api/dominance", api.dominance, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    handlers = {v.RequestError: _request_error, HTTPException: _http_error,
+    handlers: dict = {v.RequestError: _request_error, HTTPException: _http_error,
                 ModelError: _model_error, ValueError: _value_error, Exception: _server_error}
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=_lifespan(service))
     return Guard(app, allowed_hosts)

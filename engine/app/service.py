@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..api import Loaded, load
 from ..errors import ModelError
@@ -39,7 +40,7 @@ def scan(folder: Path) -> dict:
 
 def _stamp(paths) -> tuple:
     """Modification times of a scenario's files, to notice an edit."""
-    out = []
+    out: list = []
     for p in paths:
         try:
             out.append((p, os.stat(p).st_mtime_ns))
@@ -54,7 +55,7 @@ class Scenario:
     name: str
     path: Path
     loaded: Loaded
-    baseline: object                       # engine.results.Result of the scenario as written
+    baseline: Any                       # engine.results.Result of the scenario as written
     levers: dict                            # parameter -> engine.levers.Lever
     variables: dict                         # saved variable -> element
     data: dict = field(default_factory=dict)

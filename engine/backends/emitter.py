@@ -42,6 +42,22 @@ class Emitter:
             self.consts[name] = np.float64(value)
         return self._const_names[key]
 
+    def as_number(self, c: str) -> str:
+        """A condition's code as a number (1.0 or 0.0)."""
+        raise NotImplementedError
+
+    def logic(self, op: str, *args: str) -> str:
+        """Code of 'and', 'or' or 'not' over conditions."""
+        raise NotImplementedError
+
+    def power(self, a: str, b: str) -> str:
+        """Code of a to the power b."""
+        raise NotImplementedError
+
+    def select(self, c: str, a: str, b: str) -> str:
+        """Code of 'a where c holds, else b'."""
+        raise NotImplementedError
+
     def assign(self, target: str, node, indent: str = "") -> list:
         """Lines computing ``node`` into ``target`` (temporaries first)."""
         self.pre = []

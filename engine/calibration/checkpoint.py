@@ -65,7 +65,7 @@ class Checkpoint:
             else:
                 arrays["json:" + k] = np.array(json.dumps(v, default=_plain))
         tmp = self.path.with_name(self.path.name + ".tmp.npz")
-        np.savez(tmp, **arrays)
+        np.savez(tmp, **arrays)  # type: ignore[arg-type]  # numpy's stub types the keywords as its own options
         os.replace(tmp, self.path)
         self.last = time.monotonic()
         return True

@@ -68,7 +68,7 @@ def read_series_file(path, name: str | None = None, units: str = "", **meta) -> 
         if col not in header:
             raise ModelError(f"the data file has no '{col}' column", file=str(path), line=lines[0],
                              hint="the header must name at least 'time' and 'value'")
-    cols = {h: [] for h in header}
+    cols: dict = {h: [] for h in header}
     for row, line in zip(rows[1:], lines[1:]):
         if len(row) != len(header):
             raise ModelError(f"row has {len(row)} fields but the header has {len(header)}",

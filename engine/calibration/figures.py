@@ -4,18 +4,16 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from ..outputs.canvas import subplots
 
 
 def _grid(n):
     """A grid of small panels (fixed spacing: automatic layout of many panels is slow)."""
     cols = min(4, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.7 * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(3.6 * cols, 2.7 * rows), squeeze=False)
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.06 / rows ** 0.5, top=1 - 0.08 / rows ** 0.5,
                         wspace=0.3, hspace=0.45)
     for ax in axes.flat[n:]:
@@ -28,7 +26,6 @@ def _grid(n):
 
 def _save(fig, path) -> Path:
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return Path(path)
 
 

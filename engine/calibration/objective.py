@@ -117,7 +117,10 @@ class Problem:
         theta = self.to_theta(z)
         readings = self.readings(theta)
         nll, prior_res = prior_terms(self.params, theta)
-        raw, scales, robust, weight = [], [], [], []
+        raw: list = []
+        scales: list = []
+        robust: list = []
+        weight: list = []
         for i, s in enumerate(self.spec.series):
             fit, y, se, m = self.fit_rows[i], self.observed[i], self.se[i], readings[i]
             if not fit.any():
@@ -129,11 +132,11 @@ class Problem:
             robust += [s.error == "robust"] * int(fit.sum())
             weight += [s.weight] * int(fit.sum())
         k = prior_res.shape[1]
-        raw = np.concatenate(raw + [prior_res], axis=1)
-        scales = np.concatenate(scales + [np.ones_like(prior_res)], axis=1)
-        bad = ~np.isfinite(raw).all(axis=1)
+        residuals = np.concatenate(raw + [prior_res], axis=1)
+        all_scales = np.concatenate(scales + [np.ones_like(prior_res)], axis=1)
+        bad = ~np.isfinite(residuals).all(axis=1)
         nll = np.where(bad | ~np.isfinite(nll), np.inf, nll)
-        return Evaluation(nll, raw, scales, readings, np.array(robust + [False] * k),
+        return Evaluation(nll, residuals, all_scales, readings, np.array(robust + [False] * k),
                           np.array(weight + [1.0] * k))
 
     def objective(self, z) -> np.ndarray:

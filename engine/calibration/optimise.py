@@ -54,7 +54,7 @@ def start_search(problem, opt, seed: int, start_z=None) -> SearchState:
                          "gives a finite objective (every run failed or read a non-positive value "
                          "under a log-normal error)", file=problem.spec.file,
                          hint="narrow the bounds, or check the series' variables and readings")
-    state = SearchState(0, pop, energies, rng.bit_generator.state, n)
+    state = SearchState(0, pop, energies, dict(rng.bit_generator.state), n)
     state.history.append(state.best_energy)
     return state
 

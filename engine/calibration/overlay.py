@@ -21,7 +21,7 @@ def observations_for(loaded) -> dict:
         return {}
     catalog = load_catalog(path)
     t = loaded.model.time
-    out = {}
+    out: dict = {}
     for name, meta in catalog.series.items():
         var, read = meta.get("variable"), meta.get("read") or "at"
         el = loaded.model.elements.get(var or "")

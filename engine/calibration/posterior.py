@@ -46,7 +46,7 @@ def posterior_values(path: str, digest: str, name: str, u: np.ndarray) -> np.nda
 def tie_columns(parameters, u: np.ndarray) -> np.ndarray:
     """Give all parameters drawn from one posterior file the unit position of the first of them."""
     u = np.array(u, float)
-    first = {}
+    first: dict = {}
     for j, p in enumerate(parameters):
         if p.distribution == "posterior":
             key = p.a["file"]

@@ -8,10 +8,6 @@ import numpy as np
 
 from ..errors import ModelError
 
-DESCRIBE = {"at": "value at the time", "end": "value at the end of the period",
-            "mean": "mean over the period", "integral": "integral over the period",
-            "sum": "sum of the saved values in the period", "change": "change over the period"}
-
 
 def interpolation_row(times: np.ndarray, t: float) -> np.ndarray:
     """Weights that interpolate linearly between the saved times around ``t``."""

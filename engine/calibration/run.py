@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,21 +28,21 @@ from .uncertainty import Profile, Uncertainty, profile_all
 @dataclass
 class CalibrationResult:
     """Everything a calibration found: estimates, intervals, fit tables, posterior, files."""
-    spec: object
-    problem: object
+    spec: Any
+    problem: Any
     folder: Path
     estimates: dict
     objective: float
     evaluations: int
     seconds: float
     uncertainty: Uncertainty | None = None
-    posterior: object = None
+    posterior: Any = None
     band: dict | None = None
     times: np.ndarray | None = None
     trajectories: dict | None = None
-    parameters: object = None
-    fit: object = None
-    observations: object = None
+    parameters: Any = None
+    fit: Any = None
+    observations: Any = None
     figures: list = field(default_factory=list)
     files: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)     # seconds per stage in this call

@@ -26,6 +26,7 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from ..errors import ModelError
 from ..frontends.yaml.yamlio import load_file, load_text
@@ -135,7 +136,7 @@ def _read_with_extends(path: Path, seen: set):
     if "extends" not in data:
         return data, text
     parent, ptext = _read_with_extends(path.parent / str(data["extends"]), seen)
-    merged = type(data)(parent)
+    merged: Any = type(data)(parent)
     merged.lines = {**getattr(parent, "lines", {}), **getattr(data, "lines", {})}
     merged.update({k: v for k, v in data.items() if k != "extends"})
     return merged, ptext + "\n# ---- extended by\n" + text

@@ -69,7 +69,7 @@ def profile_all(problem, z_best: np.ndarray, f_best: float, level: float = 0.9,
     cov, corr = curvature(problem, z_best)
     half = np.sqrt(2 * thr * np.clip(np.diag(cov), 0, None))
     d = problem.dim
-    grids = [{-1: [], 1: []} for _ in range(d)]
+    grids: list[dict] = [{-1: [], 1: []} for _ in range(d)]
     for j in range(d):
         for side in (-1, 1):
             w = half[j] if np.isfinite(half[j]) and half[j] < 1.0 else 1.0 / 3.0

@@ -102,7 +102,8 @@ def cmd_validate(args) -> int:
         print(f"carbonloop: {'error' if args.strict_units else 'warning'}: units: {issue}", file=sys.stderr)
     if issues and args.strict_units:
         return 2
-    print(f"{args.scenario}: OK" + (f" ({len(issues)} unit warnings)" if issues else ", units consistent"))
+    shown = args.scenario or m.model.where.file
+    print(f"{shown}: OK" + (f" ({len(issues)} unit warnings)" if issues else ", units consistent"))
     print(repr(m))
     for mod in m.model.modules:
         print(f"  module {mod.name}: {len(mod.elements)} elements; inputs {list(mod.inputs) or '-'}; "

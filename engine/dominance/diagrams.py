@@ -7,23 +7,16 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from ..outputs.canvas import colormap, subplots
+
 COLORS = {"stock": "#a9c1e8", "flow": "#f3c39f", "auxiliary": "#b5dfb9", "parameter": "#e4e4e4",
           "lookup": "#eaa9ab", "pipeline": "#c9bfe3"}
-
-
-def pyplot():
-    """matplotlib's pyplot on the file-only backend (imported when a figure is drawn)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def _save(fig, path) -> str:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
-    pyplot().close(fig)
     return str(path)
 
 
@@ -54,8 +47,7 @@ def _kind_color(g):
 
 def draw_focus(sub, name, direction, path, title="") -> str:
     """The causes (left of ``name``) or uses (right of it), one column per distance."""
-    plt = pyplot()
-    layers = {}
+    layers: dict = {}
     for n, d in sub.nodes(data=True):
         layers.setdefault(d["distance"], []).append(n)
     pos = {}
@@ -65,7 +57,7 @@ def draw_focus(sub, name, direction, path, title="") -> str:
         for i, n in enumerate(nodes):
             pos[n] = (sign * dist, (len(nodes) - 1) / 2 - i)
     height = max(len(v) for v in layers.values())
-    fig, ax = plt.subplots(figsize=(3 + 3 * len(layers), max(3, 0.75 * height + 1.5)))
+    fig, ax = subplots(figsize=(3 + 3 * len(layers), max(3, 0.75 * height + 1.5)))
     _boxes(sub, pos, ax, _kind_color(sub), focus=name)
     ax.set_title(title or f"{direction} of {name}")
     ax.set_axis_off()
@@ -104,12 +96,11 @@ def _spread(g) -> dict:
 
 def draw_skeleton(sk, model, path) -> str:
     """The stocks of ``model`` and which drive which (through any number of other elements)."""
-    plt = pyplot()
     modules = sorted({d.get("module") or "" for _, d in sk.nodes(data=True)})
-    cmap = plt.get_cmap("Pastel1" if len(modules) <= 9 else "tab20")
+    cmap = colormap("Pastel1" if len(modules) <= 9 else "tab20")
     color = {m: cmap(i % cmap.N) for i, m in enumerate(modules)}
     pos = _spread(sk)
-    fig, ax = plt.subplots(figsize=(13, 9))
+    fig, ax = subplots(figsize=(13, 9))
     _boxes(sk, pos, ax, lambda n: color[sk.nodes[n].get("module") or ""])
     for m in modules:
         ax.scatter([], [], color=color[m], label=m or "(model)")
@@ -143,7 +134,6 @@ def loop_segments(d, loop):
 def loop_diagram(d, loop, path, run: int = 0) -> str:
     """``loop`` on a circle, each step labelled with its typical link score: the median, over the
     steps where the loop is active, of the product of the link scores along that step."""
-    plt = pyplot()
     names, segs = loop_segments(d, loop)
     active = d.relative[loop.index, :, run] != 0 if d.relative is not None else None
     labels = []
@@ -157,7 +147,7 @@ def loop_diagram(d, loop, path, run: int = 0) -> str:
     size = max(6.0, 0.5 * n)
     ang = np.pi / 2 - 2 * np.pi * np.arange(n) / n
     pos = {m: (np.cos(a), np.sin(a)) for m, a in zip(names, ang)}
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig, ax = subplots(figsize=(size, size))
     for i, m in enumerate(names):
         a, b = pos[m], pos[names[(i + 1) % n]]
         ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "-|>", "color": "#555",

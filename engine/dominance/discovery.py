@@ -72,7 +72,7 @@ class StrongestPaths:
             live = [(weights[r], v) for v, r in nexts if weights[r] > -math.inf]
             live.sort(reverse=True)
             adj.append(live)
-        found = set()
+        found: set = set()
         for target in range(self.n_states):
             self._from(target, adj, found)
         return found

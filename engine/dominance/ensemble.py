@@ -11,7 +11,8 @@ def spec_samples(spec, runs: int | None = None):
     ``runs`` keeps the first that many samples."""
     from ..api import load
     from ..sweeps import samplers
-    from ..sweeps.spec import check_against, check_ranges, load_spec
+    from ..sweeps.check import check_against, check_ranges
+    from ..sweeps.spec import load_spec
     spec = load_spec(spec)
     loaded = load(spec.scenario)
     spec = check_against(spec, loaded)

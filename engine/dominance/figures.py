@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .diagrams import _save, pyplot
+from ..outputs.canvas import colormap, subplots
+from .diagrams import _save
 
 
 def top_loops(d, partition: int, top: int) -> list:
@@ -36,13 +37,12 @@ def stacked_chart(d, path, partition: int = 1, run: int = 0, top: int = 8, steps
     balancing below, the strongest by name (see ``top_loops``) and the rest as 'other loops'.
     ``steps`` draws every dt (default: when the analysis has no bins), else the bin means;
     ``label_of(loop)`` names a loop in the legend (default: its label and name)."""
-    plt = pyplot()
     t, rel = _series(d, run, d.every is None if steps is None else steps)
     shown = top_loops(d, partition, top)
     idx = [lp.index for lp in shown]
     rest = [i for i in d.groups[partition - 1] if i not in set(idx)]
-    fig, ax = plt.subplots(figsize=(10, 5))
-    cmap = plt.get_cmap("tab20")
+    fig, ax = subplots(figsize=(10, 5))
+    cmap = colormap("tab20")
     for side in (1, -1):
         parts = [np.clip(side * rel[i], 0, None) for i in idx]
         parts.append(np.clip(side * rel[rest], 0, None).sum(axis=0) if rest else np.zeros_like(t))
@@ -70,11 +70,10 @@ def ensemble_chart(d, path, partition: int = 1, top: int = 6, quantiles=(0.05, 0
                    label_of=None, title=None) -> str:
     """For an ensemble: the median and band of each top loop's relative score per bin (left) and
     the share of runs in which it is dominant (right)."""
-    plt = pyplot()
     shown = top_loops(d, partition, top)
     mid = d.spans.mean(axis=1)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 4.8))
-    cmap = plt.get_cmap("tab20")
+    fig, (a1, a2) = subplots(1, 2, figsize=(13, 4.8))
+    cmap = colormap("tab20")
     for k, lp in enumerate(shown):
         q = np.quantile(d.signed[lp.index], quantiles, axis=1)
         a1.fill_between(mid, q[0], q[-1], color=cmap(k % 20), alpha=0.25, lw=0)

@@ -61,7 +61,8 @@ def link_graph(model: Model) -> LinkGraph:
     for n, d in fg.nodes(data=True):
         if d["kind"] in NODE_KINDS:
             g.add_node(n, kind=d["kind"])
-    links, index = [], {}
+    links: list = []
+    index: dict = {}
     for u, v, d in fg.edges(data=True):
         if u not in g or v not in g:
             continue

@@ -4,6 +4,7 @@ variables the runs must save."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -19,11 +20,11 @@ from .trajectories import TrajectorySource
 @dataclass
 class Plan:
     """The prepared analysis of one model (see ``make_plan``)."""
-    lg: object
+    lg: Any
     partitions: list
     link_ids: list                  # links with both ends in one partition, in row order
-    partials: object
-    evaluate: object
+    partials: Any
+    evaluate: Any
     source: TrajectorySource
 
     @property

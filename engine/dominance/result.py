@@ -137,7 +137,8 @@ def _structural(lg, loop, cache) -> str:
 
 def _labels(kinds, partition, importance) -> list:
     order = sorted(range(len(kinds)), key=lambda i: (partition[i], -importance[i], i))
-    counts, out = {}, [""] * len(kinds)
+    counts: dict = {}
+    out = [""] * len(kinds)
     for i in order:
         counts[kinds[i]] = counts.get(kinds[i], 0) + 1
         out[i] = f"{kinds[i]}{counts[kinds[i]]}"
@@ -149,7 +150,9 @@ def assemble(plan, loops, report, state, opts) -> Dominance:
     lg = plan.lg
     importance = state.mag.mean(axis=(1, 2)) if state.mag.size else np.zeros(len(loops))
     pols = [polarity(p, n) for p, n in zip(state.pos, state.neg)]
-    cache, kinds, struct = {}, [], []
+    cache: dict = {}
+    kinds: list = []
+    struct: list = []
     for (pol, _), (_, lp) in zip(pols, loops):
         st = _structural(lg, lp, cache) if not pol else ""
         if not pol:

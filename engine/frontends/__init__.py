@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ModelError
+
+if TYPE_CHECKING:
+    from ..model import Model
 
 # file suffix -> module of the reader
 READERS = {
@@ -21,7 +25,7 @@ READERS = {
 }
 
 
-def read(path) -> Model:  # noqa: F821 - engine.model.Model
+def read(path) -> Model:
     """Read a model file with the reader its suffix names."""
     path = Path(path)
     reader = READERS.get(path.suffix.lower())

@@ -7,6 +7,8 @@ of the equation (``structural_sign``); a modeller may declare the sign with ``po
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import backends, builtins
@@ -16,7 +18,7 @@ from ..run import run_kernel
 from .structure import feedback_graph, feedback_loops, name_declared
 
 
-def reference_values(model, backend: str = "auto") -> tuple[dict, object]:
+def reference_values(model, backend: str = "auto") -> tuple[dict, Any]:
     """Every element's trajectory along a default run (name -> array over saved times), and
     the plan that ran."""
     full = compile_model(model, keep=[])

@@ -100,7 +100,7 @@ class CarbonloopSyntax(Dialect):
         text = _MULTIWORD.sub(lambda m: re.sub(r"\s+", "_", m.group(1)) + "(", text)
         out: list = []
         for m in _TOKEN.finditer(text):
-            kind, s = m.lastgroup, m.group()
+            kind, s = str(m.lastgroup), m.group()
             if kind == "ws":
                 continue
             if kind == "bad":

@@ -171,7 +171,9 @@ def constant(node: Node) -> float:
                 isinstance(n.left, Num) and isinstance(n.right, Num):
             return Num(n.pos, _arith(n.op, n.left.value, n.right.value))
         raise ValueError("not a constant")
-    return transform(node, fold).value
+    out = transform(node, fold)
+    assert isinstance(out, Num)
+    return out.value
 
 
 def _arith(op: str, a: float, b: float) -> float:
@@ -259,13 +261,19 @@ def same(a: Node, b: Node) -> bool:
     sa, sb = list(walk(a)), list(walk(b))
     if len(sa) != len(sb):
         return False
-    for x, y in zip(sa, sb):
-        if type(x) is not type(y):
-            return False
-        if isinstance(x, Num) and not (x.value == y.value or (x.value != x.value and y.value != y.value)):
-            return False
-        if isinstance(x, Name) and x.id != y.id or isinstance(x, (Unary, Bin)) and x.op != y.op:
-            return False
-        if isinstance(x, Call) and (x.fn != y.fn or len(x.args) != len(y.args)):
-            return False
+    return all(_same_node(x, y) for x, y in zip(sa, sb))
+
+
+def _same_node(x: Node, y: Node) -> bool:
+    """True when two nodes agree apart from their position and children."""
+    if type(x) is not type(y):
+        return False
+    if isinstance(x, Num) and isinstance(y, Num):
+        return x.value == y.value or (x.value != x.value and y.value != y.value)
+    if isinstance(x, Name) and isinstance(y, Name):
+        return x.id == y.id
+    if isinstance(x, (Unary, Bin)) and isinstance(y, (Unary, Bin)):
+        return x.op == y.op
+    if isinstance(x, Call) and isinstance(y, Call):
+        return x.fn == y.fn and len(x.args) == len(y.args)
     return True

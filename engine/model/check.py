@@ -82,7 +82,7 @@ def check_time(spec, file: str | None = None, line: int | None = None) -> None:
     """dt > 0, stop after start, both finite, a whole number of steps (at most ``MAX_STEPS``),
     a save step of at least dt; raises ModelError otherwise."""
     from ..errors import ModelError
-    where = dict(file=file, line=line)
+    where: dict = dict(file=file, line=line)
     if not all(math.isfinite(x) for x in (spec.start, spec.stop, spec.dt)):
         raise ModelError("start, stop and dt must be finite numbers", **where)
     if not spec.dt > 0:

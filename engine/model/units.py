@@ -53,7 +53,8 @@ def parse_units(text: str) -> dict | None:
         if not m or m.end() == pos:
             raise UnitSyntaxError(f"cannot read units '{text}' at '{text[pos:]}'")
         pos = m.end()
-        toks.append((m.lastgroup, m.group(m.lastgroup)))
+        kind = str(m.lastgroup)
+        toks.append((kind, m.group(kind)))
     toks.append(("end", ""))
     i = 0
 

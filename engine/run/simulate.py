@@ -48,7 +48,7 @@ class Simulation:
         self.state = kernel.new_state(values, n_runs)
         self.inputs = self.state.V[list(plan.params)].copy()     # parameter values as given
         self.out = kernel.new_records(n_runs)
-        self.events = None
+        self.events: EventRunner | None = None
 
     def segment(self, k1: int):
         """Integrate to step ``k1`` (or the first 'when' trigger)."""

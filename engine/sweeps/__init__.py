@@ -1,6 +1,7 @@
 """Sweeps and global sensitivity: spec -> samples -> chunked batches -> executor -> one HDF5 file.
 
-Modules, one job each: ``spec`` (the YAML sweep spec), ``samplers`` (SALib, scipy.stats.qmc),
+Modules, one job each: ``spec`` (the YAML sweep spec), ``check`` (the spec against its model),
+``mainguard`` (worker processes and the script that started them), ``samplers`` (SALib, scipy.stats.qmc),
 ``metrics`` (scalars from trajectories), ``store`` (the streamed, resumable file), ``executors``
 (in-process, local processes, Dask), ``run`` (drives them), ``result`` (reading a sweep back),
 ``analyse`` and ``figures`` (indices and plots). ``engine.sweep(...)`` is ``run.run_sweep``.

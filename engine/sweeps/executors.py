@@ -136,7 +136,7 @@ class Processes:
         self.workers = int(workers)
         self.label = f"{self.workers} processes"
         self.ctx = multiprocessing.get_context("spawn")
-        self.pool = []
+        self.pool: list = []
 
     def __enter__(self):
         return self

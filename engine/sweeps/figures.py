@@ -4,14 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import h5py
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from ..results.hdf5 import safe_name  # noqa: E402
-from . import store  # noqa: E402
+from ..outputs.canvas import subplots
+from ..results.hdf5 import safe_name
+from . import store
 
 MAX_POINTS = 5000       # scatter plots show at most this many runs (an even stride through them)
 TIME_BLOCK = 16         # fan charts read this many time rows at once (memory stays flat)
@@ -28,7 +25,7 @@ def sweep_figures(path, df, folder) -> list:
     return out
 
 
-def quantiles(path, name, qs=(5, 50, 95)) -> tuple[np.ndarray, np.ndarray]:
+def quantiles(path, name, qs=(5, 50, 95)) -> tuple[np.ndarray, np.ndarray, tuple[str, str]]:
     """(times, quantiles x time, (units, time units)) of a kept trajectory over runs, reading a
     block of times at once."""
     with h5py.File(path, "r") as f:
@@ -43,7 +40,7 @@ def quantiles(path, name, qs=(5, 50, 95)) -> tuple[np.ndarray, np.ndarray]:
 def fan_chart(path, name, folder) -> str:
     """The median and 5-95 % band of a kept trajectory over the runs."""
     times, (lo, mid, hi), (units, time_units) = quantiles(path, name)
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = subplots(figsize=(7, 4))
     ax.fill_between(times, lo, hi, alpha=0.3, label="5–95 %")
     ax.plot(times, mid, lw=2, label="median")
     ax.set_title(name.replace("_", " "))
@@ -57,7 +54,7 @@ def fan_chart(path, name, folder) -> str:
 def index_bars(df, metric, folder) -> str:
     """Bars of a metric's indices per parameter (with their confidence intervals)."""
     sub = df[df["metric"] == metric]
-    fig, ax = plt.subplots(figsize=(7, 0.4 * len(sub) + 1.5))
+    fig, ax = subplots(figsize=(7, 0.4 * len(sub) + 1.5))
     y = np.arange(len(sub))
     if "ST" in sub:
         ax.barh(y - 0.2, sub["S1"], 0.4, xerr=sub["S1_conf"], label="S1 (first order)")
@@ -85,7 +82,7 @@ def scatter(path, metric, folder) -> str:
     step = max(1, len(y) // MAX_POINTS)
     cols = min(3, len(names))
     rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
     for j, name in enumerate(names):
         ax = axes[j // cols][j % cols]
         ax.scatter(vals[::step, j], y[::step], s=3, alpha=0.4)
@@ -100,5 +97,4 @@ def scatter(path, metric, folder) -> str:
 def _save(fig, path) -> str:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return str(path)

@@ -35,7 +35,7 @@ def unguarded_caller() -> tuple[str, int] | None:
     name = getattr(getattr(main, "__spec__", None), "name", None) or ""
     if not path or name == "__main__" or name.endswith(".__main__"):
         return None         # interactive, 'python -c', or a package's __main__ (never re-imported)
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     line = None
     while frame is not None:
         if frame.f_code.co_name == "<module>" and frame.f_globals is vars(main):

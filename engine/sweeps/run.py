@@ -14,8 +14,9 @@ from ..errors import ModelError
 from ..model.provenance import provenance
 from ..outputs.paths import output_folder
 from . import samplers, store
+from .check import check_against, check_ranges
 from .executors import ChunkRunner, Task, executor_for
-from .spec import check_against, check_ranges, load_spec
+from .spec import load_spec
 
 MIN_CHUNK = 2048            # runs: smaller chunks spend their time in per-step Python overhead
 TARGET_CHUNKS = 8           # split smaller sweeps into about this many chunks (for parallel workers)

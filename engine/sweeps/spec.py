@@ -33,69 +33,16 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from .. import lang as ex
 from ..errors import ModelError
 from ..frontends.yaml.yamlio import load_file, load_text
-from ..model.check import expression_problems, is_finite_number, suggest
+from ..model.check import is_finite_number, suggest
+from .distributions import parse_parameter
 
 METHODS = ("grid", "latin", "montecarlo", "morris", "sobol")
-DISTRIBUTIONS = ("uniform", "normal", "triangular", "lognormal", "levels", "posterior")
 SPEC_KEYS = ("sweep", "scenario", "description", "method", "samples", "seed", "levels",
              "second_order", "parameters", "outputs", "memory_mb")
-TAIL = 1e-3     # unbounded distributions map the unit-cube corners 0 and 1 to these quantiles
 MAX_RUNS = 10_000_000   # runs of one sweep: more is refused before any sample is drawn
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One varied parameter: a distribution given by its inverse CDF on the unit interval."""
-    name: str
-    distribution: str
-    args: tuple                     # ((key, value), ...) as written, for provenance
-    line: int | None = None
-
-    @property
-    def a(self) -> dict:
-        """The distribution's arguments as a mapping."""
-        return dict(self.args)
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Values at unit-interval positions ``u`` (quantiles)."""
-        a, u = self.a, np.asarray(u, dtype=float)
-        if self.distribution == "posterior":       # joint draws of a calibration (engine/calibration)
-            from ..calibration.posterior import posterior_values
-            return posterior_values(a["file"], a["sha256"], self.name, u)
-        if self.distribution == "levels":
-            lv = np.asarray(a["levels"], dtype=float)
-            return lv[np.minimum((u * len(lv)).astype(np.int64), len(lv) - 1)]
-        if self.distribution == "uniform":
-            return a["low"] + u * (a["high"] - a["low"])
-        from scipy import stats
-        if self.distribution == "triangular":
-            lo, hi = a["low"], a["high"]
-            return stats.triang.ppf(u, (a["mode"] - lo) / (hi - lo), loc=lo, scale=hi - lo)
-        if self.distribution == "normal":
-            dist = stats.norm(loc=a["mean"], scale=a["sd"])
-        else:
-            dist = stats.lognorm(a["sigma"], scale=a["median"])
-        if "low" in a or "high" in a:       # truncated: the quantiles between the bounds
-            lo, hi = dist.cdf(a.get("low", -np.inf)), dist.cdf(a.get("high", np.inf))
-            return np.clip(dist.ppf(lo + u * (hi - lo)), a.get("low", -np.inf), a.get("high", np.inf))
-        return dist.ppf(np.where(u <= 0.0, TAIL, np.where(u >= 1.0, 1.0 - TAIL, u)))
-
-    def grid(self, points: int) -> np.ndarray:
-        """The values a full grid uses: the levels, or ``points`` values across the distribution."""
-        if self.distribution == "levels":
-            return np.asarray(self.a["levels"], dtype=float)
-        if self.distribution == "uniform":
-            return np.linspace(self.a["low"], self.a["high"], points)
-        return self.ppf((np.arange(points) + 0.5) / points)
-
-    def describe(self) -> str:
-        """The distribution as text: 'normal(mean=1, sd=0.1)'."""
-        return f"{self.distribution}(" + ", ".join(f"{k}={v}" for k, v in self.args) + ")"
 
 
 @dataclass(frozen=True)
@@ -115,7 +62,7 @@ class Metric:
     @property
     def variables(self) -> list:
         """The model variables the metric reads."""
-        if self.kind == "first":
+        if self.condition is not None:
             return sorted(n for n in ex.names(self.condition) if not ex.is_reserved(n))
         return [self.variable]
 
@@ -341,67 +288,7 @@ def _parameters(block, w) -> list:
     if not isinstance(block, dict) or not block:
         raise w.err("the sweep varies no parameters", "parameters" if block is not None else None,
                     hint="add 'parameters: {name: {distribution: uniform, low: .., high: ..}}'")
-    return [_parameter(str(k), v, w, block) for k, v in block.items()]
-
-
-OPTIONAL = {"normal": ("low", "high"), "lognormal": ("low", "high")}   # truncation bounds
-REQUIRED = {"uniform": ("low", "high"), "normal": ("mean", "sd"), "triangular": ("low", "mode", "high"),
-            "lognormal": ("median", "sigma"), "levels": ("levels",)}
-
-
-def _parameter(name, spec, w, block) -> Parameter:
-    line = block.line_of(name) if hasattr(block, "line_of") else None
-    bad = lambda msg, hint=None: ModelError(msg, file=w.file, line=line, element=name, hint=hint)  # noqa: E731
-    if spec == "declared":
-        return Parameter(name, "declared", (), line)
-    if not isinstance(spec, dict):
-        raise bad("a parameter needs a distribution, e.g. {distribution: uniform, low: 0, high: 1}, "
-                  "{range: [lo, hi]}, {levels: [...]} or 'declared'")
-    spec = dict(spec)
-    if "posterior" in spec:             # {posterior: calibration.h5}: joint draws, engine/calibration/posterior.py
-        from ..calibration.posterior import file_digest
-        path = str((Path(w.file).parent if w.file else Path(".")) / str(spec["posterior"]))
-        return Parameter(name, "posterior", (("file", path), ("sha256", file_digest(path))), line)
-    if "range" in spec:
-        r = spec.pop("range")
-        if not (isinstance(r, list) and len(r) == 2):
-            raise bad("'range' must be [low, high]")
-        spec.update(distribution="uniform", low=r[0], high=r[1])
-    dist = str(spec.pop("distribution", "levels" if "levels" in spec else "")).lower()
-    if dist not in DISTRIBUTIONS:
-        raise bad(f"unknown distribution '{dist}'" if dist else "no distribution given",
-                  hint="one of " + ", ".join(DISTRIBUTIONS))
-    extra = [k for k in spec if k not in REQUIRED[dist] + OPTIONAL.get(dist, ())]
-    missing = [k for k in REQUIRED[dist] if k not in spec]
-    if extra or missing:
-        what = f"unknown field '{extra[0]}'" if extra else f"missing '{missing[0]}'"
-        raise bad(f"{dist} distribution: {what}", hint=f"{dist} takes " + ", ".join(
-            REQUIRED[dist] + tuple(f"optional {k}" for k in OPTIONAL.get(dist, ()))))
-    if dist == "levels":
-        lv = spec["levels"]
-        if not isinstance(lv, list) or not lv or not all(_is_num(x) for x in lv):
-            raise bad("'levels' must be a non-empty list of numbers")
-        return Parameter(name, dist, (("levels", tuple(float(x) for x in lv)),), line)
-    for k, v in spec.items():
-        if not _is_num(v):
-            raise bad(f"{dist} distribution: '{k}' must be a finite number, not {v!r}")
-    a = {k: float(v) for k, v in spec.items()}
-    problem = {"uniform": a.get("low", 0) >= a.get("high", 0) and "needs low < high",
-               "triangular": not (a.get("low", 0) <= a.get("mode", 0) <= a.get("high", 0)
-                                  and a.get("low", 0) < a.get("high", 0))
-               and "needs low <= mode <= high and low < high",
-               "normal": a.get("sd", 1) <= 0 and "needs a positive sd",
-               "lognormal": (a.get("median", 1) <= 0 or a.get("sigma", 1) <= 0)
-                            and "needs a positive median and a positive sigma"}[dist]
-    if not problem and a.get("low", -math.inf) >= a.get("high", math.inf):
-        problem = "needs the truncation bound low < high"
-    if not problem and dist == "lognormal" and a.get("high", 1) <= 0:
-        problem = "needs a positive truncation bound 'high'"
-    if problem:
-        raise bad(f"invalid {dist} distribution: " + problem + " (" +
-                  ", ".join(f"{k}={v:g}" for k, v in a.items()) + ")")
-    keys = REQUIRED[dist] + tuple(k for k in OPTIONAL.get(dist, ()) if k in a)
-    return Parameter(name, dist, tuple((k, a[k]) for k in keys), line)
+    return [parse_parameter(str(k), v, w, block) for k, v in block.items()]
 
 
 def _is_num(x) -> bool:
@@ -426,7 +313,7 @@ def _metric(name, spec, w, block) -> Metric:
         return Metric(str(name), "first", condition=node, text=str(spec["first"]), otherwise=float(other),
                       line=line)
     if "integral" in spec:
-        lo, hi = spec.get("from"), spec.get("to")
+        lo, hi = spec.get("from", math.nan), spec.get("to", math.nan)
         if not (_is_num(lo) and _is_num(hi)) or lo >= hi:
             raise bad("an integral needs numbers 'from' < 'to'")
         return Metric(str(name), "integral", variable=str(spec["integral"]), start=float(lo),
@@ -436,61 +323,3 @@ def _metric(name, spec, w, block) -> Metric:
             raise bad("'at' must be a time (a number)")
         return Metric(str(name), "at", variable=str(spec["variable"]), time=float(spec["at"]), line=line)
     raise bad("a metric is {variable: x, at: year}, {first: condition} or {integral: x, from: a, to: b}")
-
-
-def check_against(spec: SweepSpec, model) -> SweepSpec:
-    """Check the spec against a loaded model: parameter and variable names, times, ranges.
-
-    Returns the spec with 'declared' parameters resolved to uniform over the model's range.
-    """
-    from dataclasses import replace
-    params = model.parameters
-    resolved = []
-    for p in spec.parameters:
-        if p.name not in params:
-            kind = model.model.elements[p.name].kind if p.name in model.model.elements else None
-            raise ModelError(f"'{p.name}' is a {kind}, not a parameter" if kind else
-                             f"the model '{model.name}' has no parameter '{p.name}'", file=spec.file,
-                             line=p.line, element=p.name, hint=suggest(p.name, list(params)))
-        if p.distribution == "declared":
-            rng = params[p.name].range
-            if not rng:
-                raise ModelError("the model declares no range for this parameter", file=spec.file,
-                                 line=p.line, element=p.name, hint="give a distribution or a range")
-            p = Parameter(p.name, "uniform", (("low", float(rng[0])), ("high", float(rng[1]))), p.line)
-        resolved.append(p)
-    els = model.model.elements
-    t = model.model.time
-    for m in spec.metrics:
-        if m.condition is not None:
-            for msg, hint in expression_problems(m.condition, els, stateful=False, variables_only=True):
-                raise ModelError(f"metric '{m.name}': {msg}", file=spec.file, line=m.line, element=m.name,
-                                 hint=hint)
-        for v in m.variables:
-            if v not in els or els[v].kind in ("lookup",):
-                raise ModelError(f"metric '{m.name}' reads '{v}', which the model does not have",
-                                 file=spec.file, line=m.line, element=m.name, hint=suggest(v, list(els)))
-        times = [x for x in (m.time, m.start, m.stop) if not math.isnan(x)]
-        if any(x < t.start - 1e-9 or x > t.stop + 1e-9 for x in times):
-            raise ModelError(f"metric '{m.name}' asks for a time outside the run ({t.start:g}..{t.stop:g})",
-                             file=spec.file, line=m.line, element=m.name)
-    for v in spec.trajectories:
-        if v not in els or els[v].kind == "lookup":
-            raise ModelError(f"cannot keep the trajectory of '{v}': the model has no such variable",
-                             file=spec.file, line=spec.trajectories_line, element=v, hint=suggest(v, list(els)))
-    canonical = dict(spec.canonical, parameters=[[p.name, p.distribution, list(p.args)] for p in resolved])
-    return replace(spec, parameters=tuple(resolved), canonical=canonical)
-
-
-def check_ranges(spec: SweepSpec, model, values: np.ndarray):
-    """Every sampled value must lie in the parameter's declared range."""
-    for j, p in enumerate(spec.parameters):
-        rng = model.parameters[p.name].range
-        if not rng or not len(values):
-            continue
-        lo, hi = np.min(values[:, j]), np.max(values[:, j])
-        if lo < rng[0] or hi > rng[1]:
-            raise ModelError(f"{p.describe()} draws values from {lo:g} to {hi:g}, outside the declared "
-                             f"range [{rng[0]:g}, {rng[1]:g}]", file=spec.file, line=p.line, element=p.name,
-                             hint="truncate it (normal and lognormal take 'low' and 'high'), narrow it, "
-                                  "or widen the range in the model")

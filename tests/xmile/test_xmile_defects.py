@@ -62,3 +62,17 @@ def test_nested_module_instances_may_reuse_a_name(tmp_path):
             '<flow name="fill"><eqn>2</eqn></flow></variables></model>\n</xmile>\n')
     r = load(tmp_path, text).run()
     assert r["total"][:, 0].tolist() == [2.0 * k for k in range(11)]
+
+
+def test_an_unknown_encoding_in_the_declaration_is_named(tmp_path):
+    with pytest.raises(ModelError, match=r"m.xmile: the file declares an encoding that is not known \(unknown "
+                                         r"encoding: ut-8\)"):
+        load(tmp_path, HEAD.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="ut-8"?>') + TEACUP + TAIL)
+
+
+def test_a_dimension_too_large_is_refused_before_it_is_expanded(tmp_path):
+    text = HEAD.replace("<model>", '<dimensions><dim name="D" size="1000000000"/></dimensions>\n<model>') + \
+        '<aux name="v"><dimensions><dim name="D"/></dimensions><eqn>1</eqn></aux>' + TAIL
+    with pytest.raises(ModelError, match=r"in 'D': dimension 'D' has 1,000,000,000 elements; a dimension may have "
+                                         r"at most 100,000"):
+        load(tmp_path, text)

@@ -21,6 +21,7 @@ from .xml import child, children, local, text_of
 MULTI_DIM = "arrays of more than one dimension"
 _NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$")
 REDUCTIONS = ("min", "max", "sum", "mean")
+MAX_ELEMENTS = 100_000     # elements of one dimension (each becomes a scalar element)
 
 
 def subscripted(base_key: str, elem: str) -> str:
@@ -47,8 +48,12 @@ def read_dimensions(root, file) -> dict:
                     raise Unsupported(f"<{local(c.tag)}> in dimension '{name}' (subranges or "
                                       "mappings)", file=file, element=name)
             elems = [e.get("name") or "" for e in children(d, "elem")]
-            if not elems and (d.get("size") or "").isdigit():
-                elems = [str(i) for i in range(1, int(d.get("size")) + 1)]
+            size = d.get("size") or ""
+            if not elems and size.isdigit():
+                if int(size) > MAX_ELEMENTS:
+                    raise XmileError(f"dimension '{name}' has {int(size):,} elements; a dimension may have at "
+                                     f"most {MAX_ELEMENTS:,}", file=file, element=name)
+                elems = [str(i) for i in range(1, int(size) + 1)]
             if not elems or not all(elems):
                 raise XmileError(f"dimension '{name}' has no named elements", file=file)
             out[key(name)] = elems

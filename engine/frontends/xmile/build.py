@@ -202,8 +202,8 @@ def modules_of(pairs, root_name: str) -> list:
     groups: dict = {}
     for m, e in pairs:
         groups.setdefault(m or root_name, []).append(e)
-    inputs = {g: [] for g in groups}
-    outputs = {g: [] for g in groups}
+    inputs: dict = {g: [] for g in groups}
+    outputs: dict = {g: [] for g in groups}
     for g, els in groups.items():
         for e in els:
             used = (ex.names(e.equation) if e.equation is not None else set()) | set(e.inflows) | \

@@ -53,7 +53,7 @@ def translate(fn: str, args: tuple, pos: int) -> ex.Node:
             if isinstance(interval, ex.Num):
                 shape = train if interval.value > 0 else single
             else:
-                shape = ex.If(pos, ex.Bin(pos, ">", interval, ex.Num(pos, 0.0)), train, single)
+                shape = ex.If(pos, ex.Bin(pos, ">", interval, ex.Num(pos, 0.0)), train, single)  # type: ignore[assignment]
         else:
             shape = single
         return ex.Bin(pos, "*", height, shape)

@@ -65,7 +65,7 @@ class XmileSyntax(Dialect):
                 kind, s = "kw", s.lower()
             if kind == "quoted":
                 kind = "name"
-            out.append(Tok(kind, s, m.start()))
+            out.append(Tok(str(kind), s, m.start()))
         out.append(Tok("end", "", len(text)))
         return out
 
@@ -127,6 +127,6 @@ def parse(text: str) -> ex.Node:
 def is_empty(text: str | None) -> bool:
     """An equation with nothing but whitespace and comments."""
     try:
-        return not (text or "").strip() or all(t.kind == "end" for t in XMILE.tokenize(text))
+        return not (text or "").strip() or all(t.kind == "end" for t in XMILE.tokenize(text or ""))
     except ExprSyntaxError:       # not empty; parsing it reports the fault
         return False

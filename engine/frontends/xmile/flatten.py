@@ -90,8 +90,9 @@ def _var(el, prefix, module, file, defaults, label="") -> Var:
         raise XmileError(f"a <{tag}> without a name", file=file)
     for c in el:
         part = local(c.tag)
-        if part in UNSUPPORTED_PARTS and UNSUPPORTED_PARTS[part]:
-            raise Unsupported(UNSUPPORTED_PARTS[part], file=file, element=name)
+        construct = UNSUPPORTED_PARTS.get(part)
+        if construct:
+            raise Unsupported(construct, file=file, element=name)
     nn = _flag(child(el, "non_negative"))
     if nn is None and tag in ("stock", "flow"):
         nn = defaults.get(tag, False)

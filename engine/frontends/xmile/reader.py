@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ...model import TimeSpec, assemble, check_time
+from ...model import Model, TimeSpec, assemble, check_time
 from .arrays import read_dimensions
 from .build import Builder, modules_of
 from .errors import Unsupported, XmileError
@@ -70,7 +70,7 @@ def defaults(root) -> dict:
     return out
 
 
-def read(path) -> Model:      # noqa: F821 - engine.model.Model
+def read(path) -> Model:
     """Import an XMILE (.xmile) or Stella (.stmx) file as a carbonloop model."""
     path = Path(path)
     file = str(path)

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ...errors import ModelWarning
+from ..files import read_bytes, refuse_binary
 from .errors import XmileError
 from .repair import repair
 
@@ -69,7 +70,7 @@ def _repaired(data: bytes, path: Path, error: ET.ParseError):
     if fixed is not None:
         try:
             root = ET.fromstring(fixed[0])
-        except ET.ParseError:
+        except (ET.ParseError, LookupError):
             root = None
         if root is not None:
             notes = fixed[1]
@@ -83,15 +84,16 @@ def _repaired(data: bytes, path: Path, error: ET.ParseError):
 
 def read_root(path: Path):
     """The <xmile> root element of a file, or a clear error for non-XML or non-XMILE input."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise XmileError(f"cannot read the file: {e.strerror}", file=str(path)) from None
+    data = read_bytes(path)
+    refuse_binary(data, path, text_is_utf16_ok=True)       # XML declares its own encoding
     data = _declare_prefixes(data)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as e:
         root = _repaired(data, path, e)
+    except LookupError as e:        # the XML declaration names an encoding Python does not know
+        raise XmileError(f"the file declares an encoding that is not known ({e})", file=str(path),
+                         hint="save it as UTF-8 with encoding=\"utf-8\" in its first line") from None
     if local(root.tag) != "xmile":
         raise XmileError(f"XML but not XMILE: the root element is <{local(root.tag)}>, not <xmile>",
                          file=str(path))

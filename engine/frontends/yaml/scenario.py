@@ -73,7 +73,7 @@ def read_scenario(path: Path, seen=()) -> tuple[dict, list[tuple[str, str]]]:
     return data, texts
 
 
-def _without(data: LDict, key: str) -> LDict:
+def _without(data, key: str) -> LDict:
     out = LDict({k: v for k, v in data.items() if k != key})
     out.lines, out.files, out.line = dict(data.lines), dict(data.files), data.line
     return out

@@ -11,8 +11,8 @@ from pathlib import Path
 import yaml
 
 from ...errors import ModelError
+from ..files import read_bytes, refuse_binary
 
-MAX_FILE_BYTES = 50 * 2 ** 20        # a model or spec file larger than this is refused
 MAX_VALUES = 1_000_000               # values a file may hold once its aliases are expanded
 
 
@@ -111,22 +111,8 @@ def expanded_size(data) -> int:
 
 def read_text(path: str | Path) -> str:
     """The text of a model, scenario or spec file, refusing binary files and other encodings."""
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise ModelError("is a folder, not a file", file=str(path))
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise ModelError(f"the file is larger than {MAX_FILE_BYTES // 2 ** 20} MB", file=str(path))
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise ModelError("file not found", file=str(path)) from None
-    except OSError as exc:
-        raise ModelError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):      # a UTF-16 byte-order mark
-        raise ModelError("the file is UTF-16 text, not UTF-8", file=str(path), hint="save it as UTF-8")
-    if b"\x00" in data[:8192]:
-        raise ModelError("this is a binary file, not a text file", file=str(path),
-                         hint="give a YAML (.yaml) or XMILE (.xmile, .stmx) model")
+    data = read_bytes(path)
+    refuse_binary(data, path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -105,7 +105,7 @@ def _equation(p, todo, params, time) -> ex.Node:
     """The parameter's value plus one STEP or RAMP term per change, as a balanced sum. A value
     that reads the parameter itself (p: p * 1.1) is computed from its value before the change.
     Times are those of the steps the engine applies the changes at."""
-    terms = [ex.Num(0, params[p])]
+    terms: list = [ex.Num(0, params[p])]
     prev = float(params[p])
     for k, _, a, _ in todo:
         t = time.start + k * time.dt

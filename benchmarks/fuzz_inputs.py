@@ -1,0 +1,229 @@
+"""Random input against the engine: random equations and random bytes through the API and the
+command line, counting what each raised and timing the slowest case.
+
+    python benchmarks/fuzz_inputs.py [--expressions 10000] [--bytes 2000] [--seed 0]
+
+Each random equation is written into a small model, in one of the places an expression may
+stand (an auxiliary, a stock's initial value, an event's condition or value, a balance check, an
+exogenous series); each random byte string is written as a .yaml, .xmile or .stmx file (pure
+noise, printable noise, or a real model with bytes changed). Every file goes through
+``engine.load(...).run()`` and through ``carbonloop validate``. The engine passes when everything
+either works or raises its own errors (``ModelError`` and its kinds; the command exits with 0 or 2),
+and no case takes more than 2 s.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("CARBONLOOP_BACKEND", "numpy")      # no kernel compiled per random model
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import engine  # noqa: E402
+from engine.cli import main as cli  # noqa: E402
+from engine.errors import ModelError  # noqa: E402
+
+LIMIT_S = 2.0           # the slowest case must stay under this
+GIVE_UP_S = 30.0        # a case still running after this is recorded as a hang
+
+MODEL = """scenario: fuzz
+time: {{start: 0, stop: 5, dt: 0.5}}
+stocks:
+  tea: {{initial: {initial}, outflows: [loss]}}
+flows:
+  loss: (tea - room) / tau
+auxiliaries:
+  probe: {aux}
+parameters:
+  room: {{value: 70, range: [0, 100]}}
+  tau: {{value: 10, range: [1, 100]}}
+lookups:
+  curve: {{points: [[0, 0], [1, 1]]}}
+{extra}"""
+PLACES = ("aux", "initial", "when", "set", "check", "exogenous")
+VOCABULARY = ["tea", "room", "tau", "loss", "probe", "curve(", "time", "dt", "pi", "final_time", "TIME",
+              "(", ")", "(", ")", ",", "+", "-", "*", "/", "^", "**", "<", ">=", "=", "==", "<>", "!=",
+              "and", "or", "not", "if", "then", "else", "0", "1", "2.5", "1e308", "1e999", "-1e-320", "0.0",
+              "min(", "max(", "exp(", "ln(", "sqrt(", "mod(", "step(", "ramp(", "pulse(", "pulse_train(",
+              "clip(", "zidz(", "xidz(", "if_then_else(", "smooth(", "smooth3(", "smoothn(", "delay_fixed(",
+              "delay1(", "delayn(", "trend(", "init(", "previous(", "lookup(", "sum(", "random(",
+              "__import__", "os", ".", "system", "'", '"', "[", "]", "{", "}", ":", ";", "lambda", "for",
+              "in", "@", "#", "\\", "\n", "\t", " ", "é", "∑", "\x00", "\x08"]
+
+
+def random_expression(rng) -> str:
+    """Token soup, a random well-formed expression, or random characters."""
+    kind = rng.integers(3)
+    if kind == 0:
+        return "".join(rng.choice(VOCABULARY, size=rng.integers(0, 25)))
+    if kind == 1:
+        return _tree(rng, int(rng.integers(0, 6)))
+    chars = rng.integers(0, 0x250, size=rng.integers(0, 40))
+    return "".join(chr(c) for c in chars)
+
+
+def _tree(rng, depth: int) -> str:
+    if depth == 0 or rng.random() < 0.2:
+        return str(rng.choice(["tea", "room", "tau", "time", "dt", "1", "0", "2.5", "1e300", "-3"]))
+    pick = rng.integers(5)
+    if pick == 0:
+        return f"({_tree(rng, depth - 1)} {rng.choice(['+', '-', '*', '/', '^', '<', 'and'])} {_tree(rng, depth - 1)})"
+    if pick == 1:
+        fn, n = [("min", 2), ("max", 3), ("exp", 1), ("ln", 1), ("sqrt", 1), ("mod", 2), ("clip", 3),
+                 ("step", 2), ("smooth", 2), ("delay_fixed", 3), ("curve", 1), ("zidz", 2)][rng.integers(12)]
+        n = max(0, n + int(rng.integers(-1, 2)))            # sometimes the wrong number of arguments
+        return f"{fn}(" + ", ".join(_tree(rng, depth - 1) for _ in range(n)) + ")"
+    if pick == 2:
+        return f"if {_tree(rng, depth - 1)} then {_tree(rng, depth - 1)} else {_tree(rng, depth - 1)}"
+    if pick == 3:
+        return f"-{_tree(rng, depth - 1)}"
+    return f"not {_tree(rng, depth - 1)}"
+
+
+def model_with(expr: str, place: str) -> str:
+    """The fuzz model with ``expr`` written at ``place`` (as a YAML double-quoted string)."""
+    q = json.dumps(expr)
+    extra = {"when": f"events:\n  - {{name: e, when: {q}, set: {{room: 60}}}}\n",
+             "set": f"events:\n  - {{name: e, at: 2, set: {{room: {q}}}}}\n",
+             "check": f"checks:\n  - {{name: c, lhs: {q}, rhs: tea, tolerance: 1}}\n",
+             "exogenous": f"exogenous:\n  room: {{equation: {q}}}\n"}.get(place, "")
+    return MODEL.format(initial=q if place == "initial" else "180", aux=q if place == "aux" else "1",
+                        extra=extra)
+
+
+def random_bytes(rng, seeds: dict) -> tuple[bytes, str]:
+    """Random bytes and the suffix to write them under."""
+    suffix = str(rng.choice([".yaml", ".xmile", ".stmx"]))
+    kind = rng.integers(3)
+    if kind == 0:
+        data = rng.integers(0, 256, size=rng.integers(0, 2000), dtype=np.uint8).tobytes()
+    elif kind == 1:
+        data = rng.integers(9, 127, size=rng.integers(0, 2000), dtype=np.uint8).tobytes()
+    else:
+        base = bytearray(seeds[".yaml" if suffix == ".yaml" else ".xmile"])
+        for _ in range(int(rng.integers(1, 20))):
+            at = int(rng.integers(0, len(base)))
+            op = rng.integers(3)
+            if op == 0:
+                base[at] = int(rng.integers(0, 256))
+            elif op == 1:
+                del base[at]
+            else:
+                base.insert(at, int(rng.integers(0, 256)))
+        data = bytes(base)
+    return data, suffix
+
+
+class Hang(Exception):
+    """A case that ran longer than GIVE_UP_S."""
+
+
+def _alarm(signum, frame):
+    raise Hang()
+
+
+def through_api(path: Path) -> str:
+    """What loading and running the file gave: 'ok', or the name of the exception raised."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            engine.load(path).run(backend="numpy")
+        return "ok"
+    except ModelError as exc:
+        return type(exc).__name__
+    except Hang:
+        raise
+    except Exception as exc:  # noqa: BLE001 - counted: anything not the engine's own is a defect
+        return f"DEFECT {type(exc).__name__}: {str(exc)[:120]}"
+
+
+def through_cli(path: Path) -> str:
+    """What ``carbonloop validate`` gave: 'exit 0', 'exit 2', or an internal error (exit 3)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        status = cli(["validate", str(path)])
+    if status == 3 or "Traceback" in err.getvalue():
+        return f"DEFECT exit {status}: {err.getvalue().strip()[:160]}"
+    return f"exit {status}"
+
+
+def run_case(path: Path, label: str, tally: Counter, slow: list) -> None:
+    """Both ways through the engine, timed; the outcomes are counted under ``label``."""
+    for way, fn in (("api", through_api), ("validate", through_cli)):
+        signal.setitimer(signal.ITIMER_REAL, GIVE_UP_S)
+        t0 = time.perf_counter()
+        try:
+            outcome = fn(path)
+        except Hang:
+            outcome = "DEFECT hang"
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        took = time.perf_counter() - t0
+        tally[(label, way, outcome)] += 1
+        slow.append((took, label, way, path.read_bytes()[:200]))
+
+
+def main(argv=None) -> int:
+    """Run the fuzz cases; print the outcomes, the slowest case and whether the engine passed."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--expressions", type=int, default=10_000)
+    ap.add_argument("--bytes", type=int, default=2_000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    signal.signal(signal.SIGALRM, _alarm)
+    rng = np.random.default_rng(args.seed)
+    tally: Counter = Counter()
+    slow: list = []
+    t_start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as d, contextlib.chdir(d):
+        folder = Path(d)
+        xmile = folder / "seed.xmile"
+        with contextlib.redirect_stdout(io.StringIO()):
+            cli(["export", str(ROOT / "scenarios" / "teacup.yaml"), "-o", str(xmile)])
+        seeds = {".yaml": (ROOT / "scenarios" / "teacup.yaml").read_bytes(), ".xmile": xmile.read_bytes()}
+        for i in range(args.expressions):
+            place = PLACES[i % len(PLACES)]
+            path = folder / "expr.yaml"
+            path.write_text(model_with(random_expression(rng), place))
+            run_case(path, f"expression ({place})", tally, slow)
+        for _ in range(args.bytes):
+            data, suffix = random_bytes(rng, seeds)
+            path = folder / f"noise{suffix}"
+            path.write_bytes(data)
+            run_case(path, f"bytes ({suffix})", tally, slow)
+    report(tally, slow, time.perf_counter() - t_start)
+    defects = sum(n for (_, _, outcome), n in tally.items() if outcome.startswith("DEFECT"))
+    worst = max(slow)[0] if slow else 0.0
+    print(f"\nengine's own errors only: {'yes' if not defects else f'NO ({defects} defects)'}; "
+          f"slowest case {worst:.2f} s ({'under' if worst < LIMIT_S else 'OVER'} {LIMIT_S:g} s)")
+    return 0 if not defects and worst < LIMIT_S else 1
+
+
+def report(tally: Counter, slow: list, seconds: float) -> None:
+    """Print the outcomes per kind of input and way through, and the timing."""
+    print(f"{'input':<24}{'through':<10}{'outcome':<40}{'cases':>8}")
+    for (label, way, outcome), n in sorted(tally.items()):
+        print(f"{label:<24}{way:<10}{outcome[:40]:<40}{n:>8,}")
+    times = np.array([s[0] for s in slow])
+    took, label, way, head = max(slow)
+    print(f"\n{len(times):,} cases in {seconds:.0f} s; per case median {np.median(times) * 1e3:.1f} ms, "
+          f"99th percentile {np.percentile(times, 99) * 1e3:.1f} ms")
+    print(f"slowest: {took:.2f} s, {label} through {way}: {head!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
