@@ -165,3 +165,15 @@ def test_events_and_conditions_read_the_reserved_variables(build):
 """)
     r = m.run()
     assert r.provenance["events_applied"] == [[2.0, "start plus two", 1], [9.5, "near the end", 1]]
+
+
+def test_a_ramp_keeps_its_place_in_the_listed_order_at_every_step(build, backend):
+    # the ramp (listed first) reaches 10 at t = 3; the set (listed second) applies after it there
+    m = build(BASE.replace("  rate: 1\n", "  rate: {value: 1, range: [0, 1000]}\n") + """
+events:
+  - {name: ramp up, at: 1, ramp: {rate: {to: 10, over: 2}}}
+  - {name: override, at: 3, set: {rate: 100}}
+""")
+    r = m.run(backend=backend)
+    assert r.at("accrual", 2)[0] == pytest.approx(5.5)
+    assert r.at("accrual", 3)[0] == 100.0 and r.at("accrual", 5)[0] == 100.0

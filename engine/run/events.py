@@ -31,6 +31,9 @@ class EventRunner:
         self.env = None
         self.start_values = None
         self.sets = {id(ev): _Sets(self.plan, ev) for ev in self.plan.events}
+        n_ev = len(self.plan.events)
+        # events at one step apply in the order the scenario lists them (the stepper waits at 3)
+        self.prio = {id(ev): 1 + i / (n_ev + 1) for i, ev in enumerate(self.plan.events)}
         self._all = np.ones(self.n, bool)
 
     def start(self, env):
@@ -40,10 +43,9 @@ class EventRunner:
         g = plan.groups[plan.start_group]
         self.start_values = self.kernel.evaluate(self.sim.state, 0, plan.start_group)
         row = {p: self.start_values[i] for i, p in enumerate(g.probes)}
-        n_ev = len(plan.events)
-        for i, ev in enumerate(plan.events):
+        for ev in plan.events:
             if ev.when is None:
-                env.process(self._timed(ev, self._schedule(ev, row), 1 + i / (n_ev + 1)))
+                env.process(self._timed(ev, self._schedule(ev, row), self.prio[id(ev)]))
 
     def _finite(self, v, ev, what):
         if not np.all(np.isfinite(v)):
@@ -88,9 +90,9 @@ class EventRunner:
 
     def trigger(self, j, k, mask):
         """Called by the stepper when 'when' condition j first holds at step k in ``mask``."""
-        i, ev = next((i, e) for i, e in enumerate(self.plan.events) if e.when == j)
+        ev = next(e for e in self.plan.events if e.when == j)
         self.sim.state.pending[j] &= ~mask
-        self.env.process(self._once(ev, k, mask, 1 + i / (len(self.plan.events) + 1)))
+        self.env.process(self._once(ev, k, mask, self.prio[id(ev)]))
 
     def _once(self, ev, k, mask, prio):
         yield _at(self.env, k - self.env.now, prio)
@@ -125,7 +127,8 @@ class EventRunner:
             every = np.ones(self.n, bool) if mask is None else mask
             v = vals[sets.row_of[a.value]]
             self._check(ev, _Sets.one(self.plan, a), v[None, every])
-            self.env.process(self._ramp(a, sim.state.V[a.slot].copy(), v, vals[sets.row_of[a.ramp]], every))
+            self.env.process(self._ramp(a, sim.state.V[a.slot].copy(), v, vals[sets.row_of[a.ramp]], every,
+                                        self.prio[id(ev)]))
         if sets.params:
             self.kernel.hoist(sim.state)
 
@@ -146,13 +149,14 @@ class EventRunner:
                                       f"its declared range [{sets.lo[i, 0]:g}, {sets.hi[i, 0]:g}]",
                                       file=e.where.file, line=e.where.line, element=e.name)
 
-    def _ramp(self, a, start_value, to, over, mask):
+    def _ramp(self, a, start_value, to, over, mask, prio):
+        """A ramp's later steps, each at its event's own place in the listed order."""
         dt = self.plan.time.dt
         steps = np.maximum(np.round(over / dt), 1)
         last = int(steps[mask].max()) if mask.any() else 0
         for j in range(0, last + 1):
             if j:
-                yield _at(self.env, 1, 1.5)
+                yield _at(self.env, 1, prio)
             frac = np.minimum(j / steps, 1.0)
             V = self.sim.state.V
             V[a.slot] = np.where(mask, start_value + (to - start_value) * frac, V[a.slot])
