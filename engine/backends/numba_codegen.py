@@ -261,6 +261,6 @@ def _literal(v: float) -> str:
 def module_source(body: str, constants: list) -> str:
     """Check generated code and put it under its header and constants."""
     from .numba_lib import HELPERS
-    check(body, set(HELPERS) | CALLS, decorators=frozenset(ast.unparse(ast.parse(d[1:]).body[0].value)
-                                                           for d in (JIT, PJIT)))
+    decorators = frozenset(ast.unparse(ast.parse(d[1:], mode="eval").body) for d in (JIT, PJIT))
+    check(body, set(HELPERS) | CALLS, decorators=decorators)
     return HEADER + "\n".join(constants) + "\n\n" + body

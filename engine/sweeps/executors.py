@@ -52,10 +52,10 @@ class ChunkRunner:
         self.metrics = list(spec.metrics)
         self.save_index = np.asarray(save_index)
         self._loaded = None
-        self._conds = None
+        self._conds: dict = {}
 
     def __getstate__(self):
-        return dict(self.__dict__, _loaded=None, _conds=None)
+        return dict(self.__dict__, _loaded=None, _conds={})
 
     def one_thread(self) -> None:
         """In a worker process: compute in one thread (the workers share the machine's cores)."""
