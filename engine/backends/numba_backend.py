@@ -90,6 +90,8 @@ class NumbaKernel(Kernel):
 
     def evaluate(self, state: State, k: int, group: int) -> np.ndarray:
         R = np.empty((len(self.plan.groups[group].probes), state.n))
+        if not len(R):                  # nothing to evaluate (a model without events or stage times)
+            return R
         self._call("_groups", state.n, group, k, state.V.T, state.dbuf, state.doff, state.dsize, state.dsteps,
                    state.dinit, R)
         return R
@@ -109,6 +111,8 @@ class NumbaKernel(Kernel):
         self.segment(state, 1, out)
         self.records(out)
         self.evaluate(state, 0, self.plan.start_group)
+        if not self.plan.events:        # a model without events never sets values
+            return
         none = np.zeros(0, np.int64)
         self.set_values(state, 0, self.plan.start_group, none, none, np.zeros(0), np.zeros(0),
                         np.ones(1, bool), False)
