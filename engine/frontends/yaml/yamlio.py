@@ -31,7 +31,12 @@ class LDict(dict):
         return getattr(self, "files", {}).get(key, default)
 
 
-class LineSafeLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (about five times faster), else the pure-Python one;
+# both are the safe loader, with the same constructor
+_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineSafeLoader(_SafeBase):  # type: ignore[valid-type,misc]
     """The safe loader, plus key lines and an error on duplicate keys."""
 
     def construct_mapping(self, node, deep=False):
