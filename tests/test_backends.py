@@ -24,6 +24,7 @@ def rel_diff(a, b) -> float:
 
 
 @needs_numba
+@pytest.mark.xdist_group("flagship-numba")      # one test process compiles the flagship's kernels once
 @pytest.mark.parametrize("method", ["euler", "rk4"])
 def test_flagship_agrees_on_every_saved_variable(method):
     m = engine.load(ROOT / "scenarios" / "default.yaml").with_time(method=method)
@@ -34,6 +35,7 @@ def test_flagship_agrees_on_every_saved_variable(method):
 
 
 @needs_numba
+@pytest.mark.xdist_group("flagship-numba")
 def test_one_kernel_serves_every_keep_dt_and_override():
     m = engine.load(ROOT / "scenarios" / "default.yaml")
     base = m.run(backend="numba", keep=["carbon_price"])

@@ -1,8 +1,10 @@
 """Flagship structure: closed forms as special cases, balance checks in every scenario, loops."""
+import functools
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import BACKENDS
 
 import engine
 
@@ -100,13 +102,26 @@ def test_wright_law_and_learning_rate():
     assert d.at("liion_material_price", 2024.5)[0] == pytest.approx(p["liion_material_cost"])
 
 
-@pytest.mark.parametrize("method", ["euler", "rk4"])
+@functools.cache
+def _default_digest(method: str) -> str:
+    return engine.load(SCEN / "default.yaml").with_time(method=method).plan().digest
+
+
+def _balance_backend(m, method) -> str:
+    """Euler on numpy, the reference; RK4 on numba where it is installed and the scenario shares
+    the default's structure, so that one compiled kernel (also built by test_backends.py, in the
+    same test process) serves them all. numba's RK4 is held to numpy's there."""
+    same = m.plan().digest == _default_digest(method)
+    return "numba" if method == "rk4" and "numba" in BACKENDS and same else "numpy"
+
+
+@pytest.mark.parametrize("method", ["euler", pytest.param("rk4", marks=pytest.mark.xdist_group("flagship-numba"))])
 @pytest.mark.parametrize("path", FLAGSHIP, ids=lambda p: p.stem)
 def test_balance_checks_hold(path, method):
     m = engine.load(path).with_time(method=method)
     names = {c.name for c in m.model.checks}
     assert {"allowance balance", "vehicle balance"} <= names
-    r = m.run()                       # raises if a check fails
+    r = m.run(backend=_balance_backend(m, method))     # raises if a check fails
     for c in m.model.checks:
         assert np.max(r[f"check:{c.name}"]) <= 1e-9, c.name
     # the stocks really move: settlements surrender allowances, vehicles are scrapped

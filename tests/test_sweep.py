@@ -123,10 +123,12 @@ def test_same_numbers_in_process_processes_and_dask(tmp_path, backend):
     spec = SWEEPS / "teacup-sweep.yaml"
     a = engine.sweep(spec, output=tmp_path / "a.h5", progress=False, backend=backend)
     b = engine.sweep(spec, output=tmp_path / "b.h5", workers=2, progress=False, memory_mb=1, backend=backend)
-    c = engine.sweep(spec, output=tmp_path / "c.h5", workers=2, dask=True, progress=False, memory_mb=2,
-                     backend=backend)
+    others = [b]
+    if backend == "numpy":      # the Dask executor is the same code on either backend: once is enough
+        others.append(engine.sweep(spec, output=tmp_path / "c.h5", workers=2, dask=True, progress=False,
+                                   memory_mb=2, backend=backend))
     assert a.attrs["chunk_size"] != b.attrs["chunk_size"] and a.attrs["backend"] == backend
-    for other in (b, c):
+    for other in others:
         for name in a.metric_names:
             assert np.array_equal(a.metrics()[name], other.metrics()[name])
         assert np.array_equal(a.trajectory("teacup_temperature"), other.trajectory("teacup_temperature"))
