@@ -132,6 +132,31 @@ def test_element_names_never_reach_generated_code(build):
         assert "os_system" not in src and "exec_rate" not in src
 
 
+@pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
+@pytest.mark.parametrize("method", ["euler", "rk4"])
+def test_no_compiled_function_grows_with_the_model(write, method):
+    """numba's compile time grows faster than a function's size, so the module of a 3,000-element
+    model must be many small functions, none longer than a chunk (its loads, statements and stores),
+    read from the source: nothing is compiled."""
+    import ast
+
+    from engine.backends import get
+    from engine.backends.numba_codegen import BLOCK
+    n = 600
+    lines = [f"time: {{start: 0, stop: 5, dt: 0.25, method: {method}}}", "stocks:"]
+    lines += [f"  s{i}: {{initial: 1, inflows: [f{i}], outflows: [o{i}]}}" for i in range(n)]
+    lines += ["flows:"] + [f"  f{i}: g{i} / p{i}" for i in range(n)] + [f"  o{i}: s{i} / 9" for i in range(n)]
+    lines += ["auxiliaries:"] + [f"  g{i}: max(s{(i + 1) % n}, 1) ^ 0.5" for i in range(n)]
+    lines += ["parameters:"] + [f"  p{i}: {{value: 2, range: [1, 9]}}" for i in range(n)]
+    m = engine.load(write("\n".join(lines) + "\n"))
+    assert len(m.plan().equations) >= 5 * n
+    tree = ast.parse(get("numba").source(m.plan()))
+    sizes = {f.name: sum(1 for _ in ast.walk(f) if isinstance(_, ast.stmt)) for f in tree.body
+             if isinstance(f, ast.FunctionDef)}
+    assert sum(name.startswith("_blk") for name in sizes) >= 5
+    assert max(sizes.values()) <= 3 * BLOCK + 50, sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
+
+
 def test_unknown_or_missing_backend_is_a_clear_error(build):
     m = build("time: {start: 0, stop: 1, dt: 0.5}\nparameters:\n  a: 1\nauxiliaries:\n  b: a * 2\n")
     with pytest.raises(ModelError, match="unknown backend 'fortran'"):

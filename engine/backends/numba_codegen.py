@@ -1,11 +1,14 @@
 """Scalar code for the numba backend: a plan -> the source of one module of compiled functions.
 
-Each run keeps its slots in local variables ``x<slot>`` and steps through a segment; hoist, start
-values, probe groups and event actions are functions over a range of runs, with a parallel twin
-for segments of large batches. The code has no branches inside equations (a condition selects
-between two computed values, as ``numpy.where`` does), which keeps numba's compile time in
-proportion to the number of operations; runlists longer than ``BLOCK`` statements become blocks
-taking the values they read and returning those read later.
+Each run keeps its slots in its row ``c`` of the run-major state ``V``. A runlist is computed in
+chunks of at most ``BLOCK`` statements: a chunk loads the slots it reads from the row into locals
+``x<slot>``, computes, and stores what it defined back. A runlist of one chunk is written inline;
+a longer one becomes one function per chunk, so that no compiled function grows with the model
+(numba's compile time grows faster than linearly with a function's size). Stock updates, pipeline
+reads and writes and the records are loops over constant slot arrays, so they do not grow either.
+Hoist, start values, probe groups and event actions are functions over a range of runs, with a
+parallel twin for segments of large batches. The code has no branches inside equations (a
+condition selects between two computed values, as ``numpy.where`` does).
 """
 from __future__ import annotations
 
@@ -18,11 +21,12 @@ from .emitter import ScalarEmitter, euler_updates, net_flow
 from .numpy_backend import reads
 from .source import check
 
-BLOCK = 400             # statements per compiled block
+BLOCK = 400             # statements per compiled chunk
+RK4_INLINE = 16         # RK4 stages of up to this many stocks are written out, beyond that loops
 HEADER = "import numpy as np\nfrom numba import njit\nfrom engine.backends.numba_lib import *  # noqa: F403\n"
 JIT = "@njit(cache=True, error_model='numpy', nogil=True)"
 PJIT = "@njit(cache=True, error_model='numpy', parallel=True)"
-CALLS = {"_dread", "_interp", "_sel", "_empty", "_prange", "_nruns", "_ncols", "len"}
+CALLS = {"_dread", "_interp", "_sel", "_empty", "_copy", "_prange", "_nruns", "_ncols", "len"}
 DELAYS = "DB, DO, DZ, DS, DI"
 # time settings are arguments (not constants), so one compiled kernel serves every horizon and dt
 TIME = ["_t0 = TM[0]", "_t1 = TM[1]", "_dt = TM[2]", "_h2 = TM[3]", "_dt6 = TM[4]", "_eps = TM[5]",
@@ -34,12 +38,16 @@ def TABLE(i, x) -> str:
     return f"_interp({x}, _LX{i}, _LY{i}, _LE{i})"
 
 
+def _slot(s) -> int:
+    return s.slot if isinstance(s, ex.Ref) else int(s)
+
+
 def _x(s) -> str:
-    return f"x{s.slot if isinstance(s, ex.Ref) else s}"
+    return f"x{_slot(s)}"
 
 
 class ScalarGenerator:
-    """Writes the module of one plan's kernel: every slot is a local ``x<slot>``."""
+    """Writes the module of one plan's kernel (see the module docstring)."""
 
     def __init__(self, plan):
         self.plan = plan
@@ -49,48 +57,46 @@ class ScalarGenerator:
         self.n_blocks = 0
 
     # ------------------------------------------------------------------ pieces
-    def run_of(self, slots, later: set, indent: str) -> list:
-        """Lines computing ``slots`` in order; long runs go to blocks whose results that are
-        read later (``later``, or by a later block) come back as locals."""
-        stmts = [(s, self.em.assign(_x(s), self.plan.equations[s])) for s in slots]
-        if len(stmts) <= BLOCK:
-            return [indent + line for _, st in stmts for line in st]
-        chunks = [stmts[i:i + BLOCK] for i in range(0, len(stmts), BLOCK)]
+    def _chunk(self, slots, row: str) -> list:
+        """Lines computing ``slots`` from and into the row ``row``: loads, statements, stores."""
+        eqs = self.plan.equations
+        stmts = [line for s in slots for line in self.em.assign(_x(s), eqs[s])]
+        return self.loads(reads(eqs[s] for s in slots) - set(slots), row) + stmts + \
+            [f"{row}[{s}] = {_x(s)}" for s in slots]
+
+    def compute(self, slots, indent: str, row: str = "c") -> list:
+        """Lines computing ``slots`` in order into ``row``: inline when they fit one chunk, else
+        a call of one compiled function per chunk."""
+        slots = list(slots)
+        if len(slots) <= BLOCK:
+            return [indent + line for line in self._chunk(slots, row)]
         lines = []
-        for c, chunk in enumerate(chunks):
-            defined = {s for s, _ in chunk}
-            read = reads(self.plan.equations[s] for s, _ in chunk) - defined
-            after = set(later) | {r for ch in chunks[c + 1:] for r in reads(self.plan.equations[s] for s, _ in ch)}
-            outs = sorted(defined & after)
+        for i in range(0, len(slots), BLOCK):
             name = f"_blk{self.n_blocks}"
             self.n_blocks += 1
-            args = ", ".join(["TM", "TN", "t", "ts"] + [_x(s) for s in sorted(read)])
-            body = TIME + [line for _, st in chunk for line in st]
-            ret = ", ".join(_x(s) for s in outs)
-            self.defs += [JIT, f"def {name}({args}):"] + ["    " + b for b in body] + \
-                [f"    return ({ret}{',' if len(outs) == 1 else ''})", ""]
-            if outs:
-                lines.append(f"{indent}{ret}{',' if len(outs) == 1 else ''} = {name}({args})")
+            body = TIME + self._chunk(slots[i:i + BLOCK], "c") + ["return 0"]
+            self.defs += [JIT, f"def {name}(c, t, ts, TM, TN):"] + ["    " + b for b in body] + [""]
+            lines.append(f"{indent}{name}({row}, t, ts, TM, TN)")
         return lines
 
-    def loads(self, slots, indent="        ") -> list:
-        """Locals read from the run's row of V."""
-        return [f"{indent}{_x(s)} = c[{s}]" for s in sorted(slots)]
+    @staticmethod
+    def loads(slots, row: str = "c", indent: str = "") -> list:
+        """Locals read from a row."""
+        return [f"{indent}{_x(s)} = {row}[{s}]" for s in sorted(slots)]
 
-    def stores(self, slots, indent="        ") -> list:
-        """Locals written back to the run's row of V."""
-        return [f"{indent}c[{s}] = {_x(s)}" for s in slots]
+    def probe_lines(self, trees_targets, row: str, indent: str) -> list:
+        """``target = tree`` for each pair, reading slots from ``row``."""
+        trees = [tr for tr, _ in trees_targets]
+        lines = self.loads(reads(trees), row, indent)
+        for tree, target in trees_targets:
+            lines += [indent + line for line in self.em.assign(target, tree)]
+        return lines
 
-    def delay_reads(self, slots_needed, indent) -> list:
-        """The pipelines' values at step k (those in ``slots_needed``)."""
-        return [f"{indent}{_x(d.slot)} = _dread(DB, DO[{i}], DZ[{i}], DS[{i}, r], DI[{i}, r], k, r)"
-                for i, d in enumerate(self.plan.delays) if d.slot in slots_needed]
-
-    def over_runs(self, name: str, args: str, body: list) -> list:
+    def over_runs(self, name: str, args: str, body: list, before=()) -> list:
         """``name(r0, r1, ...)`` running ``body`` for runs r0..r1-1 (``V`` is run-major here, ``c``
         the run's row of it), and ``name_par`` over all runs in chunks on parallel threads
         (compiled on first use)."""
-        return ([JIT, f"def {name}(r0, r1, TM, TN, {args}):"] + ["    " + x for x in TIME] +
+        return ([JIT, f"def {name}(r0, r1, TM, TN, {args}):"] + ["    " + x for x in TIME + list(before)] +
                 ["    for r in range(r0, r1):", "        c = V[r]"] + body + ["    return 0", "",
                  PJIT, f"def {name}_par(TM, TN, {args}):", "    n = _nruns(V)", "    m = (n + 63) // 64",
                  "    for i in _prange(m):", f"        {name}(i * 64, min(n, i * 64 + 64), TM, TN, {args})",
@@ -99,127 +105,141 @@ class ScalarGenerator:
     # ------------------------------------------------------------------ functions
     def hoist(self) -> list:
         """``_hoist``: the auxiliaries of parameters only."""
-        p = self.plan
-        body = self.loads(reads(p.equations[s] for s in p.hoisted) - set(p.hoisted))
-        body += ["        t = _t0", "        ts = _t0"]
-        body += self.run_of(p.hoisted, set(p.hoisted), "        ") + self.stores(p.hoisted)
+        body = ["        t = _t0", "        ts = _t0"] + self.compute(self.plan.hoisted, "        ")
         return self.over_runs("_hoist", "V", body)
 
     def initial(self) -> list:
-        """``_initial``: start values of stocks and pipelines, and the pipelines' delay times."""
+        """``_initial``: start values of stocks and pipelines, and the pipelines' delay times,
+        computed in a copy of the run's row (only the stocks go back to it)."""
         p = self.plan
-        trees = [p.equations[s] for s in p.initial] + [d.delay for d in p.delays]
-        body = self.loads(reads(trees) - set(p.initial)) + ["        t = _t0", "        ts = _t0 + _eps"]
-        later = set(p.stocks) | {d.slot for d in p.delays} | reads(d.delay for d in p.delays)
-        body += self.run_of(p.initial, later, "        ") + self.stores(p.stocks)
-        for i, d in enumerate(p.delays):
-            body += ["        " + line for line in self.em.assign(f"DT[{i}, r]", d.delay)]
-            body.append(f"        DN[{i}, r] = {_x(d.slot)}")
+        body = ["        w = _copy(c)", "        t = _t0", "        ts = _t0 + _eps"]
+        body += self.compute(p.initial, "        ", "w")
+        body += ["        for i in range(len(_STK)):", "            c[_STK[i]] = w[_STK[i]]"]
+        body += self.probe_lines([(d.delay, f"DT[{i}, r]") for i, d in enumerate(p.delays)], "w", "        ")
+        body += [f"        DN[{i}, r] = w[{d.slot}]" for i, d in enumerate(p.delays)]
         return self.over_runs("_initial", "V, DT, DN", body)
 
     def groups(self) -> list:
-        """One function for every probe group: the group's number chooses its branch."""
+        """One function for every probe group, computed in a copy of the run's row: the
+        group's number chooses its branch."""
         p = self.plan
-        body = ["        t = _t0 + k * _dt", "        ts = t + _eps"]
+        body = ["        w = _copy(c)", "        t = _t0 + k * _dt", "        ts = t + _eps"]
         for i, g in enumerate(p.groups):
-            trees = [p.probes[j] for j in g.probes] + [p.equations[s] for s in g.needs]
-            needed = reads(trees)
-            part = self.loads(needed - set(g.needs) - {d.slot for d in p.delays}, "            ")
-            part += self.delay_reads(needed, "            ")
-            part += self.run_of(g.needs, reads(p.probes[j] for j in g.probes), "            ")
-            for row, j in enumerate(g.probes):
-                part += ["            " + line for line in self.em.assign(f"R[{row}, r]", p.probes[j])]
+            needed = reads([p.probes[j] for j in g.probes] + [p.equations[s] for s in g.needs])
+            part = [f"            w[{d.slot}] = _dread(DB, DO[{q}], DZ[{q}], DS[{q}, r], DI[{q}, r], k, r)"
+                    for q, d in enumerate(p.delays) if d.slot in needed]
+            part += self.compute(g.needs, "            ", "w")
+            part += self.probe_lines([(p.probes[j], f"R[{row}, r]") for row, j in enumerate(g.probes)],
+                                     "w", "            ")
             body += [f"        {'if' if i == 0 else 'elif'} g == {i}:"] + (part or ["            pass"])
         return self.over_runs("_groups", f"g, k, V, {DELAYS}, R", body)
+
+    def dynamic(self) -> list:
+        """``_dyn(c, t, ts, TM, TN)``: the dynamic runlist of one run at one time."""
+        body = TIME + self.compute(self.plan.dynamic, "") + ["return 0"]
+        return [JIT, "def _dyn(c, t, ts, TM, TN):"] + ["    " + b for b in body] + [""]
 
     def segment(self) -> list:
         """``_segment``: each run steps to k1 (or its first 'when' condition), recording."""
         p = self.plan
-        rk4 = p.time.method == "rk4"
-        later = self._read_after_dynamic()
-        needed = reads([p.equations[s] for s in p.dynamic] + list(p.conditions)) | later
-        fixed = set(p.params) | set(p.hoisted)
-        body = self.loads((needed & fixed) | set(p.stocks) | (fixed if rk4 else set()))
-        body += ["        R = rec[r]", "        k = kpos[r]", "        h = -1", "        ns = len(saved)",
-                 "        j = (k + _se - 1) // _se", "        nxt = j * _se", "        for k in range(kpos[r], k1):",
-                 "            t = _t0 + k * _dt", "            ts = t + _eps"]
-        body += self.delay_reads({d.slot for d in p.delays}, "            ")
-        body += self.run_of(p.dynamic, later, "            ")
-        body += self._conditions()
-        body += [f"            DB[DO[{i}] + k % DZ[{i}], r] = {_x(d.input)}" for i, d in enumerate(p.delays)]
-        body += self._record() + ["            if k >= _n:", "                break"]
-        body += self._rk4() if rk4 and p.stocks else euler_updates(p, _x, "            ")
-        body += [f"            {_x(s)} = _fn_max({_x(s)}, 0.0)" for s in p.non_negative]
-        body += ["        kpos[r] = min(k + 1, k1) if h < 0 else k", "        hit[r] = h"] + self.stores(p.stocks)
-        return self.over_runs("_segment", f"kpos, k1, V, rec, saved, {DELAYS}, pend, hit", body)
+        rk4 = p.time.method == "rk4" and bool(p.stocks)
+        pad = "            "
+        body = ["        R = rec[r]", "        k = kpos[r]", "        h = -1", "        ns = len(saved)",
+                "        j = (k + _se - 1) // _se", "        nxt = j * _se", "        for k in range(kpos[r], k1):",
+                f"{pad}t = _t0 + k * _dt", f"{pad}ts = t + _eps",
+                f"{pad}for i in range(len(_DSL)):",
+                f"{pad}    c[_DSL[i]] = _dread(DB, DO[i], DZ[i], DS[i, r], DI[i, r], k, r)",
+                ] + (self.compute(p.dynamic, pad) if not rk4 else [f"{pad}_dyn(c, t, ts, TM, TN)"])
+        body += self._conditions(pad)
+        body += [f"{pad}for i in range(len(_DIN)):", f"{pad}    DB[DO[i] + k % DZ[i], r] = c[_DIN[i]]",
+                 f"{pad}if k == nxt:", f"{pad}    for jj in range(ns):", f"{pad}        R[j, jj] = c[saved[jj]]",
+                 f"{pad}    j += 1", f"{pad}    nxt += _se", f"{pad}if k >= _n:", f"{pad}    break"]
+        if rk4:
+            body += self._rk4(pad)
+        elif len(p.stocks) <= BLOCK:        # straight-line updates, as the numpy backend writes them
+            body += euler_updates(p, lambda s: f"c[{_slot(s)}]", pad)
+        else:
+            body += [f"{pad}for i in range(len(_STK)):", f"{pad}    c[_STK[i]] = c[_STK[i]] + _dt * _net(c, i)"]
+        body += [f"{pad}for i in range(len(_NNG)):", f"{pad}    c[_NNG[i]] = _fn_max(c[_NNG[i]], 0.0)"]
+        body += ["        kpos[r] = min(k + 1, k1) if h < 0 else k", "        hit[r] = h"]
+        before = ["_S0 = _empty(len(_STK))", "_KK = _empty((4, len(_STK)))"] if rk4 else []
+        return self.over_runs("_segment", f"kpos, k1, V, rec, saved, {DELAYS}, pend, hit", body, before)
 
-    def _read_after_dynamic(self) -> set:
-        p = self.plan
-        out = set(self.recordable()) | {d.input for d in p.delays} | reads(p.conditions)
-        for ins, outs in p.rates:
-            out |= set(ins) | set(outs)
-        return out
-
-    def _conditions(self) -> list:
-        L = []
-        for i, c in enumerate(self.plan.conditions):
+    def _conditions(self, pad: str) -> list:
+        conds = self.plan.conditions
+        if not conds:
+            return []
+        L = self.loads(reads(conds), "c", pad)
+        for i, c in enumerate(conds):
             self.em.pre = []
             text = self.em.cond(c)
-            L += ["            " + line for line in self.em.pre]
-            L += [f"            if pend[{i}, r] and {text}:", f"                h = {i}", "                break"]
+            L += [pad + line for line in self.em.pre]
+            L += [f"{pad}if pend[{i}, r] and {text}:", f"{pad}    h = {i}", f"{pad}    break"]
         return L
 
-    def recordable(self) -> list:
-        """Slots whose values change within a segment: what a record may read besides V."""
+    def _rk4(self, pad: str) -> list:
+        """Three more evaluations of the dynamic runlist at the stage states; the first stage's
+        derivatives come from the step's own values. Up to ``RK4_INLINE`` stocks the per-stock
+        lines are written out (as the numpy backend writes them), beyond that they are loops
+        (nine lines per stock would make the step function slow to compile)."""
         p = self.plan
-        return list(p.stocks) + list(p.dynamic) + [d.slot for d in p.delays]
 
-    def _record(self) -> list:
-        """Every changing value goes to the run's row of V, then the saved slots (chosen at run
-        time, so that one kernel serves every keep=) are copied from it into the record."""
-        pad = "                "
-        L = ["            if k == nxt:"]
-        L += [f"{pad}c[{s}] = {_x(s)}" for s in self.recordable()]
-        L += [f"{pad}for jj in range(ns):", f"{pad}    R[j, jj] = c[saved[jj]]", f"{pad}j += 1", f"{pad}nxt += _se"]
+        def per_stock(fmt, loop_rhs) -> list:
+            if len(p.stocks) <= RK4_INLINE:
+                return [pad + fmt(i, s, ins, outs) for i, (s, (ins, outs)) in enumerate(zip(p.stocks, p.rates))]
+            return [f"{pad}for i in range(len(_STK)):", f"{pad}    {loop_rhs}"]
+
+        def net(ins, outs):
+            return net_flow(ins, outs, lambda f: f"c[{_slot(f)}]")
+        L = [f"{pad}_tk = t"]
+        L += per_stock(lambda i, s, ins, outs: f"_S0[{i}] = c[{_slot(s)}]", "_S0[i] = c[_STK[i]]")
+        L += per_stock(lambda i, s, ins, outs: f"_KK[0, {i}] = {net(ins, outs)}", "_KK[0, i] = _net(c, i)")
+        for row, (tt, ts, h) in enumerate((("_tk + _h2", "_tk + _h2", "_h2"), ("_tk + _h2", "_tk + _h2", "_h2"),
+                                           ("_tk + _dt", "_tk + _dt - _eps", "_dt")), start=1):
+            stage = "_S0[{i}] + " + f"{h} * _KK[{row - 1}, " + "{i}]"
+            L += per_stock(lambda i, s, ins, outs, stage=stage: f"c[{_slot(s)}] = " + stage.format(i=i),
+                           "c[_STK[i]] = " + stage.format(i="i"))
+            L.append(f"{pad}_dyn(c, {tt}, {ts}, TM, TN)")
+            L += per_stock(lambda i, s, ins, outs, row=row: f"_KK[{row}, {i}] = {net(ins, outs)}",
+                           f"_KK[{row}, i] = _net(c, i)")
+        final = "_S0[{i}] + _dt6 * (_KK[0, {i}] + 2.0 * (_KK[1, {i}] + _KK[2, {i}]) + _KK[3, {i}])"
+        L += per_stock(lambda i, s, ins, outs: f"c[{_slot(s)}] = " + final.format(i=i),
+                       "c[_STK[i]] = " + final.format(i="i"))
         return L
 
-    def _rk4(self) -> list:
-        """The three later RK4 stages call ``_rates`` (stage states in, derivatives out); the
-        first stage's derivatives come from the step's own values."""
-        p = self.plan
-        fixed = sorted(set(p.params) | set(p.hoisted) | {d.slot for d in p.delays})
-        S = [_x(s) for s in p.stocks]
-        self._rates_function(fixed)
-        fargs = ", ".join(_x(s) for s in fixed)
-        L = [f"            K1_{i} = {net_flow(ins, outs, _x)}" for i, (ins, outs) in enumerate(p.rates)]
-        prev = "K1"
-        for K, (tt, ts, h) in (("K2", ("t + _h2", "t + _h2", "_h2")), ("K3", ("t + _h2", "t + _h2", "_h2")),
-                               ("K4", ("t + _dt", "t + _dt - _eps", "_dt"))):
-            stage = ", ".join(f"{s} + {h} * {prev}_{i}" for i, s in enumerate(S))
-            names = ", ".join(f"{K}_{i}" for i in range(len(S)))
-            comma = "," if len(S) == 1 else ""
-            L.append(f"            {names}{comma} = _rates(TM, TN, {tt}, {ts}, ({stage}{comma}), {fargs})")
-            prev = K
-        L += [f"            {s} = {s} + _dt6 * (K1_{i} + 2.0 * (K2_{i} + K3_{i}) + K4_{i})" for i, s in enumerate(S)]
-        return L
-
-    def _rates_function(self, fixed) -> None:
-        p = self.plan
-        S = [_x(s) for s in p.stocks]
-        body = ["    " + x for x in TIME] + [f"    {', '.join(S)}{',' if len(S) == 1 else ''} = SS"]
-        body += self.run_of(p.dynamic, {f for ins, outs in p.rates for f in ins + outs}, "    ")
-        derivs = ", ".join(net_flow(ins, outs, _x) for ins, outs in p.rates)
-        self.defs += [JIT, f"def _rates(TM, TN, t, ts, SS, {', '.join(_x(s) for s in fixed)}):"] + body + \
-            [f"    return ({derivs}{',' if len(S) == 1 else ''})", ""]
+    NET = [JIT, "def _net(c, i):",
+           "    _si = 0.0",
+           "    for _q in range(_IP[i], _IP[i + 1]):",
+           "        _si += c[_IN[_q]]",
+           "    _so = 0.0",
+           "    for _q in range(_OP[i], _OP[i + 1]):",
+           "        _so += c[_OUT[_q]]",
+           "    return _si - _so", ""]
 
     def source(self) -> str:
         """The module's functions (without header and constants)."""
-        body = self.hoist() + self.initial() + self.segment() + self.groups() + SET_VALUES
+        rk4 = self.plan.time.method == "rk4" and bool(self.plan.stocks)
+        body = (self.dynamic() if rk4 else []) + self.NET + self.hoist() + self.initial() + self.segment() + \
+            self.groups() + SET_VALUES
         return "\n".join(self.defs + body) + "\n"
 
     def constants(self) -> list:
-        """Module-level constants: numbers and lookup tables."""
-        return [f"_pi = {float(np.pi)!r}"] + constant_lines(self.em.consts, self.plan.tables)
+        """Module-level constants: numbers, lookup tables and the slot arrays of the loops."""
+        p = self.plan
+        ins = [[_slot(f) for f in i] for i, _ in p.rates]
+        outs = [[_slot(f) for f in o] for _, o in p.rates]
+
+        def arr(name, values):
+            return f"{name} = np.array({[int(v) for v in values]!r}, dtype=np.int64)"
+
+        def offsets(lists):
+            return np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(int)
+        return [f"_pi = {float(np.pi)!r}", arr("_STK", [_slot(x) for x in p.stocks]),
+                arr("_NNG", [_slot(x) for x in p.non_negative]),
+                arr("_DSL", [d.slot for d in p.delays]), arr("_DIN", [_slot(d.input) for d in p.delays]),
+                arr("_IN", [f for x in ins for f in x]), arr("_IP", offsets(ins)),
+                arr("_OUT", [f for x in outs for f in x]), arr("_OP", offsets(outs))] + \
+            constant_lines(self.em.consts, self.plan.tables)
 
 
 # an event's actions in one call: evaluate its probe group for the runs in mask, check the values

@@ -61,7 +61,13 @@ def transpose(a, out):
     return 0
 
 
+@njit(**OPTIONS)
+def _copy(a):
+    """A copy of a 1-D array (a run's row, to compute in without changing it)."""
+    return a.copy()
+
+
 _empty = np.empty
 _prange = prange
 globals().update(HELPERS)
-__all__ = ["HELPERS", "_interp", "_sel", "_dread", "_empty", "_prange", "_nruns", "_ncols", *HELPERS]
+__all__ = ["HELPERS", "_interp", "_sel", "_dread", "_copy", "_empty", "_prange", "_nruns", "_ncols", *HELPERS]

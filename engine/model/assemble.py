@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .. import lang as ex
 from ..errors import Collector
-from .check import expression_problems, suggest
+from .check import expression_problems, lookup_names, suggest
 from .elements import LoopSpec, Model, Report, TimeSpec, Where
 
 
@@ -110,6 +110,7 @@ def _check_wiring(modules, elements, owner, replaced, ctx):
 
 
 def _check_elements(elements: dict, ctx: Collector):
+    lookups = lookup_names(elements)
     for el in elements.values():
         if el.kind == "lookup":
             continue
@@ -118,7 +119,7 @@ def _check_elements(elements: dict, ctx: Collector):
                       el.name, file=el.where.file)
             continue
         if el.equation is not None:
-            _report(ctx, expression_problems(el.equation, elements), el.where, el.name)
+            _report(ctx, expression_problems(el.equation, elements, lookups=lookups), el.where, el.name)
         if el.kind == "stock":
             for f in el.inflows + el.outflows:
                 if f not in elements:

@@ -28,22 +28,29 @@ def suggest(name, candidates) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
-def expression_problems(node, elements: dict, *, stateful: bool = True,
-                        variables_only: bool = False) -> list[tuple[str, str | None]]:
+def lookup_names(elements: dict) -> dict:
+    """Lower-case name -> name of every lookup (calls are matched without case)."""
+    return {k.lower(): k for k, e in elements.items() if e.kind == "lookup"}
+
+
+def expression_problems(node, elements: dict, *, stateful: bool = True, variables_only: bool = False,
+                        lookups: dict | None = None) -> list[tuple[str, str | None]]:
     """Problems of one expression as (message, hint) pairs; an empty list when it is sound.
 
     ``elements`` maps names to elements (anything with ``.kind``); ``stateful=False`` refuses
     SMOOTH, DELAY and the like (events and metrics are evaluated at one time, with no state);
     ``variables_only`` refuses parameters and lookups as names (a metric reads trajectories).
+    ``lookups`` is ``lookup_names(elements)``, for a caller that checks many expressions.
     """
     problems: list = []
     if ex.depth(node) > MAX_TREE_DEPTH:
         return [(f"the expression is nested more than {MAX_TREE_DEPTH} levels deep", None)]
-    lookups = {k.lower(): k for k, e in elements.items() if e.kind == "lookup"}
     for n in ex.walk(node):
         if isinstance(n, ex.Name):
             problems += _name_problems(n.id, elements, variables_only)
         elif isinstance(n, ex.Call):
+            if lookups is None:
+                lookups = lookup_names(elements)
             problems += _call_problems(n, elements, lookups, stateful)
     return problems
 

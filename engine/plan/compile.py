@@ -11,8 +11,6 @@ import math
 from dataclasses import replace
 from types import MappingProxyType
 
-import networkx as nx
-
 from .. import builtins
 from .. import lang as ex
 from ..errors import ModelError
@@ -260,8 +258,11 @@ def _events(model, resolve, probes, groups, eqs, dynamic):
 def _sinks(model, saved_names) -> set:
     """Saved variables from which no stock can be reached (their values are checked directly)."""
     g = feedback_graph(model)
-    feeding: set = set()
-    for n, e in model.elements.items():
-        if e.kind == "stock":
-            feeding |= nx.ancestors(g, n)
+    feeding = {n for n, e in model.elements.items() if e.kind == "stock" and n in g}
+    stack = list(feeding)
+    while stack:                        # everything upstream of any stock, in one pass
+        for u in g.predecessors(stack.pop()):
+            if u not in feeding:
+                feeding.add(u)
+                stack.append(u)
     return {n for n in saved_names if n not in feeding and model.elements[n].kind != "stock"}
