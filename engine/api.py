@@ -5,6 +5,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from . import backends
 from .errors import ModelError
 from .frontends import read
@@ -66,12 +68,14 @@ class Loaded:
                 self._kernels = {k: v for k, v in self._kernels.items() if k[0] in self._plans}
         return self._plans[key]
 
-    def kernel(self, keep=None, backend: str = "auto"):
-        """The plan for ``keep`` made executable by a backend ('auto', 'numpy' or 'numba')."""
+    def kernel(self, keep=None, backend: str = "auto", n_runs: int | None = None):
+        """The plan for ``keep`` made executable by a backend ('auto', 'numpy' or 'numba'; 'auto'
+        chooses by the batch size ``n_runs`` too, see ``engine.backends``)."""
         plan = self.plan(keep)
-        key = (None if keep is None else tuple(keep), backend)
+        chosen = backends.choose(plan, backend, n_runs)
+        key = (None if keep is None else tuple(keep), chosen.name)
         if key not in self._kernels:
-            self._kernels[key] = backends.choose(plan, backend).kernel(plan)
+            self._kernels[key] = chosen.kernel(plan)
         return self._kernels[key]
 
     def run(self, params: dict | None = None, keep=None, n_runs: int | None = None,
@@ -81,7 +85,8 @@ class Loaded:
         the step is computed; ``progress`` shows a progress bar on long runs."""
         if isinstance(keep, str):       # one name
             keep = [keep]
-        kernel = self.kernel(keep, backend)
+        size = n_runs or max((len(v) for v in (params or {}).values() if np.ndim(v) == 1), default=1)
+        kernel = self.kernel(keep, backend, size)
         bar = _Progress(kernel.plan.time.n_steps) if progress else None
         try:
             return run_kernel(kernel, params, n_runs, check, bar)

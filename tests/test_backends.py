@@ -161,3 +161,28 @@ def test_unknown_or_missing_backend_is_a_clear_error(build):
     m = build("time: {start: 0, stop: 1, dt: 0.5}\nparameters:\n  a: 1\nauxiliaries:\n  b: a * 2\n")
     with pytest.raises(ModelError, match="unknown backend 'fortran'"):
         m.run(backend="fortran")
+
+
+def test_auto_takes_numba_for_small_batches_and_numpy_for_large_ones(build, monkeypatch):
+    from engine import backends
+    monkeypatch.delenv("CARBONLOOP_BACKEND", raising=False)
+    m = build("""
+        time: {start: 0, stop: 2, dt: 0.5}
+        stocks:
+          s: {initial: 1, inflows: [f]}
+        flows:
+          f: rate * s
+        parameters:
+          rate: {value: 0.1, range: [0, 1]}
+        """)
+    small = "numba" if "numba" in BACKENDS else "numpy"
+    assert backends.choose(m.plan(), "auto").name == small
+    assert backends.choose(m.plan(), "auto", backends.LARGE_BATCH).name == small
+    assert backends.choose(m.plan(), "auto", backends.LARGE_BATCH + 1).name == "numpy"
+    assert m.run().provenance["backend"] == small
+    big = m.run(params={"rate": np.linspace(0, 1, backends.LARGE_BATCH + 1)})
+    assert big.provenance["backend"] == "numpy"
+    if "numba" in BACKENDS:      # asked for by name, numba runs any batch
+        assert m.run(params={"rate": np.linspace(0, 1, 2000)}, backend="numba").provenance["backend"] == "numba"
+    monkeypatch.setenv("CARBONLOOP_BACKEND", "numpy")
+    assert backends.choose(m.plan(), "auto").name == "numpy"

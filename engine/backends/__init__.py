@@ -1,7 +1,10 @@
 """Backends: turn a plan into a kernel. ``numpy`` is the reference and the fallback; ``numba``
 compiles one run's step to machine code. ``auto`` takes numba when it is installed and supports
-the plan, otherwise numpy; the environment variable CARBONLOOP_BACKEND (numpy or numba) changes
-what ``auto`` means. The run's provenance says which backend ran."""
+the plan and the batch has at most ``LARGE_BATCH`` runs, otherwise numpy: numba's scalar code
+wins by far on single runs and small batches (optimiser populations, MCMC walkers, the app), while
+numpy's operations over the run axis keep up with it from about a thousand runs on and win beyond
+(see docs/engine.md). The environment variable CARBONLOOP_BACKEND (numpy or numba) changes what
+``auto`` means. The run's provenance says which backend ran."""
 from __future__ import annotations
 
 import importlib
@@ -14,6 +17,7 @@ from .base import Backend, Kernel, State
 BACKENDS = {"numpy": ("engine.backends.numpy_backend", "NumpyBackend"),
             "numba": ("engine.backends.numba_backend", "NumbaBackend")}
 CHOICES = ("auto", *BACKENDS)
+LARGE_BATCH = 1024      # 'auto' computes batches (sweep chunks) of more runs than this with numpy
 _cache: dict = {}
 
 
@@ -40,8 +44,9 @@ def available(name: str) -> bool:
         return False
 
 
-def choose(plan, requested: str = "auto") -> Backend:
-    """The backend to run ``plan`` on: the one requested, or for 'auto' the fastest that can."""
+def choose(plan, requested: str = "auto", n_runs: int | None = None) -> Backend:
+    """The backend to run ``plan`` on: the one requested, or for 'auto' the fastest that can
+    for batches of ``n_runs`` runs (None: a small batch)."""
     if requested == "auto" and os.environ.get("CARBONLOOP_BACKEND", "auto") != "auto":
         requested = os.environ["CARBONLOOP_BACKEND"]
     if requested != "auto":
@@ -51,9 +56,10 @@ def choose(plan, requested: str = "auto") -> Backend:
             raise ModelError(f"the {requested} backend cannot run this model: {why}",
                              hint="use --backend numpy")
         return b
-    if available("numba") and (plan is None or get("numba").supports(plan) is None):
+    if (n_runs is None or n_runs <= LARGE_BATCH) and available("numba") and \
+            (plan is None or get("numba").supports(plan) is None):
         return get("numba")
     return get("numpy")
 
 
-__all__ = ["Backend", "Kernel", "State", "BACKENDS", "CHOICES", "get", "available", "choose"]
+__all__ = ["Backend", "Kernel", "State", "BACKENDS", "CHOICES", "LARGE_BATCH", "get", "available", "choose"]

@@ -36,6 +36,12 @@ def _generator_version() -> str:
 VERSION = _generator_version()
 
 
+def _threads() -> int:
+    """The threads numba may use here (set to one in sweep workers)."""
+    import numba
+    return numba.get_num_threads()
+
+
 class NumbaKernel(Kernel):
     """A plan's compiled numba functions (see the module docstring)."""
 
@@ -82,7 +88,7 @@ class NumbaKernel(Kernel):
     def segment(self, state: State, k1: int, out: np.ndarray):
         args = (state.kpos, k1, state.V.T, out, self.saved, state.dbuf, state.doff, state.dsize,
                 state.dsteps, state.dinit, state.pending, state.hit)
-        if state.n > PARALLEL:
+        if state.n > PARALLEL and _threads() > 1:      # a sweep worker computes in one thread
             self.mod._segment_par(self.TM, self.TN, *args)
         else:
             self._serial["_segment"](0, state.n, self.TM, self.TN, *args)

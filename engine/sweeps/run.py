@@ -85,13 +85,14 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
     unit, values = samplers.sample(spec)
     check_ranges(spec, loaded, values)
     plan = loaded.plan(spec.kept)
-    kernel = loaded.kernel(spec.kept, backend)      # compiled (or loaded) once, here
     t = loaded.model.time
     tindex = trajectory_index(t, spec.trajectory_step)
+    batch = chunk_size(plan, len(values), len(tindex), spec, memory_mb or spec.memory_mb)
+    kernel = loaded.kernel(spec.kept, backend, batch)      # compiled (or loaded) once, here
     runner = ChunkRunner(loaded.model, spec, tindex, kernel.backend)
     with executor_for(runner, workers, scheduler, dask) as ex:
         if state == "new":
-            size = chunk_size(plan, len(values), len(tindex), spec, memory_mb or spec.memory_mb)
+            size = batch
             store.create(path, _layout(spec, loaded, unit, values, tindex, size),
                          _attrs(spec, loaded, digest, len(values), size, kernel.backend))
         writer = store.Writer(path)
