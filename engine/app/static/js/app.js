@@ -139,7 +139,7 @@ async function doRun(t0) {
     status(`${body.is_baseline ? "the scenario as written" : `${Object.keys(params).length} lever(s) moved`}: `
       + `${Math.round(t1 - t0)} ms (server run ${Math.round(timing.run ?? 0)} ms)`);
     saveURL();
-    refreshDominance();
+    dominanceWhenStill();
   } catch (e) {
     if (token === S.token) status(e.message, "error");
   }
@@ -157,6 +157,20 @@ function fillDominanceChoices() {
   const vars = shown();
   if (!vars.includes(S.dominanceVar)) S.dominanceVar = vars[0];
   sel.replaceChildren(...vars.map((v) => el("option", { value: v, text: v, selected: v === S.dominanceVar })));
+}
+
+// The loop-dominance analysis costs a hundred runs' time: it is asked for once the levers have
+// rested for DOMINANCE_REST_MS with no run under way, so that it never slows a slider being dragged.
+const DOMINANCE_REST_MS = 250;
+let dominanceTimer = null;
+
+function dominanceWhenStill() {
+  if (!S.dominance) return;
+  clearTimeout(dominanceTimer);
+  dominanceTimer = setTimeout(() => {
+    if (S.inflight || S.pending !== null) dominanceWhenStill();
+    else refreshDominance();
+  }, DOMINANCE_REST_MS);
 }
 
 async function refreshDominance() {

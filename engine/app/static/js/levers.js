@@ -33,7 +33,8 @@ export class Levers {
     } else {
       input = el("input", { ...common, type: "range", min: lever.low, max: lever.high, step: lever.step,
         list: `${id}-ticks` });
-      num = el("input", { type: "number", class: "num", min: lever.low, max: lever.high, step: lever.step,
+      // the box takes any value in range (a calibrated value such as 0.173 need not be on the slider's steps)
+      num = el("input", { type: "number", class: "num", min: lever.low, max: lever.high, step: "any",
         "aria-label": `${lever.label} value` });
     }
     const row = el("div", { class: "lever", dataset: { parameter: lever.parameter },
