@@ -21,7 +21,9 @@ def compile_expressions(trees, names, model, backend: str = "auto"):
     at which the time functions (STEP, RAMP, PULSE, TIME) are read, as a (time x 1) column."""
     resolved, tables = resolve_trees(trees, model)
     args = list(names) + [a for a in TIME_ARGS if a not in names]
-    chosen = backends.get(backend) if backend != "auto" else backends.choose(None, "auto")
+    # elementwise over (time x run) arrays numpy is the faster (numba's loop would first copy every
+    # argument into one array): 'auto' evaluates the partial changes with numpy
+    chosen = backends.get("numpy" if backend == "auto" else backend)
     fn = chosen.expressions(resolved, args, tables)
     t = model.time
 
