@@ -8,6 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .source import CODE_LOCK
+
 
 def cache_dir() -> Path:
     """$CARBONLOOP_CACHE, else <user cache>/carbonloop/kernels (a temporary folder when neither
@@ -27,7 +29,13 @@ def cache_dir() -> Path:
 
 
 def load_module(name: str, source: str):
-    """Write ``source`` as <cache>/<name>.py unless it is already there, and import it."""
+    """Write ``source`` as <cache>/<name>.py unless it is already there, and import it (one
+    thread at a time: a module is in sys.modules only once it has been executed)."""
+    with CODE_LOCK:
+        return _load(name, source)
+
+
+def _load(name: str, source: str):
     if name in sys.modules:
         return sys.modules[name]
     path = cache_dir() / f"{name}.py"
@@ -39,5 +47,9 @@ def load_module(name: str, source: str):
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
     return module

@@ -26,6 +26,7 @@ RK4_INLINE = 16         # RK4 stages of up to this many stocks are written out, 
 HEADER = "import numpy as np\nfrom numba import njit\nfrom engine.backends.numba_lib import *  # noqa: F403\n"
 JIT = "@njit(cache=True, error_model='numpy', nogil=True)"
 PJIT = "@njit(cache=True, error_model='numpy', parallel=True)"
+DECORATORS = frozenset(ast.unparse(ast.parse(d[1:], mode="eval").body) for d in (JIT, PJIT))   # at import
 CALLS = {"_dread", "_interp", "_sel", "_empty", "_copy", "_prange", "_nruns", "_ncols", "len"}
 DELAYS = "DB, DO, DZ, DS, DI"
 # time settings are arguments (not constants), so one compiled kernel serves every horizon and dt
@@ -281,6 +282,5 @@ def _literal(v: float) -> str:
 def module_source(body: str, constants: list) -> str:
     """Check generated code and put it under its header and constants."""
     from .numba_lib import HELPERS
-    decorators = frozenset(ast.unparse(ast.parse(d[1:], mode="eval").body) for d in (JIT, PJIT))
-    check(body, set(HELPERS) | CALLS, decorators=decorators)
+    check(body, set(HELPERS) | CALLS, decorators=DECORATORS)
     return HEADER + "\n".join(constants) + "\n\n" + body

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 
 from ..errors import ModelError
 
@@ -24,6 +25,11 @@ NODES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.As
          ast.Call, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.expr_context, ast.keyword,
          ast.Pass)
 MAX_NESTING = 150       # Python refuses about 200 nested parentheses
+# Generated code is parsed, compiled and imported under one lock: the app computes on a thread
+# pool, and CPython 3.11's AST conversion keeps one recursion counter per interpreter, so two
+# threads parsing at once can fail with "AST constructor recursion depth mismatch"; an import of
+# a kernel module must also finish before another thread takes it from sys.modules.
+CODE_LOCK = threading.RLock()
 
 
 def check(source: str, allowed_calls: set, decorators: frozenset = frozenset()) -> None:
@@ -33,7 +39,8 @@ def check(source: str, allowed_calls: set, decorators: frozenset = frozenset()) 
     if depth > MAX_NESTING:
         raise ModelError(f"an equation is nested too deeply to compile ({depth} levels)",
                          hint="split it into auxiliaries")
-    tree = ast.parse(source)
+    with CODE_LOCK:
+        tree = ast.parse(source)
     allowed_calls = set(allowed_calls) | {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
     skip = set()
     for node in ast.walk(tree):
@@ -74,5 +81,7 @@ def compile_functions(source: str, name: str, namespace: dict) -> dict:
     check(source, {k for k, v in namespace.items() if callable(v)})
     ns = dict(namespace)
     ns["__builtins__"] = SAFE_BUILTINS
-    exec(compile(source, f"<carbonloop:{name}>", "exec"), ns)  # noqa: S102 - checked above
+    with CODE_LOCK:
+        code = compile(source, f"<carbonloop:{name}>", "exec")
+    exec(code, ns)  # noqa: S102 - checked above
     return ns

@@ -14,6 +14,8 @@ import contextlib
 import sys
 import types
 
+from ..backends.source import CODE_LOCK
+
 
 @contextlib.contextmanager
 def no_main():
@@ -44,7 +46,7 @@ def unguarded_caller() -> tuple[str, int] | None:
     if line is None:
         return None
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f, CODE_LOCK:
             tree = ast.parse(f.read())
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
         return None
