@@ -5,15 +5,13 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from . import backends
 from .errors import ModelError
 from .frontends import read
 from .model import Model, check_time
 from .plan import compile_model, with_saved
 from .results import Result
-from .run import run_kernel
+from .run import batch_size, run_kernel
 
 DEFAULT_SCENARIO = Path("scenarios") / "default.yaml"
 PLANS_KEPT = 32         # saved-variable variants of one model kept compiled
@@ -85,8 +83,7 @@ class Loaded:
         the step is computed; ``progress`` shows a progress bar on long runs."""
         if isinstance(keep, str):       # one name
             keep = [keep]
-        size = n_runs or max((len(v) for v in (params or {}).values() if np.ndim(v) == 1), default=1)
-        kernel = self.kernel(keep, backend, size)
+        kernel = self.kernel(keep, backend, batch_size(params, n_runs))
         bar = _Progress(kernel.plan.time.n_steps) if progress else None
         try:
             return run_kernel(kernel, params, n_runs, check, bar)

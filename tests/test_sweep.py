@@ -11,6 +11,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from conftest import BACKENDS
 
 import engine
 from engine.sweeps import store
@@ -234,3 +235,26 @@ def test_re_running_a_finished_sweep_says_so_plainly(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "is already finished" in out and "nothing was run and nothing written" in out and "wrote" not in out
     assert (tmp_path / "i.h5").stat().st_mtime_ns == before
+
+
+@pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
+def test_a_resumed_sweep_keeps_the_backend_of_its_first_chunks(tmp_path, monkeypatch):
+    spec = SWEEPS / "teacup-sweep.yaml"
+    out = tmp_path / "r.h5"
+
+    def stop_after_first_chunk(done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        engine.sweep(spec, output=out, progress=stop_after_first_chunk, backend="numpy")
+    assert store.recorded_backend(out) == "numpy" and not out.exists()
+    monkeypatch.setenv("CARBONLOOP_BACKEND", "numba")     # what 'auto' would take for a new sweep
+    from engine.backends.numba_backend import NumbaKernel
+
+    def not_numba(*args):
+        raise AssertionError("the resumed chunks ran on numba")
+    monkeypatch.setattr(NumbaKernel, "segment", not_numba)
+    res = engine.sweep(spec, output=out, progress=False)
+    assert res.attrs["backend"] == "numpy"
+    ref = engine.sweep(spec, output=tmp_path / "ref.h5", progress=False, backend="numpy")
+    assert_same_content(out, ref.path)

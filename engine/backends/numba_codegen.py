@@ -52,6 +52,7 @@ class ScalarGenerator:
 
     def __init__(self, plan):
         self.plan = plan
+        self.rk4 = plan.time.method == "rk4" and bool(plan.stocks)     # RK4 stages (Euler without stocks)
         self.em = ScalarEmitter(_x, {"time": "t", "dt": "_dt", "starttime": "_t0", "stoptime": "_t1",
                                      "pi": "_pi"}, TABLE)
         self.defs: list = []
@@ -143,7 +144,7 @@ class ScalarGenerator:
     def segment(self) -> list:
         """``_segment``: each run steps to k1 (or its first 'when' condition), recording."""
         p = self.plan
-        rk4 = p.time.method == "rk4" and bool(p.stocks)
+        rk4 = self.rk4
         pad = "            "
         body = ["        R = rec[r]", "        k = kpos[r]", "        h = -1", "        ns = len(saved)",
                 "        j = (k + _se - 1) // _se", "        nxt = j * _se", "        for k in range(kpos[r], k1):",
@@ -185,28 +186,22 @@ class ScalarGenerator:
         (nine lines per stock would make the step function slow to compile)."""
         p = self.plan
 
-        def per_stock(fmt, loop_rhs) -> list:
-            if len(p.stocks) <= RK4_INLINE:
-                return [pad + fmt(i, s, ins, outs) for i, (s, (ins, outs)) in enumerate(zip(p.stocks, p.rates))]
-            return [f"{pad}for i in range(len(_STK)):", f"{pad}    {loop_rhs}"]
-
-        def net(ins, outs):
-            return net_flow(ins, outs, lambda f: f"c[{_slot(f)}]")
-        L = [f"{pad}_tk = t"]
-        L += per_stock(lambda i, s, ins, outs: f"_S0[{i}] = c[{_slot(s)}]", "_S0[i] = c[_STK[i]]")
-        L += per_stock(lambda i, s, ins, outs: f"_KK[0, {i}] = {net(ins, outs)}", "_KK[0, i] = _net(c, i)")
+        def per_stock(template: str) -> list:
+            """``template`` for every stock: ``{S}`` its cell in the row, ``{i}`` its index,
+            ``{NET}`` its net flow."""
+            if len(p.stocks) > RK4_INLINE:
+                return [f"{pad}for i in range(len(_STK)):",
+                        pad + "    " + template.format(S="c[_STK[i]]", i="i", NET="_net(c, i)")]
+            return [pad + template.format(S=f"c[{_slot(s)}]", i=i,
+                                          NET=net_flow(ins, outs, lambda f: f"c[{_slot(f)}]"))
+                    for i, (s, (ins, outs)) in enumerate(zip(p.stocks, p.rates))]
+        L = [f"{pad}_tk = t"] + per_stock("_S0[{i}] = {S}") + per_stock("_KK[0, {i}] = {NET}")
         for row, (tt, ts, h) in enumerate((("_tk + _h2", "_tk + _h2", "_h2"), ("_tk + _h2", "_tk + _h2", "_h2"),
                                            ("_tk + _dt", "_tk + _dt - _eps", "_dt")), start=1):
-            stage = "_S0[{i}] + " + f"{h} * _KK[{row - 1}, " + "{i}]"
-            L += per_stock(lambda i, s, ins, outs, stage=stage: f"c[{_slot(s)}] = " + stage.format(i=i),
-                           "c[_STK[i]] = " + stage.format(i="i"))
+            L += per_stock("{S} = _S0[{i}] + " + h + " * _KK[" + str(row - 1) + ", {i}]")
             L.append(f"{pad}_dyn(c, {tt}, {ts}, TM, TN)")
-            L += per_stock(lambda i, s, ins, outs, row=row: f"_KK[{row}, {i}] = {net(ins, outs)}",
-                           f"_KK[{row}, i] = _net(c, i)")
-        final = "_S0[{i}] + _dt6 * (_KK[0, {i}] + 2.0 * (_KK[1, {i}] + _KK[2, {i}]) + _KK[3, {i}])"
-        L += per_stock(lambda i, s, ins, outs: f"c[{_slot(s)}] = " + final.format(i=i),
-                       "c[_STK[i]] = " + final.format(i="i"))
-        return L
+            L += per_stock("_KK[" + str(row) + ", {i}] = {NET}")
+        return L + per_stock("{S} = _S0[{i}] + _dt6 * (_KK[0, {i}] + 2.0 * (_KK[1, {i}] + _KK[2, {i}]) + _KK[3, {i}])")
 
     NET = [JIT, "def _net(c, i):",
            "    _si = 0.0",
@@ -219,8 +214,7 @@ class ScalarGenerator:
 
     def source(self) -> str:
         """The module's functions (without header and constants)."""
-        rk4 = self.plan.time.method == "rk4" and bool(self.plan.stocks)
-        body = (self.dynamic() if rk4 else []) + self.NET + self.hoist() + self.initial() + self.segment() + \
+        body = (self.dynamic() if self.rk4 else []) + self.NET + self.hoist() + self.initial() + self.segment() + \
             self.groups() + SET_VALUES
         return "\n".join(self.defs + body) + "\n"
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..run import batch_size
 from .found import discover
 from .loopscores import loop_rows, loop_scores, relative_scores
 from .periods import binned, bins, dominant
@@ -31,12 +32,6 @@ class Options:
     min_share: float = MIN_SHARE
     memory_mb: float = 1024.0
     backend: str = "auto"
-
-
-def batch_size(params, n_runs) -> int:
-    """Runs in the batch ``params`` describes (or ``n_runs``)."""
-    sizes = [len(np.atleast_1d(v)) for v in (params or {}).values() if np.ndim(v) > 0]
-    return n_runs or (max(sizes) if sizes else 1)
 
 
 def sub_params(params, a, b) -> dict:

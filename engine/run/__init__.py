@@ -1,4 +1,4 @@
 """Run stage: the simpy clock, events and the batch run over a backend's kernel."""
-from .simulate import prepare_params, run_kernel, verify
+from .simulate import batch_size, prepare_params, run_kernel, verify
 
-__all__ = ["prepare_params", "run_kernel", "verify"]
+__all__ = ["batch_size", "prepare_params", "run_kernel", "verify"]

@@ -55,6 +55,12 @@ class Simulation:
         return self.kernel.segment(self.state, k1, self.out)
 
 
+def batch_size(params, n_runs=None) -> int:
+    """Runs in the batch ``params`` describes (or ``n_runs``)."""
+    sizes = [len(np.atleast_1d(v)) for v in (params or {}).values() if np.ndim(v) > 0]
+    return n_runs or (max(sizes) if sizes else 1)
+
+
 def prepare_params(plan, overrides: dict | None, n_runs: int | None = None):
     """Parameter values by slot: scalars stay scalars, sequences become the run axis."""
     overrides = dict(overrides or {})

@@ -88,13 +88,14 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
     t = loaded.model.time
     tindex = trajectory_index(t, spec.trajectory_step)
     batch = chunk_size(plan, len(values), len(tindex), spec, memory_mb or spec.memory_mb)
+    if state == "partial" and backend == "auto":    # the rest of a sweep on the backend of its first chunks
+        backend = store.recorded_backend(path) or backend
     kernel = loaded.kernel(spec.kept, backend, batch)      # compiled (or loaded) once, here
     runner = ChunkRunner(loaded.model, spec, tindex, kernel.backend)
     with executor_for(runner, workers, scheduler, dask) as ex:
         if state == "new":
-            size = batch
-            store.create(path, _layout(spec, loaded, unit, values, tindex, size),
-                         _attrs(spec, loaded, digest, len(values), size, kernel.backend))
+            store.create(path, _layout(spec, loaded, unit, values, tindex, batch),
+                         _attrs(spec, loaded, digest, len(values), batch, kernel.backend))
         writer = store.Writer(path)
         try:
             _drive(ex, writer, values, progress)

@@ -45,6 +45,13 @@ def _spec_hash(path: Path) -> str | None:
         return None
 
 
+def recorded_backend(path: Path) -> str | None:
+    """The backend a partial sweep's chunks were computed with (None when not recorded)."""
+    with h5py.File(partial_path(path), "r") as f:
+        value = f.attrs.get("backend")
+    return str(value) if value else None
+
+
 def in_use(path) -> ModelError:
     """The error for a sweep file another process holds open."""
     return ModelError(f"{path} is open in another process (a sweep still running?); nothing was touched",
