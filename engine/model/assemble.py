@@ -10,6 +10,7 @@ from .. import lang as ex
 from ..errors import Collector
 from .check import expression_problems, lookup_names, suggest
 from .elements import LoopSpec, Model, Report, TimeSpec, Where
+from .noise import NOISE_SEED, RUN_ID, noise_parameters, uses_random
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ def assemble(modules, time: TimeSpec, *, name: str = "model", description: str =
     for el in exogenous:
         elements[el.name] = el
         replaced.add(el.name)
+    _add_noise(elements, time, ctx)
     _apply_overrides(elements, overrides, ctx)
     _check_wiring(modules, elements, owner, replaced, ctx)
     _check_elements(elements, ctx)
@@ -68,6 +70,20 @@ def _collect(modules, ctx) -> tuple[dict, dict]:
             elements[el.name] = el
             owner[el.name] = m
     return elements, owner
+
+
+def _add_noise(elements: dict, time: TimeSpec, ctx: Collector):
+    """The noise seed and run id of a model with random functions (``noise.py``)."""
+    if not uses_random(elements):
+        return
+    for el in noise_parameters(elements, time):
+        elements[el.name] = el
+    for name in (NOISE_SEED, RUN_ID):
+        el = elements[name]
+        if el.kind != "parameter":
+            ctx.error(f"'{name}' names the {'seed' if name == NOISE_SEED else 'run id'} of the random "
+                      f"functions, so it must be a parameter, not a {el.kind}", el.where.line, name,
+                      "rename the element", file=el.where.file)
 
 
 def _apply_overrides(elements: dict, overrides, ctx: Collector):

@@ -78,6 +78,9 @@ def _call_problems(n: ex.Call, elements: dict, lookups: dict, stateful: bool) ->
     if b.kind == "stateful" and not stateful:
         return [(f"{n.fn.upper()} keeps state and cannot be used here",
                  "define an auxiliary with it in the model and refer to that")]
+    if b.kind == "random" and not stateful:
+        return [(f"{n.fn.upper()} draws a new number every step and cannot be used here",
+                 "define an auxiliary with it in the model and refer to that")]
     msg = b.arity_error(len(n.args))
     return [(msg, None)] if msg else []
 
@@ -106,5 +109,8 @@ def check_time(spec, file: str | None = None, line: int | None = None) -> None:
                          f"of dt={spec.dt:g}", **where)
     if spec.save_step is not None and not (math.isfinite(spec.save_step) and spec.save_step >= spec.dt * (1 - 1e-9)):
         raise ModelError("save_step must be a finite number of at least dt", **where)
+    seed = getattr(spec, "noise_seed", 0.0)
+    if not (math.isfinite(seed) and float(seed).is_integer() and abs(seed) <= 2 ** 53):
+        raise ModelError(f"noise_seed must be a whole number (at most 2^53 in size), not {seed:g}", **where)
     if spec.method not in ("euler", "rk4"):
         raise ModelError(f"unknown integration method '{spec.method}'", **where, hint="use euler or rk4")
