@@ -36,8 +36,8 @@ INV_SQRT_2PI = 0.39894228040143267794
 SQRT_2PI = 2.50662827463100050242
 EXP_MAX = 709.78
 EXP_MIN = -745.2
-SERIES = 80             # terms of the normal distribution's series (|x| < 3)
-FRACTION = 120          # levels of the continued fraction of its tail (|x| >= 3)
+SERIES = 40             # terms of the normal distribution's series (|x| < 3)
+FRACTION = 50           # levels of the continued fraction of its tail (|x| >= 3)
 POISSON_MAX_MEAN = 700.0
 # Acklam's rational approximation of the inverse normal distribution function (then refined)
 A = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
@@ -565,12 +565,12 @@ def v_random_poisson(ts, m, x, mean, h, r, t0, dt, seed, run, site, elem):
     with np.errstate(all="ignore"):
         (m, x, mean, h, r), full, shape = _prepare((m, x, mean, h, r), (ts, seed, run))
         u = v_draw(full, ts, t0, dt, seed, run, site, elem, 0)
-        ok = (mean >= 0.0) & (mean <= POISSON_MAX_MEAN) & (m <= x)
+        base = (mean >= 0.0) & (mean <= POISSON_MAX_MEAN) & (m <= x)
         a, b = v_bounds(m, x, h, r)
         nlo = np.where(a > 0.0, np.ceil(a), 0.0)
         top = np.floor(mean + 12.0 * np.sqrt(mean) + 40.0)
         nhi = np.where(b < top, np.floor(b), top)
-        ok = ok & (nlo <= nhi)
+        ok = base & (r != 0.0) & (nlo <= nhi)
         nhi = np.where(ok, nhi, 0.0)
         last = float(np.max(nhi)) if nhi.size else 0.0
         pmf = v_exp(-mean)
@@ -597,8 +597,8 @@ def v_random_poisson(ts, m, x, mean, h, r, t0, dt, seed, run, site, elem):
             n = n + 1.0
             pmf = pmf * mean / n
             done = done | hit | (n >= nhi)
-        y = np.where(r == 0.0, v_clip(h, m, x), v_clip(h + r * found, m, x))
-        return _out(np.where(ok, y, np.nan), shape)
+        y = np.where(r == 0.0, v_clip(h, m, x), np.where(ok, v_clip(h + r * found, m, x), np.nan))
+        return _out(np.where(base, y, np.nan), shape)
 
 
 VECTOR = {"random_uniform": v_random_uniform, "random_normal": v_random_normal,

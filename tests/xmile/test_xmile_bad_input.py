@@ -37,7 +37,7 @@ def test_unknown_builtin(tmp_path, capsys):
     ('<aux name="v"><dimensions><dim name="D"/><dim name="E"/></dimensions><eqn>1</eqn></aux>',
      "arrays of more than one dimension"),
     ('<stock name="v"><eqn>1</eqn><conveyor><len>2</len></conveyor></stock>', "conveyor"),
-    ('<aux name="v"><eqn>RANDOM(0, 1)</eqn></aux>', "RANDOM"),
+    ('<aux name="v"><eqn>BINOMIAL(10, 0.5)</eqn></aux>', "BINOMIAL"),
     ('<aux name="v"><eqn>x[1, 2]</eqn></aux><aux name="x"><eqn>1</eqn></aux>', "array subscript"),
 ])
 def test_unsupported_construct_is_named(tmp_path, capsys, variables, construct):
