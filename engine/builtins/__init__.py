@@ -49,7 +49,12 @@ class Builtin:
         if self.min_args <= n <= self.max_args:
             return None
         want = f"{self.min_args}" if self.min_args == self.max_args else f"{self.min_args} to {self.max_args}"
-        return f"{self.name.upper()} takes {want} arguments, got {n}"
+        return f"{self.shown} takes {want} arguments, got {n}"
+
+    @property
+    def shown(self) -> str:
+        """The function's name in messages (a random function's as Vensim writes it)."""
+        return self.vensim if self.kind == "random" and self.vensim else self.name.upper()
 
 
 def _b(name, lo, hi, kind, numpy=None, scalar=None, units="none", monotone=None, xmile=None, doc="",

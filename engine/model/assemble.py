@@ -82,7 +82,8 @@ def _add_noise(elements: dict, time: TimeSpec, ctx: Collector):
         el = elements[name]
         if el.kind != "parameter":
             ctx.error(f"'{name}' names the {'seed' if name == NOISE_SEED else 'run id'} of the random "
-                      f"functions, so it must be a parameter, not a {el.kind}", el.where.line, name,
+                      f"functions, so it must be a parameter, not {'an' if el.kind[0] in 'aeiou' else 'a'} {el.kind}",
+                      el.where.line, name,
                       "rename the element", file=el.where.file)
 
 

@@ -79,7 +79,7 @@ def _call_problems(n: ex.Call, elements: dict, lookups: dict, stateful: bool) ->
         return [(f"{n.fn.upper()} keeps state and cannot be used here",
                  "define an auxiliary with it in the model and refer to that")]
     if b.kind == "random" and not stateful:
-        return [(f"{n.fn.upper()} draws a new number every step and cannot be used here",
+        return [(f"{b.shown} draws a new number every step and cannot be used here",
                  "define an auxiliary with it in the model and refer to that")]
     msg = b.arity_error(len(n.args))
     return [(msg, None)] if msg else []

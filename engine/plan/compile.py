@@ -92,8 +92,9 @@ def _builtin(n: ex.Call) -> ex.Node:
     with three arguments, optional arguments filled in)."""
     fn, a, pos = builtins.canonical(n.fn), n.args, n.pos
     if builtins.is_random(fn) and not keyed(fn, len(a)):
-        raise ModelError(f"{n.fn.upper()} draws from a run's random streams and cannot be evaluated here",
-                         hint="random functions work in a model's equations")
+        raise ModelError(f"{builtins.REGISTRY[fn].shown} draws from a run's random streams and cannot be "
+                         "evaluated here", hint="random functions work in a model's equations, not in "
+                                                "loop-dominance analysis")
     if fn == "if_then_else":
         return ex.If(pos, *a)
     if fn in ("zidz", "xidz", "safediv"):

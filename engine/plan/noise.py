@@ -68,15 +68,17 @@ def with_streams(model: Model) -> Model:
         def one(node, el=el, count=count):
             if not (isinstance(node, ex.Call) and builtins.is_random(node.fn) and node.fn not in model.elements):
                 return node
-            form, args, stream = vensim_form(builtins.canonical(node.fn), node.args, node.pos)
+            fn = builtins.canonical(node.fn)
+            shown = builtins.REGISTRY[fn].shown
+            form, args, stream = vensim_form(fn, node.args, node.pos)
             try:
                 sid = 0.0 if stream is None else float(ex.constant(stream))
             except ValueError:
-                raise ModelError(f"the stream id (seed) of {node.fn.upper()} must be a number written in "
+                raise ModelError(f"the stream id (seed) of {shown} must be a number written in "
                                  "the equation", file=el.where.file, line=el.where.line, element=el.name,
                                  hint="use 0 to draw from the model's noise seed") from None
             if not (math.isfinite(sid) and abs(sid) <= 2 ** 53):
-                raise ModelError(f"the stream id (seed) of {node.fn.upper()} must be a finite whole number",
+                raise ModelError(f"the stream id (seed) of {shown} must be a finite whole number",
                                  file=el.where.file, line=el.where.line, element=el.name)
             pos = node.pos
             seed = ex.Name(pos, NOISE_SEED) if sid == 0 else ex.Num(pos, float(math.trunc(sid)))
