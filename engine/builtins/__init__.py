@@ -64,7 +64,7 @@ def _b(name, lo, hi, kind, numpy=None, scalar=None, units="none", monotone=None,
 
 def _random(name, n, doc, vensim):
     """A Vensim random function: its arguments in Vensim's order, the stream id last."""
-    return _b(name, n, n, "random", rng.VECTOR[name], rng.SCALAR[name], "first", doc=doc, vensim=vensim)
+    return _b(name, n, n, "random", rng.EITHER[name], rng.SCALAR[name], "first", doc=doc, vensim=vensim)
 
 
 _ENTRIES = (

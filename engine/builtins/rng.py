@@ -6,8 +6,9 @@ parts, ``uniform`` adds the step and the draw index as SplitMix64's counter), an
 give a uniform number strictly inside (0, 1). Nothing is carried from one step or run to the
 next, so a run's numbers do not depend on the batch, chunk, process or backend that computes it.
 
-Distributions are exact transforms of one uniform by inversion of their (truncated) distribution
-function: the truncation to [min, max] costs nothing and never loops. The logarithm, exponential
+Distributions are transforms of one uniform by inversion of their (truncated) distribution
+function: the truncation to [min, max] costs nothing and never loops. The inversions are exact but
+the normal's, which is Acklam's rational approximation (relative error below 1.2e-9). The logarithm, exponential
 and normal distribution function are written here from +, -, *, /, sqrt, floor, frexp and ldexp
 only (all exact or correctly rounded in IEEE arithmetic), so that numpy and numba compute the
 same bits: their own ``log`` and ``exp`` may differ in the last bit.
@@ -33,11 +34,10 @@ LN2_LO = 1.90821492927058770002e-10
 INV_LN2 = 1.44269504088896338700e+00
 SQRT_HALF = 0.70710678118654752440
 INV_SQRT_2PI = 0.39894228040143267794
-SQRT_2PI = 2.50662827463100050242
 EXP_MAX = 709.78
 EXP_MIN = -745.2
-SERIES = 40             # terms of the normal distribution's series (|x| < 3)
-FRACTION = 50           # levels of the continued fraction of its tail (|x| >= 3)
+SERIES = 60.0           # at most this many terms of the normal distribution's series (|x| < 3)
+TINY = 1e-17            # a term this small relative to the sum no longer counts
 POISSON_MAX_MEAN = 700.0
 # Acklam's rational approximation of the inverse normal distribution function (then refined)
 A = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
@@ -150,29 +150,50 @@ def s_log(x):
     return fe * LN2_HI + (2.0 * s * p + fe * LN2_LO)
 
 
+def s_depth(ax):
+    """Levels of the tail's continued fraction that give full precision at ``ax`` >= 3."""
+    if ax < 4.0:
+        return 40.0
+    if ax < 6.0:
+        return 24.0
+    if ax < 10.0:
+        return 16.0
+    return 8.0
+
+
 def s_phi(x):
-    """The standard normal distribution function (its lower tail)."""
+    """The standard normal distribution function (its lower tail): a series below |x| = 3
+    (summed until its terms no longer count), a continued fraction of the tail beyond."""
     if x != x:
         return x
+    if x == -math.inf:
+        return 0.0
+    if x == math.inf:
+        return 1.0
     ax = abs(x)
     if ax < 3.0:
         x2 = x * x
         term = x
         total = x
-        for n in range(1, SERIES):
+        n = 1.0
+        while abs(term) > TINY * abs(total) and n < SERIES:
             term = term * x2 / (2.0 * n + 1.0)
             total = total + term
+            n = n + 1.0
         return 0.5 + total * s_exp(-0.5 * x2) * INV_SQRT_2PI
     t = ax
-    for n in range(FRACTION, 0, -1):
+    n = s_depth(ax)
+    while n > 0.0:
         t = ax + n / t
+        n = n - 1.0
     q = s_exp(-0.5 * ax * ax) * INV_SQRT_2PI / t
     return q if x < 0.0 else 1.0 - q
 
 
 def s_ndtri(p):
-    """The inverse of the standard normal distribution function: Acklam's approximation and
-    one Halley step, on the lower half (an upper p is mirrored: 1 - p is exact there)."""
+    """The inverse of the standard normal distribution function by Acklam's rational
+    approximation (relative error below 1.2e-9 everywhere, the tails included), on the lower
+    half (an upper p is mirrored: 1 - p is exact there)."""
     if p <= 0.0:
         return -math.inf
     if p >= 1.0:
@@ -188,9 +209,6 @@ def s_ndtri(p):
         r = q * q
         x = (((((A1 * r + A2) * r + A3) * r + A4) * r + A5) * r + A6) * q / \
             (((((B1 * r + B2) * r + B3) * r + B4) * r + B5) * r + 1.0)
-    e = s_phi(x) - w
-    u = e * SQRT_2PI * s_exp(0.5 * x * x)
-    x = x - u / (1.0 + 0.5 * x * u)
     return -x if flip else x
 
 
@@ -348,7 +366,7 @@ SCALAR = {"random_uniform": random_uniform, "random_normal": random_normal,
           "random_exponential": random_exponential, "random_lognormal": random_lognormal,
           "random_triangular": random_triangular, "random_poisson": random_poisson}
 # the helpers the scalar forms call, in the order they must be compiled (callees first)
-HELPERS = ("s_mix", "s_word", "s_key", "s_step", "s_uniform", "s_exp", "s_log", "s_phi", "s_ndtri",
+HELPERS = ("s_mix", "s_word", "s_key", "s_step", "s_uniform", "s_exp", "s_log", "s_depth", "s_phi", "s_ndtri",
            "s_clip", "s_tnorm", "s_bounds", "s_draw", "s_tri_cdf")
 
 
@@ -408,22 +426,33 @@ def v_log(x):
 
 
 def v_phi(x):
-    """``s_phi`` over an array."""
+    """``s_phi`` over an array (each element takes the steps its scalar form takes; an array of
+    one value, such as a constant bound over the runs, is computed once)."""
     x = np.asarray(x, np.float64)
+    if x.size and np.all(x == x.flat[0]):
+        return np.full(x.shape, s_phi(float(x.flat[0])))
     ax = np.abs(x)
     x2 = x * x
     term = x
     total = x
-    for n in range(1, SERIES):
-        term = term * x2 / (2.0 * n + 1.0)
-        total = total + term
+    n = 1.0
+    while n < SERIES:
+        live = np.abs(term) > TINY * np.abs(total)
+        if not live.any():
+            break
+        term = np.where(live, term * x2 / (2.0 * n + 1.0), term)
+        total = np.where(live, total + term, total)
+        n = n + 1.0
     near = 0.5 + total * v_exp(-0.5 * x2) * INV_SQRT_2PI
+    depth = np.where(ax < 4.0, 40.0, np.where(ax < 6.0, 24.0, np.where(ax < 10.0, 16.0, 8.0)))
     t = ax
-    for n in range(FRACTION, 0, -1):
-        t = ax + n / t
+    for k in range(40, 0, -1):
+        t = np.where(k <= depth, ax + k / t, t)
     q = v_exp(-0.5 * ax * ax) * INV_SQRT_2PI / t
     far = np.where(x < 0.0, q, 1.0 - q)
-    return np.where(x != x, x, np.where(ax < 3.0, near, far))
+    y = np.where(ax < 3.0, near, far)
+    y = np.where(x == -np.inf, 0.0, np.where(x == np.inf, 1.0, y))
+    return np.where(x != x, x, y)
 
 
 def v_ndtri(p):
@@ -439,9 +468,6 @@ def v_ndtri(p):
     central = (((((A1 * r + A2) * r + A3) * r + A4) * r + A5) * r + A6) * q / \
         (((((B1 * r + B2) * r + B3) * r + B4) * r + B5) * r + 1.0)
     x = np.where(w < P_LOW, tail, central)
-    e = v_phi(x) - w
-    u = e * SQRT_2PI * v_exp(0.5 * x * x)
-    x = x - u / (1.0 + 0.5 * x * u)
     x = np.where(flip, -x, x)
     return np.where(p <= 0.0, -np.inf, np.where(p >= 1.0, np.inf, x))
 
@@ -601,6 +627,19 @@ def v_random_poisson(ts, m, x, mean, h, r, t0, dt, seed, run, site, elem):
         return _out(np.where(base, y, np.nan), shape)
 
 
+def either(scalar, vector):
+    """The vector form, or for scalar arguments (a single run in numpy) the scalar form run as
+    plain Python (the same operations: the same bits, without numpy's cost per operation)."""
+    def draw(*args):
+        if all(np.ndim(a) == 0 for a in args):
+            with np.errstate(all="ignore"):
+                return np.float64(scalar(*args))
+        return vector(*args)
+    draw.__doc__ = vector.__doc__
+    return draw
+
+
 VECTOR = {"random_uniform": v_random_uniform, "random_normal": v_random_normal,
           "random_exponential": v_random_exponential, "random_lognormal": v_random_lognormal,
           "random_triangular": v_random_triangular, "random_poisson": v_random_poisson}
+EITHER = {name: either(SCALAR[name], fn) for name, fn in VECTOR.items()}
