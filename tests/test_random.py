@@ -259,3 +259,24 @@ def test_xmile_random_builtins_import_and_run(tmp_path):
     assert np.all(res["b"] == res["b"][:, :1])           # a seed: the same numbers in every run
     assert abs(res["c"].mean() - 2) < 5 * math.sqrt(2 / 10000)
     assert res["e"].min() > 0
+
+
+def test_calibration_candidates_share_one_noise_wherever_they_sit_in_a_batch(tmp_path):
+    from engine.calibration.check import check_against
+    from engine.calibration.objective import Problem
+    from engine.calibration.spec import load_spec
+    (tmp_path / "m.yaml").write_text(
+        scenario({"noise": "RANDOM NORMAL(-1, 1, 0, 0.2, 0)"}, stop=10)
+        + "parameters:\n  r: 0.5\nstocks:\n  S: {initial: 1, inflows: [f]}\nflows:\n  f: 'r * S * (1 + noise) / 10'\n")
+    (tmp_path / "d.csv").write_text("time,value\n" + "".join(f"{t},{1 + 0.05 * t}\n" for t in range(1, 11)))
+    loaded = engine.load(tmp_path / "m.yaml")
+    spec = check_against(load_spec({"calibration": "c", "scenario": str(tmp_path / "m.yaml"),
+                                    "parameters": {"r": {"bounds": [0.1, 1]}},
+                                    "series": {"s": {"file": str(tmp_path / "d.csv"), "variable": "S", "units": "dmnl",
+                                                     "error": "normal", "scale": 0.1}}}), loaded)
+    problem = Problem(spec, loaded)
+    theta = np.array([[0.3], [0.5], [0.7], [0.5]])
+    nll = problem.evaluate(problem.to_z(theta)).nll
+    assert nll[1] == nll[3]                              # the same candidate, the same objective
+    alone = problem.evaluate(problem.to_z(theta[1:2])).nll
+    assert alone[0] == nll[1]
