@@ -88,6 +88,10 @@ def test_poisson_matches_its_distribution_by_chi_square(build):
         if expected[-1] == 0:
             observed, expected = observed[:-1], expected[:-1]
         assert stats.chisquare(observed, expected).pvalue > 1e-3, name
+    big = draws(build, {"b": "POISSON(5000)"}, runs=2000)["b"]     # far from 0: the search starts near the mean
+    assert abs(big.mean() - 5000) < 5 * math.sqrt(5000 / len(big))
+    assert abs(big.var() / 5000 - 1) < 5 * math.sqrt(2 / len(big))
+    assert stats.kstest(big, stats.norm(5000, math.sqrt(5000)).cdf).pvalue > 1e-3      # near normal there
     s = got["s"]                              # stretched by 2 and shifted by 10: 10 + 2 N
     assert np.all((s - 10) % 2 == 0)
     assert abs(s.mean() - 16) < 5 * 2 * math.sqrt(3 / len(s))

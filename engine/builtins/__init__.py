@@ -137,7 +137,7 @@ _ENTRIES = (
             "RANDOM NORMAL(min, max, mean, sd, stream)", "RANDOM NORMAL"),
     _random("random_exponential", 5, "exponential of mean 1, stretched and shifted, truncated to "
             "[min, max]: RANDOM EXPONENTIAL(min, max, shift, stretch, stream)", "RANDOM EXPONENTIAL"),
-    _random("random_poisson", 6, "Poisson of mean (at most 700), stretched and shifted, truncated to "
+    _random("random_poisson", 6, "Poisson of mean (at most 1e6), stretched and shifted, truncated to "
             "[min, max]: RANDOM POISSON(min, max, mean, shift, stretch, stream)", "RANDOM POISSON"),
     _random("random_triangular", 6, "triangular on [start, end] with its peak at peak, truncated to "
             "[min, max]: RANDOM TRIANGULAR(min, max, start, peak, end, stream)", "RANDOM TRIANGULAR"),
@@ -147,7 +147,7 @@ _ENTRIES = (
     _b("normal", 2, 3, "random", units="first", xmile="NORMAL", doc="normal: NORMAL(mean, sd, [seed])"),
     _b("random", 2, 3, "random", units="first", xmile="RANDOM", doc="uniform: RANDOM(min, max, [seed])"),
     _b("poisson", 1, 2, "random", units="first", xmile="POISSON",
-       doc="Poisson (mean at most 700): POISSON(mean, [seed])"),
+       doc="Poisson (mean at most 1e6): POISSON(mean, [seed])"),
     _b("exprnd", 1, 2, "random", units="first", xmile="EXPRND", doc="exponential: EXPRND(mean, [seed])"),
     _b("lognormal", 2, 3, "random", units="first", xmile="LOGNORMAL",
        doc="lognormal of mean and sd: LOGNORMAL(mean, sd, [seed])"),

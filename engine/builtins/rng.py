@@ -38,7 +38,8 @@ EXP_MAX = 709.78
 EXP_MIN = -745.2
 SERIES = 60.0           # at most this many terms of the normal distribution's series (|x| < 3)
 TINY = 1e-17            # a term this small relative to the sum no longer counts
-POISSON_MAX_MEAN = 700.0
+POISSON_MAX_MEAN = 1e6
+POISSON_START = 1e-250       # the weight a search far from 0 starts from
 # Acklam's rational approximation of the inverse normal distribution function (then refined)
 A = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
      -3.066479806614716e+01, 2.506628277459239e+00)
@@ -325,6 +326,16 @@ def random_triangular(ts, m, x, lo, peak, hi, t0, dt, seed, run, site, elem):
     return s_clip(y, m, x)
 
 
+def s_poisson_window(mean):
+    """Where a Poisson search starts (``lo``, 0 for a small mean) and its weight there: the exact
+    probability of 0 from 0, else a small number (the inversion uses ratios only). The mass below
+    ``lo`` and above ``hi`` (12 standard deviations and 40 away from the mean) is left out."""
+    spread = 12.0 * math.sqrt(mean) + 40.0
+    lo = np.floor(mean - spread) if mean > spread else 0.0
+    start = s_exp(-mean) if lo == 0.0 else POISSON_START
+    return lo, np.floor(mean + spread), start
+
+
 def random_poisson(ts, m, x, mean, h, r, t0, dt, seed, run, site, elem):
     """Poisson of the given mean (at most ``POISSON_MAX_MEAN``), stretched by r and shifted by h,
     truncated to [m, x]: a whole number n drawn by inversion, returned as h + r n."""
@@ -334,15 +345,15 @@ def random_poisson(ts, m, x, mean, h, r, t0, dt, seed, run, site, elem):
     if r == 0.0:
         return s_clip(h, m, x)
     a, b = s_bounds(m, x, h, r)
-    nlo = np.ceil(a) if a > 0.0 else 0.0
-    top = np.floor(mean + 12.0 * math.sqrt(mean) + 40.0)
+    first, top, start = s_poisson_window(mean)
+    nlo = np.ceil(a) if a > first else first
     nhi = np.floor(b) if b < top else top
     if not nlo <= nhi:
         return math.nan
-    pmf = s_exp(-mean)
+    pmf = start
     cdf = 0.0
     below = 0.0
-    n = 0.0
+    n = first
     while n <= nhi:
         if n == nlo:
             below = cdf
@@ -350,9 +361,9 @@ def random_poisson(ts, m, x, mean, h, r, t0, dt, seed, run, site, elem):
         n = n + 1.0
         pmf = pmf * mean / n
     p = below + u * (cdf - below)
-    pmf = s_exp(-mean)
+    pmf = start
     cdf = 0.0
-    n = 0.0
+    n = first
     while n < nhi:
         cdf = cdf + pmf
         if n >= nlo and cdf >= p:
@@ -367,7 +378,7 @@ SCALAR = {"random_uniform": random_uniform, "random_normal": random_normal,
           "random_triangular": random_triangular, "random_poisson": random_poisson}
 # the helpers the scalar forms call, in the order they must be compiled (callees first)
 HELPERS = ("s_mix", "s_word", "s_key", "s_step", "s_uniform", "s_exp", "s_log", "s_depth", "s_phi", "s_ndtri",
-           "s_clip", "s_tnorm", "s_bounds", "s_draw", "s_tri_cdf")
+           "s_clip", "s_tnorm", "s_bounds", "s_draw", "s_tri_cdf", "s_poisson_window")
 
 
 # ---------------------------------------------------------------------------- vector forms
@@ -593,37 +604,41 @@ def v_random_poisson(ts, m, x, mean, h, r, t0, dt, seed, run, site, elem):
         u = v_draw(full, ts, t0, dt, seed, run, site, elem, 0)
         base = (mean >= 0.0) & (mean <= POISSON_MAX_MEAN) & (m <= x)
         a, b = v_bounds(m, x, h, r)
-        nlo = np.where(a > 0.0, np.ceil(a), 0.0)
-        top = np.floor(mean + 12.0 * np.sqrt(mean) + 40.0)
+        spread = 12.0 * np.sqrt(mean) + 40.0
+        first = np.where(mean > spread, np.floor(mean - spread), 0.0)
+        top = np.floor(mean + spread)
+        start = np.where(first == 0.0, v_exp(-mean), POISSON_START)
+        nlo = np.where(a > first, np.ceil(a), first)
         nhi = np.where(b < top, np.floor(b), top)
         ok = base & (r != 0.0) & (nlo <= nhi)
+        first = np.where(ok, first, 0.0)
         nhi = np.where(ok, nhi, 0.0)
-        last = float(np.max(nhi)) if nhi.size else 0.0
-        pmf = v_exp(-mean)
+        pmf = start
         cdf = np.zeros(full)
         below = np.zeros(full)
-        n = 0.0
-        while n <= last:
+        n = first
+        while True:
             live = n <= nhi
+            if not live.any():
+                break
             below = np.where(live & (n == nlo), cdf, below)
             cdf = np.where(live, cdf + pmf, cdf)
-            n = n + 1.0
-            pmf = pmf * mean / n
+            n = np.where(live, n + 1.0, n)
+            pmf = np.where(live, pmf * mean / n, pmf)
         p = below + u * (cdf - below)
-        pmf = v_exp(-mean)
+        pmf = start
         cdf = np.zeros(full)
-        found = nhi.copy()
-        done = nhi <= 0.0
-        n = 0.0
+        n = first
+        done = ~(n < nhi)
         while not done.all():
             live = ~done
             cdf = np.where(live, cdf + pmf, cdf)
             hit = live & (n >= nlo) & (cdf >= p)
-            found = np.where(hit, n, found)
-            n = n + 1.0
-            pmf = pmf * mean / n
-            done = done | hit | (n >= nhi)
-        y = np.where(r == 0.0, v_clip(h, m, x), np.where(ok, v_clip(h + r * found, m, x), np.nan))
+            done = done | hit
+            n = np.where(done, n, n + 1.0)
+            pmf = np.where(done, pmf, pmf * mean / n)
+            done = done | ~(n < nhi)
+        y = np.where(r == 0.0, v_clip(h, m, x), np.where(ok, v_clip(h + r * n, m, x), np.nan))
         return _out(np.where(base, y, np.nan), shape)
 
 
