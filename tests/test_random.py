@@ -219,14 +219,16 @@ def test_own_log_exp_and_normal_functions_are_accurate():
     assert np.allclose(rng.v_ndtri(p), special.ndtri(p), rtol=1.2e-9, atol=0)        # Acklam's bound
 
 
-def test_a_sweep_varies_the_seed_and_each_run_can_be_repeated_alone(tmp_path):
+@pytest.mark.parametrize("workers", [None, pytest.param(2, marks=pytest.mark.slow)])
+def test_a_sweep_varies_the_seed_and_each_run_can_be_repeated_alone(tmp_path, workers):
     (tmp_path / "m.yaml").write_text(scenario({"a": "RANDOM NORMAL(-5, 5, 0, 1, 0)"}, stop=10)
                                      + "stocks:\n  S: {initial: 0, inflows: [f]}\nflows:\n  f: a\n")
     (tmp_path / "s.yaml").write_text(
         "sweep: seeds\nscenario: m.yaml\nmethod: grid\nsamples: 2\n"
         "parameters:\n  noise_seed: {levels: [1, 2, 3, 4, 5, 6]}\n"
         "outputs:\n  trajectories: [S]\n  metrics:\n    end: {variable: S, at: 10}\nmemory_mb: 0.001\n")
-    res = engine.sweep(tmp_path / "s.yaml", output=tmp_path / "out.h5", progress=False, backend="numpy")
+    res = engine.sweep(tmp_path / "s.yaml", output=tmp_path / "out.h5", progress=False, backend="numpy",
+                       workers=workers)
     assert res.n_runs == 6 and res.attrs["chunk_size"] < 6      # several chunks
     m = engine.load(tmp_path / "m.yaml")
     traj = res.trajectory("S")
