@@ -286,3 +286,15 @@ def test_calibration_candidates_share_one_noise_wherever_they_sit_in_a_batch(tmp
     assert nll[1] == nll[3]                              # the same candidate, the same objective
     alone = problem.evaluate(problem.to_z(theta[1:2])).nll
     assert alone[0] == nll[1]
+
+
+def test_an_exported_xmile_model_draws_the_numbers_of_its_yaml(build, tmp_path):
+    from engine.outputs.xmile import write
+    m = build(scenario({"a": "NORMAL(5, 1)", "b": "RANDOM UNIFORM(0, 2, 0)", "c": "RANDOM 0 1()",
+                        "d": "POISSON(3) + EXPRND(2) + LOGNORMAL(1, 0.5)"}, stop=5, seed=4,
+                       extra="stocks:\n  S: {initial: 0, inflows: [f]}\nflows:\n  f: a + b + c + d\n"))
+    assert write(m.model, tmp_path / "x.xmile", strict=True) == []
+    back = engine.load(tmp_path / "x.xmile")
+    a, b = m.run(n_runs=4), back.run(n_runs=4)
+    for v in ("a", "b", "c", "d", "S"):
+        assert np.array_equal(a[v], b[v]), v           # same names, same call sites, same seed

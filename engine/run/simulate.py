@@ -86,8 +86,8 @@ def prepare_params(plan, overrides: dict | None, n_runs: int | None = None):
         el = els[name]
         if name in overrides:
             out[slot] = _checked(np.asarray(overrides.pop(name), dtype=float), el, name)
-        elif name == RUN_ID and el.hidden:      # runs of a plain batch are runs 0..n-1
-            out[slot] = np.arange(n_runs, dtype=float) if n_runs > 1 else np.float64(0.0)
+        elif name == RUN_ID and n_runs > 1:     # the runs of a plain batch are runs 0..n-1
+            out[slot] = np.arange(n_runs, dtype=float)
         else:
             out[slot] = np.float64(el.value)
     if overrides:
