@@ -81,10 +81,10 @@ def _add_noise(elements: dict, time: TimeSpec, ctx: Collector):
     for name in (NOISE_SEED, RUN_ID):
         el = elements[name]
         if el.kind != "parameter":
-            ctx.error(f"'{name}' names the {'seed' if name == NOISE_SEED else 'run id'} of the random "
-                      f"functions, so it must be a parameter, not {'an' if el.kind[0] in 'aeiou' else 'a'} {el.kind}",
-                      el.where.line, name,
-                      "rename the element", file=el.where.file)
+            what = "seed" if name == NOISE_SEED else "run id"
+            article = "an" if el.kind[0] in "aeiou" else "a"
+            ctx.error(f"'{name}' names the {what} of the random functions, so it must be a parameter, "
+                      f"not {article} {el.kind}", el.where.line, name, "rename the element", file=el.where.file)
 
 
 def _apply_overrides(elements: dict, overrides, ctx: Collector):

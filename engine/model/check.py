@@ -90,7 +90,7 @@ MAX_STEPS = 10_000_000      # steps of one run: more is refused before anything 
 
 def check_time(spec, file: str | None = None, line: int | None = None) -> None:
     """dt > 0, stop after start, both finite, a whole number of steps (at most ``MAX_STEPS``),
-    a save step of at least dt; raises ModelError otherwise."""
+    a save step of at least dt, a whole noise seed; raises ModelError otherwise."""
     from ..errors import ModelError
     where: dict = dict(file=file, line=line)
     if not all(math.isfinite(x) for x in (spec.start, spec.stop, spec.dt)):
@@ -109,7 +109,7 @@ def check_time(spec, file: str | None = None, line: int | None = None) -> None:
                          f"of dt={spec.dt:g}", **where)
     if spec.save_step is not None and not (math.isfinite(spec.save_step) and spec.save_step >= spec.dt * (1 - 1e-9)):
         raise ModelError("save_step must be a finite number of at least dt", **where)
-    seed = getattr(spec, "noise_seed", 0.0)
+    seed = spec.noise_seed
     if not (math.isfinite(seed) and float(seed).is_integer() and abs(seed) <= 2 ** 53):
         raise ModelError(f"noise_seed must be a whole number (at most 2^53 in size), not {seed:g}", **where)
     if spec.method not in ("euler", "rk4"):
