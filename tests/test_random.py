@@ -249,6 +249,11 @@ def test_random_calls_are_refused_where_no_step_is_drawn(build, write):
         build(scenario({"a": "RANDOM 0 1()"}, seed=1.5))
     with pytest.raises(ModelError, match="must be a parameter"):
         build(scenario({"a": "RANDOM 0 1()", "run_id": "2"}))
+    extra = "stocks:\n  S: {initial: 1, inflows: [f]}\nflows:\n  f: S * a\n"
+    build(scenario({"a": "RANDOM NORMAL(-1, 1, 0, 0.1, 0)"}, extra=extra)).dominance()   # a is an input
+    inline = build(scenario({"a": "1"}, extra=extra.replace("S * a", "S * RANDOM NORMAL(-1, 1, 0, 0.1, 0)")))
+    with pytest.raises(ModelError, match="RANDOM NORMAL draws from a run's random streams"):
+        inline.dominance()
 
 
 def test_xmile_random_builtins_import_and_run(tmp_path):

@@ -93,8 +93,8 @@ def _builtin(n: ex.Call) -> ex.Node:
     fn, a, pos = builtins.canonical(n.fn), n.args, n.pos
     if builtins.is_random(fn) and not keyed(fn, len(a)):
         raise ModelError(f"{builtins.REGISTRY[fn].shown} draws from a run's random streams and cannot be "
-                         "evaluated here", hint="random functions work in a model's equations, not in "
-                                                "loop-dominance analysis")
+                         "evaluated here", hint="give the random function an auxiliary of its own: "
+                                                "loop dominance then reads its values as an input")
     if fn == "if_then_else":
         return ex.If(pos, *a)
     if fn in ("zidz", "xidz", "safediv"):
