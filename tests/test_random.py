@@ -303,3 +303,22 @@ def test_an_exported_xmile_model_draws_the_numbers_of_its_yaml(build, tmp_path):
     a, b = m.run(n_runs=4), back.run(n_runs=4)
     for v in ("a", "b", "c", "d", "S"):
         assert np.array_equal(a[v], b[v]), v           # same names, same call sites, same seed
+
+
+def test_neighbouring_runs_steps_sites_and_seeds_draw_independently(build):
+    """Keys that differ by one (run, step, call site, seed) give uncorrelated uniforms."""
+    m = build(scenario({"a": "RANDOM UNIFORM(0, 1, 0)", "b": "RANDOM UNIFORM(0, 1, 0)"}, stop=199))
+    res, other = m.run(n_runs=200), m.run(n_runs=200, params={"noise_seed": 1})
+    a, b, c = res["a"], res["b"], other["a"]              # 200 steps x 200 runs each
+    n = a.size
+    limit = 5 / math.sqrt(n)
+
+    def corr(x, y):
+        return float(np.corrcoef(np.ravel(x), np.ravel(y))[0, 1])
+    assert abs(corr(a[:, :-1], a[:, 1:])) < 5 / math.sqrt(a[:, 1:].size)       # run k, k + 1
+    assert abs(corr(a[:-1], a[1:])) < 5 / math.sqrt(a[1:].size)                # step k, k + 1
+    assert abs(corr(a, b)) < limit                                             # two call sites
+    assert abs(corr(a, c)) < limit                                             # seeds 0 and 1
+    assert stats.kstest(np.ravel(a), "uniform").pvalue > 1e-3
+    counts = np.histogram(np.ravel(a), bins=20, range=(0, 1))[0]               # evenly spread
+    assert stats.chisquare(counts).pvalue > 1e-3
