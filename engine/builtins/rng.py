@@ -7,15 +7,16 @@ give a uniform number strictly inside (0, 1). Nothing is carried from one step o
 next, so a run's numbers do not depend on the batch, chunk, process or backend that computes it.
 
 Distributions are transforms of one uniform by inversion of their (truncated) distribution
-function: the truncation to [min, max] costs nothing and never loops. The inversions are exact but
-the normal's, which is Acklam's rational approximation (relative error below 1.2e-9). The logarithm, exponential
-and normal distribution function are written here from +, -, *, /, sqrt, floor, frexp and ldexp
-only (all exact or correctly rounded in IEEE arithmetic), so that numpy and numba compute the
-same bits: their own ``log`` and ``exp`` may differ in the last bit.
+function: the truncation to [min, max] costs nothing and never loops. The inversions are exact
+except the normal's, Acklam's rational approximation (relative error below 1.2e-9). The
+logarithm, exponential and normal distribution function are written here from +, -, *, /, sqrt,
+floor, frexp and ldexp only (all exact or correctly rounded in IEEE arithmetic), so that numpy
+and numba compute the same bits: their own ``log`` and ``exp`` may differ in the last bit.
 
-Each function exists twice: a scalar form (``s_*``, plain Python that numba compiles; the
-numba backend re-binds the helpers to compiled versions) and a vector form (``v_*``, numpy over
-the run axis). Both do the same operations in the same order; the tests compare their bits.
+Each function exists twice: a scalar form (plain Python that numba compiles; the numba backend
+re-binds the helpers to compiled versions) and a vector form (``v_*``, numpy over the run axis).
+Both do the same operations in the same order; the tests compare their bits. ``EITHER`` is what
+the numpy backend calls: the vector form, or the scalar form for a single run's scalars.
 """
 from __future__ import annotations
 
