@@ -17,7 +17,7 @@ def parameter_table(problem, z_best, unc, posterior=None):
     theta = problem.to_theta(z_best)[0]
     rows = []
     for j, p in enumerate(problem.params):
-        prof = unc.profiles[j] if unc else None
+        prof = unc.profiles[j] if unc and unc.profiles else None
         row = {"parameter": p.name, "low": p.low, "high": p.high, "scale": p.scale,
                "prior": "" if p.prior is None else f"{p.prior[0]}({p.prior[1]:g}, {p.prior[2]:g})",
                "estimate": theta[j],

@@ -22,7 +22,7 @@ from .estimates import write_estimates
 from .objective import Problem
 from .optimise import SearchState, polish, search_generation, start_search
 from .spec import load_spec
-from .uncertainty import Profile, Uncertainty, profile_all
+from .uncertainty import Profile, Uncertainty, curvature, profile_all, threshold
 
 
 @dataclass
@@ -59,11 +59,13 @@ class CalibrationResult:
 
 
 def calibrate(spec, output=None, fresh: bool = False, progress: bool = False, mcmc: bool = True,
-              figures_too: bool = True, backend=None) -> CalibrationResult:
+              figures_too: bool = True, backend=None, profiles: bool = True) -> CalibrationResult:
     """Calibrate a scenario to data as a spec says (see docs/calibration.md); resumes by default.
 
     ``output`` is the folder for the results (default ``outputs/<name>/``); ``fresh`` discards a
-    checkpoint there; ``mcmc=False`` skips the posterior; ``backend`` is passed to every model run.
+    checkpoint there; ``mcmc=False`` skips the posterior; ``backend`` is passed to every model run;
+    ``profiles=False`` keeps the curvature (correlations, Laplace covariance) but skips the
+    profile-likelihood intervals.
     """
     from ..api import load
     t0 = time.perf_counter()
@@ -83,7 +85,7 @@ def calibrate(spec, output=None, fresh: bool = False, progress: bool = False, mc
     try:
         z, f = clock("search", _search, problem, spec, ck, folder, start, progress)
         z, f = clock("polish", _polish, problem, spec, ck, folder, z, f)
-        unc = clock("profiles", _uncertainty, problem, spec, ck, z, f, progress)
+        unc = clock("profiles", _uncertainty, problem, spec, ck, z, f, progress, profiles)
         if unc.improved is not None:
             z, f = unc.improved
         post = None
@@ -171,16 +173,20 @@ def _polish(problem, spec, ck, folder, z, f):
     return z, f
 
 
-def _uncertainty(problem, spec, ck, z, f, progress) -> Uncertainty:
+def _uncertainty(problem, spec, ck, z, f, progress, profiles=True) -> Uncertainty:
     if "uncertainty" in ck:
         u = ck.get("uncertainty")
-        profiles = [Profile(p["name"], np.array(p["z"]), np.array(p["delta"]), p["lower"], p["upper"],
-                            p["lower_bounded"], p["upper_bounded"]) for p in u["profiles"]]
+        profs = [Profile(p["name"], np.array(p["z"]), np.array(p["delta"]), p["lower"], p["upper"],
+                         p["lower_bounded"], p["upper_bounded"]) for p in u["profiles"]]
         improved = None if u["improved"] is None else (np.array(u["improved"][0]), u["improved"][1])
-        return Uncertainty(u["threshold"], ck.get("covariance_z"), ck.get("correlation"), profiles, improved)
+        return Uncertainty(u["threshold"], ck.get("covariance_z"), ck.get("correlation"), profs, improved)
     from tqdm.auto import tqdm
-    with tqdm(desc="profiles", unit="point", disable=not progress, leave=False) as bar:
-        unc = profile_all(problem, z, f, spec.level, progress=bar.update)
+    if profiles:
+        with tqdm(desc="profiles", unit="point", disable=not progress, leave=False) as bar:
+            unc = profile_all(problem, z, f, spec.level, progress=bar.update)
+    else:
+        cov, corr = curvature(problem, z)
+        unc = Uncertainty(threshold(spec.level), cov, corr)
     ck.put(uncertainty={"threshold": unc.threshold,
                         "improved": None if unc.improved is None else [unc.improved[0].tolist(), unc.improved[1]],
                         "profiles": [{"name": p.name, "z": p.z.tolist(), "delta": p.delta.tolist(),
@@ -206,7 +212,7 @@ def _finish(res, problem, spec, z, figures_too):
         res.folder.mkdir(parents=True, exist_ok=True)
         res.figures = [figures.fit_figure(res, res.folder / "fit.png"),
                        figures.residual_figure(res, res.folder / "residuals.png")]
-        if res.uncertainty is not None:
+        if res.uncertainty is not None and res.uncertainty.profiles:
             res.figures.append(figures.profile_figure(res, res.folder / "profiles.png"))
 
 
