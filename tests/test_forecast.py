@@ -169,3 +169,20 @@ def test_hindcast_command(tmp_path, capsys):
     assert sorted(f["origin"].unique()) == [8, 10]
     assert len(f[(f["method"] == "model") & (f["origin"] == 8)]) == 4      # observations 9..12
     assert set(f["horizon"]) == {1, 2, 3, 4}
+
+
+@pytest.mark.slow
+def test_fit_report_scores_the_held_out_observations(tmp_path):
+    spec = _small_spec(tmp_path, "holdout: 9\n")
+    res = engine.calibrate(spec, output=tmp_path / "out", mcmc=False)
+    f = res.forecasts
+    assert set(f["method"]) == {"model", "last value", "trend"}
+    model = f[f["method"] == "model"]
+    assert model["time"].tolist() == [10.0, 11.0, 12.0] and model["horizon"].tolist() == [1, 2, 3]
+    # widths by source (not nested: the discrepancy, conditioned on each draw's residuals, offsets
+    # part of the parameters' spread)
+    for stage in ("parameters", "discrepancy", "measurement"):
+        assert (model[f"width90_{stage}"] > 0).all()
+    md = (tmp_path / "out" / "fit.md").read_text()
+    assert "Forecast of the held-out observations" in md and "the market stays as it is" in md
+    assert (tmp_path / "out" / "forecasts.csv").exists()

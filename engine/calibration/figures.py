@@ -43,7 +43,8 @@ def fit_figure(result, path) -> Path:
             ax.plot(result.times, result.trajectories[s.variable], color="C0", lw=1.2, label="model")
             if result.band is not None:
                 q = result.band["trajectories"][s.variable]
-                ax.fill_between(result.band["time"], q[0], q[2], color="C0", alpha=0.2, label="90 % band")
+                ax.fill_between(result.band["time"], q[0], q[2], color="C0", alpha=0.2,
+                                label="90 % band (parameters)")
         x = np.array([_x(s.read, a, b) for a, b in zip(g["time"], g["end"])])
         half = None
         if s.read in ("mean", "integral", "sum", "change"):
@@ -61,6 +62,15 @@ def fit_figure(result, path) -> Path:
             yerr = np.clip(np.vstack([m - g["band_lo"].to_numpy(), g["band_hi"].to_numpy() - m]), 0, None)
         ax.errorbar(x, m, yerr=yerr, fmt="s", mfc="none", color="C1", ms=5,
                     label=f"model ({s.read})")
+        f = result.forecasts
+        if f is not None and len(f):
+            p = f[(f["series"] == s.name) & (f["method"] == "model")]
+            if len(p):
+                px = np.array([_x(s.read, a, b) for a, b in zip(p["time"], p["end"])]) + 0.08
+                ax.errorbar(px, p["median"], yerr=np.clip(np.vstack([p["median"] - p["lo90"],
+                                                                     p["hi90"] - p["median"]]), 0, None),
+                            fmt="D", color="C3", mfc="none", ms=4, capsize=2,
+                            label="90 % predictive band (held out)")
         ax.set_title(f"{s.name} ({s.variable})", fontsize=8)
         ax.grid(alpha=0.3)
         if i == 0:

@@ -109,6 +109,23 @@ def markdown(result) -> str:
         if len(rows):
             lines += [f"## {title}", "",
                       _md_table(rows, ["series", "time", "end", "observed", "model", "error_pct", "met"]), ""]
+    if result.forecasts is not None and len(result.forecasts):
+        from .hindcast import summary_table
+        f = result.forecasts
+        lines += ["## Forecast of the held-out observations", "",
+                  "Predictive distribution: parameters (posterior, else Laplace draws), the model's "
+                  "discrepancy where the spec has one, and the measurement error; beside the last value "
+                  "and the trend of the fitted observations. Coverage of the 50 % and 90 % intervals, "
+                  "mean |error| of the median, 90 % width, interval score and CRPS (in % of the observed).",
+                  "", _md_table(summary_table(f), ["method", "n", "cover50", "cover90", "abs_error_pct",
+                                                   "width90_pct", "is90_pct", "crps_pct"]), "",
+                  _md_table(f[f["method"] == "model"], ["series", "time", "horizon", "observed", "median",
+                                                        "error_pct", "lo90", "hi90", "in90",
+                                                        "width90_parameters", "width90_discrepancy",
+                                                        "width90_measurement"]), ""]
+    if result.forecasts is not None or result.spec.assumes:
+        from .hindcast import assumptions
+        lines += ["## What projections assume", "", assumptions(result.spec), ""]
     if result.posterior is not None:
         p = result.posterior
         lines += ["## Posterior (MCMC)", "",

@@ -43,6 +43,7 @@ class CalibrationResult:
     parameters: Any = None
     fit: Any = None
     observations: Any = None
+    forecasts: Any = None           # held-out observations: predictive scores, model and benchmarks
     figures: list = field(default_factory=list)
     files: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)     # seconds per stage in this call
@@ -207,6 +208,14 @@ def _finish(res, problem, spec, z, figures_too):
         res.band = _band(problem, res.posterior, spec)
     res.observations = report.observation_table(problem, readings, res.band and res.band["readings"])
     res.fit = report.fit_table(res.observations)
+    if spec.holdout is not None and any(h.any() for h in problem.held_rows):
+        import pandas as pd
+
+        from .hindcast import forecast_rows
+        names = [s.name for s in spec.series if s.fit]
+        rows = forecast_rows(res, spec.holdout, names, max(spec.mcmc.band_draws, 200),
+                             np.random.default_rng(spec.seed))
+        res.forecasts = pd.DataFrame(rows) if rows else None
     res.parameters = report.parameter_table(problem, z, res.uncertainty, res.posterior)
     if figures_too:
         res.folder.mkdir(parents=True, exist_ok=True)
@@ -232,7 +241,10 @@ def _write(res, folder, h5) -> list:
     intervals = {r.parameter: (r.lower, r.upper) for r in res.parameters.itertuples()}
     files = [write_estimates(folder / "estimates.yaml", res.spec, res.estimates, "complete",
                              res.objective, intervals)]
-    for name, df in (("parameters", res.parameters), ("fit", res.fit), ("observations", res.observations)):
+    tables = [("parameters", res.parameters), ("fit", res.fit), ("observations", res.observations)]
+    if res.forecasts is not None:
+        tables.append(("forecasts", res.forecasts))
+    for name, df in tables:
         p = folder / f"{name}.csv"
         df.to_csv(p, index=False)
         files.append(str(p))
