@@ -275,11 +275,13 @@ def forecast_figure(out: HindcastResult, spec, path) -> Path:
             m = g[(g["origin"] == T) & (g["method"] == MODEL)]
             if not len(m):
                 continue
-            x = _xs(s.read, m)
+            x = _xs(s.read, m) + 0.06 * k
             colour = f"C{k}"
-            ax.fill_between(x, m["lo90"], m["hi90"], color=colour, alpha=0.2,
-                            label=f"90 % predictive band, origin {T:g}")
-            ax.plot(x, m["median"], "s-", color=colour, ms=4, mfc="none")
+            ax.fill_between(x, m["lo90"], m["hi90"], color=colour, alpha=0.15)
+            med = m["median"].to_numpy()
+            ax.errorbar(x, med, yerr=np.clip(np.vstack([med - m["lo90"], m["hi90"] - med]), 0, None),
+                        fmt="s-", color=colour, ms=4, mfc="none", capsize=2,
+                        label=f"model median, 90 % predictive band (origin {T:g})")
             for method, style in zip(METHODS, (":", "--")):
                 b = g[(g["origin"] == T) & (g["method"] == method)]
                 if len(b):
