@@ -173,7 +173,7 @@ def test_hindcast_command(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_fit_report_scores_the_held_out_observations(tmp_path):
-    spec = _small_spec(tmp_path, "holdout: 9\n")
+    spec = _small_spec(tmp_path, "holdout: 9\nproject: 15\n")
     res = engine.calibrate(spec, output=tmp_path / "out", mcmc=False)
     f = res.forecasts
     assert set(f["method"]) == {"model", "last value", "trend"}
@@ -186,3 +186,9 @@ def test_fit_report_scores_the_held_out_observations(tmp_path):
     md = (tmp_path / "out" / "fit.md").read_text()
     assert "Forecast of the held-out observations" in md and "the market stays as it is" in md
     assert (tmp_path / "out" / "forecasts.csv").exists()
+    # the projection continues the series past its data (12) to 15, a predictive band around a median
+    p = res.projection
+    assert p["time"].tolist() == [13.0, 14.0, 15.0]
+    assert ((p["q05"] <= p["q25"]) & (p["q25"] <= p["median"]) & (p["median"] <= p["q75"])
+            & (p["q75"] <= p["q95"])).all()
+    assert "Projection to 15" in md and (tmp_path / "out" / "projection.png").exists()

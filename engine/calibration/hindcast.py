@@ -73,7 +73,7 @@ def default_origins(spec) -> list:
 
 def at_origin(spec, T: float):
     """The spec calibrated on the data up to the origin ``T``."""
-    return replace(spec, holdout=float(T), name=f"{spec.name}-origin-{T:g}",
+    return replace(spec, holdout=float(T), name=f"{spec.name}-origin-{T:g}", project=None,
                    canonical=dict(spec.canonical, holdout=float(T)))
 
 

@@ -45,6 +45,7 @@ class Problem:
 
     def __init__(self, spec, loaded, backend=None):
         self.spec = spec
+        self.loaded = loaded
         self.params = spec.parameters
         self.names = spec.names
         self.low = np.array([p.low for p in self.params])

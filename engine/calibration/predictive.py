@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .likelihood import raw_residuals
+from .likelihood import known_scale, raw_residuals, series_terms
+from .readouts import Reader, reading_time, reading_times
 
 STAGES = ("parameters", "discrepancy", "measurement")
 
@@ -80,3 +81,81 @@ def predict(problem, theta, rng, targets=None) -> Predictive:
             out.sd.append({"parameters": np.nanstd(base, axis=1), "discrepancy": np.nanstd(delta, axis=1),
                            "measurement": np.nanstd(eps, axis=1)})
     return out
+
+
+def future_rows(series, to: float, every: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the rows that continue a series past its last one, every ``every`` time
+    units, as long as their reading needs the model no later than ``to``."""
+    t0, t1 = float(series.series.time[-1]), float(series.series.end[-1])
+    starts, ends = [], []
+    k = 1
+    while reading_times(series.read, t0 + k * every, t1 + k * every)[1] <= to + 1e-9:
+        starts.append(t0 + k * every)
+        ends.append(t1 + k * every)
+        k += 1
+    return np.array(starts), np.array(ends)
+
+
+def project(problem, theta, to: float, rng):
+    """Predictive bands of every fitted series continued yearly past the data up to ``to``: one
+    batch of runs over the whole period at the parameter sets ``theta``; the discrepancy conditioned
+    on each run's fitted residuals, then the measurement error (as ``predict``). A DataFrame: one row
+    per series and future reading, with the 5/25/50/75/95 % points, the band with the parameters
+    only, and the widths by source."""
+    import pandas as pd
+    t = problem.loaded.model.time
+    stop = min(t.stop, t.start + np.ceil((to - t.start) / t.dt - 1e-9) * t.dt + t.dt)
+    long = problem.loaded.with_time(stop=stop)
+    params = {n: theta[:, j].copy() for j, n in enumerate(problem.names)}
+    params.update(problem.spec.fixed)
+    r = long.run(params=params, keep=problem.keep, check=False, **problem.run_options)
+    rows = []
+    for i, s in enumerate(problem.spec.series):
+        fit = problem.fit_rows[i]
+        starts, ends = future_rows(s, to)
+        if not s.fit or not fit.any() or not len(starts):
+            continue
+        m_fit = Reader(s.variable, [s.read] * int(fit.sum()), s.series.time[fit], s.series.end[fit],
+                       r.times).values(r)
+        m = Reader(s.variable, [s.read] * len(starts), starts, ends, r.times).values(r)
+        e = raw_residuals(s.error, problem.observed[i][fit], m_fit)
+        x = np.array([reading_time(s.read, a, b) for a, b in zip(starts, ends)])
+        log = s.error == "lognormal"
+        with np.errstate(all="ignore"):
+            base = np.log(np.where(m > 0, m, np.nan)) if log else m
+        delta = problem.ar1[i].draw(e, x, rng) if problem.ar1[i] is not None else np.zeros_like(base)
+        eps = rng.standard_normal(base.shape) * _future_scale(problem, i, m, m_fit)
+        back = np.exp if log else (lambda v: v)
+        stages = {"parameters": m, "discrepancy": back(base + delta), "measurement": back(base + delta + eps)}
+        q = np.nanquantile(stages["measurement"], [0.05, 0.25, 0.5, 0.75, 0.95], axis=1)
+        qp = np.nanquantile(m, [0.05, 0.95], axis=1)
+        w = {k: np.diff(np.nanquantile(v, [0.05, 0.95], axis=1), axis=0)[0] for k, v in stages.items()}
+        for k in range(len(starts)):
+            rows.append({"series": s.name, "variable": s.variable, "read": s.read, "time": starts[k],
+                         "end": ends[k], "q05": q[0, k], "q25": q[1, k], "median": q[2, k], "q75": q[3, k],
+                         "q95": q[4, k], "param_q05": qp[0, k], "param_q95": qp[1, k],
+                         **{f"width90_{st}": w[st][k] for st in w}})
+    return pd.DataFrame(rows)
+
+
+def _future_scale(problem, i, m, m_fit) -> np.ndarray:
+    """The measurement error's scale at future readings (rows x runs) on the error model's scale:
+    a given scale as it is (relative ones of the model's value; standard errors as the median
+    fraction of the value they were in the data); an estimated one from each run's fitted residuals,
+    or 0 where the discrepancy carries the whole error."""
+    s = problem.spec.series[i]
+    kind = problem.scales[i][0]
+    fit = problem.fit_rows[i]
+    y, se = problem.observed[i], problem.se[i]
+    log = s.error == "lognormal"
+    if kind == "se":
+        frac = float(np.nanmedian(se[fit] / np.abs(y[fit])))
+        return np.full(m.shape, frac) if log else frac * np.abs(m)
+    if kind in ("absolute", "relative"):
+        sigma = known_scale(s.error, problem.scales[i], np.abs(m[:, 0]), np.full(len(m), np.nan))
+        assert sigma is not None
+        return sigma[:, None] * np.ones(m.shape[1]) if log or kind == "absolute" else problem.scales[i][1] * np.abs(m)
+    if s.discrepancy == "ar1":
+        return np.zeros(m.shape)
+    _, _, sc = series_terms(s.error, problem.scales[i], y[fit], se[fit], m_fit, 1.0, s.floor)
+    return np.broadcast_to(sc[:1], m.shape).copy()

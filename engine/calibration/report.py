@@ -123,7 +123,14 @@ def markdown(result) -> str:
                                                         "error_pct", "lo90", "hi90", "in90",
                                                         "width90_parameters", "width90_discrepancy",
                                                         "width90_measurement"]), ""]
-    if result.forecasts is not None or result.spec.assumes:
+    if result.projection is not None and len(result.projection):
+        lines += [f"## Projection to {result.spec.project:g}", "",
+                  "Every fitted series continued yearly past its data: median and 50 % / 90 % predictive "
+                  "intervals (parameters, the model's discrepancy and the measurement error), beside the "
+                  "90 % band of the parameters alone. It holds only under the assumptions below.", "",
+                  _md_table(result.projection, ["series", "time", "end", "median", "q25", "q75", "q05", "q95",
+                                                "param_q05", "param_q95"]), ""]
+    if result.forecasts is not None or result.projection is not None or result.spec.assumes:
         from .hindcast import assumptions
         lines += ["## What projections assume", "", assumptions(result.spec), ""]
     if result.posterior is not None:

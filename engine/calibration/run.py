@@ -44,6 +44,7 @@ class CalibrationResult:
     fit: Any = None
     observations: Any = None
     forecasts: Any = None           # held-out observations: predictive scores, model and benchmarks
+    projection: Any = None          # predictive bands of the fitted series past the data ('project')
     figures: list = field(default_factory=list)
     files: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)     # seconds per stage in this call
@@ -216,11 +217,19 @@ def _finish(res, problem, spec, z, figures_too):
         rows = forecast_rows(res, spec.holdout, names, max(spec.mcmc.band_draws, 200),
                              np.random.default_rng(spec.seed))
         res.forecasts = pd.DataFrame(rows) if rows else None
+    if spec.project is not None:
+        from .predictive import parameter_draws, project
+        rng = np.random.default_rng(spec.seed + 1)
+        cov = res.uncertainty.covariance_z if res.uncertainty is not None else np.zeros((problem.dim,) * 2)
+        theta = parameter_draws(problem, z, cov, res.posterior, max(spec.mcmc.band_draws, 200), rng)
+        res.projection = project(problem, theta, spec.project, rng)
     res.parameters = report.parameter_table(problem, z, res.uncertainty, res.posterior)
     if figures_too:
         res.folder.mkdir(parents=True, exist_ok=True)
         res.figures = [figures.fit_figure(res, res.folder / "fit.png"),
                        figures.residual_figure(res, res.folder / "residuals.png")]
+        if res.projection is not None and len(res.projection):
+            res.figures.append(figures.projection_figure(res, res.folder / "projection.png"))
         if res.uncertainty is not None and res.uncertainty.profiles:
             res.figures.append(figures.profile_figure(res, res.folder / "profiles.png"))
 
@@ -244,6 +253,8 @@ def _write(res, folder, h5) -> list:
     tables = [("parameters", res.parameters), ("fit", res.fit), ("observations", res.observations)]
     if res.forecasts is not None:
         tables.append(("forecasts", res.forecasts))
+    if res.projection is not None:
+        tables.append(("projection", res.projection))
     for name, df in tables:
         p = folder / f"{name}.csv"
         df.to_csv(p, index=False)

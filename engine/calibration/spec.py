@@ -45,7 +45,7 @@ from .settings import (
 
 SPEC_KEYS = ("calibration", "scenario", "description", "data", "seed", "parameters", "fixed",
              "series", "holdout", "optimizer", "uncertainty", "mcmc", "extends", "discrepancy",
-             "hindcast", "assumes")
+             "hindcast", "assumes", "project")
 ERRORS = ("normal", "lognormal", "robust")
 PRIORS = ("normal", "lognormal")
 SERIES_KEYS = ("variable", "read", "error", "scale", "weight", "times", "file", "units", "period",
@@ -95,11 +95,13 @@ class CalibrationSpec:
     level: float = 0.9
     mcmc: McmcSpec = McmcSpec()
     hindcast: HindcastSpec = HindcastSpec()
+    project: float | None = None    # predictive bands of every fitted series up to this time
     description: str = ""
     assumes: str = ""
     file: str | None = None
     text: str = ""
     canonical: dict = field(default_factory=dict, compare=False)
+    lines: dict = field(default_factory=dict, compare=False)     # spec key -> line (for later checks)
 
     @property
     def names(self) -> list:
@@ -190,6 +192,9 @@ def parse_spec(data, file=None, text="") -> CalibrationSpec:
     holdout = data.get("holdout")
     if holdout is not None and not _is_num(holdout):
         raise c.err("'holdout' must be a time (a number)", data, "holdout")
+    project = data.get("project")
+    if project is not None and not _is_num(project):
+        raise c.err("'project' must be a time (a number): the end of the projection", data, "project")
     level = uncertainty_level(data.get("uncertainty"), c, data)
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
@@ -207,7 +212,8 @@ def parse_spec(data, file=None, text="") -> CalibrationSpec:
                            holdout=None if holdout is None else float(holdout),
                            optimizer=optimizer_settings(data.get("optimizer"), c, data, len(params)),
                            level=level, mcmc=mcmc_settings(data.get("mcmc"), c, data),
-                           hindcast=hc,
+                           hindcast=hc, project=None if project is None else float(project),
+                           lines={k: data.line_of(k) for k in data} if hasattr(data, "line_of") else {},
                            description=str(data.get("description") or ""),
                            assumes=str(data.get("assumes") or "").strip(), file=file, text=text)
     canonical["optimizer"] = list(spec.optimizer.__dict__.values())
