@@ -97,9 +97,10 @@ def future_rows(series, to: float, every: float = 1.0) -> tuple[np.ndarray, np.n
 
 
 def project(problem, theta, to: float, rng):
-    """Predictive bands of every fitted series continued yearly past the data up to ``to``: one
-    batch of runs over the whole period at the parameter sets ``theta``; the discrepancy conditioned
-    on each run's fitted residuals, then the measurement error (as ``predict``). A DataFrame: one row
+    """Predictive bands of every series fitted to two or more observations, continued yearly past
+    the data up to ``to``: one batch of runs over the whole period at the parameter sets ``theta``;
+    the discrepancy conditioned on each run's fitted residuals, then the measurement error (as
+    ``predict``). A DataFrame: one row
     per series and future reading, with the 5/25/50/75/95 % points, the band with the parameters
     only, and the widths by source."""
     import pandas as pd
@@ -113,7 +114,7 @@ def project(problem, theta, to: float, rng):
     for i, s in enumerate(problem.spec.series):
         fit = problem.fit_rows[i]
         starts, ends = future_rows(s, to)
-        if not s.fit or not fit.any() or not len(starts):
+        if not s.fit or fit.sum() < 2 or not len(starts):
             continue
         m_fit = Reader(s.variable, [s.read] * int(fit.sum()), s.series.time[fit], s.series.end[fit],
                        r.times).values(r)

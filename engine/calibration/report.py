@@ -89,7 +89,8 @@ def markdown(result) -> str:
              f"Objective (negative log-posterior) {result.objective:.4f}; {result.evaluations:,} model "
              f"runs; {result.seconds:.1f} s.", "",
              "## Parameters", "",
-             f"Estimate and {spec.level:.0%} profile-likelihood interval.", "",
+             (f"Estimate and {spec.level:.0%} profile-likelihood interval." if result.uncertainty is None
+              or result.uncertainty.profiles else "Estimate (the profiles were skipped: no intervals)."), "",
              _md_table(result.parameters, ["parameter", "low", "high", "estimate", "lower", "upper",
                                            "identified", "note"]
                        + [c for c in ("post_mean", "post_sd", "tau") if c in result.parameters]), "",
@@ -149,8 +150,15 @@ def _md_table(df, cols) -> str:
     cols = [c for c in cols if c in df]
     out = ["| " + " | ".join(c.replace("_", " ") for c in cols) + " |", "|" + "---|" * len(cols)]
     for _, row in df[cols].iterrows():
-        out.append("| " + " | ".join(_fmt(row[c]) for c in cols) + " |")
+        out.append("| " + " | ".join(_time(row[c]) if c in TIMES else _fmt(row[c]) for c in cols) + " |")
     return "\n".join(out)
+
+
+TIMES = ("time", "end", "origin")       # shown in full (2021.54, not 2022)
+
+
+def _time(v) -> str:
+    return "-" if isinstance(v, (float, np.floating)) and math.isnan(v) else f"{v:g}"
 
 
 def _fmt(v) -> str:
