@@ -49,6 +49,11 @@ def cmd_calibrate(args) -> int:
         print("\nhindcast (held out):")
         print(held[["series", "time", "observed", "model", "error_pct"]].to_string(
             index=False, float_format=lambda v: f"{v:.4g}", formatters={"time": "{:g}".format}))
+    if res.forecasts is not None:
+        from ..calibration.hindcast import summary_table
+        cols = ["method", "n", "cover50", "cover90", "abs_error_pct", "width90_pct", "is90_pct", "crps_pct"]
+        print("\nforecast scores of the held-out observations (interval score and CRPS in % of the observed):")
+        print(summary_table(res.forecasts)[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     if res.posterior is not None:
         p = res.posterior
         print(f"\nposterior: {p.evaluations:,} evaluations, acceptance {p.acceptance.mean():.2f}, "
