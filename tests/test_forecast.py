@@ -117,7 +117,8 @@ def test_predictive_intervals_cover_what_happens(tmp_path):
                                      "read": "at", "error": "normal", "scale": "se"}},
                 "discrepancy": "ar1", "hindcast": {"origins": [10], "draws": 200},
                 "optimizer": {"population": 8, "generations": 15, "tolerance": 1e-6}}
-        frames.append(hindcast(spec, output=tmp_path / f"o{k}", mcmc=False, figures_too=False).forecasts)
+        frames.append(hindcast(spec, output=tmp_path / f"o{k}", mcmc=False, figures_too=False,
+                               backend="numpy").forecasts)
     import pandas as pd
     f = pd.concat(frames)
     model = f[f["method"] == "model"]
@@ -174,7 +175,7 @@ def test_hindcast_command(tmp_path, capsys):
 @pytest.mark.slow
 def test_fit_report_scores_the_held_out_observations(tmp_path):
     spec = _small_spec(tmp_path, "holdout: 9\nproject: 15\n")
-    res = engine.calibrate(spec, output=tmp_path / "out", mcmc=False)
+    res = engine.calibrate(spec, output=tmp_path / "out", mcmc=False, backend="numpy")
     f = res.forecasts
     assert set(f["method"]) == {"model", "last value", "trend"}
     model = f[f["method"] == "model"]
