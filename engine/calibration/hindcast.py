@@ -146,8 +146,9 @@ def forecast_rows(res, origin: float, names, n: int, rng) -> list:
         bench = benchmark_draws(problem.x[i][fit], v, x, n, rng)
         samples = {MODEL: pred.stages[i]["measurement"]}
         samples.update({k: np.exp(d) if log else d for k, d in bench.items()})
-        widths = {st: np.diff(np.quantile(pred.stages[i][st], [0.05, 0.95], axis=1), axis=0)[0]
-                  for st in pred.stages[i]}
+        bands = {st: np.quantile(pred.stages[i][st], [0.05, 0.95], axis=1) for st in pred.stages[i]}
+        widths = {st: q[1] - q[0] for st, q in bands.items()}
+        inside = {st: (q[0] <= y) & (y <= q[1]) for st, q in bands.items()}
         for method, sample in samples.items():
             sc = score_rows(sample, y)
             for k in range(len(idx)):
@@ -156,6 +157,7 @@ def forecast_rows(res, origin: float, names, n: int, rng) -> list:
                        "method": method, "observed": y[k], **{c: sc[c][k] for c in sc}}
                 if method == MODEL:
                     row.update({f"width90_{st}": widths[st][k] for st in widths})
+                    row.update({f"in90_{st}": bool(inside[st][k]) for st in inside})
                     row.update({f"sd_{st}": pred.sd[i][st][k] for st in pred.sd[i]})
                     d = pred.discrepancy[i]
                     row.update(disc_sd=d["sd"] if d else math.nan, disc_phi=d["phi"] if d else math.nan)
@@ -202,6 +204,7 @@ def component_table(forecasts):
         rows.append({"series": s, "horizon": h, "n": len(g),
                      **{f"width90_{st}_pct": float(np.mean(g[f"width90_{st}"] / obs * 100))
                         for st in ("parameters", "discrepancy", "measurement")},
+                     **{f"in90_{st}": int(g[f"in90_{st}"].sum()) for st in ("parameters", "discrepancy")},
                      "disc_sd": float(g["disc_sd"].mean()), "disc_phi": float(g["disc_phi"].mean())})
     return pd.DataFrame(rows)
 
@@ -231,11 +234,12 @@ def markdown(out: HindcastResult) -> str:
                                     "abs_error_pct", "width90_pct", "is90_pct", "crps_pct", "is90", "crps"]),
              "", "## Where the model's band comes from", "",
              "Width of the 90 % band in % of the observed value: parameters only, with the discrepancy, "
-             "with the measurement error (the predictive band); the discrepancy's posterior mean sd "
-             "(log units for log-normal series) and one-year correlation phi.", "",
+             "with the measurement error (the predictive band); how many outcomes the first two bands "
+             "contain; the discrepancy's posterior mean sd (log units for log-normal series) and "
+             "one-year correlation phi.", "",
              _md_table(out.components, ["series", "horizon", "n", "width90_parameters_pct",
                                         "width90_discrepancy_pct", "width90_measurement_pct",
-                                        "disc_sd", "disc_phi"]), "",
+                                        "in90_parameters", "in90_discrepancy", "disc_sd", "disc_phi"]), "",
              "## Every forecast", "",
              _md_table(out.forecasts, ["origin", "series", "time", "horizon", "method", "observed", "median",
                                        "error_pct", "lo90", "hi90", "in90", "is90", "crps"]), "",
