@@ -193,3 +193,14 @@ def test_fit_report_scores_the_held_out_observations(tmp_path):
     assert ((p["q05"] <= p["q25"]) & (p["q25"] <= p["median"]) & (p["median"] <= p["q75"])
             & (p["q75"] <= p["q95"])).all()
     assert "Projection to 15" in md and (tmp_path / "out" / "projection.png").exists()
+
+
+def test_a_hindcast_the_data_do_not_allow_is_refused(tmp_path, capsys):
+    """Two observations: no series has the three a default origin needs (two to fit, one to forecast)."""
+    (tmp_path / "share.csv").write_text("time,value\n1,0.03\n2,0.05\n")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"scenario: {MODELS / 'logistic_adoption.yaml'}\nparameters:\n  r: {{bounds: [0.1, 2]}}\n"
+                    "series:\n  share: {file: share.csv, units: dmnl, variable: adopters, scale: 0.01}\n")
+    assert main(["calibrate", str(spec), "--hindcast", "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "the data allow no hindcast origin" in err and str(spec) in err and "Traceback" not in err
