@@ -173,11 +173,12 @@ def _fmt(v) -> str:
 
 def write_hdf5(result, path):
     """Store the report in the calibration's HDF5 file (groups estimate, parameters, fit,
-    observations, profiles, correlation, posterior, band); the MCMC chain stays in 'mcmc'."""
+    observations, profiles, correlation, posterior, band, and forecasts and projection when there
+    are any); the MCMC chain stays in 'mcmc'."""
     import h5py
     with h5py.File(path, "a") as f:
         for g in ("estimate", "parameters", "fit", "observations", "profiles", "correlation",
-                  "posterior", "band"):
+                  "posterior", "band", "forecasts", "projection"):
             if g in f:
                 del f[g]
         est = f.create_group("estimate")
@@ -186,8 +187,10 @@ def write_hdf5(result, path):
         for k, v in result.estimates.items():
             est.attrs[k] = v
         for name, df in (("parameters", result.parameters), ("fit", result.fit),
-                         ("observations", result.observations)):
-            _frame(f.create_group(name), df)
+                         ("observations", result.observations), ("forecasts", result.forecasts),
+                         ("projection", result.projection)):
+            if df is not None:
+                _frame(f.create_group(name), df)
         if result.uncertainty is not None:
             g = f.create_group("profiles")
             for p in result.uncertainty.profiles:
