@@ -1,4 +1,5 @@
-"""The ``app`` subcommand: serve the interactive simulator of a folder of scenarios."""
+"""The ``app`` subcommand: serve the interactive simulator of a folder of scenarios; ``export-app``:
+write one scenario's simulator as a single HTML file that needs no server."""
 from __future__ import annotations
 
 import threading
@@ -28,6 +29,18 @@ def register(sub):
     p.add_argument("--workers", type=int, default=4, help="runs that may go on at once (default 4)")
     add_backend(p)
     p.set_defaults(func=cmd_app)
+    e = sub.add_parser("export-app", help="write a scenario's simulator as one HTML file that runs with no server",
+                       description="Write one self-contained HTML file: the app's page with the model "
+                                   "compiled to JavaScript, its levers, panels, baseline, data points "
+                                   "and documentation. Opened from disk or any static host it reruns "
+                                   "the model in the page on every slider move, with no server and no "
+                                   "network. See docs/app.md.")
+    e.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO),
+                   help="scenario YAML file (default scenarios/default.yaml)")
+    e.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    e.add_argument("--no-dominance", action="store_true",
+                   help="leave out the baseline's loop dominance (it takes about a hundred runs to compute)")
+    e.set_defaults(func=cmd_export_app)
 
 
 def cmd_app(args) -> int:
@@ -61,4 +74,17 @@ def cmd_app(args) -> int:
     except KeyboardInterrupt:           # uvicorn stops gracefully, then passes Ctrl+C on
         pass
     print("carbonloop app: stopped", flush=True)
+    return 0
+
+
+def cmd_export_app(args) -> int:
+    """Write the scenario's page as one HTML file."""
+    from ..app.export import export_app
+    out = Path(args.output)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ModelError("the output must be an .html file", file=str(out))
+    info = export_app(Path(args.scenario), out, dominance=not args.no_dominance)
+    print(f"carbonloop export-app: {out} ({info['bytes'] / 1024:.0f} kB: the model in JavaScript "
+          f"{info['model_bytes'] / 1024:.0f} kB, {info['variables']} variables, {info['levers']} levers, "
+          f"loop dominance of {len(info['dominance'])} variables)")
     return 0
