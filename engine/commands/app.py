@@ -27,6 +27,10 @@ def register(sub):
                    help="address to listen on (default 127.0.0.1, this machine only)")
     p.add_argument("--no-browser", action="store_true", help="print the address; open no browser")
     p.add_argument("--workers", type=int, default=4, help="runs that may go on at once (default 4)")
+    p.add_argument("--in-page", action="store_true",
+                   help="the page runs the model itself, compiled to JavaScript, so that a slider move "
+                        "never waits for the server (the server still gives the baseline, data and "
+                        "loop dominance)")
     add_backend(p)
     p.set_defaults(func=cmd_app)
     e = sub.add_parser("export-app", help="write a scenario's simulator as one HTML file that runs with no server",
@@ -56,7 +60,7 @@ def cmd_app(args) -> int:
         raise ModelError(f"--host {args.host!r} would listen on every address, and the app answers "
                          "only requests addressed to the host it listens on",
                          hint="give the address others will reach it by, e.g. this machine's IP")
-    service = RunService(path.parent, workers=args.workers, backend=args.backend)
+    service = RunService(path.parent, workers=args.workers, backend=args.backend, in_page=args.in_page)
     if path.stem not in service.names():
         raise ModelError("not a scenario (a sweep specification?)", file=str(path))
     service.scenario(path.stem)             # load and run it now: a broken model stops here

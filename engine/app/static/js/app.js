@@ -5,7 +5,7 @@ import { download, el, fmt, nextFrame } from "./format.js";
 import { Levers } from "./levers.js";
 import { Panel, csvText } from "./panels.js";
 import { Search } from "./search.js";
-import { fileSource, serverSource } from "./source.js";
+import { fileSource, pageSource, serverSource } from "./source.js";
 import { parseYears, renderTable } from "./table.js";
 import { readURL, writeURL } from "./url.js";
 
@@ -15,7 +15,7 @@ const $ = (id) => document.getElementById(id);
 const S = {
   meta: null, levers: {}, values: {}, picks: [], years: null, times: null, current: {}, baseline: {},
   token: 0, runs: 0, inflight: false, pending: null, panels: [], sliders: null, dominance: null,
-  dominanceVar: null, timings: [], source: null,
+  dominanceVar: null, timings: [], source: null, server: null,
 };
 window.carbonloop = S;
 
@@ -135,7 +135,7 @@ async function doRun(t0) {
       draw: tDrawn - tResponse, frame: t1 - tDrawn, server_run: timing.run ?? null,
       server_encode: timing.encode ?? null, server_total: timing.total ?? null, baseline: body.is_baseline,
       where: S.source.kind });
-    const where = S.source.kind === "file" ? "run in this page" : "server run";
+    const where = S.source.kind === "server" ? "server run" : "run in this page";
     status(`${body.is_baseline ? "the scenario as written" : `${Object.keys(params).length} lever(s) moved`}: `
       + `${Math.round(t1 - t0)} ms (${where} ${(timing.run ?? 0).toFixed(1)} ms)`);
     saveURL();
@@ -211,6 +211,7 @@ async function openScenario(name, fromURL = null) {
   S.token += 1;
   status(`loading ${name}…`);
   const meta = await S.source.scenario(name);
+  if (S.server) S.source = meta.model ? await pageSource(S.server, meta) : S.server;
   S.meta = meta;
   S.levers = Object.fromEntries(meta.groups.flatMap((g) => g.levers).map((l) => [l.parameter, l]));
   S.values = Object.fromEntries(Object.values(S.levers).map((l) => [l.parameter, l.value]));
@@ -312,7 +313,8 @@ async function init() {
     refreshDominance();
   });
   const bundle = document.getElementById("carbonloop-bundle");
-  S.source = bundle ? fileSource(JSON.parse(bundle.textContent), globalThis.carbonloopModel) : serverSource();
+  S.server = bundle ? null : serverSource();
+  S.source = bundle ? fileSource(JSON.parse(bundle.textContent), globalThis.carbonloopModel) : S.server;
   if (S.source.kind === "file") fileNotes();
   const scenarios = await S.source.scenarios();
   $("scenario").replaceChildren(...scenarios.map((s) => el("option", { value: s.name, text: s.name, title: s.description })));

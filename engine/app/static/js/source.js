@@ -19,6 +19,41 @@ export function serverSource() {
   };
 }
 
+// The model a server offers as JavaScript (carbonloop app --in-page): the module sets globalThis.carbonloopModel.
+function loadModel(url) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = url;
+    script.onload = () => { resolve(globalThis.carbonloopModel); script.remove(); };
+    script.onerror = () => reject(new Error(`the model could not be loaded from ${url}`));
+    document.head.append(script);
+  });
+}
+
+// The server app with the model run in the page: a move never waits for the server; the baseline,
+// data points and loop dominance still come from it.
+export async function pageSource(server, meta) {
+  const model = await loadModel(meta.model);
+  return {
+    ...server,
+    kind: "page",
+    run: async (request) => {
+      const { params, variables, baseline } = request;
+      if (!Object.keys(params).length) return server.run(request);     // the server's cached baseline
+      const base = baseline.length
+        ? (await server.run({ scenario: request.scenario, params: {}, variables: [], baseline })).body.baseline : {};
+      const t0 = performance.now();
+      const result = model.run(params);
+      const ms = performance.now() - t0;
+      return {
+        body: { times: Array.from(model.times), values: Object.fromEntries(variables.map((n) => [n, Array.from(result.get(n))])),
+          baseline: base, is_baseline: false, params },
+        timing: { run: ms, total: ms },
+      };
+    },
+  };
+}
+
 // Largest difference of a from b relative to b's largest magnitude.
 function relDiff(a, b) {
   const scale = Math.max(...b.map(Math.abs), 1e-300);
