@@ -15,34 +15,45 @@ needs_node = pytest.mark.skipif(NODE is None, reason="Node.js is not installed (
 DRIVER = """
 const fs = require("fs");
 const settings = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-const answers = settings.map((params) => {
+const answers = settings.map((each, i) => each.map((params) => {
   try {
-    const r = globalThis.carbonloopModel.run(params);
+    const r = MODELS[i].run(params);
     return { data: Buffer.from(r.data.buffer).toString("base64"), names: r.names };
   } catch (e) {
     return { error: String(e.message), kind: e.name };
   }
-});
+}));
 process.stdout.write(JSON.stringify(answers));
 """
 
 
-def run_js(plan, settings, tmp_path):
-    """Run the plan's module in node for each parameter setting: a list of records (time x
-    variable) or, for a run that failed, the error's message."""
-    (tmp_path / "model.js").write_text(module_source(plan) + DRIVER)
-    (tmp_path / "settings.json").write_text(json.dumps(settings))
+def run_many(jobs, tmp_path):
+    """Run several plans' modules in one node process, each for its parameter settings (``jobs``:
+    (plan, settings) pairs): per job, a list of records (time x variable) or, for a run that
+    failed, the error's message."""
+    text = "const MODELS = [];\n" + "".join(module_source(plan) + "MODELS.push(globalThis.carbonloopModel);\n"
+                                           for plan, _ in jobs)
+    (tmp_path / "model.js").write_text(text + DRIVER)
+    (tmp_path / "settings.json").write_text(json.dumps([list(s) for _, s in jobs]))
     done = subprocess.run([NODE, str(tmp_path / "model.js"), str(tmp_path / "settings.json")],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     out = []
-    for a in json.loads(done.stdout):
-        if "error" in a:
-            out.append(a["error"])
-            continue
-        assert a["names"] == plan.saved_names
-        out.append(np.frombuffer(base64.b64decode(a["data"]), "<f8").reshape(plan.n_save, len(plan.saved)))
+    for (plan, _), answers in zip(jobs, json.loads(done.stdout)):
+        got = []
+        for a in answers:
+            if "error" in a:
+                got.append(a["error"])
+                continue
+            assert a["names"] == plan.saved_names
+            got.append(np.frombuffer(base64.b64decode(a["data"]), "<f8").reshape(plan.n_save, len(plan.saved)))
+        out.append(got)
     return out
+
+
+def run_js(plan, settings, tmp_path):
+    """Run the plan's module in node for each parameter setting (see ``run_many``)."""
+    return run_many([(plan, settings)], tmp_path)[0]
 
 
 def rel_diff(a, b) -> float:
