@@ -143,6 +143,8 @@ def test_every_builtin_pipelines_and_smooths(build, method, tmp_path):
     used = {n.fn for t in m.plan().equations if t is not None for n in engine.lang.walk(t)
             if isinstance(n, engine.lang.Call)}
     assert {b.name for b in builtins.REGISTRY.values() if b.javascript} - {"xidz", "zidz", "power"} <= used
+    # every builtin with an implementation has its JavaScript form (stateful ones are stocks by now)
+    assert all(b.javascript for b in builtins.REGISTRY.values() if b.kind not in ("stateful", "select"))
 
 
 EVENTS = """
@@ -216,6 +218,8 @@ def test_what_it_cannot_write_is_named(build, monkeypatch):
     assert JavascriptBackend().supports(m.plan()) == "the function EXP has no JavaScript implementation in 'growth'"
     with pytest.raises(ModelError, match="the javascript backend cannot write this model: the function EXP"):
         module_source(m.plan())
+    with pytest.raises(ModelError, match="writes a module for a web page; it does not run in Python"):
+        JavascriptBackend().kernel(m.plan())
 
 
 def test_names_are_data_not_code(build):

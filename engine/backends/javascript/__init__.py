@@ -12,15 +12,21 @@ from __future__ import annotations
 from ... import builtins
 from ... import lang as ex
 from ...errors import ModelError
+from ..base import Backend
 from .codegen import JsGenerator
 
 METHODS = ("euler", "rk4")
 
 
-class JavascriptBackend:
+class JavascriptBackend(Backend):
     """Writes a plan as a JavaScript module (see the module docstring)."""
 
     name = "javascript"
+
+    def kernel(self, plan):
+        """No kernel for the Python run stage: the module runs in a page or in Node.js."""
+        raise ModelError("the javascript backend writes a module for a web page; it does not run in Python",
+                         hint="run with the numpy or numba backend, or export the app (carbonloop export-app)")
 
     def supports(self, plan) -> str | None:
         """Why this backend cannot write ``plan`` (None when it can)."""
