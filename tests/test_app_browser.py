@@ -20,7 +20,7 @@ from engine.app.service import RunService
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser"),    # one browser, servers and exports once
               pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
                                                           "(apt-get install chromium; .ci/run does it)")]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -63,6 +63,7 @@ def flagships(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("javascript-flagships")    # the scenarios' modules run in node once
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_flagship_scenarios_agree_on_every_saved_variable(name, flagships, tmp_path):
     m, got = flagships[name]
