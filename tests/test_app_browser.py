@@ -359,3 +359,18 @@ def test_a_scenario_without_levers_says_how_to_add_them_and_documents_its_parame
     page.click("#documentation summary")
     rows = page.eval_on_selector_all("#parameters tbody tr", "els => els.map(e => e.innerText.split('\\t'))")
     assert ["room", "70", "degF", "0 to 100", "room temperature", ""] in rows
+
+
+def test_a_run_that_fails_in_the_page_says_why_and_the_next_one_draws(page, cups):
+    target, _ = cups
+    if target.kind == "server":
+        pytest.skip("the server's answer to a failed run is tested in test_app_api")
+    open_page(page, target, "fragile")
+    n = runs(page)
+    page.fill("#lever-k", "5")                      # f = 1 / (k - 5): infinite
+    page.wait_for_function("() => document.getElementById('status').className === 'error'", timeout=BOUND)
+    assert page.inner_text("#status") == "in 'f': value became infinite at time 0"
+    assert runs(page) == n
+    page.fill("#lever-k", "7")
+    wait_runs(page, n + 1)
+    assert cells(page)[("s", 5)][0] == pytest.approx(1 + 5 / 2, rel=1e-12)
