@@ -182,7 +182,8 @@ def test_moving_a_slider_redraws_the_chart_with_the_engines_numbers(page, flagsh
     c = cells(page)[("carbon_price", 2025)]
     assert c[0] != c[1]                                     # the floor changes the 2025 price
     timing = page.evaluate("window.carbonloop.timings.at(-1)")
-    assert timing["where"] == flagship.kind and timing["server_run"] >= 0 and timing["ms"] >= 0
+    assert timing["where"] == flagship.kind and timing["ms"] >= 0
+    assert timing["server_run"] > 0 if flagship.kind == "server" else timing["server_run"] >= 0    # ms in the page
 
     page.click("#reset")
     wait_runs(page, n + 2)
