@@ -15,6 +15,7 @@ from .tree import (
                    Node,
                    Num,
                    Ref,
+                   Sub,
                    Unary,
                    calls,
                    children,
@@ -30,6 +31,6 @@ from .tree import (
 )
 
 __all__ = ["CARBONLOOP", "Dialect", "parse", "KEYWORDS", "RESERVED", "is_reserved", "MAX_DEPTH",
-           "ExprSyntaxError", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Unary", "calls",
+           "ExprSyntaxError", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Sub", "Unary", "calls",
            "children", "constant", "depth", "names", "rebuild", "same", "substitute", "transform",
            "unparse", "walk"]
