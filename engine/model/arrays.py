@@ -240,9 +240,9 @@ class Space:
         if fn == "mean":
             return ex.Bin(pos, "/", balanced("+", terms, pos), ex.Num(pos, float(n)))
         if fn in ("min", "max"):
-            level = list(terms)
+            level: list = list(terms)
             while len(level) > 1:
-                nxt = [ex.Call(pos, fn, (level[i], level[i + 1])) for i in range(0, len(level) - 1, 2)]
+                nxt: list = [ex.Call(pos, fn, (level[i], level[i + 1])) for i in range(0, len(level) - 1, 2)]
                 if len(level) % 2:
                     nxt.append(level[-1])
                 level = nxt
