@@ -376,8 +376,8 @@ def _stars_named(node, arrayed):
     def one(n):
         if isinstance(n, ex.Sub) and n.id in arrayed and any(isinstance(s, ex.Name) and s.id == "*" for s in n.subs):
             dims = arrayed[n.id].dims
-            return ex.Sub(n.pos, n.id, tuple(ex.Name(s.pos, d) if isinstance(s, ex.Name) and s.id == "*" else s
-                                             for s, d in zip(n.subs, dims)))
+            return ex.Sub(n.pos, n.id, tuple(ex.Name(s.pos, dims[j]) if isinstance(s, ex.Name) and s.id == "*"
+                                             and j < len(dims) else s for j, s in enumerate(n.subs)))
         return n
     return ex.transform(node, one)
 
