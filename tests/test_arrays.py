@@ -85,7 +85,7 @@ parameters:
   q[region, tech]: {value: [[1, 2, 3], [4, 5, 6]]}
 """
     rows = []
-    for i, r in enumerate(R):
+    for r in R:
         for j, t in enumerate(T):
             eq = "-time" if (r, t) == ("north", "coal") else "7" if r == "south" else f"{j + 1} * time"
             rows.append(f"y_{r}_{t}: {eq}")
