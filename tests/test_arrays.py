@@ -300,3 +300,23 @@ def test_an_override_of_an_arrayed_parameter_sets_every_cell(tmp_path):
     base = chain()[0]
     m = load_text(tmp_path, "over", base + "overrides:\n  g: 0.3\n  \"g[wind]\": 0.4\n")
     assert [m.parameters[f"g[{t}]"].value for t in T] == [0.3, 0.4, 0.3]
+
+
+def test_a_sweep_varies_and_measures_one_cell(tmp_path):
+    (tmp_path / "arrayed.yaml").write_text("scenario: arrayed\n" + events_and_checks()[0])
+    (tmp_path / "sweep.yaml").write_text("""sweep: cells
+scenario: arrayed.yaml
+method: grid
+parameters:
+  "k[south]": {levels: [1, 3]}
+outputs:
+  metrics:
+    south_end: {variable: "s[south]", at: 6}
+    north_big: {first: "s[north] > 8", otherwise: 99}
+""")
+    res = engine.sweep(tmp_path / "sweep.yaml", output=tmp_path / "s.h5", progress=False)
+    m = res.metrics()
+    # s[south] is set to 0 at t=2, then grows at k[south] per year for 4 years
+    assert sorted(m["south_end"]) == [4, 12]
+    # s[north] = 5 + t until 2, then + 10 per year: above 8 first at t = 2.25 (dt 0.25)
+    assert list(m["north_big"]) == [2.25, 2.25]

@@ -18,9 +18,11 @@ from .tree import (
                    Sub,
                    Unary,
                    calls,
+                   cell_of,
                    children,
                    constant,
                    depth,
+                   named_cells,
                    names,
                    rebuild,
                    same,
@@ -32,5 +34,6 @@ from .tree import (
 
 __all__ = ["CARBONLOOP", "Dialect", "parse", "KEYWORDS", "RESERVED", "is_reserved", "MAX_DEPTH",
            "ExprSyntaxError", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Sub", "Unary", "calls",
-           "children", "constant", "depth", "names", "rebuild", "same", "substitute", "transform",
+           "cell_of", "named_cells", "children", "constant", "depth", "names", "rebuild", "same", "substitute",
+           "transform",
            "unparse", "walk"]

@@ -154,6 +154,29 @@ def substitute(node: Node, mapping: dict) -> Node:
     return transform(node, lambda n: mapping.get(n.id, n) if isinstance(n, Name) else n)
 
 
+def cell_of(node: Sub) -> str | None:
+    """The name of the cell a subscripted reference with element subscripts names
+    (``cap[north, solar]`` -> ``cap[north,solar]``), or None when a subscript is anything else."""
+    subs = []
+    for s in node.subs:
+        if isinstance(s, Name) and s.id != "*":
+            subs.append(s.id)
+        elif isinstance(s, Num) and s.value.is_integer():
+            subs.append(str(int(s.value)))
+        else:
+            return None
+    return f"{node.id}[{','.join(subs)}]"
+
+
+def named_cells(node: Node) -> Node:
+    """The tree with each reference to one cell (``cap[north, solar]``) as that cell's name: for
+    expressions read outside the model's equations (metrics), which name cells, not arrays."""
+    def one(n):
+        cell = cell_of(n) if isinstance(n, Sub) else None
+        return Name(n.pos, cell) if cell is not None else n
+    return transform(node, one)
+
+
 def depth(node: Node) -> int:
     """The number of nodes on the longest path from the root to a leaf."""
     best = 0
