@@ -320,3 +320,26 @@ outputs:
     assert sorted(m["south_end"]) == [4, 12]
     # s[north] = 5 + t until 2, then + 10 per year: above 8 first at t = 2.25 (dt 0.25)
     assert list(m["north_big"]) == [2.25, 2.25]
+
+
+EXPORTED = [chain, reductions, exceptions, broadcast_and_transpose, subranges_and_mappings, stateful,
+            computed_position, stock_per_element_initial, ranges_and_sizes]
+
+
+@pytest.mark.parametrize("pair", EXPORTED, ids=[p.__name__ for p in EXPORTED])
+def test_arrays_export_to_xmile_as_arrays_and_come_back_with_the_same_numbers(tmp_path, pair):
+    from engine.outputs.xmile import write
+    m = load_text(tmp_path, "arrayed", pair()[0])
+    notes = write(m.model, tmp_path / "a.xmile")
+    assert not notes
+    text = (tmp_path / "a.xmile").read_text()
+    assert "<dimensions>" in text and "[" not in text.split("<model>")[0]
+    back = engine.load(tmp_path / "a.xmile")
+    a, b = m.run(backend="numpy"), back.run(backend="numpy")
+    for n in a.names:
+        if n.startswith("check:"):
+            continue
+        if n in b.names:
+            np.testing.assert_allclose(b[n], a[n], rtol=1e-12, atol=1e-300, err_msg=n)
+        else:           # a constant auxiliary comes back as a parameter
+            assert np.all(a[n] == back.parameters[n].value), n
