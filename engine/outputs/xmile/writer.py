@@ -4,8 +4,8 @@ Parameters become constant auxiliaries, lookups graphical functions, modules are
 (names are unique across a carbonloop model). An arrayed element is written as an array: the
 file's <dimensions>, and one variable over its dimensions whose <element subscript="..."> each
 hold one cell's equation (references to cells written ``capacity[north, solar]``). Scheduled
-events that set or ramp parameters become STEP / RAMP terms of the parameter's equation; what has no XMILE form (conditional events,
-events on stocks, balance checks) is left out and named in the notes the export returns.
+events that set or ramp parameters become STEP / RAMP terms of the parameter's equation; what
+has no XMILE form (conditional events, events on stocks, balance checks) is left out and named in the notes the export returns.
 """
 from __future__ import annotations
 
