@@ -5,7 +5,8 @@ Parameters become constant auxiliaries, lookups graphical functions, modules are
 file's <dimensions>, and one variable over its dimensions whose <element subscript="..."> each
 hold one cell's equation (references to cells written ``capacity[north, solar]``). Scheduled
 events that set or ramp parameters become STEP / RAMP terms of the parameter's equation; what
-has no XMILE form (conditional events, events on stocks, balance checks) is left out and named in the notes the export returns.
+has no XMILE form (conditional events, events on stocks, balance checks) is left out and named
+in the notes the export returns.
 """
 from __future__ import annotations
 
