@@ -58,6 +58,7 @@ class Piece:
     value: float | None = None
     points: tuple = ()
     where: Where = Where()
+    exclude: tuple = ()             # subscript tuples of cells it does not define (Vensim :EXCEPT:)
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ class Space:
         """The piece that defines one cell (the last that selects it), or None."""
         found = None
         for p in el.pieces:
-            if all(self._selects(s, d, binding[d]) for s, d in zip(p.subs, el.dims)):
+            if all(self._selects(s, d, binding[d]) for s, d in zip(p.subs, el.dims)) and not any(
+                    all(self._selects(s, d, binding[d]) for s, d in zip(x, el.dims)) for x in p.exclude):
                 found = p
         return found
 
