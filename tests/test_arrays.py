@@ -253,7 +253,21 @@ auxiliaries:
     return arrayed, head + "auxiliaries:\n" + lines(*rows)
 
 
-PAIRS = [chain, reductions, exceptions, broadcast_and_transpose, subranges_and_mappings, lookups, stateful,
+def offsets():
+    head = "time: {start: 0, stop: 3, dt: 1}\ndimensions:\n  age: 4\n"
+    arrayed = head + """
+auxiliaries:
+  v[age]: age * 10 + time
+  younger[age]: v[age - 1]
+  older[age]: v[age + 1] * 2
+"""
+    rows = [f"v_{k}: {k} * 10 + time" for k in range(1, 5)]
+    rows += [f"younger_{k}: {f'v_{k - 1}' if k > 1 else 0}" for k in range(1, 5)]
+    rows += [f"older_{k}: {f'v_{k + 1} * 2' if k < 4 else 0}" for k in range(1, 5)]
+    return arrayed, head + "auxiliaries:\n" + lines(*rows)
+
+
+PAIRS = [offsets, chain, reductions, exceptions, broadcast_and_transpose, subranges_and_mappings, lookups, stateful,
          computed_position, events_and_checks, stock_per_element_initial, ranges_and_sizes]
 
 

@@ -333,8 +333,16 @@ class Space:
                     raise ArrayError(f"position {s.value:g} is outside dimension '{d}' (1..{len(elems)})")
                 fixed.append(elems[k - 1])
             else:
-                fixed.append(None)
-                computed.append((j, self.resolve(s, binding)))
+                index = self.resolve(s, binding)
+                try:                    # a position known once the cell is (row - 1): static
+                    k = ex.constant(index)
+                except ValueError:
+                    fixed.append(None)
+                    computed.append((j, index))
+                    continue
+                if k != int(k) or not 1 <= k <= len(elems):
+                    return ex.Num(n.pos, 0.0)       # outside the dimension: 0, as XMILE says
+                fixed.append(elems[int(k) - 1])
         if not computed:
             return ex.Name(n.pos, cell_name(n.id, fixed))
         return self._computed(n, el, fixed, computed)
