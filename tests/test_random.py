@@ -322,3 +322,12 @@ def test_neighbouring_runs_steps_sites_and_seeds_draw_independently(build):
     assert stats.kstest(np.ravel(a), "uniform").pvalue > 1e-3
     counts = np.histogram(np.ravel(a), bins=20, range=(0, 1))[0]               # evenly spread
     assert stats.chisquare(counts).pvalue > 1e-3
+
+
+def test_the_cells_of_an_arrayed_element_draw_independently(build):
+    m = build("scenario: r\ntime: {start: 0, stop: 200, dt: 1}\ndimensions:\n  region: [north, south, east]\n"
+              "auxiliaries:\n  shock[region]: RANDOM NORMAL(-5, 5, 0, 1, 0)\n")
+    x = np.asarray(m.run()["shock"]).reshape(201, 3)           # time x cell
+    c = np.corrcoef(x.T)
+    assert np.all(np.abs(c[np.triu_indices(3, 1)]) < 5 / math.sqrt(201))
+    assert all(abs(x[:, i].mean()) < 5 / math.sqrt(201) for i in range(3))

@@ -10,7 +10,8 @@ the draw finds its step (``builtins/rng.py``). The key's parts:
   changes (the stream id takes the seed's place, the run is 0);
 - site: 52 bits of a hash of the element's name, the call's position among the element's random
   calls and its stream id, so that two calls never share a stream;
-- element: 0 (an arrayed variable's elements are separate elements, with names of their own).
+- element: 0 (an arrayed element's cells are separate elements by now, ``shock[north]`` and so on,
+  with call sites of their own).
 """
 from __future__ import annotations
 
