@@ -132,9 +132,11 @@ def cmd_loops(args) -> int:
     counts = {p: sum(1 for lp in shown if lp.polarity == p) for p in ("reinforcing", "balancing", "undetermined")}
     print(f"{len(shown)} loops ({counts['reinforcing']} reinforcing, "
           f"{counts['balancing']} balancing, {counts['undetermined']} undetermined)")
-    missing = [k for k in (m.model.loops or {}) if k not in {lp.name for lp in loops}]
-    for k in missing:
-        print(f"carbonloop: warning: no loop passes through all the elements of '{k}'", file=sys.stderr)
+    found = {lp.name for lp in loops}
+    for spec in m.model.loops:
+        if spec.label not in found:
+            print(f"carbonloop: warning: no loop passes through all the elements of '{spec.label}' "
+                  f"({', '.join(spec.elements)}; {spec.where.file}, line {spec.where.line})", file=sys.stderr)
     return 0
 
 
