@@ -33,13 +33,15 @@ def app(folder):
         yield url, service
 
 
-def test_the_folder_lists_scenarios_but_not_sweeps(app):
+def test_the_folder_lists_scenarios_but_not_sweeps_or_calibrations(app):
     url, _ = app
     status, _, body = call(url, "/api/scenarios")
     assert status == 200
     names = [s["name"] for s in body["scenarios"]]
     assert names == ["broken", "cup", "fragile", "plain", "slow"]
     assert body["scenarios"][1]["description"].startswith("A cup of tea")
+    status, _, body = call(url, "/api/scenario/fit")        # a calibration spec is not a scenario
+    assert status == 404 or (status == 400 and "unknown scenario" in body["error"])
 
 
 def test_a_scenario_without_levers_or_figures_gets_a_panel_per_stock(app):
