@@ -15,7 +15,7 @@ pysd = pytest.importorskip("pysd", reason="PySD is not installed (pip install py
 pytestmark = pytest.mark.slow      # PySD builds and runs every model
 
 ROOT = Path(__file__).resolve().parents[1]
-SUITE = ROOT / "tests" / "data" / "test-models"
+SUITE = ROOT.parent / "shared" / "test-models"     # read in place; used where it is there
 RTOL = 1e-6
 
 BUILTINS = """
