@@ -366,3 +366,21 @@ def test_every_file_of_the_page_is_in_the_package_data():
     files = [p.relative_to(ROOT / "engine").as_posix() for p in static.rglob("*") if p.is_file()]
     assert {"app/static/index.html", "app/static/js/app.js", "app/static/vendor/uPlot.LICENSE"} <= set(files)
     assert [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []
+
+
+def test_the_dominance_legend_names_the_dominating_loops_and_groups_the_others(write):
+    from engine.app.extras import LEGEND_MOST, dominance
+    flows = "".join(f"  i{k}: x * {0.01 * k:g}\n  o{k}: x * {0.011 * k:g}\n" for k in range(1, 7))
+    m = engine.load(write("scenario: many\ntime: {start: 0, stop: 10, dt: 0.25}\nstocks:\n"
+                          "  x: {initial: 100, inflows: [i1, i2, i3, i4, i5, i6], outflows: [o1, o2, o3, o4, o5, o6]}\n"
+                          "flows:\n" + flows))
+    payload = dominance(m, {}, "x")
+    names = [lp["name"] for lp in payload["loops"]]
+    assert len(names) == len(set(names)) and 2 <= len(names) <= LEGEND_MOST + 1
+    assert names[-1].startswith("other loops (") and payload["loops"][-1]["other"]
+    assert not any(lp["other"] for lp in payload["loops"][:-1])
+    d = m.dominance().through("x")
+    dominating = {lp.label for lp in d.loops if d.dominant[lp.index, :, 0].any()}
+    assert dominating <= set(names)
+    total = np.abs([lp["share"] for lp in payload["loops"]]).sum(axis=0)
+    np.testing.assert_allclose(total[1:], 1.0)          # the legend's entries still share the whole

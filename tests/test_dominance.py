@@ -241,3 +241,42 @@ def test_dominance_seen_from_one_variable(build):
                   {v.elements for v in view.loops} for lp in d.loops]][:, 1:, 0]) - 1e-12)
     with pytest.raises(engine.ModelError, match="no loop"):
         d.through("adjustment_time")
+
+
+GROWTH_NAMED = """
+scenario: growth
+time: {start: 0, stop: 40, dt: 0.25}
+stocks:
+  population: {initial: 10, inflows: [births], outflows: [deaths]}
+flows:
+  births: birth_rate * population * room
+  deaths: population / lifetime
+auxiliaries:
+  room: 1 - population / capacity
+parameters:
+  birth_rate: {value: 0.3, range: [0.05, 1]}
+  lifetime: {value: 30, range: [1, 100]}
+  capacity: 1000
+loops:
+  B1 crowding: {elements: [population, room]}
+"""
+
+
+def test_one_label_per_loop_in_the_listing_and_the_analysis(build):
+    m = build(GROWTH_NAMED)
+    listed = {frozenset(lp.elements): lp.label for lp in m.loops()}
+    assert sorted(listed.values()) == ["B1 crowding", "B2", "R1"]     # B1 is the declared name's code
+    d = m.dominance()
+    assert {frozenset(lp.elements): lp.label for lp in d.loops} == listed
+    assert [lp.title for lp in d.loops if lp.name] == ["B1 crowding"]
+
+
+def test_moving_a_parameter_relabels_no_loop(build):
+    # a short lifetime makes the deaths loop stronger than the crowding loop: their order by
+    # strength flips, their labels do not
+    m = build(GROWTH_NAMED)
+    a, b = m.dominance(), m.dominance(params={"lifetime": 1.5})
+    strongest = [max((lp for lp in x.loops if lp.polarity.startswith("B")), key=lambda lp: lp.importance)
+                 for x in (a, b)]
+    assert strongest[0].elements != strongest[1].elements
+    assert {lp.elements: lp.label for lp in a.loops} == {lp.elements: lp.label for lp in b.loops}
