@@ -104,3 +104,19 @@ def test_keeping_what_has_no_trajectory_is_a_clear_error():
         m.run(keep=["wave"])
     with pytest.raises(engine.ModelError, match="cannot keep 'nothing': it is not an element of the model"):
         m.run(keep=["nothing"])
+
+
+def test_printing_a_result_shows_the_report_summary_variables(build):
+    m = build("""
+time: {start: 0, stop: 4, dt: 1}
+stocks:
+  a: {initial: 1, inflows: [fa]}
+  b: {initial: 2, inflows: [fb]}
+flows:
+  fa: 1
+  fb: 2
+report:
+  summary: [b]
+""")
+    rows = [line.split()[0] for line in str(m.run()).splitlines()[2:]]
+    assert rows == ["b"]

@@ -22,6 +22,7 @@ class Result:
     docs: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
     time_units: str = ""
+    headline: list = field(default_factory=list)      # the report's summary variables (print shows them)
 
     @classmethod
     def from_simulation(cls, sim, values: dict) -> Result:
@@ -38,7 +39,8 @@ class Result:
         units = dict(plan.units, **{n: els[n].units for n in params})
         docs = dict(plan.docs, **{n: els[n].doc for n in params})
         return cls(times=times, names=plan.saved_names, data=sim.kernel.records(sim.out), params=params,
-                   units=units, docs=docs, provenance=prov, time_units=t.units)
+                   units=units, docs=docs, provenance=prov, time_units=t.units,
+                   headline=list(plan.model.report.summary))
 
     @property
     def n_runs(self) -> int:
@@ -75,12 +77,12 @@ class Result:
                 f"({shown})>")
 
     def __str__(self) -> str:
-        """A few lines: the runs and times, then the first variables at the start and the end
-        (over runs: their range at the end)."""
+        """A few lines: the runs and times, then the scenario's headline variables (its report's
+        summary; else the first variables) at the start and the end (over runs: their range)."""
         lines = [repr(self)[1:-1]]
         if not len(self.times) or not self.visible:
             return "\n".join(lines)
-        shown = self.visible[:SUMMARY_ROWS]
+        shown = [n for n in self.headline if n in self.names] or self.visible[:SUMMARY_ROWS]
         width = max(len(n) for n in shown) + 2
         over = "" if self.n_runs == 1 else " (min..max over runs)"
         lines.append(f"  {'variable':<{width}}{'units':<12}at start, at end{over}")
@@ -140,7 +142,7 @@ class Result:
         return rows
 
 
-SUMMARY_ROWS = 8        # variables ``print(result)`` shows
+SUMMARY_ROWS = 8        # variables ``print(result)`` shows when the scenario's report names none
 
 
 def _span(values) -> str:
