@@ -123,7 +123,7 @@ def test_flagship_continuous_core_agrees_with_pysd(tmp_path):
     except engine.ModelError as e:
         pytest.skip(f"the flagship scenario {scen.name} does not load yet: {str(e).splitlines()[0]}")
     path = tmp_path / "flagship.xmile"
-    # the first decade (PySD takes a second per simulated year of this model); events with no
-    # XMILE form are left out: the continuous core
+    # the first decade (PySD takes a second per simulated year of this model), its events (the
+    # settlements and period closes) exported as flows and auxiliaries
     write(_switches_on_grid(loaded.with_time(stop=2031).model), path)
     _compare(path, "flagship")
