@@ -120,3 +120,24 @@ report:
 """)
     rows = [line.split()[0] for line in str(m.run()).splitlines()[2:]]
     assert rows == ["b", "..."]         # b, then how many more there are
+
+
+def test_the_summary_table_marks_a_value_taken_just_after_a_reset(build):
+    from engine.outputs.report import summary_table
+    m = build("""
+time: {start: 0, stop: 10, dt: 0.5}
+stocks:
+  bank: {initial: 0, inflows: [deposits]}
+flows:
+  deposits: 2
+events:
+  - {name: settlement, every: 5, start: 5, set: {bank: 0}}
+report:
+  summary: [bank]
+  years: [4, 5]
+""")
+    table = summary_table(m, m.run())
+    row = next(line for line in table.splitlines() if line.startswith("bank"))
+    assert row.split()[1:3] == ["8", "0*"]          # 2 a year for 4 years; emptied at 5
+    assert "* bank at 5: the value just after event 'settlement' applied at that time; one saved step " \
+           "earlier, at 4.5: 9" in table
