@@ -114,7 +114,7 @@ def test_models_agree_with_pysd(tmp_path):
         _compare(path, name)
 
 
-def test_flagship_continuous_core_agrees_with_pysd(tmp_path):
+def test_flagship_with_its_events_agrees_with_pysd(tmp_path):
     scen, why = _flagship()
     if scen is None:
         pytest.skip(why)
