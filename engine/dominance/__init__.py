@@ -33,12 +33,18 @@ def labels_for(model, backend: str = "auto"):
     """The loop labels of a model (``engine.graph.labels``), from its listing of loops; kept with an
     ``engine.Loaded`` so that every analysis of it (a lever moved in the app) labels a loop alike."""
     from ..graph.polarity import loops_of
+
+    def listing():
+        # the numbering comes from the loops of the default listing (up to 16 elements); a
+        # declared loop longer than that is named by the analysis itself, so the longer search
+        # 'carbonloop loops' makes for it is not needed here
+        return loops_of(inner, backend=backend, search_limit=16).labels
     inner = getattr(model, "model", model)
     if inner is model:
-        return loops_of(inner, backend=backend).labels
+        return listing()
     cached = _LABELS.get(model)
     if cached is None or cached[0] is not inner:
-        cached = _LABELS[model] = (inner, loops_of(inner, backend=backend).labels)
+        cached = _LABELS[model] = (inner, listing())
     return cached[1]
 
 
