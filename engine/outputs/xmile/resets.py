@@ -36,9 +36,11 @@ def _safe(text: str) -> str:
 class Resets:
     """The XMILE structures of every event that sets a stock (see the module's docstring)."""
 
-    def __init__(self, model, fire_steps):
-        """``fire_steps``: event index -> steps it fires at (None: not at fixed times)."""
+    def __init__(self, model, fire_steps, cells=frozenset()):
+        """``fire_steps``: event index -> steps it fires at (None: not at fixed times); ``cells``:
+        the cells of arrays (written inside their array, so not restaged here)."""
         self.model = model
+        self.cells = set(cells)
         els = model.elements
         self.taken = set(els)
         self.specs: list = []           # extra variables
@@ -59,6 +61,11 @@ class Resets:
                                      f"and {why} has no XMILE form")
                 continue
             if not steps:
+                continue
+            cells = [a.target for a in acts if a.target in self.cells]
+            if cells:
+                self.problems.append(f"event '{ev.name}' sets cells of an array ({', '.join(cells)}), which the "
+                                     "export does not restage")
                 continue
             if model.time.method != "euler":
                 self.problems.append(f"event '{ev.name}' sets stocks: under {model.time.method.upper()} "
@@ -137,6 +144,8 @@ class Resets:
             self.memo[key] = name           # provisional: the graph of auxiliaries has no cycles
             tree = self._at(e.equation, s, why)
             if not ex.same(tree, e.equation):
+                if name in self.cells:
+                    raise CannotExport(f"{why} from '{name}', a cell of an array, which the export does not copy")
                 if any(getattr(builtins.get(fn), "kind", "") == "stateful" for fn in ex.calls(e.equation)):
                     raise CannotExport(f"{why} from '{name}', which keeps state (SMOOTH, DELAY, ...), so "
                                        "no copy of it can read the state an earlier event of the step left")

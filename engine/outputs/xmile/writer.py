@@ -1,11 +1,14 @@
 """Export a carbonloop ``Model`` as an XMILE 1.0 file that Stella and PySD read.
 
 Parameters become constant auxiliaries, lookups graphical functions, modules are flattened
-(names are unique across a carbonloop model). Scheduled events that set or ramp parameters become
-STEP / RAMP terms of the parameter's equation; scheduled events that set stocks become a flow and
-auxiliaries that give the same numbers (resets.py); balance checks become auxiliaries holding
-lhs - rhs. What has no XMILE form (conditional events, a change during a ramp, ...) makes the
-export refuse to write the file, naming it, unless ``lossy`` asks to write it without.
+(names are unique across a carbonloop model). An arrayed element is written as an array: the
+file's <dimensions>, and one variable over its dimensions whose <element subscript="..."> each
+hold one cell's equation (references to cells written ``capacity[north, solar]``). Scheduled
+events that set or ramp parameters become STEP / RAMP terms of the parameter's equation;
+scheduled events that set stocks become a flow and auxiliaries that give the same numbers
+(resets.py); balance checks become auxiliaries holding lhs - rhs. What has no XMILE form
+(conditional events, a change during a ramp, ...) makes the export refuse to write the file,
+naming it, unless ``lossy`` asks to write it without.
 """
 from __future__ import annotations
 
@@ -37,6 +40,11 @@ def to_xml(model) -> tuple[ET.Element, list]:
     notes: list = []
     els = model.elements
     names = {n: xmile_name(n) for n in els}
+    owner: dict = {}                # cell -> (its array, its element names)
+    for a in model.arrays:
+        for cell, elems in zip(a.cells, _combos(a.elements)):
+            owner[cell] = (a, elems)
+            names[cell] = f"{xmile_name(a.name)}[{', '.join(elems)}]"
 
     def name(n, strict=True):
         if n in names:
@@ -58,10 +66,16 @@ def to_xml(model) -> tuple[ET.Element, list]:
     _sub(spec, "dt", repr(float(t.dt)))
     if t.save_step:
         _sub(spec, "save_step", repr(float(t.save_step)))
+    if model.dimensions:
+        dims = _sub(root, "dimensions")
+        for d in model.dimensions:
+            dim = _sub(dims, "dim", name=d.name)
+            for e in d.elements:
+                _sub(dim, "elem", name=e)
     variables = _sub(_sub(root, "model"), "variables")
     equations, event_notes = parameter_equations(model)
     notes += event_notes
-    resets = Resets(model, fire_steps(model))
+    resets = Resets(model, fire_steps(model), cells=set(owner))
     try:
         extra = resets.build()
     except CannotExport as exc:
@@ -72,15 +86,22 @@ def to_xml(model) -> tuple[ET.Element, list]:
                       ex.Bin(0, "-", c.lhs, c.rhs), "",
                       f"balance check '{c.name}': {c.text} (zero within a relative {c.tolerance:g})"))
     names.update({spec[1]: xmile_name(spec[1]) for spec in extra})
+    arrays_done: set = set()
     for n, e in els.items():
         try:
+            if n in owner:
+                a = owner[n][0]
+                if a.name not in arrays_done:
+                    arrays_done.add(a.name)
+                    _array(variables, a, els, em, names, owner, equations)
+                continue
             if n in resets.renamed:
                 base, change = resets.renamed[n]
                 e = e.with_(name=base, inflows=e.inflows + (change,))
                 names[base], names[change] = xmile_name(base), xmile_name(change)
             _variable(variables, e, em, names, equations.get(n))
         except CannotExport as exc:
-            notes.append(f"{e.kind} '{n}' left out: {exc} has no XMILE form")
+            notes.append(f"{e.kind} '{owner[n][0].name if n in owner else n}' left out: {exc} has no XMILE form")
     for tag, n, tree, units, doc in extra:
         try:
             el = _sub(variables, tag, name=names[n])
@@ -113,6 +134,34 @@ def _variable(parent, e, em, names, equation):
         if e.non_negative:
             _sub(el, "non_negative")
     _meta(el, e)
+
+
+def _combos(elements) -> list:
+    import itertools
+    return list(itertools.product(*elements))
+
+
+def _array(parent, a, els, em, names, owner, equations):
+    """One arrayed element: a variable over its dimensions, one <element> per cell."""
+    cells = [els[c] for c in a.cells if c in els]
+    first = cells[0]
+    if first.kind == "lookup":
+        raise CannotExport("an arrayed graphical function")
+    texts = [em.text(equations.get(c.name, c.equation)) for c in cells]     # may raise first
+    tag = {"stock": "stock", "flow": "flow"}.get(first.kind, "aux")
+    el = _sub(parent, tag, name=xmile_name(a.name))
+    dims = _sub(el, "dimensions")
+    for d in a.dims:
+        _sub(dims, "dim", name=d)
+    for c, text in zip(cells, texts):
+        _sub(_sub(el, "element", subscript=", ".join(owner[c.name][1])), "eqn", text)
+    if first.kind == "stock":
+        for key in ("inflow", "outflow"):
+            for f in first.inflows if key == "inflow" else first.outflows:
+                _sub(el, key, xmile_name(owner[f][0].name) if f in owner else names[f])
+        if first.non_negative:
+            _sub(el, "non_negative")
+    _meta(el, first)
 
 
 def _meta(el, e):
