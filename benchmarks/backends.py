@@ -202,7 +202,7 @@ def agreement() -> dict:
         for fam, models in families.items():
             out[fam] = _worst(models)
     models = []
-    for f in sorted((ROOT / "tests" / "data" / "test-models").rglob("*")):
+    for f in sorted((ROOT.parent / "shared" / "test-models").rglob("*")):
         if f.suffix in (".xmile", ".stmx"):
             try:
                 models.append((f.parent.name + "/" + f.name, engine.load(f)))

@@ -47,6 +47,7 @@ FILES = {
         """,
     "broken.yaml": "scenario: broken\nextends: cup.yaml\nauxiliaries:\n  bad: {equation: nowhere + 1}\n",
     "study.yaml": "sweep: study\nscenario: cup.yaml\nmethod: grid\n",
+    "fit.yaml": "calibration: fit\nscenario: cup.yaml\ndata: data.yaml\n",
     "plain.yaml": """
         scenario: plain
         time: {start: 0, stop: 10, dt: 1, units: day}

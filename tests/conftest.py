@@ -18,6 +18,17 @@ BACKENDS = ["numpy"] + (["numba"] if backends.available("numba") else [])
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = Path(__file__).parent / "models"
+# public reference data the project does not own, read in place beside the repository (CI clones
+# the repository next to shared/): the SDXorg XMILE test models and the Loops That Matter case
+SHARED = ROOT.parent / "shared"
+TEST_MODELS = SHARED / "test-models"
+LTM = SHARED / "ltm"
+
+
+def needs(folder: Path):
+    """A skip mark for a test that reads ``folder`` of the shared reference data, saying why."""
+    return pytest.mark.skipif(not folder.is_dir(), reason=f"the shared reference data {folder} is not "
+                                                          "here (clone the repository beside shared/)")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import BACKENDS, MODELS, ROOT
+from conftest import BACKENDS, MODELS, ROOT, TEST_MODELS, needs
 
 import engine
 from engine.backends.source import check
@@ -61,9 +61,10 @@ CONFORMANCE = ["abs", "builtin_max", "comparisons", "delay_xmile", "eval_order",
 
 
 @needs_numba
+@needs(TEST_MODELS)
 @pytest.mark.parametrize("name", CONFORMANCE)
 def test_conformance_models_agree(name):
-    folder = ROOT / "tests" / "data" / "test-models" / "tests" / name
+    folder = TEST_MODELS / "tests" / name
     files = sorted(folder.glob("*.xmile")) or sorted(folder.glob("*.stmx"))
     m = engine.load(files[0])
     assert rel_diff(m.run(backend="numba").data, m.run(backend="numpy").data) <= RTOL

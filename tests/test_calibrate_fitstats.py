@@ -68,3 +68,16 @@ def test_error_models():
     n_norm = series_terms("normal", ("absolute", 1.0), y, np.full(3, np.nan), out)[0][0]
     n_rob = series_terms("robust", ("absolute", 1.0), y, np.full(3, np.nan), out)[0][0]
     assert n_norm == pytest.approx(0.5 * 100) and n_rob == pytest.approx(1.345 * 10 - 0.5 * 1.345 ** 2)
+
+
+def test_fit_report_prints_times_that_tell_observations_apart():
+    import pandas as pd
+
+    from engine.calibration.report import _md_table, time_decimals
+    df = pd.DataFrame({"series": ["a", "a", "b"], "time": [2021 + 13 / 24, 2022.0, 2022.0],
+                       "observed": [1.0, 2.0, 3.0]})
+    table = _md_table(df, ["series", "time", "observed"])
+    assert "| a | 2021.54 | 1 |" in table and "| a | 2022.00 | 2 |" in table
+    assert time_decimals([2021.0, 2022.0, 2023.0]) == 0
+    assert time_decimals([2021.25, 2021.5]) == 2
+    assert time_decimals([2021.0 + k / 365 for k in range(3)]) == 3

@@ -38,7 +38,8 @@ def test_dominance_command_prints_periods_and_writes_scores(write, tmp_path, cap
     out_dir = tmp_path / "dom"
     assert main(["dominance", str(p), "-o", str(out_dir)]) == 0
     out = capsys.readouterr().out
-    assert "all 3 loops" in out and "[growth]" in out
+    assert "all 3 loops" in out and "growth +" in out     # the declared name is the loop's label
+    assert (out_dir / "loops.csv").read_text().count("\n") == 4
     assert (out_dir / "stacked_P1.png").stat().st_size > 1000
     assert any(out_dir.glob("loop_*.png"))
     ds = xr.open_dataset(out_dir / "dominance.h5", group="dominance", engine="h5netcdf")
@@ -98,3 +99,25 @@ def test_bad_options_exit_2(write, capsys):
     assert main(["dominance", str(p), "--cap", "0"]) == 2
     assert main(["graph", str(p), "--focus", "births", "--depth", "0"]) == 2
     assert "depth" in capsys.readouterr().err
+
+
+MANY = """
+scenario: many
+time: {start: 0, stop: 10, dt: 0.25}
+stocks:
+  x: {initial: 100, inflows: [i1, i2, i3, i4, i5, i6], outflows: [o1, o2, o3, o4, o5, o6]}
+flows:
+""" + "".join(f"  i{k}: x * {0.01 * k:g}\n  o{k}: x * {0.011 * k:g}\n" for k in range(1, 7))
+
+
+def test_the_period_table_cites_only_loops_the_listing_shows(write, tmp_path, capsys):
+    assert main(["dominance", str(write(MANY)), "-o", str(tmp_path / "dom"), "--top", "1", "--no-figures"]) == 0
+    out = capsys.readouterr().out
+    listing, periods = out.split("partition ")[0], out.split("partition ")[1]
+    listed = {line.split()[0] for line in listing.splitlines()[4:] if line and not line.startswith(" ")}
+    cited = {part.split()[0] for line in periods.splitlines()[1:] if line.startswith("P1")
+             for part in line.split("  ")[-1].split(", ") if "none active" not in line}
+    assert cited and cited <= listed, (cited, listed)
+    assert "more loops in P1 (every loop with its label: loops.csv" in listing
+    table = (tmp_path / "dom" / "loops.csv").read_text()
+    assert all(f"\n{label}," in table for label in cited)

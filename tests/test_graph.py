@@ -118,3 +118,13 @@ def test_loops_are_listed_the_same_whatever_the_enumeration_order(build):
     assert 0 < cut.complete_to < full.complete_to
     assert [lp.elements for lp in cut] == [lp.elements for lp in full if len(lp.elements) <= cut.complete_to]
     assert [len(lp.elements) for lp in cut] == sorted(len(lp.elements) for lp in cut)
+
+
+def test_cli_loops_named_warns_only_for_a_declared_loop_no_loop_matches(write, capsys):
+    p = write(LOOPS + "loops:\n  crowding limit: {elements: [population, deaths]}\n"
+                      "  ghost: {elements: [births, crowding]}\n")
+    assert main(["loops", str(p), "--named"]) == 0
+    out, err = capsys.readouterr()
+    assert "crowding limit" in out
+    assert "'crowding limit'" not in err and "LoopSpec" not in err
+    assert "no loop passes through all the elements of 'ghost' (births, crowding;" in err

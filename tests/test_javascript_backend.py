@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, TEST_MODELS, needs
 from js_support import needs_node, rel_diff, run_js, run_many
 from test_closed_forms import CASES
 from test_tutorial import blocks
@@ -93,9 +93,10 @@ def test_the_tutorial_models(tmp_path):
         compare(engine.load(tmp_path / name), tmp_path)
 
 
+@needs(TEST_MODELS)
 @pytest.mark.parametrize("name", CONFORMANCE)
 def test_conformance_models(name, tmp_path):
-    folder = ROOT / "tests" / "data" / "test-models" / "tests" / name
+    folder = TEST_MODELS / "tests" / name
     files = sorted(folder.glob("*.xmile")) or sorted(folder.glob("*.stmx"))
     compare(engine.load(files[0]), tmp_path)
 

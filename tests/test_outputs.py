@@ -104,3 +104,40 @@ def test_keeping_what_has_no_trajectory_is_a_clear_error():
         m.run(keep=["wave"])
     with pytest.raises(engine.ModelError, match="cannot keep 'nothing': it is not an element of the model"):
         m.run(keep=["nothing"])
+
+
+def test_printing_a_result_shows_the_report_summary_variables(build):
+    m = build("""
+time: {start: 0, stop: 4, dt: 1}
+stocks:
+  a: {initial: 1, inflows: [fa]}
+  b: {initial: 2, inflows: [fb]}
+flows:
+  fa: 1
+  fb: 2
+report:
+  summary: [b]
+""")
+    rows = [line.split()[0] for line in str(m.run()).splitlines()[2:]]
+    assert rows == ["b", "..."]         # b, then how many more there are
+
+
+def test_the_summary_table_marks_a_value_taken_just_after_a_reset(build):
+    from engine.outputs.report import summary_table
+    m = build("""
+time: {start: 0, stop: 10, dt: 0.5}
+stocks:
+  bank: {initial: 0, inflows: [deposits]}
+flows:
+  deposits: 2
+events:
+  - {name: settlement, every: 5, start: 5, set: {bank: 0}}
+report:
+  summary: [bank]
+  years: [4, 5]
+""")
+    table = summary_table(m, m.run())
+    row = next(line for line in table.splitlines() if line.startswith("bank"))
+    assert row.split()[1:3] == ["8", "0*"]          # 2 a year for 4 years; emptied at 5
+    assert "* bank at 5: the value just after event 'settlement' applied at that time; one saved step " \
+           "earlier, at 4.5: 9" in table

@@ -15,7 +15,7 @@ pysd = pytest.importorskip("pysd", reason="PySD is not installed (pip install py
 pytestmark = pytest.mark.slow      # PySD builds and runs every model
 
 ROOT = Path(__file__).resolve().parents[1]
-SUITE = ROOT / "tests" / "data" / "test-models"
+SUITE = ROOT.parent / "shared" / "test-models"     # read in place; used where it is there
 RTOL = 1e-6
 
 BUILTINS = """
@@ -114,7 +114,7 @@ def test_models_agree_with_pysd(tmp_path):
         _compare(path, name)
 
 
-def test_flagship_continuous_core_agrees_with_pysd(tmp_path):
+def test_flagship_with_its_events_agrees_with_pysd(tmp_path):
     scen, why = _flagship()
     if scen is None:
         pytest.skip(why)
@@ -123,7 +123,7 @@ def test_flagship_continuous_core_agrees_with_pysd(tmp_path):
     except engine.ModelError as e:
         pytest.skip(f"the flagship scenario {scen.name} does not load yet: {str(e).splitlines()[0]}")
     path = tmp_path / "flagship.xmile"
-    # the first decade (PySD takes a second per simulated year of this model); events with no
-    # XMILE form are left out: the continuous core
+    # the first decade (PySD takes a second per simulated year of this model), its events (the
+    # settlements and period closes) exported as flows and auxiliaries
     write(_switches_on_grid(loaded.with_time(stop=2031).model), path)
     _compare(path, "flagship")

@@ -91,3 +91,14 @@ parameters:
     assert main(["validate", "--strict-units", str(p)]) == 2
     err = capsys.readouterr().err
     assert "in 'rain': the flow declares no units" in err and "'water'" not in err
+
+
+def test_run_prints_the_unit_warnings_and_still_runs(write, tmp_path, capsys):
+    p = write(GOOD)
+    assert main(["run", str(p), "-o", str(tmp_path / "r.h5"), "--no-figures"]) == 0
+    out, err = capsys.readouterr()
+    assert "warning: units: " in err and "cost_per_km" in err
+    assert (tmp_path / "r.h5").exists()
+    assert main(["run", str(write(GOOD.replace("kg/km", "t/km"), "ok.yaml")), "-o", str(tmp_path / "s.h5"),
+                 "--no-figures"]) == 0
+    assert "units" not in capsys.readouterr().err

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 def series_payload(times, values, low=None, high=None, *, units="", source="", label="") -> dict:
     """One measured series as the page draws it: points, optional error bars, units and source.
@@ -32,16 +34,19 @@ def series_payload(times, values, low=None, high=None, *, units="", source="", l
 def dominance_payload(times, loops) -> dict:
     """Loop shares over time as the page draws them (a stacked bar per time).
 
-    ``loops`` is a sequence of ``(name, polarity, shares)``: polarity 'R', 'B' or '', shares one
-    per time (a loop's relative score; signed, their absolute values summing to 1 at each time).
+    ``loops`` is a sequence of ``(name, polarity, shares)``, or ``(name, polarity, shares, other)``
+    where ``other`` marks the entry that groups the loops not named in the legend: polarity 'R',
+    'B' or '', shares one per time (a loop's relative score; signed, their absolute values summing
+    to 1 at each time).
     """
     times = [float(t) for t in times]
     out = []
-    for name, polarity, shares in loops:
+    for name, polarity, shares, *other in loops:
         shares = [float(s) if math.isfinite(float(s)) else 0.0 for s in shares]
         if len(shares) != len(times):
             raise ValueError(f"loop '{name}' has {len(shares)} shares for {len(times)} times")
-        out.append({"name": str(name), "polarity": str(polarity or ""), "share": shares})
+        out.append({"name": str(name), "polarity": str(polarity or ""), "share": shares,
+                    "other": bool(other and other[0])})
     return {"times": times, "loops": out}
 
 
@@ -82,6 +87,22 @@ def dominance_of(result, variable: str) -> dict | None:
         return None
     if not through.loops:
         return None
-    loops = [(lp.label + (f" {lp.name}" if lp.name else ""), (lp.polarity or "")[:1], through.signed[i, :, 0])
-             for i, lp in enumerate(through.loops)]
+    named = legend_loops(through)
+    loops: list = [(through.loops[i].label, (through.loops[i].polarity or "")[:1], through.signed[i, :, 0])
+                   for i in named]
+    rest = [i for i in range(len(through.loops)) if i not in set(named)]
+    if rest:
+        s = through.signed[rest, :, 0]
+        loops.append((f"other loops ({len(rest)})", "", np.sign(s.sum(axis=0)) * np.abs(s).sum(axis=0), True))
     return dominance_payload([float(a) for a, _ in through.spans], loops)
+
+
+LEGEND_MOST = 8     # loops named in the dominance legend; the others are one 'other loops' entry
+
+
+def legend_loops(d, most: int = LEGEND_MOST) -> list:
+    """Indices of the loops the app's legend names: those that dominate some period of the run
+    (strongest first, at most ``most``), or the strongest loop when none does."""
+    order = sorted(range(len(d.loops)), key=lambda i: -d.loops[i].importance)
+    dominating = [i for i in order if d.dominant[i, :, 0].any()]
+    return (dominating or order[:1])[:most]

@@ -18,11 +18,13 @@ from ..errors import ModelError
 from ..frontends.yaml.yamlio import load_file
 from . import extras
 
+SPEC_KEYS = {"sweep", "calibration"}        # top-level keys of the specs that are not scenarios
 SOURCE_HEADER = re.compile(r"^# ---- (.+)$", re.MULTILINE)
 
 
 def scan(folder: Path) -> dict:
-    """The scenario files of a folder by name (file stem), sweep specifications left out."""
+    """The scenario files of a folder by name (file stem); sweep and calibration specifications
+    (files with a top-level ``sweep:`` or ``calibration:``) are left out: they are not scenarios."""
     found: dict = {}
     for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
         if path.stem in found or not path.is_file():
@@ -32,7 +34,7 @@ def scan(folder: Path) -> dict:
         except ModelError as exc:           # listed all the same: opening it shows the error
             found[path.stem] = {"path": path, "description": f"cannot be read: {exc.message}"}
             continue
-        if isinstance(data, dict) and "sweep" not in data:
+        if isinstance(data, dict) and not SPEC_KEYS & set(data):
             found[path.stem] = {"path": path, "description": " ".join(str(data.get("description")
                                                                           or "").split())}
     return found

@@ -37,7 +37,7 @@ def fit_figure(result, path) -> Path:
     """One panel per series: the variable (best run and band), the data and the model's readings."""
     problem, obs = result.problem, result.observations
     fig, axes = _grid(len(problem.spec.series))
-    for i, (ax, s) in enumerate(zip(axes, problem.spec.series)):
+    for ax, s in zip(axes, problem.spec.series):
         g = obs[obs["series"] == s.name]
         if s.read in ("at", "end", "mean") and result.trajectories is not None:
             ax.plot(result.times, result.trajectories[s.variable], color="C0", lw=1.2, label="model")
@@ -50,8 +50,8 @@ def fit_figure(result, path) -> Path:
         if s.read in ("mean", "integral", "sum", "change"):
             half = (g["end"].to_numpy() - g["time"].to_numpy()) / 2
         role = g["role"].to_numpy()
-        for mask, colour, label in ((role == "fitted", "k", "data"), (role == "held out", "C3", "held out"),
-                                    (role == "compared", "C2", "compared")):
+        for mask, colour, label in ((role == "fitted", "k", "data (fitted)"), (role == "held out", "C3", "held out"),
+                                    (role == "compared", "C2", "compared, not fitted")):
             if mask.any():
                 ax.errorbar(x[mask], g["observed"].to_numpy()[mask],
                             xerr=None if half is None else half[mask], fmt="o", color=colour, ms=4,
@@ -72,10 +72,28 @@ def fit_figure(result, path) -> Path:
                             fmt="D", color="C3", mfc="none", ms=4, capsize=2,
                             label="90 % predictive band (held out)")
         ax.set_title(f"{s.name} ({s.variable})", fontsize=8)
+        ax.set_ylabel(units_of(problem, s.variable), fontsize=7)
         ax.grid(alpha=0.3)
-        if i == 0:
-            ax.legend(fontsize=6)
+    figure_legend(fig, axes)
     return _save(fig, path)
+
+
+def units_of(problem, variable: str) -> str:
+    """The model units a series is compared in (the model variable's)."""
+    e = problem.model.model.elements.get(variable)
+    return (e.units if e is not None else "") or "(no units)"
+
+
+def figure_legend(fig, axes) -> None:
+    """One legend for all the panels: every kind of marker any panel draws, once."""
+    seen: dict = {}
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            key = label if not label.startswith("model (") else "model (reading)"
+            seen.setdefault(key, (h, label if key == label else "model reading (at, mean, ...)"))
+    if seen:
+        fig.legend([h for h, _ in seen.values()], [lab for _, lab in seen.values()], fontsize=7,
+                   loc="upper right", ncol=min(3, len(seen)), frameon=True)
 
 
 def residual_figure(result, path) -> Path:
@@ -85,13 +103,23 @@ def residual_figure(result, path) -> Path:
     fig, axes = _grid(len(names))
     for ax, name in zip(axes, names):
         g = obs[obs["series"] == name]
-        colours = g["role"].map({"fitted": "C0", "held out": "C3", "compared": "C2"}).to_numpy()
+        colours = g["role"].map(ROLE_COLOURS).to_numpy()
         ax.bar(g["time"], g["error_pct"], width=0.6, color=colours)
         ax.axhline(0, color="k", lw=0.8)
         for y in (-10, 10):
             ax.axhline(y, color="grey", lw=0.6, ls="--")
         ax.set_title(name + ": model vs data (%)", fontsize=8)
+        ax.set_ylabel("(model - data) / data, %", fontsize=7)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    roles = [r for r in ROLE_COLOURS if (obs["role"] == r).any()]
+    fig.legend([Patch(color=ROLE_COLOURS[r]) for r in roles] + [Line2D([], [], color="grey", ls="--")],
+               [ROLE_LABELS[r] for r in roles] + ["+-10 %"], fontsize=7, loc="upper right", ncol=len(roles) + 1)
     return _save(fig, path)
+
+
+ROLE_COLOURS = {"fitted": "C0", "held out": "C3", "compared": "C2"}
+ROLE_LABELS = {"fitted": "fitted", "held out": "held out (hindcast)", "compared": "compared, not fitted"}
 
 
 def profile_figure(result, path) -> Path:

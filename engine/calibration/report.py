@@ -146,19 +146,39 @@ def markdown(result) -> str:
     return "\n".join(lines)
 
 
+TIME_COLUMNS = ("time", "end", "origin")     # printed with the decimals that keep them apart
+
+
 def _md_table(df, cols) -> str:
     cols = [c for c in cols if c in df]
+    decimals = {c: time_decimals(df[c]) for c in cols if c in TIME_COLUMNS}
     out = ["| " + " | ".join(c.replace("_", " ") for c in cols) + " |", "|" + "---|" * len(cols)]
     for _, row in df[cols].iterrows():
-        out.append("| " + " | ".join(_time(row[c]) if c in TIMES else _fmt(row[c]) for c in cols) + " |")
+        out.append("| " + " | ".join(_fmt_time(row[c], decimals[c]) if c in decimals else _fmt(row[c])
+                                     for c in cols) + " |")
     return "\n".join(out)
 
 
-TIMES = ("time", "end", "origin")       # shown in full (2021.54, not 2022)
+def time_decimals(values, most: int = 6) -> int:
+    """Decimals to print a column of times with: the fewest (at most ``most``) that print every time
+    exactly, or at least two that keep distinct times distinct (2021.54 and 2022.00 stay apart;
+    a column of whole years prints whole)."""
+    v = np.asarray([x for x in np.asarray(values, dtype=float).ravel() if np.isfinite(x)])
+    if not v.size:
+        return 0
+    distinct = np.unique(v)
+    for d in range(most + 1):
+        r = np.round(v, d)
+        if np.all(np.abs(r - v) < 1e-9 * np.maximum(1.0, np.abs(v))) or \
+                (len(np.unique(np.round(distinct, d))) == len(distinct) and d >= 2):
+            return d
+    return most
 
 
-def _time(v) -> str:
-    return "-" if isinstance(v, (float, np.floating)) and math.isnan(v) else f"{v:g}"
+def _fmt_time(v, decimals: int) -> str:
+    if isinstance(v, (float, np.floating)) and math.isnan(v):
+        return "-"
+    return f"{float(v):.{decimals}f}"
 
 
 def _fmt(v) -> str:

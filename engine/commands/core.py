@@ -68,6 +68,7 @@ def cmd_run(args) -> int:
     from ..outputs.report import write_outputs
     m = _load(args)
     params = params_of(args, m)
+    warn_units(m.check_units(), most=10)        # as validate does: the run goes on
     t0 = time.perf_counter()
     kernel = m.kernel(backend=args.backend)     # compiled, or loaded from the cache of compiled models
     t1 = time.perf_counter()
@@ -85,6 +86,16 @@ def cmd_run(args) -> int:
     return 0
 
 
+def warn_units(issues, most: int | None = None, level: str = "warning") -> None:
+    """Print unit inconsistencies on stderr, one a line (the first ``most`` of them, then a count)."""
+    shown = issues if most is None else issues[:most]
+    for issue in shown:
+        print(f"carbonloop: {level}: units: {issue}", file=sys.stderr)
+    if len(issues) > len(shown):
+        print(f"carbonloop: {level}: units: ... and {len(issues) - len(shown)} more "
+              "('carbonloop validate' lists them all)", file=sys.stderr)
+
+
 def params_of(args, loaded) -> dict | None:
     """Parameter values from ``--params FILE`` (checked against the model), or None."""
     if not getattr(args, "params", None):
@@ -98,8 +109,7 @@ def cmd_validate(args) -> int:
     m = load(args.scenario)
     m.plan()            # graph and compile: catches algebraic loops
     issues = m.check_units(strict=args.strict_units)
-    for issue in issues:
-        print(f"carbonloop: {'error' if args.strict_units else 'warning'}: units: {issue}", file=sys.stderr)
+    warn_units(issues, level="error" if args.strict_units else "warning")
     if issues and args.strict_units:
         return 2
     shown = args.scenario or m.model.where.file
@@ -132,9 +142,11 @@ def cmd_loops(args) -> int:
     counts = {p: sum(1 for lp in shown if lp.polarity == p) for p in ("reinforcing", "balancing", "undetermined")}
     print(f"{len(shown)} loops ({counts['reinforcing']} reinforcing, "
           f"{counts['balancing']} balancing, {counts['undetermined']} undetermined)")
-    missing = [k for k in (m.model.loops or {}) if k not in {lp.name for lp in loops}]
-    for k in missing:
-        print(f"carbonloop: warning: no loop passes through all the elements of '{k}'", file=sys.stderr)
+    found = {lp.name for lp in loops}
+    for spec in m.model.loops:
+        if spec.label not in found:
+            print(f"carbonloop: warning: no loop passes through all the elements of '{spec.label}' "
+                  f"({', '.join(spec.elements)}; {spec.where.file}, line {spec.where.line})", file=sys.stderr)
     return 0
 
 

@@ -60,7 +60,7 @@ def cmd_dominance(args) -> int:
     for line in rep.discovery_lines(d):
         print("  " + line)
     print()
-    print(rep.loops_text(d, args.top))
+    print(rep.loops_text(d, args.top, also=rep.cited(d)))
     print()
     print(rep.shares_text(d) if d.n_runs > 1 else rep.periods_text(d))
     for p in _write(d, m, result, folder, args):
@@ -70,6 +70,8 @@ def cmd_dominance(args) -> int:
 
 def _write(d, m, result, folder, args) -> list:
     written = [d.to_hdf5(folder / "dominance.h5", result)]
+    d.table().to_csv(folder / "loops.csv")
+    written.append(str(folder / "loops.csv"))
     if args.no_figures:
         return written
     from ..dominance.diagrams import loop_diagram

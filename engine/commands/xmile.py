@@ -22,11 +22,14 @@ def register(sub):
 
     p = sub.add_parser("export", help="write a scenario (or any model) as an XMILE file",
                        description="Export a model to XMILE 1.0 for Stella, PySD and other tools. "
-                                   "Events that set or ramp parameters at fixed times become STEP/RAMP "
-                                   "terms; what has no XMILE form is left out and listed.")
+                                   "Events at fixed times become STEP/RAMP terms (parameters) or a "
+                                   "flow and auxiliaries (stocks), balance checks auxiliaries, so the "
+                                   "file computes the same numbers; a model with anything XMILE cannot "
+                                   "express is refused, naming it.")
     p.add_argument("scenario", help="scenario YAML file (or an .xmile/.stmx model)")
     p.add_argument("-o", "--output", required=True, help="XMILE file to write")
-    p.add_argument("--strict", action="store_true", help="fail instead of leaving anything out")
+    p.add_argument("--lossy", action="store_true",
+                   help="write the file even so, leaving out (and listing) what XMILE cannot express")
     p.set_defaults(func=cmd_export)
 
 
@@ -48,7 +51,7 @@ def cmd_export(args) -> int:
     from ..api import load
     from ..outputs.xmile import write
     m = load(args.scenario)
-    notes = write(m.model, args.output, strict=args.strict)
+    notes = write(m.model, args.output, lossy=args.lossy)
     for n in notes:
         print(f"left out: {n}")
     print(f"wrote {args.output}" + (f" ({len(notes)} items left out)" if notes else ""))

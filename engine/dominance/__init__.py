@@ -12,6 +12,7 @@ from __future__ import annotations
 import weakref
 
 _PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LABELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def plan_for(model, backend: str = "auto"):
@@ -28,12 +29,32 @@ def plan_for(model, backend: str = "auto"):
     return cached
 
 
+def labels_for(model, backend: str = "auto"):
+    """The loop labels of a model (``engine.graph.labels``), from its listing of loops; kept with an
+    ``engine.Loaded`` so that every analysis of it (a lever moved in the app) labels a loop alike."""
+    from ..graph.polarity import loops_of
+
+    def listing():
+        # the numbering comes from the loops of the default listing (up to 16 elements); a
+        # declared loop longer than that is named by the analysis itself, so the longer search
+        # 'carbonloop loops' makes for it is not needed here
+        return loops_of(inner, backend=backend, search_limit=16).labels
+    inner = getattr(model, "model", model)
+    if inner is model:
+        return listing()
+    cached = _LABELS.get(model)
+    if cached is None or cached[0] is not inner:
+        cached = _LABELS[model] = (inner, listing())
+    return cached[1]
+
+
 def analyse(model, params=None, n_runs=None, **options):
     """Loop dominance of a model (an ``engine.Loaded`` or ``engine.model.Model``) over a batch of
     runs; see ``engine.dominance.analysis.analyse`` for the options."""
     from .analysis import analyse as _analyse
     plan = plan_for(model, options.get("backend", "auto"))
-    return _analyse(getattr(model, "model", model), params, n_runs, plan=plan, **options)
+    labels = labels_for(model, options.get("backend", "auto"))
+    return _analyse(getattr(model, "model", model), params, n_runs, plan=plan, labels=labels, **options)
 
 
 def analyse_spec(spec, runs=None, **options):

@@ -66,7 +66,7 @@ def default_every(times) -> float | None:
     return float(next(m * k for m in (1, 2, 2.5, 5, 10) if m * k >= span - 1e-12))
 
 
-def analyse(model, params=None, n_runs=None, plan=None, **options):
+def analyse(model, params=None, n_runs=None, plan=None, labels=None, **options):
     """Loop dominance of ``model`` over a batch of runs (``params`` as for ``Loaded.run``).
 
     Options: ``cap`` (loops per partition enumerated exhaustively), ``every`` (time units per
@@ -75,7 +75,8 @@ def analyse(model, params=None, n_runs=None, plan=None, **options):
     ``discovery_runs`` (runs searched, spread over the batch) and ``search_times`` (searches in
     all, spread over the steps of those runs where links are active), ``min_share`` (loops
     found whose relative score never reaches it in the runs searched are not scored),
-    ``memory_mb``. ``plan`` is a prepared plan to reuse.
+    ``memory_mb``. ``plan`` is a prepared plan to reuse; ``labels`` the model's loop labels
+    (``engine.graph.labels.LoopLabels``; default: a numbering of this analysis's loops alone).
     """
     from .result import assemble
     opts = Options(**options)
@@ -104,7 +105,7 @@ def analyse(model, params=None, n_runs=None, plan=None, **options):
         for c in range(0, b - a, block):
             d = min(b - a, c + block)
             state.add(plan.link_scores(batch, slice(c, d)), a + c, a + d)
-    return assemble(plan, loops, report, state, opts)
+    return assemble(plan, loops, report, state, opts, labels)
 
 
 class _Scoring:

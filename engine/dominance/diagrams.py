@@ -59,10 +59,29 @@ def draw_focus(sub, name, direction, path, title="") -> str:
     height = max(len(v) for v in layers.values())
     fig, ax = subplots(figsize=(3 + 3 * len(layers), max(3, 0.75 * height + 1.5)))
     _boxes(sub, pos, ax, _kind_color(sub), focus=name)
+    signs = {(u, v): d["sign"] for u, v, d in sub.edges(data=True)
+             if d.get("role") in ("inflow", "outflow") and d.get("sign")}
+    if signs:
+        nx.draw_networkx_edge_labels(sub, pos, edge_labels=signs, ax=ax, font_size=9, font_weight="bold")
+    ax.legend(handles=focus_legend(sub, bool(signs)), fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title(title or f"{direction} of {name}")
     ax.set_axis_off()
     fig.tight_layout()
     return _save(fig, path)
+
+
+def focus_legend(sub, signed: bool) -> list:
+    """Legend entries of a focus graph: the colour of each kind of element it shows, the focus's
+    frame, and what the signs on arrows into stocks mean."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    kinds = [k for k in COLORS if any(d.get("kind") == k for _, d in sub.nodes(data=True))]
+    out: list = [Patch(fc=COLORS[k], ec="#666", label=k) for k in kinds]
+    out.append(Patch(fc="white", ec="black", lw=2, label="the variable in focus"))
+    out.append(Line2D([], [], color="#888", label="arrow: is computed from / feeds"))
+    if signed:
+        out.append(Line2D([], [], color="none", label="+ / - on an arrow: a flow filling / draining a stock"))
+    return out
 
 
 def _spread(g) -> dict:

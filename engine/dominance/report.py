@@ -41,31 +41,50 @@ def periods_text(d, run: int = 0) -> str:
     return "\n".join(lines)
 
 
-def loops_text(d, top: int = 10) -> str:
-    """The strongest loops of each partition: label, polarity (confidence), mean share, path."""
-    lines = [f"{'loop':<6}{'polarity':<10}{'conf.':>6}{'share':>8}  name / path"]
+def cited(d, run: int = 0) -> set:
+    """Indices of the loops the printed period table (one run) or shares table (an ensemble) cites."""
+    if d.n_runs > 1:
+        share = d.dominant.mean(axis=2)
+        return set(sorted(range(len(d.loops)), key=lambda i: -share[i].mean())[:SHARES_TOP])
+    from .periods import periods
+    return {i for p in periods(d.dominant, d.signed, d.magnitude, d.spans, d.groups, d.partitions, run)
+            for i in p.loops}
+
+
+def loops_text(d, top: int = 10, also=()) -> str:
+    """The strongest loops of each partition (and every loop of ``also``, indices of loops another
+    table cites): label, polarity (confidence), mean share, path; then how many are not shown and
+    where every loop is listed."""
+    also = set(also)
+    width = max([6] + [len(lp.label) + 2 for lp in d.loops])
+    lines = [f"{'loop':<{width}}{'polarity':<10}{'conf.':>6}{'share':>8}  path"]
     for part in d.partitions:
         loops = sorted((lp for lp in d.loops if lp.partition == part.number), key=lambda lp: -lp.importance)
-        for lp in loops[:top]:
+        shown = [lp for k, lp in enumerate(loops) if k < top or lp.index in also]
+        for lp in shown:
             path = lp.path()
             path = path if len(path) < 110 else path[:107] + "..."
-            name = f"{lp.name}: " if lp.name else ""
-            lines.append(f"{lp.label:<6}{lp.polarity or 'inact.':<10}{lp.confidence:>6.2f}"
-                         f"{lp.importance * 100:>7.1f}%  {name}{path}")
-        if len(loops) > top:
-            lines.append(f"      ... and {len(loops) - top} more loops in P{part.number}")
+            lines.append(f"{lp.label:<{width}}{lp.polarity or 'inact.':<10}{lp.confidence:>6.2f}"
+                         f"{lp.importance * 100:>7.1f}%  {path}")
+        if len(loops) > len(shown):
+            lines.append(f"{'':<{width}}... and {len(loops) - len(shown)} more loops in P{part.number} "
+                         "(every loop with its label: loops.csv beside dominance.h5)")
     return "\n".join(lines)
 
 
-def shares_text(d, top: int = 8, columns: int = 8) -> str:
+SHARES_TOP = 8
+
+
+def shares_text(d, top: int = SHARES_TOP, columns: int = 8) -> str:
     """For an ensemble: the share of runs in which each strong loop dominates, at a few bins."""
     share = d.dominant.mean(axis=2)
     order = sorted(range(len(d.loops)), key=lambda i: -share[i].mean())[:top]
     cols = np.unique(np.linspace(0, share.shape[1] - 1, min(columns, share.shape[1])).round().astype(int))
-    head = f"{'loop':<8}" + "".join(f"{d.spans[c, 0]:>8g}" for c in cols) + "  name / path"
+    width = max([8] + [len(d.loops[i].label) + 2 for i in order])
+    head = f"{'loop':<{width}}" + "".join(f"{d.spans[c, 0]:>8g}" for c in cols) + "  path"
     lines = [f"share of {d.n_runs} runs in which each loop is dominant, by period starting at:", head]
     for i in order:
         lp = d.loops[i]
-        lines.append(f"{lp.label:<8}" + "".join(f"{share[i, c] * 100:>7.0f}%" for c in cols)
-                     + f"  {lp.name or lp.path()[:60]}")
+        lines.append(f"{lp.label:<{width}}" + "".join(f"{share[i, c] * 100:>7.0f}%" for c in cols)
+                     + f"  {lp.path()[:60]}")
     return "\n".join(lines)

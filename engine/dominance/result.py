@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..graph import Loop, name_declared
+from ..graph.labels import LoopLabels, letter
 from .links import hidden
 from .loopscores import polarity
 
@@ -15,7 +16,7 @@ from .loopscores import polarity
 class LoopInfo:
     """One loop of the analysis."""
     index: int
-    label: str                      # R1, B2, U1, ... (by polarity, strongest first)
+    label: str                      # the loop's one label: its declared name, else R1, B2, U1, ...
     name: str                       # the name the model declares for it, if any
     elements: tuple                 # in causal order, hidden SMOOTH/DELAY stages included
     partition: int
@@ -31,8 +32,8 @@ class LoopInfo:
 
     @property
     def title(self) -> str:
-        """The loop's label and polarity, as figures title it."""
-        return f"{self.label} {self.name}" if self.name else self.label
+        """The loop's label, as figures title it (a declared name is the label)."""
+        return self.label
 
     def path(self) -> str:
         """The loop as text: 'a -> b -> a'."""
@@ -135,34 +136,24 @@ def _structural(lg, loop, cache) -> str:
     return "".join(out)
 
 
-def _labels(kinds, partition, importance) -> list:
-    order = sorted(range(len(kinds)), key=lambda i: (partition[i], -importance[i], i))
-    counts: dict = {}
-    out = [""] * len(kinds)
-    for i in order:
-        counts[kinds[i]] = counts.get(kinds[i], 0) + 1
-        out[i] = f"{kinds[i]}{counts[kinds[i]]}"
-    return out
-
-
-def assemble(plan, loops, report, state, opts) -> Dominance:
-    """The ``Dominance`` of a finished scoring."""
+def assemble(plan, loops, report, state, opts, labels=None) -> Dominance:
+    """The ``Dominance`` of a finished scoring; ``labels`` (``LoopLabels``) names its loops as the
+    model's listing of loops does (loops beyond it continue the numbering)."""
     lg = plan.lg
     importance = state.mag.mean(axis=(1, 2)) if state.mag.size else np.zeros(len(loops))
     pols = [polarity(p, n) for p, n in zip(state.pos, state.neg)]
     cache: dict = {}
     kinds: list = []
     struct: list = []
+    labels = labels or LoopLabels(spec.label for spec in lg.model.loops)
     for (pol, _), (_, lp) in zip(pols, loops):
-        st = _structural(lg, lp, cache) if not pol else ""
-        if not pol:
-            pol = "U" if "?" in st else ("R" if st.count("-") % 2 == 0 else "B")
-        kinds.append(pol[0])
-        struct.append(st)
-    labels = _labels(kinds, [p for p, _ in loops], importance)
+        st = _structural(lg, lp, cache)
+        kinds.append(letter(st))
+        struct.append(st if not pol else "")
     named, _ = name_declared([Loop(lp, tuple(st)) for (_, lp), st in zip(loops, struct)],
                              lg.model.loops)
-    infos = [LoopInfo(i, labels[i], named[i].name, lp, p, pols[i][0], pols[i][1], float(importance[i]),
+    names = labels.assign([(lp, kind, named[i].name) for i, ((_, lp), kind) in enumerate(zip(loops, kinds))])
+    infos = [LoopInfo(i, names[i], named[i].name, lp, p, pols[i][0], pols[i][1], float(importance[i]),
                       struct[i]) for i, (p, lp) in enumerate(loops)]
     full = state.full
     return Dominance(model_name=lg.model.name, time_units=lg.model.time.units, times=state.times,

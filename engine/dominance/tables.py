@@ -20,7 +20,7 @@ def periods_table(d, run: int = 0):
         loops = [d.loops[i] for i in p.loops]
         rows.append({"partition": f"P{p.partition}", "start": p.start, "end": p.end,
                      "dominant": " + ".join(lp.label for lp in loops) or "(none active)",
-                     "names": "; ".join(lp.name for lp in loops if lp.name),
+                     "names": "; ".join(lp.name for lp in loops if lp.name and lp.name != lp.label),
                      "scores": ", ".join(f"{lp.label} {_pct(s)}" for lp, s in zip(loops, p.scores)),
                      "share": p.share})
     return pd.DataFrame(rows, columns=["partition", "start", "end", "dominant", "names", "scores", "share"])

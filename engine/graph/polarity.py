@@ -15,7 +15,8 @@ from .. import backends, builtins
 from .. import lang as ex
 from ..plan import compile_model
 from ..run import run_kernel
-from .structure import feedback_graph, feedback_loops, name_declared
+from .labels import LoopLabels, letter
+from .structure import Loop, Loops, feedback_graph, feedback_loops, name_declared
 
 
 def reference_values(model, backend: str = "auto") -> tuple[dict, Any]:
@@ -218,5 +219,16 @@ def loops_of(model, max_length=16, search_limit=40, backend: str = "auto"):
         longer = feedback_loops(signs.plan.model, signs, max_length=search_limit)
         longer, _ = name_declared(longer, [lp for lp in model.loops if lp.label in missing])
         loops += [lp for lp in longer if lp.name]
-    return loops
+    return label_loops(loops, model)
+
+
+def label_loops(loops, model):
+    """The loops with their one label each (``engine.graph.labels``): declared names first, codes
+    for the others; ``loops.labels`` keeps the numbering for analyses that meet more loops."""
+    labels = LoopLabels(spec.label for spec in model.loops)
+    names = labels.assign([(lp.elements, letter(lp.signs), lp.name) for lp in loops])
+    out = Loops(Loop(lp.elements, lp.signs, lab, lp.name) for lp, lab in zip(loops, names))
+    out.complete_to = getattr(loops, "complete_to", 0)
+    out.labels = labels
+    return out
 

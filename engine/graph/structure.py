@@ -104,7 +104,7 @@ class Loop:
     """A feedback loop: its elements in causal order, link signs and overall polarity."""
     elements: tuple
     signs: tuple           # one per link, '+', '-' or '?'
-    label: str = ""        # R1, B2, U1 ... in order of length
+    label: str = ""        # its one label: the declared name, else R1, B2, U1 ... (graph.labels)
     name: str = ""         # the name the model declares for this loop, if any
 
     @property
@@ -150,8 +150,10 @@ def feedback_loops(model: Model, link_sign, max_length: int = 16, limit: int = 5
 
 
 class Loops(list):
-    """A list of loops that also says up to which length the listing is complete."""
+    """A list of loops that also says up to which length the listing is complete (and, once
+    labelled, the ``labels`` that numbered them)."""
     complete_to: int = 0
+    labels = None
 
 
 def _cycles(g, model, max_length, limit) -> tuple[list, int]:

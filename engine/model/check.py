@@ -87,6 +87,8 @@ def _call_problems(n: ex.Call, elements: dict, lookups: dict, stateful: bool) ->
     if target is not None and target.kind == "lookup":
         return [] if len(n.args) == 1 else [(f"lookup '{n.fn}' takes one argument, got {len(n.args)}", None)]
     b = builtins.get(n.fn)
+    if b is None and n.fn.lower() in VENSIM_ONLY:
+        return [VENSIM_ONLY[n.fn.lower()](n)]
     if b is None:
         return [(f"unknown function '{n.fn.upper()}'", suggest(n.fn, list(lookups.values()) + list(builtins.REGISTRY)))]
     if b.kind == "stateful" and not stateful:
@@ -97,6 +99,19 @@ def _call_problems(n: ex.Call, elements: dict, lookups: dict, stateful: bool) ->
                  "define an auxiliary with it in the model and refer to that")]
     msg = b.arity_error(len(n.args))
     return [(msg, None)] if msg else []
+
+
+def _integ(n: ex.Call) -> tuple[str, str]:
+    initial = ex.unparse(n.args[1]) if len(n.args) == 2 else "<initial value>"
+    rate = ex.unparse(n.args[0]) if n.args else "<net flow>"
+    return ("INTEG is how Vensim writes a stock; in a YAML model a stock is an entry under 'stocks:' "
+            "with its initial value and the flows that fill and drain it",
+            f"write 'stocks: {{NAME: {{initial: {initial}, inflows: [FLOW], outflows: []}}}}' and put "
+            f"'{rate}' under 'flows: {{FLOW: ...}}' (one flow per term you add or subtract); "
+            "see docs/model-files.md")
+
+
+VENSIM_ONLY = {"integ": _integ}     # Vensim functions a YAML model writes another way
 
 
 MAX_STEPS = 10_000_000      # steps of one run: more is refused before anything is allocated

@@ -51,8 +51,10 @@ def report_figures(loaded, result, folder, others=(), title_suffix="", observati
                 ax.plot(r.times, r[n][:, 0], color=f"C{i % 10}", ls=style,
                         label=n.replace("_", " ") + suffix)
             for k, obs in enumerate(observations.get(n, [])):
+                bars = obs["xerr"] is not None
                 ax.errorbar(obs["x"], obs["y"], xerr=obs["xerr"], fmt="os^v"[k % 4], color=f"C{i % 10}",
-                            mfc="white", ms=4, lw=0.8, capsize=0, label=obs["label"])
+                            mfc="white", ms=4, lw=0.8, capsize=0,
+                            label=obs["label"] + ("; bar: the period it averages" if bars else ""))
         ax.set_title((spec.title or spec.name) + title_suffix)
         ax.set_xlabel(loaded.model.time.units or "time")
         ax.set_ylabel(spec.ylabel or loaded.model.elements[names[0]].units)

@@ -42,9 +42,36 @@ def summary_table(loaded, result) -> str:
     units = {n: loaded.model.elements[n].units for n in names if n in loaded.model.elements}
     head = f"{'variable':<{width}}" + "".join(f"{y:>12g}" for y in years) + "  units"
     lines = [head, "-" * len(head)]
+    marked = just_after_events(loaded, result, years)
+    notes = []
     for n, vals in result.summary(names, years):
-        lines.append(f"{n:<{width}}" + "".join(f"{v:>12.4g}" for v in vals) + f"  {units.get(n, '')}")
-    return "\n".join(lines)
+        cells = []
+        for y, v in zip(years, vals):
+            ev = marked.get((n, y))
+            cells.append(f"{v:>11.4g}*" if ev else f"{v:>12.4g}")
+            if ev:
+                k = int(np.argmin(np.abs(result.times - y)))
+                before = f"; one saved step earlier, at {result.times[k - 1]:.6g}: {result[n][k - 1, 0]:.4g}" \
+                    if k > 0 else ""
+                notes.append(f"* {n} at {y:g}: the value just after event '{ev}' applied at that time{before}")
+        lines.append(f"{n:<{width}}" + "".join(cells) + f"  {units.get(n, '')}")
+    return "\n".join(lines + notes)
+
+
+def just_after_events(loaded, result, years) -> dict:
+    """{(variable, year): event} where an event that sets the variable (a settlement emptying a
+    stock, ...) applied at the saved time the table reads for that year: the table shows the value
+    the run records there, which is the value after the event."""
+    log = result.provenance.get("events_applied") or []
+    targets = {ev.name: {a.target for a in ev.actions} for ev in loaded.model.events}
+    out: dict = {}
+    for y in years:
+        t = float(result.times[int(np.argmin(np.abs(result.times - y)))])
+        for time, name, _ in log:
+            if abs(float(time) - t) <= 1e-9 * max(1.0, abs(t)):
+                for target in targets.get(name, ()):
+                    out.setdefault((target, y), name)
+    return out
 
 
 def write_outputs(loaded, result, h5_path, figures=True) -> list:

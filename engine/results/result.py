@@ -23,6 +23,7 @@ class Result:
     provenance: dict = field(default_factory=dict)
     time_units: str = ""
     arrays: dict = field(default_factory=dict)        # arrayed element -> (dims, elements per dim, cells)
+    headline: list = field(default_factory=list)      # the report's summary variables (print shows them)
 
     @classmethod
     def from_simulation(cls, sim, values: dict) -> Result:
@@ -45,7 +46,8 @@ class Result:
                 units.setdefault(name, units[cell])
                 docs.setdefault(name, docs.get(cell, ""))
         return cls(times=times, names=plan.saved_names, data=sim.kernel.records(sim.out), params=params,
-                   units=units, docs=docs, provenance=prov, time_units=t.units, arrays=arrays)
+                   units=units, docs=docs, provenance=prov, time_units=t.units, arrays=arrays,
+                   headline=list(plan.model.report.summary))
 
     @property
     def n_runs(self) -> int:
@@ -94,12 +96,12 @@ class Result:
                 f"({shown})>")
 
     def __str__(self) -> str:
-        """A few lines: the runs and times, then the first variables at the start and the end
-        (over runs: their range at the end)."""
+        """A few lines: the runs and times, then the scenario's headline variables (its report's
+        summary; else the first variables) at the start and the end (over runs: their range)."""
         lines = [repr(self)[1:-1]]
         if not len(self.times) or not self.visible:
             return "\n".join(lines)
-        shown = self.visible[:SUMMARY_ROWS]
+        shown = [n for n in self.headline if n in self.names] or self.visible[:SUMMARY_ROWS]
         width = max(len(n) for n in shown) + 2
         over = "" if self.n_runs == 1 else " (min..max over runs)"
         lines.append(f"  {'variable':<{width}}{'units':<12}at start, at end{over}")
@@ -170,7 +172,7 @@ class Result:
         return rows
 
 
-SUMMARY_ROWS = 8        # variables ``print(result)`` shows
+SUMMARY_ROWS = 8        # variables ``print(result)`` shows when the scenario's report names none
 
 
 def _span(values) -> str:

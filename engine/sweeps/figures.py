@@ -37,17 +37,39 @@ def quantiles(path, name, qs=(5, 50, 95)) -> tuple[np.ndarray, np.ndarray, tuple
     return times, q, units
 
 
+FAN_MIN_RUNS = 20       # fewer sampled runs than this are drawn one line each, not as a 5-95 % fan
+LABELLED_RUNS = 10      # runs drawn one line each are named in the legend up to this many
+
+
 def fan_chart(path, name, folder) -> str:
-    """The median and 5-95 % band of a kept trajectory over the runs."""
-    times, (lo, mid, hi), (units, time_units) = quantiles(path, name)
+    """The median and 5-95 % band of a kept trajectory over the runs; a grid sweep (its points
+    are chosen, not drawn from a distribution, so they have no quantiles) or a sweep of fewer
+    than ``FAN_MIN_RUNS`` runs as one line per run instead."""
+    names, _, vals, attrs = store.read_samples(path)
+    n_runs = len(vals)
     fig, ax = subplots(figsize=(7, 4))
-    ax.fill_between(times, lo, hi, alpha=0.3, label="5–95 %")
-    ax.plot(times, mid, lw=2, label="median")
-    ax.set_title(name.replace("_", " "))
-    ax.set_xlabel(time_units or "time")
-    ax.set_ylabel(units)
+    if attrs.get("method") == "grid" or n_runs < FAN_MIN_RUNS:
+        with h5py.File(path, "r") as f:
+            d, times = f[safe_name(name)], f["time"][...]
+            units = (d.attrs.get("units", ""), f["time"].attrs.get("units", ""))
+            lines = d[...]
+        for r in range(n_runs):
+            label = (", ".join(f"{p}={v:g}" for p, v in zip(names, vals[r])) if n_runs <= LABELLED_RUNS
+                     else ("each run (grid point)" if r == 0 else None))
+            ax.plot(times, lines[:, r], lw=1.2 if n_runs <= LABELLED_RUNS else 0.6,
+                    color=None if n_runs <= LABELLED_RUNS else "C0", alpha=1 if n_runs <= LABELLED_RUNS else 0.5,
+                    label=label)
+        what = "grid" if attrs.get("method") == "grid" else "sweep"
+        ax.set_title(f"{name.replace('_', ' ')}: each of the {n_runs} runs of the {what}")
+    else:
+        times, (lo, mid, hi), units = quantiles(path, name)
+        ax.fill_between(times, lo, hi, alpha=0.3, label="5–95 % of runs")
+        ax.plot(times, mid, lw=2, label="median")
+        ax.set_title(name.replace("_", " "))
+    ax.set_xlabel(units[1] or "time")
+    ax.set_ylabel(units[0])
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7 if n_runs <= LABELLED_RUNS else 8)
     return _save(fig, Path(folder) / f"fan-{safe_name(name)}.png")
 
 

@@ -1,4 +1,5 @@
-"""Export to XMILE: round trip through the importer, events as STEP/RAMP, notes on what is left out."""
+"""Export to XMILE: round trip through the importer, events as STEP/RAMP, stock resets as flows,
+checks as auxiliaries; what has no XMILE form refused (or, asked for, left out and named)."""
 import numpy as np
 import pytest
 
@@ -50,20 +51,41 @@ parameters:""")))
     np.testing.assert_allclose(b["inflow_a"], a["inflow_a"], rtol=1e-12)
 
 
-def test_what_has_no_xmile_form_is_named(write, tmp_path):
+def test_a_stock_reset_and_a_check_export_with_their_numbers(write, tmp_path):
     m = engine.load(write(MODEL.replace("parameters:", """events:
-  - {name: shock, when: stock_a > 11, set: {rate: 0}}
-  - {name: reset, at: 5, set: {stock_a: 10}}
+  - {name: reset, at: 5, set: {stock_a: stock_a / 2 + rate}}
+  - {name: top up, every: 4, start: 2, set: {stock_a: stock_a + outflow_a}}
 checks:
   - {name: trivial, lhs: stock_a, rhs: stock_a}
 parameters:""")))
-    notes = export_xmile(m.model, tmp_path / "m.xmile")
-    text = " ".join(notes)
-    assert "shock" in text and "conditional" in text
-    assert "reset" in text and "stock_a" in text
-    assert "trivial" in text
-    with pytest.raises(engine.ModelError):
-        export_xmile(m.model, tmp_path / "n.xmile", strict=True)
+    assert export_xmile(m.model, tmp_path / "m.xmile") == []
+    back = engine.load(tmp_path / "m.xmile")
+    a, b = m.run(), back.run()
+    for name in ("stock_a", "inflow_a", "outflow_a", "delayed"):
+        np.testing.assert_allclose(b[name], a[name], rtol=1e-12, atol=1e-12, err_msg=name)
+    assert np.all(b["trivial_check"] == 0)
+    assert back.model.elements["stock_a_before_events"].kind == "stock"
+
+
+def test_what_has_no_xmile_form_is_refused_unless_lossy(write, tmp_path):
+    m = engine.load(write(MODEL.replace("parameters:", """events:
+  - {name: shock, when: stock_a > 11, set: {rate: 0}}
+  - {name: drain, when: stock_a > 15, set: {stock_a: 0}}
+parameters:""")))
+    with pytest.raises(engine.ModelError, match="without changing what it computes") as err:
+        export_xmile(m.model, tmp_path / "n.xmile")
+    assert "shock" in str(err.value) and "drain" in str(err.value) and "conditional" in str(err.value)
+    assert not (tmp_path / "n.xmile").exists()
+    notes = export_xmile(m.model, tmp_path / "n.xmile", lossy=True)
+    assert len(notes) == 2 and (tmp_path / "n.xmile").exists()
+
+
+def test_a_reset_under_rk4_is_refused(write, tmp_path):
+    m = engine.load(write(MODEL.replace("method: euler", "method: rk4").replace("parameters:", """events:
+  - {name: reset, at: 5, set: {stock_a: 10}}
+parameters:""")))
+    with pytest.raises(engine.ModelError, match="RK4"):
+        export_xmile(m.model, tmp_path / "n.xmile")
 
 
 def test_export_command(tmp_path, capsys):
@@ -111,3 +133,43 @@ def test_a_periodic_event_without_start_first_fires_one_period_after_the_start(w
     r = engine.load(tmp_path / "p.xmile").run()
     rate = np.diff(r["fund"][:, 0]) / 0.25
     assert rate[0] == 1 and rate[int(1 / 0.25)] == 2        # rate 1 during 2020, 2 from 2021
+
+
+def _close(a, b, scale):
+    """Largest relative difference of two (time x run) arrays; a value near zero (one that cancels
+    to zero, as max(0, bank - surrender - cap)) compares on a floor of 1e-6 of ``scale``, the
+    largest value of the run: what a few roundings of the largest numbers leave."""
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a), 1e-6 * scale)))
+
+
+@pytest.mark.slow
+def test_every_flagship_scenario_exports_and_imports_with_the_same_numbers(tmp_path):
+    # the settlement and period-close resets and the balance checks included: the file computes
+    # what the engine computes (1e-9 relative), or the export would refuse to write it
+    from conftest import ROOT
+
+    from engine.app.service import scan
+    found = scan(ROOT / "scenarios")
+    assert {"default", "baseline", "no-coupling", "price-floor"} <= set(found)
+    for name, f in found.items():
+        m = engine.load(f["path"])
+        path = tmp_path / f"{name}.xmile"
+        assert export_xmile(m.model, path) == [], name
+        back = engine.load(path)
+        a, b = m.run(backend="numpy"), back.run(backend="numpy")
+        compared = [n for n in a.visible if n in b.names]
+        assert len(compared) == len(a.visible), (name, sorted(set(a.visible) - set(b.names)))
+        scale = max(float(np.max(np.abs(a[n]))) for n in compared)
+        worst = max((_close(a[n], b[n], scale), n) for n in compared)
+        assert worst[0] <= 1e-9, (name, worst)
+        if m.model.checks:
+            assert any(n.endswith("_check") for n in b.names)
+
+
+def test_a_reset_reading_state_kept_by_a_builtin_through_an_earlier_event_is_refused(write, tmp_path):
+    m = engine.load(write(MODEL.replace("parameters:", """events:
+  - {name: first, at: 5, set: {stock_a: 1}}
+  - {name: second, at: 5, set: {stock_a: trend_a + 1}}
+parameters:""")))
+    with pytest.raises(engine.ModelError, match="event 'second' sets 'stock_a' from '.*', which keeps state"):
+        export_xmile(m.model, tmp_path / "n.xmile")

@@ -3,8 +3,8 @@
 An event that sets parameter p to v at time T adds STEP(v - previous, T) to p's equation; a ramp
 to v over D adds RAMP((v - previous) / D, T, T + D). T is the time of the step the engine applies
 the change at, and D a whole number of steps, as in a run. Periodic events are unrolled up to the
-stop time. Conditional ('when') events, events that set stocks, and changes of a parameter while
-a ramp of it is under way have no such form: they are named in the notes and left out.
+stop time. Conditional ('when') events and changes of a parameter while a ramp of it is under way
+have no such form: they are named in the notes. Events that set stocks: see resets.py.
 """
 from __future__ import annotations
 
@@ -39,6 +39,20 @@ def _times(ev, params, time):
     return None
 
 
+def fire_steps(model) -> dict:
+    """Event index -> the steps at which the event applies (None for a conditional event or one
+    whose times are not constant)."""
+    params = {n: e.value for n, e in model.elements.items() if e.kind == "parameter"}
+    out: dict = {}
+    for i, ev in enumerate(model.events):
+        try:
+            times = _times(ev, params, model.time)
+        except ValueError:
+            times = None
+        out[i] = None if times is None else sorted(set(_steps(times, model.time)))
+    return out
+
+
 def parameter_equations(model) -> tuple[dict, list]:
     """{parameter: equation with its scheduled changes}, and notes on events left out."""
     params = {n: e.value for n, e in model.elements.items() if e.kind == "parameter"}
@@ -50,15 +64,14 @@ def parameter_equations(model) -> tuple[dict, list]:
         except ValueError:
             times = None
         if times is None:
-            why = "a conditional ('when') event" if ev.when is not None else "its times are not constant"
-            notes.append(f"event '{ev.name}' left out: {why} has no XMILE form")
+            if any(a.target in params for a in ev.actions):
+                why = "a conditional ('when') event" if ev.when is not None else "its times are not constant"
+                notes.append(f"event '{ev.name}' left out: {why} has no XMILE form")
             continue
         for a in ev.actions:
             target = model.elements.get(a.target)
             if target is None or target.kind != "parameter":
-                notes.append(f"event '{ev.name}': setting stock '{a.target}' left out (XMILE has no "
-                             "event that resets a stock)")
-                continue
+                continue            # a stock: see resets.py
             if not ex.names(a.expr) <= set(params) or (a.ramp_over is not None and
                                                      not ex.names(a.ramp_over) <= set(params)):
                 notes.append(f"event '{ev.name}': the value of '{a.target}' depends on the state; left out")

@@ -4,9 +4,11 @@ Parameters become constant auxiliaries, lookups graphical functions, modules are
 (names are unique across a carbonloop model). An arrayed element is written as an array: the
 file's <dimensions>, and one variable over its dimensions whose <element subscript="..."> each
 hold one cell's equation (references to cells written ``capacity[north, solar]``). Scheduled
-events that set or ramp parameters become STEP / RAMP terms of the parameter's equation; what
-has no XMILE form (conditional events, events on stocks, balance checks) is left out and named
-in the notes the export returns.
+events that set or ramp parameters become STEP / RAMP terms of the parameter's equation;
+scheduled events that set stocks become a flow and auxiliaries that give the same numbers
+(resets.py); balance checks become auxiliaries holding lhs - rhs. What has no XMILE form
+(conditional events, a change during a ramp, ...) makes the export refuse to write the file,
+naming it, unless ``lossy`` asks to write it without.
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from pathlib import Path
 from ... import lang as ex
 from ...errors import ModelError
 from .emit import CannotExport, Emitter
-from .events import parameter_equations
+from .events import fire_steps, parameter_equations
+from .resets import Resets
 
 OASIS = "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"
 
@@ -72,6 +75,17 @@ def to_xml(model) -> tuple[ET.Element, list]:
     variables = _sub(_sub(root, "model"), "variables")
     equations, event_notes = parameter_equations(model)
     notes += event_notes
+    resets = Resets(model, fire_steps(model), cells=set(owner))
+    try:
+        extra = resets.build()
+    except CannotExport as exc:
+        notes.append(f"events left out: {exc}")
+        extra, resets.renamed = [], {}
+    for c in model.checks:
+        extra.append(("aux", resets._name(f"{xmile_name(c.name).replace(' ', '_')}_check"),
+                      ex.Bin(0, "-", c.lhs, c.rhs), "",
+                      f"balance check '{c.name}': {c.text} (zero within a relative {c.tolerance:g})"))
+    names.update({spec[1]: xmile_name(spec[1]) for spec in extra})
     arrays_done: set = set()
     for n, e in els.items():
         try:
@@ -81,11 +95,22 @@ def to_xml(model) -> tuple[ET.Element, list]:
                     arrays_done.add(a.name)
                     _array(variables, a, els, em, names, owner, equations)
                 continue
+            if n in resets.renamed:
+                base, change = resets.renamed[n]
+                e = e.with_(name=base, inflows=e.inflows + (change,))
+                names[base], names[change] = xmile_name(base), xmile_name(change)
             _variable(variables, e, em, names, equations.get(n))
         except CannotExport as exc:
             notes.append(f"{e.kind} '{owner[n][0].name if n in owner else n}' left out: {exc} has no XMILE form")
-    for c in model.checks:
-        notes.append(f"balance check '{c.name}' ({c.text}) left out: XMILE has no checks")
+    for tag, n, tree, units, doc in extra:
+        try:
+            el = _sub(variables, tag, name=names[n])
+            _sub(el, "eqn", em.text(tree))
+            if units:
+                _sub(el, "units", units)
+            _sub(el, "doc", doc)
+        except CannotExport as exc:
+            notes.append(f"'{n}' left out: {exc} has no XMILE form")
     return root, notes
 
 
@@ -151,14 +176,20 @@ def _version():
     return __version__
 
 
-def write(model, path, strict: bool = False) -> list:
-    """Write ``model`` to ``path`` as XMILE; returns notes on what was left out.
+def write(model, path, lossy: bool = False) -> list:
+    """Write ``model`` to ``path`` as XMILE; returns notes on what was left out (none unless
+    ``lossy``).
 
-    With ``strict``, anything left out is an error instead.
+    A model with anything XMILE cannot express is refused (a ModelError naming each part) and
+    no file is written: the file would compute something else. ``lossy=True`` writes it without
+    those parts and returns their list.
     """
     root, notes = to_xml(model)
-    if strict and notes:
-        raise ModelError("cannot export without loss: " + "; ".join(notes), file=str(path))
+    if notes and not lossy:
+        raise ModelError(f"cannot export '{model.name}' to XMILE without changing what it computes: "
+                         + "; ".join(notes), file=model.where.file,
+                         hint="'carbonloop export --lossy' (write(..., lossy=True)) writes it without these "
+                              "parts and lists them")
     ET.indent(root)
     Path(path).write_text('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
                           + "\n")

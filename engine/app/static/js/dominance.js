@@ -3,6 +3,12 @@
 
 import { colour, el } from "./format.js";
 
+const OTHER_COLOUR = "#adb5bd";   // the entry that groups the loops the legend does not name
+
+function loopColour(loop, k) {
+  return loop.other ? OTHER_COLOUR : colour(k);
+}
+
 function drawBars(u, payload) {
   if (!payload || payload.times.length === 0) return;
   const { ctx } = u;
@@ -24,7 +30,7 @@ function drawBars(u, payload) {
       const y0 = u.valToPos(acc, "y", true);
       const y1 = u.valToPos(acc + h, "y", true);
       ctx.globalAlpha = s < 0 ? 0.45 : 0.9;
-      ctx.fillStyle = colour(k);
+      ctx.fillStyle = loopColour(loop, k);
       ctx.fillRect(x, y1, w, y0 - y1);
       acc += h;
     });
@@ -64,7 +70,7 @@ export class DominanceChart {
     }
     payload.loops.forEach((loop, k) => {
       const swatch = el("span", { class: "swatch" });
-      swatch.style.background = colour(k);
+      swatch.style.background = loopColour(loop, k);
       this.legend.append(el("li", {}, swatch, `${loop.name}${loop.polarity ? ` (${loop.polarity})` : ""}`));
     });
     this.note.textContent = `Share of ${variable}'s behaviour due to each loop, from its loop scores; `
