@@ -9,8 +9,8 @@ Kinds: 'math' (arguments only); 'time' (also the switch time, just inside the st
 a step boundary acts from that step on); 'time_exact' (also the exact time); 'time_dt' (the
 switch time and dt); 'select' (IF THEN ELSE: emitted inline); 'stateful'.
 Unit rules: 'dimensionless' (arguments and result), 'same' (arguments agree; result alike),
-'first' (the first argument's units), 'ratio' (first / second), 'none' (a pure number), 'power',
-'step', 'ramp', 'per_time' (1 / time units), 'select'.
+'first' (the first argument's units), 'second' (the second's), 'ratio' (first / second),
+'none' (a pure number), 'power', 'step', 'ramp', 'per_time' (1 / time units), 'select'.
 """
 from __future__ import annotations
 
@@ -67,6 +67,10 @@ _ENTRIES = (
        "inverse tangent"),
     _b("int", 1, 1, "math", np.floor, sc.floor, "same", "increasing", None,
        "the largest whole number not above x (floor)"),
+    _b("integer", 1, 1, "math", np.trunc, sc.trunc, "same", "increasing", None,
+       "the whole part of x (toward zero), Vensim's INTEGER"),
+    _b("quantum", 2, 2, "math", vc.quantum, sc.quantum, "same", None, None,
+       "q times the whole part of a / q (a itself when q <= 0), Vensim's QUANTUM"),
     _b("round", 1, 1, "math", np.round, sc.round_half_even, "same", "increasing", "ROUND",
        "the nearest whole number (halves to even)"),
     _b("sign", 1, 1, "math", np.sign, sc.sign, "none", "increasing", None, "-1, 0 or 1"),
@@ -109,6 +113,9 @@ _ENTRIES = (
        doc="fractional trend: TREND(input, averaging time, [initial trend])"),
     _b("forecast", 3, 4, "stateful", units="first", xmile="FORCST",
        doc="forecast: FORECAST(input, averaging time, horizon, [initial trend])"),
+    _b("sample_if_true", 3, 3, "stateful", units="second",
+       doc="SAMPLE IF TRUE(condition, input, initial): the input while the condition holds, "
+           "else the value it last took (initial before)"),
     _b("init", 1, 1, "stateful", units="first", xmile="INIT", doc="value at the start of the run: INIT(x)"),
     _b("previous", 1, 2, "stateful", units="first", xmile="PREVIOUS",
        doc="value one step earlier: PREVIOUS(x, [initial])"),

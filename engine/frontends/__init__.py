@@ -22,6 +22,7 @@ READERS = {
     ".stmx": "engine.frontends.xmile",
     ".itmx": "engine.frontends.xmile",
     ".xml": "engine.frontends.xmile",
+    ".mdl": "engine.frontends.vensim",
 }
 
 
@@ -31,5 +32,5 @@ def read(path) -> Model:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ModelError(f"no reader for '{path.suffix or 'files without a suffix'}'", file=str(path),
-                         hint="give a YAML scenario (.yaml) or an XMILE model (.xmile, .stmx)")
+                         hint="give a YAML scenario (.yaml), an XMILE model (.xmile, .stmx) or a Vensim model (.mdl)")
     return importlib.import_module(reader).read(path)

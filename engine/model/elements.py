@@ -41,6 +41,7 @@ class Element:
     extrapolate: bool = False
     polarity: tuple = ()            # declared link polarities ((input, '+'|'-'), ...)
     hidden: bool = False            # created by the engine (expanded builtins)
+    label: str = ""                 # the name as the source file wrote it, when not an identifier
 
     def with_(self, **changes) -> Element:
         """A copy with some fields changed."""

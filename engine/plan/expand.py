@@ -125,6 +125,16 @@ class _Expander:
             s = self.name(owner.name, "init")
             self.add(owner, s, "stock", a[0], doc="value at the start of the run")
             return V(0, s)
+        if fn == "sample_if_true":
+            # out = input while the condition holds, else its own value one step earlier
+            out = self.name(owner.name, fn)
+            last = out + ":last"
+            self.add(owner, out, "auxiliary", ex.If(0, a[0], a[1], V(0, last)),
+                     doc="SAMPLE IF TRUE: the input while the condition holds, else the last sample")
+            self.add(owner, last + ":in", "auxiliary", V(0, out), doc="input of the last sample")
+            self.add(owner, last, "pipeline", a[2], doc="the sample one step earlier")
+            self.delays.append(FixedDelay(last, last + ":in", V(0, "dt"), a[2]))
+            return V(0, out)
         if fn in ("delay_fixed", "delay", "previous"):
             out = self.name(owner.name, fn)
             src = out + ":in"

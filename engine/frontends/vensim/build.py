@@ -1,0 +1,606 @@
+"""Vensim records -> carbonloop elements: names resolved, INTEG as stocks, lookups, macros, data.
+
+Each record's left-hand side says what it is: ``name = expr`` (an INTEG makes a stock, a constant
+a parameter, anything else an auxiliary), ``name(points)`` a lookup, ``name := expr`` a data
+variable, ``name == expr`` an unchangeable constant. Subscripts (``name[...]``, ``dim: a, b``)
+are refused as a whole until the model holds arrays.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ... import lang as ex
+from ...lang.parser import ExprSyntaxError
+from ...model import Element, Where
+from . import library as lib
+from .errors import Unsupported, VensimError
+from .names import Names, key, unquote
+from .sections import Record
+from .syntax import GetCall, Table, parse, parse_table
+
+MAX_MACRO_DEPTH = 20
+SUBSCRIPTS = "subscripts"
+_RANGE = re.compile(r"\[([^\]]*)\]\s*$")
+_KEYWORD = re.compile(r"^:\s*(INTERPOLATE|RAW|HOLD BACKWARD|LOOK FORWARD)\s*:", re.I)
+_NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$")
+
+
+@dataclass
+class Def:
+    """One definition with its left-hand side read: kind is 'eq', 'lookup', 'data' or 'exo'."""
+    name: str           # as written (quotes removed)
+    kind: str
+    body: str           # the right-hand side (a lookup's: the text inside its parentheses)
+    offset: int         # where the body starts in the record's text
+    rec: Record
+    keyword: str = ""   # :INTERPOLATE: and the like, for data
+
+
+def _line(rec, offset: int) -> int:
+    return rec.line + rec.text[:max(offset, 0)].count("\n")
+
+
+def read_lhs(rec, file) -> Def:
+    """A record's left-hand side: its name and what follows it."""
+    text = rec.text
+    if text.startswith('"'):
+        m = re.match(r'"(?:[^"\\]|\\.)*"', text, re.S)
+        if not m:
+            raise VensimError("a quoted name is never closed", file=file, line=rec.line)
+        name, i = m.group(), m.end()
+    else:
+        m = re.match(r"[^=(\[:<]*", text)
+        name, i = (m.group() if m else ""), (m.end() if m else 0)
+    name = unquote(re.sub(r"\\\s*\n", " ", name).strip())
+    rest = text[i:]
+    stripped = rest.lstrip()
+    at = i + len(rest) - len(stripped)
+    where = dict(file=file, line=rec.line, element=name or None)
+    if not name:
+        raise VensimError(f"a definition must start with a name, found '{text[:30]}'", **where)
+    if stripped.startswith("[") or stripped.startswith("<->"):
+        raise Unsupported(SUBSCRIPTS, **where)
+    keyword = ""
+    k = _KEYWORD.match(stripped)
+    if k:
+        keyword = k.group(1).lower()
+        stripped = stripped[k.end():].lstrip()
+        at = len(text) - len(stripped)
+    if stripped.startswith(":="):
+        return Def(name, "data", stripped[2:], at + 2, rec, keyword)
+    if stripped.startswith("=="):
+        return Def(name, "eq", stripped[2:], at + 2, rec)
+    if stripped.startswith("="):
+        return Def(name, "eq", stripped[1:], at + 1, rec)
+    if stripped.startswith("("):
+        body = stripped[1:].rstrip()
+        if not body.endswith(")"):
+            raise VensimError("a lookup definition 'name( points )' is not closed with ')'", **where)
+        return Def(name, "lookup", body[:-1], at + 1, rec)
+    if stripped.startswith(":"):
+        if re.match(r":\s*(THE CONDITION|TEST INPUT|IMPLIES)\s*:", stripped, re.I):
+            raise Unsupported("reality checks (:THE CONDITION:, :TEST INPUT:)", **where)
+        raise Unsupported(f"{SUBSCRIPTS} (a range definition '{name}: ...')", **where)
+    if not stripped:
+        return Def(name, "exo", "", at, rec, keyword)
+    raise VensimError(f"expected '=' after the name, found '{stripped[:20]}'", **where)
+
+
+def parse_range(units: str):
+    """(units without the range, (lo, hi) or None) of a Vensim units field like 'm [0,100]'."""
+    m = _RANGE.search(units)
+    if not m:
+        return units.strip(), None
+    text = units[:m.start()].strip()
+    parts = [p.strip() for p in m.group(1).split(",")]
+    if len(parts) < 2 or not all(_NUMBER.match(p) for p in parts[:2]):
+        return text, None
+    lo, hi = float(parts[0]), float(parts[1])
+    return text, ((lo, hi) if lo <= hi else None)
+
+
+class Scope:
+    """Where names are looked up: a macro call's locals first, then the model's names."""
+
+    def __init__(self, local: dict | None = None, prefix: str = "", module: str = ""):
+        self.local = local or {}
+        self.prefix = prefix
+
+
+class Builder:
+    """Translates the records of one .mdl file (and its macros) into elements."""
+
+    def __init__(self, records, macros, file, data=None):
+        self.file = file
+        self.data = data            # data.Source (files beside the model, --data)
+        self.names = Names()
+        self.defs: dict = {}
+        self.control: dict = {}
+        for rec in records:
+            d = read_lhs(rec, file)
+            k = key(d.name)
+            if k in lib.CONTROL:
+                self.control[k] = d
+                continue
+            if k in self.defs:
+                raise Unsupported(f"{SUBSCRIPTS} or a second definition of '{d.name}' (first on line "
+                                  f"{self.defs[k].rec.line})", file=file, line=rec.line, element=d.name)
+            self.defs[k] = d
+            self.names.add(d.name)
+        self.macros = {key(m.name): m for m in macros}
+        self.macro_defs: dict = {}
+        self.out: list = []         # every element made, hidden helpers included
+        self.calls = 0
+        self.active: dict = {}      # element -> its ACTIVE INITIAL initial value (a Name)
+        self.flows: set = set()
+        self.hidden_count = 0
+        self._visiting: set = set()
+
+    # ------------------------------------------------------------------ errors
+    def where(self, d: Def, pos: int | None = None) -> dict:
+        """file, line and element of a definition (at a column of its body when given)."""
+        line = _line(d.rec, d.offset + pos) if pos is not None else d.rec.line
+        return dict(file=self.file, line=line, element=d.name)
+
+    # ------------------------------------------------------------------ elements
+    def elements(self) -> list:
+        """Every element of the model, hidden helpers included."""
+        for d in self.defs.values():
+            self.define(d, Scope(), self.names.get(d.name))
+        if self.active:
+            self._initial_views()
+        return self.out
+
+    def _hidden(self, owner: str, what: str) -> str:
+        self.hidden_count += 1
+        return f"{owner}:{what}:{self.hidden_count}"
+
+    def define(self, d: Def, scope: Scope, ident: str, hidden: bool = False):
+        """The element(s) one definition becomes, added to ``self.out``."""
+        units, rng = parse_range(d.rec.units)
+        common = dict(name=ident, units=units, doc=d.rec.doc, hidden=hidden, label=d.name,
+                      where=Where(self.file, d.rec.line),
+                      source=f"Vensim '{d.name}'" + (f" (group {d.rec.group})" if d.rec.group else ""))
+        if d.kind == "lookup" and re.match(r"\s*GET\s", d.body, re.I):
+            tree, extras = self._parse(d)
+            if not (isinstance(tree, ex.Call) and tree.fn in lib.GET_LOOKUPS):
+                raise VensimError("a lookup defined by a function must use GET XLS LOOKUPS or GET "
+                                  "DIRECT LOOKUPS", **self.where(d))
+            if self.data is None:
+                raise VensimError("GET functions need the model's folder", **self.where(d))
+            pts = self.data.get_data(extras[int(tree.args[0].value)], d, self)
+            self.out.append(Element(kind="lookup", points=pts, **common))
+            return
+        if d.kind == "lookup":
+            try:
+                table = parse_table(d.body)
+            except ExprSyntaxError as e:
+                raise VensimError(f"the lookup's points do not parse at column {e.pos + 1}: {e.message}",
+                                  **self.where(d, e.pos)) from None
+            self.out.append(Element(kind="lookup", points=self._points(table, d), **common))
+            return
+        if d.kind == "exo":
+            self.out.append(self._exogenous(d, common))
+            return
+        if d.kind == "data":
+            self.out.extend(self._data(d, scope, common))
+            return
+        tree, extras = self._parse(d)
+        if isinstance(tree, ex.Call) and tree.fn == "integ":
+            self._stock(d, tree, extras, scope, common)
+            return
+        if isinstance(tree, ex.Call) and tree.fn == "active initial":
+            self._arity(d, tree)
+            node = self.resolve(tree.args[0], d, extras, scope)
+            init = self.resolve(tree.args[1], d, extras, scope)
+            iname = f"{ident}:initial"
+            self.out.append(Element(kind="auxiliary", name=iname, equation=init, text=ex.unparse(init),
+                                    hidden=True, where=common["where"], doc="ACTIVE INITIAL value"))
+            self.active[ident] = ex.Name(0, iname)
+            self.out.append(Element(kind="auxiliary", equation=node, text=d.body.strip(), **common))
+            return
+        if isinstance(tree, ex.Call) and tree.fn in lib.GET_CONSTANTS:
+            value = self._get_constant(d, tree, extras)
+            self.out.append(Element(kind="parameter", equation=ex.Num(0, value), text=d.body.strip(),
+                                    value=value, **common))
+            return
+        node = self.resolve(tree, d, extras, scope)
+        try:
+            value = ex.constant(node)
+        except ValueError:
+            self.out.append(Element(kind="auxiliary", equation=node, text=d.body.strip(), **common))
+            return
+        if rng is not None and not rng[0] <= value <= rng[1]:
+            rng = None
+        self.out.append(Element(kind="parameter", equation=ex.Num(0, value), text=d.body.strip(),
+                                value=value, range=rng, **common))
+
+    def _parse(self, d: Def):
+        try:
+            return parse(d.body)
+        except ExprSyntaxError as e:
+            if e.construct:
+                raise Unsupported(e.construct, **self.where(d, e.pos)) from None
+            raise VensimError(f"syntax error in equation '{' '.join(d.body.split())[:80]}' at column "
+                              f"{e.pos + 1}: {e.message}", **self.where(d, e.pos)) from None
+
+    def _arity(self, d, call):
+        msg = lib.arity_message(call.fn, len(call.args))
+        if msg:
+            raise VensimError(msg, **self.where(d, call.pos))
+
+    def _points(self, table: Table, d: Def) -> tuple:
+        pts = sorted(table.points, key=lambda p: p[0]) if table.points else []
+        if not pts:
+            raise VensimError("a lookup needs at least one point", **self.where(d))
+        out: list = []
+        for x, y in pts:
+            if out and x <= out[-1][0]:
+                x = out[-1][0] + abs(out[-1][0]) * 1e-12 + 1e-300
+            out.append((float(x), float(y)))
+        return tuple(out)
+
+    def _stock(self, d, tree, extras, scope, common):
+        self._arity(d, tree)
+        rate = self.resolve(tree.args[0], d, extras, scope)
+        init = self.resolve(tree.args[1], d, extras, scope)
+        ins, outs = self._flows(rate, scope)
+        if ins is None:
+            fname = f"{common['name']}:rate" if not common["hidden"] else f"{common['name']}:net"
+            self.out.append(Element(kind="flow", name=fname, equation=rate, text=ex.unparse(rate),
+                                    hidden=True, where=common["where"], doc=f"net flow of {d.name}"))
+            ins, outs = (fname,), ()
+        else:
+            self.flows.update(ins + outs)
+        self.out.append(Element(kind="stock", equation=init, text=d.body.strip(), inflows=ins,
+                                outflows=outs, **{**common, "where": common["where"]}))
+
+    def _flows(self, rate, scope):
+        """Inflows and outflows when the rate is a sum of distinct auxiliaries, each +/- once."""
+        terms: list = []
+        stack = [(rate, 1)]
+        while stack:
+            n, sign = stack.pop()
+            if isinstance(n, ex.Bin) and n.op in "+-":
+                stack.append((n.right, sign if n.op == "+" else -sign))
+                stack.append((n.left, sign))
+            elif isinstance(n, ex.Unary) and n.op == "-":
+                stack.append((n.arg, -sign))
+            elif isinstance(n, ex.Name) and not scope.prefix:
+                terms.append((n.id, sign))
+            else:
+                return None, None
+        names = [t for t, _ in terms]
+        if len(set(names)) != len(names):
+            return None, None
+        for t in names:
+            d = self._def_of_ident(t)
+            if d is None or d.kind != "eq":
+                return None, None
+            tree = self._parse(d)[0]
+            if isinstance(tree, ex.Call) and tree.fn in ("integ", "active initial"):
+                return None, None
+            try:
+                ex.constant(self.resolve(tree, d, [], Scope()))
+                return None, None       # a constant cannot be a flow (it is a parameter)
+            except (ValueError, VensimError):
+                pass
+        return (tuple(t for t, s in terms if s > 0), tuple(t for t, s in terms if s < 0))
+
+    def _def_of_ident(self, ident):
+        for k, i in self.names.ids.items():
+            if i == ident:
+                return self.defs.get(k)
+        return None
+
+    def _exogenous(self, d, common):
+        if self.data is not None:
+            series = self.data.series(d.name)
+            if series is not None:
+                return Element(kind="lookup", points=series, **common)
+        raise VensimError("a data variable without an equation takes its values from a data file; "
+                          "none was given that holds it", **self.where(d),
+                          hint="give one with --data FILE (a .csv or .tab of time and values)")
+
+    def _data(self, d, scope, common):
+        tree, extras = self._parse(d)
+        if d.keyword in ("hold backward", "look forward", "raw"):
+            raise Unsupported(f"data read as :{d.keyword.upper()}: (only :INTERPOLATE: is supported)",
+                              **self.where(d))
+        if isinstance(tree, ex.Call) and tree.fn in lib.GET_CONSTANTS:
+            value = self._get_constant(d, tree, extras)
+            return [Element(kind="parameter", equation=ex.Num(0, value), text=d.body.strip(),
+                            value=value, **common)]
+        if isinstance(tree, ex.Call) and tree.fn in lib.GET_DATA:
+            if self.data is None:
+                raise VensimError("GET data functions need the model's folder", **self.where(d))
+            get = extras[int(tree.args[0].value)]
+            pts = self.data.get_data(get, d, self)
+            lk = f"{common['name']}:data"
+            return [Element(kind="lookup", name=lk, points=pts, hidden=True, where=common["where"],
+                            doc=f"data of {d.name}"),
+                    Element(kind="auxiliary", equation=ex.Call(0, lk, (ex.Name(0, "time"),)),
+                            text=d.body.strip(), **common)]
+        node = self.resolve(tree, d, extras, scope)
+        return [Element(kind="auxiliary", equation=node, text=d.body.strip(), **common)]
+
+    def _get_constant(self, d, tree, extras) -> float:
+        if self.data is None:
+            raise VensimError("GET functions need the model's folder", **self.where(d))
+        get = extras[int(tree.args[0].value)]
+        return self.data.get_constant(get, d, self)
+
+    # ------------------------------------------------------------------ equations
+    def resolve(self, node, d: Def, extras, scope: Scope, depth: int = 0) -> ex.Node:
+        """The tree with Vensim names resolved to identifiers and calls to builtins, lookups and
+        macros."""
+        def r(n):
+            return self.resolve(n, d, extras, scope, depth)
+        if isinstance(node, ex.Name):
+            return self.ref(node.id, d, scope, node.pos)
+        if isinstance(node, ex.Unary):
+            return ex.Unary(node.pos, node.op, r(node.arg))
+        if isinstance(node, ex.Bin):
+            return ex.Bin(node.pos, node.op, r(node.left), r(node.right))
+        if isinstance(node, ex.If):
+            return ex.If(node.pos, r(node.cond), r(node.then), r(node.other))
+        if isinstance(node, ex.Call):
+            return self.call(node, d, extras, scope, depth)
+        return node
+
+    def ref(self, k: str, d: Def, scope: Scope, pos: int = 0) -> ex.Node:
+        """The node a name stands for."""
+        if k in scope.local:
+            return scope.local[k]
+        if k == "time":
+            return ex.Name(pos, "time")
+        if k in lib.CONTROL:
+            return self._control_ref(k, pos)
+        if k in self.defs and not scope.prefix:
+            target = self.defs[k]
+            if target.kind == "lookup":
+                raise VensimError(f"lookup '{target.name}' is used without an input",
+                                  **self.where(d, pos), hint=f"write {target.name}(x)")
+            return ex.Name(pos, self.names.ids[k])
+        if scope.prefix and k in self.defs:
+            raise VensimError(f"a macro cannot read the model's variable '{self.defs[k].name}'",
+                              **self.where(d, pos), hint="pass it to the macro as an argument")
+        raise VensimError(f"unknown name '{k}'", **self.where(d, pos))
+
+    def _control_ref(self, k, pos):
+        target = lib.CONTROL[k]
+        if target != "saveper":
+            return ex.Name(pos, target)
+        return ex.Num(pos, self.time_value("saveper"))
+
+    def time_value(self, k: str) -> float:
+        """The value of a control variable written as a constant expression."""
+        d = self.control.get(k)
+        if d is None:
+            raise VensimError(f"the model does not define {k.upper()}", file=self.file)
+        tree, extras = self._parse(d)
+        local = {c: ex.Num(0, self.time_value(c)) for c in lib.CONTROL
+                 if c != k and c in self.control and c in ex.names(tree) and c not in self._visiting}
+        self._visiting.add(k)
+        try:
+            node = self.resolve(ex.substitute(tree, local), d, extras, Scope(local={}))
+            value = self._fold(node)
+        finally:
+            self._visiting.discard(k)
+        if value is None:
+            raise Unsupported(f"{k.upper()} that changes during the run (it must be a constant)",
+                              **self.where(d))
+        return value
+
+    def _fold(self, node):
+        """The value of an expression of numbers and parameters, or None."""
+        params = {e.name: e.value for e in self.out if e.kind == "parameter"}
+        for c, name in lib.CONTROL.items():
+            if name in ex.names(node) and c in self.control and c not in self._visiting:
+                params[name] = self.time_value(c)
+        for k, dd in self.defs.items():
+            ident = self.names.ids[k]
+            if ident in ex.names(node) and ident not in params and dd.kind == "eq":
+                try:
+                    params[ident] = self._fold(self.resolve(self._parse(dd)[0], dd, [], Scope()))
+                except (VensimError, RecursionError):
+                    params[ident] = None
+        if any(params.get(n) is None for n in ex.names(node)):
+            return None
+        try:
+            return ex.constant(ex.substitute(node, {n: ex.Num(0, params[n]) for n in ex.names(node)}))
+        except ValueError:
+            return None
+
+    def call(self, node: ex.Call, d: Def, extras, scope: Scope, depth: int) -> ex.Node:
+        """One call resolved: a lookup, WITH LOOKUP, a macro or a Vensim function."""
+        fn = node.fn
+        where = self.where(d, node.pos)
+        if fn in scope.local:
+            raise VensimError(f"'{fn}' is a macro argument, not a function", **where)
+        target = self.defs.get(fn) if not scope.prefix else None
+        if target is not None and target.kind in ("lookup", "exo", "data"):
+            if len(node.args) != 1:
+                raise VensimError(f"lookup '{target.name}' takes one argument, got {len(node.args)}",
+                                  **where)
+            return ex.Call(node.pos, self.names.ids[fn], (self.resolve(node.args[0], d, extras, scope, depth),))
+        if fn == "with lookup":
+            x = self.resolve(node.args[0], d, extras, scope, depth)
+            table = extras[int(node.args[1].value)]
+            name = self._hidden(self._owner(d, scope), "lookup")
+            self.out.append(Element(kind="lookup", name=name, points=self._points(table, d),
+                                    hidden=True, where=Where(self.file, d.rec.line),
+                                    doc=f"WITH LOOKUP of {d.name}"))
+            return ex.Call(node.pos, name, (x,))
+        if fn in ("lookup extrapolate", "lookup invert"):
+            return self._lookup_variant(node, d, extras, scope, depth)
+        if fn in self.macros:
+            return self.macro(self.macros[fn], node, d, extras, scope, depth)
+        if fn in ("integ", "active initial"):
+            raise VensimError(f"{fn.upper()} must be the whole equation of its variable", **where)
+        if fn in lib.REFUSED:
+            raise Unsupported(f"{fn.upper()}: {lib.REFUSED[fn]}", **where)
+        if fn in lib.GET_DATA | lib.GET_CONSTANTS | lib.GET_LOOKUPS:
+            raise Unsupported(f"{fn.upper()} inside an expression (write it as the whole equation "
+                              "of a variable)", **where)
+        if not lib.known(fn):
+            raise VensimError(f"unknown function '{fn.upper()}'", **where,
+                              hint="not a Vensim function, nor a lookup or macro of the file")
+        msg = lib.arity_message(fn, len(node.args))
+        if msg:
+            raise VensimError(msg, **where)
+        args = tuple(self.resolve(a, d, extras, scope, depth) for a in node.args)
+        if fn in ("smooth n", "delay n"):
+            args = self._order(fn, args, d, node.pos)
+        return lib.translate(fn, args, node.pos)
+
+    def _order(self, fn, args, d, pos):
+        """SMOOTH N / DELAY N with their order as a number. Vensim lowers a DELAY N's order so
+        that each stage lasts at least one time step (order = delay / TIME STEP, rounded down)."""
+        order = self._fold(args[3])
+        if order is None:
+            raise Unsupported(f"{fn.upper()} whose order is not a constant", **self.where(d, pos))
+        order = float(round(order))
+        if fn == "delay n":
+            delay = self._fold(args[1])
+            dt = self.time_value("time step")
+            if delay is not None and dt > 0 and delay / dt < order:
+                order = float(max(1, math.floor(delay / dt + 1e-9)))
+        return (*args[:3], ex.Num(pos, order))
+
+    def _owner(self, d, scope):
+        return scope.prefix + (self.names.get(d.name) or "macro") if scope.prefix else \
+            (self.names.get(d.name) or "v")
+
+    def _lookup_variant(self, node, d, extras, scope, depth):
+        where = self.where(d, node.pos)
+        self._arity(d, node)
+        ref = node.args[0]
+        target = self.defs.get(ref.id) if isinstance(ref, ex.Name) else None
+        if target is None or target.kind != "lookup":
+            raise VensimError(f"the first argument of {node.fn.upper()} must be a lookup's name", **where)
+        pts = self._points(parse_table(target.body), target)
+        x = self.resolve(node.args[1], d, extras, scope, depth)
+        if node.fn == "lookup invert":
+            ys = [p[1] for p in pts]
+            if all(a < b for a, b in zip(ys, ys[1:])):
+                pts = tuple((y, xx) for xx, y in pts)
+            elif all(a > b for a, b in zip(ys, ys[1:])):
+                pts = tuple((y, xx) for xx, y in reversed(pts))
+            else:
+                raise Unsupported("LOOKUP INVERT of a lookup whose values are not strictly "
+                                  "increasing or decreasing", **where)
+        name = self._hidden(self.names.ids[ref.id], node.fn.replace(" ", "_"))
+        self.out.append(Element(kind="lookup", name=name, points=pts, hidden=True,
+                                extrapolate=node.fn == "lookup extrapolate",
+                                where=Where(self.file, d.rec.line), doc=f"{node.fn.upper()} of {target.name}"))
+        return ex.Call(node.pos, name, (x,))
+
+    # ------------------------------------------------------------------ macros
+    def macro(self, m, node, d, extras, scope, depth):
+        """A macro call expanded: each call gets its own hidden copy of the macro's variables."""
+        where = self.where(d, node.pos)
+        if depth > MAX_MACRO_DEPTH:
+            raise VensimError(f"macro {m.name} calls itself too deeply", **where)
+        if m.outputs:
+            raise Unsupported(f"macro {m.name} with more than one output", **where)
+        if len(node.args) != len(m.inputs):
+            raise VensimError(f"macro {m.name} takes {len(m.inputs)} arguments, got {len(node.args)}",
+                              **where)
+        args = [self.resolve(a, d, extras, scope, depth) for a in node.args]
+        self.calls += 1
+        stem = f"{self._owner(d, scope)}:{key(m.name).replace(' ', '_')}:{self.calls}:"
+        defs = [read_lhs(r, self.file) for r in m.records]
+        local = {key(p): a for p, a in zip(m.inputs, args)}
+        idents = {key(dd.name): stem + self.names_safe(dd.name) for dd in defs}
+        local.update({k: ex.Name(0, i) for k, i in idents.items()})
+        inner = Scope(local=local, prefix=stem)
+        saved = self.defs
+        for dd in defs:
+            if dd.kind != "eq":
+                raise Unsupported(f"a {dd.kind} definition inside macro {m.name}", file=self.file,
+                                  line=dd.rec.line, element=dd.name)
+            self.define_in_macro(dd, inner, idents[key(dd.name)], depth)
+        self.defs = saved
+        out = idents.get(key(m.name))
+        if out is None:
+            raise VensimError(f"macro {m.name} does not define its output '{m.name}'", file=self.file,
+                              line=m.line, element=m.name)
+        return ex.Name(node.pos, out)
+
+    def names_safe(self, name: str) -> str:
+        """An identifier-like piece of a name, for hidden element names."""
+        return re.sub(r"\W+", "_", key(name)).strip("_") or "v"
+
+    def define_in_macro(self, dd, inner, ident, depth):
+        """One definition of a macro body, as a hidden element of this call."""
+        tree, extras = self._parse(dd)
+        units, _ = parse_range(dd.rec.units)
+        common = dict(name=ident, units=units, doc=dd.rec.doc, hidden=True,
+                      where=Where(self.file, dd.rec.line), source=f"Vensim macro variable '{dd.name}'")
+        if isinstance(tree, ex.Call) and tree.fn == "integ":
+            self._arity(dd, tree)
+            rate = self.resolve(tree.args[0], dd, extras, inner, depth + 1)
+            init = self.resolve(tree.args[1], dd, extras, inner, depth + 1)
+            fname = f"{ident}:net"
+            self.out.append(Element(kind="flow", name=fname, equation=rate, text=ex.unparse(rate),
+                                    hidden=True, where=common["where"]))
+            self.out.append(Element(kind="stock", equation=init, text=dd.body.strip(),
+                                    inflows=(fname,), **common))
+            return
+        node = self.resolve(tree, dd, extras, inner, depth + 1)
+        self.out.append(Element(kind="auxiliary", equation=node, text=ex.unparse(node), **common))
+
+    # ------------------------------------------------------------------ ACTIVE INITIAL
+    def _initial_views(self):
+        """Initial values that reach an ACTIVE INITIAL variable read its initial value instead:
+        in stocks' initial values and in the implicit initial values of SMOOTH and DELAY."""
+        by = {e.name: e for e in self.out}
+        memo: dict = {}
+
+        def view(n, seen=()):
+            def one(x):
+                if isinstance(x, ex.Name):
+                    if x.id in self.active:
+                        return self.active[x.id]
+                    el = by.get(x.id)
+                    if el is not None and el.kind == "auxiliary" and x.id not in seen and \
+                            el.equation is not None and _reaches(x.id):
+                        return view(el.equation, seen + (x.id,))
+                return x
+            return ex.transform(n, one)
+
+        def _reaches(name, seen=()):
+            if name in memo:
+                return memo[name]
+            el = by.get(name)
+            hit = False
+            if name in self.active:
+                hit = True
+            elif el is not None and el.kind == "auxiliary" and el.equation is not None and name not in seen:
+                hit = any(_reaches(n, seen + (name,)) for n in ex.names(el.equation))
+            memo[name] = hit
+            return hit
+
+        stateful = {"smooth": 2, "smooth3": 2, "delay1": 2, "delay3": 2}
+        for i, el in enumerate(self.out):
+            if el.kind == "stock" and el.equation is not None:
+                self.out[i] = el.with_(equation=view(el.equation))
+            elif el.equation is not None and el.kind in ("auxiliary", "flow"):
+                def explicit(x):
+                    if isinstance(x, ex.Call) and x.fn in stateful and len(x.args) == stateful[x.fn]:
+                        init = view(x.args[0])
+                        if not ex.same(init, x.args[0]):
+                            return ex.Call(x.pos, x.fn, (*x.args, init))
+                    return x
+                self.out[i] = el.with_(equation=ex.transform(el.equation, explicit))
+
+
+def finite(value: float) -> bool:
+    """True for a finite number."""
+    return math.isfinite(value)
+
+
+__all__ = ["Builder", "GetCall", "read_lhs", "parse_range"]
