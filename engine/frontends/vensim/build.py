@@ -88,6 +88,38 @@ def read_lhs(rec, file) -> Def:
     raise VensimError(f"expected '=' after the name, found '{stripped[:20]}'", **where)
 
 
+_RANGE_DEF = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[^:=\[(<"]+?)\s*(?::(?!=)|<->)(.*)$', re.S)
+_SUBSCRIPTED = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[^=\[(:"]+?)\s*\[([^\]]*)\]')
+
+
+def check_ranges(records, file):
+    """Every subscript a left-hand side names is a range or an element the file defines (arrays
+    are refused later as a whole; a range never defined is the modeller's mistake, named here)."""
+    known: set = set()
+    for rec in records:
+        m = _RANGE_DEF.match(rec.text)
+        if m and not _KEYWORD.match(":" + m.group(2).lstrip()) and not m.group(2).lstrip().startswith("="):
+            known.add(key(m.group(1)))
+            body = re.sub(r"->.*$", "", m.group(2), flags=re.S)
+            for part in re.split(r"[,()]", body):
+                part = part.strip()
+                if part:
+                    known.add(key(part))
+                    n = re.match(r"^(.*?)(\d+)\s*-\s*\D*?(\d+)$", part)     # (a1-a5)
+                    if n:
+                        known.update(key(f"{n.group(1)}{i}") for i in range(int(n.group(2)), int(n.group(3)) + 1))
+    for rec in records:
+        m = _SUBSCRIPTED.match(rec.text)
+        if not m:
+            continue
+        for sub in m.group(2).split(","):
+            k = key(sub.replace("!", ""))
+            if k and k not in known:
+                raise VensimError(f"subscript range '{sub.strip()}' is never defined", file=file,
+                                  line=rec.line, element=unquote(m.group(1).strip()),
+                                  hint=f"define it, e.g. '{sub.strip()}: a, b, c ~~|'")
+
+
 def parse_range(units: str):
     """(units without the range, (lo, hi) or None) of a Vensim units field like 'm [0,100]'."""
     m = _RANGE.search(units)
@@ -118,6 +150,7 @@ class Builder:
         self.names = Names()
         self.defs: dict = {}
         self.control: dict = {}
+        check_ranges(records, file)
         for rec in records:
             d = read_lhs(rec, file)
             k = key(d.name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ...lang.dialect import FORBIDDEN_WORDS
 from ...lang.names import is_reserved
 from ..xmile.names import identifier
 
@@ -43,7 +44,7 @@ class Names:
         plain = _SPACE.sub(" ", unquote(name)).strip()
         ident = identifier("".join(c if c.isascii() else f"_u{ord(c):x}_" for c in plain))
         base, n = ident, 2
-        while ident.lower() in self.used or is_reserved(ident):
+        while ident.lower() in self.used or is_reserved(ident) or ident.lower() in FORBIDDEN_WORDS:
             ident = f"{base}_{n}"
             n += 1
         self.used.add(ident.lower())

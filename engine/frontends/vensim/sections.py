@@ -93,11 +93,10 @@ def _pieces(text: str, file: str):
                 parts.append("".join(buf))
                 buf = []
             elif c == "~":
-                lhs = re.split(r"[=(:]", parts[0].strip(), maxsplit=1)[0].strip()
+                lhs, line = _named(text, start, parts[0])
                 raise VensimError("the definition has a third '~': the '|' that ends it is "
                                   "missing (each equation ends '~ units ~ documentation |')",
-                                  file=file, line=_line_at(text, start) + _lead_lines(parts[0]),
-                                  element=lhs or None)
+                                  file=file, line=line, element=lhs)
             elif c == "|":
                 break
             else:
@@ -115,19 +114,22 @@ def _pieces(text: str, file: str):
         parts.append("".join(buf))
         i += 1
         if len(parts) > 3 and not re.match(r"^\s*:[A-Za-z ]+:?\s*$", parts[3]):
-            lhs = re.split(r"[=(:]", parts[0].strip(), maxsplit=1)[0].strip()
+            lhs, line = _named(text, start, parts[0])
             raise VensimError("the definition has a third '~' that is not a flag such as "
                               ":SUPPLEMENTARY: the '|' that ends it is probably missing (each equation "
-                              "ends '~ units ~ documentation |')",
-                              file=file, line=_line_at(text, start) + _lead_lines(parts[0]),
-                              element=lhs or None)
+                              "ends '~ units ~ documentation |')", file=file, line=line, element=lhs)
         while len(parts) < 3:
             parts.append("")
         yield parts[0], parts[1], parts[2], start
 
 
-def _lead_lines(eq: str) -> int:
-    return eq[:len(eq) - len(eq.lstrip())].count("\n")
+def _named(text: str, start: int, eq: str):
+    """(the name a definition starts with, its line) for messages."""
+    body = re.sub(r"^\s*\{[^}]*\}", "", eq)
+    body = re.sub(r"^\s*:MACRO:[^\n]*\n", "", body, flags=re.I).strip()
+    lhs = re.split(r"[=(:\[]", body, maxsplit=1)[0].strip().strip('"') or None
+    at = text.find(lhs, start) if lhs else -1
+    return lhs, _line_at(text, at if at >= 0 else start)
 
 
 def _is_header(buf) -> bool:
