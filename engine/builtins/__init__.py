@@ -105,6 +105,9 @@ _ENTRIES = (
        doc="third-order material delay: DELAY3(input, time, [initial])"),
     _b("delayn", 3, 4, "stateful", units="first", xmile="DELAYN",
        doc="n-th order material delay: DELAYN(input, time, n, [initial])"),
+    _b("vensim_delay_n", 4, 4, "stateful", units="first",
+       doc="Vensim's DELAY N(input, time, initial, order): n stages, each keeping the delay time "
+           "of the step its content entered (what Vensim and PySD compute when the time varies)"),
     _b("delay_fixed", 2, 3, "stateful", units="first", xmile="DELAY",
        doc="pipeline delay: DELAY FIXED(input, time, [initial])"),
     _b("delay", 2, 3, "stateful", units="first", xmile="DELAY",

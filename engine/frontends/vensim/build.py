@@ -94,11 +94,15 @@ _SUBSCRIPTED = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[^=\[(:"]+?)\s*\[([^\]]*)\]')
 
 def check_ranges(records, file):
     """Every subscript a left-hand side names is a range or an element the file defines (arrays
-    are refused later as a whole; a range never defined is the modeller's mistake, named here)."""
+    are refused later as a whole; a range never defined is the modeller's mistake, named here).
+    Files whose ranges come from data (GET ... SUBSCRIPT) are not checked."""
     known: set = set()
-    for rec in records:
-        m = _RANGE_DEF.match(rec.text)
+    texts = [re.sub(r"\\\s*\n\s*", " ", rec.text) for rec in records]
+    for text in texts:
+        m = _RANGE_DEF.match(text)
         if m and not _KEYWORD.match(":" + m.group(2).lstrip()) and not m.group(2).lstrip().startswith("="):
+            if re.search(r"\bGET\b", m.group(2), re.I):
+                return
             known.add(key(m.group(1)))
             body = re.sub(r"->.*$", "", m.group(2), flags=re.S)
             for part in re.split(r"[,()]", body):
@@ -108,8 +112,8 @@ def check_ranges(records, file):
                     n = re.match(r"^(.*?)(\d+)\s*-\s*\D*?(\d+)$", part)     # (a1-a5)
                     if n:
                         known.update(key(f"{n.group(1)}{i}") for i in range(int(n.group(2)), int(n.group(3)) + 1))
-    for rec in records:
-        m = _SUBSCRIPTED.match(rec.text)
+    for rec, text in zip(records, texts):
+        m = _SUBSCRIPTED.match(text)
         if not m:
             continue
         for sub in m.group(2).split(","):
@@ -427,23 +431,29 @@ class Builder:
                               **self.where(d))
         return value
 
-    def _fold(self, node):
-        """The value of an expression of numbers and parameters, or None."""
+    def _fold(self, node, at_start: bool = False):
+        """The value of an expression of numbers and parameters, or None; ``at_start``: its value
+        at the initial time (TIME and STEP, RAMP and the math functions evaluated there)."""
         params = {e.name: e.value for e in self.out if e.kind == "parameter"}
         for c, name in lib.CONTROL.items():
             if name in ex.names(node) and c in self.control and c not in self._visiting:
                 params[name] = self.time_value(c)
+        if at_start and "time" in ex.names(node):
+            params["time"] = self.time_value("initial time")
         for k, dd in self.defs.items():
             ident = self.names.ids[k]
             if ident in ex.names(node) and ident not in params and dd.kind == "eq":
                 try:
-                    params[ident] = self._fold(self.resolve(self._parse(dd)[0], dd, [], Scope()))
+                    params[ident] = self._fold(self.resolve(self._parse(dd)[0], dd, [], Scope()), at_start)
                 except (VensimError, RecursionError):
                     params[ident] = None
         if any(params.get(n) is None for n in ex.names(node)):
             return None
+        node = ex.substitute(node, {n: ex.Num(0, params[n]) for n in ex.names(node)})
+        if at_start:
+            return _evaluate(node, self.time_value("initial time"))
         try:
-            return ex.constant(ex.substitute(node, {n: ex.Num(0, params[n]) for n in ex.names(node)}))
+            return ex.constant(node)
         except ValueError:
             return None
 
@@ -492,10 +502,10 @@ class Builder:
     def _order(self, fn, args, d, pos):
         """SMOOTH N / DELAY N with their order as a number. Vensim lowers a DELAY N's order so
         that each stage lasts at least one time step (order = delay / TIME STEP, rounded down)."""
-        order = self._fold(args[3])
+        order = self._fold(args[3], at_start=True)       # Vensim fixes the order at the start
         if order is None:
             raise Unsupported(f"{fn.upper()} whose order is not a constant", **self.where(d, pos))
-        order = float(round(order))
+        order = float(int(order))
         if fn == "delay n":
             delay = self._fold(args[1])
             dt = self.time_value("time step")
@@ -631,9 +641,49 @@ class Builder:
                 self.out[i] = el.with_(equation=ex.transform(el.equation, explicit))
 
 
-def finite(value: float) -> bool:
-    """True for a finite number."""
-    return math.isfinite(value)
+def _evaluate(node, start: float):
+    """The value at time ``start`` of a tree of numbers, operators, math builtins, STEP and RAMP,
+    or None when it holds anything else."""
+    import numpy as np
+
+    from ... import builtins as registry
+    ops = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,
+           "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+           "==": np.equal, "!=": np.not_equal}
+
+    def ev(n):
+        if isinstance(n, ex.Num):
+            return n.value
+        if isinstance(n, ex.Unary):
+            a = ev(n.arg)
+            return None if a is None else (-a if n.op == "-" else float(not a))
+        if isinstance(n, ex.Bin):
+            a, b = ev(n.left), ev(n.right)
+            if a is None or b is None:
+                return None
+            if n.op in ("and", "or"):
+                return float(bool(a) and bool(b)) if n.op == "and" else float(bool(a) or bool(b))
+            return float(ops[n.op](a, b)) if n.op in ops else None
+        if isinstance(n, ex.If):
+            c = ev(n.cond)
+            return None if c is None else ev(n.then if c else n.other)
+        if isinstance(n, ex.Call):
+            args = [ev(a) for a in n.args]
+            b = registry.get(n.fn)
+            if b is None or any(a is None for a in args) or \
+                    (b.kind not in ("math", "select") and b.name not in ("step", "ramp")):
+                return None
+            if b.kind == "select":
+                return args[1] if args[0] else args[2]
+            if b.name == "step":
+                return args[0] if start >= args[1] else 0.0
+            if b.name == "ramp":
+                end = args[2] if len(args) > 2 else math.inf
+                return args[0] * (min(max(start, args[1]), max(args[1], end)) - args[1])
+            return float(b.numpy(*args)) if b.numpy is not None else None
+        return None
+    with np.errstate(all="ignore"):
+        return ev(node)
 
 
 __all__ = ["Builder", "GetCall", "read_lhs", "parse_range"]

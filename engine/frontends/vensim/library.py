@@ -94,7 +94,7 @@ def translate(fn: str, args: tuple, pos: int) -> ex.Node:
     if fn == "smooth n":                # SMOOTH N(input, time, initial, order)
         return ex.Call(pos, "smoothn", (args[0], args[1], args[3], args[2]))
     if fn == "delay n":                 # DELAY N(input, time, initial, order)
-        return ex.Call(pos, "delayn", (args[0], args[1], args[3], args[2]))
+        return ex.Call(pos, "vensim_delay_n", tuple(args))
     if fn == "log":                     # LOG(x, base)
         return ex.Bin(pos, "/", ex.Call(pos, "ln", (args[0],)), ex.Call(pos, "ln", (args[1],)))
     if fn == "game":                    # GAME(x): the value a game would override; x when run
