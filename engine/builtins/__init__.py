@@ -67,7 +67,7 @@ _ENTRIES = (
        "inverse tangent"),
     _b("int", 1, 1, "math", np.floor, sc.floor, "same", "increasing", None,
        "the largest whole number not above x (floor)"),
-    _b("integer", 1, 1, "math", np.trunc, sc.trunc, "same", "increasing", None,
+    _b("integer", 1, 1, "math", np.trunc, sc.trunc, "same", "increasing", "INT",
        "the whole part of x (toward zero), Vensim's INTEGER"),
     _b("quantum", 2, 2, "math", vc.quantum, sc.quantum, "same", None, None,
        "q times the whole part of a / q (a itself when q <= 0), Vensim's QUANTUM"),

@@ -219,7 +219,7 @@ class Builder:
             self.out.append(Element(kind="lookup", points=self._points(table, d), **common))
             return
         if d.kind == "exo":
-            self.out.append(self._exogenous(d, common))
+            self.out.extend(self._exogenous(d, common))
             return
         if d.kind == "data":
             self.out.extend(self._data(d, scope, common))
@@ -336,7 +336,11 @@ class Builder:
         if self.data is not None:
             series = self.data.series(d.name)
             if series is not None:
-                return Element(kind="lookup", points=series, **common)
+                lk = f"{common['name']}:data"
+                return [Element(kind="lookup", name=lk, points=series, hidden=True, where=common["where"],
+                                doc=f"data of {d.name} from {self.data.external}"),
+                        Element(kind="auxiliary", equation=ex.Call(0, lk, (ex.Name(0, "time"),)),
+                                text="(data)", **common)]
         raise VensimError("a data variable without an equation takes its values from a data file; "
                           "none was given that holds it", **self.where(d),
                           hint="give one with --data FILE (a .csv or .tab of time and values)")
@@ -464,7 +468,7 @@ class Builder:
         if fn in scope.local:
             raise VensimError(f"'{fn}' is a macro argument, not a function", **where)
         target = self.defs.get(fn) if not scope.prefix else None
-        if target is not None and target.kind in ("lookup", "exo", "data"):
+        if target is not None and target.kind == "lookup":
             if len(node.args) != 1:
                 raise VensimError(f"lookup '{target.name}' takes one argument, got {len(node.args)}",
                                   **where)
@@ -497,6 +501,8 @@ class Builder:
         args = tuple(self.resolve(a, d, extras, scope, depth) for a in node.args)
         if fn in ("smooth n", "delay n"):
             args = self._order(fn, args, d, node.pos)
+            if fn == "delay n" and self._fold(args[1]) is not None:    # a constant delay time:
+                return ex.Call(node.pos, "delayn", (args[0], args[1], args[3], args[2]))  # the usual chain
         return lib.translate(fn, args, node.pos)
 
     def _order(self, fn, args, d, pos):
