@@ -188,7 +188,9 @@ class Builder:
             self.define(d, Scope(), self.names.get(d.name))
         if self.active:
             self._initial_views()
-        return self.out
+        # auxiliaries a stock's rate adds or subtracts are its flows
+        return [e.with_(kind="flow") if e.name in self.flows and e.kind == "auxiliary" else e
+                for e in self.out]
 
     def _hidden(self, owner: str, what: str) -> str:
         self.hidden_count += 1
