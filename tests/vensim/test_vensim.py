@@ -310,3 +310,85 @@ def test_the_conformance_command_prints_mdl_outcomes(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "teacup.mdl" in out and "pass" in out and "unsupported  subscripts" in out
     assert f"{'.mdl':<7} {3:3d} files: 2 pass, 0 fail, 1 unsupported, 0 defect" in out
+
+
+@pytest.mark.parametrize("keyword, expect", [
+    ("", [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12]),
+    (":HOLD BACKWARD:", [0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 12]),
+    (":LOOK FORWARD:", [0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12]),
+])
+def test_data_keywords(tmp_path, keyword, expect):
+    (tmp_path / "d.csv").write_text("Time,v\n0,0\n4,4\n8,8\n10,12\n")
+    p = model(tmp_path, f"v {keyword}:= GET DIRECT DATA('d.csv', ',', 'A', 'B2') ~~|\n")
+    assert list(run(p)["v"][:, 0]) == pytest.approx(expect, abs=1e-9)
+
+
+# ---------------------------------------------------------------- random input
+TEACUP = """{UTF-8}
+Characteristic Time = 10 ~ Minute [1,100] ~ How long it takes to cool 1/e of the way. |
+Heat Loss to Room = (Teacup Temperature - Room Temperature) / Characteristic Time
+	~	Degrees Fahrenheit/Minute
+	~	Heat flowing into the room.
+	|
+Room Temperature = 70 ~ Degrees Fahrenheit ~ |
+Teacup Temperature = INTEG(-Heat Loss to Room, 180) ~ Degrees Fahrenheit ~ |
+cooling curve( [(0,0)-(10,1)], (0,0), (10,1) ) ~~|
+:MACRO: TWICE(x)
+TWICE = 2 * x ~ ~ |
+:END OF MACRO:
+shown = TWICE(cooling curve(Time / 3)) + SMOOTH(Teacup Temperature, 2) ~~|
+INITIAL TIME = 0 ~ Minute ~ |
+FINAL TIME = 30 ~ Minute ~ |
+TIME STEP = 0.125 ~ Minute ~ |
+SAVEPER = TIME STEP ~ Minute ~ |
+\\\\\\---/// Sketch information - do not modify anything except names
+V300  Do not put anything below this section - it will be ignored
+"""
+
+
+def _only_engine_errors(path, capsys):
+    try:
+        load(path).run(check=False, backend="numpy")
+    except ModelError:
+        pass
+    assert main(["validate", str(path)]) in (0, 2)
+    assert "internal error" not in capsys.readouterr().err
+
+
+def test_the_random_input_seed_runs(tmp_path):
+    p = tmp_path / "teacup.mdl"
+    p.write_text(TEACUP)
+    r = run(p)
+    assert r["Teacup_Temperature"][-1, 0] == pytest.approx(70 + 110 * (1 - 0.0125) ** 240)
+
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+
+
+@hypothesis.settings(max_examples=80, deadline=None, derandomize=True, database=None,
+                     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])
+@hypothesis.given(st.data())
+def test_a_mdl_file_with_bytes_changed_raises_only_the_engine_errors(tmp_path, capsys, data):
+    seed = bytearray(TEACUP.encode())
+    for _ in range(data.draw(st.integers(1, 10))):
+        at = data.draw(st.integers(0, len(seed) - 1))
+        op = data.draw(st.sampled_from(["set", "delete", "insert"]))
+        if op == "set":
+            seed[at] = data.draw(st.sampled_from(b"~|:=()[]\"'{}\\,-+*/^<>!0123456789 aZ\n\t\x00\xff"))
+        elif op == "delete":
+            del seed[at]
+        else:
+            seed.insert(at, data.draw(st.sampled_from(b"~|:=()[]\"'{}\\,-+*/^<>! \n")))
+    path = tmp_path / "changed.mdl"
+    path.write_bytes(bytes(seed))
+    _only_engine_errors(path, capsys)
+
+
+@hypothesis.settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@hypothesis.given(st.text(alphabet="ab :ANDORT()[],'\"+-*/^<>=.0123456789{}~|\\", max_size=60))
+def test_random_equations_raise_only_syntax_errors(text):
+    try:
+        parse(text)
+    except ex.ExprSyntaxError:
+        pass

@@ -127,14 +127,20 @@ def check_ranges(records, file):
 def parse_range(units: str):
     """(units without the range, (lo, hi) or None) of a Vensim units field like 'm [0,100]'."""
     m = _RANGE.search(units)
+    text = _unit_words(units[:m.start()] if m else units)
     if not m:
-        return units.strip(), None
-    text = units[:m.start()].strip()
+        return text, None
     parts = [p.strip() for p in m.group(1).split(",")]
     if len(parts) < 2 or not all(_NUMBER.match(p) for p in parts[:2]):
         return text, None
     lo, hi = float(parts[0]), float(parts[1])
     return text, ((lo, hi) if lo <= hi else None)
+
+
+def _unit_words(text: str) -> str:
+    """Vensim unit text with each multi-word unit joined by '_' ('Degrees Fahrenheit/Minute' ->
+    'Degrees_Fahrenheit/Minute'), as the units checks read one symbol per unit."""
+    return re.sub(r"(?<=[\w$%€¥])\s+(?=[A-Za-z$%€¥_])", "_", " ".join(text.split()))
 
 
 class Scope:
@@ -349,9 +355,8 @@ class Builder:
 
     def _data(self, d, scope, common):
         tree, extras = self._parse(d)
-        if d.keyword in ("hold backward", "look forward", "raw"):
-            raise Unsupported(f"data read as :{d.keyword.upper()}: (only :INTERPOLATE: is supported)",
-                              **self.where(d))
+        if d.keyword == "raw":
+            raise Unsupported("data read as :RAW: (values only at the data's own times)", **self.where(d))
         if isinstance(tree, ex.Call) and tree.fn in lib.GET_CONSTANTS:
             value = self._get_constant(d, tree, extras)
             return [Element(kind="parameter", equation=ex.Num(0, value), text=d.body.strip(),
@@ -360,7 +365,7 @@ class Builder:
             if self.data is None:
                 raise VensimError("GET data functions need the model's folder", **self.where(d))
             get = extras[int(tree.args[0].value)]
-            pts = self.data.get_data(get, d, self)
+            pts = steps(self.data.get_data(get, d, self), d.keyword)
             lk = f"{common['name']}:data"
             return [Element(kind="lookup", name=lk, points=pts, hidden=True, where=common["where"],
                             doc=f"data of {d.name}"),
@@ -647,6 +652,20 @@ class Builder:
                             return ex.Call(x.pos, x.fn, (*x.args, init))
                     return x
                 self.out[i] = el.with_(equation=ex.transform(el.equation, explicit))
+
+
+def steps(points: tuple, keyword: str) -> tuple:
+    """A data series as the lookup its keyword reads: :INTERPOLATE: (the default) as it is;
+    :HOLD BACKWARD: each value held until the next time; :LOOK FORWARD: each value from just after
+    the time before it. A jump is a rise over a billionth of the interval between two data times,
+    so at every time of a run the table gives the held value exactly."""
+    if keyword not in ("hold backward", "look forward") or len(points) < 2:
+        return points
+    out = [points[0]]
+    for (t0, v0), (t1, v1) in zip(points, points[1:]):
+        eps = (t1 - t0) * 1e-9
+        out += [(t1 - eps, v0), (t1, v1)] if keyword == "hold backward" else [(t0 + eps, v1), (t1, v1)]
+    return tuple(out)
 
 
 def _evaluate(node, start: float):
