@@ -392,3 +392,19 @@ def test_random_equations_raise_only_syntax_errors(text):
         parse(text)
     except ex.ExprSyntaxError:
         pass
+
+
+def test_the_new_builtins_agree_between_backends():
+    from engine.builtins import scalar, vector
+    a = np.array([-7.5, -2.0, -0.5, 0.0, 0.5, 3.0, 7.5])
+    for q in (2.0, 0.0, -1.0):
+        assert list(vector.quantum(a, q)) == [scalar.quantum(x, q) for x in a]
+    assert list(np.trunc(a)) == [scalar.trunc(x) for x in a]
+
+
+def test_sample_if_true_has_its_input_units(tmp_path):
+    from engine.model.units import check_units
+    p = model(tmp_path, "x = 3 ~ widget ~ |\ns = SAMPLE IF TRUE(Time > 2, x, 0) ~ widget ~ |\n"
+                        "bad = SAMPLE IF TRUE(Time > 2, x, 0) ~ gadget ~ |\n")
+    issues = check_units(read(p))
+    assert [i.element for i in issues] == ["bad"]
