@@ -408,3 +408,10 @@ def test_sample_if_true_has_its_input_units(tmp_path):
                         "bad = SAMPLE IF TRUE(Time > 2, x, 0) ~ gadget ~ |\n")
     issues = check_units(read(p))
     assert [i.element for i in issues] == ["bad"]
+
+
+def test_get_time_value_of_the_model_time(tmp_path):
+    r = run(model(tmp_path, "y = GET TIME VALUE(0, 2.5, 0) ~~|\n"))
+    assert np.allclose(r["y"][:, 0], np.arange(11.0) + 2.5)
+    with pytest.raises(Unsupported, match="GET TIME VALUE other than"):
+        read(model(tmp_path, "y = GET TIME VALUE(2, 0, 7) ~~|\n", name="clock.mdl"))

@@ -494,6 +494,8 @@ class Builder:
             return self.macro(self.macros[fn], node, d, extras, scope, depth)
         if fn in ("integ", "active initial"):
             raise VensimError(f"{fn.upper()} must be the whole equation of its variable", **where)
+        if fn == "get time value":
+            return self._time_value(node, d, extras, scope, depth)
         if fn in lib.REFUSED:
             raise Unsupported(f"{fn.upper()}: {lib.REFUSED[fn]}", **where)
         if fn in lib.GET_DATA | lib.GET_CONSTANTS | lib.GET_LOOKUPS:
@@ -525,6 +527,19 @@ class Builder:
             if delay is not None and dt > 0 and delay / dt < order:
                 order = float(max(1, math.floor(delay / dt + 1e-9)))
         return (*args[:3], ex.Num(pos, order))
+
+    def _time_value(self, node, d, extras, scope, depth):
+        """GET TIME VALUE(relative to, offset, measure): the model's time plus the offset (relative
+        to 0, measure 0); clock and calendar times are refused by name."""
+        where = self.where(d, node.pos)
+        if len(node.args) != 3:
+            raise VensimError(f"GET TIME VALUE takes 3 arguments, got {len(node.args)}", **where)
+        args = [self.resolve(a, d, extras, scope, depth) for a in node.args]
+        rel, measure = self._fold(args[0]), self._fold(args[2])
+        if rel != 0 or measure != 0:
+            raise Unsupported("GET TIME VALUE other than the current time in the model's units "
+                              "(relative to 0, measure 0)", **where)
+        return ex.Bin(node.pos, "+", ex.Name(node.pos, "time"), args[1])
 
     def _owner(self, d, scope):
         return scope.prefix + (self.names.get(d.name) or "macro") if scope.prefix else \

@@ -43,7 +43,6 @@ REFUSED = {
     "lookup backward": "a lookup read as a step function (the last point) is not supported",
     "lookup area": "the area under a lookup is not supported",
     "npv": "net present value (NPV) is not supported",
-    "get time value": "GET TIME VALUE (times other than the current one) is not supported",
     "depreciate straightline": "DEPRECIATE STRAIGHTLINE is not supported",
     "delay conveyor": "conveyors are not supported", "time shift": "TIME SHIFT is not supported",
     "shift if true": "SHIFT IF TRUE is not supported", "find zero": "FIND ZERO is not supported",
