@@ -14,7 +14,7 @@ from engine.errors import ModelError
 from engine.frontends.vensim import read
 from engine.frontends.vensim.errors import Unsupported
 from engine.frontends.vensim.names import key
-from engine.frontends.vensim.syntax import parse
+from engine.lang.vensim import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = ROOT.parent / "shared" / "test-models"

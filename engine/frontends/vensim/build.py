@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from ... import lang as ex
 from ...lang.parser import ExprSyntaxError
+from ...lang.vensim import GetCall, Table, parse, parse_table
 from ...model import Element, Where
 from . import library as lib
 from .errors import Unsupported, VensimError
 from .names import Names, key, unquote
 from .sections import Record
-from .syntax import GetCall, Table, parse, parse_table
 
 MAX_MACRO_DEPTH = 20
 SUBSCRIPTS = "subscripts"

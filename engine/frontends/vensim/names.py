@@ -10,22 +10,11 @@ import re
 
 from ...lang.dialect import FORBIDDEN_WORDS
 from ...lang.names import is_reserved
+from ...lang.vensim import key, unquote
 from ..xmile.names import identifier
 
 _SPACE = re.compile(r"[\s_]+")
-
-
-def unquote(name: str) -> str:
-    """A name without its surrounding double quotes (escaped quotes inside kept as quotes)."""
-    name = name.strip()
-    if len(name) > 1 and name.startswith('"') and name.endswith('"'):
-        return name[1:-1].replace('\\"', '"')
-    return name
-
-
-def key(name: str) -> str:
-    """The comparison key of a Vensim name: unquoted, lower case, runs of space/'_' as one space."""
-    return _SPACE.sub(" ", unquote(name)).strip().lower()
+__all__ = ["Names", "key", "unquote"]
 
 
 class Names:

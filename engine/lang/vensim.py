@@ -9,7 +9,8 @@ the model has arrays.
 
 Precedence, lowest first: :OR:; :AND:; :NOT:; = <>; < <= > >=; + -; * /; unary + -; ^ (grouping
 to the right); atoms. Names come out as Vensim keys (``names.key``) and function names as
-lower-case keys with single spaces; ``build.py`` maps them to identifiers and builtins.
+lower-case keys with single spaces; the Vensim front end (``frontends/vensim/build.py``) maps
+them to identifiers and builtins.
 
 Lookup literals and GET calls need more than the tree's node types: the parser keeps them in
 ``extras`` and the tree holds ``Call('with lookup', (x, Num(i)))`` / ``Call('get ...', (Num(i),))``
@@ -20,10 +21,24 @@ from __future__ import annotations
 import math
 import re
 
-from ... import lang as ex
-from ...lang.dialect import Dialect
-from ...lang.parser import ExprSyntaxError, Level, Parser, Tok
-from .names import key
+from . import tree as ex
+from .dialect import Dialect
+from .parser import ExprSyntaxError, Level, Parser, Tok
+
+_SPACE = re.compile(r"[\s_]+")
+
+
+def unquote(name: str) -> str:
+    """A name without its surrounding double quotes (escaped quotes inside kept as quotes)."""
+    name = name.strip()
+    if len(name) > 1 and name.startswith('"') and name.endswith('"'):
+        return name[1:-1].replace('\\"', '"')
+    return name
+
+
+def key(name: str) -> str:
+    """The comparison key of a Vensim name: unquoted, lower case, runs of space/'_' as one space."""
+    return _SPACE.sub(" ", unquote(name)).strip().lower()
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+|\\\s*\n)
