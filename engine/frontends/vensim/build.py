@@ -180,6 +180,7 @@ class Builder:
         self.flows: set = set()
         self.hidden_count = 0
         self._visiting: set = set()
+        self._folding: set = set()
 
     # ------------------------------------------------------------------ errors
     def where(self, d: Def, pos: int | None = None) -> dict:
@@ -327,11 +328,8 @@ class Builder:
             tree = self._parse(d)[0]
             if isinstance(tree, ex.Call) and tree.fn in ("integ", "active initial"):
                 return None, None
-            try:
-                ex.constant(self.resolve(tree, d, [], Scope()))
+            if not ex.names(tree) and self._pure(tree):
                 return None, None       # a constant cannot be a flow (it is a parameter)
-            except (ValueError, VensimError):
-                pass
         return (tuple(t for t, s in terms if s > 0), tuple(t for t, s in terms if s < 0))
 
     def _def_of_ident(self, ident):
@@ -438,7 +436,8 @@ class Builder:
         finally:
             self._visiting.discard(k)
         if value is None:
-            raise Unsupported(f"{k.upper()} that changes during the run (it must be a constant)",
+            raise Unsupported(f"{k.upper()} that is not a constant (a time setting must be a number or an "
+                              "expression of constants)",
                               **self.where(d))
         return value
 
@@ -454,10 +453,16 @@ class Builder:
         for k, dd in self.defs.items():
             ident = self.names.ids[k]
             if ident in ex.names(node) and ident not in params and dd.kind == "eq":
-                try:
-                    params[ident] = self._fold(self.resolve(self._parse(dd)[0], dd, [], Scope()), at_start)
-                except (VensimError, RecursionError):
-                    params[ident] = None
+                tree = self._parse(dd)[0]
+                params[ident] = None
+                if self._pure(tree) and ident not in self._folding:
+                    self._folding.add(ident)
+                    try:
+                        params[ident] = self._fold(self.resolve(tree, dd, [], Scope()), at_start)
+                    except VensimError:
+                        pass
+                    finally:
+                        self._folding.discard(ident)
         if any(params.get(n) is None for n in ex.names(node)):
             return None
         node = ex.substitute(node, {n: ex.Num(0, params[n]) for n in ex.names(node)})
@@ -467,6 +472,12 @@ class Builder:
             return ex.constant(node)
         except ValueError:
             return None
+
+    def _pure(self, tree) -> bool:
+        """True when resolving the tree makes nothing (no lookup, macro, WITH LOOKUP or GET call
+        and no INTEG): only Vensim functions of the library's plain kind."""
+        return all(lib.known(n.fn) and n.fn not in lib.STRUCTURE and n.fn not in self.macros
+                   and n.fn not in self.defs for n in ex.walk(tree) if isinstance(n, ex.Call))
 
     def call(self, node: ex.Call, d: Def, extras, scope: Scope, depth: int) -> ex.Node:
         """One call resolved: a lookup, WITH LOOKUP, a macro or a Vensim function."""
