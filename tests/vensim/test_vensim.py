@@ -415,3 +415,19 @@ def test_get_time_value_of_the_model_time(tmp_path):
     assert np.allclose(r["y"][:, 0], np.arange(11.0) + 2.5)
     with pytest.raises(Unsupported, match="GET TIME VALUE other than"):
         read(model(tmp_path, "y = GET TIME VALUE(2, 0, 7) ~~|\n", name="clock.mdl"))
+
+
+def test_flows_made_by_with_lookup_and_a_macro(tmp_path):
+    p = model(tmp_path, """
+a = WITH LOOKUP(Time, ([(0,0)-(10,10)],(0,0),(10,10))) ~~|
+b = MYMAC(3) ~~|
+:MACRO: MYMAC(x)
+MYMAC = INTEG(x, 0) ~~|
+:END OF MACRO:
+s = INTEG(a + b, 0) ~~|
+""")
+    m = read(p)
+    assert m.elements["s"].inflows == ("a", "b")
+    assert sum(e.kind == "lookup" for e in m.elements.values()) == 1
+    t = np.arange(11.0)
+    assert np.allclose(run(p)["s"][:, 0], 4 * t * (t - 1) / 2)
