@@ -22,6 +22,7 @@ class Result:
     docs: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
     time_units: str = ""
+    labels: dict = field(default_factory=dict)        # names as the source file wrote them
 
     @classmethod
     def from_simulation(cls, sim, values: dict) -> Result:
@@ -37,8 +38,9 @@ class Result:
         els = plan.model.elements
         units = dict(plan.units, **{n: els[n].units for n in params})
         docs = dict(plan.docs, **{n: els[n].doc for n in params})
+        labels = {n: els[n].label for n in (*plan.saved_names, *params) if n in els and els[n].label}
         return cls(times=times, names=plan.saved_names, data=sim.kernel.records(sim.out), params=params,
-                   units=units, docs=docs, provenance=prov, time_units=t.units)
+                   units=units, docs=docs, provenance=prov, time_units=t.units, labels=labels)
 
     @property
     def n_runs(self) -> int:

@@ -431,3 +431,16 @@ s = INTEG(a + b, 0) ~~|
     assert sum(e.kind == "lookup" for e in m.elements.values()) == 1
     t = np.arange(11.0)
     assert np.allclose(run(p)["s"][:, 0], 4 * t * (t - 1) / 2)
+
+
+def test_results_keep_the_names_as_written(tmp_path):
+    import h5py
+
+    from engine.results.hdf5 import write_result
+    p = model(tmp_path, '"Room Temperature (°F)" = 70 ~ degF ~ |\nTeacup = INTEG(-1, "Room Temperature (°F)") ~~|\n')
+    r = run(p)
+    assert r.labels["Teacup"] == "Teacup"
+    write_result(r, tmp_path / "r.h5")
+    with h5py.File(tmp_path / "r.h5") as f:
+        longs = {f[k].attrs["long_name"] for k in f if "long_name" in f[k].attrs}
+    assert "Room Temperature (°F)" in longs
