@@ -197,8 +197,7 @@ def _pair(p: Parser) -> tuple:
 
 def lookup_table(p: Parser) -> Table:
     """A lookup's points after its opening '(' (which was taken), up to (not including) its ')':
-    ``[(xmin,ymin)-(xmax,ymax)], (x1,y1), ...`` with the range optional, or Vensim's other form
-    ``x1, x2, ..., y1, y2, ...`` (all x values, then all y values)."""
+    ``[(xmin,ymin)-(xmax,ymax)], (x1,y1), ...`` with the range optional."""
     xr = yr = None
     if p.accept("op", "["):
         lo = _pair(p)
@@ -210,20 +209,10 @@ def lookup_table(p: Parser) -> Table:
         xr, yr = (lo[0], hi[0]), (lo[1], hi[1])
         if not p.accept("op", ","):
             return Table((), xr, yr)
-    points: list = []
-    if p.tok.kind == "op" and p.tok.text == "(":
-        points.append(_pair(p))
-        while p.accept("op", ","):
-            points.append(_pair(p))
-        return Table(points, xr, yr)
-    flat = [_signed(p)]
+    points = [_pair(p)]
     while p.accept("op", ","):
-        flat.append(_signed(p))
-    if len(flat) % 2:
-        raise ExprSyntaxError("a lookup written as x values then y values needs as many of each",
-                              p.tok.pos)
-    half = len(flat) // 2
-    return Table(list(zip(flat[:half], flat[half:])), xr, yr)
+        points.append(_pair(p))
+    return Table(points, xr, yr)
 
 
 VENSIM = VensimSyntax()
