@@ -444,3 +444,18 @@ def test_results_keep_the_names_as_written(tmp_path):
     with h5py.File(tmp_path / "r.h5") as f:
         longs = {f[k].attrs["long_name"] for k in f if "long_name" in f[k].attrs}
     assert "Room Temperature (°F)" in longs
+
+
+@needs_suite
+def test_get_xls_data_from_an_xls_file_of_the_suite(tmp_path):
+    # row 4 holds the times 0, 5, ..., row 5 from column C one series (read in place)
+    xls = SUITE / "tests" / "get_data_args_3d_xls" / "input.xls"
+    p = model(tmp_path, f"v := GET XLS DATA('{xls}', 'Sheet1', '4', 'C5') ~~|\n", stop=10)
+    v = run(p)["v"][:, 0]
+    assert v[0] == 0 and v[5] == -2 and v[10] == 10 and v[3] == pytest.approx(-2 * 3 / 5)
+
+
+def test_get_direct_data_from_a_tab_file(tmp_path):
+    (tmp_path / "d.tab").write_text("Time\t0\t10\nlevel\t5\t25\n")
+    p = model(tmp_path, "v := GET DIRECT DATA('d.tab', '\\t', '1', 'B2') ~~|\n")
+    assert np.allclose(run(p)["v"][:, 0], 5 + 2 * np.arange(11.0))

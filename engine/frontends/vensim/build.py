@@ -36,6 +36,7 @@ class Def:
     offset: int         # where the body starts in the record's text
     rec: Record
     keyword: str = ""   # :INTERPOLATE: and the like, for data
+    parsed: tuple | None = None     # (tree, extras), once parsed
 
 
 def _line(rec, offset: int) -> int:
@@ -264,6 +265,12 @@ class Builder:
                                 value=value, range=rng, **common))
 
     def _parse(self, d: Def):
+        """(tree, extras) of a definition's body (parsed once)."""
+        if d.parsed is None:
+            d.parsed = self._parse_text(d)
+        return d.parsed
+
+    def _parse_text(self, d: Def):
         try:
             return parse(d.body)
         except ExprSyntaxError as e:
