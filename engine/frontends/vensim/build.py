@@ -9,139 +9,20 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 from ... import lang as ex
 from ...lang.parser import ExprSyntaxError
-from ...lang.vensim import GetCall, Table, parse, parse_table
+from ...lang.vensim import Table, parse, parse_table
 from ...model import Element, Where
 from . import library as lib
+from .data import steps
 from .errors import Unsupported, VensimError
-from .names import Names, key, unquote
-from .sections import Record
+from .evaluate import evaluate
+from .initial import initial_views
+from .lhs import SUBSCRIPTS, Def, check_ranges, line_of, parse_range, read_lhs
+from .names import Names, key
 
 MAX_MACRO_DEPTH = 20
-SUBSCRIPTS = "subscripts"
-_RANGE = re.compile(r"\[([^\]]*)\]\s*$")
-_KEYWORD = re.compile(r"^:\s*(INTERPOLATE|RAW|HOLD BACKWARD|LOOK FORWARD)\s*:", re.I)
-_NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$")
-
-
-@dataclass
-class Def:
-    """One definition with its left-hand side read: kind is 'eq', 'lookup', 'data' or 'exo'."""
-    name: str           # as written (quotes removed)
-    kind: str
-    body: str           # the right-hand side (a lookup's: the text inside its parentheses)
-    offset: int         # where the body starts in the record's text
-    rec: Record
-    keyword: str = ""   # :INTERPOLATE: and the like, for data
-    parsed: tuple | None = None     # (tree, extras), once parsed
-
-
-def _line(rec, offset: int) -> int:
-    return rec.line + rec.text[:max(offset, 0)].count("\n")
-
-
-def read_lhs(rec, file) -> Def:
-    """A record's left-hand side: its name and what follows it."""
-    text = rec.text
-    if text.startswith('"'):
-        m = re.match(r'"(?:[^"\\]|\\.)*"', text, re.S)
-        if not m:
-            raise VensimError("a quoted name is never closed", file=file, line=rec.line)
-        name, i = m.group(), m.end()
-    else:
-        m = re.match(r"[^=(\[:<]*", text)
-        name, i = (m.group() if m else ""), (m.end() if m else 0)
-    name = unquote(re.sub(r"\\\s*\n", " ", name).strip())
-    rest = text[i:]
-    stripped = rest.lstrip()
-    at = i + len(rest) - len(stripped)
-    where = dict(file=file, line=rec.line, element=name or None)
-    if not name:
-        raise VensimError(f"a definition must start with a name, found '{text[:30]}'", **where)
-    if stripped.startswith("[") or stripped.startswith("<->"):
-        raise Unsupported(SUBSCRIPTS, **where)
-    keyword = ""
-    k = _KEYWORD.match(stripped)
-    if k:
-        keyword = k.group(1).lower()
-        stripped = stripped[k.end():].lstrip()
-        at = len(text) - len(stripped)
-    if stripped.startswith(":="):
-        return Def(name, "data", stripped[2:], at + 2, rec, keyword)
-    if stripped.startswith("=="):
-        return Def(name, "eq", stripped[2:], at + 2, rec)
-    if stripped.startswith("="):
-        return Def(name, "eq", stripped[1:], at + 1, rec)
-    if stripped.startswith("("):
-        body = stripped[1:].rstrip()
-        if not body.endswith(")"):
-            raise VensimError("a lookup definition 'name( points )' is not closed with ')'", **where)
-        return Def(name, "lookup", body[:-1], at + 1, rec)
-    if stripped.startswith(":"):
-        if re.match(r":\s*(THE CONDITION|TEST INPUT|IMPLIES)\s*:", stripped, re.I):
-            raise Unsupported("reality checks (:THE CONDITION:, :TEST INPUT:)", **where)
-        raise Unsupported(f"{SUBSCRIPTS} (a range definition '{name}: ...')", **where)
-    if not stripped:
-        return Def(name, "exo", "", at, rec, keyword)
-    raise VensimError(f"expected '=' after the name, found '{stripped[:20]}'", **where)
-
-
-_RANGE_DEF = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[^:=\[(<"]+?)\s*(?::(?!=)|<->)(.*)$', re.S)
-_SUBSCRIPTED = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[^=\[(:"]+?)\s*\[([^\]]*)\]')
-
-
-def check_ranges(records, file):
-    """Every subscript a left-hand side names is a range or an element the file defines (arrays
-    are refused later as a whole; a range never defined is the modeller's mistake, named here).
-    Files whose ranges come from data (GET ... SUBSCRIPT) are not checked."""
-    known: set = set()
-    texts = [re.sub(r"\\\s*\n\s*", " ", rec.text) for rec in records]
-    for text in texts:
-        m = _RANGE_DEF.match(text)
-        if m and not _KEYWORD.match(":" + m.group(2).lstrip()) and not m.group(2).lstrip().startswith("="):
-            if re.search(r"\bGET\b", m.group(2), re.I):
-                return
-            known.add(key(m.group(1)))
-            body = re.sub(r"->.*$", "", m.group(2), flags=re.S)
-            for part in re.split(r"[,()]", body):
-                part = part.strip()
-                if part:
-                    known.add(key(part))
-                    n = re.match(r"^(.*?)(\d+)\s*-\s*\D*?(\d+)$", part)     # (a1-a5)
-                    if n:
-                        known.update(key(f"{n.group(1)}{i}") for i in range(int(n.group(2)), int(n.group(3)) + 1))
-    for rec, text in zip(records, texts):
-        m = _SUBSCRIPTED.match(text)
-        if not m:
-            continue
-        for sub in m.group(2).split(","):
-            k = key(sub.replace("!", ""))
-            if k and k not in known:
-                raise VensimError(f"subscript range '{sub.strip()}' is never defined", file=file,
-                                  line=rec.line, element=unquote(m.group(1).strip()),
-                                  hint=f"define it, e.g. '{sub.strip()}: a, b, c ~~|'")
-
-
-def parse_range(units: str):
-    """(units without the range, (lo, hi) or None) of a Vensim units field like 'm [0,100]'."""
-    m = _RANGE.search(units)
-    text = _unit_words(units[:m.start()] if m else units)
-    if not m:
-        return text, None
-    parts = [p.strip() for p in m.group(1).split(",")]
-    if len(parts) < 2 or not all(_NUMBER.match(p) for p in parts[:2]):
-        return text, None
-    lo, hi = float(parts[0]), float(parts[1])
-    return text, ((lo, hi) if lo <= hi else None)
-
-
-def _unit_words(text: str) -> str:
-    """Vensim unit text with each multi-word unit joined by '_' ('Degrees Fahrenheit/Minute' ->
-    'Degrees_Fahrenheit/Minute'), as the units checks read one symbol per unit."""
-    return re.sub(r"(?<=[\w$%€¥])\s+(?=[A-Za-z$%€¥_])", "_", " ".join(text.split()))
 
 
 class Scope:
@@ -186,7 +67,7 @@ class Builder:
     # ------------------------------------------------------------------ errors
     def where(self, d: Def, pos: int | None = None) -> dict:
         """file, line and element of a definition (at a column of its body when given)."""
-        line = _line(d.rec, d.offset + pos) if pos is not None else d.rec.line
+        line = line_of(d.rec, d.offset + pos) if pos is not None else d.rec.line
         return dict(file=self.file, line=line, element=d.name)
 
     # ------------------------------------------------------------------ elements
@@ -195,7 +76,7 @@ class Builder:
         for d in self.defs.values():
             self.define(d, Scope(), self.names.get(d.name))
         if self.active:
-            self._initial_views()
+            self.out = initial_views(self.out, self.active)
         # auxiliaries a stock's rate adds or subtracts are its flows
         return [e.with_(kind="flow") if e.name in self.flows and e.kind == "auxiliary" else e
                 for e in self.out]
@@ -474,7 +355,7 @@ class Builder:
             return None
         node = ex.substitute(node, {n: ex.Num(0, params[n]) for n in ex.names(node)})
         if at_start:
-            return _evaluate(node, self.time_value("initial time"))
+            return evaluate(node, self.time_value("initial time"))
         try:
             return ex.constant(node)
         except ValueError:
@@ -642,108 +523,6 @@ class Builder:
         node = self.resolve(tree, dd, extras, inner, depth + 1)
         self.out.append(Element(kind="auxiliary", equation=node, text=ex.unparse(node), **common))
 
-    # ------------------------------------------------------------------ ACTIVE INITIAL
-    def _initial_views(self):
-        """Initial values that reach an ACTIVE INITIAL variable read its initial value instead:
-        in stocks' initial values and in the implicit initial values of SMOOTH and DELAY."""
-        by = {e.name: e for e in self.out}
-        memo: dict = {}
-
-        def view(n, seen=()):
-            def one(x):
-                if isinstance(x, ex.Name):
-                    if x.id in self.active:
-                        return self.active[x.id]
-                    el = by.get(x.id)
-                    if el is not None and el.kind == "auxiliary" and x.id not in seen and \
-                            el.equation is not None and _reaches(x.id):
-                        return view(el.equation, seen + (x.id,))
-                return x
-            return ex.transform(n, one)
-
-        def _reaches(name, seen=()):
-            if name in memo:
-                return memo[name]
-            el = by.get(name)
-            hit = False
-            if name in self.active:
-                hit = True
-            elif el is not None and el.kind == "auxiliary" and el.equation is not None and name not in seen:
-                hit = any(_reaches(n, seen + (name,)) for n in ex.names(el.equation))
-            memo[name] = hit
-            return hit
-
-        stateful = {"smooth": 2, "smooth3": 2, "delay1": 2, "delay3": 2}
-        for i, el in enumerate(self.out):
-            if el.kind == "stock" and el.equation is not None:
-                self.out[i] = el.with_(equation=view(el.equation))
-            elif el.equation is not None and el.kind in ("auxiliary", "flow"):
-                def explicit(x):
-                    if isinstance(x, ex.Call) and x.fn in stateful and len(x.args) == stateful[x.fn]:
-                        init = view(x.args[0])
-                        if not ex.same(init, x.args[0]):
-                            return ex.Call(x.pos, x.fn, (*x.args, init))
-                    return x
-                self.out[i] = el.with_(equation=ex.transform(el.equation, explicit))
 
 
-def steps(points: tuple, keyword: str) -> tuple:
-    """A data series as the lookup its keyword reads: :INTERPOLATE: (the default) as it is;
-    :HOLD BACKWARD: each value held until the next time; :LOOK FORWARD: each value from just after
-    the time before it. A jump is a rise over a billionth of the interval between two data times,
-    so at every time of a run the table gives the held value exactly."""
-    if keyword not in ("hold backward", "look forward") or len(points) < 2:
-        return points
-    out = [points[0]]
-    for (t0, v0), (t1, v1) in zip(points, points[1:]):
-        eps = (t1 - t0) * 1e-9
-        out += [(t1 - eps, v0), (t1, v1)] if keyword == "hold backward" else [(t0 + eps, v1), (t1, v1)]
-    return tuple(out)
-
-
-def _evaluate(node, start: float):
-    """The value at time ``start`` of a tree of numbers, operators, math builtins, STEP and RAMP,
-    or None when it holds anything else."""
-    import numpy as np
-
-    from ... import builtins as registry
-    ops = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,
-           "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
-           "==": np.equal, "!=": np.not_equal}
-
-    def ev(n):
-        if isinstance(n, ex.Num):
-            return n.value
-        if isinstance(n, ex.Unary):
-            a = ev(n.arg)
-            return None if a is None else (-a if n.op == "-" else float(not a))
-        if isinstance(n, ex.Bin):
-            a, b = ev(n.left), ev(n.right)
-            if a is None or b is None:
-                return None
-            if n.op in ("and", "or"):
-                return float(bool(a) and bool(b)) if n.op == "and" else float(bool(a) or bool(b))
-            return float(ops[n.op](a, b)) if n.op in ops else None
-        if isinstance(n, ex.If):
-            c = ev(n.cond)
-            return None if c is None else ev(n.then if c else n.other)
-        if isinstance(n, ex.Call):
-            args = [ev(a) for a in n.args]
-            b = registry.get(n.fn)
-            if b is None or any(a is None for a in args) or \
-                    (b.kind not in ("math", "select") and b.name not in ("step", "ramp")):
-                return None
-            if b.kind == "select":
-                return args[1] if args[0] else args[2]
-            if b.name == "step":
-                return args[0] if start >= args[1] else 0.0
-            if b.name == "ramp":
-                end = args[2] if len(args) > 2 else math.inf
-                return args[0] * (min(max(start, args[1]), max(args[1], end)) - args[1])
-            return float(b.numpy(*args)) if b.numpy is not None else None
-        return None
-    with np.errstate(all="ignore"):
-        return ev(node)
-
-
-__all__ = ["Builder", "GetCall", "read_lhs", "parse_range"]
+__all__ = ["Builder", "read_lhs", "parse_range"]

@@ -212,3 +212,17 @@ def read_series(path: Path) -> dict:
         if pts:
             out[key(head)] = tuple(sorted(pts))
     return out
+
+
+def steps(points: tuple, keyword: str) -> tuple:
+    """A data series as the lookup its keyword reads: :INTERPOLATE: (the default) as it is;
+    :HOLD BACKWARD: each value held until the next time; :LOOK FORWARD: each value from just after
+    the time before it. A jump is a rise over a billionth of the interval between two data times,
+    so at every time of a run the table gives the held value exactly."""
+    if keyword not in ("hold backward", "look forward") or len(points) < 2:
+        return points
+    out = [points[0]]
+    for (t0, v0), (t1, v1) in zip(points, points[1:]):
+        eps = (t1 - t0) * 1e-9
+        out += [(t1 - eps, v0), (t1, v1)] if keyword == "hold backward" else [(t0 + eps, v1), (t1, v1)]
+    return tuple(out)
