@@ -103,5 +103,8 @@ def document(model) -> dict:
 def write(model, path) -> str:
     """Write ``model`` as a YAML scenario file; returns the path written."""
     text = yaml.safe_dump(document(model), sort_keys=False, allow_unicode=True, width=100)
-    Path(path).write_text(text, encoding="utf-8")
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ModelError(f"cannot write the file: {exc.strerror}", file=str(path)) from None
     return str(path)

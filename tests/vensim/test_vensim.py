@@ -459,3 +459,12 @@ def test_get_direct_data_from_a_tab_file(tmp_path):
     (tmp_path / "d.tab").write_text("Time\t0\t10\nlevel\t5\t25\n")
     p = model(tmp_path, "v := GET DIRECT DATA('d.tab', '\\t', '1', 'B2') ~~|\n")
     assert np.allclose(run(p)["v"][:, 0], 5 + 2 * np.arange(11.0))
+
+
+@pytest.mark.parametrize("out, says", [("nowhere/m.yaml", "cannot write the file"),
+                                       ("nowhere/m.xmile", "cannot write the file"),
+                                       ("m.txt", "cannot write '.txt'")])
+def test_convert_refuses_what_it_cannot_write(tmp_path, capsys, out, says):
+    src = model(tmp_path, "x = 1 ~~|\n")
+    assert main(["convert", str(src), "-o", str(tmp_path / out)]) == 2
+    assert says in capsys.readouterr().err

@@ -111,8 +111,11 @@ def write(model, path, strict: bool = False) -> list:
     if strict and notes:
         raise ModelError("cannot export without loss: " + "; ".join(notes), file=str(path))
     ET.indent(root)
-    Path(path).write_text('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
-                          + "\n")
+    try:
+        Path(path).write_text('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+                              + "\n")
+    except OSError as exc:
+        raise ModelError(f"cannot write the file: {exc.strerror}", file=str(path)) from None
     return notes
 
 
