@@ -19,7 +19,7 @@ from .data import steps
 from .errors import Unsupported, VensimError
 from .evaluate import evaluate
 from .initial import initial_views
-from .lhs import SUBSCRIPTS, Def, check_ranges, line_of, parse_range, read_lhs
+from .lhs import Def, check_ranges, line_of, parse_range, read_lhs
 from .names import Names, key
 
 MAX_MACRO_DEPTH = 20
@@ -28,7 +28,7 @@ MAX_MACRO_DEPTH = 20
 class Scope:
     """Where names are looked up: a macro call's locals first, then the model's names."""
 
-    def __init__(self, local: dict | None = None, prefix: str = "", module: str = ""):
+    def __init__(self, local: dict | None = None, prefix: str = ""):
         self.local = local or {}
         self.prefix = prefix
 
@@ -50,12 +50,12 @@ class Builder:
                 self.control[k] = d
                 continue
             if k in self.defs:
-                raise Unsupported(f"{SUBSCRIPTS} or a second definition of '{d.name}' (first on line "
-                                  f"{self.defs[k].rec.line})", file=file, line=rec.line, element=d.name)
+                raise VensimError(f"'{d.name}' is defined twice (first on line {self.defs[k].rec.line})",
+                                  file=file, line=rec.line, element=d.name,
+                                  hint="names are the same whatever their case, spaces or underscores")
             self.defs[k] = d
             self.names.add(d.name)
         self.macros = {key(m.name): m for m in macros}
-        self.macro_defs: dict = {}
         self.out: list = []         # every element made, hidden helpers included
         self.calls = 0
         self.active: dict = {}      # element -> its ACTIVE INITIAL initial value (a Name)
