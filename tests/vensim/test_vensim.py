@@ -468,3 +468,10 @@ def test_convert_refuses_what_it_cannot_write(tmp_path, capsys, out, says):
     src = model(tmp_path, "x = 1 ~~|\n")
     assert main(["convert", str(src), "-o", str(tmp_path / out)]) == 2
     assert says in capsys.readouterr().err
+
+
+def test_na_constants_and_unwritten_equations(tmp_path):
+    r = run(model(tmp_path, "x = :NA: ~~|\ny = IF THEN ELSE(Time > 4, x, 1) ~~|\n"))
+    assert np.isnan(r["y"][-1, 0]) and r["y"][0, 0] == 1
+    with pytest.raises(ModelError, match="A FUNCTION OF"):
+        read(model(tmp_path, "y = A FUNCTION OF(Time) ~~|\n", name="todo.mdl"))

@@ -138,6 +138,8 @@ class Builder:
         try:
             value = ex.constant(node)
         except ValueError:
+            value = math.nan
+        if not math.isfinite(value):        # an expression, or :NA: (a missing value, not a parameter)
             self.out.append(Element(kind="auxiliary", equation=node, text=d.body.strip(), **common))
             return
         if rng is not None and not rng[0] <= value <= rng[1]:
@@ -391,6 +393,9 @@ class Builder:
             return self._lookup_variant(node, d, extras, scope, depth)
         if fn in self.macros:
             return self.macro(self.macros[fn], node, d, extras, scope, depth)
+        if fn == "a function of":
+            raise VensimError("the equation was never written (Vensim's placeholder A FUNCTION OF)",
+                              **where, hint="write the equation in the model")
         if fn in ("integ", "active initial"):
             raise VensimError(f"{fn.upper()} must be the whole equation of its variable", **where)
         if fn == "get time value":
