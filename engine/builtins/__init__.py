@@ -1,8 +1,9 @@
 """The one registry of builtin functions: each is described once, for every stage that needs it.
 
-An entry gives the function's arity, its kind (how a backend calls it), its vectorised (numpy)
-and scalar implementations, its unit rule (``units.py``), its monotonicity (structural link
-signs in ``polarity.py``) and its XMILE spelling (import and export). Stateful builtins
+An entry gives the function's arity, its kind (how a backend calls it), its vectorised (numpy),
+scalar and JavaScript (``javascript.py``, for models run in a web page) implementations, its unit
+rule (``units.py``), its monotonicity (structural link signs in ``polarity.py``) and its XMILE
+spelling (import and export). Stateful builtins
 (SMOOTH, DELAY, ...) have no implementation: ``plan/expand.py`` turns them into stocks.
 
 Kinds: 'math' (arguments only); 'time' (also the switch time, just inside the step, so a jump at
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import javascript as js
 from . import scalar as sc
 from . import vector as vc
 
@@ -38,6 +40,7 @@ class Builtin:
     #                                 argument), 'ratio' (up in the first, down in the second)
     xmile: str | None = None        # XMILE function with the same arguments and meaning
     doc: str = ""
+    javascript: str | None = None   # a JavaScript function expression (None: stateful or inline)
 
     def arity_error(self, n: int) -> str | None:
         """The message for a call with ``n`` arguments, or None when ``n`` is allowed."""
@@ -48,7 +51,7 @@ class Builtin:
 
 
 def _b(name, lo, hi, kind, numpy=None, scalar=None, units="none", monotone=None, xmile=None, doc=""):
-    return Builtin(name, lo, hi, kind, numpy, scalar, units, monotone, xmile, doc)
+    return Builtin(name, lo, hi, kind, numpy, scalar, units, monotone, xmile, doc, js.JS.get(name))
 
 
 _ENTRIES = (
