@@ -126,6 +126,7 @@ auxiliaries:
   powers: 2 ^ 3 ^ 2 - (-2) ^ 2 + power(level, 0.5)
   maths: abs(time - 6) + exp(-time) + ln(level) + log10(level) + sqrt(level) + sin(time) + cos(time)
   trig: tan(0.1 * time) + arcsin(0.05 * time) + arccos(0.05 * time) + arctan(time)
+  hyper: sinh(0.1 * time) + cosh(0.1 * time) + tanh(time - 6) + expm1(-0.01 * time) + log1p(0.5 * time)
   whole: int(time / 3 - 0.5) + round(time - 0.5) + sign(time - 6) + logistic(time - 6)
   mods: mod(time - 5, 3) + mod(time, -2.5)
   vensim: integer(time / 3 - 2.5) + quantum(time - 5.5, 2) + quantum(time, 0) + sample_if_true(time > 4, level, -1)
@@ -237,3 +238,13 @@ def test_names_are_data_not_code(build):
           - {name: "</script><script>alert(1)</script>", at: 0.5, set: {s: 0}}
         """).plan())
     assert "</script>" not in src and "alert(1)" in src
+
+
+def test_arrayed_models(tmp_path):
+    from test_arrays import PAIRS
+    for pair in PAIRS:
+        p = tmp_path / f"{pair.__name__}.yaml"
+        p.write_text(f"scenario: {pair.__name__}\n" + pair()[0])
+        m = engine.load(p)
+        assert m.model.arrays
+        assert compare(m, tmp_path) <= RTOL
