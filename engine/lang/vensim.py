@@ -4,8 +4,9 @@ Vensim differs from carbonloop's own syntax: names hold spaces (``Room Temperatu
 character in double quotes, function names too (``IF THEN ELSE``, ``DELAY FIXED``); logic is
 ``:AND:``, ``:OR:``, ``:NOT:``; ``=`` compares; ``:NA:`` is a missing value; a lookup literal
 ``([(xmin,ymin)-(xmax,ymax)], (x1,y1), ...)`` is the second argument of ``WITH LOOKUP``; the
-GET functions take quoted text ``'file.xlsx'``. ``name[...]`` (subscripts) is refused here until
-the model has arrays.
+GET functions take quoted text ``'file.xlsx'``. ``name[a, b!]`` is a ``Sub`` of names (keys;
+``!`` kept on a range a function runs over); ``name[a](x)`` calls an arrayed lookup, its ``Sub``
+the call's first argument.
 
 Precedence, lowest first: :OR:; :AND:; :NOT:; = <>; < <= > >=; + -; * /; unary + -; ^ (grouping
 to the right); atoms. Names come out as Vensim keys (``names.key``) and function names as
@@ -128,8 +129,11 @@ class VensimSyntax(Dialect):
         if t.kind == "kw" and t.text == ":na:":
             return ex.Num(t.pos, math.nan)
         if t.kind == "name":
-            if p.tok.kind == "op" and p.tok.text == "[":
-                raise ExprSyntaxError("subscripts", p.tok.pos, construct="subscripts")
+            if p.accept("op", "["):
+                sub = ex.Sub(t.pos, key(t.text), _subscripts(p))
+                if p.accept("op", "("):             # an arrayed lookup called with its subscripts
+                    return ex.Call(t.pos, key(t.text), (sub, *p.arguments()))
+                return sub
             if p.accept("op", "("):
                 fn = key(t.text)
                 if fn == "with lookup":
@@ -174,6 +178,21 @@ class VensimSyntax(Dialect):
         assert isinstance(p, VensimParser)
         p.extras.append(GetCall(fn, tuple(args)))
         return ex.Call(t.pos, fn, (ex.Num(t.pos, float(len(p.extras) - 1)),))
+
+
+def _subscripts(p: Parser) -> tuple:
+    """``[a, b!, c]`` after its '[': each subscript a name (a range, a subrange or an element)
+    as a key; ``!`` after a range marks the range a function runs over (``SUM(x[r!])``)."""
+    subs = []
+    while True:
+        t = p.take()
+        if t.kind != "name":
+            raise ExprSyntaxError("a subscript is the name of a range or of an element", t.pos)
+        bang = p.accept("op", "!")
+        subs.append(ex.Name(t.pos, key(t.text) + ("!" if bang else "")))
+        if p.accept("op", "]"):
+            return tuple(subs)
+        p.expect("op", ",", "',' or ']'")
 
 
 def _signed(p: Parser) -> float:

@@ -94,7 +94,9 @@ class Space:
     """The model's dimensions and arrayed elements, and the rules relating dimensions."""
 
     def __init__(self, dims: dict, elements: dict):
-        self.dims = dims
+        # 'region!' (Vensim: the range a function runs over) is region's elements under a name of
+        # its own, so that SUM(x[region!]) runs over region inside an equation over region
+        self.dims = dict(dims, **{f"{d}!": Dimension(f"{d}!", dim.elements) for d, dim in dims.items()})
         self.elements = elements
         self.arrayed = {n: e for n, e in elements.items() if e.dims}
         self.lookup_of = {n.lower(): n for n, e in self.arrayed.items() if e.kind == "lookup"}
@@ -131,10 +133,10 @@ class Space:
 
     def match(self, target: str, binding: dict) -> str | None:
         """The element of dimension ``target`` that the cell being written stands for."""
-        if target in binding:
-            return binding[target]
+        if target in binding or target.endswith("!"):
+            return binding.get(target)
         for d, e in binding.items():
-            if self.related(d, target):
+            if not d.endswith("!") and self.related(d, target):
                 return self.convert(e, d, target)
         return None
 

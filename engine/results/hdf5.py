@@ -71,12 +71,8 @@ def write_result(result, path) -> str:
             d.dims[1].attach_scale(rdim)
             d.attrs["units"] = result.units.get(name, "") or ""
             d.attrs["description"] = result.docs.get(name, "") or ""
-<<<<<<< HEAD
             d.attrs["long_name"] = getattr(result, "labels", {}).get(name) or name
-=======
-            d.attrs["long_name"] = name
         _write_arrays(f, result, tdim, rdim, compress)
->>>>>>> main
         for name, v in result.params.items():
             d = f.create_dataset(safe_name(name), data=np.broadcast_to(np.asarray(v, float), (n_r,)))
             d.dims[0].attach_scale(rdim)

@@ -22,11 +22,8 @@ class Result:
     docs: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
     time_units: str = ""
-<<<<<<< HEAD
     labels: dict = field(default_factory=dict)        # names as the source file wrote them
-=======
     arrays: dict = field(default_factory=dict)        # arrayed element -> (dims, elements per dim, cells)
->>>>>>> main
 
     @classmethod
     def from_simulation(cls, sim, values: dict) -> Result:
@@ -42,11 +39,7 @@ class Result:
         els = plan.model.elements
         units = dict(plan.units, **{n: els[n].units for n in params})
         docs = dict(plan.docs, **{n: els[n].doc for n in params})
-<<<<<<< HEAD
         labels = {n: els[n].label for n in (*plan.saved_names, *params) if n in els and els[n].label}
-        return cls(times=times, names=plan.saved_names, data=sim.kernel.records(sim.out), params=params,
-                   units=units, docs=docs, provenance=prov, time_units=t.units, labels=labels)
-=======
         arrays = {a.name: (a.dims, a.elements, a.cells) for a in plan.model.arrays}
         for name, (_, _, cells) in arrays.items():
             cell = next((c for c in cells if c in units), None)
@@ -54,8 +47,7 @@ class Result:
                 units.setdefault(name, units[cell])
                 docs.setdefault(name, docs.get(cell, ""))
         return cls(times=times, names=plan.saved_names, data=sim.kernel.records(sim.out), params=params,
-                   units=units, docs=docs, provenance=prov, time_units=t.units, arrays=arrays)
->>>>>>> main
+                   units=units, docs=docs, provenance=prov, time_units=t.units, labels=labels, arrays=arrays)
 
     @property
     def n_runs(self) -> int:

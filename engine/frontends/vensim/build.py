@@ -14,6 +14,7 @@ from ... import lang as ex
 from ...lang.parser import ExprSyntaxError
 from ...lang.vensim import Table, parse, parse_table
 from ...model import Element, Where
+from ...model.arrays import Piece
 from . import library as lib
 from .data import steps
 from .errors import Unsupported, VensimError
@@ -21,6 +22,7 @@ from .evaluate import evaluate
 from .initial import initial_views
 from .lhs import Def, check_ranges, line_of, parse_range, read_lhs
 from .names import Names, key
+from .subscripts import Ranges
 
 MAX_MACRO_DEPTH = 20
 
@@ -43,18 +45,28 @@ class Builder:
         self.defs: dict = {}
         self.control: dict = {}
         check_ranges(records, file)
+        self.arrays: dict = {}      # key -> every definition of an arrayed variable
+        range_defs = []
         for rec in records:
             d = read_lhs(rec, file)
             k = key(d.name)
+            if d.kind in ("range", "equiv"):
+                range_defs.append(d)
+                continue
             if k in lib.CONTROL:
                 self.control[k] = d
                 continue
-            if k in self.defs:
+            if d.subs and (k not in self.defs or k in self.arrays):
+                self.arrays.setdefault(k, []).append(d)
+                if k in self.defs:
+                    continue
+            elif k in self.defs:
                 raise VensimError(f"'{d.name}' is defined twice (first on line {self.defs[k].rec.line})",
                                   file=file, line=rec.line, element=d.name,
                                   hint="names are the same whatever their case, spaces or underscores")
             self.defs[k] = d
             self.names.add(d.name)
+        self.ranges = Ranges(range_defs, file)
         self.macros = {key(m.name): m for m in macros}
         self.out: list = []         # every element made, hidden helpers included
         self.calls = 0
@@ -73,13 +85,133 @@ class Builder:
     # ------------------------------------------------------------------ elements
     def elements(self) -> list:
         """Every element of the model, hidden helpers included."""
-        for d in self.defs.values():
-            self.define(d, Scope(), self.names.get(d.name))
+        for k, d in self.defs.items():
+            if k in self.arrays:
+                self.define_array(k, self.arrays[k])
+            else:
+                self.define(d, Scope(), self.names.get(d.name))
         if self.active:
             self.out = initial_views(self.out, self.active)
         # auxiliaries a stock's rate adds or subtracts are its flows
         return [e.with_(kind="flow") if e.name in self.flows and e.kind == "auxiliary" else e
                 for e in self.out]
+
+    # ------------------------------------------------------------------ arrays
+    def define_array(self, k: str, defs: list):
+        """An arrayed variable from all its definitions (one per element or block of elements,
+        :EXCEPT: included): one element over its ranges, each definition a piece."""
+        first = defs[0]
+        ident = self.names.ids[k]
+        n = len(first.subs)
+        for d in defs:
+            if len(d.subs) != n:
+                raise VensimError(f"'{first.name}' is defined with {n} subscripts on line {first.rec.line} and "
+                                  f"with {len(d.subs)} here", **self.where(d))
+        dims = []
+        for j in range(n):
+            seen = [d.subs[j] for d in defs] + [x[j] for d in defs for x in d.exclude if len(x) > j]
+            r = self.ranges.range_of(seen)
+            if r is None:
+                raise VensimError(f"no subscript range holds every subscript of '{first.name}' at position "
+                                  f"{j + 1} ({', '.join(sorted(set(seen)))})", **self.where(first))
+            dims.append(self.ranges.names[r])
+        units, rng = parse_range(first.rec.units)
+        common = dict(name=ident, units=units, doc=first.rec.doc, label=first.name, dims=tuple(dims),
+                      where=Where(self.file, first.rec.line),
+                      source=f"Vensim '{first.name}'" + (f" (group {first.rec.group})" if first.rec.group else ""))
+        kinds = {d.kind for d in defs}
+        if kinds == {"lookup"}:
+            pieces = tuple(Piece(self._subs_of(d), points=self._points(self._table(d), d),
+                                 where=Where(self.file, d.rec.line)) for d in defs)
+            self.out.append(Element(kind="lookup", pieces=pieces, **common))
+            return
+        if kinds != {"eq"}:
+            raise Unsupported("arrayed data variables and GET functions with subscripts", **self.where(first))
+        pieces, rates, stock, constant = [], [], None, True
+        for d in defs:
+            where = Where(self.file, d.rec.line)
+            subs, exclude = self._subs_of(d), tuple(self._sub_ids(x, d) for x in d.exclude)
+            values = self._values(d)
+            if values is not None:
+                for cell, v in zip(self._cells(d), values):
+                    pieces.append(Piece(cell, value=v, equation=ex.Num(0, v), text=repr(v), where=where))
+                continue
+            tree, extras = self._parse(d)
+            is_stock = isinstance(tree, ex.Call) and tree.fn == "integ"
+            if stock is not None and is_stock != stock:
+                raise VensimError(f"'{first.name}' is a stock (INTEG) for some elements and not for others",
+                                  **self.where(d))
+            stock = is_stock
+            if is_stock:
+                self._arity(d, tree)
+                rates.append(Piece(subs, equation=self.resolve(tree.args[0], d, extras, Scope()), where=where,
+                                   exclude=exclude))
+                tree = tree.args[1]
+            node = self.resolve(tree, d, extras, Scope())
+            constant = constant and not ex.names(node) and self._pure(tree)
+            pieces.append(Piece(subs, equation=node, text=d.body.strip(), where=where, exclude=exclude))
+        if stock:
+            fname = f"{ident}:rate"
+            self.out.append(Element(kind="flow", pieces=tuple(rates), hidden=True,
+                                    doc=f"net flow of {first.name}", **{**common, "name": fname}))
+            self.out.append(Element(kind="stock", pieces=tuple(pieces), inflows=(fname,), **common))
+            return
+        if constant:
+            try:
+                vals = [p.value if p.value is not None else ex.constant(p.equation) for p in pieces]
+            except ValueError:
+                vals = None
+            if vals is not None and all(math.isfinite(v) for v in vals):
+                pieces = [Piece(p.subs, value=v, equation=ex.Num(0, v), text=p.text, where=p.where,
+                                exclude=p.exclude) for p, v in zip(pieces, vals)]
+                self.out.append(Element(kind="parameter", pieces=tuple(pieces), value=0.0, range=rng,
+                                        equation=ex.Num(0, 0.0), **common))
+                return
+        self.out.append(Element(kind="auxiliary", pieces=tuple(pieces), **common))
+
+    def _table(self, d):
+        try:
+            return parse_table(d.body)
+        except ExprSyntaxError as e:
+            raise VensimError(f"the lookup's points do not parse at column {e.pos + 1}: {e.message}",
+                              **self.where(d, e.pos)) from None
+
+    def _sub_ids(self, subs, d) -> tuple:
+        out = []
+        for s in subs:
+            if self.ranges.is_range(s):
+                out.append(self.ranges.names[s])
+            elif s in self.ranges.elem_ids:
+                out.append(self.ranges.elem_ids[s])
+            else:
+                raise VensimError(f"subscript '{s}' is neither a subscript range nor an element", **self.where(d))
+        return tuple(out)
+
+    def _subs_of(self, d) -> tuple:
+        return self._sub_ids(d.subs, d)
+
+    def _cells(self, d) -> list:
+        """Every cell a definition's subscripts name, row-major, as element identifiers."""
+        import itertools
+        return [tuple(self.ranges.elem_ids[e] for e in combo)
+                for combo in itertools.product(*[self.ranges.cells(s) for s in d.subs])]
+
+    def _values(self, d):
+        """The numbers of a definition written as a list (``1, 2, 3``) or table (``1, 2; 3, 4;``),
+        one per cell; None for an equation."""
+        body = re.sub(r"\\\s*\n", " ", d.body).strip().rstrip(";").strip()
+        if "," not in body and ";" not in body:
+            return None
+        parts = [p.strip() for row in body.split(";") for p in row.split(",")]
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            return None
+        cells = self._cells(d)
+        if len(values) != len(cells):
+            raise VensimError(f"{len(values)} values for the {len(cells)} elements of '{d.name}[...]'",
+                              **self.where(d))
+        return values
 
     def _hidden(self, owner: str, what: str) -> str:
         self.hidden_count += 1
@@ -284,7 +416,23 @@ class Builder:
             return ex.If(node.pos, r(node.cond), r(node.then), r(node.other))
         if isinstance(node, ex.Call):
             return self.call(node, d, extras, scope, depth)
+        if isinstance(node, ex.Sub):
+            base = self.ref(node.id, d, scope, node.pos)
+            if not isinstance(base, ex.Name):
+                raise VensimError(f"'{node.id}' takes no subscripts", **self.where(d, node.pos))
+            return ex.Sub(node.pos, base.id, tuple(self._subscript(x, d) for x in node.subs))
         return node
+
+    def _subscript(self, s, d) -> ex.Node:
+        """One subscript of a reference: a range (``r!``: the range a function runs over) or an
+        element, as the model's identifiers."""
+        bang = s.id.endswith("!")
+        k = s.id[:-1] if bang else s.id
+        if self.ranges.is_range(k):
+            return ex.Name(s.pos, self.ranges.names[k] + ("!" if bang else ""))
+        if k in self.ranges.elem_ids and not bang:
+            return ex.Name(s.pos, self.ranges.elem_ids[k])
+        raise VensimError(f"subscript '{k}' is neither a subscript range nor an element", **self.where(d, s.pos))
 
     def ref(self, k: str, d: Def, scope: Scope, pos: int = 0) -> ex.Node:
         """The node a name stands for."""
@@ -300,6 +448,8 @@ class Builder:
                 raise VensimError(f"lookup '{target.name}' is used without an input",
                                   **self.where(d, pos), hint=f"write {target.name}(x)")
             return ex.Name(pos, self.names.ids[k])
+        if self.ranges.is_range(k):            # a range as a value: the element's position
+            return ex.Name(pos, self.ranges.names[k])
         if scope.prefix and k in self.defs:
             raise VensimError(f"a macro cannot read the model's variable '{self.defs[k].name}'",
                               **self.where(d, pos), hint="pass it to the macro as an argument")
@@ -376,6 +526,14 @@ class Builder:
         if fn in scope.local:
             raise VensimError(f"'{fn}' is a macro argument, not a function", **where)
         target = self.defs.get(fn) if not scope.prefix else None
+        if target is not None and target.kind == "lookup" and node.args and isinstance(node.args[0], ex.Sub):
+            sub = node.args[0]           # an arrayed lookup called with its subscripts
+            ids = [self._subscript(x, d).id for x in sub.subs]
+            fn_name = self.names.ids[fn]
+            if all(i in self.ranges.elem_ids.values() for i in ids):
+                fn_name = f"{fn_name}[{','.join(ids)}]"
+            return ex.Call(node.pos, fn_name.lower() if "[" in fn_name else fn_name,
+                           tuple(self.resolve(a, d, extras, scope, depth) for a in node.args[1:]))
         if target is not None and target.kind == "lookup":
             if len(node.args) != 1:
                 raise VensimError(f"lookup '{target.name}' takes one argument, got {len(node.args)}",

@@ -25,6 +25,8 @@ class Def:
     rec: Record
     keyword: str = ""   # :INTERPOLATE: and the like, for data
     parsed: tuple | None = None     # (tree, extras), once parsed
+    subs: tuple = ()    # the subscripts of an arrayed definition (keys: ranges or elements)
+    exclude: tuple = ()             # :EXCEPT: subscript tuples
 
 
 def line_of(rec, offset: int) -> int:
@@ -50,8 +52,42 @@ def read_lhs(rec, file) -> Def:
     where = dict(file=file, line=rec.line, element=name or None)
     if not name:
         raise VensimError(f"a definition must start with a name, found '{text[:30]}'", **where)
-    if stripped.startswith("[") or stripped.startswith("<->"):
-        raise Unsupported(SUBSCRIPTS, **where)
+    if stripped.startswith("<->"):
+        return Def(name, "equiv", stripped[3:], at + 3, rec)
+    subs: tuple = ()
+    exclude: list = []
+    if stripped.startswith("["):
+        subs, n = _subs(stripped, where)
+        stripped = stripped[n:].lstrip()
+        m = re.match(r":\s*EXCEPT\s*:", stripped, re.I)
+        if m:
+            stripped = stripped[m.end():].lstrip()
+            while stripped.startswith("["):
+                x, n = _subs(stripped, where)
+                exclude.append(x)
+                stripped = stripped[n:].lstrip().lstrip(",").lstrip()
+        at = len(text) - len(stripped)
+    d = _rest(name, stripped, at, rec, where)
+    d.subs, d.exclude = subs, tuple(exclude)
+    if subs and d.kind == "range":
+        raise VensimError("expected '=' after the subscripts", **where)
+    return d
+
+
+def _subs(text: str, where: dict) -> tuple:
+    """The subscripts of ``[a, b]`` at the start of ``text`` (keys), and the length read."""
+    end = text.find("]")
+    if end < 0:
+        raise VensimError("a subscript list '[' is never closed with ']'", **where)
+    subs = tuple(key(s) for s in text[1:end].split(","))
+    if not all(subs):
+        raise VensimError(f"an empty subscript in '{text[:end + 1]}'", **where)
+    return subs, end + 1
+
+
+def _rest(name, stripped, at, rec, where) -> Def:
+    """What follows a left-hand side's name (and subscripts): '=', '(', ':=', ':' ..."""
+    text = rec.text
     keyword = ""
     k = _KEYWORD.match(stripped)
     if k:
@@ -72,7 +108,7 @@ def read_lhs(rec, file) -> Def:
     if stripped.startswith(":"):
         if re.match(r":\s*(THE CONDITION|TEST INPUT|IMPLIES)\s*:", stripped, re.I):
             raise Unsupported("reality checks (:THE CONDITION:, :TEST INPUT:)", **where)
-        raise Unsupported(f"{SUBSCRIPTS} (a range definition '{name}: ...')", **where)
+        return Def(name, "range", stripped[1:], at + 1, rec)
     if not stripped:
         return Def(name, "exo", "", at, rec, keyword)
     raise VensimError(f"expected '=' after the name, found '{stripped[:20]}'", **where)

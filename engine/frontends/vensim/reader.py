@@ -50,4 +50,4 @@ def read(path, data=None) -> Model:
     time = time_spec(builder, file)
     module = Module(name="model", elements=tuple(elements), description=f"Vensim model {path.name}")
     return assemble([module], time, name=path.stem, file=file, source_text=text,
-                    description=f"imported from {path.name}")
+                    description=f"imported from {path.name}", dimensions=builder.ranges.dimensions())
