@@ -153,7 +153,7 @@ class Builder:
         if stock:
             fname = f"{ident}:rate"
             self.out.append(Element(kind="flow", pieces=tuple(rates), hidden=True,
-                                    doc=f"net flow of {first.name}", **{**common, "name": fname}))
+                                    **{**common, "name": fname, "doc": f"net flow of {first.name}"}))
             self.out.append(Element(kind="stock", pieces=tuple(pieces), inflows=(fname,), **common))
             return
         if constant:
@@ -558,6 +558,16 @@ class Builder:
             raise VensimError(f"{fn.upper()} must be the whole equation of its variable", **where)
         if fn == "get time value":
             return self._time_value(node, d, extras, scope, depth)
+        if fn in lib.REDUCTIONS:
+            if len(node.args) != 1:
+                raise VensimError(f"{fn.upper()} takes 1 argument, got {len(node.args)}", **where)
+            return ex.Call(node.pos, lib.REDUCTIONS[fn], (self.resolve(node.args[0], d, extras, scope, depth),))
+        if fn == "elmcount":
+            arg = node.args[0] if len(node.args) == 1 else None
+            k = arg.id if isinstance(arg, ex.Name) else None
+            if k is None or not self.ranges.is_range(k):
+                raise VensimError("ELMCOUNT takes the name of a subscript range", **where)
+            return ex.Num(node.pos, float(len(self.ranges.elements[k])))
         if fn in lib.REFUSED:
             raise Unsupported(f"{fn.upper()}: {lib.REFUSED[fn]}", **where)
         if fn in lib.GET_DATA | lib.GET_CONSTANTS | lib.GET_LOOKUPS:

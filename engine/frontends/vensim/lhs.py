@@ -79,7 +79,7 @@ def _subs(text: str, where: dict) -> tuple:
     end = text.find("]")
     if end < 0:
         raise VensimError("a subscript list '[' is never closed with ']'", **where)
-    subs = tuple(key(s) for s in text[1:end].split(","))
+    subs = tuple(key(re.sub(r"\\\s*\n", " ", s).replace("\\", " ")) for s in text[1:end].split(","))
     if not all(subs):
         raise VensimError(f"an empty subscript in '{text[:end + 1]}'", **where)
     return subs, end + 1

@@ -15,6 +15,7 @@ from ... import lang as ex
 RENAME = {
     "abs": "abs", "exp": "exp", "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan",
     "arcsin": "arcsin", "arccos": "arccos", "arctan": "arctan", "ln": "ln", "min": "min",
+    "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
     "max": "max", "xidz": "xidz", "zidz": "zidz", "step": "step", "ramp": "ramp",
     "pulse": "pulse", "pulse train": "pulse_train", "if then else": "if_then_else",
     "power": "power", "integer": "integer", "quantum": "quantum",
@@ -35,7 +36,9 @@ STRUCTURE = {"integ", "active initial", "with lookup", "lookup extrapolate", "lo
 GET_DATA = {"get xls data", "get direct data"}
 GET_CONSTANTS = {"get xls constants", "get direct constants"}
 GET_LOOKUPS = {"get xls lookups", "get direct lookups"}
-ARRAYS = "works on arrays (subscripts), which carbonloop's model does not hold yet"
+ARRAYS = "this array function is not supported yet"
+# array reductions over a range written r!, expanded by the model stage (engine/model/arrays.py)
+REDUCTIONS = {"sum": "sum", "prod": "prod", "vmin": "min", "vmax": "max"}
 RANDOM = "random functions are not read from .mdl files yet"
 # Vensim functions carbonloop refuses, and why (named in the message; never approximated)
 REFUSED = {
@@ -60,8 +63,7 @@ REFUSED = {
     "get xls subscript": ARRAYS, "get direct subscript": ARRAYS,
     "vector select": ARRAYS, "vector elm map": ARRAYS, "vector sort order": ARRAYS,
     "vector rank": ARRAYS, "vector reorder": ARRAYS, "vector lookup": ARRAYS,
-    "allocate available": ARRAYS, "allocate by priority": ARRAYS, "elmcount": ARRAYS,
-    "sum": ARRAYS, "prod": ARRAYS, "vmin": ARRAYS, "vmax": ARRAYS, "tabbed array": ARRAYS,
+    "allocate available": ARRAYS, "allocate by priority": ARRAYS, "tabbed array": ARRAYS,
     "invert matrix": ARRAYS, "matrix multiply": ARRAYS,
     "random uniform": RANDOM, "random normal": RANDOM, "random exponential": RANDOM,
     "random poisson": RANDOM, "random triangular": RANDOM, "random lognormal": RANDOM,
@@ -75,7 +77,8 @@ REFUSED = {
 
 def known(fn: str) -> bool:
     """True for a Vensim function carbonloop translates (structure included)."""
-    return fn in RENAME or fn in STRUCTURE or fn in ("smooth n", "delay n", "log", "game", "modulo")
+    return fn in RENAME or fn in STRUCTURE or fn in REDUCTIONS or fn in ("smooth n", "delay n", "log", "game", "modulo",
+                                                                          "elmcount")
 
 
 def arity_message(fn: str, n: int) -> str | None:
