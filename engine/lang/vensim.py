@@ -42,7 +42,7 @@ def key(name: str) -> str:
     return _SPACE.sub(" ", unquote(name)).strip().lower()
 
 _TOKEN = re.compile(r"""
-    (?P<ws>\s+|\\\s*\n)
+    (?P<ws>\s+|\\\s*(?:\n|$))
   | (?P<comment>\{[^}]*\})
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<quoted>"(?:[^"\\]|\\.)*")

@@ -450,6 +450,8 @@ class Builder:
             return ex.Name(pos, self.names.ids[k])
         if self.ranges.is_range(k):            # a range as a value: the element's position
             return ex.Name(pos, self.ranges.names[k])
+        if k in self.ranges.elem_ids:          # an element, compared with a range (dimA = B)
+            return ex.Name(pos, self.ranges.elem_ids[k])
         if scope.prefix and k in self.defs:
             raise VensimError(f"a macro cannot read the model's variable '{self.defs[k].name}'",
                               **self.where(d, pos), hint="pass it to the macro as an argument")
@@ -492,7 +494,7 @@ class Builder:
             params["time"] = self.time_value("initial time")
         for k, dd in self.defs.items():
             ident = self.names.ids[k]
-            if ident in ex.names(node) and ident not in params and dd.kind == "eq":
+            if ident in ex.names(node) and ident not in params and dd.kind == "eq" and k not in self.arrays:
                 tree = self._parse(dd)[0]
                 params[ident] = None
                 if self._pure(tree) and ident not in self._folding:
@@ -526,7 +528,8 @@ class Builder:
         if fn in scope.local:
             raise VensimError(f"'{fn}' is a macro argument, not a function", **where)
         target = self.defs.get(fn) if not scope.prefix else None
-        if target is not None and target.kind == "lookup" and node.args and isinstance(node.args[0], ex.Sub):
+        if target is not None and target.kind == "lookup" and node.args and isinstance(node.args[0], ex.Sub) \
+                and node.args[0].id == fn and len(node.args) == 2:
             sub = node.args[0]           # an arrayed lookup called with its subscripts
             ids = [self._subscript(x, d).id for x in sub.subs]
             fn_name = self.names.ids[fn]
