@@ -121,13 +121,15 @@ class Builder:
                       source=f"Vensim '{first.name}'" + (f" (group {first.rec.group})" if first.rec.group else ""))
         kinds = {d.kind for d in defs}
         if kinds == {"lookup"}:
-            pieces = tuple(Piece(self._subs_of(d), points=self._points(self._table(d), d),
+            tables = tuple(Piece(self._subs_of(d), points=self._points(self._table(d), d),
                                  where=Where(self.file, d.rec.line)) for d in defs)
-            self.out.append(Element(kind="lookup", pieces=pieces, **common))
+            self.out.append(Element(kind="lookup", pieces=tables, **common))
             return
         if kinds != {"eq"}:
             raise Unsupported("arrayed data variables and GET functions with subscripts", **self.where(first))
-        pieces, rates, stock, constant = [], [], None, True
+        pieces: list = []
+        rates: list = []
+        stock, constant = None, True
         for d in defs:
             where = Where(self.file, d.rec.line)
             subs, exclude = self._subs_of(d), tuple(self._sub_ids(x, d) for x in d.exclude)
@@ -158,7 +160,8 @@ class Builder:
             return
         if constant:
             try:
-                vals = [p.value if p.value is not None else ex.constant(p.equation) for p in pieces]
+                vals = [p.value if p.value is not None else ex.constant(p.equation or ex.Num(0, math.nan))
+                        for p in pieces]
             except ValueError:
                 vals = None
             if vals is not None and all(math.isfinite(v) for v in vals):
@@ -528,10 +531,10 @@ class Builder:
         if fn in scope.local:
             raise VensimError(f"'{fn}' is a macro argument, not a function", **where)
         target = self.defs.get(fn) if not scope.prefix else None
-        if target is not None and target.kind == "lookup" and node.args and isinstance(node.args[0], ex.Sub) \
-                and node.args[0].id == fn and len(node.args) == 2:
-            sub = node.args[0]           # an arrayed lookup called with its subscripts
-            ids = [self._subscript(x, d).id for x in sub.subs]
+        first_arg = node.args[0] if node.args else None
+        if target is not None and target.kind == "lookup" and isinstance(first_arg, ex.Sub) \
+                and first_arg.id == fn and len(node.args) == 2:
+            ids = [self._subscript(x, d).id for x in first_arg.subs]     # an arrayed lookup's own subscripts
             fn_name = self.names.ids[fn]
             if all(i in self.ranges.elem_ids.values() for i in ids):
                 fn_name = f"{fn_name}[{','.join(ids)}]"

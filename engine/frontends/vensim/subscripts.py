@@ -73,7 +73,7 @@ class Ranges:
             self.maps[k] = []
         # an element named like a range stands for the range's elements (a range of ranges)
         for k, elems in self.elements.items():
-            flat = []
+            flat: list = []
             for e in elems:
                 flat += self.elements[e] if e in self.elements and e != k else [e]
             self.elements[k] = flat
@@ -134,7 +134,7 @@ def _split(body: str) -> list:
 
 
 def _mappings(text: str, file: str, d) -> list:
-    out = []
+    out: list = []
     for part in _split(text):
         part = part.strip()
         if part.startswith("("):
