@@ -41,6 +41,9 @@ class Element:
     extrapolate: bool = False
     polarity: tuple = ()            # declared link polarities ((input, '+'|'-'), ...)
     hidden: bool = False            # created by the engine (expanded builtins)
+    dims: tuple = ()                # dimensions it is arrayed over ('' for a scalar)
+    pieces: tuple = ()              # arrays.Piece: equations of blocks of cells (the last that
+    #                                 selects a cell wins; ``equation`` is the default)
     label: str = ""                 # the name as the source file wrote it, when not an identifier
 
     def with_(self, **changes) -> Element:
@@ -123,6 +126,7 @@ class Module:
     description: str = ""
     where: Where = Where()
     checks: tuple = ()
+    dimensions: tuple = ()          # arrays.Dimension declared in this module
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,8 @@ class Model:
     loops: tuple = ()               # LoopSpec: loops the model names
     report: Report = Report()
     levers: tuple = ()              # Lever: parameters an interactive front end may move
+    dimensions: tuple = ()          # arrays.Dimension
+    arrays: tuple = ()              # arrays.ArrayInfo: which cells make up each arrayed element
 
     @property
     def parameters(self) -> dict:
