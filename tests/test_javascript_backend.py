@@ -237,3 +237,13 @@ def test_names_are_data_not_code(build):
           - {name: "</script><script>alert(1)</script>", at: 0.5, set: {s: 0}}
         """).plan())
     assert "</script>" not in src and "alert(1)" in src
+
+
+def test_arrayed_models(tmp_path):
+    from test_arrays import PAIRS
+    for pair in PAIRS:
+        p = tmp_path / f"{pair.__name__}.yaml"
+        p.write_text(f"scenario: {pair.__name__}\n" + pair()[0])
+        m = engine.load(p)
+        assert m.model.arrays
+        assert compare(m, tmp_path) <= RTOL

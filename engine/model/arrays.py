@@ -335,14 +335,14 @@ class Space:
             else:
                 index = self.resolve(s, binding)
                 try:                    # a position known once the cell is (row - 1): static
-                    k = ex.constant(index)
+                    at = ex.constant(index)
                 except ValueError:
                     fixed.append(None)
                     computed.append((j, index))
                     continue
-                if k != int(k) or not 1 <= k <= len(elems):
+                if at != int(at) or not 1 <= at <= len(elems):
                     return ex.Num(n.pos, 0.0)       # outside the dimension: 0, as XMILE says
-                fixed.append(elems[int(k) - 1])
+                fixed.append(elems[int(at) - 1])
         if not computed:
             return ex.Name(n.pos, cell_name(n.id, fixed))
         return self._computed(n, el, fixed, computed)
