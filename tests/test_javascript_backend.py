@@ -131,7 +131,6 @@ auxiliaries:
   mods: mod(time - 5, 3) + mod(time, -2.5)
   vensim: integer(time / 3 - 2.5) + quantum(time - 5.5, 2) + quantum(time, 0) + sample_if_true(time > 4, level, -1)
   vdelay: vensim_delay_n(level, 2 + step(1, 5), 0.5, 3)
-  logs: expm1(0.1 * time) + log1p(time)
   reserved: time + dt + initial_time + final_time + pi
 parameters:
   lag: {value: 1.5, range: [0.25, 5]}

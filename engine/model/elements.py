@@ -41,10 +41,10 @@ class Element:
     extrapolate: bool = False
     polarity: tuple = ()            # declared link polarities ((input, '+'|'-'), ...)
     hidden: bool = False            # created by the engine (expanded builtins)
-    label: str = ""                 # the name as the source file wrote it, when not an identifier
     dims: tuple = ()                # dimensions it is arrayed over ('' for a scalar)
     pieces: tuple = ()              # arrays.Piece: equations of blocks of cells (the last that
     #                                 selects a cell wins; ``equation`` is the default)
+    label: str = ""                 # the name as the source file wrote it, when not an identifier
 
     def with_(self, **changes) -> Element:
         """A copy with some fields changed."""

@@ -22,8 +22,8 @@ class Result:
     docs: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
     time_units: str = ""
-    labels: dict = field(default_factory=dict)        # names as the source file wrote them
     arrays: dict = field(default_factory=dict)        # arrayed element -> (dims, elements per dim, cells)
+    labels: dict = field(default_factory=dict)        # names as the source file wrote them
 
     @classmethod
     def from_simulation(cls, sim, values: dict) -> Result:
@@ -39,15 +39,16 @@ class Result:
         els = plan.model.elements
         units = dict(plan.units, **{n: els[n].units for n in params})
         docs = dict(plan.docs, **{n: els[n].doc for n in params})
-        labels = {n: els[n].label for n in (*plan.saved_names, *params) if n in els and els[n].label}
         arrays = {a.name: (a.dims, a.elements, a.cells) for a in plan.model.arrays}
         for name, (_, _, cells) in arrays.items():
             cell = next((c for c in cells if c in units), None)
             if cell is not None:
                 units.setdefault(name, units[cell])
                 docs.setdefault(name, docs.get(cell, ""))
+        labels = {n: els[n].label for n in (*plan.saved_names, *params) if n in els and els[n].label}
         return cls(times=times, names=plan.saved_names, data=sim.kernel.records(sim.out), params=params,
-                   units=units, docs=docs, provenance=prov, time_units=t.units, labels=labels, arrays=arrays)
+                   units=units, docs=docs, provenance=prov, time_units=t.units, arrays=arrays,
+                   labels=labels)
 
     @property
     def n_runs(self) -> int:

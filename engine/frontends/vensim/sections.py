@@ -108,8 +108,9 @@ def _pieces(text: str, file: str):
                                   line=_line_at(text, start))
             rest = "".join(parts + buf).strip()
             if rest:
+                lhs, line = _named(text, start, (parts + ["".join(buf)])[0])
                 raise VensimError("the definition is not ended with '|' (each equation ends "
-                                  "'~ units ~ documentation |')", file=file, line=_line_at(text, start))
+                                  "'~ units ~ documentation |')", file=file, line=line, element=lhs)
             return
         parts.append("".join(buf))
         i += 1
