@@ -18,7 +18,7 @@ from .. import lang as ex
 ARITH = {"+", "-", "*", "/"}
 CMP = {"<", "<=", ">", ">=", "==", "!="}
 SPLIT = 24
-TIME_ARG = {"time": "ts", "time_exact": "t", "time_dt": "ts"}
+TIME_ARG = {"time": "ts", "time_exact": "t", "time_dt": "ts", "random": "ts"}
 
 
 class Emitter:

@@ -3,12 +3,13 @@ pipeline buffers. Importing this module imports numba."""
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 from numba import njit, prange
 
 from .. import builtins
-from ..builtins import scalar
+from ..builtins import rng, scalar
 
 OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 NATIVE = {abs, math.exp, math.log, math.log10, math.sqrt, math.sin, math.cos, math.tan, math.asin,
@@ -19,8 +20,20 @@ def _jit(fn):
     return fn if fn in NATIVE else njit(**OPTIONS)(fn)
 
 
+def _compiled_rng() -> dict:
+    """The random functions compiled, with the helpers they call compiled too: each function is
+    rebuilt over a copy of ``rng``'s globals in which the helpers are their compiled versions."""
+    ns = dict(vars(rng))
+    for name in rng.HELPERS + tuple(rng.SCALAR):
+        f = getattr(rng, name)
+        ns[name] = njit(**OPTIONS)(types.FunctionType(f.__code__, ns, name, f.__defaults__))
+    return {name: ns[name] for name in rng.SCALAR}
+
+
+_RNG = _compiled_rng()
 # _fn_<name>: what scalar code calls for each builtin
-HELPERS = {f"_fn_{b.name}": _jit(b.scalar) for b in builtins.REGISTRY.values() if b.scalar is not None}
+HELPERS = {f"_fn_{b.name}": _RNG[b.name] if b.kind == "random" else _jit(b.scalar)
+           for b in builtins.REGISTRY.values() if b.scalar is not None}
 _interp = njit(**OPTIONS)(scalar.interp)
 _sel = njit(**OPTIONS)(scalar.select)
 

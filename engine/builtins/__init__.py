@@ -8,7 +8,10 @@ spelling (import and export). Stateful builtins
 
 Kinds: 'math' (arguments only); 'time' (also the switch time, just inside the step, so a jump at
 a step boundary acts from that step on); 'time_exact' (also the exact time); 'time_dt' (the
-switch time and dt); 'select' (IF THEN ELSE: emitted inline); 'stateful'.
+switch time and dt); 'select' (IF THEN ELSE: emitted inline); 'stateful'; 'random' (a draw
+from the run's counter-based stream, see ``rng.py``: ``plan/noise.py`` rewrites every random call
+into one of the six Vensim forms followed by its stream's key, and the backend passes the switch
+time first, from which the step is found).
 Unit rules: 'dimensionless' (arguments and result), 'same' (arguments agree; result alike),
 'first' (the first argument's units), 'second' (the second's), 'ratio' (first / second),
 'none' (a pure number), 'power', 'step', 'ramp', 'per_time' (1 / time units), 'select'.
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import javascript as js
+from . import rng
 from . import scalar as sc
 from . import vector as vc
 
@@ -41,17 +45,29 @@ class Builtin:
     xmile: str | None = None        # XMILE function with the same arguments and meaning
     doc: str = ""
     javascript: str | None = None   # a JavaScript function expression (None: stateful or inline)
+    vensim: str | None = None       # Vensim function with the same arguments (in this order)
 
     def arity_error(self, n: int) -> str | None:
         """The message for a call with ``n`` arguments, or None when ``n`` is allowed."""
         if self.min_args <= n <= self.max_args:
             return None
         want = f"{self.min_args}" if self.min_args == self.max_args else f"{self.min_args} to {self.max_args}"
-        return f"{self.name.upper()} takes {want} arguments, got {n}"
+        return f"{self.shown} takes {want} arguments, got {n}"
+
+    @property
+    def shown(self) -> str:
+        """The function's name in messages (a random function's as Vensim writes it)."""
+        return self.vensim if self.kind == "random" and self.vensim else self.name.upper()
 
 
-def _b(name, lo, hi, kind, numpy=None, scalar=None, units="none", monotone=None, xmile=None, doc=""):
-    return Builtin(name, lo, hi, kind, numpy, scalar, units, monotone, xmile, doc, js.JS.get(name))
+def _b(name, lo, hi, kind, numpy=None, scalar=None, units="none", monotone=None, xmile=None, doc="",
+       vensim=None):
+    return Builtin(name, lo, hi, kind, numpy, scalar, units, monotone, xmile, doc, js.JS.get(name), vensim)
+
+
+def _random(name, n, doc, vensim):
+    """A Vensim random function: its arguments in Vensim's order, the stream id last."""
+    return _b(name, n, n, "random", rng.EITHER[name], rng.SCALAR[name], "first", doc=doc, vensim=vensim)
 
 
 _ENTRIES = (
@@ -132,6 +148,25 @@ _ENTRIES = (
     _b("init", 1, 1, "stateful", units="first", xmile="INIT", doc="value at the start of the run: INIT(x)"),
     _b("previous", 1, 2, "stateful", units="first", xmile="PREVIOUS",
        doc="value one step earlier: PREVIOUS(x, [initial])"),
+    _random("random_uniform", 3, "uniform on [min, max]: RANDOM UNIFORM(min, max, stream)", "RANDOM UNIFORM"),
+    _random("random_normal", 5, "normal of mean and sd, truncated to [min, max]: "
+            "RANDOM NORMAL(min, max, mean, sd, stream)", "RANDOM NORMAL"),
+    _random("random_exponential", 5, "exponential of mean 1, stretched and shifted, truncated to "
+            "[min, max]: RANDOM EXPONENTIAL(min, max, shift, stretch, stream)", "RANDOM EXPONENTIAL"),
+    _random("random_poisson", 6, "Poisson of mean (at most 1e6), stretched and shifted, truncated to "
+            "[min, max]: RANDOM POISSON(min, max, mean, shift, stretch, stream)", "RANDOM POISSON"),
+    _random("random_triangular", 6, "triangular on [start, end] with its peak at peak, truncated to "
+            "[min, max]: RANDOM TRIANGULAR(min, max, start, peak, end, stream)", "RANDOM TRIANGULAR"),
+    _random("random_lognormal", 7, "lognormal of mean and sd, stretched and shifted, truncated to "
+            "[min, max]: RANDOM LOGNORMAL(min, max, mean, sd, shift, stretch, stream)", "RANDOM LOGNORMAL"),
+    _b("random_0_1", 0, 0, "random", doc="uniform on [0, 1]: RANDOM 0 1()", vensim="RANDOM 0 1"),
+    _b("normal", 2, 3, "random", units="first", xmile="NORMAL", doc="normal: NORMAL(mean, sd, [seed])"),
+    _b("random", 2, 3, "random", units="first", xmile="RANDOM", doc="uniform: RANDOM(min, max, [seed])"),
+    _b("poisson", 1, 2, "random", units="first", xmile="POISSON",
+       doc="Poisson (mean at most 1e6): POISSON(mean, [seed])"),
+    _b("exprnd", 1, 2, "random", units="first", xmile="EXPRND", doc="exponential: EXPRND(mean, [seed])"),
+    _b("lognormal", 2, 3, "random", units="first", xmile="LOGNORMAL",
+       doc="lognormal of mean and sd: LOGNORMAL(mean, sd, [seed])"),
 )
 
 REGISTRY: dict = {b.name: b for b in _ENTRIES}
@@ -155,3 +190,9 @@ def is_stateful(fn: str) -> bool:
     """True for SMOOTH, DELAY and the other builtins that keep state."""
     b = get(fn)
     return b is not None and b.kind == "stateful"
+
+
+def is_random(fn: str) -> bool:
+    """True for the random functions (a new draw every step)."""
+    b = get(fn)
+    return b is not None and b.kind == "random"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model.noise import RUN_ID
 from .data import conversion
 from .discrepancy import Ar1
 from .likelihood import known_scale, prior_terms, pseudo, raw_residuals, series_terms
@@ -133,6 +134,8 @@ class Problem:
         theta = np.atleast_2d(theta)
         params = {n: theta[:, j].copy() for j, n in enumerate(self.names)}
         params.update(self.spec.fixed)
+        if RUN_ID in self.model.model.elements and RUN_ID not in params:
+            params[RUN_ID] = 0.0        # random functions: every candidate under the same noise
         self.n_evals += theta.shape[0]
         return self.model.run(params=params, keep=keep or self.keep, check=False, **self.run_options)
 

@@ -74,7 +74,8 @@ _BAD_CHARS = {
     "'": "text strings are not allowed in equations",
 }
 # multi-word builtins a modeller writes with spaces
-_MULTIWORD = re.compile(r"\b(if\s+then\s+else|delay\s+fixed|pulse\s+train|with\s+lookup)\s*\(", re.I)
+_MULTIWORD = re.compile(r"\b(if\s+then\s+else|delay\s+fixed|pulse\s+train|with\s+lookup|random\s+(?:uniform|normal|"
+                        r"exponential|poisson|triangular|lognormal|0\s+1))\s*\(", re.I)
 
 
 class CarbonloopSyntax(Dialect):

@@ -11,6 +11,7 @@ from ..errors import Collector
 from .arrays import ArrayError, Space, check_dimensions, resolve_cells
 from .check import expression_problems, lookup_names, suggest
 from .elements import Figure, LoopSpec, Model, Report, TimeSpec, Where
+from .noise import NOISE_SEED, RUN_ID, noise_parameters, uses_random
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ def assemble(modules, time: TimeSpec, *, name: str = "model", description: str =
     events, checks = _cells_of_events(space, events, ctx), _cells_of_checks(space, checks, ctx)
     report = _cells_of_report(arrays, report)
     ctx.check()
+    _add_noise(elements, time, ctx)
     _apply_overrides(elements, _cells_of_overrides(arrays, overrides), ctx)
     _check_elements(elements, ctx)
     _check_events(elements, events, ctx)
@@ -128,6 +130,21 @@ def _collect(modules, ctx) -> tuple[dict, dict]:
             elements[el.name] = el
             owner[el.name] = m
     return elements, owner
+
+
+def _add_noise(elements: dict, time: TimeSpec, ctx: Collector):
+    """The noise seed and run id of a model with random functions (``noise.py``)."""
+    if not uses_random(elements):
+        return
+    for el in noise_parameters(elements, time):
+        elements[el.name] = el
+    for name in (NOISE_SEED, RUN_ID):
+        el = elements[name]
+        if el.kind != "parameter":
+            what = "seed" if name == NOISE_SEED else "run id"
+            article = "an" if el.kind[0] in "aeiou" else "a"
+            ctx.error(f"'{name}' names the {what} of the random functions, so it must be a parameter, "
+                      f"not {article} {el.kind}", el.where.line, name, "rename the element", file=el.where.file)
 
 
 def _apply_overrides(elements: dict, overrides, ctx: Collector):

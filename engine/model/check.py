@@ -92,6 +92,9 @@ def _call_problems(n: ex.Call, elements: dict, lookups: dict, stateful: bool) ->
     if b.kind == "stateful" and not stateful:
         return [(f"{n.fn.upper()} keeps state and cannot be used here",
                  "define an auxiliary with it in the model and refer to that")]
+    if b.kind == "random" and not stateful:
+        return [(f"{b.shown} draws a new number every step and cannot be used here",
+                 "define an auxiliary with it in the model and refer to that")]
     msg = b.arity_error(len(n.args))
     return [(msg, None)] if msg else []
 
@@ -101,7 +104,7 @@ MAX_STEPS = 10_000_000      # steps of one run: more is refused before anything 
 
 def check_time(spec, file: str | None = None, line: int | None = None) -> None:
     """dt > 0, stop after start, both finite, a whole number of steps (at most ``MAX_STEPS``),
-    a save step of at least dt; raises ModelError otherwise."""
+    a save step of at least dt, a whole noise seed; raises ModelError otherwise."""
     from ..errors import ModelError
     where: dict = dict(file=file, line=line)
     if not all(math.isfinite(x) for x in (spec.start, spec.stop, spec.dt)):
@@ -120,5 +123,8 @@ def check_time(spec, file: str | None = None, line: int | None = None) -> None:
                          f"of dt={spec.dt:g}", **where)
     if spec.save_step is not None and not (math.isfinite(spec.save_step) and spec.save_step >= spec.dt * (1 - 1e-9)):
         raise ModelError("save_step must be a finite number of at least dt", **where)
+    seed = spec.noise_seed
+    if not (math.isfinite(seed) and float(seed).is_integer() and abs(seed) <= 2 ** 53):
+        raise ModelError(f"noise_seed must be a whole number (at most 2^53 in size), not {seed:g}", **where)
     if spec.method not in ("euler", "rk4"):
         raise ModelError(f"unknown integration method '{spec.method}'", **where, hint="use euler or rk4")

@@ -102,6 +102,7 @@ class TimeSpec:
     method: str = "euler"
     save_step: float | None = None
     units: str = ""
+    noise_seed: float = 0.0         # seed of the random functions' streams (see model/noise.py)
 
     @property
     def n_steps(self) -> int:

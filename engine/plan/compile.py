@@ -20,9 +20,11 @@ from ..model import Element, Model
 from ..model.check import suggest
 from ..model.provenance import provenance
 from .expand import expand
+from .noise import keyed, with_streams
 from .plan import Action, CheckPlan, Delay, EventPlan, Group, Plan, Table
 
-TIME_BUILTINS = {name for name, b in builtins.REGISTRY.items() if b.kind.startswith("time")}
+# builtins whose value changes over time (their auxiliaries are never hoisted)
+TIME_BUILTINS = {name for name, b in builtins.REGISTRY.items() if b.kind.startswith("time") or b.kind == "random"}
 
 
 def with_checks(model: Model) -> Model:
@@ -92,6 +94,10 @@ def _builtin(n: ex.Call) -> ex.Node:
     """A builtin call in the one form backends emit (IF THEN ELSE as If, ZIDZ/XIDZ as SAFEDIV
     with three arguments, optional arguments filled in)."""
     fn, a, pos = builtins.canonical(n.fn), n.args, n.pos
+    if builtins.is_random(fn) and not keyed(fn, len(a)):
+        raise ModelError(f"{builtins.REGISTRY[fn].shown} draws from a run's random streams and cannot be "
+                         "evaluated here", hint="give the random function an auxiliary of its own: "
+                                                "loop dominance then reads its values as an input")
     if fn == "if_then_else":
         return ex.If(pos, *a)
     if fn in ("zidz", "xidz", "safediv"):
@@ -110,7 +116,7 @@ def _builtin(n: ex.Call) -> ex.Node:
 def compile_model(model: Model, keep=None) -> Plan:
     """Compile ``model`` into a plan; ``keep`` names the saved variables (default: every visible
     stock, flow and auxiliary). Balance-check residuals are always saved."""
-    model = with_checks(expand(model))
+    model = with_checks(expand(with_streams(model)))
     els = model.elements
     order = instant_order(model)
     init_order = initial_order(model)

@@ -15,6 +15,7 @@ import numpy as np
 import simpy
 
 from ..errors import ModelError, ModelWarning, SimulationError
+from ..model.noise import RUN_ID
 from ..results import Result
 from .events import EventRunner
 
@@ -62,7 +63,8 @@ def batch_size(params, n_runs=None) -> int:
 
 
 def prepare_params(plan, overrides: dict | None, n_runs: int | None = None):
-    """Parameter values by slot: scalars stay scalars, sequences become the run axis."""
+    """Parameter values by slot: scalars stay scalars, sequences become the run axis. A model
+    with random functions numbers the runs of a batch 0..n-1 (its ``run_id``) unless told."""
     overrides = dict(overrides or {})
     els = plan.model.elements
     sizes = {}
@@ -84,6 +86,8 @@ def prepare_params(plan, overrides: dict | None, n_runs: int | None = None):
         el = els[name]
         if name in overrides:
             out[slot] = _checked(np.asarray(overrides.pop(name), dtype=float), el, name)
+        elif name == RUN_ID and n_runs > 1:     # the runs of a plain batch are runs 0..n-1
+            out[slot] = np.arange(n_runs, dtype=float)
         else:
             out[slot] = np.float64(el.value)
     if overrides:

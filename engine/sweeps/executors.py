@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ModelError
+from ..model.noise import RUN_ID
 from . import metrics as mx
 from .mainguard import no_main
 
@@ -75,6 +76,8 @@ class ChunkRunner:
         """Run one chunk: its trajectories and metrics."""
         loaded = self._prepare()
         params = {n: np.ascontiguousarray(task.values[:, j]) for j, n in enumerate(self.names)}
+        if RUN_ID in self.model.elements and RUN_ID not in params:     # a run keeps its number in
+            params[RUN_ID] = task.start + np.arange(len(task.values), dtype=float)   # the sweep
         try:
             res = loaded.run(params=params, keep=self.keep, backend=self.backend)
         except ModelError as exc:

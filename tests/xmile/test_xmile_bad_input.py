@@ -35,7 +35,7 @@ def test_unknown_builtin(tmp_path, capsys):
 
 @pytest.mark.parametrize("variables, construct", [
     ('<stock name="v"><eqn>1</eqn><conveyor><len>2</len></conveyor></stock>', "conveyor"),
-    ('<aux name="v"><eqn>RANDOM(0, 1)</eqn></aux>', "RANDOM"),
+    ('<aux name="v"><eqn>BINOMIAL(10, 0.5)</eqn></aux>', "BINOMIAL"),
 ])
 def test_unsupported_construct_is_named(tmp_path, capsys, variables, construct):
     status, err = run(tmp_path, model(variables), capsys)

@@ -22,7 +22,7 @@ ARITY = {"mod": (2, 2), "pulse": (1, 3), "lookup": (2, 2), "pi": (0, 0), "int": 
 CONSTANTS = {k: k for k in RESERVED if k not in ("initial_time", "final_time")}
 NUMBERS = {"inf": math.inf, "infinity": math.inf}
 # valid XMILE (or Stella) builtins carbonloop does not offer: named in the error message
-UNSUPPORTED = {"random", "normal", "lognormal", "poisson", "exprnd", "uniform", "binomial",
+UNSUPPORTED = {"uniform", "binomial",
                "gamma", "beta", "triangular", "weibull", "pareto", "logistic", "negbinomial",
                "geometric", "invnorm", "normalcdf", "size", "sum", "mean", "stddev", "rank",
                "prod", "self", "npv", "irr", "pct", "delay_pipeline", "queue", "conveyor",

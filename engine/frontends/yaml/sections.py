@@ -6,20 +6,20 @@ from ...model import Action, Check, Event, Figure, LoopSpec, Report, TimeSpec, W
 from .fields import Fields, file_of, line_of
 
 EVENT_FIELDS = {"name", "at", "every", "start", "end", "when", "set", "ramp", "doc", "source"}
-TIME_FIELDS = {"start", "stop", "dt", "method", "save_step", "units"}
+TIME_FIELDS = {"start", "stop", "dt", "method", "save_step", "units", "noise_seed"}
 REPORT_FIELDS = {"summary", "years", "figures"}
 FIGURE_FIELDS = {"name", "title", "variables", "ylabel"}
 MAX_EVENT_TIMES = 10_000
 
 
 def parse_time(block, ctx: Fields, parent) -> TimeSpec:
-    """time: {start, stop, dt, method, save_step, units}."""
+    """time: {start, stop, dt, method, save_step, units, noise_seed}."""
     line, file = line_of(parent, "time"), file_of(parent, "time", ctx.file)
     if not isinstance(block, dict):
         ctx.error("the scenario needs 'time: {start, stop, dt}'", line, file=file)
         return TimeSpec()
     vals = {}
-    for key in ("start", "stop", "dt", "save_step"):
+    for key in ("start", "stop", "dt", "save_step", "noise_seed"):
         if key in block:
             vals[key] = ctx.number(block[key], line_of(block, key), None, f"time {key}", file=file)
     for key in ("start", "stop", "dt"):
@@ -33,7 +33,8 @@ def parse_time(block, ctx: Fields, parent) -> TimeSpec:
     if ctx.errors:
         return TimeSpec()
     spec = TimeSpec(start=vals["start"], stop=vals["stop"], dt=vals["dt"], method=method,
-                    save_step=vals.get("save_step"), units=str(block.get("units", "") or ""))
+                    save_step=vals.get("save_step"), units=str(block.get("units", "") or ""),
+                    noise_seed=vals.get("noise_seed") or 0.0)
     try:
         check_time(spec, file, line)
     except ModelError as exc:

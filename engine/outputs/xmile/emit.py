@@ -130,6 +130,10 @@ class Emitter:
                     "THEN 1 ELSE 0)")
         if fn in ("delay", "delay_fixed") and len(t) == 2:
             return f"DELAY({t[0]}, {t[1]})"
+        if fn == "random_0_1":
+            return "RANDOM(0, 1)"
+        if fn == "random_uniform":      # XMILE's seed 0 (or none) is the model's stream, as Vensim's
+            return f"RANDOM({t[0]}, {t[1]}, {t[2]})"
         if fn in RENAME:
             return f"{RENAME[fn]}({', '.join(t)})"
         raise CannotExport(f"function {node.fn.upper()}")

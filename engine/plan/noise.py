@@ -1,0 +1,101 @@
+"""Random calls -> one of the six Vensim forms, followed by the key of their stream.
+
+Every random call of an element's equation becomes ``random_<form>(<distribution arguments>,
+starttime, dt, seed, run, site, element)``; the backend passes the switch time first, from which
+the draw finds its step (``builtins/rng.py``). The key's parts:
+
+- seed and run: the hidden parameters ``noise_seed`` and ``run_id`` (``model/noise.py``) for a
+  call whose stream id is 0 (Vensim's usual last argument; XMILE's seed left out); a call with a
+  non-zero stream id draws from a stream of its own that neither the noise seed nor the run
+  changes (the stream id takes the seed's place, the run is 0);
+- site: 52 bits of a hash of the element's name, the call's position among the element's random
+  calls and its stream id, so that two calls never share a stream;
+- element: 0 (an arrayed element's cells are separate elements by now, ``shock[north]`` and so on,
+  with call sites of their own).
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import replace
+
+from .. import builtins
+from .. import lang as ex
+from ..errors import ModelError
+from ..model import Model
+from ..model.noise import NOISE_SEED, RUN_ID
+
+KEY_ARGS = 6            # starttime, dt, seed, run, site, element
+
+
+def site_key(owner: str, index: int, stream: float) -> float:
+    """The call site's part of the key: 52 bits, exact as a float."""
+    digest = hashlib.sha256(f"{owner}\x00{index}\x00{float(stream).hex()}".encode()).digest()
+    return float(int.from_bytes(digest[:8], "little") >> 12)
+
+
+def vensim_form(fn: str, a: tuple, pos: int) -> tuple:
+    """(Vensim form, its distribution arguments, the stream id node or None) of a random call."""
+    def n(v):
+        return ex.Num(pos, v)
+    wide = (n(-math.inf), n(math.inf))
+    stream = None
+    if fn == "random_0_1":
+        return "random_uniform", (n(0.0), n(1.0)), None
+    if fn in ("normal", "random", "lognormal"):
+        stream = a[2] if len(a) > 2 else None
+        if fn == "normal":
+            return "random_normal", wide + (a[0], a[1]), stream
+        if fn == "random":
+            return "random_uniform", (a[0], a[1]), stream
+        return "random_lognormal", wide + (a[0], a[1], n(0.0), n(1.0)), stream
+    if fn in ("poisson", "exprnd"):
+        stream = a[1] if len(a) > 1 else None
+        if fn == "poisson":
+            return "random_poisson", wide + (a[0], n(0.0), n(1.0)), stream
+        return "random_exponential", wide + (n(0.0), a[0]), stream
+    return fn, tuple(a[:-1]), a[-1]
+
+
+def with_streams(model: Model) -> Model:
+    """The model with every random call keyed to its stream (see the module docstring)."""
+    elements = dict(model.elements)
+    changed = False
+    for name, el in model.elements.items():
+        if el.equation is None or el.kind == "lookup":
+            continue
+        count = [0]
+
+        def one(node, el=el, count=count):
+            if not (isinstance(node, ex.Call) and builtins.is_random(node.fn) and node.fn not in model.elements):
+                return node
+            fn = builtins.canonical(node.fn)
+            shown = builtins.REGISTRY[fn].shown
+            form, args, stream = vensim_form(fn, node.args, node.pos)
+            try:
+                sid = 0.0 if stream is None else float(ex.constant(stream))
+            except ValueError:
+                raise ModelError(f"the stream id (seed) of {shown} must be a number written in "
+                                 "the equation", file=el.where.file, line=el.where.line, element=el.name,
+                                 hint="use 0 to draw from the model's noise seed") from None
+            if not (math.isfinite(sid) and abs(sid) <= 2 ** 53):
+                raise ModelError(f"the stream id (seed) of {shown} must be a finite whole number",
+                                 file=el.where.file, line=el.where.line, element=el.name)
+            pos = node.pos
+            seed = ex.Name(pos, NOISE_SEED) if sid == 0 else ex.Num(pos, float(math.trunc(sid)))
+            run = ex.Name(pos, RUN_ID) if sid == 0 else ex.Num(pos, 0.0)
+            site = ex.Num(pos, site_key(el.name, count[0], sid))
+            count[0] += 1
+            key = (ex.Name(pos, "starttime"), ex.Name(pos, "dt"), seed, run, site, ex.Num(pos, 0.0))
+            return ex.Call(pos, form, tuple(args) + key)
+        new = ex.transform(el.equation, one)
+        if count[0]:
+            elements[name] = el.with_(equation=new)
+            changed = True
+    return replace(model, elements=elements) if changed else model
+
+
+def keyed(fn: str, n_args: int) -> bool:
+    """True when a call of the random function ``fn`` with ``n_args`` arguments has its key."""
+    b = builtins.REGISTRY.get(fn)
+    return b is not None and b.numpy is not None and n_args == b.max_args - 1 + KEY_ARGS
