@@ -426,7 +426,7 @@ class Builder:
             return ex.Sub(node.pos, base.id, tuple(self._subscript(x, d) for x in node.subs))
         return node
 
-    def _subscript(self, s, d) -> ex.Node:
+    def _subscript(self, s, d) -> ex.Name:
         """One subscript of a reference: a range (``r!``: the range a function runs over) or an
         element, as the model's identifiers."""
         bang = s.id.endswith("!")

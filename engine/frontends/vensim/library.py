@@ -24,6 +24,9 @@ RENAME = {
     "sample if true": "sample_if_true", "smoothi": "smooth", "smooth3i": "smooth3",
     "delay1i": "delay1", "delay3i": "delay3",
 }
+# the random functions, by the Vensim names the registry gives them (arguments in Vensim's order)
+RENAME.update({b.vensim.lower(): b.name for b in registry.REGISTRY.values() if b.kind == "random" and b.vensim})
+
 # Vensim's own arity where it differs from the registry's
 ARITY = {"modulo": (2, 2), "min": (2, 2), "max": (2, 2), "smooth": (2, 2), "smooth3": (2, 2), "delay1": (2, 2),
          "delay3": (2, 2), "smoothi": (3, 3), "smooth3i": (3, 3), "delay1i": (3, 3),
@@ -39,7 +42,8 @@ GET_LOOKUPS = {"get xls lookups", "get direct lookups"}
 ARRAYS = "this array function is not supported yet"
 # array reductions over a range written r!, expanded by the model stage (engine/model/arrays.py)
 REDUCTIONS = {"sum": "sum", "prod": "prod", "vmin": "min", "vmax": "max"}
-RANDOM = "random functions are not read from .mdl files yet"
+RANDOM = "this random distribution is not supported (RANDOM UNIFORM, NORMAL, EXPONENTIAL, POISSON, " \
+    "TRIANGULAR, LOGNORMAL and 0 1 are)"
 # Vensim functions carbonloop refuses, and why (named in the message; never approximated)
 REFUSED = {
     "lookup forward": "a lookup read as a step function (the next point) is not supported",
@@ -64,10 +68,7 @@ REFUSED = {
     "vector select": ARRAYS, "vector elm map": ARRAYS, "vector sort order": ARRAYS,
     "vector rank": ARRAYS, "vector reorder": ARRAYS, "vector lookup": ARRAYS,
     "allocate available": ARRAYS, "allocate by priority": ARRAYS, "tabbed array": ARRAYS,
-    "invert matrix": ARRAYS, "matrix multiply": ARRAYS,
-    "random uniform": RANDOM, "random normal": RANDOM, "random exponential": RANDOM,
-    "random poisson": RANDOM, "random triangular": RANDOM, "random lognormal": RANDOM,
-    "random 0 1": RANDOM, "random beta": RANDOM, "random binomial": RANDOM,
+    "invert matrix": ARRAYS, "matrix multiply": ARRAYS, "random beta": RANDOM, "random binomial": RANDOM,
     "random gamma": RANDOM, "random weibull": RANDOM, "random pink noise": RANDOM,
     "random negative binomial": RANDOM,
     "queue fifo": "queues are not supported", "queue attrib": "queues are not supported",

@@ -31,6 +31,8 @@ class Names:
         if k in self.ids:
             return self.ids[k]
         plain = _SPACE.sub(" ", unquote(name)).strip()
+        if k == "noise seed":           # the seed of the model's random functions
+            plain = "noise_seed"
         ident = identifier("".join(c if c.isascii() else f"_u{ord(c):x}_" for c in plain))
         base, n = ident, 2
         while ident.lower() in self.used or is_reserved(ident) or ident.lower() in FORBIDDEN_WORDS:
