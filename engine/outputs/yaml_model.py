@@ -20,10 +20,31 @@ KINDS = (("stock", "stocks"), ("flow", "flows"), ("auxiliary", "auxiliaries"),
 
 
 def _safe_names(model) -> dict:
-    """Element name -> a YAML identifier (hidden names such as 'x:rate:1' become 'x__rate_1')."""
+    """Element name -> a YAML identifier (hidden names such as 'x:rate:1' become 'x__rate_1'); a
+    cell of an array -> ``array[e1, e2]`` with the array's identifier (lookups' cells also by their
+    lower-case name, as calls name them)."""
     out: dict = {}
     used = {n.lower() for n in model.elements if n.isidentifier() and not n.startswith("__")}
+    arrays = {a.name for a in model.arrays}
+    for name in sorted(arrays):
+        if not name.isidentifier() or name.startswith("__"):
+            base = re.sub(r"\W", "_", name.replace(":", "__", 1)).replace(":", "_").lstrip("_") or "v"
+            base = "v_" + base if base[0].isdigit() else base
+            cand, k = base, 2
+            while cand.lower() in used:
+                cand, k = f"{base}_{k}", k + 1
+            used.add(cand.lower())
+            out[name] = cand
+        else:
+            out[name] = name
+    for a in model.arrays:
+        for cell in a.cells:
+            elems = cell[len(a.name) + 1:-1]
+            out[cell] = f"{out[a.name]}[{elems.replace(',', ', ')}]"
+            out[cell.lower()] = out[cell]
     for n in model.elements:
+        if n in out:
+            continue
         if n.isidentifier() and not n.startswith("__"):
             out[n] = n
             continue
@@ -64,10 +85,18 @@ def document(model) -> dict:
         time["units"] = t.units
     doc: dict = {"scenario": re.sub(r"\W", "_", model.name) or "model",
                  "description": model.description or f"converted from {model.where.file}", "time": time}
+    if model.dimensions:
+        doc["dimensions"] = {d.name: _dimension(d) for d in model.dimensions}
+    owner = {c: a for a in model.arrays for c in a.cells}
     for kind, section in KINDS:
         block: dict = {}
         for name, el in model.elements.items():
             if el.kind != kind:
+                continue
+            if name in owner:
+                a = owner[name]
+                if a.cells[0] == name:
+                    block[f"{names[a.name]}[{', '.join(a.dims)}]"] = _array(a, model, names)
                 continue
             spec: dict = {}
             if kind == "parameter":
@@ -98,6 +127,53 @@ def document(model) -> dict:
         if block:
             doc[section] = block
     return doc
+
+
+def _dimension(d):
+    elems = list(d.elements)
+    if not d.maps:
+        return elems
+    maps = {m.target: list(m.elements) for m in d.maps if m.elements is not None}
+    positional = [m.target for m in d.maps if m.elements is None]
+    if positional and not maps:
+        return {"elements": elems, "maps_to": positional[0] if len(positional) == 1 else positional}
+    if positional:
+        raise ModelError(f"dimension '{d.name}' maps both by position and by element; write it by hand")
+    return {"elements": elems, "maps_to": maps}
+
+
+def _array(a, model, names) -> dict:
+    """One arrayed element: its cells as per-element entries (their equations as resolved)."""
+    cells = [model.elements[c] for c in a.cells]
+    first = cells[0]
+    spec: dict = {}
+    subs = [c.name[len(a.name) + 1:-1].replace(",", ", ") for c in cells]
+    if first.kind == "parameter":
+        spec["value"] = {s: _number(c.value if c.value is not None else 0.0) for s, c in zip(subs, cells)}
+        if first.range:
+            spec["range"] = [_number(first.range[0]), _number(first.range[1])]
+    elif first.kind == "lookup":
+        spec["elements"] = {s: [[_number(x), _number(y)] for x, y in c.points] for s, c in zip(subs, cells)}
+        if first.extrapolate:
+            spec["extrapolate"] = True
+    else:
+        key = "initial" if first.kind == "stock" else "equation"
+        spec[key] = "0"
+        spec["elements"] = {s: ex.unparse(_rename(c.equation, names)) for s, c in zip(subs, cells)}
+        if first.kind == "stock":
+            flows = {f.split("[")[0] for c in cells for f in c.inflows}
+            outs = {f.split("[")[0] for c in cells for f in c.outflows}
+            if flows:
+                spec["inflows"] = sorted(names.get(f, f) for f in flows)
+            if outs:
+                spec["outflows"] = sorted(names.get(f, f) for f in outs)
+            if first.non_negative:
+                spec["non_negative"] = True
+    if first.units:
+        spec["units"] = first.units
+    if first.doc:
+        spec["doc"] = first.doc
+    return spec
 
 
 def write(model, path) -> str:
