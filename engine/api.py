@@ -137,10 +137,10 @@ class _Progress:
         self.bar.close()
 
 
-def load(path=None) -> Loaded:
-    """Load a model file (default: scenarios/default.yaml): a YAML scenario, or an XMILE / Stella
-    .stmx model."""
-    return Loaded(read(path or default_scenario()))
+def load(path=None, data=None) -> Loaded:
+    """Load a model file (default: scenarios/default.yaml): a YAML scenario, an XMILE / Stella
+    .stmx model or a Vensim .mdl model (``data``: its external data file, as Vensim allows)."""
+    return Loaded(read(path or default_scenario(), data=data))
 
 
 def run(path=None, params=None, keep=None, backend: str = "auto") -> Result:

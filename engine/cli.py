@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "engine.commands.dominance",
     "engine.commands.app",
     "engine.commands.calibrate",
+    "engine.commands.convert",
 )
 
 EPILOG = """Start with 'carbonloop run' (the default scenario, results under outputs/).

@@ -54,7 +54,7 @@ def work(tmp_path_factory):
 
 def test_the_corpus_covers_every_kind_of_file():
     kinds = {case.split("/")[0] for case in CASES}
-    assert kinds == {"scenario", "module", "sweep", "calibration", "xmile"}
+    assert kinds == {"scenario", "module", "sweep", "calibration", "xmile", "vensim"}
     assert len(CASES) >= 80
     files = {p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*") if p.is_file()}
     assert set(CASES) <= files

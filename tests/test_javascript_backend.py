@@ -130,6 +130,8 @@ auxiliaries:
   hyper: sinh(0.1 * time) + cosh(0.1 * time) + tanh(time - 6) + expm1(-0.01 * time) + log1p(0.5 * time)
   whole: int(time / 3 - 0.5) + round(time - 0.5) + sign(time - 6) + logistic(time - 6)
   mods: mod(time - 5, 3) + mod(time, -2.5)
+  vensim: integer(time / 3 - 2.5) + quantum(time - 5.5, 2) + quantum(time, 0) + sample_if_true(time > 4, level, -1)
+  vdelay: vensim_delay_n(level, 2 + step(1, 5), 0.5, 3)
   reserved: time + dt + initial_time + final_time + pi
 parameters:
   lag: {value: 1.5, range: [0.25, 5]}

@@ -13,8 +13,8 @@ from the run's counter-based stream, see ``rng.py``: ``plan/noise.py`` rewrites 
 into one of the six Vensim forms followed by its stream's key, and the backend passes the switch
 time first, from which the step is found).
 Unit rules: 'dimensionless' (arguments and result), 'same' (arguments agree; result alike),
-'first' (the first argument's units), 'ratio' (first / second), 'none' (a pure number), 'power',
-'step', 'ramp', 'per_time' (1 / time units), 'select'.
+'first' (the first argument's units), 'second' (the second's), 'ratio' (first / second),
+'none' (a pure number), 'power', 'step', 'ramp', 'per_time' (1 / time units), 'select'.
 """
 from __future__ import annotations
 
@@ -93,6 +93,10 @@ _ENTRIES = (
        "inverse tangent"),
     _b("int", 1, 1, "math", np.floor, sc.floor, "same", "increasing", None,
        "the largest whole number not above x (floor)"),
+    _b("integer", 1, 1, "math", np.trunc, sc.trunc, "same", "increasing", "INT",
+       "the whole part of x (toward zero), Vensim's INTEGER"),
+    _b("quantum", 2, 2, "math", vc.quantum, sc.quantum, "same", None, None,
+       "q times the whole part of a / q (a itself when q <= 0), Vensim's QUANTUM"),
     _b("round", 1, 1, "math", np.round, sc.round_half_even, "same", "increasing", "ROUND",
        "the nearest whole number (halves to even)"),
     _b("sign", 1, 1, "math", np.sign, sc.sign, "none", "increasing", None, "-1, 0 or 1"),
@@ -127,6 +131,9 @@ _ENTRIES = (
        doc="third-order material delay: DELAY3(input, time, [initial])"),
     _b("delayn", 3, 4, "stateful", units="first", xmile="DELAYN",
        doc="n-th order material delay: DELAYN(input, time, n, [initial])"),
+    _b("vensim_delay_n", 4, 4, "stateful", units="first",
+       doc="Vensim's DELAY N(input, time, initial, order): n stages, each keeping the delay time "
+           "of the step its content entered (what Vensim and PySD compute when the time varies)"),
     _b("delay_fixed", 2, 3, "stateful", units="first", xmile="DELAY",
        doc="pipeline delay: DELAY FIXED(input, time, [initial])"),
     _b("delay", 2, 3, "stateful", units="first", xmile="DELAY",
@@ -135,6 +142,9 @@ _ENTRIES = (
        doc="fractional trend: TREND(input, averaging time, [initial trend])"),
     _b("forecast", 3, 4, "stateful", units="first", xmile="FORCST",
        doc="forecast: FORECAST(input, averaging time, horizon, [initial trend])"),
+    _b("sample_if_true", 3, 3, "stateful", units="second",
+       doc="SAMPLE IF TRUE(condition, input, initial): the input while the condition holds, "
+           "else the value it last took (initial before)"),
     _b("init", 1, 1, "stateful", units="first", xmile="INIT", doc="value at the start of the run: INIT(x)"),
     _b("previous", 1, 2, "stateful", units="first", xmile="PREVIOUS",
        doc="value one step earlier: PREVIOUS(x, [initial])"),

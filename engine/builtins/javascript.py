@@ -41,6 +41,8 @@ JS = {
     "arccos": "Math.acos",
     "arctan": "Math.atan",
     "int": "Math.floor",
+    "integer": "Math.trunc",
+    "quantum": "function (a, q) { return q <= 0.0 ? a : q * Math.trunc(a / q); }",
     "round": ROUND_HALF_EVEN,
     "sign": "function (x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x * 0.0; }",
     "logistic": "function (x) { return 1.0 / (1.0 + Math.exp(-x)); }",

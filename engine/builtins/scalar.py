@@ -81,6 +81,18 @@ def floor(x):
     return np.floor(x)
 
 
+def trunc(x):
+    """The whole part of x, toward zero (as numpy.trunc)."""
+    return np.trunc(x)
+
+
+def quantum(a, q):
+    """q times the whole part of a / q; a itself when q <= 0 (Vensim's QUANTUM)."""
+    if q <= 0.0:
+        return a
+    return q * np.trunc(a / q)
+
+
 def round_half_even(x):
     """x rounded to the nearest whole number, halves to even (as numpy.round)."""
     if x != x or math.isinf(x):

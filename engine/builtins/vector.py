@@ -59,6 +59,12 @@ def pulse_train(ts, start, width, interval, end, dt):
     return np.where((ts >= start) & (ts <= end) & (phase < w), 1.0, 0.0)
 
 
+def quantum(a, q):
+    """q times the whole part of a / q; a itself where q <= 0 (Vensim's QUANTUM)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(q <= 0, a, q * np.trunc(a / np.where(q <= 0, 1.0, q)))
+
+
 def clip(x, lo, hi):
     """x held between lo and hi."""
     return np.minimum(np.maximum(x, lo), hi)

@@ -23,6 +23,9 @@ def register(sub):
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument("--params", metavar="FILE",
                    help="parameter values to run with (e.g. the estimates.yaml of 'carbonloop calibrate')")
+    p.add_argument("--data", metavar="FILE",
+                   help="external data file of a Vensim model (.csv or .tab: Time, then one column per "
+                        "data variable)")
     add_backend(p)
     p.set_defaults(func=cmd_run)
 
@@ -57,7 +60,7 @@ def register(sub):
 
 
 def _load(args):
-    m = load(args.scenario)
+    m = load(args.scenario, data=getattr(args, "data", None))
     changes = {k: v for k, v in (("method", getattr(args, "method", None)),
                                  ("dt", getattr(args, "dt", None))) if v is not None}
     return m.with_time(**changes) if changes else m

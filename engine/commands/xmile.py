@@ -9,10 +9,11 @@ from . import add_backend
 
 def register(sub):
     """Add the 'export' and 'conformance' subcommands."""
-    p = sub.add_parser("conformance", help="run every XMILE model under a folder against its output",
-                       description="Import each .xmile / .stmx model under DIR, run it, and compare it "
-                                   "with the output.csv / output.tab beside it (relative tolerance "
-                                   "1e-3 at the output's times). Prints one line per model: pass, "
+    p = sub.add_parser("conformance", help="run every XMILE and Vensim model under a folder against its output",
+                       description="Import each .xmile / .stmx / .mdl model under DIR, run it, and compare "
+                                   "it with the output.csv / output.tab beside it at the output's times "
+                                   "(XMILE: relative tolerance 1e-3; Vensim: |sim - ref| <= 1e-5 |ref| + "
+                                   "1e-5, as PySD compares). Prints one line per model: pass, "
                                    "fail (largest error and its variable), unsupported (the "
                                    "construct) or defect (a fault of the test file). Exits 1 if a "
                                    "supported model fails.")
@@ -41,7 +42,7 @@ def cmd_conformance(args) -> int:
         raise ModelError(f"'{folder}' is not a folder")
     outcomes = run_suite(folder, backend=args.backend)
     if not outcomes:
-        raise ModelError(f"no .xmile or .stmx model with an output.csv/output.tab under '{folder}'")
+        raise ModelError(f"no .xmile, .stmx or .mdl model with an output.csv/output.tab under '{folder}'")
     print(table(outcomes, folder))
     return 1 if any(o.status == "fail" for o in outcomes) else 0
 

@@ -22,14 +22,21 @@ READERS = {
     ".stmx": "engine.frontends.xmile",
     ".itmx": "engine.frontends.xmile",
     ".xml": "engine.frontends.xmile",
+    ".mdl": "engine.frontends.vensim",
 }
 
 
-def read(path) -> Model:
-    """Read a model file with the reader its suffix names."""
+def read(path, data=None) -> Model:
+    """Read a model file with the reader its suffix names; ``data`` is an external data file
+    (Vensim models only)."""
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ModelError(f"no reader for '{path.suffix or 'files without a suffix'}'", file=str(path),
-                         hint="give a YAML scenario (.yaml) or an XMILE model (.xmile, .stmx)")
+                         hint="give a YAML scenario (.yaml), an XMILE model (.xmile, .stmx) or a Vensim model (.mdl)")
+    if data is not None:
+        if reader != "engine.frontends.vensim":
+            raise ModelError("an external data file (--data) is read for Vensim models (.mdl) only",
+                             file=str(path))
+        return importlib.import_module(reader).read(path, data=data)
     return importlib.import_module(reader).read(path)

@@ -23,7 +23,7 @@ import re
 
 from .names import KEYWORDS
 from .parser import ExprSyntaxError, Level, Parser, Tok
-from .tree import Call, Name, Node, Sub
+from .tree import Call, Name, Node, Sub, cell_of
 
 
 class Dialect:
@@ -130,7 +130,15 @@ class CarbonloopSyntax(Dialect):
             if p.accept("op", "("):
                 return Call(t.pos, t.text.lower(), p.arguments())
             if p.accept("op", "["):
-                return Sub(t.pos, t.text, subscripts(p))
+                sub = Sub(t.pos, t.text, subscripts(p))
+                if p.tok.kind == "op" and p.tok.text == "(":     # one element's lookup: table[north](x)
+                    cell = cell_of(sub)
+                    if cell is None:
+                        raise ExprSyntaxError("an arrayed lookup is called by one element, e.g. table[north](x)",
+                                              p.tok.pos)
+                    p.take()
+                    return Call(t.pos, cell.lower(), p.arguments())
+                return sub
             return Name(t.pos, t.text)
         if t.kind == "op" and t.text == "[":
             raise ExprSyntaxError("a subscript '[...]' must follow the name of an arrayed element", t.pos)

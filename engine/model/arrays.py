@@ -94,7 +94,9 @@ class Space:
     """The model's dimensions and arrayed elements, and the rules relating dimensions."""
 
     def __init__(self, dims: dict, elements: dict):
-        self.dims = dims
+        # 'region!' (Vensim: the range a function runs over) is region's elements under a name of
+        # its own, so that SUM(x[region!]) runs over region inside an equation over region
+        self.dims = dict(dims, **{f"{d}!": Dimension(f"{d}!", dim.elements) for d, dim in dims.items()})
         self.elements = elements
         self.arrayed = {n: e for n, e in elements.items() if e.dims}
         self.lookup_of = {n.lower(): n for n, e in self.arrayed.items() if e.kind == "lookup"}
@@ -131,12 +133,21 @@ class Space:
 
     def match(self, target: str, binding: dict) -> str | None:
         """The element of dimension ``target`` that the cell being written stands for."""
-        if target in binding:
-            return binding[target]
+        if target in binding or target.endswith("!"):
+            return binding.get(target)
+        # a declared mapping first (a subrange of one dimension mapped onto another subrange of
+        # it relates to the parent too, but means the mapping), then subranges
         for d, e in binding.items():
-            if self.related(d, target):
+            if not d.endswith("!") and self._mapped(d, target):
+                return self.convert(e, d, target)
+        for d, e in binding.items():
+            if not d.endswith("!") and self.related(d, target):
                 return self.convert(e, d, target)
         return None
+
+    def _mapped(self, a: str, b: str) -> bool:
+        da, db = self.dims[a], self.dims[b]
+        return any(m.target == b for m in da.maps) or any(m.target == a for m in db.maps)
 
     def owner_dim(self, elem: str, dim: str) -> bool:
         """True when ``elem`` is an element of dimension ``dim``."""
@@ -255,6 +266,11 @@ class Space:
         return ex.Call(pos, "sqrt", (ex.Bin(pos, "/", balanced("+", sq, pos), ex.Num(pos, float(n))),))
 
     def _one(self, n: ex.Node, binding: dict) -> ex.Node:
+        if isinstance(n, ex.Bin) and n.op in ("==", "!=") and isinstance(n.left, ex.Name) \
+                and isinstance(n.right, ex.Name):
+            a, b = self._element_value(n.left.id, binding), self._element_value(n.right.id, binding)
+            if a is not None and b is not None:     # dim1 = dim3, dimA = B: the same element?
+                return ex.Num(n.pos, float((a == b) == (n.op == "==")))
         if isinstance(n, ex.Name):
             if n.id in binding:                 # a dimension as a value: the element's position
                 return ex.Num(n.pos, float(self.dims[n.id].elements.index(binding[n.id]) + 1))
@@ -272,6 +288,17 @@ class Space:
                 return ex.Call(n.pos, self._broadcast(lk, binding).lower(),
                                tuple(self.resolve(a, binding) for a in n.args))
         return n
+
+    def _element_value(self, name: str, binding: dict) -> str | None:
+        """The element a name stands for in a comparison of elements: a bound dimension's element,
+        or an element named outright (when no variable has that name)."""
+        if name in binding:
+            return binding[name]
+        if name in self.elements:
+            return None
+        if any(name in d.elements for d in self.dims.values()):
+            return name
+        return None
 
     def _broadcast(self, name: str, binding: dict) -> str:
         el = self.arrayed[name]

@@ -44,6 +44,7 @@ class Element:
     dims: tuple = ()                # dimensions it is arrayed over ('' for a scalar)
     pieces: tuple = ()              # arrays.Piece: equations of blocks of cells (the last that
     #                                 selects a cell wins; ``equation`` is the default)
+    label: str = ""                 # the name as the source file wrote it, when not an identifier
 
     def with_(self, **changes) -> Element:
         """A copy with some fields changed."""

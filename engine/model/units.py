@@ -234,6 +234,8 @@ class _Checker:
                 self.issue(el, f"{b.name.upper()} mixes {', '.join(show(k) for k in known)}")
                 return None
             return known[0] if known else None
+        if rule == "second":
+            return args[1] if len(args) > 1 else None
         if rule == "first" or rule == "step":
             return args[0] if args else None
         if rule == "ratio":

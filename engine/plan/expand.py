@@ -68,6 +68,30 @@ class _Expander:
                 src = V(0, s)
         return src
 
+    def vensim_delay_n(self, owner, x, time, init, n):
+        """Vensim's DELAY N: stage k holds content S_k (initially init * time) draining at
+        S_k / T_k, where T_k is the delay time k steps earlier; dS_k/dt = n (in_k - out_k); the
+        output is S_n / (the delay time one step earlier)."""
+        fn = "delay_n"
+        times = [time]
+        for k in range(1, max(n, 2)):
+            t = self.name(owner.name, fn) + ":time"
+            self.add(owner, t + ":in", "auxiliary", times[-1], doc=f"delay time of stage {k}")
+            self.add(owner, t, "pipeline", time, doc=f"delay time {k} steps earlier")
+            self.delays.append(FixedDelay(t, t + ":in", V(0, "dt"), time))
+            times.append(V(0, t))
+        src = x
+        last = None
+        for k in range(n):
+            s = self.name(owner.name, fn)
+            out = _b("/", V(0, s), times[k])
+            self.add(owner, s + ":in", "flow", _b("*", N(0, float(n)), src), doc=f"inflow of stage {k + 1}")
+            self.add(owner, s + ":out", "flow", _b("*", N(0, float(n)), out), doc=f"outflow of stage {k + 1}")
+            self.add(owner, s, "stock", _b("*", init, time), doc=f"{fn} stage {k + 1}",
+                     inflows=(s + ":in",), outflows=(s + ":out",))
+            src, last = out, s
+        return _b("/", V(0, str(last)), times[1])
+
     def const_int(self, node, owner, fn):
         """The order of SMOOTHN / DELAYN: a whole number from 1 to ``MAX_ORDER``."""
         if isinstance(node, ex.Num) and 1 <= node.value <= MAX_ORDER and float(node.value).is_integer():
@@ -125,6 +149,18 @@ class _Expander:
             s = self.name(owner.name, "init")
             self.add(owner, s, "stock", a[0], doc="value at the start of the run")
             return V(0, s)
+        if fn == "vensim_delay_n":
+            return self.vensim_delay_n(owner, a[0], a[1], a[2], self.const_int(a[3], owner, fn))
+        if fn == "sample_if_true":
+            # out = input while the condition holds, else its own value one step earlier
+            out = self.name(owner.name, fn)
+            last = out + ":last"
+            self.add(owner, out, "auxiliary", ex.If(0, a[0], a[1], V(0, last)),
+                     doc="SAMPLE IF TRUE: the input while the condition holds, else the last sample")
+            self.add(owner, last + ":in", "auxiliary", V(0, out), doc="input of the last sample")
+            self.add(owner, last, "pipeline", a[2], doc="the sample one step earlier")
+            self.delays.append(FixedDelay(last, last + ":in", V(0, "dt"), a[2]))
+            return V(0, out)
         if fn in ("delay_fixed", "delay", "previous"):
             out = self.name(owner.name, fn)
             src = out + ":in"

@@ -71,7 +71,7 @@ def write_result(result, path) -> str:
             d.dims[1].attach_scale(rdim)
             d.attrs["units"] = result.units.get(name, "") or ""
             d.attrs["description"] = result.docs.get(name, "") or ""
-            d.attrs["long_name"] = name
+            d.attrs["long_name"] = getattr(result, "labels", {}).get(name) or name
         _write_arrays(f, result, tdim, rdim, compress)
         for name, v in result.params.items():
             d = f.create_dataset(safe_name(name), data=np.broadcast_to(np.asarray(v, float), (n_r,)))
@@ -79,7 +79,7 @@ def write_result(result, path) -> str:
             d.attrs["role"] = "parameter"
             d.attrs["units"] = result.units.get(name, "") or ""
             d.attrs["description"] = result.docs.get(name, "") or ""
-            d.attrs["long_name"] = name
+            d.attrs["long_name"] = getattr(result, "labels", {}).get(name) or name
         write_attrs(f, result.provenance)
     tmp.replace(path)
     return str(path)

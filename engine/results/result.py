@@ -24,6 +24,7 @@ class Result:
     time_units: str = ""
     arrays: dict = field(default_factory=dict)        # arrayed element -> (dims, elements per dim, cells)
     headline: list = field(default_factory=list)      # the report's summary variables (print shows them)
+    labels: dict = field(default_factory=dict)        # names as the source file wrote them
 
     @classmethod
     def from_simulation(cls, sim, values: dict) -> Result:
@@ -45,9 +46,10 @@ class Result:
             if cell is not None:
                 units.setdefault(name, units[cell])
                 docs.setdefault(name, docs.get(cell, ""))
+        labels = {n: els[n].label for n in (*plan.saved_names, *params) if n in els and els[n].label}
         return cls(times=times, names=plan.saved_names, data=sim.kernel.records(sim.out), params=params,
                    units=units, docs=docs, provenance=prov, time_units=t.units, arrays=arrays,
-                   headline=list(plan.model.report.summary))
+                   headline=list(plan.model.report.summary), labels=labels)
 
     @property
     def n_runs(self) -> int:

@@ -44,7 +44,9 @@ class Emitter:
                 if node.id in self.fixed:
                     return self.text(ex.Num(node.pos, float(self.fixed[node.id])))
                 return SPECIAL[node.id]
-            return self.name(node.id)
+            text = self.name(node.id)
+            # a variable named like an XMILE operator (a Vensim model's 'mod') is quoted
+            return f'"{text}"' if text.lower() in ("mod", "if", "then", "else", "and", "or", "not") else text
         if isinstance(node, ex.Unary):
             if node.op == "-":      # as a subtraction: PySD misreads unary minus after '^'
                 return f"(0 - {self.text(node.arg, 6)})"

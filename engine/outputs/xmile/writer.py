@@ -191,8 +191,11 @@ def write(model, path, lossy: bool = False) -> list:
                          hint="'carbonloop export --lossy' (write(..., lossy=True)) writes it without these "
                               "parts and lists them")
     ET.indent(root)
-    Path(path).write_text('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
-                          + "\n")
+    try:
+        Path(path).write_text('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+                              + "\n")
+    except OSError as exc:
+        raise ModelError(f"cannot write the file: {exc.strerror}", file=str(path)) from None
     return notes
 
 

@@ -1,0 +1,122 @@
+"""Vensim's function library, and how each function maps onto the one builtin registry.
+
+Most functions are a registry builtin under another name or argument order (SMOOTH N's order
+comes last in Vensim, first-but-one in the registry). A few are rewritten (LOG with a base,
+GAME, the ``I`` variants that take an initial value). INTEG, ACTIVE INITIAL, WITH LOOKUP,
+LOOKUP EXTRAPOLATE / INVERT and the GET functions are structure, not calls: ``build.py`` handles
+them. Everything else Vensim offers is refused by name (``REFUSED`` says why).
+"""
+from __future__ import annotations
+
+from ... import builtins as registry
+from ... import lang as ex
+
+# Vensim key -> registry name, for functions with the same arguments and meaning
+RENAME = {
+    "abs": "abs", "exp": "exp", "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan",
+    "arcsin": "arcsin", "arccos": "arccos", "arctan": "arctan", "ln": "ln", "min": "min",
+    "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
+    "max": "max", "xidz": "xidz", "zidz": "zidz", "step": "step", "ramp": "ramp",
+    "pulse": "pulse", "pulse train": "pulse_train", "if then else": "if_then_else",
+    "power": "power", "integer": "integer", "quantum": "quantum",
+    "smooth": "smooth", "smooth3": "smooth3", "delay1": "delay1", "delay3": "delay3",
+    "delay fixed": "delay_fixed", "trend": "trend", "forecast": "forecast", "initial": "init",
+    "sample if true": "sample_if_true", "smoothi": "smooth", "smooth3i": "smooth3",
+    "delay1i": "delay1", "delay3i": "delay3",
+}
+# the random functions, by the Vensim names the registry gives them (arguments in Vensim's order)
+RENAME.update({b.vensim.lower(): b.name for b in registry.REGISTRY.values() if b.kind == "random" and b.vensim})
+
+# Vensim's own arity where it differs from the registry's
+ARITY = {"modulo": (2, 2), "min": (2, 2), "max": (2, 2), "smooth": (2, 2), "smooth3": (2, 2), "delay1": (2, 2),
+         "delay3": (2, 2), "smoothi": (3, 3), "smooth3i": (3, 3), "delay1i": (3, 3),
+         "delay3i": (3, 3), "smooth n": (4, 4), "delay n": (4, 4), "delay fixed": (3, 3),
+         "trend": (3, 3), "forecast": (3, 3), "log": (2, 2), "game": (1, 1), "pulse": (2, 2),
+         "ramp": (3, 3), "initial": (1, 1), "active initial": (2, 2), "integ": (2, 2),
+         "lookup extrapolate": (2, 2), "lookup invert": (2, 2)}
+# functions that are structure, handled by build.py
+STRUCTURE = {"integ", "active initial", "with lookup", "lookup extrapolate", "lookup invert"}
+GET_DATA = {"get xls data", "get direct data"}
+GET_CONSTANTS = {"get xls constants", "get direct constants"}
+GET_LOOKUPS = {"get xls lookups", "get direct lookups"}
+ARRAYS = "this array function is not supported yet"
+# array reductions over a range written r!, expanded by the model stage (engine/model/arrays.py)
+REDUCTIONS = {"sum": "sum", "prod": "prod", "vmin": "min", "vmax": "max"}
+RANDOM = "this random distribution is not supported (RANDOM UNIFORM, NORMAL, EXPONENTIAL, POISSON, " \
+    "TRIANGULAR, LOGNORMAL and 0 1 are)"
+# Vensim functions carbonloop refuses, and why (named in the message; never approximated)
+REFUSED = {
+    "lookup forward": "a lookup read as a step function (the next point) is not supported",
+    "lookup backward": "a lookup read as a step function (the last point) is not supported",
+    "lookup area": "the area under a lookup is not supported",
+    "npv": "net present value (NPV) is not supported",
+    "depreciate straightline": "DEPRECIATE STRAIGHTLINE is not supported",
+    "delay conveyor": "conveyors are not supported", "time shift": "TIME SHIFT is not supported",
+    "shift if true": "SHIFT IF TRUE is not supported", "find zero": "FIND ZERO is not supported",
+    "get vdf data": "reading Vensim's binary .vdf data files is not supported",
+    "get vdf constants": "reading Vensim's binary .vdf data files is not supported",
+    "get vdf lookups": "reading Vensim's binary .vdf data files is not supported",
+    "get data": "GET DATA functions (data at other times) are not supported",
+    "get data at time": "GET DATA AT TIME is not supported",
+    "get data between times": "GET DATA BETWEEN TIMES is not supported",
+    "get data last time": "GET DATA LAST TIME is not supported",
+    "get data first time": "GET DATA FIRST TIME is not supported",
+    "get data max": "GET DATA MAX is not supported", "get data min": "GET DATA MIN is not supported",
+    "get data mean": "GET DATA MEAN is not supported",
+    "get data total points": "GET DATA TOTAL POINTS is not supported",
+    "get xls subscript": ARRAYS, "get direct subscript": ARRAYS,
+    "vector select": ARRAYS, "vector elm map": ARRAYS, "vector sort order": ARRAYS,
+    "vector rank": ARRAYS, "vector reorder": ARRAYS, "vector lookup": ARRAYS,
+    "allocate available": ARRAYS, "allocate by priority": ARRAYS, "tabbed array": ARRAYS,
+    "invert matrix": ARRAYS, "matrix multiply": ARRAYS, "random beta": RANDOM, "random binomial": RANDOM,
+    "random gamma": RANDOM, "random weibull": RANDOM, "random pink noise": RANDOM,
+    "random negative binomial": RANDOM,
+    "queue fifo": "queues are not supported", "queue attrib": "queues are not supported",
+    "sim time": "SIM TIME is not supported", "message": "MESSAGE is not supported",
+}
+
+
+def known(fn: str) -> bool:
+    """True for a Vensim function carbonloop translates (structure included)."""
+    return fn in RENAME or fn in STRUCTURE or fn in REDUCTIONS or fn in ("smooth n", "delay n", "log", "game", "modulo",
+                                                                          "elmcount")
+
+
+def arity_message(fn: str, n: int) -> str | None:
+    """The message for a call of ``fn`` with ``n`` arguments, or None when Vensim allows it."""
+    b = registry.get(RENAME.get(fn, fn))
+    lo, hi = ARITY.get(fn) or ((b.min_args, b.max_args) if b else (1, 1))
+    if lo <= n <= hi:
+        return None
+    want = str(lo) if lo == hi else f"{lo} to {hi}"
+    return f"{fn.upper()} takes {want} arguments, got {n}"
+
+
+def translate(fn: str, args: tuple, pos: int) -> ex.Node:
+    """A carbonloop tree for the Vensim function ``fn`` applied to already translated ``args``."""
+    if fn == "smooth n":                # SMOOTH N(input, time, initial, order)
+        return ex.Call(pos, "smoothn", (args[0], args[1], args[3], args[2]))
+    if fn == "delay n":                 # DELAY N(input, time, initial, order)
+        return ex.Call(pos, "vensim_delay_n", tuple(args))
+    if fn == "log":                     # LOG(x, base)
+        return ex.Bin(pos, "/", ex.Call(pos, "ln", (args[0],)), ex.Call(pos, "ln", (args[1],)))
+    if fn == "game":                    # GAME(x): the value a game would override; x when run
+        return args[0]
+    if fn == "modulo":                  # the remainder with the sign of the dividend
+        a, b = args
+        whole = ex.Call(pos, "integer", (ex.Bin(pos, "/", a, b),))
+        return ex.Bin(pos, "-", a, ex.Bin(pos, "*", b, whole))
+    if fn == "delay fixed":             # a pipeline of a whole number of steps, fixed at the start
+        x, t, init = args
+        dt = ex.Name(pos, "dt")
+        steps = ex.Call(pos, "round", (ex.Bin(pos, "+", ex.Bin(pos, "/", t, dt), ex.Num(pos, 1e-6)),))
+        held = ex.Bin(pos, "*", dt, ex.Call(pos, "max", (steps, ex.Num(pos, 1.0))))
+        return ex.Call(pos, "delay_fixed", (x, held, init))
+    if fn == "initial":
+        return ex.Call(pos, "init", args)
+    return ex.Call(pos, RENAME[fn], tuple(args))
+
+
+# Vensim's control variables and the engine's reserved names they are
+CONTROL = {"initial time": "starttime", "final time": "stoptime", "time step": "dt",
+           "saveper": "saveper"}

@@ -1,0 +1,146 @@
+"""Vensim subscript ranges -> the model's dimensions.
+
+``region: north, south`` names a range; ``(a1-a5)`` a numeric range inside one; a range whose
+elements all belong to another is its subrange; ``-> target`` maps a range onto another position
+by position, ``-> (target: b2, b1)`` element by element (several mappings separated by commas);
+``a <-> b`` makes ``a`` another name of range ``b``. Names become identifiers the engine accepts
+(``Entry 1`` -> ``Entry_1``); ranges read from data files (GET ... SUBSCRIPT) are refused by name.
+"""
+from __future__ import annotations
+
+import re
+
+from ...model import Where
+from ...model.arrays import Dimension, Mapping
+from .errors import Unsupported, VensimError
+from .names import key, unquote
+
+_NUMERIC = re.compile(r"^\(\s*(.*?)(\d+)\s*-\s*(.*?)(\d+)\s*\)$")
+
+
+def ident(name: str) -> str:
+    """An element's or a range's identifier: its name with runs of spaces as '_'."""
+    out = re.sub(r"[\s_]+", "_", unquote(name).strip())
+    out = re.sub(r"[^\w]", "_", out)
+    return out if out and not out[0].isdigit() or out.isdigit() else f"v_{out}"
+
+
+class Ranges:
+    """The ranges of one file: keys -> identifiers, elements, mappings."""
+
+    def __init__(self, defs: list, file: str):
+        self.file = file
+        self.elements: dict = {}        # range key -> element keys
+        self.names: dict = {}           # range key -> identifier
+        self.elem_ids: dict = {}        # element key -> identifier
+        self.maps: dict = {}            # range key -> [(target key, element keys or None)]
+        self.where: dict = {}
+        equiv = []
+        for d in defs:
+            k = key(d.name)
+            self.where[k] = Where(file, d.rec.line)
+            self.names[k] = ident(d.name)
+            if d.kind == "equiv":
+                equiv.append((k, key(d.body), d))
+                continue
+            body, _, mapping = d.body.partition("->")
+            if re.search(r"\bGET\b", body, re.I):
+                raise Unsupported("a subscript range read from a data file (GET ... SUBSCRIPT)", file=file,
+                                  line=d.rec.line, element=d.name)
+            elems = []
+            for part in _split(body):
+                m = _NUMERIC.match(part)
+                if m:
+                    lo, hi = int(m.group(2)), int(m.group(4))
+                    if hi < lo:
+                        raise VensimError(f"the numeric range '{part}' runs backwards", file=file,
+                                          line=d.rec.line, element=d.name)
+                    for i in range(lo, hi + 1):
+                        elems.append(f"{m.group(1)}{i}")
+                else:
+                    elems.append(part)
+            self.elements[k] = []
+            for e in elems:
+                ek = key(e)
+                self.elem_ids.setdefault(ek, ident(e))
+                self.elements[k].append(ek)
+            self.maps[k] = _mappings(mapping, file, d)
+        for k, target, d in equiv:
+            if target not in self.elements:
+                raise VensimError(f"'{d.name}' is made equivalent to '{d.body.strip()}', which is not a range",
+                                  file=file, line=d.rec.line, element=d.name)
+            self.elements[k] = list(self.elements[target])
+            self.maps[k] = []
+        # an element named like a range stands for the range's elements (a range of ranges)
+        for k, elems in self.elements.items():
+            flat: list = []
+            for e in elems:
+                flat += self.elements[e] if e in self.elements and e != k else [e]
+            self.elements[k] = flat
+
+    def dimensions(self) -> tuple:
+        """The ranges as the model's dimensions."""
+        out = []
+        for k, elems in self.elements.items():
+            maps = []
+            for target, targets in self.maps.get(k, []):
+                if target not in self.names:
+                    raise VensimError(f"range '{self.names[k]}' maps to '{target}', which is not a range",
+                                      file=self.file, line=self.where[k].line, element=self.names[k])
+                maps.append(Mapping(self.names[target], None if targets is None else
+                                    tuple(self.elem_ids.get(t, ident(t)) for t in targets)))
+            out.append(Dimension(self.names[k], tuple(self.elem_ids[e] for e in elems), tuple(maps),
+                                 self.where[k]))
+        return tuple(out)
+
+    def is_range(self, k: str) -> bool:
+        """True for a range's key."""
+        return k in self.elements
+
+    def cells(self, sub: str) -> list:
+        """The element keys a subscript of a left-hand side stands for."""
+        return list(self.elements[sub]) if sub in self.elements else [sub]
+
+    def range_of(self, subs_seen: list) -> str | None:
+        """The range an arrayed variable is defined over at one position: the smallest range that
+        holds every element its definitions name there (preferring one they name)."""
+        wanted: set = set()
+        for s in subs_seen:
+            wanted.update(self.cells(s))
+        best = None
+        for k, elems in self.elements.items():
+            if wanted <= set(elems) and (best is None or len(elems) < len(self.elements[best])
+                                         or len(elems) == len(self.elements[best]) and k in subs_seen):
+                best = k
+        return best
+
+
+def _split(body: str) -> list:
+    """Comma-separated parts, keeping '(a1-a5)' whole."""
+    parts, depth, cur = [], 0, ""
+    for ch in body:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        parts.append(cur.strip())
+    return [p for p in parts if p]
+
+
+def _mappings(text: str, file: str, d) -> list:
+    out: list = []
+    for part in _split(text):
+        part = part.strip()
+        if part.startswith("("):
+            inner = part.strip("()")
+            target, _, elems = inner.partition(":")
+            out.append((key(target), [key(e) for e in _split(elems)]))
+        else:
+            out.append((key(part), None))
+    return out
