@@ -45,6 +45,8 @@ class Dimension:
     elements: tuple
     maps: tuple = ()
     where: Where = Where()
+    family: str | None = None       # the dimension whose positions it gives as values (Vensim:
+    #                                 a subrange's element counts its place in the whole range)
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,23 @@ class Space:
         # its own, so that SUM(x[region!]) runs over region inside an equation over region
         self.dims = dict(dims, **{f"{d}!": Dimension(f"{d}!", dim.elements) for d, dim in dims.items()})
         self.elements = elements
-        self.arrayed = {n: e for n, e in elements.items() if e.dims}
+        self.arrayed = {n: self._distinct(e) for n, e in elements.items() if e.dims}
         self.lookup_of = {n.lower(): n for n, e in self.arrayed.items() if e.kind == "lookup"}
+
+    def _distinct(self, el):
+        """An element over one dimension twice (a square matrix over region x region): its second
+        'region' is 'region#2', the same elements under a name of its own, so a cell binds both."""
+        if len(set(el.dims)) == len(el.dims) or any(d not in self.dims for d in el.dims):
+            return el
+        seen: dict = {}
+        dims = []
+        for d in el.dims:
+            seen[d] = seen.get(d, 0) + 1
+            alias = d if seen[d] == 1 else f"{d}#{seen[d]}"
+            if alias not in self.dims:
+                self.dims[alias] = Dimension(alias, self.dims[d].elements)
+            dims.append(alias)
+        return el.with_(dims=tuple(dims))
 
     # ------------------------------------------------------------------ dimensions
     def convert(self, elem: str, source: str, target: str) -> str | None:
@@ -273,7 +290,9 @@ class Space:
                 return ex.Num(n.pos, float((a == b) == (n.op == "==")))
         if isinstance(n, ex.Name):
             if n.id in binding:                 # a dimension as a value: the element's position
-                return ex.Num(n.pos, float(self.dims[n.id].elements.index(binding[n.id]) + 1))
+                own = self.dims[n.id]
+                fam = self.dims[own.family] if own.family in self.dims else own
+                return ex.Num(n.pos, float(fam.elements.index(binding[n.id]) + 1))
             el = self.arrayed.get(n.id)
             if el is not None and el.kind != "lookup":
                 return ex.Name(n.pos, self._broadcast(n.id, binding))
@@ -460,6 +479,9 @@ def check_dimensions(dims, ctx) -> dict:
             continue
         out[d.name] = d
     for d in out.values():
+        if d.family is not None and (d.family not in out or not set(d.elements) <= set(out[d.family].elements)):
+            ctx.error(f"dimension '{d.name}' gives positions in '{d.family}', which is not a declared dimension "
+                      "holding all its elements", d.where.line, d.name, file=d.where.file)
         for m in d.maps:
             t = out.get(m.target)
             say = lambda msg, d=d: ctx.error(msg, d.where.line, d.name, file=d.where.file)  # noqa: E731
@@ -493,9 +515,10 @@ def resolve_cells(elements: dict, dims: dict, ctx) -> tuple[dict, tuple]:
             if not el.dims:
                 out[name] = _scalar(space, el)
                 continue
+            el = space.arrayed[name]
             space.check_pieces(el)
             cells = space.cells(name)
-            infos.append(ArrayInfo(name, el.dims, tuple(dims[d].elements for d in el.dims),
+            infos.append(ArrayInfo(name, el.dims, tuple(space.dims[d].elements for d in el.dims),
                                    tuple(c for _, c in cells)))
             for binding, cname in cells:
                 out[cname] = _cell(space, el, binding, cname)

@@ -96,7 +96,8 @@ def document(model) -> dict:
             if name in owner:
                 a = owner[name]
                 if a.cells[0] == name:
-                    block[f"{names[a.name]}[{', '.join(a.dims)}]"] = _array(a, model, names)
+                    dims = ", ".join(d.split("#")[0] for d in a.dims)     # region#2: region again
+                    block[f"{names[a.name]}[{dims}]"] = _array(a, model, names)
                 continue
             spec: dict = {}
             if kind == "parameter":
@@ -131,6 +132,10 @@ def document(model) -> dict:
 
 def _dimension(d):
     elems = list(d.elements)
+    if d.family:
+        return {"elements": elems, "positions_in": d.family, **({"maps_to": [m.target for m in d.maps]}
+                                                               if d.maps and all(m.elements is None for m in d.maps)
+                                                               else {})}
     if not d.maps:
         return elems
     maps = {m.target: list(m.elements) for m in d.maps if m.elements is not None}

@@ -114,6 +114,9 @@ class Builder:
             if r is None:
                 raise VensimError(f"no subscript range holds every subscript of '{first.name}' at position "
                                   f"{j + 1} ({', '.join(sorted(set(seen)))})", **self.where(first))
+            covered = {e for d in defs for e in self.ranges.cells(d.subs[j])}
+            if len(defs) > 1 and covered < set(self.ranges.elements[r]):    # defined on part of the range
+                r = self.ranges.implicit(first.name, j + 1, [e for e in self.ranges.elements[r] if e in covered])
             dims.append(self.ranges.names[r])
         units, rng = parse_range(first.rec.units)
         common = dict(name=ident, units=units, doc=first.rec.doc, label=first.name, dims=tuple(dims),

@@ -71,12 +71,13 @@ class Ranges:
                                   file=file, line=d.rec.line, element=d.name)
             self.elements[k] = list(self.elements[target])
             self.maps[k] = []
-        # an element named like a range stands for the range's elements (a range of ranges)
-        for k, elems in self.elements.items():
-            flat: list = []
-            for e in elems:
-                flat += self.elements[e] if e in self.elements and e != k else [e]
-            self.elements[k] = flat
+        # an element named like a range stands for the range's elements (ranges of ranges, at any depth)
+        def flat(k, seen):
+            out: list = []
+            for e in self.elements[k]:
+                out += flat(e, seen | {e}) if e in self.elements and e not in seen else [e]
+            return out
+        self.elements = {k: flat(k, {k}) for k in self.elements}
 
     def dimensions(self) -> tuple:
         """The ranges as the model's dimensions."""
@@ -89,8 +90,10 @@ class Ranges:
                                       file=self.file, line=self.where[k].line, element=self.names[k])
                 maps.append(Mapping(self.names[target], None if targets is None else
                                     tuple(self.elem_ids.get(t, ident(t)) for t in targets)))
+            family = max((r for r, es in self.elements.items() if set(elems) <= set(es)),
+                         key=lambda r: len(self.elements[r]))
             out.append(Dimension(self.names[k], tuple(self.elem_ids[e] for e in elems), tuple(maps),
-                                 self.where[k]))
+                                 self.where[k], self.names[family] if family != k else None))
         return tuple(out)
 
     def is_range(self, k: str) -> bool:
@@ -100,6 +103,16 @@ class Ranges:
     def cells(self, sub: str) -> list:
         """The element keys a subscript of a left-hand side stands for."""
         return list(self.elements[sub]) if sub in self.elements else [sub]
+
+    def implicit(self, owner: str, position: int, elements: list) -> str:
+        """A range of just the elements a variable is defined for (Vensim: a variable defined on
+        part of a range has only those elements), named after the variable."""
+        k = f"{key(owner)} {position} elements"
+        self.elements[k] = list(elements)
+        self.names[k] = ident(f"{owner} {position} elements")
+        self.maps[k] = []
+        self.where[k] = Where(self.file, None)
+        return k
 
     def range_of(self, subs_seen: list) -> str | None:
         """The range an arrayed variable is defined over at one position: the smallest range that

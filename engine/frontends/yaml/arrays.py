@@ -54,16 +54,22 @@ def parse_dimensions(block, ctx: Fields, data) -> tuple:
             ctx.error(f"'{name}' is not a valid dimension name", line, str(name))
             continue
         maps: tuple = ()
+        family = None
         if isinstance(spec, dict):
-            unknown = set(spec) - {"elements", "maps_to", "doc"}
+            unknown = set(spec) - {"elements", "maps_to", "positions_in", "doc"}
             if unknown:
                 ctx.error(f"unknown field '{sorted(unknown)[0]}' for a dimension", line, name,
-                          hint="allowed: elements, maps_to, doc")
+                          hint="allowed: elements, maps_to, positions_in, doc")
             maps = _maps(spec.get("maps_to"), ctx, line, name)
+            family = spec.get("positions_in")
+            if family is not None and not isinstance(family, str):
+                ctx.error("positions_in names the dimension whose positions this one's elements give",
+                          line, name)
+                family = None
             spec = spec.get("elements")
         elems = _elements(spec, ctx, line, name)
         if elems is not None:
-            out.append(Dimension(name, elems, maps, Where(ctx.file, line)))
+            out.append(Dimension(name, elems, maps, Where(ctx.file, line), family))
     return tuple(out)
 
 

@@ -152,7 +152,7 @@ def _array(parent, a, els, em, names, owner, equations):
     el = _sub(parent, tag, name=xmile_name(a.name))
     dims = _sub(el, "dimensions")
     for d in a.dims:
-        _sub(dims, "dim", name=d)
+        _sub(dims, "dim", name=d.split("#")[0])     # region#2 (a dimension twice): region again
     for c, text in zip(cells, texts):
         _sub(_sub(el, "element", subscript=", ".join(owner[c.name][1])), "eqn", text)
     if first.kind == "stock":
