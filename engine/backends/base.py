@@ -7,8 +7,10 @@ sweep metrics, link polarity and loop scores use:
 
 - ``hoist(state)``: recompute the auxiliaries of parameters only (after a parameter changed);
 - ``initial(state)``: start values of stocks and pipelines (and their delay times);
-- ``segment(state, k1, out)``: integrate up to step ``k1``, writing records to ``out``; stops
-  early at the first step where a pending 'when' condition holds for some run;
+- ``segment(state, k1, out)``: integrate up to step ``k1``, writing records to ``out`` at the
+  saved steps (``TimeSpec.save_steps``); stops early at the first step where a pending 'when'
+  condition holds for some run; at each saved step it also looks for NaN or infinity in the
+  stocks that are not saved (``unsaved_stocks``), noting the first in ``state.bad``;
 - ``evaluate(state, k, group)``: the values of a group of probes at step ``k``;
 - ``Backend.expressions(trees, args, tables)``: a function of arrays evaluating trees elementwise.
 """
@@ -39,6 +41,7 @@ class State:
     pending: np.ndarray
     kpos: np.ndarray
     hit: np.ndarray         # per run: the 'when' condition that stopped it (-1: none)
+    bad: np.ndarray         # per run: record index and slot of the first non-finite stock not saved (-1: none)
 
     @property
     def n(self) -> int:
@@ -57,7 +60,7 @@ def new_state(plan, values: dict, n: int, run_major: bool = False) -> State:
     nd = len(plan.delays)
     return State(V, np.zeros((0, n)), np.zeros(nd, np.int64), np.ones(nd, np.int64),
                  np.ones((nd, n), np.int64), np.zeros((nd, n)), np.ones((len(plan.conditions), n), bool),
-                 np.zeros(n, np.int64), np.full(n, -1, np.int64))
+                 np.zeros(n, np.int64), np.full(n, -1, np.int64), np.full((2, n), -1, np.int64))
 
 
 def set_delays(plan, state: State, times: np.ndarray, initials: np.ndarray) -> None:
@@ -86,6 +89,13 @@ def set_delays(plan, state: State, times: np.ndarray, initials: np.ndarray) -> N
     state.dsteps = steps
     state.dinit = np.broadcast_to(np.asarray(initials, float), (len(plan.delays), n)).copy()
     state.dbuf = np.zeros((int(sizes.sum()), n))
+
+
+def unsaved_stocks(plan) -> tuple:
+    """The stock slots a kernel checks for NaN or infinity at each saved step itself (the saved
+    slots are checked in the records)."""
+    saved = set(plan.saved)
+    return tuple(s for s in plan.stocks if s not in saved)
 
 
 class Kernel:

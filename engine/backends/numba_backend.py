@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import SWITCH_EPS, Backend, Kernel, State, set_delays, trigger
+from .base import SWITCH_EPS, Backend, Kernel, State, set_delays, trigger, unsaved_stocks
 from .cache import load_module
 from .emitter import ScalarEmitter
 from .numba_codegen import JIT, TABLE, ScalarGenerator, constant_lines, module_source
@@ -52,6 +52,7 @@ class NumbaKernel(Kernel):
         super().__init__(plan)
         self.mod = module
         self.saved = np.array(plan.saved, dtype=np.int64)
+        self.chk = np.array(unsaved_stocks(plan), dtype=np.int64)
         t = plan.time
         self.TM = np.array([t.start, t.stop, t.dt, t.dt / 2, t.dt / 6, t.dt * SWITCH_EPS])
         self.TN = np.array([t.n_steps, t.save_every], dtype=np.int64)
@@ -87,7 +88,7 @@ class NumbaKernel(Kernel):
 
     def segment(self, state: State, k1: int, out: np.ndarray):
         args = (state.kpos, k1, state.V.T, out, self.saved, state.dbuf, state.doff, state.dsize,
-                state.dsteps, state.dinit, state.pending, state.hit)
+                state.dsteps, state.dinit, state.pending, state.hit, self.chk, state.bad)
         if state.n > PARALLEL and _threads() > 1:      # a sweep worker computes in one thread
             self.mod._segment_par(self.TM, self.TN, *args)
         else:

@@ -142,7 +142,9 @@ class ScalarGenerator:
         return [JIT, "def _dyn(c, t, ts, TM, TN):"] + ["    " + b for b in body] + [""]
 
     def segment(self) -> list:
-        """``_segment``: each run steps to k1 (or its first 'when' condition), recording."""
+        """``_segment``: each run steps to k1 (or its first 'when' condition), recording at the saved
+        steps (every ``_se``-th and the last), where it also looks for a NaN or infinity in the
+        slots ``chk`` (the first one found in run r: record index and slot into ``bad[:, r]``)."""
         p = self.plan
         rk4 = self.rk4
         pad = "            "
@@ -154,7 +156,11 @@ class ScalarGenerator:
                 ] + (self.compute(p.dynamic, pad) if not rk4 else [f"{pad}_dyn(c, t, ts, TM, TN)"])
         body += self._conditions(pad)
         body += [f"{pad}for i in range(len(_DIN)):", f"{pad}    DB[DO[i] + k % DZ[i], r] = c[_DIN[i]]",
-                 f"{pad}if k == nxt:", f"{pad}    for jj in range(ns):", f"{pad}        R[j, jj] = c[saved[jj]]",
+                 f"{pad}if k == nxt or k == _n:", f"{pad}    for jj in range(ns):",
+                 f"{pad}        R[j, jj] = c[saved[jj]]", f"{pad}    if bad[0, r] < 0:",
+                 f"{pad}        for i in range(len(chk)):", f"{pad}            _xv = c[chk[i]]",
+                 f"{pad}            if _xv - _xv != 0.0:", f"{pad}                bad[0, r] = j",
+                 f"{pad}                bad[1, r] = chk[i]", f"{pad}                break",
                  f"{pad}    j += 1", f"{pad}    nxt += _se", f"{pad}if k >= _n:", f"{pad}    break"]
         if rk4:
             body += self._rk4(pad)
@@ -165,7 +171,7 @@ class ScalarGenerator:
         body += [f"{pad}for i in range(len(_NNG)):", f"{pad}    c[_NNG[i]] = _fn_max(c[_NNG[i]], 0.0)"]
         body += ["        kpos[r] = min(k + 1, k1) if h < 0 else k", "        hit[r] = h"]
         before = ["_S0 = _empty(len(_STK))", "_KK = _empty((4, len(_STK)))"] if rk4 else []
-        return self.over_runs("_segment", f"kpos, k1, V, rec, saved, {DELAYS}, pend, hit", body, before)
+        return self.over_runs("_segment", f"kpos, k1, V, rec, saved, {DELAYS}, pend, hit, chk, bad", body, before)
 
     def _conditions(self, pad: str) -> list:
         conds = self.plan.conditions

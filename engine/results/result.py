@@ -28,7 +28,7 @@ class Result:
         """The result of a finished batch run (``values``: parameter slot -> value per run)."""
         plan = sim.plan
         t = plan.time
-        times = t.start + np.arange(plan.n_save) * t.dt * t.save_every
+        times = plan.save_times
         params = dict(zip((plan.names[s] for s in plan.params), sim.inputs))
         prov = dict(plan.provenance, backend=sim.kernel.backend,
                     created=datetime.now(UTC).isoformat(timespec="seconds"))
