@@ -63,7 +63,6 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
     ``backend`` computes the runs (the kernel is compiled here once, so that workers load it from
     the disk cache).
     """
-    from ..api import load
     from .result import SweepResult
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise ModelError(f"the number of workers must be a positive whole number, not {workers!r}")
@@ -72,9 +71,8 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
                          hint="the scheduler's cluster decides how many workers run")
     if dask and not scheduler:
         _refuse_unguarded_script()
-    spec = load_spec(spec)
-    loaded = load(spec.scenario)
-    spec = check_against(spec, loaded)
+    spec, loaded = prepare(spec)
+    store.check_names(spec)
     digest = spec.digest(loaded.model.source_text)
     path = Path(output) if output else default_output(spec)
     state = store.check_target(path, digest)
@@ -105,6 +103,16 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
         raise ModelError(f"the sweep stopped before every chunk was written ({final})",
                          hint="re-run the same command to resume")
     return SweepResult(path)
+
+
+def prepare(spec):
+    """(checked spec, loaded scenario) of a sweep spec (a file path, YAML text, mapping or spec):
+    the spec is read, its scenario loaded and the spec checked against it, once, for whatever
+    runs it next (a sweep, dominance over its samples)."""
+    from ..api import load
+    spec = load_spec(spec)
+    loaded = load(spec.scenario)
+    return check_against(spec, loaded), loaded
 
 
 def _refuse_unguarded_script():
