@@ -114,7 +114,7 @@ events:
         m.run(backend=backend, keep=["s"], params={"q": [10.0, 5.0, 5.0]})
 
 
-def test_one_loaded_model_runs_batches_of_different_sizes_from_two_threads(build):
+def test_one_loaded_model_runs_batches_of_different_sizes_from_two_threads(build, backend):
     """Two threads, each running its own batch size on the same kernel, in lockstep (each run is
     long enough for the interpreter to switch threads within it)."""
     m = build("""
@@ -129,7 +129,7 @@ parameters:
 """)
     sizes = (3, 5)
     params = {n: {"k": np.linspace(0.05, 0.2, n)} for n in sizes}
-    want = {n: m.run(params=params[n], backend="numpy").data for n in sizes}
+    want = {n: m.run(params=params[n], backend=backend).data for n in sizes}
     barrier = threading.Barrier(len(sizes))
     failures = []
 
@@ -137,7 +137,7 @@ parameters:
         try:
             for _ in range(30):
                 barrier.wait()
-                if not np.array_equal(m.run(params=params[n], backend="numpy").data, want[n]):
+                if not np.array_equal(m.run(params=params[n], backend=backend).data, want[n]):
                     failures.append(f"{n} runs: different numbers")
         except Exception as exc:            # noqa: BLE001 - reported below
             failures.append(f"{n} runs: {exc!r}")

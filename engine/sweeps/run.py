@@ -34,7 +34,7 @@ def chunk_size(plan, n_runs: int, n_traj_times: int, spec, memory_mb: float) -> 
     slot while stepping, and its kept trajectories and metrics on the way to the writer.
     """
     t = plan.time
-    n_save = t.n_steps // t.save_every + 1
+    n_save = len(t.save_steps)
     per_run = 8 * (n_save * len(plan.saved) + 6 * len(plan.names)
                    + 2 * n_traj_times * len(spec.trajectories) + len(spec.metrics))
     by_memory = max(1, int(memory_mb * 2 ** 20 // per_run))
@@ -44,7 +44,7 @@ def chunk_size(plan, n_runs: int, n_traj_times: int, spec, memory_mb: float) -> 
 
 def trajectory_index(model_time, step) -> np.ndarray:
     """Which saved records the kept trajectories keep (every one, or every ``step`` time units)."""
-    n_save = model_time.n_steps // model_time.save_every + 1
+    n_save = len(model_time.save_steps)
     saved_dt = model_time.dt * model_time.save_every
     stride = 1 if step is None else max(1, int(round(step / saved_dt)))
     return np.arange(0, n_save, stride)
@@ -160,7 +160,7 @@ def _bar(total, initial, progress, label):
 def _layout(spec, loaded, unit, values, tindex, size) -> dict:
     t = loaded.model.time
     els = loaded.model.elements
-    saved_times = t.start + np.arange(t.n_steps // t.save_every + 1) * t.dt * t.save_every
+    saved_times = t.start + np.array(t.save_steps, dtype=float) * t.dt
     metric_desc = {m.name: _describe(m, els) for m in spec.metrics}
     return dict(n_runs=len(values), n_chunks=math.ceil(len(values) / size), unit=unit, values=values,
                 times=saved_times[tindex], time_units=t.units, parameters=spec.names,
