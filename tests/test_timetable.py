@@ -4,6 +4,7 @@ import threading
 
 import numpy as np
 import pytest
+from conftest import BACKENDS
 
 from engine.errors import ModelError, SimulationError
 
@@ -156,3 +157,52 @@ def test_the_run_stage_uses_only_simpys_public_api():
     run = Path(__file__).resolve().parents[1] / "engine" / "run"
     for f in run.glob("*.py"):
         assert "._ok" not in f.read_text() and "._value" not in f.read_text(), f.name
+
+
+MIXED = """
+time: {start: 0, stop: 10, dt: 0.125, method: euler}
+stocks:
+  total: {initial: 0, inflows: [accrual]}
+flows:
+  accrual: rate
+parameters:
+  rate: {value: 1, range: [0, 100]}
+  policy_year: {value: 4, range: [0, 10]}
+events:
+  - {name: raise, at: policy_year, set: {rate: "rate * 2"}}
+  - {name: cap, when: "total >= 6", set: {rate: 0.5}}
+  - {name: tick, every: 3, set: {total: "total - 1"}}
+  - {name: twice, at: [5.01, 5.02], set: {total: "total * 1.5"}}
+"""
+
+
+@pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
+def test_events_applied_inside_the_kernel_match_the_run_stage(build):
+    """numba applies timed and 'when' events inside one kernel call; numpy in the run stage."""
+    m = build(MIXED)
+    years = np.array([1.0, 2.5, 3.3, 7.0, 9.9])
+    a = m.run(params={"policy_year": years}, backend="numba")
+    b = m.run(params={"policy_year": years}, backend="numpy")
+    assert a.provenance["events_applied_by"] == "kernel"
+    assert b.provenance["events_applied_by"] == "run stage (the numpy kernel applies no events itself)"
+    assert np.allclose(a.data, b.data, rtol=1e-12, atol=0)
+    assert a.provenance["events_applied"] == b.provenance["events_applied"]
+    for i, y in enumerate(years):          # a batch gives each run the numbers of its single run
+        assert np.array_equal(m.run(params={"policy_year": y}, backend="numba").data[:, :, 0], a.data[:, :, i])
+
+
+@pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
+def test_a_value_failing_its_check_inside_the_kernel_is_reported_as_in_the_run_stage(build):
+    m = build(MIXED + "  - {name: push, at: 2, set: {policy_year: 'policy_year + rate * 4'}}\n")
+    for backend in ("numba", "numpy"):
+        m.run(backend=backend)                                                 # 4 + 1 * 4 = 8: inside
+        with pytest.raises(SimulationError, match=r"sets 'policy_year' to 12 at time 2, outside its declared range"):
+            m.run(params={"rate": [1.0, 2.0]}, backend=backend)
+
+
+@pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
+def test_a_ramp_keeps_the_events_in_the_run_stage_and_says_so(build):
+    m = build(MIXED + "  - {name: phase in, at: 2, ramp: {rate: {to: 5, over: 4}}}\n")
+    a, b = m.run(backend="numba"), m.run(backend="numpy")
+    assert a.provenance["events_applied_by"] == "run stage (the event 'phase in' ramps a value)"
+    assert np.allclose(a.data, b.data, rtol=1e-12, atol=0)

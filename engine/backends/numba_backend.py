@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import SWITCH_EPS, Backend, Kernel, State, set_delays, trigger, unsaved_stocks
+from .base import SWITCH_EPS, Backend, Kernel, State, no_events, set_delays, trigger, unsaved_stocks
 from .cache import load_module
 from .emitter import ScalarEmitter
 from .numba_codegen import JIT, TABLE, ScalarGenerator, constant_lines, module_source
@@ -47,6 +47,7 @@ class NumbaKernel(Kernel):
 
     backend = "numba"
     run_major = True
+    compiles_events = True
 
     def __init__(self, plan, module):
         super().__init__(plan)
@@ -87,8 +88,11 @@ class NumbaKernel(Kernel):
         return data
 
     def segment(self, state: State, k1: int, out: np.ndarray):
+        ev = state.events if state.events is not None else no_events(self.plan, state.n)
         args = (state.kpos, k1, state.V.T, out, self.saved, state.dbuf, state.doff, state.dsize,
-                state.dsteps, state.dinit, state.pending, state.hit, self.chk, state.bad)
+                state.dsteps, state.dinit, state.pending, state.hit, self.chk, state.bad,
+                ev.steps, ev.event, ev.next, ev.cond_event, ev.fired, ev.error, int(state.events is not None),
+                ev.groups, ev.first, ev.rows, ev.slots, ev.lo, ev.hi, ev.scratch)
         if state.n > PARALLEL and _threads() > 1:      # a sweep worker computes in one thread
             self.mod._segment_par(self.TM, self.TN, *args)
         else:

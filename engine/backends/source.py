@@ -20,8 +20,9 @@ IDENT = re.compile(r"^(v\d+|x\d+|a\d+|K\d_\d+|_[A-Za-z0-9_]*|[A-Z][A-Z0-9]*|k|k0
 SAFE_BUILTINS = {"range": range, "len": len, "min": min, "max": max, "abs": abs, "float": float,
                  "int": int, "bool": bool}
 NODES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.AugAssign,
-         ast.For, ast.If, ast.Break, ast.Expr, ast.Name, ast.Load, ast.Store, ast.Constant, ast.Tuple,
-         ast.List, ast.Subscript, ast.Slice, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
+         ast.For, ast.While, ast.If, ast.Break, ast.Continue, ast.Expr, ast.Name, ast.Load, ast.Store,
+         ast.Constant, ast.Tuple, ast.List, ast.Subscript, ast.Slice, ast.BinOp, ast.UnaryOp, ast.BoolOp,
+         ast.Compare, ast.IfExp,
          ast.Call, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.expr_context, ast.keyword,
          ast.Pass)
 MAX_NESTING = 150       # Python refuses about 200 nested parentheses

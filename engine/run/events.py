@@ -108,21 +108,7 @@ class EventRunner:
 
     def _check(self, ev, sets, values):
         """Values an event sets must be finite, and a parameter's within its declared range."""
-        if ((values >= sets.lo) & (values <= sets.hi)).all():     # NaN fails both
-            return
-        e = ev.event
-        for i, name in enumerate(sets.names):
-            row = values[i]
-            if not np.isfinite(row).all():
-                raise SimulationError(f"sets '{name}' to a value that is not a finite number at time "
-                                      f"{self._t(self.step_of(self.env.now)):g}", file=e.where.file,
-                                      line=e.where.line, element=e.name)
-            bad = row[(row < sets.lo[i, 0]) | (row > sets.hi[i, 0])]
-            if bad.size:
-                raise SimulationError(f"sets '{name}' to {bad[0]:g} at time {self._t(self.step_of(self.env.now)):g}, "
-                                      "outside "
-                                      f"its declared range [{sets.lo[i, 0]:g}, {sets.hi[i, 0]:g}]",
-                                      file=e.where.file, line=e.where.line, element=e.name)
+        check_values(ev, sets, values, self._t(self.step_of(self.env.now)))
 
     def _ramp(self, ev, k0, a, start_value, to, over, mask):
         """A ramp's later steps, each at its event's own place in the listed order."""
@@ -136,6 +122,109 @@ class EventRunner:
             V = self.sim.state.V
             V[a.slot] = np.where(mask, start_value + (to - start_value) * frac, V[a.slot])
             self.kernel.hoist(self.sim.state)
+
+
+def check_values(ev, sets, values, time: float) -> None:
+    """Raise unless every value an event sets (action x run) is finite and a parameter's within
+    its declared range."""
+    if ((values >= sets.lo) & (values <= sets.hi)).all():     # NaN fails both
+        return
+    e = ev.event
+    for i, name in enumerate(sets.names):
+        row = values[i]
+        if not np.isfinite(row).all():
+            raise SimulationError(f"sets '{name}' to a value that is not a finite number at time {time:g}",
+                                  file=e.where.file, line=e.where.line, element=e.name)
+        bad = row[(row < sets.lo[i, 0]) | (row > sets.hi[i, 0])]
+        if bad.size:
+            raise SimulationError(f"sets '{name}' to {bad[0]:g} at time {time:g}, outside its declared range "
+                                  f"[{sets.lo[i, 0]:g}, {sets.hi[i, 0]:g}]",
+                                  file=e.where.file, line=e.where.line, element=e.name)
+
+
+MAX_KERNEL_FIRINGS = 8_000_000  # timed firings over a batch a kernel applies itself (16 bytes each)
+
+
+def in_kernel(plan, kernel, table) -> str | None:
+    """Why the run stage, not the kernel, applies this batch's events (None: the kernel can)."""
+    if not kernel.compiles_events:
+        return f"the {kernel.backend} kernel applies no events itself"
+    ramp = next((ev for ev in plan.events if any(a.ramp is not None for a in ev.actions)), None)
+    if ramp is not None:
+        return f"the event '{ramp.event.name}' ramps a value"
+    total = sum(f.size for f in table.firings if f is not None)
+    if total > MAX_KERNEL_FIRINGS:
+        return f"{total:,} timed firings"
+    return None
+
+
+def kernel_tables(plan, table, n: int):
+    """The batch's events as the kernel applies them (``backends.base.EventTables``)."""
+    from ..backends.base import EventTables
+    evs = plan.events
+    sets = [_Sets(plan, ev) for ev in evs]
+    groups = np.array([[ev.group, int(st.params)] for ev, st in zip(evs, sets)], np.int64).reshape(-1, 2)
+    first = np.concatenate([[0], np.cumsum([len(st.slots) for st in sets])]).astype(np.int64)
+    cat = lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)  # noqa: E731
+    cond_event = np.full(len(plan.conditions), -1, np.int64)
+    for e, ev in enumerate(evs):
+        if ev.when is not None:
+            cond_event[ev.when] = e
+    timed = [(e, f) for e, f in enumerate(table.firings) if f is not None and f.size]
+    if timed:
+        steps = np.concatenate([np.broadcast_to(f, (n, f.shape[1])) for _, f in timed], axis=1)
+        event = np.concatenate([np.full((n, f.shape[1]), e, np.int64) for e, f in timed], axis=1)
+        beyond = plan.time.n_steps + 1
+        steps = np.where(steps >= 0, steps, beyond)
+        # in step order, and at one step in the order the scenario lists the events
+        order = np.argsort(steps * (len(evs) + 1) + event, axis=1, kind="stable")
+        steps = np.ascontiguousarray(np.take_along_axis(steps, order, axis=1))
+        event = np.ascontiguousarray(np.take_along_axis(event, order, axis=1))
+    else:
+        steps = event = np.zeros((n, 0), np.int64)
+    probes = max((len(g.probes) for g in plan.groups), default=0)
+    return EventTables(steps, event, np.zeros(n, np.int64), groups, first,
+                       cat([st.rows for st in sets], np.int64), cat([st.slots for st in sets], np.int64),
+                       cat([st.lo[:, 0] for st in sets], float), cat([st.hi[:, 0] for st in sets], float),
+                       cond_event, np.full((len(plan.conditions), n), -1, np.int64),
+                       np.full((2, n), -1, np.int64), np.zeros((max(probes, 1), n)))
+
+
+def kernel_log(plan, table, tables) -> list:
+    """(time, event name, number of runs) of every firing the kernel applied, in the order the run
+    stage would have applied them: by step, timed events first in listed order, then 'when'
+    events in listed order."""
+    t = plan.time
+    entries = []
+    for i, ev in enumerate(plan.events):
+        if ev.when is None:
+            n = table.firings[i].shape[0] if table.firings[i] is not None else 0
+            for k, counts in table.due(i):
+                for j in range(1 if counts is None else int(counts.max())):
+                    runs = n if counts is None else int((counts > j).sum())
+                    entries.append(((k, 0, i, j), (t.start + k * t.dt, ev.event.name, runs)))
+        else:
+            fired = tables.fired[ev.when]
+            ks, runs = np.unique(fired[fired >= 0], return_counts=True)
+            entries += [((int(k), 1, i, 0), (t.start + int(k) * t.dt, ev.event.name, int(c)))
+                        for k, c in zip(ks, runs)]
+    return [e for _, e in sorted(entries, key=lambda x: x[0])]
+
+
+def kernel_error(plan, kernel, state, tables) -> None:
+    """Raise the error of the first value that failed its check inside the kernel, if any."""
+    err = tables.error
+    runs = np.nonzero(err[0] >= 0)[0]
+    if not len(runs):
+        return
+    r = int(runs[np.argmin(err[0, runs])])
+    k, e = int(err[0, r]), int(err[1, r])
+    ev = plan.events[e]
+    sets = _Sets(plan, ev)
+    vals = kernel.evaluate(state, k, ev.group)[:, r:r + 1]
+    check_values(ev, sets, vals[sets.rows], plan.time.start + k * plan.time.dt)
+    raise SimulationError(f"an event's value failed its check at time {plan.time.start + k * plan.time.dt:g}",
+                          element=ev.event.name)
 
 
 class _Sets:

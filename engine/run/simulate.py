@@ -19,7 +19,7 @@ import simpy
 from ..errors import ModelError, ModelWarning, SimulationError
 from ..results import Result
 from . import timetable as tt
-from .events import EventRunner
+from .events import EventRunner, in_kernel, kernel_error, kernel_log, kernel_tables
 
 
 def record_limit() -> int:
@@ -50,6 +50,8 @@ class Simulation:
         self.inputs = self.state.V[list(plan.params)].copy()     # parameter values as given
         self.out = kernel.new_records(n_runs)
         self.events: EventRunner | None = None
+        self.events_by: str | None = None       # who applied the events: the kernel or the run stage
+        self.event_log: list | None = None      # (time, event name, number of runs) per firing
 
     def segment(self, k1: int):
         """Integrate to step ``k1`` (or the first 'when' trigger)."""
@@ -118,17 +120,27 @@ def run_kernel(kernel, params: dict | None = None, n_runs: int | None = None, ch
     start = kernel.evaluate(sim.state, 0, plan.start_group) if plan.events or plan.stage_times else None
     row = {} if start is None else {p: start[i] for i, p in enumerate(plan.groups[plan.start_group].probes)}
     table = tt.resolve(plan, row, n_runs)
-    events = EventRunner(sim, table) if plan.events else None
-    sim.events = events
+    why = in_kernel(plan, kernel, table) if plan.events else None
+    if plan.events and why is None:        # the whole run in the kernel: events are its data
+        sim.state.events = kernel_tables(plan, table, n_runs)
+        sim.events_by = "kernel"
+    elif plan.events:
+        sim.events = EventRunner(sim, table)
+        sim.events_by = f"run stage ({why})"
+    events = sim.events
     env = simpy.Environment()
     if events:
         events.start(env)
     _warn_stage_times(sim, row)
     env.process(_stepper(env, sim, events, progress))
     env.run()
+    if sim.state.events is not None:
+        kernel_error(plan, kernel, sim.state, sim.state.events)
+        sim.event_log = kernel_log(plan, table, sim.state.events)
+    elif events:
+        sim.event_log = events.log
+        events.sim = events.env = sim.events = None     # break the cycle: a batch's arrays go when unused
     result = Result.from_simulation(sim, values)
-    if events:      # break the sim <-> events cycle so a batch's arrays go as soon as unused
-        events.sim = events.env = sim.events = None
     if check:
         verify(result, plan, n_runs, sim.state.V[list(plan.stocks)], sim.state.bad)
     return result
