@@ -82,6 +82,8 @@ class NumbaKernel(Kernel):
         """The records as data[time, variable, run] (a blocked transpose, compiled)."""
         from .numba_lib import transpose
         n, t, s = out.shape
+        if n == 1:                      # one run: the same numbers in the same order
+            return out.reshape(t, s, 1)
         data = np.empty((t, s, n))
         if out.size:
             transpose(out.reshape(n, t * s), data.reshape(t * s, n))

@@ -129,7 +129,12 @@ class Plan:
         return -(-self.time.n_steps // self.time.save_every) + 1
 
     @property
+    def save_steps(self) -> np.ndarray:
+        """The saved steps (``TimeSpec.save_steps``) as an array."""
+        t = self.time
+        return np.append(np.arange(0, t.n_steps, t.save_every, dtype=np.int64), t.n_steps)
+
+    @property
     def save_times(self) -> np.ndarray:
         """The times of the saved steps."""
-        t = self.time
-        return t.start + np.array(t.save_steps, dtype=float) * t.dt
+        return self.time.start + self.save_steps * self.time.dt

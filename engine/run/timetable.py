@@ -80,7 +80,7 @@ def resolve(plan, row: dict, n: int) -> Timetable:
     firings = tuple(None if ev.when is not None else _readonly(_steps(plan, ev, row, n)) for ev in plan.events)
     saved = set(plan.saved)
     checked = tuple(plan.saved) + tuple(s for s in plan.stocks if s not in saved)
-    return Timetable(firings, _readonly(np.array(plan.time.save_steps, dtype=np.int64)), checked)
+    return Timetable(firings, _readonly(plan.save_steps), checked)
 
 
 def _error(ev, message: str, hint: str | None = None) -> ModelError:
