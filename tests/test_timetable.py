@@ -189,6 +189,11 @@ def test_events_applied_inside_the_kernel_match_the_run_stage(build):
     assert a.provenance["events_applied"] == b.provenance["events_applied"]
     for i, y in enumerate(years):          # a batch gives each run the numbers of its single run
         assert np.array_equal(m.run(params={"policy_year": y}, backend="numba").data[:, :, 0], a.data[:, :, i])
+    many = np.linspace(0.5, 9.5, 600)      # a batch large enough for the kernel's parallel segment
+    a = m.run(params={"policy_year": many}, backend="numba")
+    b = m.run(params={"policy_year": many}, backend="numpy")
+    assert np.allclose(a.data, b.data, rtol=1e-12, atol=0)
+    assert a.provenance["events_applied"] == b.provenance["events_applied"]
 
 
 @pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
