@@ -2,10 +2,11 @@
 
 The firing steps of timed events come from the batch's timetable (``timetable.py``), resolved
 before the first step, so an event whose time or value is swept applies exactly in every run.
-The simpy clock counts ``PHASES`` ticks per step: event i acts at tick ``1 + i`` of its step and
-the stepping process at the last tick, so at one step the events apply in the order the scenario
-lists them and the step's record follows. Only simpy's public API is used (timeouts, processes).
-Every value an event needs is a probe of the plan, evaluated by the kernel.
+The simpy clock counts ``phases`` whole ticks per step (one per event, plus two): event i acts at
+tick ``1 + i`` of its step and the stepping process at the last tick, so at one step the events
+apply in the order the scenario lists them and the step's record follows. Only simpy's public API
+is used (timeouts, processes). Every value an event needs is a probe of the plan, evaluated by the
+kernel. A kernel that applies events itself gets them as tables instead (``kernel_tables``).
 """
 from __future__ import annotations
 
