@@ -63,12 +63,16 @@ def test_equation_syntax_error(tmp_path, capsys):
     ("__import__(1)", "'__'"),
     ("lambda: 1", "lambda"),
     ("sum(x for x in level)", "comprehension"),
-    ("level[0]", "subscripts"),
     ("open('x')", "strings"),
 ])
 def test_forbidden_constructs(tmp_path, capsys, equation, what):
     text = GOOD.replace('"rate * level"', repr(equation).replace("\\'", "'"))
     expect(tmp_path, capsys, text, "forbidden construct", what, "'inflow'")
+
+
+def test_a_subscript_on_a_scalar_is_named(tmp_path, capsys):
+    text = GOOD.replace('"rate * level"', '"level[0]"')
+    expect(tmp_path, capsys, text, "'level' is not arrayed; it takes no subscripts", "'inflow'")
 
 
 def test_algebraic_loop(tmp_path, capsys):

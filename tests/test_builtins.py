@@ -21,6 +21,7 @@ auxiliaries:
   tr: trend(exp(0.1 * time), 0.5, 0.1)
   sm3: smooth3(step(1, 2), 3)
   powers: 2 ^ 3 ^ 2 - (-2) ^ 2
+  small: -expm1(ln(0.8) / 4000) + log1p(1e-10 * time)
 lookups:
   table: {points: [[0, 0], [4, 8], [8, 0]]}
   table_x: {points: [[0, 0], [4, 8], [8, 0]], extrapolate: true}
@@ -57,6 +58,15 @@ def test_logic_and_arithmetic(r):
     assert at(r, "mm", 11) == 4 + 11 - 3
     assert at(r, "safe", 6) == 99 + 2 and at(r, "safe", 7) == 1 + 2
     assert at(r, "powers", 0) == 2 ** 9 - 4
+
+
+def test_expm1_and_log1p_keep_the_digits_that_subtraction_loses(r):
+    # 1 - 0.8^(1/4000) = -(x + x^2/2! + ... + x^5/5!) with x = ln(0.8)/4000 (next term ~3e-28)
+    x = np.log(0.8) / 4000
+    exact = -(x + x ** 2 / 2 + x ** 3 / 6 + x ** 4 / 24 + x ** 5 / 120)
+    assert abs(at(r, "small", 0) - exact) <= 4e-16 * abs(exact)
+    # log1p(1e-10 t) = 1e-10 t - 5e-21 t^2 at t = 8
+    assert abs(at(r, "small", 8) - exact - (8e-10 - 5e-21 * 64)) <= 1e-20
 
 
 def test_stateful(r):

@@ -13,7 +13,7 @@ def blocks():
 
 
 def test_tutorial_model(tmp_path, capsys):
-    market, floor = blocks()
+    market, floor, _ = blocks()
     (tmp_path / "market.yaml").write_text(market)
     (tmp_path / "market-floor.yaml").write_text(floor)
     (tmp_path / "bad.yaml").write_text(market.replace("equation: emissions", "equation: emisions"))
@@ -35,3 +35,27 @@ def test_tutorial_model(tmp_path, capsys):
     # the floor holds at every step, where the market alone would take the price under it
     assert base["price"].min() < 37 and base.at("price", 2025)[0] < 40
     assert f["price"].min() >= 40 - 1e-9 and abs(f.at("price", 2025)[0] - 40) < 1e-9
+
+
+def test_tutorial_arrays(tmp_path, capsys):
+    capacity = blocks()[2]
+    (tmp_path / "capacity.yaml").write_text(capacity)
+    assert main(["validate", "--strict-units", str(tmp_path / "capacity.yaml")]) == 0
+    r = engine.load(tmp_path / "capacity.yaml").run(backend="numpy")
+    assert r["capacity"].shape == (len(r.times), 2, 3, 1)
+    # the shares of each region add up to one; coal is a fifth as attractive as its cost says
+    share = r["share"]
+    assert np.allclose(share.sum(axis=2), 1.0)
+    east = [1 / 3.5, 1 / 6, 0.2 / 5]
+    assert np.allclose(share[0, 0, :, 0], np.array(east) / sum(east))
+    # stock balance of every cell: capacity(t) = capacity(0) + integral(build - retire)
+    for cell in ("capacity[east,coal]", "capacity[west,solar]"):
+        flows = r[cell.replace("capacity", "build")] - r[cell.replace("capacity", "retire")]
+        assert np.isclose(r[cell][-1, 0], r[cell][0, 0] + 0.25 * flows[:-1, 0].sum())
+    renew = sum(r[f"capacity[{g},{t}]"] for g in ("east", "west") for t in ("solar", "wind"))
+    assert np.allclose(r["renewable_share"], renew / r["capacity"].sum(axis=(1, 2)))
+    bad = capacity.replace("share[region, tech]:\n    equation: attractiveness /",
+                           "share[region, tech]:\n    equation: attractiveness[tech] /")
+    (tmp_path / "bad.yaml").write_text(bad)
+    assert main(["validate", str(tmp_path / "bad.yaml")]) == 2
+    assert "'attractiveness' has 2 dimensions (region, tech) but is written with 1 subscript" in capsys.readouterr().err

@@ -1,6 +1,8 @@
 """What the page is told about a scenario: its levers, graph panels, report years and variables."""
 from __future__ import annotations
 
+import math
+
 from ..levers import lever_groups
 from .validate import MAX_VARIABLES
 
@@ -39,6 +41,16 @@ def years(sc) -> list:
     return chosen or [float(t[0]), float(t[len(t) // 2]), float(t[-1])]
 
 
+def documentation(model) -> list:
+    """Every parameter of the model with its value, units, range, description and source."""
+    def finite(x):
+        return x if math.isfinite(x) else None
+    return [{"name": n, "value": e.value, "units": e.units,
+             "range": [finite(x) for x in e.range] if e.range else None,
+             "doc": e.doc, "source": e.source, "module": e.module}
+            for n, e in sorted(model.parameters.items()) if not e.hidden]
+
+
 def describe(sc, dominance: bool) -> dict:
     """The scenario as the page needs it (JSON-ready)."""
     model = sc.loaded.model
@@ -54,4 +66,5 @@ def describe(sc, dominance: bool) -> dict:
                       for n, e in sc.variables.items()],
         "data": sorted(sc.data), "data_error": sc.data_error,
         "dominance": bool(dominance), "max_variables": MAX_VARIABLES,
+        "parameters": documentation(model),
     }

@@ -69,8 +69,13 @@ def dominance(loaded, params: dict, variable: str) -> dict | None:
     relative score per period), or None when no loop passes through it."""
     if not has_dominance(loaded):
         return None
+    return dominance_of(loaded.dominance(params=params or None, verify=False), variable)
+
+
+def dominance_of(result, variable: str) -> dict | None:
+    """``dominance_payload`` of ``variable`` from a loop-dominance result, or None when no loop
+    passes through it."""
     from ..errors import ModelError
-    result = loaded.dominance(params=params or None, verify=False)
     try:
         through = result.through(variable)
     except ModelError:

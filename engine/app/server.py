@@ -75,7 +75,19 @@ class Api:
         """One scenario as the page needs it (reloaded if its files changed)."""
         name = v.scenario_name(request.path_params["name"], self.service.names())
         sc = await self.service.call(self.service.scenario, name, True)
-        return _json(describe(sc, self.service.has_dominance(sc.loaded)))
+        meta = describe(sc, self.service.has_dominance(sc.loaded))
+        if self.service.in_page and await self.service.call(self.service.model_source, name):
+            meta["model"] = f"/api/model/{name}.js"
+        return _json(meta)
+
+    async def model(self, request):
+        """The scenario's model as JavaScript, for the page to run itself (404 when not offered)."""
+        name = v.scenario_name(request.path_params["name"], self.service.names())
+        js = await self.service.call(self.service.model_source, name)
+        if not js:
+            raise v.RequestError("this app does not offer the model to run in the page "
+                                 "(carbonloop app --in-page offers it where the model can be written)", 404)
+        return Response(js, media_type="text/javascript")
 
     async def _scenario_of(self, body):
         name = v.scenario_name(body["scenario"], self.service.names())
@@ -158,6 +170,7 @@ def create_app(service: RunService, allowed_hosts=()) -> Guard:
         Route("/api/scenario/{name}", api.scenario),
         Route("/api/run", api.run, methods=["POST"]),
         Route("/api/data/{name}/{variable}", api.data),
+        Route("/api/model/{name}.js", api.model),
         Route("/api/dominance", api.dominance, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

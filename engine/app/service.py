@@ -61,6 +61,7 @@ class Scenario:
     data: dict = field(default_factory=dict)
     data_error: str = ""
     stamp: tuple = ()
+    model_js: str | None = None             # the model as JavaScript, made when the page first asks
 
     def changed(self, params: dict) -> dict:
         """The lever settings that differ from the scenario as written."""
@@ -72,9 +73,10 @@ class RunService:
 
     def __init__(self, folder, *, workers: int = 4, backend: str = "auto",
                  data_source=extras.data_series, dominance_source=extras.dominance,
-                 has_dominance=extras.has_dominance):
+                 has_dominance=extras.has_dominance, in_page: bool = False):
         self.folder = Path(folder)
         self.backend = backend              # the engine's choice: the fastest it has
+        self.in_page = in_page              # offer pages the model as JavaScript, to run it themselves
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="carbonloop-app")
         self.data_source = data_source
         self.dominance_source = dominance_source
@@ -165,6 +167,19 @@ class RunService:
                 "times": sc.baseline.times,
                 "values": {n: result[n][:, 0] for n in variables},
                 "baseline": {n: sc.baseline[n][:, 0] for n in baseline}}, run_ms
+
+    def model_source(self, name: str) -> str | None:
+        """The scenario's model as JavaScript for the page to run (every variable the app shows), or
+        None when the service does not offer it or the JavaScript backend cannot write the model."""
+        sc = self.scenario(name)
+        if not self.in_page:
+            return None
+        if sc.model_js is None:
+            from ..backends.javascript import JavascriptBackend
+            plan = sc.loaded.plan(keep=list(sc.variables))
+            backend = JavascriptBackend()
+            sc.model_js = "" if backend.supports(plan) else backend.module_source(plan)
+        return sc.model_js or None
 
     def data(self, name: str, variable: str):
         """The measured series of ``variable`` (``extras.series_payload``), or None."""

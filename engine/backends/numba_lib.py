@@ -12,7 +12,7 @@ from ..builtins import scalar
 
 OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 NATIVE = {abs, math.exp, math.log, math.log10, math.sqrt, math.sin, math.cos, math.tan, math.asin,
-          math.acos, math.atan}
+          math.acos, math.atan, math.expm1, math.log1p, math.sinh, math.cosh, math.tanh}
 
 
 def _jit(fn):

@@ -1,8 +1,9 @@
 """The one registry of builtin functions: each is described once, for every stage that needs it.
 
-An entry gives the function's arity, its kind (how a backend calls it), its vectorised (numpy)
-and scalar implementations, its unit rule (``units.py``), its monotonicity (structural link
-signs in ``polarity.py``) and its XMILE spelling (import and export). Stateful builtins
+An entry gives the function's arity, its kind (how a backend calls it), its vectorised (numpy),
+scalar and JavaScript (``javascript.py``, for models run in a web page) implementations, its unit
+rule (``units.py``), its monotonicity (structural link signs in ``polarity.py``) and its XMILE
+spelling (import and export). Stateful builtins
 (SMOOTH, DELAY, ...) have no implementation: ``plan/expand.py`` turns them into stocks.
 
 Kinds: 'math' (arguments only); 'time' (also the switch time, just inside the step, so a jump at
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import javascript as js
 from . import scalar as sc
 from . import vector as vc
 
@@ -38,6 +40,7 @@ class Builtin:
     #                                 argument), 'ratio' (up in the first, down in the second)
     xmile: str | None = None        # XMILE function with the same arguments and meaning
     doc: str = ""
+    javascript: str | None = None   # a JavaScript function expression (None: stateful or inline)
 
     def arity_error(self, n: int) -> str | None:
         """The message for a call with ``n`` arguments, or None when ``n`` is allowed."""
@@ -48,19 +51,26 @@ class Builtin:
 
 
 def _b(name, lo, hi, kind, numpy=None, scalar=None, units="none", monotone=None, xmile=None, doc=""):
-    return Builtin(name, lo, hi, kind, numpy, scalar, units, monotone, xmile, doc)
+    return Builtin(name, lo, hi, kind, numpy, scalar, units, monotone, xmile, doc, js.JS.get(name))
 
 
 _ENTRIES = (
     _b("abs", 1, 1, "math", np.abs, abs, "same", None, "ABS", "absolute value"),
     _b("exp", 1, 1, "math", np.exp, math.exp, "dimensionless", "increasing", "EXP", "e to the power x"),
     _b("ln", 1, 1, "math", np.log, math.log, "dimensionless", "increasing", "LN", "natural logarithm"),
+    _b("expm1", 1, 1, "math", np.expm1, math.expm1, "dimensionless", "increasing", None,
+       "e to the power x, minus 1 (exact where x is near 0, where exp(x) - 1 loses digits)"),
+    _b("log1p", 1, 1, "math", np.log1p, math.log1p, "dimensionless", "increasing", None,
+       "ln(1 + x) (exact where x is near 0)"),
     _b("log10", 1, 1, "math", np.log10, math.log10, "dimensionless", "increasing", "LOG10",
        "base-10 logarithm"),
     _b("sqrt", 1, 1, "math", np.sqrt, math.sqrt, "power", "increasing", "SQRT", "square root"),
     _b("sin", 1, 1, "math", np.sin, math.sin, "dimensionless", None, "SIN", "sine (radians)"),
     _b("cos", 1, 1, "math", np.cos, math.cos, "dimensionless", None, "COS", "cosine (radians)"),
     _b("tan", 1, 1, "math", np.tan, math.tan, "dimensionless", None, "TAN", "tangent (radians)"),
+    _b("sinh", 1, 1, "math", np.sinh, math.sinh, "dimensionless", "increasing", "SINH", "hyperbolic sine"),
+    _b("cosh", 1, 1, "math", np.cosh, math.cosh, "dimensionless", None, "COSH", "hyperbolic cosine"),
+    _b("tanh", 1, 1, "math", np.tanh, math.tanh, "dimensionless", "increasing", "TANH", "hyperbolic tangent"),
     _b("arcsin", 1, 1, "math", np.arcsin, math.asin, "dimensionless", "increasing", "ARCSIN", "inverse sine"),
     _b("arccos", 1, 1, "math", np.arccos, math.acos, "dimensionless", None, "ARCCOS", "inverse cosine"),
     _b("arctan", 1, 1, "math", np.arctan, math.atan, "dimensionless", "increasing", "ARCTAN",

@@ -9,7 +9,9 @@ priors), ``objective`` (a batch of candidates -> one batch of runs -> objective)
 (curvature, profile likelihood, identifiability), ``mcmc`` (emcee, vectorised), ``fitstats``,
 ``report`` and ``figures`` (the fit report), ``checkpoint`` (resume), ``estimates`` (the
 ``--params`` file), ``posterior`` (sweeps that draw from a posterior), ``overlay`` (data points on
-run figures), ``run`` (drives them).
+run figures), ``run`` (drives them). Forecasts: ``discrepancy`` (the AR(1) model error),
+``predictive`` (predictive draws and projections), ``scores`` (coverage, interval score, CRPS),
+``benchmarks`` (last value, trend) and ``hindcast`` (rolling-origin refits, scored).
 
 ``engine.calibrate(spec, ...)`` is ``engine.calibration.run.calibrate``, the code behind
 ``carbonloop calibrate``.

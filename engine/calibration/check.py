@@ -63,5 +63,9 @@ def check_against(spec, loaded):
                                  f"{a:g}..{b:g}, outside the run ({t.start:g}..{t.stop:g})",
                                  file=s.series.file, line=s.series.lines[k], element=s.name,
                                  hint="select rows with 'times: [from, to]' in the spec")
+    if spec.project is not None and not spec.project <= t.stop + 1e-9:
+        raise ModelError(f"'project: {spec.project:g}' lies after the end of the run ({t.stop:g})",
+                         file=spec.file, line=spec.lines.get("project"),
+                         hint="project to the run's end at most, or extend the scenario")
     canonical = dict(spec.canonical, parameters=[[p.name, p.low, p.high, p.scale, p.prior] for p in resolved])
     return replace(spec, parameters=tuple(resolved), canonical=canonical)

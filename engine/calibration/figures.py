@@ -43,7 +43,8 @@ def fit_figure(result, path) -> Path:
             ax.plot(result.times, result.trajectories[s.variable], color="C0", lw=1.2, label="model")
             if result.band is not None:
                 q = result.band["trajectories"][s.variable]
-                ax.fill_between(result.band["time"], q[0], q[2], color="C0", alpha=0.2, label="90 % band")
+                ax.fill_between(result.band["time"], q[0], q[2], color="C0", alpha=0.2,
+                                label="90 % band (parameters)")
         x = np.array([_x(s.read, a, b) for a, b in zip(g["time"], g["end"])])
         half = None
         if s.read in ("mean", "integral", "sum", "change"):
@@ -61,6 +62,15 @@ def fit_figure(result, path) -> Path:
             yerr = np.clip(np.vstack([m - g["band_lo"].to_numpy(), g["band_hi"].to_numpy() - m]), 0, None)
         ax.errorbar(x, m, yerr=yerr, fmt="s", mfc="none", color="C1", ms=5,
                     label=f"model ({s.read})")
+        f = result.forecasts
+        if f is not None and len(f):
+            p = f[(f["series"] == s.name) & (f["method"] == "model")]
+            if len(p):
+                px = np.array([_x(s.read, a, b) for a, b in zip(p["time"], p["end"])]) + 0.08
+                ax.errorbar(px, p["median"], yerr=np.clip(np.vstack([p["median"] - p["lo90"],
+                                                                     p["hi90"] - p["median"]]), 0, None),
+                            fmt="D", color="C3", mfc="none", ms=4, capsize=2,
+                            label="90 % predictive band (held out)")
         ax.set_title(f"{s.name} ({s.variable})", fontsize=8)
         ax.grid(alpha=0.3)
         if i == 0:
@@ -99,4 +109,30 @@ def profile_figure(result, path) -> Path:
             ax.axvline(v, color="C3", lw=0.6)
         ax.set_ylim(-0.2, max(3 * unc.threshold, 1))
         ax.set_title(p.name + ("" if p.identified else " (not identified)"), fontsize=8)
+    return _save(fig, path)
+
+
+def projection_figure(result, path) -> Path:
+    """One panel per projected series: the data, the 90 % predictive band and its median, and the
+    band of the parameters alone, past the data."""
+    proj, obs = result.projection, result.observations
+    names = list(dict.fromkeys(proj["series"]))
+    fig, axes = _grid(len(names))
+    reads = {s.name: s.read for s in result.spec.series}
+    for i, (ax, name) in enumerate(zip(axes, names)):
+        g = obs[obs["series"] == name]
+        p = proj[proj["series"] == name]
+        read = reads[name]
+        ax.plot([_x(read, a, b) for a, b in zip(g["time"], g["end"])], g["observed"], "ko", ms=4, label="data")
+        x = np.array([_x(read, a, b) for a, b in zip(p["time"], p["end"])])
+        ax.fill_between(x, p["q05"], p["q95"], color="C3", alpha=0.2,
+                        label="90 % predictive band (parameters + discrepancy + measurement)")
+        ax.fill_between(x, p["q25"], p["q75"], color="C3", alpha=0.25, label="50 % predictive band")
+        ax.plot(x, p["param_q05"], color="C0", lw=0.8, ls="--", label="90 % band, parameters only")
+        ax.plot(x, p["param_q95"], color="C0", lw=0.8, ls="--")
+        ax.plot(x, p["median"], color="C3", lw=1.2, label="median")
+        ax.set_title(f"{name}: projection (assumptions: fit.md)", fontsize=8)
+        ax.grid(alpha=0.3)
+        if i == 0:
+            ax.legend(fontsize=5)
     return _save(fig, path)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import conversion
-from .likelihood import prior_terms, pseudo, series_terms
-from .readouts import Reader, reading_times
+from .discrepancy import Ar1
+from .likelihood import known_scale, prior_terms, pseudo, raw_residuals, series_terms
+from .readouts import Reader, reading_time, reading_times
 
 MAX_BATCH = 4096            # runs per model call; larger populations are split
 
@@ -44,6 +45,7 @@ class Problem:
 
     def __init__(self, spec, loaded, backend=None):
         self.spec = spec
+        self.loaded = loaded
         self.params = spec.parameters
         self.names = spec.names
         self.low = np.array([p.low for p in self.params])
@@ -73,7 +75,38 @@ class Problem:
             held = np.zeros(len(s.series), bool) if spec.holdout is None else needs > spec.holdout + 1e-9
             self.held_rows.append(held)
             self.fit_rows.append(~held & s.fit)
+        self.x = [np.array([reading_time(s.read, a, b) for a, b in zip(s.series.time, s.series.end)])
+                  for s in spec.series]
+        self.ar1 = [self._ar1(i, s) if s.discrepancy == "ar1" else None for i, s in enumerate(spec.series)]
         self.n_evals = 0
+
+    def _ar1(self, i, s) -> Ar1:
+        """The AR(1) discrepancy of series i over its fitted rows."""
+        fit, y = self.fit_rows[i], self.observed[i]
+        sigma = known_scale(s.error, self.scales[i], y[fit], self.se[i][fit])
+        size = 1.0 if s.error == "lognormal" else float(np.mean(np.abs(y[fit] if fit.any() else y)))
+        sd_max = s.sd_max * size
+        sd_min = s.floor * size if sigma is None else 1e-3 * sd_max
+        return Ar1(self.x[i][fit], np.zeros(int(fit.sum())) if sigma is None else sigma, sd_max,
+                   min(sd_min, 0.1 * sd_max))
+
+    def measurement_scale(self, i, m, rows) -> np.ndarray:
+        """The measurement error's scale of series i at ``rows`` (rows x runs; 0 where an AR(1)
+        discrepancy carries the whole error), on the error model's scale; an estimated scale is
+        each run's estimate from the fitted rows."""
+        s = self.spec.series[i]
+        y, se, fit = self.observed[i], self.se[i], self.fit_rows[i]
+        R = m.shape[1]
+        sigma = known_scale(s.error, self.scales[i], y, se)
+        if sigma is not None:
+            out = np.broadcast_to(sigma[rows][:, None], (int(np.sum(rows)), R)).copy()
+            if self.scales[i][0] == "relative" and s.error != "lognormal":
+                out = self.scales[i][1] * np.abs(m[rows])        # the model's value, not the data's
+            return out
+        if s.discrepancy == "ar1" or not fit.any():
+            return np.zeros((int(np.sum(rows)), R))
+        _, _, sc = series_terms(s.error, self.scales[i], y[fit], se[fit], m[fit], 1.0, s.floor)
+        return np.broadcast_to(sc[:1], (int(np.sum(rows)), R)).copy()
 
     @property
     def dim(self) -> int:
@@ -125,7 +158,11 @@ class Problem:
             fit, y, se, m = self.fit_rows[i], self.observed[i], self.se[i], readings[i]
             if not fit.any():
                 continue
-            v, e, sc = series_terms(s.error, self.scales[i], y[fit], se[fit], m[fit], s.weight, s.floor)
+            if self.ar1[i] is not None:
+                v, e, sc = self.ar1[i].terms(raw_residuals(s.error, y[fit], m[fit]))
+                v = s.weight * v
+            else:
+                v, e, sc = series_terms(s.error, self.scales[i], y[fit], se[fit], m[fit], s.weight, s.floor)
             nll = nll + v
             raw.append(e.T)
             scales.append(sc.T)

@@ -56,6 +56,11 @@ def reading_times(read: str, t0: float, t1: float) -> tuple[float, float]:
     return t0, t1
 
 
+def reading_time(read: str, t0: float, t1: float) -> float:
+    """The one time that stands for a reading: t0 (at), t1 (end), else the period's middle."""
+    return {"at": t0, "end": t1}.get(read, (t0 + t1) / 2)
+
+
 def expected_units(read: str, variable_units: str, time_units: str) -> str:
     """The units a series must have to be read from a variable in this way."""
     if read == "integral" and variable_units:

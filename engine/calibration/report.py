@@ -17,7 +17,7 @@ def parameter_table(problem, z_best, unc, posterior=None):
     theta = problem.to_theta(z_best)[0]
     rows = []
     for j, p in enumerate(problem.params):
-        prof = unc.profiles[j] if unc else None
+        prof = unc.profiles[j] if unc and unc.profiles else None
         row = {"parameter": p.name, "low": p.low, "high": p.high, "scale": p.scale,
                "prior": "" if p.prior is None else f"{p.prior[0]}({p.prior[1]:g}, {p.prior[2]:g})",
                "estimate": theta[j],
@@ -89,7 +89,8 @@ def markdown(result) -> str:
              f"Objective (negative log-posterior) {result.objective:.4f}; {result.evaluations:,} model "
              f"runs; {result.seconds:.1f} s.", "",
              "## Parameters", "",
-             f"Estimate and {spec.level:.0%} profile-likelihood interval.", "",
+             (f"Estimate and {spec.level:.0%} profile-likelihood interval." if result.uncertainty is None
+              or result.uncertainty.profiles else "Estimate (the profiles were skipped: no intervals)."), "",
              _md_table(result.parameters, ["parameter", "low", "high", "estimate", "lower", "upper",
                                            "identified", "note"]
                        + [c for c in ("post_mean", "post_sd", "tau") if c in result.parameters]), "",
@@ -109,6 +110,30 @@ def markdown(result) -> str:
         if len(rows):
             lines += [f"## {title}", "",
                       _md_table(rows, ["series", "time", "end", "observed", "model", "error_pct", "met"]), ""]
+    if result.forecasts is not None and len(result.forecasts):
+        from .hindcast import summary_table
+        f = result.forecasts
+        lines += ["## Forecast of the held-out observations", "",
+                  "Predictive distribution: parameters (posterior, else Laplace draws), the model's "
+                  "discrepancy where the spec has one, and the measurement error; beside the last value "
+                  "and the trend of the fitted observations. Coverage of the 50 % and 90 % intervals, "
+                  "mean |error| of the median, 90 % width, interval score and CRPS (in % of the observed).",
+                  "", _md_table(summary_table(f), ["method", "n", "cover50", "cover90", "abs_error_pct",
+                                                   "width90_pct", "is90_pct", "crps_pct"]), "",
+                  _md_table(f[f["method"] == "model"], ["series", "time", "horizon", "observed", "median",
+                                                        "error_pct", "lo90", "hi90", "in90",
+                                                        "width90_parameters", "width90_discrepancy",
+                                                        "width90_measurement"]), ""]
+    if result.projection is not None and len(result.projection):
+        lines += [f"## Projection to {result.spec.project:g}", "",
+                  "Every fitted series continued yearly past its data: median and 50 % / 90 % predictive "
+                  "intervals (parameters, the model's discrepancy and the measurement error), beside the "
+                  "90 % band of the parameters alone. It holds only under the assumptions below.", "",
+                  _md_table(result.projection, ["series", "time", "end", "median", "q25", "q75", "q05", "q95",
+                                                "param_q05", "param_q95"]), ""]
+    if result.forecasts is not None or result.projection is not None or result.spec.assumes:
+        from .hindcast import assumptions
+        lines += ["## What projections assume", "", assumptions(result.spec), ""]
     if result.posterior is not None:
         p = result.posterior
         lines += ["## Posterior (MCMC)", "",
@@ -125,8 +150,15 @@ def _md_table(df, cols) -> str:
     cols = [c for c in cols if c in df]
     out = ["| " + " | ".join(c.replace("_", " ") for c in cols) + " |", "|" + "---|" * len(cols)]
     for _, row in df[cols].iterrows():
-        out.append("| " + " | ".join(_fmt(row[c]) for c in cols) + " |")
+        out.append("| " + " | ".join(_time(row[c]) if c in TIMES else _fmt(row[c]) for c in cols) + " |")
     return "\n".join(out)
+
+
+TIMES = ("time", "end", "origin")       # shown in full (2021.54, not 2022)
+
+
+def _time(v) -> str:
+    return "-" if isinstance(v, (float, np.floating)) and math.isnan(v) else f"{v:g}"
 
 
 def _fmt(v) -> str:
@@ -141,11 +173,12 @@ def _fmt(v) -> str:
 
 def write_hdf5(result, path):
     """Store the report in the calibration's HDF5 file (groups estimate, parameters, fit,
-    observations, profiles, correlation, posterior, band); the MCMC chain stays in 'mcmc'."""
+    observations, profiles, correlation, posterior, band, and forecasts and projection when there
+    are any); the MCMC chain stays in 'mcmc'."""
     import h5py
     with h5py.File(path, "a") as f:
         for g in ("estimate", "parameters", "fit", "observations", "profiles", "correlation",
-                  "posterior", "band"):
+                  "posterior", "band", "forecasts", "projection"):
             if g in f:
                 del f[g]
         est = f.create_group("estimate")
@@ -154,8 +187,10 @@ def write_hdf5(result, path):
         for k, v in result.estimates.items():
             est.attrs[k] = v
         for name, df in (("parameters", result.parameters), ("fit", result.fit),
-                         ("observations", result.observations)):
-            _frame(f.create_group(name), df)
+                         ("observations", result.observations), ("forecasts", result.forecasts),
+                         ("projection", result.projection)):
+            if df is not None:
+                _frame(f.create_group(name), df)
         if result.uncertainty is not None:
             g = f.create_group("profiles")
             for p in result.uncertainty.profiles:

@@ -22,7 +22,7 @@ from .estimates import write_estimates
 from .objective import Problem
 from .optimise import SearchState, polish, search_generation, start_search
 from .spec import load_spec
-from .uncertainty import Profile, Uncertainty, profile_all
+from .uncertainty import Profile, Uncertainty, curvature, profile_all, threshold
 
 
 @dataclass
@@ -43,6 +43,8 @@ class CalibrationResult:
     parameters: Any = None
     fit: Any = None
     observations: Any = None
+    forecasts: Any = None           # held-out observations: predictive scores, model and benchmarks
+    projection: Any = None          # predictive bands of the fitted series past the data ('project')
     figures: list = field(default_factory=list)
     files: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)     # seconds per stage in this call
@@ -59,11 +61,13 @@ class CalibrationResult:
 
 
 def calibrate(spec, output=None, fresh: bool = False, progress: bool = False, mcmc: bool = True,
-              figures_too: bool = True, backend=None) -> CalibrationResult:
+              figures_too: bool = True, backend=None, profiles: bool = True) -> CalibrationResult:
     """Calibrate a scenario to data as a spec says (see docs/calibration.md); resumes by default.
 
     ``output`` is the folder for the results (default ``outputs/<name>/``); ``fresh`` discards a
-    checkpoint there; ``mcmc=False`` skips the posterior; ``backend`` is passed to every model run.
+    checkpoint there; ``mcmc=False`` skips the posterior; ``backend`` is passed to every model run;
+    ``profiles=False`` keeps the curvature (correlations, Laplace covariance) but skips the
+    profile-likelihood intervals.
     """
     from ..api import load
     t0 = time.perf_counter()
@@ -83,7 +87,7 @@ def calibrate(spec, output=None, fresh: bool = False, progress: bool = False, mc
     try:
         z, f = clock("search", _search, problem, spec, ck, folder, start, progress)
         z, f = clock("polish", _polish, problem, spec, ck, folder, z, f)
-        unc = clock("profiles", _uncertainty, problem, spec, ck, z, f, progress)
+        unc = clock("profiles", _uncertainty, problem, spec, ck, z, f, progress, profiles)
         if unc.improved is not None:
             z, f = unc.improved
         post = None
@@ -171,16 +175,20 @@ def _polish(problem, spec, ck, folder, z, f):
     return z, f
 
 
-def _uncertainty(problem, spec, ck, z, f, progress) -> Uncertainty:
+def _uncertainty(problem, spec, ck, z, f, progress, profiles=True) -> Uncertainty:
     if "uncertainty" in ck:
         u = ck.get("uncertainty")
-        profiles = [Profile(p["name"], np.array(p["z"]), np.array(p["delta"]), p["lower"], p["upper"],
-                            p["lower_bounded"], p["upper_bounded"]) for p in u["profiles"]]
+        profs = [Profile(p["name"], np.array(p["z"]), np.array(p["delta"]), p["lower"], p["upper"],
+                         p["lower_bounded"], p["upper_bounded"]) for p in u["profiles"]]
         improved = None if u["improved"] is None else (np.array(u["improved"][0]), u["improved"][1])
-        return Uncertainty(u["threshold"], ck.get("covariance_z"), ck.get("correlation"), profiles, improved)
+        return Uncertainty(u["threshold"], ck.get("covariance_z"), ck.get("correlation"), profs, improved)
     from tqdm.auto import tqdm
-    with tqdm(desc="profiles", unit="point", disable=not progress, leave=False) as bar:
-        unc = profile_all(problem, z, f, spec.level, progress=bar.update)
+    if profiles:
+        with tqdm(desc="profiles", unit="point", disable=not progress, leave=False) as bar:
+            unc = profile_all(problem, z, f, spec.level, progress=bar.update)
+    else:
+        cov, corr = curvature(problem, z)
+        unc = Uncertainty(threshold(spec.level), cov, corr)
     ck.put(uncertainty={"threshold": unc.threshold,
                         "improved": None if unc.improved is None else [unc.improved[0].tolist(), unc.improved[1]],
                         "profiles": [{"name": p.name, "z": p.z.tolist(), "delta": p.delta.tolist(),
@@ -201,12 +209,28 @@ def _finish(res, problem, spec, z, figures_too):
         res.band = _band(problem, res.posterior, spec)
     res.observations = report.observation_table(problem, readings, res.band and res.band["readings"])
     res.fit = report.fit_table(res.observations)
+    if spec.holdout is not None and any(h.any() for h in problem.held_rows):
+        import pandas as pd
+
+        from .hindcast import forecast_rows
+        names = [s.name for s in spec.series if s.fit]
+        rows = forecast_rows(res, spec.holdout, names, max(spec.mcmc.band_draws, 200),
+                             np.random.default_rng(spec.seed))
+        res.forecasts = pd.DataFrame(rows) if rows else None
+    if spec.project is not None:
+        from .predictive import parameter_draws, project
+        rng = np.random.default_rng(spec.seed + 1)
+        cov = res.uncertainty.covariance_z if res.uncertainty is not None else np.zeros((problem.dim,) * 2)
+        theta = parameter_draws(problem, z, cov, res.posterior, max(spec.mcmc.band_draws, 200), rng)
+        res.projection = project(problem, theta, spec.project, rng)
     res.parameters = report.parameter_table(problem, z, res.uncertainty, res.posterior)
     if figures_too:
         res.folder.mkdir(parents=True, exist_ok=True)
         res.figures = [figures.fit_figure(res, res.folder / "fit.png"),
                        figures.residual_figure(res, res.folder / "residuals.png")]
-        if res.uncertainty is not None:
+        if res.projection is not None and len(res.projection):
+            res.figures.append(figures.projection_figure(res, res.folder / "projection.png"))
+        if res.uncertainty is not None and res.uncertainty.profiles:
             res.figures.append(figures.profile_figure(res, res.folder / "profiles.png"))
 
 
@@ -226,7 +250,12 @@ def _write(res, folder, h5) -> list:
     intervals = {r.parameter: (r.lower, r.upper) for r in res.parameters.itertuples()}
     files = [write_estimates(folder / "estimates.yaml", res.spec, res.estimates, "complete",
                              res.objective, intervals)]
-    for name, df in (("parameters", res.parameters), ("fit", res.fit), ("observations", res.observations)):
+    tables = [("parameters", res.parameters), ("fit", res.fit), ("observations", res.observations)]
+    if res.forecasts is not None:
+        tables.append(("forecasts", res.forecasts))
+    if res.projection is not None:
+        tables.append(("projection", res.projection))
+    for name, df in tables:
         p = folder / f"{name}.csv"
         df.to_csv(p, index=False)
         files.append(str(p))

@@ -8,6 +8,7 @@ from ..model.check import is_finite_number, suggest
 OPTIMIZER_KEYS = ("method", "population", "generations", "tolerance", "mutation", "recombination",
                   "polish", "polish_iterations")
 MCMC_KEYS = ("walkers", "steps", "burn", "thin", "band_draws")
+HINDCAST_KEYS = ("origins", "series", "draws")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,37 @@ class McmcSpec:
     burn: int = 0
     thin: int = 1
     band_draws: int = 200
+
+
+@dataclass(frozen=True)
+class HindcastSpec:
+    """Rolling-origin hindcasts: the origins (times; empty: every one the data allow), the series
+    scored (empty: every fitted one) and the predictive draws per origin."""
+    origins: tuple = ()
+    series: tuple = ()
+    draws: int = 400
+
+
+def hindcast_settings(block, c, data) -> HindcastSpec:
+    """The hindcast's settings ('hindcast: {origins: [2023, 2024], series: [...], draws: 400}')."""
+    if block is None:
+        return HindcastSpec()
+    if not isinstance(block, dict):
+        raise c.err("'hindcast' is a mapping (origins:, series:, draws:)", data, "hindcast")
+    unknown = [k for k in block if k not in HINDCAST_KEYS]
+    if unknown:
+        raise c.err(f"unknown hindcast field '{unknown[0]}'", block, unknown[0],
+                    hint=suggest(unknown[0], HINDCAST_KEYS))
+    origins = block.get("origins", [])
+    if not isinstance(origins, list) or not all(is_number(t) for t in origins):
+        raise c.err("hindcast 'origins' is a list of times, e.g. [2023, 2024]", block, "origins")
+    series = block.get("series", [])
+    if not isinstance(series, list) or not all(isinstance(s, str) for s in series):
+        raise c.err("hindcast 'series' is a list of series names", block, "series")
+    draws = block.get("draws", 400)
+    if not isinstance(draws, int) or isinstance(draws, bool) or draws < 10:
+        raise c.err("hindcast 'draws' must be a whole number >= 10", block, "draws")
+    return HindcastSpec(tuple(sorted(float(t) for t in origins)), tuple(series), draws)
 
 
 def uncertainty_level(block, c, data) -> float:

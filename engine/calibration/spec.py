@@ -32,14 +32,25 @@ from ..errors import ModelError
 from ..frontends.yaml.yamlio import load_file, load_text
 from ..model.check import suggest
 from .data import PERIOD_READS, READS, Series, load_catalog, read_series_file
-from .settings import McmcSpec, OptimizerSpec, is_number, mcmc_settings, optimizer_settings, uncertainty_level
+from .settings import (
+    HindcastSpec,
+    McmcSpec,
+    OptimizerSpec,
+    hindcast_settings,
+    is_number,
+    mcmc_settings,
+    optimizer_settings,
+    uncertainty_level,
+)
 
 SPEC_KEYS = ("calibration", "scenario", "description", "data", "seed", "parameters", "fixed",
-             "series", "holdout", "optimizer", "uncertainty", "mcmc", "extends")
+             "series", "holdout", "optimizer", "uncertainty", "mcmc", "extends", "discrepancy",
+             "hindcast", "assumes", "project")
 ERRORS = ("normal", "lognormal", "robust")
 PRIORS = ("normal", "lognormal")
 SERIES_KEYS = ("variable", "read", "error", "scale", "weight", "times", "file", "units", "period",
-               "floor", "fit")
+               "floor", "fit", "discrepancy")
+DISCREPANCIES = ("none", "ar1")
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,8 @@ class SeriesSpec:
     weight: float = 1.0
     floor: float = 0.01             # smallest estimated scale, relative to the mean |value|
     fit: bool = True                # False: compared with the model in the report, not fitted
+    discrepancy: str = "none"       # none | ar1 (discrepancy.py)
+    sd_max: float = 0.5             # largest discrepancy sd (log units, else x the mean |value|)
     line: int | None = None
 
 
@@ -81,10 +94,14 @@ class CalibrationSpec:
     optimizer: OptimizerSpec = OptimizerSpec()
     level: float = 0.9
     mcmc: McmcSpec = McmcSpec()
+    hindcast: HindcastSpec = HindcastSpec()
+    project: float | None = None    # predictive bands of every fitted series up to this time
     description: str = ""
+    assumes: str = ""
     file: str | None = None
     text: str = ""
     canonical: dict = field(default_factory=dict, compare=False)
+    lines: dict = field(default_factory=dict, compare=False)     # spec key -> line (for later checks)
 
     @property
     def names(self) -> list:
@@ -161,13 +178,23 @@ def parse_spec(data, file=None, text="") -> CalibrationSpec:
     scenario = base / str(data["scenario"])
     catalog = load_catalog(base / str(data["data"])) if data.get("data") else None
     params = _parameters(data.get("parameters"), c, data)
-    series = _all_series(data.get("series"), c, data, catalog, base)
+    default = _discrepancy(data.get("discrepancy", "none"),
+                           lambda m, h=None: c.err(m, data, "discrepancy", hint=h))
+    series = _all_series(data.get("series"), c, data, catalog, base, default)
+    hc = hindcast_settings(data.get("hindcast"), c, data)
+    unknown = [n for n in hc.series if n not in [s.name for s in series]]
+    if unknown:
+        raise c.err(f"the hindcast scores '{unknown[0]}', which is not a series of the spec", data,
+                    "hindcast", hint=suggest(unknown[0], [s.name for s in series]))
     fixed = data.get("fixed") or {}
     if not isinstance(fixed, dict) or not all(_is_num(v) for v in fixed.values()):
         raise c.err("'fixed' maps parameter names to numbers", data, "fixed")
     holdout = data.get("holdout")
     if holdout is not None and not _is_num(holdout):
         raise c.err("'holdout' must be a time (a number)", data, "holdout")
+    project = data.get("project")
+    if project is not None and not _is_num(project):
+        raise c.err("'project' must be a time (a number): the end of the projection", data, "project")
     level = uncertainty_level(data.get("uncertainty"), c, data)
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
@@ -176,6 +203,7 @@ def parse_spec(data, file=None, text="") -> CalibrationSpec:
                  "parameters": [[p.name, p.low, p.high, p.scale, p.prior] for p in params],
                  "fixed": {k: float(v) for k, v in fixed.items()},
                  "series": [[s.name, s.variable, s.read, s.error, s.scale, s.weight, s.floor, s.fit]
+                            + ([s.discrepancy, s.sd_max] if s.discrepancy != "none" else [])
                             for s in series],
                  "optimizer": None, "mcmc": None}
     spec = CalibrationSpec(name=str(data.get("calibration") or Path(file or "calibration").stem),
@@ -184,7 +212,10 @@ def parse_spec(data, file=None, text="") -> CalibrationSpec:
                            holdout=None if holdout is None else float(holdout),
                            optimizer=optimizer_settings(data.get("optimizer"), c, data, len(params)),
                            level=level, mcmc=mcmc_settings(data.get("mcmc"), c, data),
-                           description=str(data.get("description") or ""), file=file, text=text)
+                           hindcast=hc, project=None if project is None else float(project),
+                           lines={k: data.line_of(k) for k in data} if hasattr(data, "line_of") else {},
+                           description=str(data.get("description") or ""),
+                           assumes=str(data.get("assumes") or "").strip(), file=file, text=text)
     canonical["optimizer"] = list(spec.optimizer.__dict__.values())
     canonical["mcmc"] = list(spec.mcmc.__dict__.values())
     return replace(spec, canonical=canonical)
@@ -256,17 +287,33 @@ def _prior(spec, bad):
     return (kind, float(args[0]), float(args[1]))
 
 
-def _all_series(block, c, data, catalog, base) -> list:
+def _discrepancy(spec, bad) -> tuple:
+    """(model, sd_max) of a discrepancy setting: 'none', 'ar1' or {model: ar1, sd_max: x}."""
+    if isinstance(spec, dict):
+        unknown = [k for k in spec if k not in ("model", "sd_max")]
+        if unknown:
+            raise bad(f"unknown discrepancy field '{unknown[0]}'", "a discrepancy takes model: and sd_max:")
+        model, sd_max = spec.get("model", "ar1"), spec.get("sd_max", 0.5)
+    else:
+        model, sd_max = spec, 0.5
+    if model not in DISCREPANCIES:
+        raise bad(f"unknown discrepancy '{model}'", "ar1 (an autoregressive model error) or none")
+    if not _is_num(sd_max) or sd_max <= 0:
+        raise bad("the discrepancy's 'sd_max' must be a positive number")
+    return str(model), float(sd_max)
+
+
+def _all_series(block, c, data, catalog, base, default=("none", 0.5)) -> list:
     if not isinstance(block, dict) or not block:
         raise c.err("the calibration names no series", data, "series" if block is not None else None,
                     hint="add 'series: {name: {variable: x, read: mean}}'")
-    out = [_series(str(k), v or {}, c, block, catalog, base) for k, v in block.items()]
+    out = [_series(str(k), v or {}, c, block, catalog, base, default) for k, v in block.items()]
     if not any(s.fit for s in out):
         raise c.err("every series says 'fit: false': there is nothing to fit", data, "series")
     return out
 
 
-def _series(name, spec, c, block, catalog, base) -> SeriesSpec:
+def _series(name, spec, c, block, catalog, base, default=("none", 0.5)) -> SeriesSpec:
     line = block.line_of(name) if hasattr(block, "line_of") else None
     bad = lambda msg, hint=None: ModelError(msg, file=c.file, line=line, element=name, hint=hint)  # noqa: E731
     if not isinstance(spec, dict):
@@ -308,7 +355,11 @@ def _series(name, spec, c, block, catalog, base) -> SeriesSpec:
     fit = spec.get("fit", True)
     if not isinstance(fit, bool):
         raise bad("'fit' is true (fit the series) or false (only compare it with the model)")
-    return SeriesSpec(name, series, variable, read, error, scale, float(weight), float(floor), fit, line)
+    disc, sd_max = _discrepancy(spec["discrepancy"], bad) if "discrepancy" in spec else default
+    if disc != "none" and error == "robust":
+        raise bad("a discrepancy needs a normal or log-normal error, not 'robust'")
+    return SeriesSpec(name, series, variable, read, error, scale, float(weight), float(floor), fit,
+                      disc, sd_max, line)
 
 
 def _window(series, times, bad) -> Series:

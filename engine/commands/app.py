@@ -1,4 +1,5 @@
-"""The ``app`` subcommand: serve the interactive simulator of a folder of scenarios."""
+"""The ``app`` subcommand: serve the interactive simulator of a folder of scenarios; ``export-app``:
+write one scenario's simulator as a single HTML file that needs no server."""
 from __future__ import annotations
 
 import threading
@@ -26,8 +27,24 @@ def register(sub):
                    help="address to listen on (default 127.0.0.1, this machine only)")
     p.add_argument("--no-browser", action="store_true", help="print the address; open no browser")
     p.add_argument("--workers", type=int, default=4, help="runs that may go on at once (default 4)")
+    p.add_argument("--in-page", action="store_true",
+                   help="the page runs the model itself, compiled to JavaScript, so that a slider move "
+                        "never waits for the server (the server still gives the baseline, data and "
+                        "loop dominance)")
     add_backend(p)
     p.set_defaults(func=cmd_app)
+    e = sub.add_parser("export-app", help="write a scenario's simulator as one HTML file that runs with no server",
+                       description="Write one self-contained HTML file: the app's page with the model "
+                                   "compiled to JavaScript, its levers, panels, baseline, data points "
+                                   "and documentation. Opened from disk or any static host it reruns "
+                                   "the model in the page on every slider move, with no server and no "
+                                   "network. See docs/app.md.")
+    e.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO),
+                   help="scenario YAML file (default scenarios/default.yaml)")
+    e.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    e.add_argument("--no-dominance", action="store_true",
+                   help="leave out the baseline's loop dominance (it takes about a hundred runs to compute)")
+    e.set_defaults(func=cmd_export_app)
 
 
 def cmd_app(args) -> int:
@@ -43,7 +60,7 @@ def cmd_app(args) -> int:
         raise ModelError(f"--host {args.host!r} would listen on every address, and the app answers "
                          "only requests addressed to the host it listens on",
                          hint="give the address others will reach it by, e.g. this machine's IP")
-    service = RunService(path.parent, workers=args.workers, backend=args.backend)
+    service = RunService(path.parent, workers=args.workers, backend=args.backend, in_page=args.in_page)
     if path.stem not in service.names():
         raise ModelError("not a scenario (a sweep specification?)", file=str(path))
     service.scenario(path.stem)             # load and run it now: a broken model stops here
@@ -61,4 +78,17 @@ def cmd_app(args) -> int:
     except KeyboardInterrupt:           # uvicorn stops gracefully, then passes Ctrl+C on
         pass
     print("carbonloop app: stopped", flush=True)
+    return 0
+
+
+def cmd_export_app(args) -> int:
+    """Write the scenario's page as one HTML file."""
+    from ..app.export import export_app
+    out = Path(args.output)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ModelError("the output must be an .html file", file=str(out))
+    info = export_app(Path(args.scenario), out, dominance=not args.no_dominance)
+    print(f"carbonloop export-app: {out} ({info['bytes'] / 1024:.0f} kB: the model in JavaScript "
+          f"{info['model_bytes'] / 1024:.0f} kB, {info['variables']} variables, {info['levers']} levers, "
+          f"loop dominance of {len(info['dominance'])} variables)")
     return 0

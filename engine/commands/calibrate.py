@@ -18,6 +18,9 @@ def register(sub):
     p.add_argument("--fresh", action="store_true", help="discard a checkpoint and start over")
     p.add_argument("--no-mcmc", action="store_true", help="skip the posterior (MCMC)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.add_argument("--hindcast", action="store_true",
+                   help="rolling-origin hindcast: refit on the data up to each origin, forecast the "
+                        "rest and score the forecasts against naive benchmarks (in <output>/hindcast/)")
     add_backend(p)
     p.set_defaults(func=cmd_calibrate)
 
@@ -25,6 +28,8 @@ def register(sub):
 def cmd_calibrate(args) -> int:
     """Run or resume a calibration; print its estimates, fit and files."""
     from ..calibration.run import calibrate
+    if args.hindcast:
+        return _hindcast(args)
     try:
         res = calibrate(args.spec, output=args.output, fresh=args.fresh, progress=sys.stderr.isatty(),
                         mcmc=not args.no_mcmc, figures_too=not args.no_figures, backend=args.backend)
@@ -44,10 +49,37 @@ def cmd_calibrate(args) -> int:
         print("\nhindcast (held out):")
         print(held[["series", "time", "observed", "model", "error_pct"]].to_string(
             index=False, float_format=lambda v: f"{v:.4g}", formatters={"time": "{:g}".format}))
+    if res.forecasts is not None:
+        from ..calibration.hindcast import summary_table
+        cols = ["method", "n", "cover50", "cover90", "abs_error_pct", "width90_pct", "is90_pct", "crps_pct"]
+        print("\nforecast scores of the held-out observations (interval score and CRPS in % of the observed):")
+        print(summary_table(res.forecasts)[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     if res.posterior is not None:
         p = res.posterior
         print(f"\nposterior: {p.evaluations:,} evaluations, acceptance {p.acceptance.mean():.2f}, "
               f"autocorrelation time <= {max(p.tau):.1f} steps, {len(p.draws):,} draws")
     for f in res.files:
+        print(f"wrote {f}")
+    return 0
+
+
+def _hindcast(args) -> int:
+    """Run (or resume) a rolling-origin hindcast; print its scores and files."""
+    from ..calibration.hindcast import hindcast
+    try:
+        out = hindcast(args.spec, output=args.output, fresh=args.fresh, progress=sys.stderr.isatty(),
+                       mcmc=not args.no_mcmc, figures_too=not args.no_figures, backend=args.backend)
+    except KeyboardInterrupt:
+        print("carbonloop: hindcast interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    print(f"hindcast '{out.spec.name}': origins {', '.join(f'{t:g}' for t in out.origins)}; "
+          f"{out.seconds:.1f} s (" + ", ".join(f"{k} {v:.1f} s" for k, v in out.timings.items()) + ")")
+    fmt = {"float_format": lambda v: f"{v:.4g}"}
+    cols = ["method", "n", "cover50", "cover90", "abs_error_pct", "width90_pct", "is90_pct", "crps_pct"]
+    print(out.summary[cols].to_string(index=False, **fmt))
+    print()
+    cols = ["series", "horizon", "method", "n", "cover90", "abs_error_pct", "is90_pct", "crps_pct"]
+    print(out.scores[cols].to_string(index=False, **fmt))
+    for f in out.files:
         print(f"wrote {f}")
     return 0

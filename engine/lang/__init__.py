@@ -15,11 +15,14 @@ from .tree import (
                    Node,
                    Num,
                    Ref,
+                   Sub,
                    Unary,
                    calls,
+                   cell_of,
                    children,
                    constant,
                    depth,
+                   named_cells,
                    names,
                    rebuild,
                    same,
@@ -30,6 +33,7 @@ from .tree import (
 )
 
 __all__ = ["CARBONLOOP", "Dialect", "parse", "KEYWORDS", "RESERVED", "is_reserved", "MAX_DEPTH",
-           "ExprSyntaxError", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Unary", "calls",
-           "children", "constant", "depth", "names", "rebuild", "same", "substitute", "transform",
+           "ExprSyntaxError", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Sub", "Unary", "calls",
+           "cell_of", "named_cells", "children", "constant", "depth", "names", "rebuild", "same", "substitute",
+           "transform",
            "unparse", "walk"]

@@ -23,7 +23,7 @@ import re
 
 from .names import KEYWORDS
 from .parser import ExprSyntaxError, Level, Parser, Tok
-from .tree import Call, Name, Node
+from .tree import Call, Name, Node, Sub
 
 
 class Dialect:
@@ -54,7 +54,7 @@ _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>\*\*|<=|>=|<>|!=|==|&&|\|\||[-+*/^(),<>=!])
+  | (?P<op>\*\*|<=|>=|<>|!=|==|&&|\|\||[-+*/^(),<>=!\[\]])
   | (?P<bad>.)
 """, re.VERBOSE)
 
@@ -69,8 +69,6 @@ FORBIDDEN_WORDS = {
     "await": "'await' is not allowed",
 }
 _BAD_CHARS = {
-    "[": "subscripts are not allowed (call a lookup as name(x))",
-    "]": "subscripts are not allowed (call a lookup as name(x))",
     ".": "attribute access ('.') is not allowed",
     '"': "text strings are not allowed in equations",
     "'": "text strings are not allowed in equations",
@@ -130,12 +128,32 @@ class CarbonloopSyntax(Dialect):
         if t.kind == "name":
             if p.accept("op", "("):
                 return Call(t.pos, t.text.lower(), p.arguments())
+            if p.accept("op", "["):
+                return Sub(t.pos, t.text, subscripts(p))
             return Name(t.pos, t.text)
+        if t.kind == "op" and t.text == "[":
+            raise ExprSyntaxError("a subscript '[...]' must follow the name of an arrayed element", t.pos)
         if t.kind == "op" and t.text == "(":
             return p.parenthesised()
         if t.kind == "end":
             raise ExprSyntaxError("equation ends too early", t.pos)
         raise ExprSyntaxError(f"unexpected '{t.text}'", t.pos)
+
+
+def subscripts(p: Parser) -> tuple:
+    """The subscripts of ``name[...]`` after its '[' was taken: expressions, or '*' for a whole
+    dimension (inside a reduction)."""
+    subs: list = []
+    p.depth += 1
+    try:
+        while True:
+            star = p.accept("op", "*")
+            subs.append(Name(star.pos, "*") if star else p.expr(0))
+            if p.accept("op", "]"):
+                return tuple(subs)
+            p.expect("op", ",", "',' or ']'")
+    finally:
+        p.depth -= 1
 
 
 CARBONLOOP = CarbonloopSyntax()

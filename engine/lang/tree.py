@@ -30,6 +30,17 @@ class Name(Node):
 
 
 @dataclass(frozen=True)
+class Sub(Node):
+    """A subscripted reference ``id[s1, s2, ...]`` to an arrayed element (front ends and the model
+    stage only: arrays are resolved to their cells before the plan). Each subscript is a Name
+    (a dimension, standing for "this element" in an apply-to-all equation; or an element), the
+    Name ``*`` (the whole dimension, inside a reduction), a number (a 1-based position) or any
+    other expression (a position computed as the model runs)."""
+    id: str
+    subs: tuple
+
+
+@dataclass(frozen=True)
 class Unary(Node):
     """Negation ('-') or logical 'not'."""
     op: str
@@ -84,6 +95,8 @@ def children(node: Node) -> tuple:
         return (node.cond, node.then, node.other)
     if isinstance(node, Call):
         return tuple(node.args)
+    if isinstance(node, Sub):
+        return tuple(node.subs)
     return ()
 
 
@@ -99,6 +112,8 @@ def rebuild(node: Node, kids: tuple) -> Node:
         return If(node.pos, kids[0], kids[1], kids[2])
     if isinstance(node, Call):
         return Call(node.pos, node.fn, tuple(kids))
+    if isinstance(node, Sub):
+        return Sub(node.pos, node.id, tuple(kids))
     return node
 
 
@@ -139,6 +154,29 @@ def substitute(node: Node, mapping: dict) -> Node:
     return transform(node, lambda n: mapping.get(n.id, n) if isinstance(n, Name) else n)
 
 
+def cell_of(node: Sub) -> str | None:
+    """The name of the cell a subscripted reference with element subscripts names
+    (``cap[north, solar]`` -> ``cap[north,solar]``), or None when a subscript is anything else."""
+    subs = []
+    for s in node.subs:
+        if isinstance(s, Name) and s.id != "*":
+            subs.append(s.id)
+        elif isinstance(s, Num) and s.value.is_integer():
+            subs.append(str(int(s.value)))
+        else:
+            return None
+    return f"{node.id}[{','.join(subs)}]"
+
+
+def named_cells(node: Node) -> Node:
+    """The tree with each reference to one cell (``cap[north, solar]``) as that cell's name: for
+    expressions read outside the model's equations (metrics), which name cells, not arrays."""
+    def one(n):
+        cell = cell_of(n) if isinstance(n, Sub) else None
+        return Name(n.pos, cell) if cell is not None else n
+    return transform(node, one)
+
+
 def depth(node: Node) -> int:
     """The number of nodes on the longest path from the root to a leaf."""
     best = 0
@@ -152,7 +190,7 @@ def depth(node: Node) -> int:
 
 def names(node: Node) -> set[str]:
     """Names of elements (and reserved variables) an expression refers to; functions excluded."""
-    return {n.id for n in walk(node) if isinstance(n, Name)}
+    return {n.id for n in walk(node) if isinstance(n, (Name, Sub)) and n.id != "*"}
 
 
 def calls(node: Node) -> set[str]:
@@ -238,6 +276,11 @@ def _pieces(n: Node, least: int) -> list:
         parts = [(n.left, left), f" {n.op} ", (n.right, right)]
     elif isinstance(n, If):
         parts = ["if ", (n.cond, 0), " then ", (n.then, 0), " else ", (n.other, 0)]
+    elif isinstance(n, Sub):
+        parts = [f"{n.id}["]
+        for i, a in enumerate(n.subs):
+            parts += ([", "] if i else []) + [(a, 0)]
+        parts.append("]")
     elif isinstance(n, Call):
         parts = [f"{n.fn}("]
         for i, a in enumerate(n.args):
@@ -276,4 +319,6 @@ def _same_node(x: Node, y: Node) -> bool:
         return x.op == y.op
     if isinstance(x, Call) and isinstance(y, Call):
         return x.fn == y.fn and len(x.args) == len(y.args)
+    if isinstance(x, Sub) and isinstance(y, Sub):
+        return x.id == y.id and len(x.subs) == len(y.subs)
     return True

@@ -4,12 +4,13 @@ event, check, report entry and named loop before anything runs or is written."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import lang as ex
 from ..errors import Collector
+from .arrays import ArrayError, Space, check_dimensions, resolve_cells
 from .check import expression_problems, lookup_names, suggest
-from .elements import LoopSpec, Model, Report, TimeSpec, Where
+from .elements import Figure, LoopSpec, Model, Report, TimeSpec, Where
 
 
 @dataclass(frozen=True)
@@ -22,18 +23,29 @@ class Override:
 
 def assemble(modules, time: TimeSpec, *, name: str = "model", description: str = "",
              overrides=(), exogenous=(), events=(), checks=(), file: str | None = None,
-             source_text: str = "", loops=(), report: Report | None = None, levers=()) -> Model:
-    """Wire ``modules`` into one validated ``Model``; raises every problem found at once."""
+             source_text: str = "", loops=(), report: Report | None = None, levers=(),
+             dimensions=()) -> Model:
+    """Wire ``modules`` into one validated ``Model``; raises every problem found at once.
+
+    Arrayed elements are checked as written (wiring), then resolved into their cells
+    (``arrays.resolve_cells``); every later check, and every later stage, sees cells."""
     report = report or Report()
     ctx = Collector(file)
     elements, owner = _collect(modules, ctx)
+    dims = check_dimensions([d for m in modules for d in m.dimensions] + list(dimensions), ctx)
     ctx.check()
     replaced = set()
     for el in exogenous:
         elements[el.name] = el
         replaced.add(el.name)
-    _apply_overrides(elements, overrides, ctx)
     _check_wiring(modules, elements, owner, replaced, ctx)
+    space = Space(dims, elements)
+    elements, arrays = resolve_cells(elements, dims, ctx)
+    ctx.check()
+    events, checks = _cells_of_events(space, events, ctx), _cells_of_checks(space, checks, ctx)
+    report = _cells_of_report(arrays, report)
+    ctx.check()
+    _apply_overrides(elements, _cells_of_overrides(arrays, overrides), ctx)
     _check_elements(elements, ctx)
     _check_events(elements, events, ctx)
     _check_event_times(events, time, ctx)
@@ -45,7 +57,55 @@ def assemble(modules, time: TimeSpec, *, name: str = "model", description: str =
     ctx.check()
     return Model(name=name, elements=elements, time=time, events=tuple(events), checks=tuple(checks),
                  modules=tuple(modules), description=description, source_text=source_text,
-                 where=Where(file, None), loops=tuple(loops), report=report, levers=tuple(levers))
+                 where=Where(file, None), loops=tuple(loops), report=report, levers=tuple(levers),
+                 dimensions=tuple(dims.values()), arrays=arrays)
+
+
+def _resolved(space: Space, node, ctx: Collector, where: Where, element: str):
+    """An expression outside the elements (event, check) with its cells resolved."""
+    if node is None:
+        return None
+    try:
+        return space.resolve(node, {})
+    except ArrayError as e:
+        ctx.error(e.message, where.line, element, e.hint, file=where.file)
+        return node
+
+
+def _cells_of_events(space: Space, events, ctx: Collector) -> list:
+    out = []
+    for ev in events:
+        def fix(node, ev=ev):
+            return _resolved(space, node, ctx, ev.where, ev.name)
+        actions = tuple(replace(a, expr=fix(a.expr), ramp_over=fix(a.ramp_over)) for a in ev.actions)
+        out.append(replace(ev, actions=actions, at=tuple(fix(t) for t in ev.at), every=fix(ev.every),
+                           start=fix(ev.start), end=fix(ev.end), when=fix(ev.when)))
+    return out
+
+
+def _cells_of_checks(space: Space, checks, ctx: Collector) -> list:
+    return [replace(c, lhs=_resolved(space, c.lhs, ctx, c.where, c.name),
+                    rhs=_resolved(space, c.rhs, ctx, c.where, c.name)) for c in checks]
+
+
+def _cells_of_report(arrays, report: Report) -> Report:
+    """A report naming an arrayed element shows each of its cells."""
+    if not arrays:
+        return report
+    cells = {a.name: a.cells for a in arrays}
+
+    def expand(names):
+        return tuple(c for n in names for c in cells.get(n, (n,)))
+    figures = tuple(Figure(f.name, expand(f.variables), f.title, f.ylabel, f.where) for f in report.figures)
+    return replace(report, summary=expand(report.summary), figures=figures)
+
+
+def _cells_of_overrides(arrays, overrides) -> list:
+    """An override of an arrayed parameter by its name sets every cell."""
+    if not arrays:
+        return list(overrides)
+    cells = {a.name: a.cells for a in arrays}
+    return [replace(o, name=c) for o in overrides for c in cells.get(o.name, (o.name,))]
 
 
 def _report(ctx: Collector, problems, where: Where, element: str):

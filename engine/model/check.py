@@ -48,6 +48,8 @@ def expression_problems(node, elements: dict, *, stateful: bool = True, variable
     for n in ex.walk(node):
         if isinstance(n, ex.Name):
             problems += _name_problems(n.id, elements, variables_only)
+        elif isinstance(n, ex.Sub):
+            problems += _cell_problems(n, elements, variables_only)
         elif isinstance(n, ex.Call):
             if lookups is None:
                 lookups = lookup_names(elements)
@@ -66,6 +68,18 @@ def _name_problems(name: str, elements: dict, variables_only: bool) -> list:
     if variables_only and el.kind == "parameter":
         return [(f"'{name}' is a parameter, not a saved variable", None)]
     return []
+
+
+def _cell_problems(n, elements: dict, variables_only: bool) -> list:
+    """A subscripted name outside the model's equations (metrics, readouts) must name one cell."""
+    cell = ex.cell_of(n)
+    if cell is None:
+        return [(f"'{ex.unparse(n)}' must name one element of '{n.id}' by its element names", None)]
+    if cell not in elements:
+        cells = [k for k in elements if k.startswith(n.id + "[")]
+        why = f"'{n.id}' is not arrayed" if not cells else f"'{n.id}' has no element {cell[len(n.id):]}"
+        return [(f"unknown name '{ex.unparse(n)}': {why}", suggest(cell, cells) if cells else None)]
+    return _name_problems(cell, elements, variables_only)
 
 
 def _call_problems(n: ex.Call, elements: dict, lookups: dict, stateful: bool) -> list:

@@ -41,6 +41,9 @@ class Element:
     extrapolate: bool = False
     polarity: tuple = ()            # declared link polarities ((input, '+'|'-'), ...)
     hidden: bool = False            # created by the engine (expanded builtins)
+    dims: tuple = ()                # dimensions it is arrayed over ('' for a scalar)
+    pieces: tuple = ()              # arrays.Piece: equations of blocks of cells (the last that
+    #                                 selects a cell wins; ``equation`` is the default)
 
     def with_(self, **changes) -> Element:
         """A copy with some fields changed."""
@@ -129,6 +132,7 @@ class Module:
     description: str = ""
     where: Where = Where()
     checks: tuple = ()
+    dimensions: tuple = ()          # arrays.Dimension declared in this module
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,8 @@ class Model:
     loops: tuple = ()               # LoopSpec: loops the model names
     report: Report = Report()
     levers: tuple = ()              # Lever: parameters an interactive front end may move
+    dimensions: tuple = ()          # arrays.Dimension
+    arrays: tuple = ()              # arrays.ArrayInfo: which cells make up each arrayed element
 
     @property
     def parameters(self) -> dict:

@@ -65,6 +65,9 @@ class _Resolver:
 
     def one(self, n: ex.Node) -> ex.Node:
         """One node with its children already resolved."""
+        if isinstance(n, ex.Sub):          # a cell named outside the model (a metric, a readout)
+            cell = ex.cell_of(n)
+            n = ex.Name(n.pos, cell) if cell is not None else n
         if isinstance(n, ex.Name):
             if n.id in self.slot:
                 return ex.Ref(n.pos, self.slot[n.id], n.id)

@@ -2,7 +2,9 @@
 
 Layout: dimension scales ``time`` and ``run``; one dataset per saved variable over (time, run)
 with ``units`` and ``description`` attributes; one dataset per parameter over (run); provenance
-(scenario text, parameters, versions, integration settings) as root attributes.
+(scenario text, parameters, versions, integration settings) as root attributes. An arrayed
+variable whose cells are all saved is also one dataset over (time, its dimensions, run), each
+dimension a scale holding its element names.
 """
 from __future__ import annotations
 
@@ -34,6 +36,25 @@ def write_attrs(obj, attrs: dict):
         obj.attrs[k] = v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
 
 
+def _write_arrays(f, result, tdim, rdim, compress):
+    arrays = getattr(result, "saved_arrays", {})
+    scales: dict = {}
+    for name, (dims, elements, _) in arrays.items():
+        for d, e in zip(dims, elements):
+            if d not in scales:
+                s = f.create_dataset(safe_name(d), data=np.array(e, dtype=h5py.string_dtype()))
+                s.make_scale(safe_name(d))
+                scales[d] = s
+        d = f.create_dataset(safe_name(name), data=result[name], **compress)
+        d.dims[0].attach_scale(tdim)
+        for i, dim in enumerate(dims):
+            d.dims[i + 1].attach_scale(scales[dim])
+        d.dims[len(dims) + 1].attach_scale(rdim)
+        d.attrs["units"] = result.units.get(name, "") or ""
+        d.attrs["description"] = result.docs.get(name, "") or ""
+        d.attrs["long_name"] = name
+
+
 def write_result(result, path) -> str:
     """Write a ``Result`` to ``path``; returns the path."""
     path = Path(path)
@@ -51,6 +72,7 @@ def write_result(result, path) -> str:
             d.attrs["units"] = result.units.get(name, "") or ""
             d.attrs["description"] = result.docs.get(name, "") or ""
             d.attrs["long_name"] = name
+        _write_arrays(f, result, tdim, rdim, compress)
         for name, v in result.params.items():
             d = f.create_dataset(safe_name(name), data=np.broadcast_to(np.asarray(v, float), (n_r,)))
             d.dims[0].attach_scale(rdim)

@@ -22,6 +22,7 @@ class Result:
     docs: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
     time_units: str = ""
+    arrays: dict = field(default_factory=dict)        # arrayed element -> (dims, elements per dim, cells)
 
     @classmethod
     def from_simulation(cls, sim, values: dict) -> Result:
@@ -38,8 +39,14 @@ class Result:
         els = plan.model.elements
         units = dict(plan.units, **{n: els[n].units for n in params})
         docs = dict(plan.docs, **{n: els[n].doc for n in params})
+        arrays = {a.name: (a.dims, a.elements, a.cells) for a in plan.model.arrays}
+        for name, (_, _, cells) in arrays.items():
+            cell = next((c for c in cells if c in units), None)
+            if cell is not None:
+                units.setdefault(name, units[cell])
+                docs.setdefault(name, docs.get(cell, ""))
         return cls(times=times, names=plan.saved_names, data=sim.kernel.records(sim.out), params=params,
-                   units=units, docs=docs, provenance=prov, time_units=t.units)
+                   units=units, docs=docs, provenance=prov, time_units=t.units, arrays=arrays)
 
     @property
     def n_runs(self) -> int:
@@ -47,6 +54,12 @@ class Result:
         return self.data.shape[2]
 
     def __getitem__(self, name: str) -> np.ndarray:
+        """(time x run) values of a variable; an arrayed one (all its cells saved) as
+        (time x its dimensions x run)."""
+        if name not in self.names and name in self.saved_arrays:
+            dims, elements, cells = self.arrays[name]
+            idx = [self.names.index(c) for c in cells]
+            return self.data[:, idx, :].reshape((len(self.times), *map(len, elements), self.n_runs))
         try:
             return self.data[:, self.names.index(name), :]
         except ValueError:
@@ -56,7 +69,13 @@ class Result:
                              hint=suggest(name, self.names)) from None
 
     def __contains__(self, name) -> bool:
-        return name in self.names
+        return name in self.names or name in self.saved_arrays
+
+    @property
+    def saved_arrays(self) -> dict:
+        """Arrayed elements every cell of which is saved: name -> (dims, elements per dim, cells)."""
+        have = set(self.names)
+        return {n: a for n, a in self.arrays.items() if all(c in have for c in a[2])}
 
     def at(self, name: str, time) -> np.ndarray:
         """Values of ``name`` at the saved time nearest to ``time``: one per run, or for a sequence
@@ -113,11 +132,22 @@ class Result:
         return pd.concat(frames).set_index(["run", "time"])
 
     def to_xarray(self):
-        """An xarray Dataset with dimensions (time, run); parameters over run."""
+        """An xarray Dataset with dimensions (time, run); parameters over run. An arrayed variable
+        is one variable over (time, its dimensions, run), its dimensions labelled by their elements
+        (``ds["capacity"].sel(region="north")``)."""
         import xarray as xr
         coords = {"time": ("time", self.times, {"units": self.time_units}), "run": np.arange(self.n_runs)}
         data_vars = {}
+        arrays = self.saved_arrays
+        in_arrays = {c for a in arrays.values() for c in a[2]}
+        for name, (dims, elements, _) in arrays.items():
+            for d, e in zip(dims, elements):
+                coords[d] = (d, list(e))
+            data_vars[name] = (("time", *dims, "run"), self[name],
+                               {"units": self.units.get(name, ""), "description": self.docs.get(name, "")})
         for i, n in enumerate(self.names):
+            if n in in_arrays:
+                continue
             data_vars[n] = (("time", "run"), self.data[:, i, :],
                             {"units": self.units.get(n, ""), "description": self.docs.get(n, "")})
         for k, v in self.params.items():

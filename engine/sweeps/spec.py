@@ -299,7 +299,7 @@ def _metric(name, spec, w, block) -> Metric:
         raise bad("'otherwise' must be a number")
     if "first" in spec:
         try:
-            node = ex.parse(str(spec["first"]))
+            node = ex.named_cells(ex.parse(str(spec["first"])))
         except ex.ExprSyntaxError as exc:
             raise bad(f"cannot read the condition '{spec['first']}': {exc}") from None
         return Metric(str(name), "first", condition=node, text=str(spec["first"]), otherwise=float(other),

@@ -1,4 +1,4 @@
-"""One-dimensional XMILE arrays: each form flattens into scalar elements; 2-D stays refused."""
+"""XMILE arrays of any number of dimensions: each form of equation, references, reductions, cells."""
 import pytest
 
 import engine
@@ -24,7 +24,7 @@ def values(m, *names):
     return [m.parameters[n].value if n in m.parameters else float(r[n][0, 0]) for n in names]
 
 
-ELEMS = ("v__north", "v__south", "v__east")
+ELEMS = ("v[north]", "v[south]", "v[east]")
 
 
 def test_constant_list(tmp_path):
@@ -65,24 +65,47 @@ def test_arrayed_stock_flows_through_same_element(tmp_path):
     m = load(tmp_path, f'<stock name="s">{ONE}<eqn>0</eqn><inflow>f</inflow></stock>'
                        f'<flow name="f">{ONE}<eqn>1, 2, 3</eqn></flow>')
     r = m.run()
-    assert [float(r[f"s__{e}"][-1, 0]) for e in ("north", "south", "east")] == [2, 4, 6]
+    assert [float(r[f"s[{e}]"][-1, 0]) for e in ("north", "south", "east")] == [2, 4, 6]
 
 
-@pytest.mark.parametrize("variables, construct", [
-    ('<aux name="v"><dimensions><dim name="Region"/><dim name="Pair"/></dimensions><eqn>1</eqn></aux>',
-     "more than one dimension"),
+def test_two_dimensions_every_form(tmp_path):
+    m = load(tmp_path, '<aux name="w"><dimensions><dim name="Region"/><dim name="Pair"/></dimensions>'
+                       '<eqn>1, 2; 3, 4; 5, 6;</eqn></aux>'
+                       '<aux name="t"><dimensions><dim name="Pair"/><dim name="Region"/></dimensions>'
+                       '<eqn>w[Region, Pair] * 10</eqn></aux>'
+                       '<aux name="row"><dimensions><dim name="Region"/></dimensions><eqn>SUM(w[Region, *])</eqn></aux>'
+                       '<aux name="col"><dimensions><dim name="Pair"/></dimensions><eqn>MAX(w[*, Pair])</eqn></aux>'
+                       '<aux name="e"><dimensions><dim name="Region"/><dim name="Pair"/></dimensions>'
+                       '<element subscript="north, x"><eqn>w[east, y]</eqn></element>'
+                       '<element subscript="north, y"><eqn>Pair</eqn></element>'
+                       '<element subscript="south, x"><eqn>Region</eqn></element>'
+                       '<element subscript="south, y"><eqn>0</eqn></element>'
+                       '<element subscript="east, x"><eqn>SIZE(w[*, *])</eqn></element>'
+                       '<element subscript="east, y"><eqn>w[INT(TIME) + 1, 1]</eqn></element></aux>')
+    assert values(m, "w[south,y]", "t[y,east]", "row[east]", "col[x]") == [4, 60, 11, 5]
+    assert values(m, "e[north,x]", "e[north,y]", "e[south,x]", "e[east,x]", "e[east,y]") == [6, 2, 2, 6, 1]
+    assert [float(v) for v in m.run()["e[east,y]"][:, 0]] == [1, 3, 5]     # a position computed as it runs
+
+
+@pytest.mark.parametrize("variables, message", [
     (f'<aux name="w">{ONE}<eqn>1, 2, 3</eqn></aux><aux name="v"><eqn>w[north, x]</eqn></aux>',
-     "more than one dimension"),
+     "'w' has 1 dimension (Region) but is written with 2 subscripts"),
     ((f'<aux name="w">{ONE}<eqn>1, 2, 3</eqn></aux>'
       '<aux name="v"><dimensions><dim name="Pair"/></dimensions><eqn>w[Region]</eqn></aux>'),
-     "across dimensions"),
+     "names a whole array where one value is needed"),
     ('<aux name="v"><dimensions><dim name="Region"/></dimensions><eqn>1, 2; 3, 4</eqn></aux>',
-     "more than one dimension"),
+     "4 values for 3 array elements"),
+    ('<aux name="v"><dimensions><dim name="Region"/></dimensions><eqn>v2</eqn></aux>'
+     '<aux name="v2"><dimensions><dim name="Pair"/></dimensions><eqn>1</eqn></aux>',
+     "'v2' is arrayed over (Pair) but this equation is over (Region)"),
+    ('<aux name="v"><dimensions><dim name="Region"/></dimensions><eqn>w[nowhere]</eqn></aux>'
+     f'<aux name="w">{ONE}<eqn>1</eqn></aux>',
+     "unknown name 'nowhere'"),
 ])
-def test_beyond_one_dimension_is_refused(tmp_path, variables, construct):
+def test_array_mistakes_are_named(tmp_path, variables, message):
     with pytest.raises(ModelError) as e:
         load(tmp_path, variables)
-    assert "unsupported XMILE construct" in str(e.value) and construct in str(e.value)
+    assert message in str(e.value) and "a.xmile" in str(e.value)
 
 
 def test_whole_array_in_scalar_is_an_error(tmp_path):
@@ -97,5 +120,5 @@ def test_wrong_count_is_an_error(tmp_path):
 
 def test_output_columns_match_elements():
     from engine.conformance import _match_key
-    assert _match_key("add substract[sub1]") == _match_key("add_substract__sub1")
-    assert _match_key("var1[A]") == _match_key("var1__A") != _match_key("var1")
+    assert _match_key("add substract[sub1]") == _match_key("add_substract[sub1]")
+    assert _match_key("var1[A, B]") == _match_key("var1[A,B]") != _match_key("var1")

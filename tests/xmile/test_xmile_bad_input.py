@@ -34,15 +34,18 @@ def test_unknown_builtin(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("variables, construct", [
-    ('<aux name="v"><dimensions><dim name="D"/><dim name="E"/></dimensions><eqn>1</eqn></aux>',
-     "arrays of more than one dimension"),
     ('<stock name="v"><eqn>1</eqn><conveyor><len>2</len></conveyor></stock>', "conveyor"),
     ('<aux name="v"><eqn>RANDOM(0, 1)</eqn></aux>', "RANDOM"),
-    ('<aux name="v"><eqn>x[1, 2]</eqn></aux><aux name="x"><eqn>1</eqn></aux>', "array subscript"),
 ])
 def test_unsupported_construct_is_named(tmp_path, capsys, variables, construct):
     status, err = run(tmp_path, model(variables), capsys)
     assert status == 2 and "unsupported XMILE construct" in err and construct in err and "'v'" in err
+
+
+def test_a_subscript_on_a_scalar_is_named(tmp_path, capsys):
+    status, err = run(tmp_path, model('<aux name="v"><eqn>x[1, 2]</eqn></aux><aux name="x"><eqn>1</eqn></aux>'),
+                      capsys)
+    assert status == 2 and "'x' is not arrayed; it takes no subscripts" in err and "'v'" in err
 
 
 def test_unsupported_method(tmp_path, capsys):

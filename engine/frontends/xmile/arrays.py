@@ -1,52 +1,54 @@
-"""One-dimensional XMILE arrays, flattened into scalar variables at import time.
+"""XMILE arrays: ``<dimensions>``, arrayed variables and their per-element equations.
 
-A variable ``v`` over dimension ``D`` with elements ``a, b`` becomes the variables ``v[a]`` and
-``v[b]`` (keys ``v[a]``, identifiers ``v__a``). Each takes its equation from its <element
-subscript="a">, from the n-th of n <eqn> children, from the n-th number of a list ``1, 2, 3``, or
-from the one apply-to-all <eqn>. In an element's equation ``w[D]``, ``w[*]`` and a bare ``w``
-(``w`` arrayed over ``D``) mean the same element of ``w``; ``w[b]`` is element ``b``; MIN, MAX,
-SUM and MEAN of ``w[D]`` or ``w[*]`` reduce over all elements. More than one dimension, references
-across dimensions (subranges, mappings) and <dim> parts other than <elem> are refused.
+An arrayed variable stays one variable over its dimensions (any number of them); the model stage
+resolves it into cells (``engine.model.arrays``). Its equations come from one apply-to-all <eqn>
+(where a dimension's name stands for "this element"), from <element subscript="a, b"> children
+(each with its own <eqn> and, for a graphical function, its own <gf>), from a list of numbers
+``1, 2, 3`` (row-major), or from several <eqn> children in element order (older files).
 """
 from __future__ import annotations
 
-import dataclasses
+import itertools
 import re
+from dataclasses import dataclass
 
-from ... import lang as ex
+from ...model.arrays import MAX_CELLS, Dimension
 from .errors import Unsupported, XmileError
-from .names import key
+from .names import identifier, key
 from .xml import child, children, local, text_of
 
-MULTI_DIM = "arrays of more than one dimension"
 _NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$")
-REDUCTIONS = ("min", "max", "sum", "mean")
-MAX_ELEMENTS = 100_000     # elements of one dimension (each becomes a scalar element)
+MAX_ELEMENTS = 100_000     # elements of one dimension
 
 
-def subscripted(base_key: str, elem: str) -> str:
-    """The key of one element of an arrayed variable: ``v[a]``."""
-    return f"{base_key}[{key(elem)}]"
+@dataclass
+class Dims:
+    """The file's dimensions: key -> identifier and element identifiers; element key -> identifier."""
+    names: dict             # dimension key -> identifier
+    elements: dict          # dimension key -> element identifiers, in order
+    element_keys: dict      # dimension key -> {element key: identifier}
+
+    def model_dimensions(self) -> tuple:
+        """The dimensions as the shared model holds them."""
+        return tuple(Dimension(self.names[k], tuple(self.elements[k])) for k in self.names)
+
+    def element(self, k: str) -> str | None:
+        """The identifier of an element key of any dimension (the first that has it)."""
+        for keys in self.element_keys.values():
+            if k in keys:
+                return keys[k]
+        return None
 
 
-def split(k: str):
-    """``v[a]`` -> (``v``, ``a``); a plain key -> (key, None)."""
-    if k.endswith("]") and "[" in k:
-        base, sub = k[:-1].split("[", 1)
-        return base, sub
-    return k, None
-
-
-def read_dimensions(root, file) -> dict:
-    """The <dimensions> of a file: dimension key -> its element names, in order."""
-    out = {}
+def read_dimensions(root, file) -> Dims:
+    """The <dimensions> of a file."""
+    names, elements, element_keys = {}, {}, {}
     for dims in children(root, "dimensions"):
         for d in children(dims, "dim"):
             name = d.get("name") or ""
             for c in d:
                 if local(c.tag) not in ("elem", ""):
-                    raise Unsupported(f"<{local(c.tag)}> in dimension '{name}' (subranges or "
-                                      "mappings)", file=file, element=name)
+                    raise Unsupported(f"<{local(c.tag)}> in dimension '{name}'", file=file, element=name)
             elems = [e.get("name") or "" for e in children(d, "elem")]
             size = d.get("size") or ""
             if not elems and size.isdigit():
@@ -54,137 +56,70 @@ def read_dimensions(root, file) -> dict:
                     raise XmileError(f"dimension '{name}' has {int(size):,} elements; a dimension may have at "
                                      f"most {MAX_ELEMENTS:,}", file=file, element=name)
                 elems = [str(i) for i in range(1, int(size) + 1)]
-            if not elems or not all(elems):
+            if not name or not elems or not all(elems):
                 raise XmileError(f"dimension '{name}' has no named elements", file=file)
-            out[key(name)] = elems
-    return out
+            k = key(name)
+            names[k] = identifier(name)
+            ids = [e if e.isdigit() else identifier(e) for e in elems]
+            elements[k] = ids
+            element_keys[k] = {key(e): i for e, i in zip(elems, ids)}
+    return Dims(names, elements, element_keys)
 
 
-def dimension_of(el, dims, file):
-    """The dimension key of a variable element, None for a scalar; refuses 2-D and unknown ones."""
-    names = [d.get("name") or "" for c in children(el, "dimensions") for d in children(c, "dim")]
-    if not names:
-        return None
-    if len(names) > 1:
-        raise Unsupported(MULTI_DIM, file=file, element=el.get("name"))
-    if key(names[0]) not in dims:
-        raise XmileError(f"dimension '{names[0]}' is not declared in the file's <dimensions>",
+def dimensions_of(el, dims: Dims, file) -> tuple:
+    """The dimension keys of a variable element (empty for a scalar)."""
+    out = []
+    for c in children(el, "dimensions"):
+        for d in children(c, "dim"):
+            name = d.get("name") or ""
+            if key(name) not in dims.names:
+                raise XmileError(f"dimension '{name}' is not declared in the file's <dimensions>",
+                                 file=file, element=el.get("name"))
+            out.append(key(name))
+    n = 1
+    for k in out:
+        n *= len(dims.elements[k])
+    if n > MAX_CELLS:
+        raise XmileError(f"the variable has {n:,} elements; an array may have at most {MAX_CELLS:,}",
                          file=file, element=el.get("name"))
-    return key(names[0])
+    return tuple(out)
 
 
-def equations(el, elems, file) -> list:
-    """One equation per element, from any of the four forms an arrayed variable may take."""
+def pieces(el, dim_keys: tuple, dims: Dims, file) -> list:
+    """Per-element equations as (subscripts as element identifiers, equation text, <gf> or None)."""
     name = el.get("name")
     per = children(el, "element")
     if per:
-        by = {}
+        out = []
         for e in per:
-            sub = e.get("subscript") or ""
-            if "," in sub:
-                raise Unsupported(MULTI_DIM, file=file, element=name)
-            extra = [local(c.tag) for c in e if local(c.tag) not in ("eqn", "")]
+            subs = [s.strip() for s in (e.get("subscript") or "").split(",")]
+            if len(subs) != len(dim_keys):
+                raise XmileError(f"<element subscript=\"{e.get('subscript')}\"> does not name one element for "
+                                 f"each of the variable's {len(dim_keys)} dimensions", file=file, element=name)
+            ids = []
+            for s, d in zip(subs, dim_keys):
+                ident = dims.element_keys[d].get(key(s))
+                if ident is None:
+                    raise XmileError(f"'{s}' is not an element of dimension '{dims.names[d]}'", file=file,
+                                     element=name)
+                ids.append(ident)
+            extra = [local(c.tag) for c in e if local(c.tag) not in ("eqn", "gf", "")]
             if extra:
                 raise Unsupported(f"<{extra[0]}> inside an array <element>", file=file, element=name)
-            by[key(sub)] = text_of(child(e, "eqn"))
-        missing = [x for x in elems if key(x) not in by]
-        unknown = set(by) - {key(x) for x in elems}
-        if missing or unknown:
-            raise XmileError(f"array elements do not match the dimension (missing "
-                             f"{missing or 'none'}, unknown {sorted(unknown) or 'none'})",
-                             file=file, element=name)
-        return [by[key(x)] for x in elems]
+            out.append((tuple(ids), text_of(child(e, "eqn")), child(e, "gf")))
+        return out
+    combos = list(itertools.product(*[dims.elements[d] for d in dim_keys]))
     eqns = [text_of(e) for e in children(el, "eqn")]
     if len(eqns) > 1:
-        if len(eqns) != len(elems):
-            raise XmileError(f"{len(eqns)} <eqn> for {len(elems)} array elements", file=file,
-                             element=name)
-        return eqns
+        if len(eqns) != len(combos):
+            raise XmileError(f"{len(eqns)} <eqn> for {len(combos)} array elements", file=file, element=name)
+        return [(c, q, None) for c, q in zip(combos, eqns)]
     eqn = eqns[0] if eqns else ""
-    if ";" in eqn:
-        raise Unsupported(MULTI_DIM, file=file, element=name)
-    parts = eqn.split(",")
+    parts = [p for row in eqn.split(";") for p in row.split(",")]
+    if len(parts) > 1 and parts[-1].strip() == "" and ";" in eqn:     # a trailing ';' ends the last row
+        parts = parts[:-1]
     if len(parts) > 1 and all(_NUMBER.match(p) for p in parts):
-        if len(parts) != len(elems):
-            raise XmileError(f"{len(parts)} values for {len(elems)} array elements", file=file,
-                             element=name)
-        return [p.strip() for p in parts]
-    return [eqn] * len(elems)
-
-
-def expand(var, elems, eqns) -> list:
-    """One scalar ``Var`` per element of an arrayed ``var``."""
-    name = var.name[1:-1] if var.name.startswith('"') and var.name.endswith('"') else var.name
-    return [dataclasses.replace(var, key=subscripted(var.key, e), name=f"{name}[{e}]", eqn=q,
-                                dim=var.dim, elem=key(e))
-            for e, q in zip(elems, eqns)]
-
-
-def link_flows(variables):
-    """An element of an arrayed stock flows through the same element of an arrayed flow."""
-    known = {v.key for v in variables}
-
-    def pick(f, elem):
-        return subscripted(f, elem) if subscripted(f, elem) in known else f
-
-    for v in variables:
-        if v.elem is not None:
-            v.inflows = [pick(f, v.elem) for f in v.inflows]
-            v.outflows = [pick(f, v.elem) for f in v.outflows]
-
-
-class Index:
-    """Which variables are arrays, over which dimension: resolves subscripted references."""
-
-    def __init__(self, variables, dims, file=None):
-        self.file = file
-        self.dims = {d: [key(e) for e in elems] for d, elems in dims.items()}
-        self.arrayed = {split(v.key)[0]: v.dim for v in variables if v.elem is not None}
-
-    def reference(self, k, v, scope):
-        """The key a (possibly subscripted) name means inside variable ``v``; None if not an array."""
-        base, sub = split(k)
-        full = next((c for c in ((scope + base) if scope else None, base) if c in self.arrayed),
-                    None)
-        if full is None:
-            if sub is not None:
-                raise XmileError(f"'{base}[{sub}]' subscripts '{base}', which is not an array",
-                                 file=self.file, element=v.name)
-            return None
-        dim = self.arrayed[full]
-        if sub is not None and sub in self.dims[dim]:
-            return subscripted(full, sub)
-        if sub is None or sub == "*" or sub == dim:
-            if v.elem is None:
-                raise XmileError(f"'{k}' names a whole array where one value is needed",
-                                 file=self.file, element=v.name,
-                                 hint=f"write {base}[element] or reduce it, e.g. SUM({base}[*])")
-            if v.dim != dim:
-                raise Unsupported(f"a reference across dimensions ({k} inside an array over "
-                                  f"'{v.dim}')", file=self.file, element=v.name)
-            return subscripted(full, v.elem)
-        raise Unsupported(f"array subscript {k} (subranges, mappings or expressions)",
-                          file=self.file, element=v.name)
-
-    def whole(self, node, scope):
-        """The element keys of ``w[D]`` / ``w[*]`` (a reduction's argument), or None."""
-        if not isinstance(node, ex.Name):
-            return None
-        base, sub = split(node.id)
-        full = next((c for c in ((scope + base) if scope else None, base) if c in self.arrayed),
-                    None)
-        if full is None or sub not in ("*", self.arrayed[full]):
-            return None
-        return [subscripted(full, e) for e in self.dims[self.arrayed[full]]]
-
-
-def reduce(fn, nodes, pos):
-    """MIN / MAX / SUM / MEAN of the element nodes of an array."""
-    if fn in ("min", "max"):
-        return ex.Call(pos, fn, tuple(nodes)) if len(nodes) > 1 else nodes[0]
-    total = nodes[0]
-    for n in nodes[1:]:
-        total = ex.Bin(pos, "+", total, n)
-    if fn == "mean":
-        return ex.Bin(pos, "/", total, ex.Num(pos, float(len(nodes))))
-    return total
+        if len(parts) != len(combos):
+            raise XmileError(f"{len(parts)} values for {len(combos)} array elements", file=file, element=name)
+        return [(c, p.strip(), None) for c, p in zip(combos, parts)]
+    return []

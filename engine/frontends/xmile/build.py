@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ... import lang as ex
 from ...model import Element, Module, Where
-from . import arrays
+from ...model.arrays import REDUCTIONS, Piece
 from . import builtins as bi
 from .equations import is_empty, parse
 from .errors import Unsupported, XmileError
@@ -16,10 +16,10 @@ MAX_MACRO_DEPTH = 20
 class Builder:
     """Translates every variable of one flattened model; collects hidden helper elements."""
 
-    def __init__(self, variables, macros, file, dims=None):
+    def __init__(self, variables, macros, file, dims):
         self.file = file
         self.vars = {v.key: v for v in variables}
-        self.arrays = arrays.Index(variables, dims or {}, file)
+        self.dims = dims
         self.macros = macros
         self.names = Names()
         for v in variables:
@@ -43,6 +43,8 @@ class Builder:
         common = dict(name=ident, units=v.units, doc=v.doc, where=Where(self.file, None),
                       source="XMILE " + ("module " + v.module if v.module else "model"))
         out = []
+        if v.dims:
+            return self.arrayed(v, common)
         if v.gf is not None:
             points, kind = gf_points(v.gf, self.file, v.name)
             lk = ident if v.kind == "gf" else f"{ident}:gf"
@@ -75,6 +77,61 @@ class Builder:
         except ValueError:
             return out + [Element(kind="auxiliary", equation=node, text=v.eqn, **common)]
 
+    def arrayed(self, v, common) -> list:
+        """An arrayed variable: one element over its dimensions, with its per-element pieces
+        (and its graphical functions: one shared, or one per element)."""
+        dims = tuple(self.dims.names[d] for d in v.dims)
+        out = []
+        lk = None
+        gfs = [(subs, gf) for subs, _, gf in v.pieces if gf is not None]
+        if v.gf is not None or gfs:
+            lk = common["name"] if v.kind == "gf" else f"{common['name']}:gf"
+            self.lookups[v.key] = lk
+            if gfs:
+                pts = [Piece(subs, points=gf_points(gf, self.file, v.name)[0]) for subs, gf in gfs]
+                kind = gf_points(gfs[0][1], self.file, v.name)[1]
+                out.append(Element(kind="lookup", dims=dims, pieces=tuple(pts), extrapolate=kind == "extrapolate",
+                                   hidden=v.kind != "gf", **{**common, "name": lk}))
+            else:
+                points, kind = gf_points(v.gf, self.file, v.name)
+                out.append(Element(kind="lookup", points=points, extrapolate=kind == "extrapolate",
+                                   hidden=v.kind != "gf", **{**common, "name": lk}))
+            if v.kind == "gf":
+                return out
+
+        def tree(text):
+            node = self.translate(text, v, {})
+            if lk is not None:
+                node = ex.Call(0, lk, (node,))
+            if v.kind == "flow" and v.non_negative:
+                node = ex.Call(0, "max", (ex.Num(0, 0.0), node))
+            return node
+        default = None if v.pieces or is_empty(v.eqn) else tree(v.eqn)
+        pieces = []
+        for subs, text, _ in v.pieces:
+            if is_empty(text):
+                raise XmileError(f"element [{', '.join(subs)}] has no equation", file=self.file, element=v.name)
+            pieces.append(Piece(subs, equation=tree(text), text=text))
+        if default is None and not pieces:
+            raise XmileError(f"the {v.kind} has no equation", file=self.file, element=v.name)
+        arr = dict(dims=dims, pieces=tuple(pieces), text=v.eqn)
+        if v.kind == "stock":
+            return out + [Element(kind="stock", equation=default, non_negative=bool(v.non_negative),
+                                  inflows=tuple(self.flow_ref(f, v) for f in v.inflows),
+                                  outflows=tuple(self.flow_ref(f, v) for f in v.outflows), **arr, **common)]
+        if v.kind == "flow" or v.key in self.flows:
+            return out + [Element(kind="flow", equation=default, **arr, **common)]
+        trees = ([default] if default is not None else []) + [p.equation for p in pieces]
+        try:
+            values = [ex.constant(t) for t in trees]
+        except ValueError:
+            return out + [Element(kind="auxiliary", equation=default, **arr, **common)]
+        if default is not None:
+            return out + [Element(kind="parameter", equation=ex.Num(0, values[0]), value=values[0], **arr,
+                                  **common)]
+        arr["pieces"] = tuple(Piece(p.subs, value=x, text=p.text) for p, x in zip(pieces, values))
+        return out + [Element(kind="parameter", equation=ex.Num(0, 0.0), value=0.0, **arr, **common)]
+
     def flow_ref(self, fkey, v):
         """The identifier of a flow a stock names."""
         if fkey not in self.vars:
@@ -95,7 +152,8 @@ class Builder:
 
     def ref(self, k, v, scope, pos=0):
         """The node for a name: a variable of the scope, of the root, or a builtin constant."""
-        k = self.arrays.reference(k, v, scope) or k
+        if k in self.dims.names:            # a dimension as a value: the element's position
+            return ex.Name(pos, self.dims.names[k])
         for cand in ((scope + k) if scope else None, k):
             if cand is not None and cand in self.vars:
                 if self.vars[cand].kind == "gf":
@@ -123,7 +181,36 @@ class Builder:
             return ex.If(node.pos, r(node.cond), r(node.then), r(node.other))
         if isinstance(node, ex.Call):
             return self.call(node, v, local, depth)
+        if isinstance(node, ex.Sub):
+            return self.sub(node, v, local, depth)
         return node
+
+    def sub(self, node, v, local, depth):
+        """``a[s1, s2]``: the array's identifier; each subscript a dimension, an element, '*' or
+        an expression."""
+        base = self.ref(node.id, v, v.scope, node.pos)
+        if not isinstance(base, ex.Name):
+            raise XmileError(f"'{node.id}' takes no subscripts", file=self.file, element=v.name)
+        target = next((self.vars[c] for c in ((v.scope + node.id) if v.scope else None, node.id)
+                       if c is not None and c in self.vars), None)
+        dims = target.dims if target is not None else ()
+        subs = []
+        for j, s in enumerate(node.subs):
+            if isinstance(s, ex.Name) and s.id != "*" and s.id not in local:
+                own = self.dims.element_keys.get(dims[j], {}).get(s.id) if j < len(dims) else None
+                if own is not None:
+                    subs.append(ex.Name(s.pos, own))
+                    continue
+                if s.id in self.dims.names:
+                    subs.append(ex.Name(s.pos, self.dims.names[s.id]))
+                    continue
+                other = self.dims.element(s.id)
+                if other is not None and not any(c in self.vars for c in ((v.scope + s.id) if v.scope else None, s.id)
+                                                 if c is not None):
+                    subs.append(ex.Name(s.pos, other))
+                    continue
+            subs.append(s if isinstance(s, ex.Name) and s.id == "*" else self.resolve(s, v, local, depth))
+        return ex.Sub(node.pos, base.id, tuple(subs))
 
     def call(self, node, v, local, depth):
         """One call resolved: a lookup, an array reduction, a macro or a builtin."""
@@ -134,10 +221,8 @@ class Builder:
                 raise XmileError("LOOKUP takes a graphical function's name and an input",
                                  file=self.file, element=v.name)
             return self.call(ex.Call(node.pos, gf.id, node.args[1:]), v, local, depth)
-        if fn in arrays.REDUCTIONS and len(node.args) == 1:
-            whole = self.arrays.whole(node.args[0], v.scope)
-            if whole is not None:
-                return arrays.reduce(fn, [self.ref(e, v, "", node.pos) for e in whole], node.pos)
+        if fn in REDUCTIONS and len(node.args) == 1:      # the model stage expands them over arrays
+            return ex.Call(node.pos, fn, (self.resolve(node.args[0], v, local, depth),))
         args = tuple(self.resolve(a, v, local, depth) for a in node.args)
         for cand in ((v.scope + fn) if v.scope else None, fn):
             if cand in self.lookups or (cand in self.vars and self.vars[cand].gf is not None):

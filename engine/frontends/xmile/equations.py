@@ -7,14 +7,15 @@ comment. Names come out as XMILE keys (``names.key``) and function names as lowe
 ``build.py`` then maps them to identifiers and builtins.
 
 Precedence, lowest first: IF; OR; AND; = <>; < <= > >=; + -; * / MOD; unary + - NOT; ^ (grouping
-to the right); atoms. ``name[sub]`` (one subscript) comes out as the name key ``name[sub]``.
+to the right); atoms. ``name[s1, s2]`` comes out as ``Sub`` of the name key: each subscript an
+expression (names as keys), or ``*`` for a whole dimension.
 """
 from __future__ import annotations
 
 import re
 
 from ... import lang as ex
-from ...lang.dialect import Dialect
+from ...lang.dialect import Dialect, subscripts
 from ...lang.names import KEYWORDS
 from ...lang.parser import ExprSyntaxError, Level, Parser, Tok
 from .names import key
@@ -91,21 +92,8 @@ class XmileSyntax(Dialect):
         if len(words) > 1:
             raise ExprSyntaxError(f"unexpected '{words[1]}'", t.pos)
         if p.accept("op", "["):
-            return ex.Name(t.pos, f"{key(t.text)}[{_subscript(p, t.text)}]")
+            return ex.Sub(t.pos, key(t.text), subscripts(p))
         return ex.Name(t.pos, key(t.text))
-
-
-def _subscript(p: Parser, name: str) -> str:
-    """The one subscript of ``name[...]``: an element or dimension name, a number, or ``*``."""
-    t = p.take()
-    if not (t.kind in ("name", "num") or (t.kind == "op" and t.text == "*")):
-        raise ExprSyntaxError("array subscripts other than a name, a number or * are not supported",
-                              t.pos, construct=f"array subscript {name}[...]")
-    if p.tok.kind == "op" and p.tok.text in (",", ":"):
-        raise ExprSyntaxError("more than one subscript", p.tok.pos,
-                              construct=f"array subscript {name}[...] of more than one dimension")
-    p.expect("op", "]", "']'")
-    return t.text if t.text == "*" else key(t.text)
 
 
 def _call_ahead(p: Parser) -> bool:

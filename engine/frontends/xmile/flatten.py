@@ -48,8 +48,8 @@ class Var:
     module: str = ""            # qualified module instance ("" for the root)
     alias_of: str | None = None  # set by a module connection
     scope: str = ""             # key prefix for resolving names in the equation
-    dim: str | None = None      # for one element of a 1-D array: its dimension key ...
-    elem: str | None = None     # ... and its element key
+    dims: tuple = ()            # dimension keys of an arrayed variable
+    pieces: list = field(default_factory=list)     # (element identifiers, equation, <gf>) per block
 
 
 def _flag(el):
@@ -72,15 +72,15 @@ def _variables(model):
 
 
 def _vars(el, prefix, module, file, defaults, label, dims) -> list:
-    """The variable of an element; one per array element for an arrayed one."""
-    dim = arrays.dimension_of(el, dims, file)
-    if dim is None:
+    """The variable of an element (an arrayed one stays one variable, with its dimensions)."""
+    dim_keys = arrays.dimensions_of(el, dims, file)
+    if not dim_keys:
         if children(el, "element"):
             raise XmileError("<element> in a variable without <dimensions>", file=file,
                              element=el.get("name"))
         return [_var(el, prefix, module, file, defaults, label)]
-    var = dataclasses.replace(_var(el, prefix, module, file, defaults, label), dim=dim)
-    return arrays.expand(var, dims[dim], arrays.equations(el, dims[dim], file))
+    return [dataclasses.replace(_var(el, prefix, module, file, defaults, label), dims=dim_keys,
+                                pieces=arrays.pieces(el, dim_keys, dims, file))]
 
 
 def _var(el, prefix, module, file, defaults, label="") -> Var:
@@ -105,11 +105,10 @@ def _var(el, prefix, module, file, defaults, label="") -> Var:
                module=module, scope=prefix)
 
 
-def flatten(root_model, models: dict, file: str, defaults: dict, dims=None) -> list:
+def flatten(root_model, models: dict, file: str, defaults: dict, dims) -> list:
     """Every variable of the root model and, recursively, of its module instances."""
     out: list = []
-    _collect(root_model, "", models, file, defaults, out, (key(root_model.get("name") or ""),), "", dims or {})
-    arrays.link_flows(out)
+    _collect(root_model, "", models, file, defaults, out, (key(root_model.get("name") or ""),), "", dims)
     return out
 
 

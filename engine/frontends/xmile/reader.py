@@ -91,4 +91,4 @@ def read(path) -> Model:
     check_time(time, file)
     return assemble(modules_of(pairs, "model"), time, name=name, file=file,
                     source_text=path.read_text(errors="replace"),
-                    description=f"imported from {path.name}")
+                    description=f"imported from {path.name}", dimensions=dims.model_dimensions())

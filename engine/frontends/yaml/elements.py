@@ -4,6 +4,7 @@ from __future__ import annotations
 from ... import lang as ex
 from ...lang.names import is_reserved
 from ...model import Element, Module, Where
+from . import arrays
 from .fields import Fields, line_of
 
 SECTIONS = {"stocks": "stock", "flows": "flow", "auxiliaries": "auxiliary",
@@ -11,6 +12,7 @@ SECTIONS = {"stocks": "stock", "flows": "flow", "auxiliaries": "auxiliary",
 COMMON_FIELDS = {"units", "doc", "description", "source", "polarity", "comment"}
 FIELDS = {"stock": {"initial", "inflows", "outflows", "non_negative"}, "flow": {"equation"},
           "auxiliary": {"equation"}, "parameter": {"value", "range"}, "lookup": {"points", "extrapolate"}}
+ARRAY_FIELDS = {"elements"}     # per-element entries of an arrayed element
 MAX_LOOKUP_POINTS = 100_000
 
 
@@ -38,14 +40,34 @@ def parse_module(data, name: str, file: str) -> Module:
         if o not in seen:
             ctx.error(f"output '{o}' is not an element of module '{name}'", line_of(data, "outputs"))
     checks = tuple(parse_checks(data.get("checks"), ctx, data))
+    dimensions = arrays.parse_dimensions(data.get("dimensions"), ctx, data) if data.get("dimensions") else ()
     ctx.check()
     return Module(name=name, elements=tuple(elements), inputs=inputs, outputs=outputs,
                   description=str(data.get("description", "") or ""), where=Where(file, None),
-                  checks=checks)
+                  checks=checks, dimensions=dimensions)
 
 
-def element(name, spec, kind, module, ctx: Fields, line) -> Element | None:
-    """One element from its YAML entry (a mapping, or a bare equation / value)."""
+def element(key, spec, kind, module, ctx: Fields, line) -> Element | None:
+    """One element from its YAML entry (a mapping, or a bare equation / value); a key
+    ``name[dim, ...]`` declares an arrayed element."""
+    split = arrays.split_name(key)
+    if split is None:
+        ctx.error(f"'{key}' is not a valid arrayed element name", line, str(key),
+                  hint="write name[dimension, ...] with declared dimensions")
+        return None
+    name, dims = split
+    el = _element(name, spec, kind, module, ctx, line, dims)
+    if el is None or not dims:
+        return el
+    pieces = arrays.pieces(spec, kind, dims, ctx, line, name) if isinstance(spec, dict) else ()
+    if kind == "parameter" and isinstance(spec, dict):
+        pieces = (arrays.value_pieces(spec.get("value"), dims, ctx, line, name) or ()) + pieces
+    elif kind == "parameter":
+        pieces = arrays.value_pieces(spec, dims, ctx, line, name) or ()
+    return el.with_(dims=dims, pieces=pieces)
+
+
+def _element(name, spec, kind, module, ctx: Fields, line, dims) -> Element | None:
     if not isinstance(name, str) or not name.isidentifier() or name.startswith("__"):
         ctx.error(f"'{name}' is not a valid element name (letters, digits and '_', "
                   "not starting with a digit or '__')", line, str(name))
@@ -56,7 +78,7 @@ def element(name, spec, kind, module, ctx: Fields, line) -> Element | None:
     if not isinstance(spec, dict):
         spec = {"value" if kind == "parameter" else "points" if kind == "lookup" else
                 "initial" if kind == "stock" else "equation": spec}
-    allowed = COMMON_FIELDS | FIELDS[kind]
+    allowed = COMMON_FIELDS | FIELDS[kind] | (ARRAY_FIELDS if dims else set())
     for key in spec:
         if key not in allowed:
             article = "an" if kind[0] in "aeiou" else "a"
@@ -66,23 +88,30 @@ def element(name, spec, kind, module, ctx: Fields, line) -> Element | None:
                   doc=_text(spec.get("doc", spec.get("description"))), source=_text(spec.get("source")),
                   module=module, where=Where(ctx.file, line), polarity=_polarity(spec, ctx, line, name))
     if kind == "parameter":
+        if dims and isinstance(spec.get("value"), (list, dict)) or dims and "value" not in spec and "elements" in spec:
+            spec = dict(spec, value=0.0)        # the cells' values are pieces
         return _parameter(spec, common, ctx, line, name)
     if kind == "lookup":
+        if dims and "points" not in spec and "elements" in spec:
+            return Element(**common)
         return _lookup(spec, common, ctx, line, name)
     key = "initial" if kind == "stock" else "equation"
-    if key not in spec:
+    if key not in spec and dims and "elements" in spec:
+        node = None                             # every cell from 'elements'
+    elif key not in spec:
         ctx.error(f"a {kind} needs '{key}'", line, name)
         return None
-    node = ctx.parse(spec[key], line_of(spec, key) or line, name)
-    if node is None:
-        return None
+    else:
+        node = ctx.parse(spec[key], line_of(spec, key) or line, name)
+        if node is None:
+            return None
     extra: dict = {}
     if kind == "stock":
         for flows in ("inflows", "outflows"):
             extra[flows] = ctx.names(spec.get(flows), line_of(spec, flows) or line, name, flows)
         extra["non_negative"] = ctx.flag(spec.get("non_negative", False), line_of(spec, "non_negative") or line,
                                          name, "non_negative")
-    return Element(equation=node, text=str(spec[key]), **common, **extra)
+    return Element(equation=node, text=str(spec.get(key, "")), **common, **extra)
 
 
 def _text(value) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from ... import lang as ex
 from ...errors import ModelError
 from ...model import Element, Model, Override, Where, assemble, suggest
+from .arrays import parse_dimensions
 from .elements import SECTIONS, parse_module
 from .fields import Fields, file_of, line_of
 from .sections import parse_checks, parse_events, parse_loops, parse_report, parse_time
@@ -18,7 +19,7 @@ from .yamlio import LDict, load_file
 MODULE_DIR = Path(__file__).resolve().parents[2] / "modules"
 SCENARIO_KEYS = {"scenario", "model", "description", "extends", "modules", "time", "overrides",
                  "exogenous", "events", "checks", "loops", "report", "levers", "sweep", "module",
-                 "inputs", "outputs", *SECTIONS}
+                 "inputs", "outputs", "dimensions", *SECTIONS}
 MAX_EXTENDS = 20
 
 
@@ -131,12 +132,14 @@ def read(path) -> Model:
     exogenous = _exogenous(data, ctx, modules)
     report = parse_report(data.get("report"), ctx, data)
     loops = parse_loops(data.get("loops"), ctx, data)
+    dimensions = () if any(k in data for k in SECTIONS) or not data.get("dimensions") else \
+        parse_dimensions(data.get("dimensions"), ctx, data)      # else the inline module read them
     ctx.check()
     source_text = "\n".join(f"# ---- {p}\n{t}" for p, t in texts)
     model = assemble(modules, time, name=str(data.get("scenario", path.stem)),
                      description=str(data.get("description", "") or ""), overrides=overrides,
                      exogenous=exogenous, events=events, checks=checks, file=file,
-                     source_text=source_text, loops=loops, report=report)
+                     source_text=source_text, loops=loops, report=report, dimensions=dimensions)
     if data.get("levers") is not None:          # checked against the assembled model's parameters
         from ...levers import parse_levers
         model = replace(model, levers=parse_levers(data["levers"], model, file_of(data, "levers", file)))

@@ -107,6 +107,10 @@ class Emitter:
             return f"SAFEDIV({t[0]}, {t[1]}, {t[2]})"
         if fn == "power":
             return f"(({t[0]}) ^ ({t[1]}))"
+        if fn == "expm1":       # XMILE has no EXPM1: the same value, with exp's rounding
+            return f"(EXP({t[0]}) - 1)"
+        if fn == "log1p":
+            return f"LN(1 + {t[0]})"
         if fn == "logistic":
             return f"(1 / (1 + EXP(-({t[0]}))))"
         if fn == "sign":

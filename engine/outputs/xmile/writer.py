@@ -1,9 +1,12 @@
 """Export a carbonloop ``Model`` as an XMILE 1.0 file that Stella and PySD read.
 
 Parameters become constant auxiliaries, lookups graphical functions, modules are flattened
-(names are unique across a carbonloop model). Scheduled events that set or ramp parameters become
-STEP / RAMP terms of the parameter's equation; what has no XMILE form (conditional events,
-events on stocks, balance checks) is left out and named in the notes the export returns.
+(names are unique across a carbonloop model). An arrayed element is written as an array: the
+file's <dimensions>, and one variable over its dimensions whose <element subscript="..."> each
+hold one cell's equation (references to cells written ``capacity[north, solar]``). Scheduled
+events that set or ramp parameters become STEP / RAMP terms of the parameter's equation; what
+has no XMILE form (conditional events, events on stocks, balance checks) is left out and named
+in the notes the export returns.
 """
 from __future__ import annotations
 
@@ -34,6 +37,11 @@ def to_xml(model) -> tuple[ET.Element, list]:
     notes: list = []
     els = model.elements
     names = {n: xmile_name(n) for n in els}
+    owner: dict = {}                # cell -> (its array, its element names)
+    for a in model.arrays:
+        for cell, elems in zip(a.cells, _combos(a.elements)):
+            owner[cell] = (a, elems)
+            names[cell] = f"{xmile_name(a.name)}[{', '.join(elems)}]"
 
     def name(n, strict=True):
         if n in names:
@@ -55,14 +63,27 @@ def to_xml(model) -> tuple[ET.Element, list]:
     _sub(spec, "dt", repr(float(t.dt)))
     if t.save_step:
         _sub(spec, "save_step", repr(float(t.save_step)))
+    if model.dimensions:
+        dims = _sub(root, "dimensions")
+        for d in model.dimensions:
+            dim = _sub(dims, "dim", name=d.name)
+            for e in d.elements:
+                _sub(dim, "elem", name=e)
     variables = _sub(_sub(root, "model"), "variables")
     equations, event_notes = parameter_equations(model)
     notes += event_notes
+    arrays_done: set = set()
     for n, e in els.items():
         try:
+            if n in owner:
+                a = owner[n][0]
+                if a.name not in arrays_done:
+                    arrays_done.add(a.name)
+                    _array(variables, a, els, em, names, owner, equations)
+                continue
             _variable(variables, e, em, names, equations.get(n))
         except CannotExport as exc:
-            notes.append(f"{e.kind} '{n}' left out: {exc} has no XMILE form")
+            notes.append(f"{e.kind} '{owner[n][0].name if n in owner else n}' left out: {exc} has no XMILE form")
     for c in model.checks:
         notes.append(f"balance check '{c.name}' ({c.text}) left out: XMILE has no checks")
     return root, notes
@@ -88,6 +109,34 @@ def _variable(parent, e, em, names, equation):
         if e.non_negative:
             _sub(el, "non_negative")
     _meta(el, e)
+
+
+def _combos(elements) -> list:
+    import itertools
+    return list(itertools.product(*elements))
+
+
+def _array(parent, a, els, em, names, owner, equations):
+    """One arrayed element: a variable over its dimensions, one <element> per cell."""
+    cells = [els[c] for c in a.cells if c in els]
+    first = cells[0]
+    if first.kind == "lookup":
+        raise CannotExport("an arrayed graphical function")
+    texts = [em.text(equations.get(c.name, c.equation)) for c in cells]     # may raise first
+    tag = {"stock": "stock", "flow": "flow"}.get(first.kind, "aux")
+    el = _sub(parent, tag, name=xmile_name(a.name))
+    dims = _sub(el, "dimensions")
+    for d in a.dims:
+        _sub(dims, "dim", name=d)
+    for c, text in zip(cells, texts):
+        _sub(_sub(el, "element", subscript=", ".join(owner[c.name][1])), "eqn", text)
+    if first.kind == "stock":
+        for key in ("inflow", "outflow"):
+            for f in first.inflows if key == "inflow" else first.outflows:
+                _sub(el, key, xmile_name(owner[f][0].name) if f in owner else names[f])
+        if first.non_negative:
+            _sub(el, "non_negative")
+    _meta(el, first)
 
 
 def _meta(el, e):

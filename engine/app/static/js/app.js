@@ -1,11 +1,11 @@
 // The page: a scenario's levers, its graphs drawn over the baseline, the difference table, downloads.
 
-import { enc, getJSON, postJSON } from "./api.js";
 import { DominanceChart } from "./dominance.js";
-import { decodeRun, download, el, nextFrame } from "./format.js";
+import { download, el, fmt, nextFrame } from "./format.js";
 import { Levers } from "./levers.js";
 import { Panel, csvText } from "./panels.js";
 import { Search } from "./search.js";
+import { fileSource, pageSource, serverSource } from "./source.js";
 import { parseYears, renderTable } from "./table.js";
 import { readURL, writeURL } from "./url.js";
 
@@ -15,7 +15,7 @@ const $ = (id) => document.getElementById(id);
 const S = {
   meta: null, levers: {}, values: {}, picks: [], years: null, times: null, current: {}, baseline: {},
   token: 0, runs: 0, inflight: false, pending: null, panels: [], sliders: null, dominance: null,
-  dominanceVar: null, timings: [],
+  dominanceVar: null, timings: [], source: null, server: null,
 };
 window.carbonloop = S;
 
@@ -50,8 +50,8 @@ function addPanel(spec, removable) {
   S.panels.push(p);
   for (const v of spec.variables) {
     if (S.meta.data.includes(v)) {
-      getJSON(`/api/data/${enc(S.meta.name)}/${enc(v)}`)
-        .then((r) => r.series && p.setPoints(v, r.series))
+      S.source.data(S.meta.name, v)
+        .then((series) => series && p.setPoints(v, series))
         .catch((e) => status(e.message, "error"));
     }
   }
@@ -116,11 +116,9 @@ async function doRun(t0) {
   const params = moved();
   try {
     const tRequest = performance.now();
-    const answer = await postJSON("/api/run", { scenario: S.meta.name, params, variables,
-      baseline: variables.filter((v) => !(v in S.baseline)), encoding: "base64" });
+    const { body, timing } = await S.source.run({ scenario: S.meta.name, params, variables,
+      baseline: variables.filter((v) => !(v in S.baseline)) });
     if (token !== S.token) return;
-    const { timing } = answer;
-    const body = decodeRun(answer.body);
     const tResponse = performance.now();
     Object.assign(S.baseline, body.baseline);
     S.times = body.times;
@@ -135,9 +133,11 @@ async function doRun(t0) {
     // answer (server_total of it in the server); draw: charts and table; frame: until the next frame
     S.timings.push({ run: S.runs, t0, t1, ms: t1 - t0, queued: tRequest - t0, fetch: tResponse - tRequest,
       draw: tDrawn - tResponse, frame: t1 - tDrawn, server_run: timing.run ?? null,
-      server_encode: timing.encode ?? null, server_total: timing.total ?? null, baseline: body.is_baseline });
+      server_encode: timing.encode ?? null, server_total: timing.total ?? null, baseline: body.is_baseline,
+      where: S.source.kind });
+    const where = S.source.kind === "server" ? "server run" : "run in this page";
     status(`${body.is_baseline ? "the scenario as written" : `${Object.keys(params).length} lever(s) moved`}: `
-      + `${Math.round(t1 - t0)} ms (server run ${Math.round(timing.run ?? 0)} ms)`);
+      + `${Math.round(t1 - t0)} ms (${where} ${(timing.run ?? 0).toFixed(1)} ms)`);
     saveURL();
     dominanceWhenStill();
   } catch (e) {
@@ -178,8 +178,8 @@ async function refreshDominance() {
   const token = S.token;
   const variable = S.dominanceVar;
   try {
-    const { body } = await postJSON("/api/dominance", { scenario: S.meta.name, params: moved(), variable });
-    if (token === S.token && variable === S.dominanceVar) S.dominance.show(variable, body.dominance);
+    const shares = await S.source.dominance(S.meta.name, moved(), variable);
+    if (token === S.token && variable === S.dominanceVar) S.dominance.show(variable, shares);
   } catch (e) {
     status(e.message, "error");
   }
@@ -210,7 +210,8 @@ function applyURLParams(params) {
 async function openScenario(name, fromURL = null) {
   S.token += 1;
   status(`loading ${name}…`);
-  const meta = await getJSON(`/api/scenario/${enc(name)}`);
+  const meta = await S.source.scenario(name);
+  if (S.server) S.source = meta.model ? await pageSource(S.server, meta) : S.server;
   S.meta = meta;
   S.levers = Object.fromEntries(meta.groups.flatMap((g) => g.levers).map((l) => [l.parameter, l]));
   S.values = Object.fromEntries(Object.values(S.levers).map((l) => [l.parameter, l.value]));
@@ -232,15 +233,47 @@ async function openScenario(name, fromURL = null) {
   S.picks.forEach(pickPanel);
   search.setVariables(meta.variables);
   setupDominance(fromURL && fromURL.dominance);
+  showDocumentation(meta.parameters || []);
   await doRun(performance.now());
   if (ignored.length) status(`ignored in the address (not a lever, or out of range): ${ignored.join(", ")}`, "error");
   if (meta.data_error) status(meta.data_error, "error");
+}
+
+// The model's documentation: every parameter with its value, units, range, description and source.
+function showDocumentation(parameters) {
+  const rows = parameters.map((p) => el("tr", {},
+    el("th", { scope: "row", text: p.name }), el("td", { text: fmt(p.value) }), el("td", { text: p.units || "" }),
+    el("td", { text: p.range ? p.range.map((x) => (x === null ? "∞" : fmt(x))).join(" to ") : "" }),
+    el("td", { text: p.doc || "" }), el("td", { text: p.source || "" })));
+  const head = el("tr", {}, ...["parameter", "value", "units", "range", "description", "source"]
+    .map((h) => el("th", { scope: "col", text: h })));
+  $("parameters").replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
+  $("documentation").hidden = !parameters.length;
+}
+
+// What a page opened from an exported file says about itself: no server, and its check against the engine.
+function fileNotes() {
+  document.body.classList.add("file");
+  $("dominance-title").textContent = "Which loops dominate in the baseline (computed when the file was exported)";
+  $("file-note").hidden = false;
+  $("file-note").textContent = "This page runs the model itself (no server, no network). Its baseline "
+    + `agrees with the engine's within ${S.source.check.toExponential(1)} (relative). Loop dominance shows `
+    + "the baseline's dominant loops, computed when the file was exported; it does not follow the levers.";
 }
 
 function onLever(parameter, value, t0) {
   S.values[parameter] = value;
   requestRun(t0);
 }
+
+// Several levers set at once and one run (for tests and the latency benchmark): {parameter: value}.
+S.setLevers = (values) => {
+  for (const [k, v] of Object.entries(values)) {
+    S.values[k] = v;
+    S.sliders.set(k, v);
+  }
+  requestRun(performance.now());
+};
 
 function reset() {
   for (const l of Object.values(S.levers)) {
@@ -279,7 +312,11 @@ async function init() {
     saveURL();
     refreshDominance();
   });
-  const { scenarios } = await getJSON("/api/scenarios");
+  const bundle = document.getElementById("carbonloop-bundle");
+  S.server = bundle ? null : serverSource();
+  S.source = bundle ? fileSource(JSON.parse(bundle.textContent), globalThis.carbonloopModel) : S.server;
+  if (S.source.kind === "file") fileNotes();
+  const scenarios = await S.source.scenarios();
   $("scenario").replaceChildren(...scenarios.map((s) => el("option", { value: s.name, text: s.name, title: s.description })));
   const fromURL = readURL();
   const names = scenarios.map((s) => s.name);

@@ -1,0 +1,77 @@
+"""Arrays at scale: a 2-D arrayed stock chain loaded, compiled and run at growing sizes.
+
+The model: ``stock[row, col]`` fed by an inflow that reads the stock of the previous row (a chain
+along ``row``), drained in proportion, 20 years at dt 0.25. For each size it prints the time to
+load (read, resolve the arrays into cells, check), to prepare the kernel (plan and compile, with
+an empty kernel cache), to run once, and the run's cost per cell and step, on each backend asked.
+
+    python benchmarks/arrays.py [--sizes 10 30 100] [--backends numpy numba]
+
+Arrays are resolved into cells at assembly (docs/engine.md), so load and compile time grow with
+the number of cells; this script measures how.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import engine
+
+MODEL = """scenario: chain-{n}
+time: {{start: 0, stop: 20, dt: 0.25}}
+dimensions:
+  row: {n}
+  col: {n}
+stocks:
+  stock[row, col]: {{initial: 1, inflows: [inflow], outflows: [outflow]}}
+flows:
+  inflow[row, col]: 0.1 + (if row > 1 then 0.3 * upstream else 0)
+  outflow[row, col]: stock * rate[col]
+auxiliaries:
+  upstream[row, col]: stock[row - 1, col]
+parameters:
+  rate[col]: 0.2
+"""
+
+
+def measure(n: int, backend: str, folder: Path) -> dict:
+    """Load, prepare and run the n x n chain on one backend; seconds."""
+    path = folder / f"chain-{n}.yaml"
+    path.write_text(MODEL.format(n=n))
+    t0 = time.perf_counter()
+    m = engine.load(path)
+    t1 = time.perf_counter()
+    m.run(backend=backend, keep=[f"stock[{n},{n}]"])          # plan + compile + a first run
+    t2 = time.perf_counter()
+    runs = []
+    for _ in range(3):
+        s = time.perf_counter()
+        m.run(backend=backend, keep=[f"stock[{n},{n}]"])
+        runs.append(time.perf_counter() - s)
+    run = sorted(runs)[1]
+    steps = 80
+    return dict(load=t1 - t0, prepare=t2 - t1, run=run, per_cell_step=run / (n * n * steps))
+
+
+def main() -> None:
+    """Print the table for the sizes and backends asked."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10, 30, 100])
+    ap.add_argument("--backends", nargs="+", default=["numpy", "numba"])
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["CARBONLOOP_CACHE"] = str(Path(tmp) / "kernels")      # every compile from scratch
+        print(f"{'size':>9} {'cells':>7} {'backend':>8} {'load s':>8} {'prepare s':>10} {'run s':>8} "
+              f"{'ns/cell-step':>13}")
+        for n in args.sizes:
+            for b in args.backends:
+                r = measure(n, b, Path(tmp))
+                print(f"{n:>4} x {n:<3} {n * n:>7,} {b:>8} {r['load']:>8.2f} {r['prepare']:>10.2f} {r['run']:>8.4f} "
+                      f"{r['per_cell_step'] * 1e9:>13.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
