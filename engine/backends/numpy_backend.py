@@ -161,8 +161,8 @@ class Generator:
         L += [f"{pad}rec[{j}] = {_v(s)}" for j, s in enumerate(p.saved)]
         chk = unsaved_stocks(p)
         if chk:     # the stocks not saved: one sum says whether to look closer
-            L += [f"{pad}if not _fin({' + '.join(_v(s) for s in chk)}):",
-                  f"{pad}    _nonfinite(bad, _j, [{', '.join(_v(s) for s in chk)}], {list(chk)!r})"]
+            values = f"[{', '.join(_v(s) for s in chk)}]"
+            L += [f"{pad}if not _fin({values}):", f"{pad}    _nonfinite(bad, _j, {values}, {list(chk)!r})"]
         return L
 
     def _integrate(self, rk4: bool) -> list:
@@ -218,9 +218,13 @@ def _colsof(DB):
     return np.arange(DB.shape[1])
 
 
-def _fin(x) -> bool:
-    """True when no value of x is NaN or infinite."""
-    return bool(np.isfinite(x).all())
+def _fin(values) -> bool:
+    """True when no value of the arrays (or numbers) in ``values`` is NaN or infinite: one sum, and
+    a closer look only when the sum is not finite (it may have overflowed)."""
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return bool(np.isfinite(total).all()) or all(bool(np.isfinite(v).all()) for v in values)
 
 
 def _nonfinite(bad, j, values, slots):
