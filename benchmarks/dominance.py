@@ -89,6 +89,7 @@ def main(argv=None) -> int:
     b = args.backend
     import engine
     from engine.dominance.ensemble import spec_samples
+    from engine.sweeps.run import prepare
     m = engine.load(SCENARIO)
     run = timed(lambda: m.run(backend=b), args.repeats)
     scores = timed(lambda: m.dominance(verify=False, backend=b), args.repeats)
@@ -101,7 +102,8 @@ def main(argv=None) -> int:
     for k, v in stages(m, {}, 1, args.repeats, b).items():
         print(f"    {k:<26} {v * 1000:8.0f} ms")
     spec = ensemble_spec(args.runs)
-    loaded, params = spec_samples(spec)
+    checked, loaded = prepare(spec)
+    params = spec_samples(checked, loaded)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "sweep.h5"
 

@@ -190,6 +190,23 @@ def test_events_of_every_kind_in_their_order(build, tmp_path):
     assert compare(m, tmp_path, settings) <= RTOL
 
 
+def test_the_timetable_rules_as_the_run_stage_applies_them(build, tmp_path):
+    """Two firings of one event within a step both apply; a period shorter than dt fires every
+    time; the final time is saved off the save_step grid (docs/engine.md, "Run")."""
+    m = build("""
+time: {start: 0, stop: 10, dt: 1, save_step: 3}
+stocks:
+  count: {initial: 0}
+parameters:
+  p: {value: 0.25, range: [0.01, 10]}
+events:
+  - {name: tick, every: p, start: 0, set: {count: "count + 1"}}
+  - {name: twice, at: [1.2, 1.5], set: {count: "count * 10 + 1"}}
+""")
+    assert compare(m, tmp_path, [{}, {"p": 0.3}, {"p": 2}]) <= RTOL
+    assert m.plan().save_times.tolist() == [0.0, 3.0, 6.0, 9.0, 10.0]
+
+
 def test_errors_a_run_gives(build, tmp_path):
     m = build(EVENTS.replace("range: [0, 1000]", "range: [0, 50]").replace("{rate: 100}", "{rate: policy_year * 25}"))
     plan = m.plan()

@@ -100,8 +100,9 @@ def single(name, legend, out) -> dict:
 def ensemble(runs, legend, out) -> dict:
     from engine.dominance import analyse_spec
     from engine.dominance.figures import ensemble_chart
+    from engine.sweeps.run import prepare
     t0 = time.perf_counter()
-    _, d = analyse_spec(spec(runs), verify=False)
+    d = analyse_spec(*prepare(spec(runs)), verify=False)
     out.append(f"- ensemble: {d.n_runs:,} runs (Latin hypercube over the {len(spec(runs)['parameters'])} "
                f"uncertain parameters of "
                f"`scenarios/sweep-default.yaml`), loops searched in {d.options.discovery_runs} runs spread "

@@ -7,8 +7,11 @@ sweep metrics, link polarity and loop scores use:
 
 - ``hoist(state)``: recompute the auxiliaries of parameters only (after a parameter changed);
 - ``initial(state)``: start values of stocks and pipelines (and their delay times);
-- ``segment(state, k1, out)``: integrate up to step ``k1``, writing records to ``out``; stops
-  early at the first step where a pending 'when' condition holds for some run;
+- ``segment(state, k1, out)``: integrate up to step ``k1``, writing records to ``out`` at the
+  saved steps (``TimeSpec.save_steps``); stops early at the first step where a pending 'when'
+  condition holds for some run; at each saved step it also looks for NaN or infinity in the
+  stocks that are not saved (``unsaved_stocks``), noting the first in ``state.bad``; a kernel
+  that ``compiles_events`` applies the events of ``state.events`` itself instead (and never stops);
 - ``evaluate(state, k, group)``: the values of a group of probes at step ``k``;
 - ``Backend.expressions(trees, args, tables)``: a function of arrays evaluating trees elementwise.
 """
@@ -22,6 +25,42 @@ from ..errors import ModelError
 
 SWITCH_EPS = 1e-6       # time switches are evaluated this fraction of dt inside the step
 MAX_DELAY_BYTES = 2 ** 31   # all pipeline buffers of one batch together
+
+
+@dataclass
+class EventTables:
+    """A batch's events as a kernel applies them itself (``Kernel.compiles_events``).
+
+    Timed firings per run, in the order they apply: ``steps`` and ``event`` (run x firing; a step
+    beyond the run for none), ``next`` the first not yet applied. Per event: ``groups[e]`` its
+    probe group and whether it sets parameters (re-hoist), its actions ``first[e]:first[e + 1]``
+    into ``rows`` (of the group's probes), ``slots`` (targets), ``lo`` and ``hi`` (ranges).
+    ``cond_event[i]``: the event of 'when' condition i. Written by the kernel: ``fired[i, r]`` the
+    step at which condition i's event fired in run r, ``error[:, r]`` the step and event whose
+    value failed its check (the run stops there), -1 for none; ``scratch`` holds probe values."""
+    steps: np.ndarray
+    event: np.ndarray
+    next: np.ndarray
+    groups: np.ndarray
+    first: np.ndarray
+    rows: np.ndarray
+    slots: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    cond_event: np.ndarray
+    fired: np.ndarray
+    error: np.ndarray
+    scratch: np.ndarray
+
+
+def no_events(plan, n: int) -> EventTables:
+    """Event tables with nothing in them (the run stage applies the events)."""
+    i0, f0 = np.zeros(0, np.int64), np.zeros(0)
+    nc = len(plan.conditions)
+    return EventTables(np.zeros((n, 0), np.int64), np.zeros((n, 0), np.int64), np.zeros(n, np.int64),
+                       np.zeros((0, 2), np.int64), np.zeros(1, np.int64), i0, i0, f0, f0,
+                       np.full(nc, -1, np.int64), np.full((nc, n), -1, np.int64), np.full((2, n), -1, np.int64),
+                       np.zeros((0, n)))
 
 
 @dataclass
@@ -39,6 +78,8 @@ class State:
     pending: np.ndarray
     kpos: np.ndarray
     hit: np.ndarray         # per run: the 'when' condition that stopped it (-1: none)
+    bad: np.ndarray         # per run: record index and slot of the first non-finite stock not saved (-1: none)
+    events: EventTables | None = None   # events applied inside the kernel (None: by the run stage)
 
     @property
     def n(self) -> int:
@@ -57,7 +98,7 @@ def new_state(plan, values: dict, n: int, run_major: bool = False) -> State:
     nd = len(plan.delays)
     return State(V, np.zeros((0, n)), np.zeros(nd, np.int64), np.ones(nd, np.int64),
                  np.ones((nd, n), np.int64), np.zeros((nd, n)), np.ones((len(plan.conditions), n), bool),
-                 np.zeros(n, np.int64), np.full(n, -1, np.int64))
+                 np.zeros(n, np.int64), np.full(n, -1, np.int64), np.full((2, n), -1, np.int64))
 
 
 def set_delays(plan, state: State, times: np.ndarray, initials: np.ndarray) -> None:
@@ -88,11 +129,19 @@ def set_delays(plan, state: State, times: np.ndarray, initials: np.ndarray) -> N
     state.dbuf = np.zeros((int(sizes.sum()), n))
 
 
+def unsaved_stocks(plan) -> tuple:
+    """The stock slots a kernel checks for NaN or infinity at each saved step itself (the saved
+    slots are checked in the records)."""
+    saved = set(plan.saved)
+    return tuple(s for s in plan.stocks if s not in saved)
+
+
 class Kernel:
     """A plan made executable by one backend (see the module docstring)."""
 
     backend = "abstract"
     run_major = False       # how the kernel wants V stored (see ``new_state``)
+    compiles_events = False  # applies the events of ``state.events`` inside ``segment``
 
     def __init__(self, plan):
         self.plan = plan

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import SWITCH_EPS, Backend, Kernel, State, set_delays, trigger
+from .base import SWITCH_EPS, Backend, Kernel, State, no_events, set_delays, trigger, unsaved_stocks
 from .cache import load_module
 from .emitter import ScalarEmitter
 from .numba_codegen import JIT, TABLE, ScalarGenerator, constant_lines, module_source
@@ -48,11 +48,13 @@ class NumbaKernel(Kernel):
 
     backend = "numba"
     run_major = True
+    compiles_events = True
 
     def __init__(self, plan, module):
         super().__init__(plan)
         self.mod = module
         self.saved = np.array(plan.saved, dtype=np.int64)
+        self.chk = np.array(unsaved_stocks(plan), dtype=np.int64)
         t = plan.time
         self.TM = np.array([t.start, t.stop, t.dt, t.dt / 2, t.dt / 6, t.dt * SWITCH_EPS])
         self.TN = np.array([t.n_steps, t.save_every], dtype=np.int64)
@@ -81,14 +83,19 @@ class NumbaKernel(Kernel):
         """The records as data[time, variable, run] (a blocked transpose, compiled)."""
         from .numba_lib import transpose
         n, t, s = out.shape
+        if n == 1:                      # one run: the same numbers in the same order
+            return out.reshape(t, s, 1)
         data = np.empty((t, s, n))
         if out.size:
             transpose(out.reshape(n, t * s), data.reshape(t * s, n))
         return data
 
     def segment(self, state: State, k1: int, out: np.ndarray):
+        ev = state.events if state.events is not None else no_events(self.plan, state.n)
         args = (state.kpos, k1, state.V.T, out, self.saved, state.dbuf, state.doff, state.dsize,
-                state.dsteps, state.dinit, state.pending, state.hit)
+                state.dsteps, state.dinit, state.pending, state.hit, self.chk, state.bad,
+                ev.steps, ev.event, ev.next, ev.cond_event, ev.fired, ev.error, int(state.events is not None),
+                ev.groups, ev.first, ev.rows, ev.slots, ev.lo, ev.hi, ev.scratch)
         if state.n > PARALLEL and _threads() > 1:      # a sweep worker computes in one thread
             self.mod._segment_par(self.TM, self.TN, *args)
         else:

@@ -29,6 +29,8 @@ PJIT = "@njit(cache=True, error_model='numpy', parallel=True)"
 DECORATORS = frozenset(ast.unparse(ast.parse(d[1:], mode="eval").body) for d in (JIT, PJIT))   # at import
 CALLS = {"_dread", "_interp", "_sel", "_empty", "_copy", "_prange", "_nruns", "_ncols", "len"}
 DELAYS = "DB, DO, DZ, DS, DI"
+# what an event applied in the kernel needs (see ``backends.base.EventTables``)
+EVENT_TABLES = "EG, EA, AR, AS, ALO, AHI, PR"
 # time settings are arguments (not constants), so one compiled kernel serves every horizon and dt
 TIME = ["_t0 = TM[0]", "_t1 = TM[1]", "_dt = TM[2]", "_h2 = TM[3]", "_dt6 = TM[4]", "_eps = TM[5]",
         "_n = TN[0]", "_se = TN[1]"]
@@ -142,19 +144,34 @@ class ScalarGenerator:
         return [JIT, "def _dyn(c, t, ts, TM, TN):"] + ["    " + b for b in body] + [""]
 
     def segment(self) -> list:
-        """``_segment``: each run steps to k1 (or its first 'when' condition), recording."""
+        """``_segment``: each run steps to k1 (or its first 'when' condition), recording at the saved
+        steps (every ``_se``-th and the last), where it also looks for a NaN or infinity in the
+        slots ``chk`` (the first one found in run r: record index and slot into ``bad[:, r]``).
+        With ``CV`` = 1 events apply inside: at the start of each step the run's timed firings
+        due there (``FK``/``FE`` from ``FP`` on), and an event whose 'when' condition holds at once,
+        the step then computed again; a value failing its check stops the run (``ER``)."""
         p = self.plan
         rk4 = self.rk4
         pad = "            "
         body = ["        R = rec[r]", "        k = kpos[r]", "        h = -1", "        ns = len(saved)",
-                "        j = (k + _se - 1) // _se", "        nxt = j * _se", "        for k in range(kpos[r], k1):",
+                "        j = (k + _se - 1) // _se", "        nxt = j * _se", "        while k < k1:",
+                f"{pad}while FP[r] < len(FE[r]) and FK[r, FP[r]] == k:",
+                f"{pad}    _e = FE[r, FP[r]]", f"{pad}    FP[r] += 1",
+                f"{pad}    if _fire(r, _e, k, TM, TN, V, {DELAYS}, {EVENT_TABLES}) >= 0:",
+                f"{pad}        ER[0, r] = k", f"{pad}        ER[1, r] = _e", f"{pad}        h = -2",
+                f"{pad}        break",
+                f"{pad}if h == -2:", f"{pad}    break",
                 f"{pad}t = _t0 + k * _dt", f"{pad}ts = t + _eps",
                 f"{pad}for i in range(len(_DSL)):",
                 f"{pad}    c[_DSL[i]] = _dread(DB, DO[i], DZ[i], DS[i, r], DI[i, r], k, r)",
                 ] + (self.compute(p.dynamic, pad) if not rk4 else [f"{pad}_dyn(c, t, ts, TM, TN)"])
         body += self._conditions(pad)
         body += [f"{pad}for i in range(len(_DIN)):", f"{pad}    DB[DO[i] + k % DZ[i], r] = c[_DIN[i]]",
-                 f"{pad}if k == nxt:", f"{pad}    for jj in range(ns):", f"{pad}        R[j, jj] = c[saved[jj]]",
+                 f"{pad}if k == nxt or k == _n:", f"{pad}    for jj in range(ns):",
+                 f"{pad}        R[j, jj] = c[saved[jj]]", f"{pad}    if bad[0, r] < 0:",
+                 f"{pad}        for i in range(len(chk)):", f"{pad}            _xv = c[chk[i]]",
+                 f"{pad}            if _xv - _xv != 0.0:", f"{pad}                bad[0, r] = j",
+                 f"{pad}                bad[1, r] = chk[i]", f"{pad}                break",
                  f"{pad}    j += 1", f"{pad}    nxt += _se", f"{pad}if k >= _n:", f"{pad}    break"]
         if rk4:
             body += self._rk4(pad)
@@ -162,10 +179,12 @@ class ScalarGenerator:
             body += euler_updates(p, lambda s: f"c[{_slot(s)}]", pad)
         else:
             body += [f"{pad}for i in range(len(_STK)):", f"{pad}    c[_STK[i]] = c[_STK[i]] + _dt * _net(c, i)"]
-        body += [f"{pad}for i in range(len(_NNG)):", f"{pad}    c[_NNG[i]] = _fn_max(c[_NNG[i]], 0.0)"]
-        body += ["        kpos[r] = min(k + 1, k1) if h < 0 else k", "        hit[r] = h"]
+        body += [f"{pad}for i in range(len(_NNG)):", f"{pad}    c[_NNG[i]] = _fn_max(c[_NNG[i]], 0.0)",
+                 f"{pad}k += 1"]
+        body += ["        kpos[r] = min(k + 1, k1) if h == -1 else k", "        hit[r] = max(h, -1)"]
         before = ["_S0 = _empty(len(_STK))", "_KK = _empty((4, len(_STK)))"] if rk4 else []
-        return self.over_runs("_segment", f"kpos, k1, V, rec, saved, {DELAYS}, pend, hit", body, before)
+        return self.over_runs("_segment", f"kpos, k1, V, rec, saved, {DELAYS}, pend, hit, chk, bad, "
+                                          f"FK, FE, FP, CE, FD, ER, CV, {EVENT_TABLES}", body, before)
 
     def _conditions(self, pad: str) -> list:
         conds = self.plan.conditions
@@ -176,7 +195,11 @@ class ScalarGenerator:
             self.em.pre = []
             text = self.em.cond(c)
             L += [pad + line for line in self.em.pre]
-            L += [f"{pad}if pend[{i}, r] and {text}:", f"{pad}    h = {i}", f"{pad}    break"]
+            L += [f"{pad}if pend[{i}, r] and {text}:", f"{pad}    if CV == 0:", f"{pad}        h = {i}",
+                  f"{pad}        break", f"{pad}    pend[{i}, r] = False", f"{pad}    FD[{i}, r] = k",
+                  f"{pad}    if _fire(r, CE[{i}], k, TM, TN, V, {DELAYS}, {EVENT_TABLES}) >= 0:",
+                  f"{pad}        ER[0, r] = k", f"{pad}        ER[1, r] = CE[{i}]", f"{pad}        h = -2",
+                  f"{pad}        break", f"{pad}    continue"]
         return L
 
     def _rk4(self, pad: str) -> list:
@@ -215,7 +238,7 @@ class ScalarGenerator:
     def source(self) -> str:
         """The module's functions (without header and constants)."""
         body = (self.dynamic() if self.rk4 else []) + self.NET + self.hoist() + self.initial() + self.segment() + \
-            self.groups() + SET_VALUES
+            self.groups() + SET_VALUES + FIRE
         return "\n".join(self.defs + body) + "\n"
 
     def constants(self) -> list:
@@ -236,6 +259,21 @@ class ScalarGenerator:
                 arr("_OUT", [f for x in outs for f in x]), arr("_OP", offsets(outs))] + \
             constant_lines(self.em.consts, self.plan.tables)
 
+
+# an event applied inside the segment (one run, one firing): evaluate its probe group, check the
+# values (finite, within their ranges), and only when all pass, set them (and re-hoist): -1, or the
+# index of the action whose value failed
+FIRE = [JIT, f"def _fire(r, _e, k, TM, TN, V, {DELAYS}, {EVENT_TABLES}):",
+        f"    _groups(r, r + 1, TM, TN, EG[_e, 0], k, V, {DELAYS}, PR)",
+        "    for i in range(EA[_e], EA[_e + 1]):",
+        "        v = PR[AR[i], r]",
+        "        if not (v >= ALO[i] and v <= AHI[i]):",
+        "            return i - EA[_e]",
+        "    for i in range(EA[_e], EA[_e + 1]):",
+        "        V[r, AS[i]] = PR[AR[i], r]",
+        "    if EG[_e, 1]:",
+        "        _hoist(r, r + 1, TM, TN, V)",
+        "    return -1", ""]
 
 # an event's actions in one call: evaluate its probe group for the runs in mask, check the values
 # (finite, within their ranges), and only when all pass, set them and re-hoist those runs

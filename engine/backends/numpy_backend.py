@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import lang as ex
 from ..lang.names import reserved_key
-from .base import SWITCH_EPS, Backend, Kernel, State, set_delays
+from .base import SWITCH_EPS, Backend, Kernel, State, set_delays, unsaved_stocks
 from .emitter import VectorEmitter, euler_updates, net_flow
 from .source import compile_functions
 
@@ -49,6 +49,11 @@ class Generator:
         cols = "" if self.single else ", _cols"
         return (f"_where({k} - DS[{d}] >= 0, DB[DO[{d}] + ({k} - DS[{d}]) % DZ[{d}]{cols}], DI[{d}])")
 
+    def columns(self, pipes) -> list:
+        """``_cols``, the run index a batch's pipeline reads pair with their rows: a local of the
+        call, so that calls of different batch sizes may run at once."""
+        return ["    _cols = _colsof(DB)"] if pipes and not self.single else []
+
     def delay_push(self, d: int, k: str, value: str) -> str:
         return f"DB[DO[{d}] + {k} % DZ[{d}]] = {value}"
 
@@ -76,9 +81,10 @@ class Generator:
         trees = [p.probes[j] for j in g.probes] + [p.equations[s] for s in g.needs]
         held = reads(trees) - set(g.needs) - {d.slot for d in p.delays}
         L = [f"def _g{i}(k, V, {DELAY_ARGS}):"] + self.unpack(held) + ["    t = _t0 + k * _dt; ts = t + _eps"]
-        for d_i, d in enumerate(p.delays):
-            if d.slot in reads(trees):
-                L.append(f"    {_v(d.slot)} = {self.delay_read(d_i, 'k')}")
+        pipes = [d_i for d_i, d in enumerate(p.delays) if d.slot in reads(trees)]
+        L += self.columns(pipes)
+        for d_i in pipes:
+            L.append(f"    {_v(p.delays[d_i].slot)} = {self.delay_read(d_i, 'k')}")
         for s in g.needs:
             L += self.em.assign(_v(s), p.equations[s], "    ")
         outs = []
@@ -90,8 +96,8 @@ class Generator:
     def segment(self) -> list:
         p = self.plan
         rk4 = p.time.method == "rk4"
-        L = [f"def _segment(k0, k1, V, out, {DELAY_ARGS}, pend):"]
-        L += self.unpack(p.params + p.hoisted + p.stocks)
+        L = [f"def _segment(k0, k1, V, out, {DELAY_ARGS}, pend, bad):"]
+        L += self.unpack(p.params + p.hoisted + p.stocks) + self.columns(p.delays)
         body = []
         for s in p.dynamic:
             body += self.em.assign(_v(s), p.equations[s])
@@ -141,17 +147,23 @@ class Generator:
 
     def _record(self) -> list:
         p = self.plan
-        if not p.saved:
+        if not p.saved and not unsaved_stocks(p):
             return []
         pad = "        "
         L = []
         if p.time.save_every == 1:
-            L.append(f"{pad}rec = out[k]")
+            L.append(f"{pad}_j = k")
         else:
-            L += [f"{pad}if k % _se == 0:"]
+            L += [f"{pad}if k % _se == 0 or k == _n:"]
             pad += "    "
-            L.append(f"{pad}rec = out[k // _se]")
-        return L + [f"{pad}rec[{j}] = {_v(s)}" for j, s in enumerate(p.saved)]
+            L.append(f"{pad}_j = (k + _se - 1) // _se")
+        L.append(f"{pad}rec = out[_j]")
+        L += [f"{pad}rec[{j}] = {_v(s)}" for j, s in enumerate(p.saved)]
+        chk = unsaved_stocks(p)
+        if chk:     # the stocks not saved: one sum says whether to look closer
+            values = f"[{', '.join(_v(s) for s in chk)}]"
+            L += [f"{pad}if not _fin({values}):", f"{pad}    _nonfinite(bad, _j, {values}, {list(chk)!r})"]
+        return L
 
     def _integrate(self, rk4: bool) -> list:
         p = self.plan
@@ -186,7 +198,8 @@ class Generator:
             ns[f"_lk{i}"] = _table(tb)
         ns.update(_t0=np.float64(t.start), _t1=np.float64(t.stop), _dt=np.float64(t.dt),
                   _h2=np.float64(t.dt / 2), _dt6=np.float64(t.dt / 6), _eps=np.float64(t.dt * SWITCH_EPS),
-                  _n=t.n_steps, _se=t.save_every, _pi=np.float64(np.pi), _max0=_max0, _any=np.any)
+                  _n=t.n_steps, _se=t.save_every, _pi=np.float64(np.pi), _max0=_max0, _any=np.any,
+                  _colsof=_colsof, _fin=_fin, _nonfinite=_nonfinite)
         return ns
 
 
@@ -198,6 +211,28 @@ def _table(tb):
 
 def _max0(x):
     return np.maximum(x, 0.0)
+
+
+def _colsof(DB):
+    """The run index of a batch's pipeline buffer."""
+    return np.arange(DB.shape[1])
+
+
+def _fin(values) -> bool:
+    """True when no value of the arrays (or numbers) in ``values`` is NaN or infinite: one sum, and
+    a closer look only when the sum is not finite (it may have overflowed)."""
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return bool(np.isfinite(total).all()) or all(bool(np.isfinite(v).all()) for v in values)
+
+
+def _nonfinite(bad, j, values, slots):
+    """Note record index ``j`` and the slot of the first non-finite value in each run not yet noted."""
+    for v, s in zip(values, slots):
+        m = ~np.isfinite(v) & (bad[0] < 0)
+        bad[1][m] = s
+        bad[0][m] = j
 
 
 class NumpyKernel(Kernel):
@@ -215,7 +250,6 @@ class NumpyKernel(Kernel):
             gen = Generator(self.plan, single)
             src = gen.source()
             ns = gen.namespace()
-            ns["_cols"] = None
             self._ns[single] = compile_functions(src, f"{self.plan.name} (numpy)", ns)
             self._ns[single]["_source"] = src
         return self._ns[single]
@@ -244,12 +278,11 @@ class NumpyKernel(Kernel):
     def segment(self, state: State, k1: int, out: np.ndarray):
         views, single = self._views(state)
         ns = self.fns(single)
-        ns["_cols"] = np.arange(state.n)
         k0 = int(state.kpos[0])
         o = out[:, :, 0] if single else out
         pend = state.pending[:, 0] if single else state.pending
         with np.errstate(all="ignore"):
-            k, j, mask = ns["_segment"](k0, k1, views[0], o, *views[1:], pend)
+            k, j, mask = ns["_segment"](k0, k1, views[0], o, *views[1:], pend, state.bad)
         state.kpos[:] = k
         if j >= 0:
             mask = np.broadcast_to(np.asarray(mask, bool), (state.n,)).copy()
@@ -258,7 +291,6 @@ class NumpyKernel(Kernel):
     def evaluate(self, state: State, k: int, group: int) -> np.ndarray:
         views, single = self._views(state)
         ns = self.fns(single)
-        ns["_cols"] = np.arange(state.n)
         with np.errstate(all="ignore"):
             vals = ns[f"_g{group}"](k, *views)
         out = np.empty((len(vals), state.n))

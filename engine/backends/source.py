@@ -16,12 +16,13 @@ from ..errors import ModelError
 # identifiers generators write: slots (v12), constants (_k3), helpers (_where), arrays (V, DB),
 # loop and time variables, argument positions (a0), temporaries (_t7)
 IDENT = re.compile(r"^(v\d+|x\d+|a\d+|K\d_\d+|_[A-Za-z0-9_]*|[A-Z][A-Z0-9]*|k|k0|k1|kk|t|ts|r|i|j|n|m|x|y|s|w|c|"
-                   r"rec|out|idx|src|pend|v|h|res|kpos|hit|r0|r1|row|g|cur|saved|TM|TN|rows|slots|lo|hi|mask|rehoist|jj|ns|nxt)$")
+                   r"rec|out|idx|src|pend|v|h|res|kpos|hit|r0|r1|row|g|cur|saved|TM|TN|rows|slots|lo|hi|mask|rehoist|jj|ns|nxt|chk|bad|cols)$")
 SAFE_BUILTINS = {"range": range, "len": len, "min": min, "max": max, "abs": abs, "float": float,
                  "int": int, "bool": bool}
 NODES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.AugAssign,
-         ast.For, ast.If, ast.Break, ast.Expr, ast.Name, ast.Load, ast.Store, ast.Constant, ast.Tuple,
-         ast.List, ast.Subscript, ast.Slice, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
+         ast.For, ast.While, ast.If, ast.Break, ast.Continue, ast.Expr, ast.Name, ast.Load, ast.Store,
+         ast.Constant, ast.Tuple, ast.List, ast.Subscript, ast.Slice, ast.BinOp, ast.UnaryOp, ast.BoolOp,
+         ast.Compare, ast.IfExp,
          ast.Call, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.expr_context, ast.keyword,
          ast.Pass)
 MAX_NESTING = 150       # Python refuses about 200 nested parentheses

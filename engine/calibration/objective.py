@@ -59,7 +59,7 @@ class Problem:
         steps = min(t.n_steps, math.ceil((last - t.start) / t.dt - 1e-9) + 1)
         self.model = loaded.with_time(stop=t.start + steps * t.dt)
         mt = self.model.model.time
-        self.times = mt.start + np.arange(mt.n_steps // mt.save_every + 1) * mt.dt * mt.save_every
+        self.times = mt.start + np.array(mt.save_steps, dtype=float) * mt.dt
         self.keep = sorted({s.variable for s in spec.series})
         self.readers, self.observed, self.se, self.fit_rows, self.held_rows = [], [], [], [], []
         self.scales = []            # per series, the error scale in model units

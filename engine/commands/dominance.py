@@ -48,7 +48,9 @@ def cmd_dominance(args) -> int:
     from ..dominance import analyse, analyse_spec
     from ..dominance import report as rep
     if args.sweep:
-        m, d = analyse_spec(args.sweep, args.runs, **_options(args))
+        from ..sweeps.run import prepare
+        spec, m = prepare(args.sweep)
+        d = analyse_spec(spec, m, args.runs, **_options(args))
         result, name = None, Path(args.sweep).stem
     else:
         m = load(args.scenario)

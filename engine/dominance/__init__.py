@@ -57,10 +57,11 @@ def analyse(model, params=None, n_runs=None, **options):
     return _analyse(getattr(model, "model", model), params, n_runs, plan=plan, labels=labels, **options)
 
 
-def analyse_spec(spec, runs=None, **options):
-    """(loaded scenario, dominance) over the samples of a sweep spec (an ensemble)."""
+def analyse_spec(spec, loaded, runs=None, **options):
+    """Dominance over the samples of a sweep spec checked against ``loaded``, the scenario it
+    varies (an ensemble; ``engine.sweeps.run.prepare`` gives both)."""
     from .ensemble import analyse_spec as _analyse_spec
-    return _analyse_spec(spec, runs, **options)
+    return _analyse_spec(spec, loaded, runs, **options)
 
 
 __all__ = ["analyse", "analyse_spec", "plan_for"]

@@ -138,6 +138,9 @@ def check_time(spec, file: str | None = None, line: int | None = None) -> None:
                          f"of dt={spec.dt:g}", **where)
     if spec.save_step is not None and not (math.isfinite(spec.save_step) and spec.save_step >= spec.dt * (1 - 1e-9)):
         raise ModelError("save_step must be a finite number of at least dt", **where)
+    if spec.save_step is not None and abs(spec.save_step / spec.dt - spec.save_every) > 1e-6 * spec.save_every:
+        raise ModelError(f"save_step {spec.save_step:g} is not a whole multiple of dt={spec.dt:g}", **where,
+                         hint=f"use a multiple of dt, such as {spec.save_every * spec.dt:g}")
     seed = spec.noise_seed
     if not (math.isfinite(seed) and float(seed).is_integer() and abs(seed) <= 2 ** 53):
         raise ModelError(f"noise_seed must be a whole number (at most 2^53 in size), not {seed:g}", **where)

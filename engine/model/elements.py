@@ -116,6 +116,13 @@ class TimeSpec:
             return 1
         return max(1, int(round(self.save_step / self.dt)))
 
+    @property
+    def save_steps(self) -> tuple:
+        """The steps whose values are saved: every ``save_every``-th from the start, and the final
+        step always (``save_step: 3`` over 0..10 saves 0, 3, 6, 9 and 10)."""
+        n, se = self.n_steps, self.save_every
+        return tuple(range(0, n, se)) + (n,)
+
 
 @dataclass(frozen=True)
 class Module:

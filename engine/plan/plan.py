@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
+import numpy as np
+
 from ..lang import Node
 from ..model import Event, Model, TimeSpec
 
@@ -123,5 +125,16 @@ class Plan:
 
     @property
     def n_save(self) -> int:
-        """Records of one run."""
-        return self.time.n_steps // self.time.save_every + 1
+        """Records of one run (see ``TimeSpec.save_steps``)."""
+        return -(-self.time.n_steps // self.time.save_every) + 1
+
+    @property
+    def save_steps(self) -> np.ndarray:
+        """The saved steps (``TimeSpec.save_steps``) as an array."""
+        t = self.time
+        return np.append(np.arange(0, t.n_steps, t.save_every, dtype=np.int64), t.n_steps)
+
+    @property
+    def save_times(self) -> np.ndarray:
+        """The times of the saved steps."""
+        return self.time.start + self.save_steps * self.time.dt

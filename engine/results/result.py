@@ -31,12 +31,13 @@ class Result:
         """The result of a finished batch run (``values``: parameter slot -> value per run)."""
         plan = sim.plan
         t = plan.time
-        times = t.start + np.arange(plan.n_save) * t.dt * t.save_every
+        times = plan.save_times
         params = dict(zip((plan.names[s] for s in plan.params), sim.inputs))
         prov = dict(plan.provenance, backend=sim.kernel.backend,
                     created=datetime.now(UTC).isoformat(timespec="seconds"))
-        if sim.events:
-            prov["events_applied"] = [list(map(_plain, e)) for e in sim.events.log]
+        if sim.event_log is not None:
+            prov["events_applied"] = [list(map(_plain, e)) for e in sim.event_log]
+            prov["events_applied_by"] = sim.events_by
         els = plan.model.elements
         units = dict(plan.units, **{n: els[n].units for n in params})
         docs = dict(plan.docs, **{n: els[n].doc for n in params})

@@ -1,101 +1,76 @@
 """Scheduled, periodic and conditional events as simpy processes on the run's clock.
 
-Times are turned into step indices per run (an event at a time between two steps applies at the
-next step), so an event whose time or value is swept applies exactly in every run of a batch.
-At one step, events apply in the order the scenario lists them; the step's record follows.
-Every value an event needs is a probe of the plan, evaluated by the kernel.
+The firing steps of timed events come from the batch's timetable (``timetable.py``), resolved
+before the first step, so an event whose time or value is swept applies exactly in every run.
+The simpy clock counts ``phases`` whole ticks per step (one per event, plus two): event i acts at
+tick ``1 + i`` of its step and the stepping process at the last tick, so at one step the events
+apply in the order the scenario lists them and the step's record follows. Only simpy's public API
+is used (timeouts, processes). Every value an event needs is a probe of the plan, evaluated by the
+kernel. A kernel that applies events itself gets them as tables instead (``kernel_tables``).
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-import simpy
 
-from ..errors import ModelError, SimulationError
-
-SNAP_TOL = 1e-9
-MAX_FIRINGS = 1_000_000     # firings of one periodic event over a run
-MAX_BATCH_FIRINGS = 50_000_000  # ... and over all the runs of a batch (their times are held at once)
+from ..errors import SimulationError
 
 
 class EventRunner:
     """Turns the plan's events into simpy processes for one batch."""
 
-    def __init__(self, sim):
+    def __init__(self, sim, timetable):
         self.sim = sim
         self.plan = sim.plan
         self.kernel = sim.kernel
         self.n = sim.n
+        self.timetable = timetable
         self.log = []       # (time, event name, number of runs) for provenance
         self.env = None
-        self.start_values = None
         self.sets = {id(ev): _Sets(self.plan, ev) for ev in self.plan.events}
-        n_ev = len(self.plan.events)
-        # events at one step apply in the order the scenario lists them (the stepper waits at 3)
-        self.prio = {id(ev): 1 + i / (n_ev + 1) for i, ev in enumerate(self.plan.events)}
+        self.phases = len(self.plan.events) + 2      # simpy ticks per step
+        self.index = {id(ev): i for i, ev in enumerate(self.plan.events)}
         self._all = np.ones(self.n, bool)
 
+    def tick(self, k: int, ev=None) -> int:
+        """The simpy time of step k: the tick of event ``ev`` or (None) of the stepping process."""
+        return k * self.phases + (self.phases - 1 if ev is None else 1 + self.index[id(ev)])
+
+    def step_of(self, when: float) -> int:
+        """The step a simpy time belongs to."""
+        return int(when // self.phases)
+
+    def _until(self, tick: int):
+        return self.env.timeout(max(0, tick - self.env.now))
+
     def start(self, env):
-        """Evaluate every event's times and start its process."""
+        """Start the process of every timed event."""
         self.env = env
-        plan = self.plan
-        g = plan.groups[plan.start_group]
-        self.start_values = self.kernel.evaluate(self.sim.state, 0, plan.start_group)
-        row = {p: self.start_values[i] for i, p in enumerate(g.probes)}
-        for ev in plan.events:
-            if ev.when is None:
-                env.process(self._timed(ev, self._schedule(ev, row), self.prio[id(ev)]))
+        for i, ev in enumerate(self.plan.events):
+            due = self.timetable.due(i)
+            if due:
+                env.process(self._timed(ev, due))
 
-    def _finite(self, v, ev, what):
-        if not np.all(np.isfinite(v)):
-            e = ev.event
-            raise ModelError(f"the {what} is not a finite number", file=e.where.file, line=e.where.line,
-                             element=e.name)
-        return v
-
-    def _schedule(self, ev, row) -> np.ndarray:
-        """Step indices at which a timed event fires: an array (run x firing), -1 for none."""
-        t = self.plan.time
-        if ev.at:
-            times = np.stack([self._finite(row[p], ev, "event time") for p in ev.at], axis=1)
-        else:
-            every = self._finite(row[ev.every], ev, "period")
-            if np.any(every <= 0):
-                raise ModelError("an event's period ('every') must be positive", file=ev.event.where.file,
-                                 line=ev.event.where.line, element=ev.event.name)
-            start = self._finite(row[ev.start], ev, "start") if ev.start is not None else t.start + every
-            end = self._finite(row[ev.end], ev, "end") if ev.end is not None else np.full(self.n, t.stop)
-            end = np.minimum(end, t.stop)
-            count = np.maximum(np.floor((end - start) / every + SNAP_TOL) + 1, 0)
-            if count.max(initial=0) > MAX_FIRINGS or count.max(initial=0) * self.n > MAX_BATCH_FIRINGS:
-                raise ModelError(f"the event would fire {count.max():.3g} times in each of {self.n:,} run(s) (at most "
-                                 f"{MAX_FIRINGS:,} per run, {MAX_BATCH_FIRINGS:,} over a batch)",
-                                 file=ev.event.where.file, line=ev.event.where.line,
-                                 element=ev.event.name, hint="use a longer period, or fewer runs at a time")
-            j = np.arange(int(count.max(initial=0)))
-            times = start[:, None] + every[:, None] * j[None, :]
-            times = np.where(j[None, :] < count[:, None], times, -math.inf)
-        k = np.ceil((times - t.start) / t.dt - SNAP_TOL)
-        return np.where((k >= 0) & (k <= t.n_steps), k, -1).astype(np.int64)
-
-    def _timed(self, ev, steps, prio):
-        now = 0
-        every_run = steps.shape[0] == 1 or bool((steps == steps[:1]).all())
-        for k in np.unique(steps[steps >= 0]):
-            k = int(k)
-            yield _at(self.env, k - now, prio)
-            now = k
-            self.apply(ev, k, None if every_run else (steps == k).any(axis=1))
+    def _timed(self, ev, due):
+        """Fire at each due step: as often as the most firings any run has there (a run with
+        fewer takes part in the first ones only)."""
+        for k, counts in due:
+            yield self._until(self.tick(k, ev))
+            times = 1 if counts is None else int(counts.max())
+            for j in range(times):
+                every_run = counts is None or bool((counts > j).all())
+                self.apply(ev, k, None if every_run else counts > j)
 
     def trigger(self, j, k, mask):
-        """Called by the stepper when 'when' condition j first holds at step k in ``mask``."""
+        """Called by the stepper when 'when' condition j first holds at step k in ``mask``: the
+        process applying it, which the stepper waits for."""
         ev = next(e for e in self.plan.events if e.when == j)
         self.sim.state.pending[j] &= ~mask
-        self.env.process(self._once(ev, k, mask, self.prio[id(ev)]))
+        return self.env.process(self._once(ev, k, mask))
 
-    def _once(self, ev, k, mask, prio):
-        yield _at(self.env, k - self.env.now, prio)
+    def _once(self, ev, k, mask):
+        yield self._until(self.tick(k, ev))
         self.apply(ev, k, mask)
 
     def _t(self, k):
@@ -127,48 +102,130 @@ class EventRunner:
             every = np.ones(self.n, bool) if mask is None else mask
             v = vals[sets.row_of[a.value]]
             self._check(ev, _Sets.one(self.plan, a), v[None, every])
-            self.env.process(self._ramp(a, sim.state.V[a.slot].copy(), v, vals[sets.row_of[a.ramp]], every,
-                                        self.prio[id(ev)]))
+            self.env.process(self._ramp(ev, k, a, sim.state.V[a.slot].copy(), v, vals[sets.row_of[a.ramp]],
+                                        every))
         if sets.params:
             self.kernel.hoist(sim.state)
 
     def _check(self, ev, sets, values):
         """Values an event sets must be finite, and a parameter's within its declared range."""
-        if ((values >= sets.lo) & (values <= sets.hi)).all():     # NaN fails both
-            return
-        e = ev.event
-        for i, name in enumerate(sets.names):
-            row = values[i]
-            if not np.isfinite(row).all():
-                raise SimulationError(f"sets '{name}' to a value that is not a finite number at time "
-                                      f"{self._t(self.env.now):g}", file=e.where.file, line=e.where.line,
-                                      element=e.name)
-            bad = row[(row < sets.lo[i, 0]) | (row > sets.hi[i, 0])]
-            if bad.size:
-                raise SimulationError(f"sets '{name}' to {bad[0]:g} at time {self._t(self.env.now):g}, outside "
-                                      f"its declared range [{sets.lo[i, 0]:g}, {sets.hi[i, 0]:g}]",
-                                      file=e.where.file, line=e.where.line, element=e.name)
+        check_values(ev, sets, values, self._t(self.step_of(self.env.now)))
 
-    def _ramp(self, a, start_value, to, over, mask, prio):
+    def _ramp(self, ev, k0, a, start_value, to, over, mask):
         """A ramp's later steps, each at its event's own place in the listed order."""
         dt = self.plan.time.dt
         steps = np.maximum(np.round(over / dt), 1)
         last = int(steps[mask].max()) if mask.any() else 0
         for j in range(0, last + 1):
             if j:
-                yield _at(self.env, 1, prio)
+                yield self._until(self.tick(k0 + j, ev))
             frac = np.minimum(j / steps, 1.0)
             V = self.sim.state.V
             V[a.slot] = np.where(mask, start_value + (to - start_value) * frac, V[a.slot])
             self.kernel.hoist(self.sim.state)
 
 
-def _at(env, delay, prio):
-    ev = simpy.Event(env)
-    ev._ok = True
-    ev._value = None
-    env.schedule(ev, prio, delay)
-    return ev
+def check_values(ev, sets, values, time: float) -> None:
+    """Raise unless every value an event sets (action x run) is finite and a parameter's within
+    its declared range."""
+    if ((values >= sets.lo) & (values <= sets.hi)).all():     # NaN fails both
+        return
+    e = ev.event
+    for i, name in enumerate(sets.names):
+        row = values[i]
+        if not np.isfinite(row).all():
+            raise SimulationError(f"sets '{name}' to a value that is not a finite number at time {time:g}",
+                                  file=e.where.file, line=e.where.line, element=e.name)
+        bad = row[(row < sets.lo[i, 0]) | (row > sets.hi[i, 0])]
+        if bad.size:
+            raise SimulationError(f"sets '{name}' to {bad[0]:g} at time {time:g}, outside its declared range "
+                                  f"[{sets.lo[i, 0]:g}, {sets.hi[i, 0]:g}]",
+                                  file=e.where.file, line=e.where.line, element=e.name)
+
+
+MAX_KERNEL_FIRINGS = 8_000_000  # timed firings over a batch a kernel applies itself (16 bytes each)
+
+
+def in_kernel(plan, kernel, table) -> str | None:
+    """Why the run stage, not the kernel, applies this batch's events (None: the kernel can)."""
+    if not kernel.compiles_events:
+        return f"the {kernel.backend} kernel applies no events itself"
+    ramp = next((ev for ev in plan.events if any(a.ramp is not None for a in ev.actions)), None)
+    if ramp is not None:
+        return f"the event '{ramp.event.name}' ramps a value"
+    total = sum(f.size for f in table.firings if f is not None)
+    if total > MAX_KERNEL_FIRINGS:
+        return f"{total:,} timed firings"
+    return None
+
+
+def kernel_tables(plan, table, n: int):
+    """The batch's events as the kernel applies them (``backends.base.EventTables``)."""
+    from ..backends.base import EventTables
+    evs = plan.events
+    sets = [_Sets(plan, ev) for ev in evs]
+    groups = np.array([[ev.group, int(st.params)] for ev, st in zip(evs, sets)], np.int64).reshape(-1, 2)
+    first = np.concatenate([[0], np.cumsum([len(st.slots) for st in sets])]).astype(np.int64)
+    cat = lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)  # noqa: E731
+    cond_event = np.full(len(plan.conditions), -1, np.int64)
+    for e, ev in enumerate(evs):
+        if ev.when is not None:
+            cond_event[ev.when] = e
+    timed = [(e, f) for e, f in enumerate(table.firings) if f is not None and f.size]
+    if timed:
+        steps = np.concatenate([np.broadcast_to(f, (n, f.shape[1])) for _, f in timed], axis=1)
+        event = np.concatenate([np.full((n, f.shape[1]), e, np.int64) for e, f in timed], axis=1)
+        beyond = plan.time.n_steps + 1
+        steps = np.where(steps >= 0, steps, beyond)
+        # in step order, and at one step in the order the scenario lists the events
+        order = np.argsort(steps * (len(evs) + 1) + event, axis=1, kind="stable")
+        steps = np.ascontiguousarray(np.take_along_axis(steps, order, axis=1))
+        event = np.ascontiguousarray(np.take_along_axis(event, order, axis=1))
+    else:
+        steps = event = np.zeros((n, 0), np.int64)
+    probes = max((len(g.probes) for g in plan.groups), default=0)
+    return EventTables(steps, event, np.zeros(n, np.int64), groups, first,
+                       cat([st.rows for st in sets], np.int64), cat([st.slots for st in sets], np.int64),
+                       cat([st.lo[:, 0] for st in sets], float), cat([st.hi[:, 0] for st in sets], float),
+                       cond_event, np.full((len(plan.conditions), n), -1, np.int64),
+                       np.full((2, n), -1, np.int64), np.zeros((max(probes, 1), n)))
+
+
+def kernel_log(plan, table, tables) -> list:
+    """(time, event name, number of runs) of every firing the kernel applied, in the order the run
+    stage would have applied them: by step, timed events first in listed order, then 'when'
+    events in listed order."""
+    t = plan.time
+    entries = []
+    for i, ev in enumerate(plan.events):
+        if ev.when is None:
+            n = table.firings[i].shape[0] if table.firings[i] is not None else 0
+            for k, counts in table.due(i):
+                for j in range(1 if counts is None else int(counts.max())):
+                    runs = n if counts is None else int((counts > j).sum())
+                    entries.append(((k, 0, i, j), (t.start + k * t.dt, ev.event.name, runs)))
+        else:
+            fired = tables.fired[ev.when]
+            ks, runs = np.unique(fired[fired >= 0], return_counts=True)
+            entries += [((int(k), 1, i, 0), (t.start + int(k) * t.dt, ev.event.name, int(c)))
+                        for k, c in zip(ks, runs)]
+    return [e for _, e in sorted(entries, key=lambda x: x[0])]
+
+
+def kernel_error(plan, kernel, state, tables) -> None:
+    """Raise the error of the first value that failed its check inside the kernel, if any."""
+    err = tables.error
+    runs = np.nonzero(err[0] >= 0)[0]
+    if not len(runs):
+        return
+    r = int(runs[np.argmin(err[0, runs])])
+    k, e = int(err[0, r]), int(err[1, r])
+    ev = plan.events[e]
+    sets = _Sets(plan, ev)
+    vals = kernel.evaluate(state, k, ev.group)[:, r:r + 1]
+    check_values(ev, sets, vals[sets.rows], plan.time.start + k * plan.time.dt)
+    raise SimulationError(f"an event's value failed its check at time {plan.time.start + k * plan.time.dt:g}",
+                          element=ev.event.name)
 
 
 class _Sets:

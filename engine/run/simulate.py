@@ -1,9 +1,11 @@
 """Run stage: a simpy clock drives a kernel's segments and the scheduled events over a batch.
 
-The simpy environment counts in steps (integers), so that event times never suffer rounding.
-The stepping loop is one process; every event is a process on the same clock. At a step where
-events are due, they apply first (in the order the scenario lists them) and the step's record and
-integration follow: the stepping process waits with a lower priority than any event.
+Before the first step the batch's timetable is resolved (``timetable.py``): the steps at which
+every timed event fires in every run, the saved steps and the slots checked for NaN or infinity.
+The simpy environment counts in whole ticks (a fixed number per step), so that event times never
+suffer rounding. The stepping loop is one process; every event is a process on the same clock. At
+a step where events are due, they apply first (in the order the scenario lists them) and the
+step's record and integration follow: the stepping process acts at the step's last tick.
 """
 from __future__ import annotations
 
@@ -17,9 +19,8 @@ import simpy
 from ..errors import ModelError, ModelWarning, SimulationError
 from ..model.noise import RUN_ID
 from ..results import Result
-from .events import EventRunner
-
-STEP_PRIORITY = 3       # simpy: lower runs first; events use 1 + i/(n+1) < 2
+from . import timetable as tt
+from .events import EventRunner, in_kernel, kernel_error, kernel_log, kernel_tables
 
 
 def record_limit() -> int:
@@ -50,6 +51,8 @@ class Simulation:
         self.inputs = self.state.V[list(plan.params)].copy()     # parameter values as given
         self.out = kernel.new_records(n_runs)
         self.events: EventRunner | None = None
+        self.events_by: str | None = None       # who applied the events: the kernel or the run stage
+        self.event_log: list | None = None      # (time, event name, number of runs) per firing
 
     def segment(self, k1: int):
         """Integrate to step ``k1`` (or the first 'when' trigger)."""
@@ -118,32 +121,43 @@ def run_kernel(kernel, params: dict | None = None, n_runs: int | None = None, ch
     plan = kernel.plan
     values, n_runs = prepare_params(plan, params, n_runs)
     sim = Simulation(kernel, values, n_runs)
-    events = EventRunner(sim) if plan.events else None
-    sim.events = events
+    start = kernel.evaluate(sim.state, 0, plan.start_group) if plan.events or plan.stage_times else None
+    row = {} if start is None else {p: start[i] for i, p in enumerate(plan.groups[plan.start_group].probes)}
+    table = tt.resolve(plan, row, n_runs)
+    why = in_kernel(plan, kernel, table) if plan.events else None
+    if plan.events and why is None:        # the whole run in the kernel: events are its data
+        sim.state.events = kernel_tables(plan, table, n_runs)
+        sim.events_by = "kernel"
+    elif plan.events:
+        sim.events = EventRunner(sim, table)
+        sim.events_by = f"run stage ({why})"
+    events = sim.events
     env = simpy.Environment()
     if events:
         events.start(env)
-    _warn_stage_times(sim, events)
+    _warn_stage_times(sim, row)
     env.process(_stepper(env, sim, events, progress))
     env.run()
+    if sim.state.events is not None:
+        kernel_error(plan, kernel, sim.state, sim.state.events)
+        sim.event_log = kernel_log(plan, table, sim.state.events)
+    elif events:
+        sim.event_log = events.log
+        events.sim = events.env = sim.events = None     # break the cycle: a batch's arrays go when unused
     result = Result.from_simulation(sim, values)
-    if events:      # break the sim <-> events cycle so a batch's arrays go as soon as unused
-        events.sim = events.env = sim.events = None
     if check:
-        verify(result, plan, n_runs, sim.state.V[list(plan.stocks)])
+        verify(result, plan, n_runs, sim.state.V[list(plan.stocks)], sim.state.bad)
     return result
 
 
-def _warn_stage_times(sim, events):
+def _warn_stage_times(sim, row):
     """Warn when a SMOOTH/DELAY stage is shorter than dt: Euler then overshoots or oscillates."""
     plan = sim.plan
     if not plan.stage_times:
         return
-    rows = events.start_values if events else sim.kernel.evaluate(sim.state, 0, plan.start_group)
-    order = {p: i for i, p in enumerate(plan.groups[plan.start_group].probes)}
     dt = plan.time.dt
     for owner, fn, probe in plan.stage_times:
-        stage = float(np.min(rows[order[probe]]))
+        stage = float(np.min(row[probe]))
         if stage < dt:
             el = plan.model.elements.get(owner)
             where = f"{el.where.file}:{el.where.line}: " if el and el.where.file else ""
@@ -153,53 +167,42 @@ def _warn_stage_times(sim, events):
 
 
 def _stepper(env, sim, events, progress):
-    """The stepping process: runs whole segments between the times events are due."""
+    """The stepping process: runs whole segments between the steps events are due at."""
     n = sim.plan.time.n_steps
+    phases = events.phases if events else 1
     k = 0
     while k <= n:
+        yield env.timeout(max(0, (k + 1) * phases - 1 - env.now))     # after the events due at step k
         nxt = env.peek()
-        k1 = n + 1 if math.isinf(nxt) else min(n + 1, int(nxt))
-        if k1 <= k:         # an event is due now and has not run yet: let it
-            yield _wake(env, 0)
-            continue
+        k1 = n + 1 if math.isinf(nxt) else min(n + 1, int(nxt // phases))
         if progress is not None:
             k1 = min(k1, k + progress.chunk)
         k_stop, cond, mask = sim.segment(k1)
         if cond >= 0:
-            events.trigger(cond, k_stop, mask)
+            yield events.trigger(cond, k_stop, mask)
         if progress is not None:
             progress(k_stop)
-        yield _wake(env, k_stop - k)
         k = k_stop
 
 
-def _wake(env, delay):
-    ev = simpy.Event(env)
-    ev._ok = True
-    ev._value = None
-    env.schedule(ev, STEP_PRIORITY, delay)
-    return ev
-
-
-def verify(result: Result, plan, n_runs, final_stocks=None):
+def verify(result: Result, plan, n_runs, final_stocks=None, stock_bad=None):
     """Raise if a value went NaN or infinite, or a balance check failed.
 
-    Everything upstream of a stock reaches it, so non-finite values are looked for in the final
-    stocks and in the saved variables that feed no stock; the whole record is searched only to
-    name the first element and time that went wrong.
+    Every saved variable is looked at at every saved step (one summing pass over the records,
+    the full search only when it finds something), and so is every stock: those not saved by the
+    kernel, which notes the first one per run in ``stock_bad`` (record index and slot, -1: none).
+    The error names the first element and time that went bad.
     """
     data = result.data
-    suspects = [i for i, n in enumerate(result.names) if n in plan.sinks]
-    bad = final_stocks is not None and not _all_finite(np.asarray(final_stocks))
-    bad = bad or not all(_all_finite(data[:, i, :]) for i in suspects)
-    if bad and not np.isfinite(data).all():
-        _name_non_finite(result, plan, n_runs)
-    if bad:
-        raise SimulationError("a stock became NaN or infinite during the run; keep all variables "
-                              "(no keep=) to find which element and when")
+    bad_stock = stock_bad is not None and bool((np.asarray(stock_bad)[0] >= 0).any())
+    bad_record = not _all_finite(data)
+    if bad_record or bad_stock:
+        _name_non_finite(result, plan, n_runs, stock_bad if bad_stock else None)
+    if final_stocks is not None and not _all_finite(np.asarray(final_stocks)):
+        raise SimulationError("a stock became NaN or infinite during the run")
     for c in plan.checks:
         res = result[f"check:{c.name}"]
-        worst = np.max(res) if res.size else 0.0     # finite: checks feed no stock
+        worst = np.max(res) if res.size else 0.0     # finite: checked above
         if worst > c.tolerance:
             ti, _ = np.unravel_index(np.argmax(res), res.shape)
             raise SimulationError(f"balance check '{c.name}' ({c.text}) fails at time "
@@ -207,20 +210,30 @@ def verify(result: Result, plan, n_runs, final_stocks=None):
                                   file=c.check.where.file, line=c.check.where.line, element=c.name)
 
 
-def _name_non_finite(result, plan, n_runs):
+def _name_non_finite(result, plan, n_runs, stock_bad):
+    """Raise naming the first saved time, element and run where a value went NaN or infinite."""
     data = result.data
-    bad_t, bad_v, bad_r = np.nonzero(~np.isfinite(data))
-    first_t = bad_t.min()
-    at_t = bad_t == first_t
+    found = []          # (record index, name, run, value)
+    if not _all_finite(data):
+        bad_t, bad_v, bad_r = np.nonzero(~np.isfinite(data))
+        first_t = bad_t.min()
+        at_t = bad_t == first_t
+        for v, r in zip(bad_v[at_t], bad_r[at_t]):
+            found.append((int(first_t), result.names[v], int(r), data[first_t, v, r]))
+    if stock_bad is not None:
+        rec, slot = np.asarray(stock_bad)
+        runs = np.nonzero(rec >= 0)[0]
+        first = rec[runs].min()
+        for r in runs[rec[runs] == first]:
+            found.append((int(first), plan.names[slot[r]], int(r), math.nan))
+    first_t = min(f[0] for f in found)
     rank = {plan.names[s]: i for i, s in enumerate(plan.stocks + plan.params + plan.hoisted + plan.dynamic)}
-    cands = sorted({result.names[v] for v in bad_v[at_t]}, key=lambda n: rank.get(n, 1 << 30))
-    name = cands[0]
-    run = int(bad_r[at_t][0])
-    val = data[first_t, result.names.index(name), run]
+    ti, name, run, val = min((f for f in found if f[0] == first_t), key=lambda f: (rank.get(f[1], 1 << 30), f[2]))
     el = plan.model.elements.get(name)
+    what = "NaN or infinite" if stock_bad is not None and name not in result.names else \
+        ("NaN" if np.isnan(val) else "infinite")
     raise SimulationError(
-        f"value became {'NaN' if np.isnan(val) else 'infinite'} at time {result.times[first_t]:g}"
-        + (f" in run {run}" if n_runs > 1 else ""),
+        f"value became {what} at time {result.times[ti]:g}" + (f" in run {run}" if n_runs > 1 else ""),
         file=el.where.file if el else None, line=el.where.line if el else None, element=name,
         hint="look for a division by zero, a log of a non-positive number or overflow")
 

@@ -34,7 +34,7 @@ def chunk_size(plan, n_runs: int, n_traj_times: int, spec, memory_mb: float) -> 
     slot while stepping, and its kept trajectories and metrics on the way to the writer.
     """
     t = plan.time
-    n_save = t.n_steps // t.save_every + 1
+    n_save = len(t.save_steps)
     per_run = 8 * (n_save * len(plan.saved) + 6 * len(plan.names)
                    + 2 * n_traj_times * len(spec.trajectories) + len(spec.metrics))
     by_memory = max(1, int(memory_mb * 2 ** 20 // per_run))
@@ -44,7 +44,7 @@ def chunk_size(plan, n_runs: int, n_traj_times: int, spec, memory_mb: float) -> 
 
 def trajectory_index(model_time, step) -> np.ndarray:
     """Which saved records the kept trajectories keep (every one, or every ``step`` time units)."""
-    n_save = model_time.n_steps // model_time.save_every + 1
+    n_save = len(model_time.save_steps)
     saved_dt = model_time.dt * model_time.save_every
     stride = 1 if step is None else max(1, int(round(step / saved_dt)))
     return np.arange(0, n_save, stride)
@@ -63,7 +63,6 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
     ``backend`` computes the runs (the kernel is compiled here once, so that workers load it from
     the disk cache).
     """
-    from ..api import load
     from .result import SweepResult
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise ModelError(f"the number of workers must be a positive whole number, not {workers!r}")
@@ -72,9 +71,8 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
                          hint="the scheduler's cluster decides how many workers run")
     if dask and not scheduler:
         _refuse_unguarded_script()
-    spec = load_spec(spec)
-    loaded = load(spec.scenario)
-    spec = check_against(spec, loaded)
+    spec, loaded = prepare(spec)
+    store.check_names(spec)
     digest = spec.digest(loaded.model.source_text)
     path = Path(output) if output else default_output(spec)
     state = store.check_target(path, digest)
@@ -105,6 +103,16 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
         raise ModelError(f"the sweep stopped before every chunk was written ({final})",
                          hint="re-run the same command to resume")
     return SweepResult(path)
+
+
+def prepare(spec):
+    """(checked spec, loaded scenario) of a sweep spec (a file path, YAML text, mapping or spec):
+    the spec is read, its scenario loaded and the spec checked against it, once, for whatever
+    runs it next (a sweep, dominance over its samples)."""
+    from ..api import load
+    spec = load_spec(spec)
+    loaded = load(spec.scenario)
+    return check_against(spec, loaded), loaded
 
 
 def _refuse_unguarded_script():
@@ -152,7 +160,7 @@ def _bar(total, initial, progress, label):
 def _layout(spec, loaded, unit, values, tindex, size) -> dict:
     t = loaded.model.time
     els = loaded.model.elements
-    saved_times = t.start + np.arange(t.n_steps // t.save_every + 1) * t.dt * t.save_every
+    saved_times = t.start + np.array(t.save_steps, dtype=float) * t.dt
     metric_desc = {m.name: _describe(m, els) for m in spec.metrics}
     return dict(n_runs=len(values), n_chunks=math.ceil(len(values) / size), unit=unit, values=values,
                 times=saved_times[tindex], time_units=t.units, parameters=spec.names,

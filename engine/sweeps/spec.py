@@ -205,22 +205,14 @@ def parse_spec(data, file=None, text="") -> SweepSpec:
 
 
 def _check_names(params, trajectories, metrics, w, outs):
-    """Every dataset of the sweep file gets its own name: no two alike, none of the file's own."""
-    from ..results.hdf5 import safe_name
-    from .store import OWN_DATASETS
+    """No two outputs alike (the sweep file's own dataset names are the store's to check, see
+    ``store.check_names``)."""
     if not all(isinstance(t, str) and t for t in trajectories):
         raise w.err("'trajectories' must be a list of variable names", "trajectories", outs)
     names = [p.name for p in params] + list(trajectories) + [m.name for m in metrics]
     dup = next((n for n in names if names.count(n) > 1 and n not in trajectories), None)
     if dup:
         raise w.err(f"'{dup}' names both a metric and a parameter or trajectory", element=dup)
-    clash = next((n for n in names if safe_name(n) in OWN_DATASETS), None)
-    if clash:
-        line = next((x.line for x in list(params) + list(metrics) if x.name == clash), None)
-        raise ModelError(f"'{clash}' is the name of one of the sweep file's own datasets "
-                         f"({', '.join(sorted(OWN_DATASETS))})", file=w.file, line=line, element=clash,
-                         hint="rename the metric" if clash in [m.name for m in metrics] else
-                         "rename the model's element, or keep it through a metric of another name")
 
 
 def run_count(method: str, samples: int, params) -> int:

@@ -30,6 +30,18 @@ from ..results.hdf5 import safe_name, write_attrs
 OWN_DATASETS = frozenset({"run", "time", "parameter", "chunk", "chunk_done", "unit_samples", "sensitivity"})
 
 
+def check_names(spec) -> None:
+    """Every dataset a spec's sweep writes gets its own name: none of the file's own."""
+    names = spec.names + list(spec.trajectories) + [m.name for m in spec.metrics]
+    clash = next((n for n in names if safe_name(n) in OWN_DATASETS), None)
+    if clash:
+        line = next((x.line for x in list(spec.parameters) + list(spec.metrics) if x.name == clash), None)
+        raise ModelError(f"'{clash}' is the name of one of the sweep file's own datasets "
+                         f"({', '.join(sorted(OWN_DATASETS))})", file=spec.file, line=line, element=clash,
+                         hint="rename the metric" if clash in [m.name for m in spec.metrics] else
+                         "rename the model's element, or keep it through a metric of another name")
+
+
 def partial_path(path: Path) -> Path:
     """FILE.partial: where a sweep writes until every chunk is in."""
     return path.with_name(path.name + ".partial")

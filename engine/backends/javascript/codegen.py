@@ -217,7 +217,7 @@ class JsGenerator:
         if p.time.save_every == 1:
             L = [f"{pad}rec = k * {m};"]
         else:
-            L = [f"{pad}if (k % _se === 0) {{", f"{pad}  rec = (k / _se) * {m};"]
+            L = [f"{pad}if (k % _se === 0 || k === _n) {{", f"{pad}  rec = Math.ceil(k / _se) * {m};"]
             pad += "  "
         L += [f"{pad}out[rec + {j}] = {_v(s)};" for j, s in enumerate(p.saved)]
         return L + ([f"{pad[:-2]}}}"] if p.time.save_every != 1 else [])

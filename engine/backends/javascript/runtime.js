@@ -151,7 +151,8 @@
       return v;
     }
 
-    // Steps at which a timed event fires, in order, each once.
+    // Steps at which a timed event fires, in order, every firing (two in one step both apply, as in
+    // engine/run/timetable.py).
     schedule(ev, row) {
       let times;
       if (ev.at.length) {
@@ -167,12 +168,12 @@
         times = [];
         for (let j = 0; j < count; j++) times.push(start + every * j);
       }
-      const steps = new Set();
+      const steps = [];
       for (const x of times) {
         const k = Math.ceil((x - _t0) / _dt - SNAP_TOL);
-        if (k >= 0 && k <= _n) steps.add(k);
+        if (k >= 0 && k <= _n) steps.push(k);
       }
-      return [...steps].sort((a, b) => a - b);
+      return steps.sort((a, b) => a - b);
     }
 
     *timed(ev, steps) {
@@ -288,4 +289,5 @@
     return r === undefined ? 1 << 30 : r;
   }
 
-  const TIMES = Float64Array.from({ length: N_SAVE }, (_, r) => _t0 + r * _dt * _se);
+  // the saved steps: every _se-th and the final one always (TimeSpec.save_steps)
+  const TIMES = Float64Array.from({ length: N_SAVE }, (_, r) => _t0 + Math.min(r * _se, _n) * _dt);
