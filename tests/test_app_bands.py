@@ -2,12 +2,10 @@
 band's rows are those of the calibration's projection.csv, for that scenario and no other."""
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
-from app_support import call
+from app_support import calibrated_folder, call
 
-import engine
 from engine.app.bands import bands_for
 from engine.app.serve import running
 from engine.app.service import RunService
@@ -15,33 +13,9 @@ from engine.app.service import RunService
 MODELS = Path(__file__).parent / "models"
 
 
-def _folder(tmp_path):
-    """A folder with the logistic adoption model as two scenarios, a calibration of the first (its
-    projection written to outputs/small/) and a calibration spec that cannot be read."""
-    folder = tmp_path / "scenarios"
-    folder.mkdir()
-    (folder / "adopt.yaml").write_text((MODELS / "logistic_adoption.yaml").read_text())
-    (folder / "other.yaml").write_text("scenario: other\nextends: adopt.yaml\noverrides: {r: 0.4}\n")
-    t = np.arange(1.0, 13.0)
-    y = 0.8 / (1 + (0.8 / 0.02 - 1) * np.exp(-0.6 * t))
-    (folder / "share.csv").write_text("time,value\n" + "".join(f"{a:g},{b:.6g}\n" for a, b in zip(t, y * 1.01)))
-    (folder / "small.yaml").write_text(
-        "calibration: small\nscenario: adopt.yaml\nseed: 1\n"
-        "parameters:\n  r: {bounds: [0.1, 2]}\n  K: {bounds: [0.2, 1]}\n"
-        "series:\n  share: {file: share.csv, units: dmnl, variable: adopters, read: at, "
-        "error: lognormal, scale: 0.05}\n"
-        "discrepancy: {model: ar1, sd_max: 0.3}\noptimizer: {population: 5, generations: 3}\n"
-        "project: 15\nassumes: the market stays as it is\n")
-    (folder / "unread.yaml").write_text("calibration: unread\nscenario: adopt.yaml\ndata: nowhere.yaml\n")
-    outputs = tmp_path / "outputs"
-    engine.calibrate(folder / "small.yaml", output=outputs / "small", mcmc=False, profiles=False, figures_too=False,
-                     backend="numpy")
-    return folder, outputs
-
-
 @pytest.mark.slow
 def test_the_band_of_a_calibration_comes_with_its_scenario_and_no_other(tmp_path):
-    folder, outputs = _folder(tmp_path)
+    folder, outputs = calibrated_folder(tmp_path)
     rows = pd.read_csv(outputs / "small" / "projection.csv")
     service = RunService(folder, workers=1, backend="numpy", outputs=outputs)
     with running(folder, service=service) as url:
