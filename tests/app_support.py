@@ -110,7 +110,7 @@ MODELS = Path(__file__).parent / "models"
 
 def calibrated_folder(tmp_path):
     """A folder with the logistic adoption model as two scenarios, a calibration of the first (its
-    projection written to outputs/small/) and a calibration spec that cannot be read."""
+    projection written to outputs/small/)."""
     from engine import calibrate
     folder = tmp_path / "scenarios"
     folder.mkdir()
@@ -126,7 +126,6 @@ def calibrated_folder(tmp_path):
         "error: lognormal, scale: 0.05}\n"
         "discrepancy: {model: ar1, sd_max: 0.3}\noptimizer: {population: 5, generations: 3}\n"
         "project: 15\nassumes: the market stays as it is\n")
-    (folder / "unread.yaml").write_text("calibration: unread\nscenario: adopt.yaml\ndata: nowhere.yaml\n")
     outputs = tmp_path / "outputs"
     calibrate(folder / "small.yaml", output=outputs / "small", mcmc=False, profiles=False, figures_too=False,
               backend="numpy")

@@ -37,7 +37,7 @@ def test_the_band_of_a_calibration_comes_with_its_scenario_and_no_other(tmp_path
     assert "a lever move leaves it in place" in band["note"]
 
 
-def test_no_band_without_results_and_a_projection_that_cannot_be_read_is_named(tmp_path):
+def test_no_band_without_results_a_projection_that_cannot_be_read_is_named_a_bad_spec_skipped(tmp_path):
     folder = tmp_path / "scenarios"
     folder.mkdir()
     (folder / "adopt.yaml").write_text((MODELS / "logistic_adoption.yaml").read_text())
@@ -53,3 +53,9 @@ def test_no_band_without_results_and_a_projection_that_cannot_be_read_is_named(t
     bad.write_text("series,time\nshare,11\n")
     bands, error = bands_for(folder / "adopt.yaml", folder, {"adopters"}, outputs)
     assert bands == {} and "calibration 'fit/../x'" in error and "no column" in error
+    # a spec that cannot be read (its catalogue is missing) is left out, its results too
+    (folder / "unread.yaml").write_text("calibration: unread\nscenario: adopt.yaml\ndata: nowhere.yaml\n")
+    (outputs / "unread").mkdir()
+    (outputs / "unread" / "projection.csv").write_text(
+        "series,variable,read,time,end,q05,median,q95,param_q05,param_q95\nshare,adopters,at,11,12,0.5,0.6,0.7,0.55,0.65\n")
+    assert bands_for(folder / "adopt.yaml", folder, {"adopters"}, outputs)[0] == {}

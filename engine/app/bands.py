@@ -23,7 +23,8 @@ BASELINE_NOTE = ("It belongs to the scenario as written, with the calibration's 
 
 
 def calibration_specs(folder: Path) -> list:
-    """The calibration specs of ``folder``: YAML files with a top-level ``calibration:`` key."""
+    """The calibration specs of ``folder`` (YAML files with a top-level ``calibration:`` key) as
+    ``(path, name)``: the calibration's name as the spec gives it (its file's stem when empty)."""
     out = []
     for path in sorted([*Path(folder).glob("*.yaml"), *Path(folder).glob("*.yml")]):
         try:
@@ -31,7 +32,7 @@ def calibration_specs(folder: Path) -> list:
         except ModelError:
             continue
         if isinstance(data, dict) and "calibration" in data:
-            out.append(path)
+            out.append((path, str(data["calibration"] or path.stem)))
     return out
 
 
@@ -50,15 +51,15 @@ def bands_for(scenario: Path, folder: Path, variables, outputs: Path = OUTPUTS) 
     out: dict = {}
     problems = []
     target = Path(scenario).resolve()
-    for path in calibration_specs(folder):
+    for path, name in calibration_specs(folder):
+        file = projection_file(outputs, name)
+        if not file.is_file():              # no results: the spec need not be read
+            continue
         try:
             spec = load_spec(path)
         except ModelError:
             continue
         if Path(spec.scenario).resolve() != target or spec.project is None:
-            continue
-        file = projection_file(outputs, spec.name)
-        if not file.is_file():
             continue
         try:
             rows = _rows(file)
