@@ -101,6 +101,18 @@ export function bandText(b) {
   return `${b.label}; darker: ${b.param_label}; dotted: its median. ${b.note}`;
 }
 
+// Text in lines no wider than `width` as `g` draws it (words kept whole).
+function wrap(g, text, width) {
+  const lines = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && g.measureText(next).width > width) { lines.push(line); line = word; } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 export class Panel {
   // spec: {title, variables, units, ylabel}; ctx: {timeUnits, describe(name), onRemove?}
   constructor(parent, spec, ctx) {
@@ -224,10 +236,12 @@ export class Panel {
     const src = this.plot.ctx.canvas;
     const r = uPlot.pxRatio;
     const pad = 12 * r, titleH = 30 * r, rowH = 18 * r;
-    const bandLines = [...this.bandKey.children].map((li) => li.textContent);
-    const rows = this.plot.series.length - 1 + (this.points.size ? 1 : 0) + bandLines.length;
-    const out = el("canvas", { width: src.width + 2 * pad, height: titleH + src.height + rows * rowH + pad });
+    const out = el("canvas", { width: src.width + 2 * pad });
     const g = out.getContext("2d");
+    g.font = `${12 * r}px sans-serif`;
+    const bandLines = [...this.bandKey.children].flatMap((li) => wrap(g, li.textContent, src.width));
+    const rows = this.plot.series.length - 1 + (this.points.size ? 1 : 0) + bandLines.length;
+    out.height = titleH + src.height + rows * rowH + pad;
     g.fillStyle = "#fff";
     g.fillRect(0, 0, out.width, out.height);
     g.fillStyle = "#111";
@@ -267,7 +281,7 @@ export class Panel {
       for (const b of bs) {
         for (const [key, label] of [["median", "median"], ["low", "90 % predictive low"], ["high", "90 % predictive high"],
           ["param_low", "90 % parameters low"], ["param_high", "90 % parameters high"]]) {
-          columns.push({ head: `${name} (${b.calibration} ${label})`, at: new Map(b.times.map((t, k) => [t, b[key][k]])) });
+          columns.push({ head: `${name} (calibration ${b.calibration}, ${label})`, at: new Map(b.times.map((t, k) => [t, b[key][k]])) });
         }
       }
     }
