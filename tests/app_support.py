@@ -4,7 +4,10 @@ from __future__ import annotations
 import http.client
 import json
 import textwrap
+from pathlib import Path
 from urllib.parse import urlsplit
+
+import numpy as np
 
 CUP = """
 scenario: cup
@@ -100,3 +103,30 @@ def sample_dominance(loaded, params, variable):
     times = [0, 10, 20, 30]
     return dominance_payload(times, [("B1 cooling", "B", [share] * 4),
                                      ("R1 steam", "R", [-(1 - share)] * 4)])
+
+
+MODELS = Path(__file__).parent / "models"
+
+
+def calibrated_folder(tmp_path):
+    """A folder with the logistic adoption model as two scenarios, a calibration of the first (its
+    projection written to outputs/small/)."""
+    from engine import calibrate
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "adopt.yaml").write_text((MODELS / "logistic_adoption.yaml").read_text())
+    (folder / "other.yaml").write_text("scenario: other\nextends: adopt.yaml\noverrides: {r: 0.4}\n")
+    t = np.arange(1.0, 13.0)
+    y = 0.8 / (1 + (0.8 / 0.02 - 1) * np.exp(-0.6 * t))
+    (folder / "share.csv").write_text("time,value\n" + "".join(f"{a:g},{b:.6g}\n" for a, b in zip(t, y * 1.01)))
+    (folder / "small.yaml").write_text(
+        "calibration: small\nscenario: adopt.yaml\nseed: 1\n"
+        "parameters:\n  r: {bounds: [0.1, 2]}\n  K: {bounds: [0.2, 1]}\n"
+        "series:\n  share: {file: share.csv, units: dmnl, variable: adopters, read: at, "
+        "error: lognormal, scale: 0.05}\n"
+        "discrepancy: {model: ar1, sd_max: 0.3}\noptimizer: {population: 5, generations: 3}\n"
+        "project: 15\nassumes: the market stays as it is\n")
+    outputs = tmp_path / "outputs"
+    calibrate(folder / "small.yaml", output=outputs / "small", mcmc=False, profiles=False, figures_too=False,
+              backend="numpy")
+    return folder, outputs

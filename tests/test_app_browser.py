@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from app_support import sample_data, sample_dominance, write_folder
+from app_support import calibrated_folder, sample_data, sample_dominance, write_folder
 from conftest import ROOT
 
 import engine
@@ -375,3 +375,21 @@ def test_a_run_that_fails_in_the_page_says_why_and_the_next_one_draws(page, cups
     page.fill("#lever-k", "7")
     wait_runs(page, n + 1)
     assert cells(page)[("s", 5)][0] == pytest.approx(1 + 5 / 2, rel=1e-12)
+
+
+def test_a_calibrations_predictive_band_is_drawn_and_labelled_in_the_exported_page(page, tmp_path):
+    """The band travels in the exported file (read from the calibration's results when it is written),
+    and the panel's legend says what it is, what it assumes and that a lever move leaves it."""
+    folder, outputs = calibrated_folder(tmp_path)
+    service = RunService(folder, workers=1, backend="numpy", outputs=outputs)
+    try:
+        export_app(folder / "adopt.yaml", tmp_path / "adopt.html", dominance=False, service=service)
+    finally:
+        service.close()
+    page.goto((tmp_path / "adopt.html").as_uri())
+    wait_runs(page, 1)
+    assert page.inner_text(".panel .band-key") == (
+        "adopters: 90 % predictive band (parameters, model error, measurement) from calibration small, "
+        "assumes: the market stays as it is; darker: 90 % band of the parameters alone from calibration small; "
+        "dotted: its median. It belongs to the scenario as written, with the calibration's estimated "
+        "parameters: a lever move leaves it in place.")

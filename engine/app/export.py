@@ -5,7 +5,8 @@ The file holds the app's own page (``static/index.html``, its style sheet and it
 joined into one script), the vendored uPlot, the model as JavaScript (the JavaScript backend's
 module), and the scenario as the page needs it: levers, panels, years, variables, the parameters'
 documentation, the engine's baseline of the report's variables, the measured data points with their
-sources and the baseline's loop dominance, computed here. A Content-Security-Policy in the page
+sources, the predictive bands of the folder's calibrations of the scenario (read from their results when
+the file is written) and the baseline's loop dominance, computed here. A Content-Security-Policy in the page
 allows its own inline scripts and style (by hash) and nothing else: no request can leave it.
 """
 from __future__ import annotations
@@ -106,6 +107,7 @@ def scenario_bundle(sc, service: RunService, dominance: bool = True) -> dict:
             found = {v: service.dominance_source(sc.loaded, {}, v) for v in shown}
         shares = {v: trim_dominance(payload) for v, payload in found.items() if payload is not None}
     meta["dominance"] = bool(shares)
+    meta["bands"], meta["bands_error"] = service.bands(sc.name)
     return {"scenario": meta, "baseline": {v: _base64(sc.baseline[v][:, 0]) for v in shown},
             "data": sc.data, "dominance": shares}
 

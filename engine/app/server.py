@@ -76,6 +76,7 @@ class Api:
         name = v.scenario_name(request.path_params["name"], self.service.names())
         sc = await self.service.call(self.service.scenario, name, True)
         meta = describe(sc, self.service.has_dominance(sc.loaded))
+        meta["bands"], meta["bands_error"] = await self.service.call(self.service.bands, name)
         if self.service.in_page and await self.service.call(self.service.model_source, name):
             meta["model"] = f"/api/model/{name}.js"
         return _json(meta)

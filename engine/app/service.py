@@ -16,7 +16,9 @@ from typing import Any
 from ..api import Loaded, load
 from ..errors import ModelError
 from ..frontends.yaml.yamlio import load_file
+from ..outputs.paths import OUTPUTS
 from . import extras
+from .bands import bands_for
 
 SPEC_KEYS = {"sweep", "calibration"}        # top-level keys of the specs that are not scenarios
 SOURCE_HEADER = re.compile(r"^# ---- (.+)$", re.MULTILINE)
@@ -75,8 +77,9 @@ class RunService:
 
     def __init__(self, folder, *, workers: int = 4, backend: str = "auto",
                  data_source=extras.data_series, dominance_source=extras.dominance,
-                 has_dominance=extras.has_dominance, in_page: bool = False):
+                 has_dominance=extras.has_dominance, in_page: bool = False, outputs=OUTPUTS):
         self.folder = Path(folder)
+        self.outputs = Path(outputs).resolve()     # where calibrations wrote their results (bands.py)
         self.backend = backend              # the engine's choice: the fastest it has
         self.in_page = in_page              # offer pages the model as JavaScript, to run it themselves
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="carbonloop-app")
@@ -186,6 +189,12 @@ class RunService:
     def data(self, name: str, variable: str):
         """The measured series of ``variable`` (``extras.series_payload``), or None."""
         return self.scenario(name).data.get(variable)
+
+    def bands(self, name: str) -> tuple[dict, str]:
+        """The predictive bands of the scenario's variables from the folder's calibrations of it,
+        read afresh (``bands.bands_for``), and a note of those that could not be read."""
+        sc = self.scenario(name)
+        return bands_for(sc.path, self.folder, sc.variables, self.outputs)
 
     def dominance(self, name: str, params: dict, variable: str):
         """Loop shares of ``variable`` under ``params`` (``extras.dominance_payload``), or None."""

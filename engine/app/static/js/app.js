@@ -49,6 +49,8 @@ function addPanel(spec, removable) {
   const p = new Panel($("panels"), spec, panelContext(removable));
   S.panels.push(p);
   for (const v of spec.variables) {
+    const bands = (S.meta.bands || {})[v];
+    if (bands && bands.length) p.setBands(v, bands);
     if (S.meta.data.includes(v)) {
       S.source.data(S.meta.name, v)
         .then((series) => series && p.setPoints(v, series))
@@ -237,6 +239,7 @@ async function openScenario(name, fromURL = null) {
   await doRun(performance.now());
   if (ignored.length) status(`ignored in the address (not a lever, or out of range): ${ignored.join(", ")}`, "error");
   if (meta.data_error) status(meta.data_error, "error");
+  if (meta.bands_error) status(meta.bands_error, "error");
 }
 
 // The model's documentation: every parameter with its value, units, range, description and source.

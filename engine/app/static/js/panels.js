@@ -1,4 +1,5 @@
-// A graph panel: this run (solid) over the baseline (dashed), data points with error bars, PNG and CSV.
+// A graph panel: this run (solid) over the baseline (dashed), data points with error bars, a
+// calibration's predictive band behind the baseline where there is one, PNG and CSV.
 /* global uPlot */
 
 import { colour, csvCell, el, fmt } from "./format.js";
@@ -48,12 +49,77 @@ function drawPoints(u, points) {
   ctx.restore();
 }
 
+// Draws the calibrations' bands behind the lines: the 90 % predictive band (light), the 90 % band of
+// the parameters alone inside it (darker) and the median (dotted), each in its variable's colour.
+function drawBands(u, bands) {
+  const { ctx } = u;
+  const r = uPlot.pxRatio;
+  const { left, top, width, height } = u.bbox;
+  const x = (t) => u.valToPos(t, "x", true);
+  const y = (v) => u.valToPos(v, "y", true);
+  const fill = (b, lo, hi) => {
+    let open = false;
+    ctx.beginPath();
+    b.times.forEach((t, i) => {                    // a gap (null) ends one piece of the band
+      if (b[lo][i] === null || b[hi][i] === null) { open = false; return; }
+      if (!open) ctx.moveTo(x(t), y(b[hi][i])); else ctx.lineTo(x(t), y(b[hi][i]));
+      open = true;
+    });
+    for (let i = b.times.length - 1; i >= 0; i--) {
+      if (b[lo][i] !== null && b[hi][i] !== null) ctx.lineTo(x(b.times[i]), y(b[lo][i]));
+    }
+    ctx.closePath();
+    ctx.fill();
+  };
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  for (const { band, colour: c } of bands) {
+    ctx.fillStyle = c;
+    ctx.globalAlpha = 0.13;
+    fill(band, "low", "high");
+    ctx.globalAlpha = 0.22;
+    fill(band, "param_low", "param_high");
+    ctx.globalAlpha = 0.9;
+    ctx.strokeStyle = c;
+    ctx.lineWidth = 1 * r;
+    ctx.setLineDash([2 * r, 3 * r]);
+    ctx.beginPath();
+    band.times.forEach((t, i) => {
+      if (band.median[i] === null) return;
+      if (i === 0 || band.median[i - 1] === null) ctx.moveTo(x(t), y(band.median[i]));
+      else ctx.lineTo(x(t), y(band.median[i]));
+    });
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+// The legend line of one band: what it is, what it assumes, that a lever move leaves it in place.
+export function bandText(b) {
+  return `${b.label}; darker: ${b.param_label}; dotted: its median. ${b.note}`;
+}
+
+// Text in lines no wider than `width` as `g` draws it (words kept whole).
+function wrap(g, text, width) {
+  const lines = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && g.measureText(next).width > width) { lines.push(line); line = word; } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 export class Panel {
   // spec: {title, variables, units, ylabel}; ctx: {timeUnits, describe(name), onRemove?}
   constructor(parent, spec, ctx) {
     this.spec = spec;
     this.ctx = ctx;
     this.points = new Map();           // variable -> data series
+    this.bands = new Map();            // variable -> predictive bands of the calibrations of the scenario
     this.colours = spec.variables.map((_, i) => colour(i));
     this.units = spec.ylabel || spec.units || "";
     const tools = el("div", { class: "tools" },
@@ -69,7 +135,7 @@ export class Panel {
       el("header", {}, el("h3", { text: spec.title, title: spec.variables.join(", ") }),
         el("span", { class: "units", text: this.units }), tools),
       this.chartBox, el("p", { class: "key", text: "solid: this run; dashed: the scenario as written" }),
-      this.note);
+      this.bandKey = el("ul", { class: "band-key" }), this.note);
     parent.append(this.el);
     this.plot = null;
     this.data = null;
@@ -91,6 +157,8 @@ export class Panel {
     });
     const pointsOf = () => [...this.points.entries()].map(([name, s]) => (
       { series: s, colour: this.colours[this.spec.variables.indexOf(name)] }));
+    const bandsOf = () => [...this.bands.entries()].flatMap(([name, bs]) => bs.map((b) => (
+      { band: b, colour: this.colours[this.spec.variables.indexOf(name)] })));
     return {
       ...this.size(),
       series,
@@ -104,6 +172,7 @@ export class Panel {
         { label: this.units, size: 70, values: (u, splits) => splits.map(fmt) },
       ],
       hooks: {
+        drawAxes: [(u) => drawBands(u, bandsOf())],      // after the axes, before the lines
         draw: [(u) => drawPoints(u, pointsOf())],
         // a variable shown or hidden from the legend takes its baseline line along
         setSeries: [(u, i, opts) => { if (i % 2 === 1 && opts && "show" in opts) u.setSeries(i + 1, { show: opts.show }); }],
@@ -115,6 +184,13 @@ export class Panel {
     for (const s of this.points.values()) {
       for (const xs of [s.values, s.low, s.high]) {
         for (const v of xs || []) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      }
+    }
+    for (const bs of this.bands.values()) {
+      for (const b of bs) {
+        for (const xs of [b.low, b.high, b.param_low, b.param_high]) {
+          for (const v of xs) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        }
       }
     }
     if (lo === null || hi === null || !Number.isFinite(lo)) return [0, 1];
@@ -142,14 +218,30 @@ export class Panel {
     if (this.plot) this.plot.redraw(true, false);
   }
 
+  // bands: the predictive bands of `name` (bands.py), drawn behind the baseline; they stay as levers move.
+  setBands(name, bands) {
+    this.bands.set(name, bands);
+    const c = this.colours[this.spec.variables.indexOf(name)];
+    for (const b of bands) {
+      const swatch = el("span", { class: "swatch" });
+      swatch.style.background = c;          // through the style object: a page's CSP refuses style attributes
+      this.bandKey.append(el("li", { title: `Assumptions: ${b.assumptions} Rows: ${b.file}` },
+        swatch, `${name}: ${bandText(b)}`));
+    }
+    if (this.plot) this.plot.redraw(true, false);
+  }
+
   // The panel's graph as a PNG blob: title, the plot as drawn, a legend, on white.
   png() {
     const src = this.plot.ctx.canvas;
     const r = uPlot.pxRatio;
     const pad = 12 * r, titleH = 30 * r, rowH = 18 * r;
-    const rows = this.plot.series.length - 1 + (this.points.size ? 1 : 0);
-    const out = el("canvas", { width: src.width + 2 * pad, height: titleH + src.height + rows * rowH + pad });
+    const out = el("canvas", { width: src.width + 2 * pad });
     const g = out.getContext("2d");
+    g.font = `${12 * r}px sans-serif`;
+    const bandLines = [...this.bandKey.children].flatMap((li) => wrap(g, li.textContent, src.width));
+    const rows = this.plot.series.length - 1 + (this.points.size ? 1 : 0) + bandLines.length;
+    out.height = titleH + src.height + rows * rowH + pad;
     g.fillStyle = "#fff";
     g.fillRect(0, 0, out.width, out.height);
     g.fillStyle = "#111";
@@ -167,7 +259,8 @@ export class Panel {
       g.fillText(s.label, pad + 32 * r, y);
       y += rowH;
     });
-    if (this.points.size) g.fillText(this.note.textContent, pad, y);
+    if (this.points.size) { g.fillText(this.note.textContent, pad, y); y += rowH; }
+    for (const line of bandLines) { g.fillText(line, pad, y); y += rowH; }
     return new Promise((resolve) => out.toBlob(resolve, "image/png"));
   }
 
@@ -182,6 +275,14 @@ export class Panel {
     for (const [name, s] of this.points) {
       for (const [key, label] of [["values", "data"], ["low", "data low"], ["high", "data high"]]) {
         if (s[key]) columns.push({ head: `${name} (${label})`, at: new Map(s.times.map((t, k) => [t, s[key][k]])) });
+      }
+    }
+    for (const [name, bs] of this.bands) {
+      for (const b of bs) {
+        for (const [key, label] of [["median", "median"], ["low", "90 % predictive low"], ["high", "90 % predictive high"],
+          ["param_low", "90 % parameters low"], ["param_high", "90 % parameters high"]]) {
+          columns.push({ head: `${name} (calibration ${b.calibration}, ${label})`, at: new Map(b.times.map((t, k) => [t, b[key][k]])) });
+        }
       }
     }
     return { times, columns };
