@@ -298,7 +298,7 @@ def test_an_exported_xmile_model_draws_the_numbers_of_its_yaml(build, tmp_path):
     m = build(scenario({"a": "NORMAL(5, 1)", "b": "RANDOM UNIFORM(0, 2, 0)", "c": "RANDOM 0 1()",
                         "d": "POISSON(3) + EXPRND(2) + LOGNORMAL(1, 0.5)"}, stop=5, seed=4,
                        extra="stocks:\n  S: {initial: 0, inflows: [f]}\nflows:\n  f: a + b + c + d\n"))
-    assert write(m.model, tmp_path / "x.xmile", strict=True) == []
+    assert write(m.model, tmp_path / "x.xmile") == []
     back = engine.load(tmp_path / "x.xmile")
     a, b = m.run(n_runs=4), back.run(n_runs=4)
     for v in ("a", "b", "c", "d", "S"):
