@@ -10,6 +10,7 @@ from pathlib import Path
 from ... import lang as ex
 from ...errors import ModelError
 from ...model import Element, Model, Override, Where, assemble, suggest
+from ...model.check import huge_in, is_finite_number
 from .elements import SECTIONS, parse_module
 from .fields import Fields, file_of, line_of
 from .sections import parse_checks, parse_events, parse_loops, parse_report, parse_time
@@ -180,10 +181,9 @@ def _exogenous_one(name, spec, ctx: Fields, where: Where, existing: Element | No
     if isinstance(spec, dict) and "table" in spec and set(spec) <= {"table", "extrapolate"}:
         pts = spec["table"]
         if not (isinstance(pts, list) and pts and all(
-                isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                            for v in p) for p in pts)):
-            ctx.error("an exogenous table must be [[time, value], ...] with numbers", where.line, name,
-                      file=where.file)
+                isinstance(p, list) and len(p) == 2 and all(is_finite_number(v) for v in p) for p in pts)):
+            ctx.error("an exogenous table must be [[time, value], ...] with finite numbers" + huge_in(pts),
+                      where.line, name, file=where.file)
             return []
         xs = [float(p[0]) for p in pts]
         if any(b <= a for a, b in zip(xs, xs[1:])):
