@@ -104,3 +104,17 @@ def test_keeping_what_has_no_trajectory_is_a_clear_error():
         m.run(keep=["wave"])
     with pytest.raises(engine.ModelError, match="cannot keep 'nothing': it is not an element of the model"):
         m.run(keep=["nothing"])
+
+
+def test_a_failed_hdf5_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    import engine.results.hdf5 as hdf5
+    r = engine.load(MODELS / "goal_seeking.yaml").run(backend="numpy")
+
+    def broken(obj, attrs):
+        raise OSError("disk full")
+    monkeypatch.setattr(hdf5, "write_attrs", broken)
+    try:
+        r.to_hdf5(tmp_path / "r.h5")
+    except OSError:
+        pass
+    assert list(tmp_path.iterdir()) == []

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .. import lang as ex
 from ..errors import Collector
+from ..lang.names import RESULT_AXES, stored_name
 from .check import expression_problems, lookup_names, suggest
 from .elements import LoopSpec, Model, Report, TimeSpec, Where
 
@@ -42,10 +43,28 @@ def assemble(modules, time: TimeSpec, *, name: str = "model", description: str =
             _report(ctx, expression_problems(node, elements, stateful=False), c.where, c.name)
     _check_report(elements, report, ctx)
     _check_loops(elements, loops, ctx)
+    _check_stored_names(elements, checks, ctx)
     ctx.check()
     return Model(name=name, elements=elements, time=time, events=tuple(events), checks=tuple(checks),
                  modules=tuple(modules), description=description, source_text=source_text,
                  where=Where(file, None), loops=tuple(loops), report=report, levers=tuple(levers))
+
+
+def _check_stored_names(elements: dict, checks, ctx: Collector):
+    """Every value a run saves gets a name of its own in the results file: no element may take
+    the name of the file's axes or the name a balance check's values are stored under."""
+    taken = {axis: f"its {axis} axis" for axis in RESULT_AXES}
+    for c in checks:
+        stored = stored_name(f"check:{c.name}")
+        if stored in taken:
+            ctx.error(f"the check '{c.name}' would be stored as '{stored}', like {taken[stored]}", c.where.line,
+                      c.name, "rename the check", file=c.where.file)
+        taken[stored] = f"the values of the check '{c.name}'"
+    for el in elements.values():
+        what = taken.get(stored_name(el.name))
+        if what is not None:
+            ctx.error(f"'{el.name}' is the name the results file gives {what}", el.where.line, el.name,
+                      "rename the element", file=el.where.file)
 
 
 def _report(ctx: Collector, problems, where: Where, element: str):
