@@ -5,7 +5,7 @@
 """
 from .dialect import CARBONLOOP, Dialect, parse
 from .names import KEYWORDS, RESERVED, is_reserved
-from .parser import MAX_DEPTH, ExprSyntaxError
+from .parser import MAX_DEPTH, ExprSyntaxError, excerpt
 from .tree import (
                    Bin,
                    Call,
@@ -30,6 +30,6 @@ from .tree import (
 )
 
 __all__ = ["CARBONLOOP", "Dialect", "parse", "KEYWORDS", "RESERVED", "is_reserved", "MAX_DEPTH",
-           "ExprSyntaxError", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Unary", "calls",
+           "ExprSyntaxError", "excerpt", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Unary", "calls",
            "children", "constant", "depth", "names", "rebuild", "same", "substitute", "transform",
            "unparse", "walk"]

@@ -89,7 +89,8 @@ class Builder:
         except ex.ExprSyntaxError as e:
             if e.construct:
                 raise Unsupported(e.construct, file=self.file, element=v.name) from None
-            raise XmileError(f"syntax error in equation '{text}' at column {e.pos + 1}: {e.message}",
+            raise XmileError(f"syntax error in equation '{ex.excerpt(text, e.pos)}' at column {e.pos + 1}: "
+                             f"{e.message}",
                              file=self.file, element=v.name) from None
         return self.resolve(tree, v, local, depth)
 

@@ -40,9 +40,8 @@ class Fields(Collector):
             return ex.parse(text)
         except ex.ExprSyntaxError as e:
             kind = "forbidden construct" if e.forbidden else "syntax error"
-            shown = str(text) if len(str(text)) <= 80 else str(text)[:77] + "..."
-            self.error(f"{kind} in {what} '{shown}' at column {e.pos + 1}: {e.message}", line, element,
-                       file=file)
+            self.error(f"{kind} in {what} '{ex.excerpt(text, e.pos)}' at column {e.pos + 1}: {e.message}", line,
+                       element, file=file)
             return None
 
     def number(self, value, line, element, what, file=None):
