@@ -95,6 +95,9 @@ def _call_problems(n: ex.Call, elements: dict, lookups: dict, stateful: bool) ->
     target = elements.get(n.fn) or elements.get(lookups.get(n.fn.lower(), ""))
     if target is not None and target.kind == "lookup":
         return [] if len(n.args) == 1 else [(f"lookup '{n.fn}' takes one argument, got {len(n.args)}", None)]
+    if target is not None and builtins.get(n.fn) is not None:       # calls are read in lower case
+        return [(f"{n.fn.upper()}(...) is called, but '{n.fn}' is also an element of the model ({target.kind})",
+                 "rename the element: a name may be an element or a function, not both")]
     b = builtins.get(n.fn)
     if b is None:
         return [(f"unknown function '{n.fn.upper()}'", suggest(n.fn, list(lookups.values()) + list(builtins.REGISTRY)))]
