@@ -63,3 +63,11 @@ def test_load_refuses_what_is_not_a_path(path):
 def test_params_as_arrays_still_make_a_batch(teacup):
     r = teacup.run(params={"room": np.array([60.0, 70.0])}, backend="numpy")
     assert r.data.shape[2] == 2
+
+
+def test_a_value_that_is_not_finite_is_named_as_given_not_as_declared(teacup):
+    with pytest.raises(ModelError) as err:
+        teacup.run(params={"room": [60.0, float("nan")]}, backend="numpy")
+    text = str(err.value)
+    assert text.startswith("in 'room': the value nan given for the parameter is not a finite number"), text
+    assert "the parameter is declared at" in text and "teacup.yaml:9" in text

@@ -57,13 +57,14 @@ def _check_stored_names(elements: dict, checks, ctx: Collector):
     for c in checks:
         stored = stored_name(f"check:{c.name}")
         if stored in taken:
-            ctx.error(f"the check '{c.name}' would be stored as '{stored}', like {taken[stored]}", c.where.line,
-                      c.name, "rename the check", file=c.where.file)
+            what = (f"two checks are named '{c.name}'" if taken[stored].endswith(f"check '{c.name}'") else
+                    f"the check '{c.name}' would be stored as '{stored}', like {taken[stored]}")
+            ctx.error(what, c.where.line, c.name, "rename the check", file=c.where.file)
         taken[stored] = f"the values of the check '{c.name}'"
     for el in elements.values():
-        what = taken.get(stored_name(el.name))
-        if what is not None:
-            ctx.error(f"'{el.name}' is the name the results file gives {what}", el.where.line, el.name,
+        owner = taken.get(stored_name(el.name))
+        if owner is not None:
+            ctx.error(f"'{el.name}' is the name the results file gives {owner}", el.where.line, el.name,
                       "rename the element", file=el.where.file)
 
 

@@ -132,7 +132,9 @@ def _checked(v, el, name):
         first = float(np.atleast_1d(v)[np.argmax(np.atleast_1d(bad))])
         what = "is not a finite number" if not math.isfinite(first) else \
             f"is outside the declared range [{lo:g}, {hi:g}]"
-        raise ModelError(f"value {first:g} {what}", file=el.where.file, line=el.where.line, element=name)
+        declared = f"{el.where.file}:{el.where.line}" if el.where.line else el.where.file
+        raise ModelError(f"the value {first:g} given for the parameter {what}", element=name,
+                         hint=f"the parameter is declared at {declared}" if declared else None)
     return np.float64(v) if v.ndim == 0 else v.copy()
 
 

@@ -41,7 +41,8 @@ def parse_module(data, name: str, file: str) -> Module:
     checks = tuple(parse_checks(data.get("checks"), ctx, data))
     ctx.check()
     return Module(name=name, elements=tuple(elements), inputs=inputs, outputs=outputs,
-                  description=str(data.get("description", "") or ""), where=Where(file, None),
+                  description=str(data.get("description", "") or ""),
+                  where=Where(file, line_of(data, "inputs") or line_of(data, "module")),
                   checks=checks)
 
 

@@ -180,9 +180,15 @@ def _exogenous(data, ctx: Fields, modules) -> tuple:
     block = ctx.mapping(data.get("exogenous"), line_of(data, "exogenous"), "exogenous",
                         file=file_of(data, "exogenous", ctx.file))
     existing = {el.name: el for m in modules for el in m.elements}
+    inputs = {i for m in modules for i in m.inputs}
     out: list = []
     for name, spec in block.items():
         where = Where(file_of(block, name, ctx.file), line_of(block, name))
+        if name not in existing and name not in inputs:
+            ctx.error(f"'{name}' is neither an element of the model nor an input of one of its modules: the "
+                      "exogenous series would feed nothing", where.line, str(name), file=where.file,
+                      hint=suggest(str(name), list(existing) + sorted(inputs)))
+            continue
         out += _exogenous_one(str(name), spec, ctx, where, existing.get(name))
     return tuple(out)
 

@@ -55,6 +55,10 @@ def parse_checks(block, ctx: Fields, parent) -> list:
             ctx.error("a check needs name, lhs and rhs", line)
             continue
         name = str(spec["name"])
+        if not isinstance(spec["name"], str) or not name.strip() or any(c in name for c in "/:"):
+            ctx.error(f"a check's name is text without '/' or ':', not {spec['name']!r}"[:160], line,
+                      name[:80])
+            continue
         unknown = set(spec) - {"name", "lhs", "rhs", "tolerance", "doc"}
         if unknown:
             ctx.error(f"unknown field '{sorted(unknown)[0]}' in a check", line, name)
