@@ -97,13 +97,16 @@ class Loaded:
         the step is computed; ``progress`` shows a progress bar on long runs."""
         if isinstance(keep, str):       # one name
             keep = [keep]
-        kernel = self.kernel(keep, backend, batch_size(params, n_runs))
+        size = batch_size(params, n_runs)
+        kernel = self.kernel(keep, backend, size)
         bar = _Progress(kernel.plan.time.n_steps) if progress else None
         try:
-            return run_kernel(kernel, params, n_runs, check, bar)
+            result = run_kernel(kernel, params, n_runs, check, bar)
         finally:
             if bar is not None:
                 bar.close()
+        result.provenance["backend_choice"] = backends.choice(kernel.plan, backend, size)
+        return result
 
     def check_units(self, strict: bool = False) -> list:
         """Unit inconsistencies (see engine/model/units.py); an empty list when the model agrees.
