@@ -6,6 +6,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from . import backends
 from .errors import ModelError
 from .frontends import read
@@ -97,6 +99,12 @@ class Loaded:
         the step is computed; ``progress`` shows a progress bar on long runs."""
         if isinstance(keep, str):       # one name
             keep = [keep]
+        if keep is not None and not (isinstance(keep, (list, tuple)) and all(isinstance(k, str) for k in keep)):
+            raise ModelError(f"keep must be a variable name or a list of names, not {type(keep).__name__} "
+                             f"{str(keep)[:40]!r}")
+        if n_runs is not None and (isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer))
+                                   or n_runs < 1):
+            raise ModelError(f"n_runs must be a whole number of runs (at least 1), not {n_runs!r}"[:120])
         size = batch_size(params, n_runs)
         kernel = self.kernel(keep, backend, size)
         bar = _Progress(kernel.plan.time.n_steps) if progress else None

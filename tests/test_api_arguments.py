@@ -71,3 +71,16 @@ def test_a_value_that_is_not_finite_is_named_as_given_not_as_declared(teacup):
     text = str(err.value)
     assert text.startswith("in 'room': the value nan given for the parameter is not a finite number"), text
     assert "the parameter is declared at" in text and "teacup.yaml:9" in text
+
+
+@pytest.mark.parametrize("kwargs, says", [
+    ({"keep": 1}, "keep must be a variable name or a list of names, not int 1"),
+    ({"keep": [1.5]}, "keep must be a variable name or a list of names, not list"),
+    ({"n_runs": "x"}, "n_runs must be a whole number of runs (at least 1), not 'x'"),
+    ({"n_runs": 0}, "n_runs must be a whole number of runs (at least 1), not 0"),
+    ({"n_runs": True}, "n_runs must be a whole number of runs (at least 1), not True"),
+])
+def test_run_refuses_keep_and_n_runs_of_the_wrong_type(teacup, kwargs, says):
+    with pytest.raises(ModelError) as err:
+        teacup.run(backend="numpy", **kwargs)
+    assert says in str(err.value)

@@ -23,6 +23,7 @@ from .tree import (
                    names,
                    rebuild,
                    same,
+                   size,
                    substitute,
                    transform,
                    unparse,
@@ -31,5 +32,5 @@ from .tree import (
 
 __all__ = ["CARBONLOOP", "Dialect", "parse", "KEYWORDS", "RESERVED", "is_reserved", "MAX_DEPTH",
            "ExprSyntaxError", "excerpt", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Unary", "calls",
-           "children", "constant", "depth", "names", "rebuild", "same", "substitute", "transform",
+           "children", "constant", "depth", "names", "rebuild", "same", "size", "substitute", "transform",
            "unparse", "walk"]
