@@ -101,7 +101,7 @@ class Loaded:
             keep = [keep]
         if keep is not None and not (isinstance(keep, (list, tuple)) and all(isinstance(k, str) for k in keep)):
             raise ModelError(f"keep must be a variable name or a list of names, not {type(keep).__name__} "
-                             f"{str(keep)[:40]!r}")
+                             f"{keep!r}"[:160])
         if n_runs is not None and (isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer))
                                    or n_runs < 1):
             raise ModelError(f"n_runs must be a whole number of runs (at least 1), not {n_runs!r}"[:120])
