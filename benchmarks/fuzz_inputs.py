@@ -1,15 +1,22 @@
-"""Random input against the engine: random equations and random bytes through the API and the
-command line, counting what each raised and timing the slowest case.
+"""Random input against the engine: random equations, random bytes, and the kinds of bad input
+that once reached internal errors, through the API and the command line, counting what each
+raised and timing the slowest case.
 
-    python benchmarks/fuzz_inputs.py [--expressions 10000] [--bytes 2000] [--seed 0]
+    python benchmarks/fuzz_inputs.py [--cases 20000] [--expressions 10000] [--bytes 2000] [--seed 0]
 
 Each random equation is written into a small model, in one of the places an expression may
 stand (an auxiliary, a stock's initial value, an event's condition or value, a balance check, an
 exogenous series); each random byte string is written as a .yaml, .xmile or .stmx file (pure
-noise, printable noise, or a real model with bytes changed). Every file goes through
-``engine.load(...).run()`` and through ``carbonloop validate``. The engine passes when everything
-either works or raises its own errors (``ModelError`` and its kinds; the command exits with 0 or 2),
-and no case takes more than 2 s.
+noise, printable noise, or a real model with bytes changed). The other classes write a model with
+one odd part: unreadable time units (YAML and XMILE), integers of hundreds to thousands of digits
+wherever a number is read, names the engine or the results file uses for itself, long chains of
+comparisons and MOD (YAML and XMILE), module names and module lists of every type, odd paths in
+'extends' and 'modules'. Every file goes through ``engine.load(...).run()`` and through
+``carbonloop validate`` (``carbonloop run``, which writes the results file, for the names). A
+last class calls the API with arguments of the wrong type (``run(params=...)``, ``with_time``,
+``load``). ``--cases N`` shares N cases out among all classes (half of them random equations).
+The engine passes when everything either works or raises its own errors (``ModelError`` and its
+kinds; the command exits with 0 or 2), and no case takes more than 2 s.
 """
 from __future__ import annotations
 
@@ -128,6 +135,125 @@ def random_bytes(rng, seeds: dict) -> tuple[bytes, str]:
     return data, suffix
 
 
+XMILE_MODEL = """<?xml version="1.0" encoding="utf-8"?>
+<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">
+<header><name>fuzz</name></header>
+<sim_specs{time_units}><start>0</start><stop>5</stop><dt>0.5</dt></sim_specs>
+<model><variables>
+<stock name="tea"><eqn>180</eqn><outflow>loss</outflow></stock>
+<flow name="loss"><eqn>(tea - room) / 10</eqn></flow>
+<aux name="room"><eqn>70</eqn></aux>
+{extra}
+</variables></model>
+{models}
+</xmile>
+"""
+UNITS = ["1/(year", "/", "{}", "Month-->", "year)", "((", "m^x", "kg/", "$", "1/0", "year^1e400", "€/t",
+         "a b c", "month", "1/year", "", " ", "\x00", "é", "years/(month*day)", "--", "^2", "**", "1e999"]
+NAMES = ["run", "time", "check__c", "check__balance", "smooth", "delay", "delay1", "smooth3", "dt", "pi",
+         "if", "and", "__x", "_x", "x_", "chunk_done", "parameter", "unit_samples", "min", "max", "exp",
+         "step", "ramp", "sum", "lookup", "init", "TIME", "Run", "final_time", "a" * 300, "x" * 40, "sqrt"]
+ODD_PATHS = ["/", "", ".", "..", "../..", "~", "/dev/null", "/proc/self/environ", "C:\\x.yaml", "a" * 300,
+             "a/" * 200 + "b", "folder", "folder/", "nul\x00.yaml", "\\\\server\\share", "%s%n", "$HOME/x",
+             "seed.xmile", "expr.yaml", "https://example.com/x.yaml", "* ", "-", "-o", "--help"]
+CLASSES = ("time units", "huge integers", "reserved names", "comparison chains", "module names",
+           "odd paths", "api arguments")
+
+
+def huge_integer(rng) -> str:
+    """An unquoted integer of 300 to 6,000 digits (over a float's range from 309 on)."""
+    digits = int(rng.choice([309, 310, 400, 1000, 4300, 4301, 6000]))
+    return str(int(rng.integers(1, 10))) + "".join(str(d) for d in rng.integers(0, 10, size=digits - 1))
+
+
+def class_case(rng, kind: str) -> tuple[str, str]:
+    """(text, suffix) of one model with one odd part of the class ``kind``."""
+    pick = lambda xs: xs[int(rng.integers(len(xs)))]     # noqa: E731
+    if kind == "time units":
+        units = pick(UNITS)
+        if rng.random() < 0.5:
+            time_line = f"time: {{start: 0, stop: 5, dt: 0.5, units: {json.dumps(units)}}}"
+            return MODEL.format(initial="180", aux="1", extra="").replace(
+                "time: {start: 0, stop: 5, dt: 0.5}", time_line), ".yaml"
+        return XMILE_MODEL.format(time_units=f' time_units="{_xml(units)}"', extra="", models=""), ".xmile"
+    if kind == "huge integers":
+        n = huge_integer(rng)
+        where = int(rng.integers(9))
+        extra = ["", "", "", f"events:\n  - {{name: e, at: {n}, set: {{room: 60}}}}\n",
+                 f"events:\n  - {{name: e, at: 2, set: {{room: {n}}}}}\n", "", f"exogenous:\n  room: {n}\n",
+                 f"exogenous:\n  room: {{table: [[0, 70], [1, {n}]]}}\n", f"overrides:\n  tau: {n}\n"][where]
+        text = MODEL.format(initial=n if where == 1 else "180", aux=n if where == 0 else "1", extra=extra)
+        if where == 2:
+            text = text.replace("value: 70", f"value: {n}")
+        if where == 5:
+            text = text.replace("[[0, 0], [1, 1]]", f"[[0, 0], [1, {n}]]")
+        return text, ".yaml"
+    if kind == "reserved names":
+        name = pick(NAMES)
+        extra = f"checks:\n  - {{name: {pick(['c', 'balance', name])}, lhs: tea, rhs: tea, tolerance: 1}}\n" \
+            if rng.random() < 0.5 else ""
+        use = pick([f"{name} + 1", f"{name}(tea, 2)", "tea", f"smooth(tea, {name})"])
+        return MODEL.format(initial="180", aux=json.dumps(use), extra=extra).replace(
+            "  probe: ", f"  {json.dumps(name)}: tea * 2\n  probe: "), ".yaml"
+    if kind == "comparison chains":
+        n = int(rng.choice([2, 10, 64, 80, 81, 82, 200, 500, 2000]))
+        op = pick(["=", "<>", "<", ">=", "MOD", "=="])
+        chain = f" {op} ".join(["1"] * n)
+        if rng.random() < 0.5:
+            return MODEL.format(initial="180", aux=json.dumps(chain), extra=""), ".yaml"
+        return XMILE_MODEL.format(time_units="", extra=f'<aux name="c"><eqn>{_xml(chain)}</eqn></aux>',
+                                  models=""), ".xmile"
+    if kind == "module names":
+        value = pick(["[a, b]", "{a: 1}", "1", "true", "null", '"a/b"', '"../x"', '""', '"' + "m" * 300 + '"',
+                      "m", '"_m"', "[]", '"run"'])
+        if rng.random() < 0.5:
+            return MODEL.format(initial="180", aux="1", extra="").replace("scenario: fuzz", f"scenario: {value}"), \
+                ".yaml"
+        inner = pick(["_x", "__x", "x_", "x", "_", "a.b", "run", "time"])
+        mod = pick(["sub", "_sub", "Sub", "a b", "run"])
+        models = f'<model name="{mod}"><variables><aux name="{inner}"><eqn>TIME + 1</eqn></aux></variables></model>'
+        return XMILE_MODEL.format(time_units="", extra=f'<module name="{mod}"/><aux name="total"><eqn>'
+                                  f'{mod}.{inner} * 2</eqn></aux>', models=models), ".xmile"
+    # odd paths
+    path = pick(ODD_PATHS)
+    if rng.random() < 0.5:
+        return f"extends: {json.dumps(path)}\n", ".yaml"
+    return MODEL.format(initial="180", aux="1", extra=f"modules: [{json.dumps(path)}]\n"), ".yaml"
+
+
+def _xml(text: str) -> str:
+    """Text as it may stand in an XML attribute or element."""
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def api_case(rng, loaded) -> str:
+    """One call of the API with an argument of a random wrong (or right) type; 'ok' or the error."""
+    values = [None, "x", "", 1, 1.5, -1, 0, float("nan"), float("inf"), 10 ** 400, True, [], [1, 2], [[1]], {},
+              {"room": {}}, {"room": "warm"}, {"room": 10 ** 400}, {"room": [1, 10 ** 400]}, {"room": float("nan")},
+              {"nope": 1}, {1: 2}, {"room": [60, 70]}, {"room": 60}, b"x", object(), "1/2", (1,), {"room": (1, 2)}]
+    pick = lambda: values[int(rng.integers(len(values)))]     # noqa: E731
+    which = int(rng.integers(4))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if which == 0:
+                loaded.run(params=pick(), backend="numpy")
+            elif which == 1:
+                loaded.with_time(**{str(rng.choice(["start", "stop", "dt", "method", "save_step", "units",
+                                                   "nope", "n_steps"])): pick()})
+            elif which == 2:
+                engine.load(pick())
+            else:
+                loaded.run(params={"room": 60}, keep=pick(), n_runs=pick(), backend="numpy")
+        return "ok"
+    except ModelError as exc:
+        return type(exc).__name__
+    except Hang:
+        raise
+    except Exception as exc:  # noqa: BLE001 - counted: anything not the engine's own is a defect
+        return f"DEFECT {type(exc).__name__}: {str(exc)[:120]}"
+
+
 class Hang(Exception):
     """A case that ran longer than GIVE_UP_S."""
 
@@ -151,19 +277,21 @@ def through_api(path: Path) -> str:
         return f"DEFECT {type(exc).__name__}: {str(exc)[:120]}"
 
 
-def through_cli(path: Path) -> str:
-    """What ``carbonloop validate`` gave: 'exit 0', 'exit 2', or an internal error (exit 3)."""
+def through_cli(path: Path, command: str = "validate") -> str:
+    """What ``carbonloop validate`` (or ``run``) gave: 'exit 0', 'exit 2', or an internal error (exit 3)."""
     err = io.StringIO()
+    argv = ["validate", str(path)] if command == "validate" else \
+        ["run", str(path), "-o", str(path.parent / "out" / "results.h5"), "--no-figures", "--backend", "numpy"]
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        status = cli(["validate", str(path)])
+        status = cli(argv)
     if status == 3 or "Traceback" in err.getvalue():
         return f"DEFECT exit {status}: {err.getvalue().strip()[:160]}"
     return f"exit {status}"
 
 
-def run_case(path: Path, label: str, tally: Counter, slow: list) -> None:
+def run_case(path: Path, label: str, tally: Counter, slow: list, command: str = "validate") -> None:
     """Both ways through the engine, timed; the outcomes are counted under ``label``."""
-    for way, fn in (("api", through_api), ("validate", through_cli)):
+    for way, fn in (("api", through_api), (command, lambda p: through_cli(p, command))):
         signal.setitimer(signal.ITIMER_REAL, GIVE_UP_S)
         t0 = time.perf_counter()
         try:
@@ -180,10 +308,18 @@ def run_case(path: Path, label: str, tally: Counter, slow: list) -> None:
 def main(argv=None) -> int:
     """Run the fuzz cases; print the outcomes, the slowest case and whether the engine passed."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=int, help="total cases, shared out among all classes (overrides the "
+                                                   "counts below)")
     ap.add_argument("--expressions", type=int, default=10_000)
     ap.add_argument("--bytes", type=int, default=2_000)
+    ap.add_argument("--per-class", type=int, default=300, help="cases of each other class")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    if args.cases is not None:
+        args.expressions = args.cases // 2
+        args.bytes = args.cases // 10
+        args.per_class = (args.cases - args.expressions - args.bytes) // len(CLASSES)
+        args.expressions += args.cases - args.expressions - args.bytes - args.per_class * len(CLASSES)
     signal.signal(signal.SIGALRM, _alarm)
     rng = np.random.default_rng(args.seed)
     tally: Counter = Counter()
@@ -205,6 +341,27 @@ def main(argv=None) -> int:
             path = folder / f"noise{suffix}"
             path.write_bytes(data)
             run_case(path, f"bytes ({suffix})", tally, slow)
+        (folder / "folder").mkdir()
+        (folder / "folder.yaml").mkdir()
+        for kind in CLASSES[:-1]:
+            for _ in range(args.per_class):
+                text, suffix = class_case(rng, kind)
+                path = folder / f"case{suffix}"
+                path.write_text(text)
+                run_case(path, kind, tally, slow, "run" if kind == "reserved names" else "validate")
+        (folder / "seed-model.yaml").write_text(MODEL.format(initial="180", aux="1", extra=""))
+        loaded = engine.load(folder / "seed-model.yaml")
+        for _ in range(args.per_class):
+            signal.setitimer(signal.ITIMER_REAL, GIVE_UP_S)
+            t0 = time.perf_counter()
+            try:
+                outcome = api_case(rng, loaded)
+            except Hang:
+                outcome = "DEFECT hang"
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            tally[("api arguments", "api", outcome)] += 1
+            slow.append((time.perf_counter() - t0, "api arguments", "api", b""))
     report(tally, slow, time.perf_counter() - t_start)
     defects = sum(n for (_, _, outcome), n in tally.items() if outcome.startswith("DEFECT"))
     worst = max(slow)[0] if slow else 0.0

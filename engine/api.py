@@ -1,14 +1,18 @@
 """The Python API a modeller uses in a notebook: ``load(...)`` then ``.run(params=...)``."""
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from . import backends
 from .errors import ModelError
 from .frontends import read
 from .model import Model, check_time
+from .model.check import is_finite_number, too_large
 from .plan import compile_model, with_saved
 from .results import Result
 from .run import batch_size, run_kernel
@@ -16,6 +20,7 @@ from .run import batch_size, run_kernel
 DEFAULT_SCENARIO = Path("scenarios") / "default.yaml"
 PLANS_KEPT = 32         # saved-variable variants of one model kept compiled
 REPOSITORY = Path(__file__).resolve().parents[1]
+TIME_SETTINGS = {"start": float, "stop": float, "dt": float, "save_step": float, "method": str, "units": str}
 
 
 def default_scenario() -> Path:
@@ -48,8 +53,19 @@ class Loaded:
         return self.model.parameters
 
     def with_time(self, **changes) -> Loaded:
-        """A copy with other time settings (start, stop, dt, method, save_step)."""
-        t = replace(self.model.time, **changes)
+        """A copy with other time settings (start, stop, dt, method, save_step, units)."""
+        for key, value in changes.items():
+            if key not in TIME_SETTINGS:
+                raise ModelError(f"with_time() has no setting '{key}'",
+                                 hint="settings: " + ", ".join(TIME_SETTINGS))
+            if TIME_SETTINGS[key] is str and not isinstance(value, str):
+                raise ModelError(f"with_time({key}=...) must be text, not {type(value).__name__} {value!r}"[:160])
+            if TIME_SETTINGS[key] is float and not (is_finite_number(value) or key == "save_step" and value is None):
+                raise ModelError(f"with_time({key}=...) must be a finite number, "
+                                 + (too_large(value) or f"not {type(value).__name__} {value!r}"[:80]),
+                                 hint="e.g. with_time(dt=0.25) or with_time(dt=1/12), without quotes")
+        given: dict = {k: float(v) if TIME_SETTINGS[k] is float and v is not None else v for k, v in changes.items()}
+        t = replace(self.model.time, **given)
         check_time(t)
         return Loaded(replace(self.model, time=t))
 
@@ -83,13 +99,22 @@ class Loaded:
         the step is computed; ``progress`` shows a progress bar on long runs."""
         if isinstance(keep, str):       # one name
             keep = [keep]
-        kernel = self.kernel(keep, backend, batch_size(params, n_runs))
+        if keep is not None and not (isinstance(keep, (list, tuple)) and all(isinstance(k, str) for k in keep)):
+            raise ModelError(f"keep must be a variable name or a list of names, not {type(keep).__name__} "
+                             f"{keep!r}"[:160])
+        if n_runs is not None and (isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer))
+                                   or n_runs < 1):
+            raise ModelError(f"n_runs must be a whole number of runs (at least 1), not {n_runs!r}"[:120])
+        size = batch_size(params, n_runs)
+        kernel = self.kernel(keep, backend, size)
         bar = _Progress(kernel.plan.time.n_steps) if progress else None
         try:
-            return run_kernel(kernel, params, n_runs, check, bar)
+            result = run_kernel(kernel, params, n_runs, check, bar)
         finally:
             if bar is not None:
                 bar.close()
+        result.provenance["backend_choice"] = backends.choice(kernel.plan, backend, size)
+        return result
 
     def check_units(self, strict: bool = False) -> list:
         """Unit inconsistencies (see engine/model/units.py); an empty list when the model agrees.
@@ -140,6 +165,9 @@ class _Progress:
 def load(path=None, data=None) -> Loaded:
     """Load a model file (default: scenarios/default.yaml): a YAML scenario, an XMILE / Stella
     .stmx model or a Vensim .mdl model (``data``: its external data file, as Vensim allows)."""
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise ModelError(f"load() takes the path of a model file (text or a pathlib.Path), not "
+                         f"{type(path).__name__} {str(path)[:40]!r}", hint="e.g. load('scenarios/teacup.yaml')")
     return Loaded(read(path or default_scenario(), data=data))
 
 

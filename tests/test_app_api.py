@@ -402,3 +402,76 @@ def test_the_dominance_legend_names_the_dominating_loops_and_groups_the_others(w
     assert dominating <= set(names)
     total = np.abs([lp["share"] for lp in payload["loops"]]).sum(axis=0)
     np.testing.assert_allclose(total[1:], 1.0)          # the legend's entries still share the whole
+
+
+def _raw_request(url, head: bytes, body_part: bytes):
+    """A socket that has sent the headers of a POST to /api/run and part of its body."""
+    import socket
+    from urllib.parse import urlsplit
+    parts = urlsplit(url)
+    s = socket.create_connection((parts.hostname, parts.port), timeout=120)
+    s.sendall(b"POST /api/run HTTP/1.1\r\nHost: " + f"{parts.hostname}:{parts.port}".encode()
+              + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n" + head + b"\r\n" + body_part)
+    return s
+
+
+def test_a_stalled_request_body_is_refused_and_its_connection_closed(folder):
+    """The client sends 6 of the 100 bytes it announced and stops: the server answers 408 and
+    closes the connection (the test waits for the close, which a 0.2 s limit brings soon)."""
+    with running(folder, service=RunService(folder, workers=1), body_timeout_s=0.2) as url:
+        s = _raw_request(url, b"", b'{"scen')
+        got = b""
+        while chunk := s.recv(4096):           # until the server closes the connection
+            got += chunk
+        s.close()
+        assert got.startswith(b"HTTP/1.1 408 "), got[:80]
+        assert b"stopped arriving" in got
+        assert call(url, "/api/health")[0] == 200
+
+
+def test_a_client_leaving_mid_body_logs_no_traceback(folder):
+    """The server says it reads the body (100 Continue); the client then leaves."""
+    import logging
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+    keep = Keep(level=logging.DEBUG)
+    log = logging.getLogger("uvicorn.error")
+    try:
+        with running(folder, service=RunService(folder, workers=1)) as url:
+            log.addHandler(keep)            # after the server configured its logging
+            s = _raw_request(url, b"Expect: 100-continue\r\n", b"")
+            assert s.recv(4096).startswith(b"HTTP/1.1 100 ")    # the app is reading the body
+            s.sendall(b'{"scen')
+            s.close()
+        # the server has stopped: every request it had was handled
+    finally:
+        log.removeHandler(keep)
+    assert not [r for r in records if r.exc_info or "Exception" in r.getMessage()], \
+        [r.getMessage() for r in records]
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({"Sec-Fetch-Site": "cross-site"}, 403),
+    ({"Sec-Fetch-Site": "same-site"}, 403),
+    ({"Origin": "http://evil.example"}, 403),
+    ({"Origin": "null"}, 403),
+    ({"Sec-Fetch-Site": "same-origin"}, 200),
+    ({}, 200),
+])
+def test_a_post_from_another_site_is_refused(app, headers, status):
+    url, _ = app
+    got, _, body = call(url, "/api/run", {"scenario": "cup", "variables": ["temperature"]}, headers=headers)
+    assert got == status, body
+    if status == 403:
+        assert body["error"] == "a request from another site is refused"
+
+
+def test_a_post_from_the_page_itself_passes_the_origin_check(app):
+    url, _ = app
+    origin = url.rstrip("/")
+    got, _, _ = call(url, "/api/run", {"scenario": "cup", "variables": ["temperature"]},
+                     headers={"Origin": origin, "Sec-Fetch-Site": "same-origin"})
+    assert got == 200

@@ -196,3 +196,24 @@ def test_auto_takes_numba_for_small_batches_and_numpy_for_large_ones(build, monk
         assert m.run(params={"rate": np.linspace(0, 1, 2000)}, backend="numba").provenance["backend"] == "numba"
     monkeypatch.setenv("CARBONLOOP_BACKEND", "numpy")
     assert backends.choose(m.plan(), "auto").name == "numpy"
+
+
+def test_auto_leaves_a_plan_too_large_to_compile_to_numpy(write, monkeypatch):
+    """A 2,000-term sum (6,000 terms in the plan) runs on numpy under 'auto', and the provenance
+    says why; a plan under the threshold (the flagship's) keeps numba."""
+    from engine import backends
+    monkeypatch.delenv("CARBONLOOP_BACKEND", raising=False)
+    n = 2000
+    p = write("time: {start: 0, stop: 3, dt: 1}\nstocks:\n  s: {initial: 0, inflows: [f]}\n"
+              f"flows:\n  f: {' + '.join(f'p{i}' for i in range(n))}\n"
+              "parameters:\n" + "".join(f"  p{i}: {i}\n" for i in range(n)), "big.yaml")
+    m = engine.load(p)
+    assert backends.plan_terms(m.plan()) == 3 * n > backends.MAX_NUMBA_TERMS
+    assert backends.choose(m.plan(), "auto").name == "numpy"
+    r = m.run()
+    assert r.provenance["backend"] == "numpy" and r["s"][-1, 0] == 3 * sum(range(n))
+    assert r.provenance["backend_choice"].startswith(f"auto: numpy for a plan of {3 * n:,} terms (more than 5,000")
+    assert m.run(backend="numpy").provenance["backend_choice"] == "numpy, as asked"
+    flagship = engine.load(ROOT / "scenarios" / "baseline.yaml").plan()
+    assert backends.plan_terms(flagship) < backends.MAX_NUMBA_TERMS
+    assert backends.choose(flagship, "auto").name == ("numba" if "numba" in BACKENDS else "numpy")

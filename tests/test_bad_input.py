@@ -154,3 +154,11 @@ def test_delay_shorter_than_dt_warns(tmp_path, capsys):
     code, err, path = run_cli(tmp_path, text, capsys)
     assert code == 0
     assert "warning" in err and f"{path}:9: in 'late': a DELAY3 stage lasts 0.3, less than dt=0.5" in err
+
+
+def test_a_syntax_error_in_a_huge_equation_quotes_a_short_excerpt(tmp_path, capsys):
+    """5,000 nested parentheses: the message quotes 80 characters around the column, not 10,000."""
+    deep = "(" * 5000 + "1 +" + ")" * 5000
+    err = expect(tmp_path, capsys, GOOD + f"auxiliaries:\n  deep: \"{deep}\"\n",
+                 "syntax error in equation '...((((", "at column 81", line=9)
+    assert len(err) < 400, len(err)

@@ -45,7 +45,9 @@ def test_compare_with_a_parameter_file(tmp_path, capsys):
 @pytest.mark.parametrize("text, words", [
     ("parameters: {nev_growth_rat_base: 0.3}\n", ["not a parameter", "did you mean"]),
     ("parameters: {nev_growth_rate_base: fast}\n", ["not a number"]),
-    ("parameters: {nev_growth_rate_base: 9}\n", ["outside the declared range"])])
+    ("parameters: {nev_growth_rate_base: 9}\n", ["outside the declared range"]),
+    ("parameters:\n  nev_growth_rate_base: .nan\n", ["bad.yaml:2", "nev_growth_rate_base", "not a finite number: nan"]),
+    ("parameters:\n  nev_growth_rate_base: 1" + "0" * 400 + "\n", ["bad.yaml:2", "(401 digits) is too large"])])
 def test_bad_parameter_file(tmp_path, capsys, text, words):
     est = tmp_path / "bad.yaml"
     est.write_text(text)

@@ -66,8 +66,31 @@ def test_a_kill_leaves_a_checkpoint_that_resumes(spec, tmp_path, monkeypatch):
     whole = engine.calibrate(spec, output=tmp_path / "whole", mcmc=False, figures_too=False)
     monkeypatch.undo()
     assert (tmp_path / "killed" / "checkpoint.npz").exists()
+    killed = checkpoint.Checkpoint(tmp_path / "killed" / "checkpoint.npz", "", fresh=True)._read()
     again = engine.calibrate(spec, output=tmp_path / "killed", mcmc=False, figures_too=False)
     assert again.estimates == whole.estimates and again.objective == whole.objective
+    # the evaluations of the calls before the kill count: as many as the uninterrupted run made
+    assert 0 < killed["evaluations"] < whole.evaluations and again.evaluations == whole.evaluations
+    assert again.seconds > killed["seconds"] > 0
+
+
+def test_a_kill_during_the_sampler_counts_every_evaluation_once(spec, tmp_path, monkeypatch):
+    """Killed right after the chain was written at step 20: the resumed calibration's count of
+    evaluations is the uninterrupted one's."""
+    from engine.calibration import mcmc
+    real_save = mcmc.FlushingBackend.save_step
+
+    def save_step(self, state, accepted):
+        real_save(self, state, accepted)
+        if self.iteration == 20 and not (tmp_path / "killed").exists():
+            self.flush()
+            shutil.copytree(Path(self.path).parent, tmp_path / "killed")
+    monkeypatch.setattr(mcmc.FlushingBackend, "save_step", save_step)
+    whole = engine.calibrate(spec, output=tmp_path / "whole", figures_too=False)
+    monkeypatch.undo()
+    again = engine.calibrate(spec, output=tmp_path / "killed", figures_too=False)
+    assert np.array_equal(again.posterior.draws, whole.posterior.draws)
+    assert again.evaluations == whole.evaluations
 
 
 def test_another_spec_does_not_resume_a_checkpoint(spec, tmp_path):

@@ -106,3 +106,15 @@ def test_a_long_run_reports_its_progress_step_by_step():
     run_kernel(m.kernel(), None, None, True, rec)
     n = m.model.time.n_steps
     assert rec.seen == sorted(rec.seen) and rec.seen[-1] == n + 1 and len(rec.seen) == -(-(n + 1) // 7)
+
+
+def test_an_output_path_that_is_a_folder_or_goes_through_a_file_is_refused(tmp_path, capsys):
+    from conftest import MODELS
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("not a folder")
+    for out, says in ((tmp_path / "folder", "the output path is a folder"),
+                      (tmp_path / "file" / "r.h5", "which is a file, not a folder")):
+        assert cli.main(["run", str(MODELS / "goal_seeking.yaml"), "-o", str(out), "--no-figures"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("carbonloop: error: ") and says in err and str(out) in err, err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["file", "folder"]

@@ -141,3 +141,55 @@ report:
     assert row.split()[1:3] == ["8", "0*"]          # 2 a year for 4 years; emptied at 5
     assert "* bank at 5: the value just after event 'settlement' applied at that time; one saved step " \
            "earlier, at 4.5: 9" in table
+
+
+def test_a_failed_hdf5_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    import engine.results.hdf5 as hdf5
+    r = engine.load(MODELS / "goal_seeking.yaml").run(backend="numpy")
+
+    def broken(obj, attrs):
+        raise OSError("disk full")
+    monkeypatch.setattr(hdf5, "write_attrs", broken)
+    try:
+        r.to_hdf5(tmp_path / "r.h5")
+    except OSError:
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+HOLDER = """
+import sys, tempfile
+from pathlib import Path
+from engine.outputs.report import STAGING, _hold
+staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=sys.argv[1]))
+lock = _hold(staging)
+print(staging, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_killed_run_leaves_no_staging_folder_once_outputs_are_written_again(tmp_path):
+    """A process writing outputs holds its staging folder's lock; killed, it leaves the folder
+    behind, and the next run writing into that folder removes it, but never a live one's."""
+    import os
+    import subprocess
+    import sys
+
+    from engine.outputs.report import remove_stale_staging
+    folder = tmp_path / "out"
+    folder.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(MODELS.parents[1])}
+    p = subprocess.Popen([sys.executable, "-c", HOLDER, str(folder)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True, env=env)
+    staging = folder / os.path.basename(p.stdout.readline().strip())    # the holder says it is writing
+    assert staging.is_dir()
+    assert remove_stale_staging(folder) == [] and staging.is_dir()      # alive: left alone
+    p.kill()
+    p.wait()
+    p.stdin.close()
+    p.stdout.close()
+    assert staging.is_dir()                                             # killed: left behind
+    assert main(["run", str(MODELS / "goal_seeking.yaml"), "-o", str(folder / "results.h5"),
+                 "--no-figures", "--backend", "numpy"]) == 0
+    assert not staging.exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["results.h5"]

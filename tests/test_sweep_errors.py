@@ -79,6 +79,20 @@ def test_scheduler_that_does_not_answer(spec, tmp_path, capsys):
     assert not list(tmp_path.glob("o.h5*"))
 
 
+@pytest.mark.parametrize("option, words", [
+    (["--scheduler", "garbage"], ["'garbage' is not a Dask scheduler address", "tcp://HOST:PORT"]),
+    (["--scheduler", "10.0.0.5:8786"], ["is not a Dask scheduler address"]),
+    (["--memory-mb", "-5"], ["--memory-mb) must be a positive number of megabytes, not -5.0"]),
+    (["--memory-mb", "nan"], ["--memory-mb) must be a positive number of megabytes, not nan"]),
+])
+def test_command_line_options_that_cannot_work_are_refused_before_anything_runs(spec, tmp_path, capsys, option,
+                                                                                words):
+    """A malformed scheduler address is refused before Dask tries it (its client would print a
+    traceback while it is collected); a working memory must be positive."""
+    fails(["sweep", str(spec()), "-o", str(tmp_path / "o.h5"), "--no-progress", *option], capsys, *words)
+    assert not list(tmp_path.glob("o.h5*"))
+
+
 def digest(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 

@@ -7,7 +7,7 @@ import socket
 import threading
 
 from ..errors import ModelError
-from .server import create_app
+from .server import BODY_TIMEOUT_S, create_app
 from .service import RunService
 
 
@@ -42,11 +42,12 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 
-def make_server(service: RunService, sock: socket.socket):
-    """A uvicorn server for the app on an already bound socket."""
+def make_server(service: RunService, sock: socket.socket, body_timeout_s: float = BODY_TIMEOUT_S):
+    """A uvicorn server for the app on an already bound socket (a request body that stalls for
+    ``body_timeout_s`` seconds is refused and its connection closed)."""
     import uvicorn
     host = sock.getsockname()[0]
-    app = create_app(service, () if is_loopback(host) else (host,))
+    app = create_app(service, () if is_loopback(host) else (host,), body_timeout_s)
     config = uvicorn.Config(app, http="h11", ws="none", loop="asyncio", lifespan="on",
                             log_level="warning", access_log=False, limit_concurrency=64,
                             timeout_graceful_shutdown=2)
@@ -54,7 +55,8 @@ def make_server(service: RunService, sock: socket.socket):
 
 
 @contextlib.contextmanager
-def running(folder, *, host: str = "127.0.0.1", port: int = 0, service: RunService | None = None):
+def running(folder, *, host: str = "127.0.0.1", port: int = 0, service: RunService | None = None,
+            body_timeout_s: float = BODY_TIMEOUT_S):
     """Serve the scenarios of ``folder`` in a background thread; yields the page's URL.
 
     The socket listens before this yields, so a request made at once waits for the server
@@ -62,7 +64,7 @@ def running(folder, *, host: str = "127.0.0.1", port: int = 0, service: RunServi
     """
     service = service or RunService(folder)
     sock = bind(host, port)
-    server = make_server(service, sock)
+    server = make_server(service, sock, body_timeout_s)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
                               name="carbonloop-app-server")
     thread.start()

@@ -1,6 +1,7 @@
 """The app's web server: the page, its static files and a small JSON API over the run service."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -42,15 +43,27 @@ def _json(payload, status=200, headers=None) -> Response:
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
-async def _body(request: Request):
-    """The request's JSON body, refused when too large, not JSON or not sent as JSON."""
+BODY_TIMEOUT_S = 30.0      # a request body that stops arriving for this long is refused
+
+
+async def _body(request: Request, timeout_s: float = BODY_TIMEOUT_S):
+    """The request's JSON body, refused when too large, not JSON, not sent as JSON or stalled
+    (no part of it for ``timeout_s`` seconds: the connection is closed)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise v.RequestError("send the request body as JSON (Content-Type: application/json)", 415)
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > v.MAX_BODY_BYTES):
         raise v.RequestError(f"the request body is larger than {v.MAX_BODY_BYTES} bytes", 413)
     body = b""
-    async for chunk in request.stream():
+    parts = request.stream().__aiter__()
+    while True:
+        try:
+            chunk = await asyncio.wait_for(parts.__anext__(), timeout_s)
+        except StopAsyncIteration:
+            break
+        except TimeoutError:
+            raise HTTPException(408, f"the request body stopped arriving for {timeout_s:g} s",
+                                headers={"connection": "close"}) from None
         body += chunk
         if len(body) > v.MAX_BODY_BYTES:
             raise v.RequestError(f"the request body is larger than {v.MAX_BODY_BYTES} bytes", 413)
@@ -60,8 +73,9 @@ async def _body(request: Request):
 class Api:
     """The routes of the JSON API, bound to one run service."""
 
-    def __init__(self, service: RunService):
+    def __init__(self, service: RunService, body_timeout_s: float = BODY_TIMEOUT_S):
         self.service = service
+        self.body_timeout_s = body_timeout_s
 
     async def health(self, request):
         """Answers as soon as the server serves: for readiness checks."""
@@ -97,7 +111,7 @@ class Api:
     async def run(self, request):
         """Trajectories under lever settings, with the server's run time as a Server-Timing header."""
         t0 = time.perf_counter()
-        body = v.fields(await _body(request), ("scenario",),
+        body = v.fields(await _body(request, self.body_timeout_s), ("scenario",),
                         ("params", "variables", "baseline", "encoding"))
         sc = await self._scenario_of(body)
         params = v.lever_values(body.get("params"), sc.levers)
@@ -129,7 +143,7 @@ class Api:
 
     async def dominance(self, request):
         """Loop shares of one variable under lever settings (``dominance`` is null when none)."""
-        body = v.fields(await _body(request), ("scenario", "variable"), ("params",))
+        body = v.fields(await _body(request, self.body_timeout_s), ("scenario", "variable"), ("params",))
         sc = await self._scenario_of(body)
         params = v.lever_values(body.get("params"), sc.levers)
         variable = v.variable_name(body["variable"], sc.variables)
@@ -157,13 +171,17 @@ async def _value_error(request, exc: ValueError):      # e.g. a run that gives n
     return _json({"error": f"the request could not be answered: {exc}"}, 422)
 
 
+async def _client_gone(request, exc: ClientDisconnect):     # nobody to answer; nothing to log
+    return Response(status_code=400)
+
+
 async def _server_error(request, exc: Exception):      # a fault of the app's own: logged by uvicorn
     return _json({"error": f"internal error ({type(exc).__name__}): {exc}"}, 500)
 
 
-def create_app(service: RunService, allowed_hosts=()) -> Guard:
+def create_app(service: RunService, allowed_hosts=(), body_timeout_s: float = BODY_TIMEOUT_S) -> Guard:
     """The ASGI application: the page at ``/``, static files, the API under ``/api``."""
-    api = Api(service)
+    api = Api(service, body_timeout_s)
     routes = [
         Route("/", _index),
         Route("/api/health", api.health),
@@ -175,8 +193,8 @@ def create_app(service: RunService, allowed_hosts=()) -> Guard:
         Route("/api/dominance", api.dominance, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    handlers: dict = {v.RequestError: _request_error, HTTPException: _http_error,
-                ModelError: _model_error, ValueError: _value_error, Exception: _server_error}
+    handlers: dict = {v.RequestError: _request_error, HTTPException: _http_error, ClientDisconnect: _client_gone,
+                      ModelError: _model_error, ValueError: _value_error, Exception: _server_error}
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=_lifespan(service))
     return Guard(app, allowed_hosts)
 

@@ -3,8 +3,11 @@ compiles one run's step to machine code. ``auto`` takes numba when it is install
 the plan and the batch has at most ``LARGE_BATCH`` runs, otherwise numpy: numba's scalar code
 wins by far on single runs and small batches (optimiser populations, MCMC walkers, the app), while
 numpy's operations over the run axis keep up with it from about a thousand runs on and win beyond
-(see docs/engine.md). The environment variable CARBONLOOP_BACKEND (numpy or numba) changes what
-``auto`` means. The run's provenance says which backend ran."""
+(see docs/engine.md). ``auto`` also leaves to numpy a plan of more than ``MAX_NUMBA_TERMS`` terms
+(the nodes of all its equations): numba's compile time grows faster than the plan, so a model of a
+10,000-term sum would spend minutes compiling what numpy runs in seconds. The environment variable
+CARBONLOOP_BACKEND (numpy or numba) changes what ``auto`` means. The run's provenance says which
+backend ran and why (``backend_choice``)."""
 from __future__ import annotations
 
 import importlib
@@ -18,7 +21,9 @@ BACKENDS = {"numpy": ("engine.backends.numpy_backend", "NumpyBackend"),
             "numba": ("engine.backends.numba_backend", "NumbaBackend")}
 CHOICES = ("auto", *BACKENDS)
 LARGE_BATCH = 1024      # 'auto' computes batches (sweep chunks) of more runs than this with numpy
+MAX_NUMBA_TERMS = 5_000     # 'auto' computes larger plans with numpy (the flagship's has about 1,600)
 _cache: dict = {}
+_terms: dict = {}           # plan digest -> terms
 
 
 def get(name: str) -> Backend:
@@ -56,10 +61,45 @@ def choose(plan, requested: str = "auto", n_runs: int | None = None) -> Backend:
             raise ModelError(f"the {requested} backend cannot run this model: {why}",
                              hint="use --backend numpy")
         return b
-    if (n_runs is None or n_runs <= LARGE_BATCH) and available("numba") and \
-            (plan is None or get("numba").supports(plan) is None):
-        return get("numba")
-    return get("numpy")
+    return get(_auto(plan, n_runs)[0])
 
 
-__all__ = ["Backend", "Kernel", "State", "BACKENDS", "CHOICES", "LARGE_BATCH", "get", "available", "choose"]
+def _auto(plan, n_runs: int | None) -> tuple[str, str]:
+    """What 'auto' takes for ``plan`` and a batch of ``n_runs``, and why."""
+    if n_runs is not None and n_runs > LARGE_BATCH:
+        return "numpy", f"a batch of {n_runs:,} runs (more than {LARGE_BATCH:,})"
+    if not available("numba"):
+        return "numpy", "numba is not installed"
+    if plan is not None:
+        why = get("numba").supports(plan)
+        if why:
+            return "numpy", f"numba cannot run this model: {why}"
+        terms = plan_terms(plan)
+        if terms > MAX_NUMBA_TERMS:
+            return "numpy", (f"a plan of {terms:,} terms (more than {MAX_NUMBA_TERMS:,}: compiling it with numba "
+                             "would take far longer than running it)")
+    return "numba", f"a batch of {n_runs or 1:,} runs of a plan of {plan_terms(plan) if plan else 0:,} terms"
+
+
+def plan_terms(plan) -> int:
+    """The size of a plan as the backends compile it: the nodes of all its equations."""
+    from ..lang import walk
+    if plan.digest not in _terms:
+        if len(_terms) > 256:
+            _terms.clear()
+        _terms[plan.digest] = sum(sum(1 for _ in walk(e)) for e in plan.equations if e is not None)
+    return _terms[plan.digest]
+
+
+def choice(plan, requested: str = "auto", n_runs: int | None = None) -> str:
+    """Why ``choose`` takes the backend it takes (for a run's provenance)."""
+    if requested == "auto" and os.environ.get("CARBONLOOP_BACKEND", "auto") != "auto":
+        return f"{os.environ['CARBONLOOP_BACKEND']}, set by CARBONLOOP_BACKEND"
+    if requested != "auto":
+        return f"{requested}, as asked"
+    name, why = _auto(plan, n_runs)
+    return f"auto: {name} for {why}"
+
+
+__all__ = ["Backend", "Kernel", "State", "BACKENDS", "CHOICES", "LARGE_BATCH", "MAX_NUMBA_TERMS", "get", "available",
+           "choose", "choice", "plan_terms"]

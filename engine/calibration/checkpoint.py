@@ -1,11 +1,14 @@
 """The calibration's checkpoint: the state of every finished stage and of the running search, written
 atomically after each generation, so that Ctrl-C or a kill loses at most one generation and the same
-command resumes. A checkpoint from another spec, data or model is never resumed."""
+command resumes. A checkpoint from another spec, data or model is never resumed. Every write also
+records the work done so far (model evaluations, seconds), so that a resumed calibration counts the
+work of the calls before it, however they ended."""
 from __future__ import annotations
 
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +34,8 @@ class Checkpoint:
                                  file=str(self.path),
                                  hint="use another output folder, or --fresh to start this one over")
         self.data["digest"] = digest
+        # a function giving values written with every checkpoint (the work done so far)
+        self.totals: Callable[[], dict] | None = None
 
     def _read(self) -> dict:
         try:
@@ -57,6 +62,8 @@ class Checkpoint:
         self.data.update(items)
         if often and time.monotonic() - self.last < self.every:
             return False
+        if self.totals is not None:         # written with the state they count, so a kill keeps both
+            self.data.update(self.totals())
         self.path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {}
         for k, v in self.data.items():

@@ -49,9 +49,15 @@ def params_from_file(path, loaded=None) -> dict:
     else:
         raise ModelError("a parameter file maps parameter names to values ('parameters: {name: value}')",
                          file=str(path))
+    from ..model.check import is_finite_number, too_large
+    lines = {**getattr(data.get("fixed"), "lines", {}), **getattr(data.get("parameters"), "lines", {}),
+             **getattr(data, "lines", {})} if isinstance(data, dict) else {}
     for k, v in values.items():
-        if not isinstance(v, (int, float)) or isinstance(v, bool):
-            raise ModelError(f"the value of '{k}' is not a number: {v!r}", file=str(path), element=str(k))
+        if not is_finite_number(v):
+            what = "is not a number" if not isinstance(v, (int, float)) or isinstance(v, bool) else \
+                "is not a finite number"
+            raise ModelError(f"the value of '{k}' {what}: " + (too_large(v) or repr(v))[:120], file=str(path),
+                             line=lines.get(k), element=str(k))
     if loaded is not None:
         from ..model.check import suggest
         params = loaded.parameters

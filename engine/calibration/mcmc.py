@@ -46,12 +46,14 @@ def walkers_for(spec_walkers: int, dim: int) -> int:
     return n + n % 2
 
 
-def sample(problem, z_best, cov_z, mc, seed: int, path, progress=False) -> Posterior:
-    """Run (or resume) the ensemble sampler in the unit cube; returns draws and diagnostics."""
+def sample(problem, z_best, cov_z, mc, seed: int, path, progress=False, flushed=None) -> Posterior:
+    """Run (or resume) the ensemble sampler in the unit cube; returns draws and diagnostics.
+    ``flushed`` is called each time the chain is written (the calibration checkpoints its
+    work done then)."""
     import emcee
     d = problem.dim
     W = walkers_for(mc.walkers, d)
-    backend = FlushingBackend(path)
+    backend = FlushingBackend(path, flushed=flushed)
     resume = backend.load(W, d)
 
     def log_prob(z):
@@ -80,9 +82,10 @@ def sample(problem, z_best, cov_z, mc, seed: int, path, progress=False) -> Poste
 class FlushingBackend(Backend):
     """emcee's in-memory chain, written to HDF5 (group ``mcmc``) every ``every`` seconds."""
 
-    def __init__(self, path, every: float = 2.0):
+    def __init__(self, path, every: float = 2.0, flushed=None):
         super().__init__()
         self.path, self.every, self.last = str(path), every, time.monotonic()
+        self.flushed = flushed
 
     def load(self, nwalkers, ndim) -> bool:
         """Start empty, or from the chain in the file when it has this shape; True if resumed."""
@@ -123,6 +126,8 @@ class FlushingBackend(Backend):
             g.attrs.update(iteration=n, nwalkers=self.nwalkers, ndim=self.ndim, random_pos=pos,
                            random_has_gauss=has_gauss, random_gauss=gauss)
         self.last = time.monotonic()
+        if self.flushed is not None:
+            self.flushed()
 
 
 def _initial_ball(problem, z_best, cov_z, W, seed, log_prob):

@@ -82,6 +82,7 @@ def calibrate(spec, output=None, fresh: bool = False, progress: bool = False, mc
         h5.unlink()
     spent = float(ck.get("seconds", 0.0))
     evals0 = int(ck.get("evaluations", 0))
+    ck.totals = lambda: {"seconds": spent + time.perf_counter() - t0, "evaluations": evals0 + problem.n_evals}
     start = problem.to_z([[loaded.parameters[n].value for n in problem.names]])[0]
     clock = _Clock()
     try:
@@ -93,11 +94,10 @@ def calibrate(spec, output=None, fresh: bool = False, progress: bool = False, mc
         post = None
         if mcmc and spec.mcmc.steps > 0:
             from .mcmc import sample
-            post = clock("mcmc", sample, problem, z, unc.covariance_z, spec.mcmc, spec.seed, h5, progress)
-    except KeyboardInterrupt:
-        _save_time(ck, spent, evals0, problem, t0)
-        raise
-    _save_time(ck, spent, evals0, problem, t0)
+            post = clock("mcmc", sample, problem, z, unc.covariance_z, spec.mcmc, spec.seed, h5, progress,
+                         ck.put)
+    finally:
+        ck.put()        # the work done so far, however this call ends
     res = CalibrationResult(spec, problem, folder, dict(zip(problem.names, problem.to_theta(z)[0])),
                             f, 0, 0.0, unc, post)
     clock("report", _finish, res, problem, spec, z, figures_too)
@@ -120,10 +120,6 @@ class _Clock:
             return fn(*args)
         finally:
             self.seconds[name] = time.perf_counter() - t0
-
-
-def _save_time(ck, spent, evals0, problem, t0):
-    ck.put(seconds=spent + time.perf_counter() - t0, evaluations=evals0 + problem.n_evals)
 
 
 def _search(problem, spec, ck, folder, start, progress):

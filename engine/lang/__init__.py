@@ -5,7 +5,7 @@
 """
 from .dialect import CARBONLOOP, Dialect, parse
 from .names import KEYWORDS, RESERVED, is_reserved
-from .parser import MAX_DEPTH, ExprSyntaxError
+from .parser import MAX_DEPTH, ExprSyntaxError, excerpt
 from .tree import (
                    Bin,
                    Call,
@@ -26,6 +26,7 @@ from .tree import (
                    names,
                    rebuild,
                    same,
+                   size,
                    substitute,
                    transform,
                    unparse,
@@ -33,7 +34,7 @@ from .tree import (
 )
 
 __all__ = ["CARBONLOOP", "Dialect", "parse", "KEYWORDS", "RESERVED", "is_reserved", "MAX_DEPTH",
-           "ExprSyntaxError", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Sub", "Unary", "calls",
-           "cell_of", "named_cells", "children", "constant", "depth", "names", "rebuild", "same", "substitute",
-           "transform",
+           "ExprSyntaxError", "excerpt", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Sub", "Unary",
+           "calls", "cell_of", "named_cells", "children", "constant", "depth", "names", "rebuild", "same", "size",
+           "substitute", "transform",
            "unparse", "walk"]

@@ -1,4 +1,5 @@
-"""The reserved names every front end, check and backend shares (one set, defined once)."""
+"""The reserved names every front end, check and backend shares (one set, defined once), and the
+names a model's values are stored under in a results file."""
 from __future__ import annotations
 
 # variables every model has: the current time, the step, the run's start and stop, and pi
@@ -20,3 +21,13 @@ def reserved_key(name: str) -> str:
     """The canonical spelling of a reserved variable ('Initial_Time' -> 'starttime')."""
     low = name.lower()
     return {"initial_time": "starttime", "final_time": "stoptime"}.get(low, low)
+
+
+# the datasets a results file keeps beside the model's variables: its two axes
+RESULT_AXES = ("time", "run")
+
+
+def stored_name(name: str) -> str:
+    """The name a variable is stored under in an HDF5/netCDF file: engine-made names use ':'
+    (``check:balance``), and '/' would be a path, so both become safe characters."""
+    return name.replace("/", "_").replace(":", "__")

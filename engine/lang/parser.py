@@ -5,7 +5,8 @@ never evaluates: only the node types of ``tree.py`` come out. Two limits keep ev
 safe: nesting (parentheses, function calls, prefix operators, powers) deeper than ``MAX_DEPTH``
 is refused with a clear message, and a chain of more than ``CHAIN`` terms joined by the same
 associative operator (a sum of 100,000 terms) is built as a balanced tree, so that its depth
-grows with the logarithm of its length.
+grows with the logarithm of its length; a chain that cannot be regrouped (comparisons, MOD) may
+hold at most ``MAX_DEPTH`` operators.
 """
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ class ExprSyntaxError(Exception):
         self.pos = pos
         self.forbidden = forbidden
         self.construct = construct
+
+
+def excerpt(text: str, pos: int, width: int = 80) -> str:
+    """``text`` as a message quotes it: whole when short, else the ``width`` characters around
+    column ``pos`` with '...' where it was cut."""
+    text = str(text)
+    if len(text) <= width:
+        return text
+    start = max(0, min(pos - width // 2, len(text) - width))
+    return ("..." if start else "") + text[start:start + width] + ("..." if start + width < len(text) else "")
 
 
 @dataclass(frozen=True)
@@ -150,6 +161,9 @@ class Parser:
                 break
             self.take()
             ops.append((t.pos, spec.ops[t.text.lower()]))
+            if len(ops) > MAX_DEPTH and not _regroupable(ops, spec.kind == "left"):
+                raise ExprSyntaxError(f"a chain of more than {MAX_DEPTH} '{t.text}' operations that cannot be "
+                                      "regrouped (comparisons, MOD) is too long", t.pos)
             terms.append(self.expr(lv + 1))
         return build_chain(terms, ops, balance=spec.kind == "left")
 
@@ -199,6 +213,12 @@ class Parser:
     def number(self, t: Tok) -> Num:
         """A number token as a node."""
         return Num(t.pos, float(t.text))
+
+
+def _regroupable(ops: list, balance: bool) -> bool:
+    """Whether ``build_chain`` balances a chain of these operators (its depth then stays small)."""
+    kinds = {op for _, op in ops}
+    return balance and (kinds <= {"+", "-"} or kinds <= {"*", "/"} or kinds in ({"and"}, {"or"}))
 
 
 def build_chain(terms: list, ops: list, balance: bool = True) -> Node:

@@ -177,6 +177,23 @@ def named_cells(node: Node) -> Node:
     return transform(node, one)
 
 
+def size(node: Node) -> int:
+    """The number of nodes of the tree as the later stages walk it; a sub-tree shared by several
+    parents (as front ends build MOD and INT) counts once per parent, but is visited once."""
+    counted: dict = {}
+    stack = [(node, False)]
+    while stack:
+        n, done = stack.pop()
+        if id(n) in counted and not done:
+            continue
+        if done:
+            counted[id(n)] = 1 + sum(counted[id(k)] for k in children(n))
+        else:
+            stack.append((n, True))
+            stack.extend((k, False) for k in children(n) if id(k) not in counted)
+    return counted[id(node)]
+
+
 def depth(node: Node) -> int:
     """The number of nodes on the longest path from the root to a leaf."""
     best = 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from .. import lang as ex
 from ..errors import Collector
+from ..lang.names import RESULT_AXES, stored_name
 from .arrays import ArrayError, Space, check_dimensions, resolve_cells
 from .check import expression_problems, lookup_names, suggest
 from .elements import Figure, LoopSpec, Model, Report, TimeSpec, Where
@@ -56,6 +57,7 @@ def assemble(modules, time: TimeSpec, *, name: str = "model", description: str =
             _report(ctx, expression_problems(node, elements, stateful=False), c.where, c.name)
     _check_report(elements, report, ctx)
     _check_loops(elements, loops, ctx)
+    _check_stored_names(elements, checks, ctx)
     ctx.check()
     return Model(name=name, elements=elements, time=time, events=tuple(events), checks=tuple(checks),
                  modules=tuple(modules), description=description, source_text=source_text,
@@ -108,6 +110,24 @@ def _cells_of_overrides(arrays, overrides) -> list:
         return list(overrides)
     cells = {a.name: a.cells for a in arrays}
     return [replace(o, name=c) for o in overrides for c in cells.get(o.name, (o.name,))]
+
+
+def _check_stored_names(elements: dict, checks, ctx: Collector):
+    """Every value a run saves gets a name of its own in the results file: no element may take
+    the name of the file's axes or the name a balance check's values are stored under."""
+    taken = {axis: f"its {axis} axis" for axis in RESULT_AXES}
+    for c in checks:
+        stored = stored_name(f"check:{c.name}")
+        if stored in taken:
+            what = (f"two checks are named '{c.name}'" if taken[stored].endswith(f"check '{c.name}'") else
+                    f"the check '{c.name}' would be stored as '{stored}', like {taken[stored]}")
+            ctx.error(what, c.where.line, c.name, "rename the check", file=c.where.file)
+        taken[stored] = f"the values of the check '{c.name}'"
+    for el in elements.values():
+        owner = taken.get(stored_name(el.name))
+        if owner is not None:
+            ctx.error(f"'{el.name}' is the name the results file gives {owner}", el.where.line, el.name,
+                      "rename the element", file=el.where.file)
 
 
 def _report(ctx: Collector, problems, where: Where, element: str):

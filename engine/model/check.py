@@ -22,6 +22,29 @@ def is_finite_number(x) -> bool:
         return False
 
 
+def too_large(x) -> str | None:
+    """What is wrong with ``x`` when it is an integer too large for a float (YAML and Python read
+    a 400-digit number exactly; a simulation cannot hold it), else None."""
+    if isinstance(x, bool) or not isinstance(x, int):
+        return None
+    try:
+        float(x)
+    except OverflowError:
+        shown = f"{str(x)[:12]}... ({len(str(abs(x)))} digits)" if abs(x) < 10 ** 4000 else "of thousands of digits"
+        return f"the number {shown} is too large: numbers must stay below about 1.8e308"
+    return None
+
+
+def huge_in(points) -> str:
+    """': <what is wrong>' for the first too-large integer in a list of [x, y] pairs, else ''."""
+    if isinstance(points, list):
+        for p in points:
+            for v in p if isinstance(p, list) else ():
+                if too_large(v):
+                    return f": {too_large(v)}"
+    return ""
+
+
 def suggest(name, candidates) -> str | None:
     """'did you mean ...?' for the closest of ``candidates``, if any is close."""
     close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)
@@ -86,6 +109,9 @@ def _call_problems(n: ex.Call, elements: dict, lookups: dict, stateful: bool) ->
     target = elements.get(n.fn) or elements.get(lookups.get(n.fn.lower(), ""))
     if target is not None and target.kind == "lookup":
         return [] if len(n.args) == 1 else [(f"lookup '{n.fn}' takes one argument, got {len(n.args)}", None)]
+    if target is not None and builtins.get(n.fn) is not None:       # calls are read in lower case
+        return [(f"{n.fn.upper()}(...) is called, but '{n.fn}' is also an element of the model ({target.kind})",
+                 "rename the element: a name may be an element or a function, not both")]
     b = builtins.get(n.fn)
     if b is None and n.fn.lower() in VENSIM_ONLY:
         return [VENSIM_ONLY[n.fn.lower()](n)]
@@ -146,3 +172,10 @@ def check_time(spec, file: str | None = None, line: int | None = None) -> None:
         raise ModelError(f"noise_seed must be a whole number (at most 2^53 in size), not {seed:g}", **where)
     if spec.method not in ("euler", "rk4"):
         raise ModelError(f"unknown integration method '{spec.method}'", **where, hint="use euler or rk4")
+    if spec.units:
+        from .units import UnitSyntaxError, parse_units
+        try:
+            parse_units(spec.units)
+        except UnitSyntaxError as exc:
+            raise ModelError(f"the time units cannot be read: {exc}", **where,
+                             hint="write units such as 'year', 'month' or 'day'") from None

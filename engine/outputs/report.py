@@ -74,16 +74,31 @@ def just_after_events(loaded, result, years) -> dict:
     return out
 
 
+STAGING = ".writing-"        # prefix of the hidden folder a run's outputs are written into
+LOCK = "in-use"             # file inside it that the writing process holds locked
+UNLOCKED_STALE_S = 3600     # a staging folder without a lock file is stale after this long
+
+
 def write_outputs(loaded, result, h5_path, figures=True) -> list:
     """Write the HDF5 file and (optionally) the figures beside it; returns the paths written.
 
     Everything is first written into a hidden folder beside the target and moved into place only
-    once all of it is written, so a failure part-way leaves earlier results as they were."""
+    once all of it is written, so a failure part-way leaves earlier results as they were. The
+    writing process holds a lock on that folder; folders left by a killed run (nobody holds their
+    lock) are removed the next time outputs are written there."""
     h5_path = Path(h5_path)
     folder = h5_path.parent
+    _check_target(h5_path)
     made = [p for p in [folder, *folder.parents] if not p.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=folder))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(folder)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=folder))
+    except OSError as exc:
+        from ..errors import ModelError
+        raise ModelError(f"cannot write into {folder}: {exc.strerror}", file=str(h5_path),
+                         hint="choose another output folder with -o") from None
+    lock = _hold(staging)
     try:
         staged = [Path(result.to_hdf5(staging / h5_path.name))]
         if figures:
@@ -97,6 +112,9 @@ def write_outputs(loaded, result, h5_path, figures=True) -> list:
             except OSError:
                 break
         raise
+    finally:
+        if lock is not None:
+            lock.close()
     written = []
     for p in staged:
         target = folder / p.name
@@ -104,3 +122,63 @@ def write_outputs(loaded, result, h5_path, figures=True) -> list:
         written.append(str(target))
     shutil.rmtree(staging, ignore_errors=True)
     return written
+
+
+def _check_target(h5_path: Path) -> None:
+    """The results file must be a file path: not a folder, not inside a file."""
+    from ..errors import ModelError
+    if h5_path.is_dir():
+        raise ModelError("the output path is a folder", file=str(h5_path),
+                         hint=f"give a file name, e.g. -o {h5_path / 'results.h5'}")
+    for p in h5_path.parents:
+        if p.exists() and not p.is_dir():
+            raise ModelError(f"the output path goes through {p}, which is a file, not a folder",
+                             file=str(h5_path))
+
+
+def _hold(staging: Path):
+    """Open and lock ``staging``'s lock file for as long as this process writes there (the
+    lock goes with the process, however it ends); None where file locks are not available."""
+    try:
+        import fcntl
+    except ImportError:         # pragma: no cover - not on POSIX
+        return None
+    f = open(staging / LOCK, "w")      # noqa: SIM115 - held open until the outputs are in place
+    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return f
+
+
+def remove_stale_staging(folder: Path) -> list:
+    """Remove the hidden staging folders in ``folder`` that no process is writing into (left by
+    a run that was killed); returns the folders removed. A folder whose lock file is held, or
+    that has no lock file yet (just made by a run about to lock it), is left alone."""
+    try:
+        import fcntl
+    except ImportError:         # pragma: no cover - not on POSIX
+        return []
+    removed = []
+    for staging in folder.glob(STAGING + "*"):
+        try:
+            f = open(staging / LOCK, "r+")      # noqa: SIM115 - closed below
+        except OSError:
+            if _age_s(staging) > UNLOCKED_STALE_S:      # left by a version that did not lock
+                shutil.rmtree(staging, ignore_errors=True)
+                removed.append(staging)
+            continue
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()               # a live run holds it
+            continue
+        shutil.rmtree(staging, ignore_errors=True)
+        f.close()
+        removed.append(staging)
+    return removed
+
+
+def _age_s(p: Path) -> float:
+    import time
+    try:
+        return time.time() - p.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -14,10 +14,13 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from ..lang.names import stored_name
+
 
 def safe_name(name: str) -> str:
-    """HDF5/netCDF-friendly variable name (hidden engine names use ':', '/' is a path)."""
-    return name.replace("/", "_").replace(":", "__")
+    """HDF5/netCDF-friendly variable name (hidden engine names use ':', '/' is a path); the model
+    stage refuses element names that would meet another name here."""
+    return stored_name(name)
 
 
 def make_dims(f: h5py.File, times, n_runs, run_chunk=None):
@@ -60,6 +63,16 @@ def write_result(result, path) -> str:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".partial")
+    try:
+        _write(result, tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(path)
+    return str(path)
+
+
+def _write(result, tmp: Path) -> None:
     n_t, _, n_r = result.data.shape
     with h5py.File(tmp, "w") as f:
         tdim, rdim = make_dims(f, result.times, n_r)
@@ -81,5 +94,3 @@ def write_result(result, path) -> str:
             d.attrs["description"] = result.docs.get(name, "") or ""
             d.attrs["long_name"] = getattr(result, "labels", {}).get(name) or name
         write_attrs(f, result.provenance)
-    tmp.replace(path)
-    return str(path)

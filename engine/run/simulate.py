@@ -12,11 +12,13 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import simpy
 
 from ..errors import ModelError, ModelWarning, SimulationError
+from ..model.check import too_large
 from ..model.noise import RUN_ID
 from ..results import Result
 from . import timetable as tt
@@ -61,20 +63,46 @@ class Simulation:
 
 def batch_size(params, n_runs=None) -> int:
     """Runs in the batch ``params`` describes (or ``n_runs``)."""
-    sizes = [len(np.atleast_1d(v)) for v in (params or {}).values() if np.ndim(v) > 0]
+    sizes = [len(v) for v in _given(params).values() if v.ndim > 0]
     return n_runs or (max(sizes) if sizes else 1)
+
+
+def _given(params) -> dict:
+    """``params`` (a mapping of parameter names to a number or a flat sequence of numbers) as
+    arrays of floats; anything else is a ModelError naming the argument or the parameter."""
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise ModelError(f"params must map parameter names to values, not {type(params).__name__} "
+                         f"{str(params)[:40]!r}", hint="e.g. params={'tau': 12} or {'tau': [8, 10, 12]}")
+    out = {}
+    for k, v in params.items():
+        if not isinstance(k, str):
+            raise ModelError(f"params must be keyed by parameter names, not {k!r}"[:120])
+        try:
+            if isinstance(v, (Mapping, str, bytes)):
+                raise TypeError
+            out[k] = np.asarray(v, dtype=float)
+        except OverflowError:
+            huge = next((too_large(x) for x in (v if isinstance(v, (list, tuple)) else [v]) if too_large(x)),
+                        "a number is too large")
+            raise ModelError(f"the values for '{k}': {huge}", element=k) from None
+        except (TypeError, ValueError):
+            raise ModelError(f"the values for '{k}' must be a number or a flat sequence of numbers, "
+                             f"not {type(v).__name__} {str(v)[:40]!r}", element=k) from None
+        if out[k].ndim > 1:
+            raise ModelError(f"the values for '{k}' must be a number or a flat sequence", element=k)
+    return out
 
 
 def prepare_params(plan, overrides: dict | None, n_runs: int | None = None):
     """Parameter values by slot: scalars stay scalars, sequences become the run axis. A model
     with random functions numbers the runs of a batch 0..n-1 (its ``run_id``) unless told."""
-    overrides = dict(overrides or {})
+    overrides = _given(overrides)
     els = plan.model.elements
     sizes = {}
     for k, v in overrides.items():
-        if np.ndim(v) > 1:
-            raise ModelError(f"the values for '{k}' must be a number or a flat sequence", element=k)
-        if np.ndim(v) == 1:
+        if v.ndim == 1:
             sizes[k] = len(v)
     if n_runs is None:
         n_runs = max(sizes.values()) if sizes else 1
@@ -88,7 +116,7 @@ def prepare_params(plan, overrides: dict | None, n_runs: int | None = None):
         name = plan.names[slot]
         el = els[name]
         if name in overrides:
-            out[slot] = _checked(np.asarray(overrides.pop(name), dtype=float), el, name)
+            out[slot] = _checked(overrides.pop(name), el, name)
         elif name == RUN_ID and n_runs > 1:     # the runs of a plain batch are runs 0..n-1
             out[slot] = np.arange(n_runs, dtype=float)
         else:
@@ -111,7 +139,9 @@ def _checked(v, el, name):
         first = float(np.atleast_1d(v)[np.argmax(np.atleast_1d(bad))])
         what = "is not a finite number" if not math.isfinite(first) else \
             f"is outside the declared range [{lo:g}, {hi:g}]"
-        raise ModelError(f"value {first:g} {what}", file=el.where.file, line=el.where.line, element=name)
+        declared = f"{el.where.file}:{el.where.line}" if el.where.line else el.where.file
+        raise ModelError(f"the value {first:g} given for the parameter {what}", element=name,
+                         hint=f"the parameter is declared at {declared}" if declared else None)
     return np.float64(v) if v.ndim == 0 else v.copy()
 
 

@@ -8,6 +8,7 @@ numbers do not depend on where or with what others it ran.
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections import deque
 from dataclasses import dataclass
 
@@ -18,8 +19,17 @@ from ..model.noise import RUN_ID
 from . import metrics as mx
 from .mainguard import no_main
 
+SCHEDULER_ADDRESS = re.compile(r"(tcp|tls|ws|wss|ucx|inproc)://[^\s/]+")   # a Dask scheduler's address
 MAX_RESTARTS = 3            # worker deaths tolerated, per worker, before a sweep stops
 CONNECT_TIMEOUT = "5s"      # how long to wait for a Dask scheduler to answer
+
+
+def check_scheduler_address(address) -> None:
+    """A Dask scheduler address (``tcp://HOST:PORT``) before any connection is tried: a malformed
+    one makes Dask's client fail in ways that print tracebacks."""
+    if not isinstance(address, str) or not SCHEDULER_ADDRESS.fullmatch(address.strip()):
+        raise ModelError(f"'{str(address)[:80]}' is not a Dask scheduler address",
+                         hint="write it as tcp://HOST:PORT, e.g. --scheduler tcp://10.0.0.5:8786")
 
 
 @dataclass

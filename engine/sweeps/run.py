@@ -15,7 +15,7 @@ from ..model.provenance import provenance
 from ..outputs.paths import output_folder
 from . import samplers, store
 from .check import check_against, check_ranges
-from .executors import ChunkRunner, Task, executor_for
+from .executors import ChunkRunner, Task, check_scheduler_address, executor_for
 from .spec import load_spec
 
 MIN_CHUNK = 2048            # runs: smaller chunks spend their time in per-step Python overhead
@@ -69,6 +69,12 @@ def run_sweep(spec, output=None, workers: int | None = None, scheduler: str | No
     if workers and scheduler:
         raise ModelError("give either --workers or --scheduler, not both",
                          hint="the scheduler's cluster decides how many workers run")
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
+    if memory_mb is not None and (isinstance(memory_mb, bool) or not isinstance(memory_mb, (int, float))
+                                  or not 0 < memory_mb < math.inf):
+        raise ModelError(f"the working memory (--memory-mb) must be a positive number of megabytes, "
+                         f"not {memory_mb!r}"[:160])
     if dask and not scheduler:
         _refuse_unguarded_script()
     spec, loaded = prepare(spec)

@@ -43,6 +43,7 @@ METHODS = ("grid", "latin", "montecarlo", "morris", "sobol")
 SPEC_KEYS = ("sweep", "scenario", "description", "method", "samples", "seed", "levels",
              "second_order", "parameters", "outputs", "memory_mb")
 MAX_RUNS = 10_000_000   # runs of one sweep: more is refused before any sample is drawn
+MAX_MORRIS_LEVELS = 1_000   # levels of a Morris grid (4 to 10 are usual)
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def parse_spec(data, file=None, text="") -> SweepSpec:
     seed = _int(data.get("seed", 0), w, "seed", minimum=0, maximum=2 ** 63 - 1)
     params = _parameters(data.get("parameters"), w)
     samples = _samples(data, method, params, w)
-    levels = _int(data.get("levels", 4), w, "levels", minimum=2)
+    levels = _int(data.get("levels", 4), w, "levels", minimum=2, maximum=MAX_MORRIS_LEVELS)
     if method == "morris" and levels % 2:
         raise w.err(f"Morris needs an even number of levels, not {levels}", "levels")
     outs = data.get("outputs") or {}

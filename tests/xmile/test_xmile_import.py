@@ -129,6 +129,16 @@ def test_modules_with_connections(xmile):
     assert "Sub__level" in mods["Sub"].outputs and "Rate" in mods["Sub"].inputs
 
 
+@pytest.mark.parametrize("inner", ["_x", "__x", "x_"])
+def test_a_name_with_leading_or_trailing_underscores_inside_a_module(xmile, inner):
+    """XMILE folds '_' like a space and trims it: 'Sub._x' and the module's own '_x' are one name."""
+    m = xmile(f'<module name="Sub"/><aux name="total"><eqn>Sub.{inner} * 2</eqn></aux>',
+              outside=f'<model name="Sub"><variables><aux name="{inner}"><eqn>TIME + 1</eqn></aux>'
+                      f'<aux name="y"><eqn>{inner} * 3</eqn></aux></variables></model>')
+    r = m.run()
+    assert list(r["total"][:3, 0]) == [2, 4, 6] and list(r["Sub__y"][:3, 0]) == [3, 6, 9]
+
+
 def test_macros_expression_and_stock(xmile):
     m = xmile('<aux name="a"><eqn>TWICE(TIME) + 1</eqn></aux><aux name="b"><eqn>ACC(1) + ACC(2)</eqn></aux>',
               outside='<macro name="twice"><parm>x</parm><eqn>2 * x</eqn></macro>'

@@ -11,6 +11,7 @@ from .graphical import gf_points
 from .names import Names, identifier, key
 
 MAX_MACRO_DEPTH = 20
+MAX_TREE_NODES = 20_000     # an equation larger than this once translated is refused
 
 
 class Builder:
@@ -60,6 +61,10 @@ class Builder:
         if is_empty(v.eqn):
             raise XmileError(f"the {v.kind} has no equation", file=self.file, element=v.name)
         node = self.translate(v.eqn, v, {})
+        if ex.size(node) > MAX_TREE_NODES:
+            raise XmileError(f"the equation becomes more than {MAX_TREE_NODES:,} terms once translated (MOD and "
+                             "INT repeat their arguments, so each one nested in another multiplies its size)",
+                             file=self.file, element=v.name)
         if v.gf is not None:
             node = ex.Call(0, self.lookups[v.key], (node,))
         if v.kind == "stock":
@@ -146,7 +151,8 @@ class Builder:
         except ex.ExprSyntaxError as e:
             if e.construct:
                 raise Unsupported(e.construct, file=self.file, element=v.name) from None
-            raise XmileError(f"syntax error in equation '{text}' at column {e.pos + 1}: {e.message}",
+            raise XmileError(f"syntax error in equation '{ex.excerpt(text, e.pos)}' at column {e.pos + 1}: "
+                             f"{e.message}",
                              file=self.file, element=v.name) from None
         return self.resolve(tree, v, local, depth)
 

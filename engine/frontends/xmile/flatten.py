@@ -125,6 +125,9 @@ def _collect(model, prefix, models, file, defaults, out, stack, label, dims):
                 continue
             raise Unsupported(f"<{tag}> in a model", file=file, element=el.get("name"))
         for v in _vars(el, prefix, label[:-1], file, defaults, label, dims):
+            if v.key in mine:
+                raise XmileError(f"two variables are named '{v.name}' (names compare without case, and "
+                                 "'_' as a space)", file=file, element=v.name)
             mine[v.key] = v
             out.append(v)
         if len(out) > MAX_VARIABLES:

@@ -13,10 +13,26 @@ def _numbers(el, file, element):
     sep = el.get("sep") or ","
     text = text_of(el)
     try:
-        return [float(v) for v in text.replace("\n", " ").split(sep) if v.strip()]
+        out = [float(v) for v in text.replace("\n", " ").split(sep) if v.strip()]
     except ValueError:
         raise XmileError(f"graphical function points '{text[:40]}' are not numbers",
                          file=file, element=element) from None
+    if not all(np.isfinite(out)):
+        raise XmileError(f"graphical function points '{text[:40]}' are not all finite numbers",
+                         file=file, element=element)
+    return out
+
+
+def _scale(xscale, end: str, file, element) -> float:
+    """The ``min`` or ``max`` of an <xscale>, a finite number."""
+    text = xscale.get(end, "0")
+    try:
+        v = float(text)
+    except ValueError:
+        v = float("nan")
+    if not np.isfinite(v):
+        raise XmileError(f"<xscale {end}=\"{text[:40]}\"> must be a finite number", file=file, element=element)
+    return v
 
 
 def gf_points(gf, file: str, element: str) -> tuple[tuple, str]:
@@ -38,7 +54,7 @@ def gf_points(gf, file: str, element: str) -> tuple[tuple, str]:
         xscale = child(gf, "xscale")
         if xscale is None:
             raise XmileError("a graphical function needs <xpts> or <xscale>", file=file, element=element)
-        lo, hi = float(xscale.get("min", 0)), float(xscale.get("max", 0))
+        lo, hi = _scale(xscale, "min", file, element), _scale(xscale, "max", file, element)
         xs = list(np.linspace(lo, hi, len(ys))) if len(ys) > 1 else [lo]
     if len(xs) != len(ys) or not ys:
         raise XmileError(f"graphical function has {len(xs)} x points and {len(ys)} y points",

@@ -11,11 +11,12 @@ _ELEMENT = re.compile(r"^(.*)\[([^\[\],]+)\]$")
 
 
 def key(name: str) -> str:
-    """The comparison key of an XMILE name: lower case, runs of '_'/space/newline as one space."""
+    """The comparison key of an XMILE name: lower case, runs of '_'/space/newline as one space,
+    each part of a module path (``hares._births``) folded on its own, as the flattened keys are."""
     name = name.replace('\\"', '"')
     if name.startswith('"') and name.endswith('"') and len(name) > 1:
-        name = name[1:-1]
-    return _SPACE.sub(" ", name).strip().lower()
+        return _SPACE.sub(" ", name[1:-1]).strip().lower()
+    return ".".join(_SPACE.sub(" ", p).strip().lower() for p in name.split("."))
 
 
 def identifier(name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ... import lang as ex
 from ...lang.names import is_reserved
 from ...model import Element, Module, Where
+from ...model.check import huge_in, is_finite_number
 from . import arrays
 from .fields import Fields, line_of
 
@@ -43,7 +44,8 @@ def parse_module(data, name: str, file: str) -> Module:
     dimensions = arrays.parse_dimensions(data.get("dimensions"), ctx, data) if data.get("dimensions") else ()
     ctx.check()
     return Module(name=name, elements=tuple(elements), inputs=inputs, outputs=outputs,
-                  description=str(data.get("description", "") or ""), where=Where(file, None),
+                  description=str(data.get("description", "") or ""),
+                  where=Where(file, line_of(data, "inputs") or line_of(data, "module")),
                   checks=checks, dimensions=dimensions)
 
 
@@ -102,7 +104,8 @@ def _element(name, spec, kind, module, ctx: Fields, line, dims) -> Element | Non
         ctx.error(f"a {kind} needs '{key}'", line, name)
         return None
     else:
-        node = ctx.parse(spec[key], line_of(spec, key) or line, name)
+        what = "initial value" if kind == "stock" else "equation"
+        node = ctx.parse(spec[key], line_of(spec, key) or line, name, what)
         if node is None:
             return None
     extra: dict = {}
@@ -153,11 +156,10 @@ def _lookup(spec, common, ctx: Fields, line, name) -> Element | None:
     pts = spec.get("points")
     ok = isinstance(pts, list) and 1 <= len(pts) <= MAX_LOOKUP_POINTS and all(
         isinstance(p, list) and len(p) == 2 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < float("inf") for v in p)
-        for p in pts)
+            is_finite_number(v) for v in p) for p in pts)
     if not ok:
-        ctx.error(f"a lookup needs points: [[x, y], ...] with finite numbers (1 to {MAX_LOOKUP_POINTS:,})",
-                  line, name)
+        ctx.error(f"a lookup needs points: [[x, y], ...] with finite numbers (1 to {MAX_LOOKUP_POINTS:,})"
+                  + huge_in(pts), line, name)
         return None
     xs = [float(p[0]) for p in pts]
     if any(b <= a for a, b in zip(xs, xs[1:])):

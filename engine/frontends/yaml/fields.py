@@ -6,7 +6,7 @@ import math
 
 from ... import lang as ex
 from ...errors import Collector
-from ...model.check import is_finite_number
+from ...model.check import is_finite_number, too_large
 from .yamlio import LDict
 
 TRUE = {"true", "yes", "on"}
@@ -32,13 +32,16 @@ class Fields(Collector):
             self.error(f"the {what} must be text or a number, not a {'list' if isinstance(text, list) else 'mapping'}",
                        line, element, file=file)
             return None
+        huge = too_large(text)
+        if huge:
+            self.error(f"the {what}: {huge}", line, element, file=file)
+            return None
         try:
             return ex.parse(text)
         except ex.ExprSyntaxError as e:
             kind = "forbidden construct" if e.forbidden else "syntax error"
-            shown = str(text) if len(str(text)) <= 80 else str(text)[:77] + "..."
-            self.error(f"{kind} in {what} '{shown}' at column {e.pos + 1}: {e.message}", line, element,
-                       file=file)
+            self.error(f"{kind} in {what} '{ex.excerpt(text, e.pos)}' at column {e.pos + 1}: {e.message}", line,
+                       element, file=file)
             return None
 
     def number(self, value, line, element, what, file=None):
@@ -47,7 +50,8 @@ class Fields(Collector):
             self.error(f"{what} must be a number, not {value!r}"[:200], line, element, file=file)
             return None
         if isinstance(value, (int, float)) and not is_finite_number(value):
-            self.error(f"{what} must be a finite number, got {str(value)[:40]}", line, element, file=file)
+            self.error(f"{what} must be a finite number" + (f": {too_large(value)}" if too_large(value) else
+                                                           f", got {value}"), line, element, file=file)
             return None
         if isinstance(value, (int, float)):
             v = float(value)

@@ -10,6 +10,7 @@ from pathlib import Path
 from ... import lang as ex
 from ...errors import ModelError
 from ...model import Element, Model, Override, Where, assemble, suggest
+from ...model.check import huge_in, is_finite_number
 from .arrays import parse_dimensions
 from .elements import SECTIONS, parse_module
 from .fields import Fields, file_of, line_of
@@ -56,10 +57,11 @@ def read_scenario(path: Path, seen=()) -> tuple[dict, list[tuple[str, str]]]:
             raise ModelError("'extends' names one scenario file", file=str(path),
                              line=line_of(data, "extends"))
         ppath = Path(os.path.normpath(path.parent / parent))      # as written, for messages
-        if not ppath.suffix:
+        if not ppath.suffix and ppath.name:
             ppath = ppath.with_suffix(".yaml")
-        if not ppath.is_file():
-            raise ModelError(f"'extends' names {ppath}, which is not there", file=str(path),
+        if not _is_file(ppath):
+            what = "a folder, not a scenario file" if _is_dir(ppath) else "not there"
+            raise ModelError(f"'extends' names {str(ppath)[:200]}, which is {what}", file=str(path),
                              line=line_of(data, "extends"), hint="the path is relative to this file")
         seen = seen or (path.resolve(),)
         if ppath.resolve() in seen:
@@ -80,13 +82,29 @@ def _without(data, key: str) -> LDict:
     return out
 
 
+def _is_file(p: Path) -> bool:
+    """Whether ``p`` is a file; a path the system cannot even look up (a name longer than 255
+    characters, a NUL byte) is no file."""
+    try:
+        return p.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_dir(p: Path) -> bool:
+    try:
+        return p.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def module_path(ref: str, base: Path) -> Path:
     """The file of a module named in 'modules:' (beside the scenario, or one of the flagship's)."""
     p = base / ref
-    if p.suffix in (".yaml", ".yml") and p.is_file():
+    if p.suffix in (".yaml", ".yml") and _is_file(p):
         return p
     for cand in (base / f"{ref}.yaml", MODULE_DIR / ref, MODULE_DIR / f"{ref}.yaml"):
-        if cand.is_file():
+        if _is_file(cand):
             return cand
     return p
 
@@ -99,13 +117,16 @@ def _modules(data, path: Path, texts: list) -> list:
     modules = []
     for ref in refs:
         mpath = module_path(ref, path.parent)
-        if not mpath.is_file():
-            raise ModelError(f"module '{ref}' not found: no file {mpath} and no module of that name in the "
-                             "package", file=file_of(data, "modules", str(path)), line=line_of(data, "modules"),
-                             element=ref)
+        if not _is_file(mpath):
+            raise ModelError(f"module '{ref[:200]}' not found: no file {str(mpath)[:200]} and no module of that "
+                             "name in the package", file=file_of(data, "modules", str(path)),
+                             line=line_of(data, "modules"), element=ref[:200])
         mdata, mtext = load_file(mpath)
         if not isinstance(mdata, dict):
             raise ModelError("a module file must be a mapping", file=str(mpath))
+        if not isinstance(mdata.get("module", mpath.stem), (str, int, float)) or isinstance(mdata.get("module"), bool):
+            raise ModelError("'module' names the module: one name, not a list or mapping", file=str(mpath),
+                             line=line_of(mdata, "module"))
         texts.append((str(mpath), mtext))
         modules.append(parse_module(mdata, str(mdata.get("module", mpath.stem)), str(mpath)))
     if any(k in data for k in SECTIONS):
@@ -162,9 +183,15 @@ def _exogenous(data, ctx: Fields, modules) -> tuple:
     block = ctx.mapping(data.get("exogenous"), line_of(data, "exogenous"), "exogenous",
                         file=file_of(data, "exogenous", ctx.file))
     existing = {el.name: el for m in modules for el in m.elements}
+    inputs = {i for m in modules for i in m.inputs}
     out: list = []
     for name, spec in block.items():
         where = Where(file_of(block, name, ctx.file), line_of(block, name))
+        if name not in existing and name not in inputs:
+            ctx.error(f"'{name}' is neither an element of the model nor an input of one of its modules: the "
+                      "exogenous series would feed nothing", where.line, str(name), file=where.file,
+                      hint=suggest(str(name), list(existing) + sorted(inputs)))
+            continue
         out += _exogenous_one(str(name), spec, ctx, where, existing.get(name))
     return tuple(out)
 
@@ -183,10 +210,9 @@ def _exogenous_one(name, spec, ctx: Fields, where: Where, existing: Element | No
     if isinstance(spec, dict) and "table" in spec and set(spec) <= {"table", "extrapolate"}:
         pts = spec["table"]
         if not (isinstance(pts, list) and pts and all(
-                isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                            for v in p) for p in pts)):
-            ctx.error("an exogenous table must be [[time, value], ...] with numbers", where.line, name,
-                      file=where.file)
+                isinstance(p, list) and len(p) == 2 and all(is_finite_number(v) for v in p) for p in pts)):
+            ctx.error("an exogenous table must be [[time, value], ...] with finite numbers" + huge_in(pts),
+                      where.line, name, file=where.file)
             return []
         xs = [float(p[0]) for p in pts]
         if any(b <= a for a, b in zip(xs, xs[1:])):

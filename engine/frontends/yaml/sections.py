@@ -56,6 +56,10 @@ def parse_checks(block, ctx: Fields, parent) -> list:
             ctx.error("a check needs name, lhs and rhs", line)
             continue
         name = str(spec["name"])
+        if not isinstance(spec["name"], str) or not name.strip() or any(c in name for c in "/:"):
+            ctx.error(f"a check's name is text without '/' or ':', not {spec['name']!r}"[:160], line,
+                      name[:80])
+            continue
         unknown = set(spec) - {"name", "lhs", "rhs", "tolerance", "doc"}
         if unknown:
             ctx.error(f"unknown field '{sorted(unknown)[0]}' in a check", line, name)
@@ -192,8 +196,26 @@ def _figure(spec, ctx: Fields, line, file):
                       hint="allowed: " + ", ".join(sorted(FIGURE_FIELDS)))
     variables = ctx.names(spec.get("variables"), line, None, "a figure's variables", file=file)
     name = str(spec.get("name") or (variables[0] if variables else "figure"))
+    for key in ("title", "ylabel"):
+        problem = _mathtext_problem(str(spec.get(key, "") or ""))
+        if problem:
+            ctx.error(f"the figure's {key} cannot be drawn: {problem}", line, name, file=file,
+                      hint="text between two '$' is read as a formula; write \\$ for a dollar sign")
     return Figure(name, variables, str(spec.get("title", "") or name), str(spec.get("ylabel", "") or ""),
                   Where(file, line))
+
+
+def _mathtext_problem(text: str) -> str | None:
+    """What matplotlib cannot read in a label's formula (text between '$' signs), or None."""
+    dollars = text.count("$") - text.count("\\$")
+    if not dollars or dollars % 2:
+        return None         # no formula: matplotlib draws the text as it is
+    from matplotlib.mathtext import MathTextParser
+    try:
+        MathTextParser("path").parse(text)
+    except ValueError as exc:
+        return " ".join(str(exc).split())[:160]
+    return None
 
 
 def parse_loops(block, ctx: Fields, parent) -> tuple:

@@ -66,8 +66,19 @@ class LineSafeLoader(_SafeBase):  # type: ignore[valid-type,misc]
         return out
 
 
+    def construct_yaml_int(self, node):
+        """An integer; one of more digits than Python converts (4,300) is an error naming its line."""
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise ModelError("this number has thousands of digits, far more than a number may hold "
+                             "(about 1.8e308)", file=getattr(self, "_path", None),
+                             line=node.start_mark.line + 1) from None
+
+
 LineSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                                LineSafeLoader.construct_mapping)
+LineSafeLoader.add_constructor("tag:yaml.org,2002:int", LineSafeLoader.construct_yaml_int)
 
 
 def load_text(text: str, path: str | None = None):
