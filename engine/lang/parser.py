@@ -155,13 +155,15 @@ class Parser:
     def chain(self, first: Node, lv: int, spec: Level) -> Node:
         """Operands joined by the operators of one left-associative level."""
         terms, ops = [first], []
+        kinds: set = set()          # the operators seen so far (kept as it grows: no rescan per term)
         while True:
             t = self.tok
             if t.kind not in ("op", "kw") or t.text.lower() not in spec.ops:
                 break
             self.take()
             ops.append((t.pos, spec.ops[t.text.lower()]))
-            if len(ops) > MAX_DEPTH and not _regroupable(ops, spec.kind == "left"):
+            kinds.add(ops[-1][1])
+            if len(ops) > MAX_DEPTH and not _regroupable(kinds, spec.kind == "left"):
                 raise ExprSyntaxError(f"a chain of more than {MAX_DEPTH} '{t.text}' operations that cannot be "
                                       "regrouped (comparisons, MOD) is too long", t.pos)
             terms.append(self.expr(lv + 1))
@@ -215,9 +217,8 @@ class Parser:
         return Num(t.pos, float(t.text))
 
 
-def _regroupable(ops: list, balance: bool) -> bool:
+def _regroupable(kinds: set, balance: bool) -> bool:
     """Whether ``build_chain`` balances a chain of these operators (its depth then stays small)."""
-    kinds = {op for _, op in ops}
     return balance and (kinds <= {"+", "-"} or kinds <= {"*", "/"} or kinds in ({"and"}, {"or"}))
 
 
