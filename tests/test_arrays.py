@@ -277,10 +277,9 @@ def load_text(tmp_path, name, text):
     return engine.load(p)
 
 
-# every pair on the reference backend; on numba (a compile per model) the ones that exercise
-# stocks, state and events
-CASES = [(p, "numpy") for p in PAIRS] + [(p, "numba") for p in (chain, stateful, events_and_checks)
-                                         if "numba" in BACKENDS]
+# every pair on the reference backend; on numba (a compile per model, and the backends' agreement
+# is tested in test_backends.py) the one with stocks and state
+CASES = [(p, "numpy") for p in PAIRS] + [(p, "numba") for p in (stateful,) if "numba" in BACKENDS]
 
 
 @pytest.mark.parametrize("pair, backend", CASES, ids=[f"{p.__name__}-{b}" for p, b in CASES])
