@@ -186,6 +186,18 @@ def get(fn: str) -> Builtin | None:
     return REGISTRY.get(canonical(fn))
 
 
+def arity_message(fn: str, n: int, rename: dict, arity: dict) -> str | None:
+    """The message for a front end's call of ``fn`` with ``n`` arguments, or None when allowed:
+    ``rename`` maps the front end's names to the registry's, ``arity`` gives (lo, hi) where the
+    front end's own arity differs from the registry's."""
+    b = get(rename.get(fn, fn))
+    lo, hi = arity.get(fn) or ((b.min_args, b.max_args) if b else (1, 1))
+    if lo <= n <= hi:
+        return None
+    want = str(lo) if lo == hi else f"{lo} to {hi}"
+    return f"{fn.upper()} takes {want} arguments, got {n}"
+
+
 def is_stateful(fn: str) -> bool:
     """True for SMOOTH, DELAY and the other builtins that keep state."""
     b = get(fn)

@@ -27,16 +27,7 @@ def _safe_names(model) -> dict:
     used = {n.lower() for n in model.elements if n.isidentifier() and not n.startswith("__")}
     arrays = {a.name for a in model.arrays}
     for name in sorted(arrays):
-        if not name.isidentifier() or name.startswith("__"):
-            base = re.sub(r"\W", "_", name.replace(":", "__", 1)).replace(":", "_").lstrip("_") or "v"
-            base = "v_" + base if base[0].isdigit() else base
-            cand, k = base, 2
-            while cand.lower() in used:
-                cand, k = f"{base}_{k}", k + 1
-            used.add(cand.lower())
-            out[name] = cand
-        else:
-            out[name] = name
+        out[name] = name if name.isidentifier() and not name.startswith("__") else _fresh(name, used)
     for a in model.arrays:
         for cell in a.cells:
             elems = cell[len(a.name) + 1:-1]
@@ -45,17 +36,19 @@ def _safe_names(model) -> dict:
     for n in model.elements:
         if n in out:
             continue
-        if n.isidentifier() and not n.startswith("__"):
-            out[n] = n
-            continue
-        base = re.sub(r"\W", "_", n.replace(":", "__", 1)).replace(":", "_").lstrip("_") or "v"
-        base = "v_" + base if base[0].isdigit() else base
-        cand, k = base, 2
-        while cand.lower() in used:
-            cand, k = f"{base}_{k}", k + 1
-        used.add(cand.lower())
-        out[n] = cand
+        out[n] = n if n.isidentifier() and not n.startswith("__") else _fresh(n, used)
     return out
+
+
+def _fresh(name: str, used: set) -> str:
+    """An identifier for a name YAML cannot take as it is, unused so far (then used)."""
+    base = re.sub(r"\W", "_", name.replace(":", "__", 1)).replace(":", "_").lstrip("_") or "v"
+    base = "v_" + base if base[0].isdigit() else base
+    cand, k = base, 2
+    while cand.lower() in used:
+        cand, k = f"{base}_{k}", k + 1
+    used.add(cand.lower())
+    return cand
 
 
 def _rename(node, names: dict):

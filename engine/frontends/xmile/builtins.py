@@ -31,12 +31,7 @@ UNSUPPORTED = {"uniform", "binomial",
 
 def arity_message(fn: str, n: int) -> str | None:
     """The message for an XMILE call of ``fn`` with ``n`` arguments, or None when allowed."""
-    b = registry.get(RENAME.get(fn, fn))
-    lo, hi = ARITY.get(fn) or ((b.min_args, b.max_args) if b else (1, 1))
-    if lo <= n <= hi:
-        return None
-    want = str(lo) if lo == hi else f"{lo} to {hi}"
-    return f"{fn.upper()} takes {want} arguments, got {n}"
+    return registry.arity_message(fn, n, RENAME, ARITY)
 
 
 def translate(fn: str, args: tuple, pos: int) -> ex.Node:
