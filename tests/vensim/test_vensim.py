@@ -133,6 +133,7 @@ PASSING = {
     "tests/subscripted_trend/test_subscripted_trend.mdl",
     "tests/subscripted_trig/test_subscripted_trig.mdl",
     "tests/subscripted_xidz/test_subscripted_xidz.mdl",
+    "tests/tabbed_arrays/tabbed_arrays.mdl",
     "tests/subset_duplicated_coord/test_subset_duplicated_coord.mdl",
     "tests/time/test_time.mdl",
     "tests/trend/test_trend.mdl",
@@ -187,7 +188,6 @@ NOT_PASSING = {
     "tests/partial_range_definitions/test_partial_range_definitions.mdl":
         ("fail", "partial call: unknown function 'PARTIAL LOOKUP'"),
     "tests/reality_checks/test_reality_checks.mdl": ("unsupported", "reality checks"),
-    "tests/tabbed_arrays/tabbed_arrays.mdl": ("fail", "single_dimension_tabbed_array: syntax error in equation 'TAB"),
     "tests/vector_order/test_vector_order.mdl":
         ("unsupported", "arrayed data variables and GET functions with subscripts"),
     "tests/vector_select/test_vector_select.mdl":

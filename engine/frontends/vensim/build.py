@@ -206,9 +206,13 @@ class Builder:
         """The numbers of a definition written as a list (``1, 2, 3``) or table (``1, 2; 3, 4;``),
         one per cell; None for an equation."""
         body = re.sub(r"\\\s*\n", " ", d.body).strip().rstrip(";").strip()
-        if "," not in body and ";" not in body:
+        tabbed = re.match(r"^TABBED\s+ARRAY\s*\((.*)\)$", body, re.S | re.I)
+        if tabbed:                  # TABBED ARRAY(1 2 3 4 ...): numbers apart by white space, row-major
+            parts = tabbed.group(1).split()
+        elif "," not in body and ";" not in body:
             return None
-        parts = [p.strip() for row in body.split(";") for p in row.split(",")]
+        else:
+            parts = [p.strip() for row in body.split(";") for p in row.split(",")]
         try:
             values = [float(p) for p in parts]
         except ValueError:
