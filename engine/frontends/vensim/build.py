@@ -2,8 +2,8 @@
 
 Each record's left-hand side says what it is: ``name = expr`` (an INTEG makes a stock, a constant
 a parameter, anything else an auxiliary), ``name(points)`` a lookup, ``name := expr`` a data
-variable, ``name == expr`` an unchangeable constant. Subscripts (``name[...]``, ``dim: a, b``)
-are refused as a whole until the model holds arrays.
+variable, ``name == expr`` an unchangeable constant. Arrayed definitions (``name[...]``) are
+``arrayed.ArrayedDefinitions``'s; subscript ranges are ``subscripts.Ranges``.
 """
 from __future__ import annotations
 
@@ -14,28 +14,21 @@ from ... import lang as ex
 from ...lang.parser import ExprSyntaxError
 from ...lang.vensim import Table, parse, parse_table
 from ...model import Element, Where
-from ...model.arrays import Piece
 from . import library as lib
+from .arrayed import ArrayedDefinitions
 from .data import steps
 from .errors import Unsupported, VensimError
 from .evaluate import evaluate
 from .initial import initial_views
 from .lhs import Def, check_ranges, line_of, parse_range, read_lhs
 from .names import Names, key
+from .scope import Scope
 from .subscripts import Ranges
 
 MAX_MACRO_DEPTH = 20
 
 
-class Scope:
-    """Where names are looked up: a macro call's locals first, then the model's names."""
-
-    def __init__(self, local: dict | None = None, prefix: str = ""):
-        self.local = local or {}
-        self.prefix = prefix
-
-
-class Builder:
+class Builder(ArrayedDefinitions):
     """Translates the records of one .mdl file (and its macros) into elements."""
 
     def __init__(self, records, macros, file, data=None):
@@ -89,139 +82,12 @@ class Builder:
             if k in self.arrays:
                 self.define_array(k, self.arrays[k])
             else:
-                self.define(d, Scope(), self.names.get(d.name))
+                self.define(d, Scope(), self.names.ids[k])
         if self.active:
             self.out = initial_views(self.out, self.active)
         # auxiliaries a stock's rate adds or subtracts are its flows
         return [e.with_(kind="flow") if e.name in self.flows and e.kind == "auxiliary" else e
                 for e in self.out]
-
-    # ------------------------------------------------------------------ arrays
-    def define_array(self, k: str, defs: list):
-        """An arrayed variable from all its definitions (one per element or block of elements,
-        :EXCEPT: included): one element over its ranges, each definition a piece."""
-        first = defs[0]
-        ident = self.names.ids[k]
-        n = len(first.subs)
-        for d in defs:
-            if len(d.subs) != n:
-                raise VensimError(f"'{first.name}' is defined with {n} subscripts on line {first.rec.line} and "
-                                  f"with {len(d.subs)} here", **self.where(d))
-        dims = []
-        for j in range(n):
-            seen = [d.subs[j] for d in defs] + [x[j] for d in defs for x in d.exclude if len(x) > j]
-            r = self.ranges.range_of(seen)
-            if r is None:
-                raise VensimError(f"no subscript range holds every subscript of '{first.name}' at position "
-                                  f"{j + 1} ({', '.join(sorted(set(seen)))})", **self.where(first))
-            covered = {e for d in defs for e in self.ranges.cells(d.subs[j])}
-            if len(defs) > 1 and covered < set(self.ranges.elements[r]):    # defined on part of the range
-                r = self.ranges.implicit(first.name, j + 1, [e for e in self.ranges.elements[r] if e in covered])
-            dims.append(self.ranges.names[r])
-        units, rng = parse_range(first.rec.units)
-        common = dict(name=ident, units=units, doc=first.rec.doc, label=first.name, dims=tuple(dims),
-                      where=Where(self.file, first.rec.line),
-                      source=f"Vensim '{first.name}'" + (f" (group {first.rec.group})" if first.rec.group else ""))
-        kinds = {d.kind for d in defs}
-        if kinds == {"lookup"}:
-            tables = tuple(Piece(self._subs_of(d), points=self._points(self._table(d), d),
-                                 where=Where(self.file, d.rec.line)) for d in defs)
-            self.out.append(Element(kind="lookup", pieces=tables, **common))
-            return
-        if kinds != {"eq"}:
-            raise Unsupported("arrayed data variables and GET functions with subscripts", **self.where(first))
-        pieces: list = []
-        rates: list = []
-        stock, constant = None, True
-        for d in defs:
-            where = Where(self.file, d.rec.line)
-            subs, exclude = self._subs_of(d), tuple(self._sub_ids(x, d) for x in d.exclude)
-            values = self._values(d)
-            if values is not None:
-                for cell, v in zip(self._cells(d), values):
-                    pieces.append(Piece(cell, value=v, equation=ex.Num(0, v), text=repr(v), where=where))
-                continue
-            tree, extras = self._parse(d)
-            is_stock = isinstance(tree, ex.Call) and tree.fn == "integ"
-            if stock is not None and is_stock != stock:
-                raise VensimError(f"'{first.name}' is a stock (INTEG) for some elements and not for others",
-                                  **self.where(d))
-            stock = is_stock
-            if is_stock:
-                self._arity(d, tree)
-                rates.append(Piece(subs, equation=self.resolve(tree.args[0], d, extras, Scope()), where=where,
-                                   exclude=exclude))
-                tree = tree.args[1]
-            node = self.resolve(tree, d, extras, Scope())
-            constant = constant and not ex.names(node) and self._pure(tree)
-            pieces.append(Piece(subs, equation=node, text=d.body.strip(), where=where, exclude=exclude))
-        if stock:
-            fname = f"{ident}:rate"
-            self.out.append(Element(kind="flow", pieces=tuple(rates), hidden=True,
-                                    **{**common, "name": fname, "doc": f"net flow of {first.name}"}))
-            self.out.append(Element(kind="stock", pieces=tuple(pieces), inflows=(fname,), **common))
-            return
-        if constant:
-            try:
-                vals = [p.value if p.value is not None else ex.constant(p.equation or ex.Num(0, math.nan))
-                        for p in pieces]
-            except ValueError:
-                vals = None
-            if vals is not None and all(math.isfinite(v) for v in vals):
-                pieces = [Piece(p.subs, value=v, equation=ex.Num(0, v), text=p.text, where=p.where,
-                                exclude=p.exclude) for p, v in zip(pieces, vals)]
-                self.out.append(Element(kind="parameter", pieces=tuple(pieces), value=0.0, range=rng,
-                                        equation=ex.Num(0, 0.0), **common))
-                return
-        self.out.append(Element(kind="auxiliary", pieces=tuple(pieces), **common))
-
-    def _table(self, d):
-        try:
-            return parse_table(d.body)
-        except ExprSyntaxError as e:
-            raise VensimError(f"the lookup's points do not parse at column {e.pos + 1}: {e.message}",
-                              **self.where(d, e.pos)) from None
-
-    def _sub_ids(self, subs, d) -> tuple:
-        out = []
-        for s in subs:
-            if self.ranges.is_range(s):
-                out.append(self.ranges.names[s])
-            elif s in self.ranges.elem_ids:
-                out.append(self.ranges.elem_ids[s])
-            else:
-                raise VensimError(f"subscript '{s}' is neither a subscript range nor an element", **self.where(d))
-        return tuple(out)
-
-    def _subs_of(self, d) -> tuple:
-        return self._sub_ids(d.subs, d)
-
-    def _cells(self, d) -> list:
-        """Every cell a definition's subscripts name, row-major, as element identifiers."""
-        import itertools
-        return [tuple(self.ranges.elem_ids[e] for e in combo)
-                for combo in itertools.product(*[self.ranges.cells(s) for s in d.subs])]
-
-    def _values(self, d):
-        """The numbers of a definition written as a list (``1, 2, 3``) or table (``1, 2; 3, 4;``),
-        one per cell; None for an equation."""
-        body = re.sub(r"\\\s*\n", " ", d.body).strip().rstrip(";").strip()
-        tabbed = re.match(r"^TABBED\s+ARRAY\s*\((.*)\)$", body, re.S | re.I)
-        if tabbed:                  # TABBED ARRAY(1 2 3 4 ...): numbers apart by white space, row-major
-            parts = tabbed.group(1).split()
-        elif "," not in body and ";" not in body:
-            return None
-        else:
-            parts = [p.strip() for row in body.split(";") for p in row.split(",")]
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            return None
-        cells = self._cells(d)
-        if len(values) != len(cells):
-            raise VensimError(f"{len(values)} values for the {len(cells)} elements of '{d.name}[...]'",
-                              **self.where(d))
-        return values
 
     def _hidden(self, owner: str, what: str) -> str:
         self.hidden_count += 1
@@ -432,17 +298,6 @@ class Builder:
                 raise VensimError(f"'{node.id}' takes no subscripts", **self.where(d, node.pos))
             return ex.Sub(node.pos, base.id, tuple(self._subscript(x, d) for x in node.subs))
         return node
-
-    def _subscript(self, s, d) -> ex.Name:
-        """One subscript of a reference: a range (``r!``: the range a function runs over) or an
-        element, as the model's identifiers."""
-        bang = s.id.endswith("!")
-        k = s.id[:-1] if bang else s.id
-        if self.ranges.is_range(k):
-            return ex.Name(s.pos, self.ranges.names[k] + ("!" if bang else ""))
-        if k in self.ranges.elem_ids and not bang:
-            return ex.Name(s.pos, self.ranges.elem_ids[k])
-        raise VensimError(f"subscript '{k}' is neither a subscript range nor an element", **self.where(d, s.pos))
 
     def ref(self, k: str, d: Def, scope: Scope, pos: int = 0) -> ex.Node:
         """The node a name stands for."""
