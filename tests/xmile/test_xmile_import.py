@@ -148,3 +148,45 @@ def test_macros_expression_and_stock(xmile):
     r = m.run()
     assert r["a"][3, 0] == 7
     assert r["b"][4, 0] == 12          # two independent copies of the macro's stock
+
+
+def test_previous_of_self(xmile):
+    """Stella's PREVIOUS(SELF, init): the variable's own value one step earlier (doubling from 1)."""
+    m = xmile('<aux name="x"><eqn>PREVIOUS(SELF, 1) * 2</eqn></aux>')
+    assert list(series(m, "x")[:5]) == [2, 4, 8, 16, 32]
+
+
+def test_self_outside_previous_is_a_circular_definition(xmile):
+    with pytest.raises(engine.ModelError, match="algebraic loop"):
+        xmile('<aux name="x"><eqn>SELF + 1</eqn></aux>').run()
+
+
+@pytest.mark.parametrize("ref", ['"Hare Pop".level', 'Hare_Pop.level', '"Hare Pop.level"', 'hare_pop."level"'])
+def test_a_module_named_by_its_display_name(xmile, ref):
+    """A module whose name holds a space is named quoted, with underscores, or as one quoted path."""
+    m = xmile('<module name="Hare Pop"><connect to="inp" from="&quot;Birth Rate&quot;"/></module>'
+              f'<aux name="Birth Rate"><eqn>3</eqn></aux><aux name="total"><eqn>{ref} * 2</eqn></aux>',
+              outside='<model name="Hare Pop"><variables><aux name="inp"><eqn>0</eqn></aux>'
+                      '<stock name="level"><inflow>fill</inflow><eqn>0</eqn></stock>'
+                      '<flow name="fill"><eqn>inp</eqn></flow></variables></model>')
+    assert list(series(m, "total")[:4]) == [0, 6, 12, 18]
+
+
+DIMS = ('<dimensions><dim name="D1"><elem name="a"/><elem name="b"/></dim><dim name="D2" size="3"/>'
+        '<dim name="X" size="3"/><dim name="Y" size="2"/></dimensions>')
+MATRIX = '<aux name="m"><dimensions><dim name="D1"/><dim name="D2"/></dimensions><eqn>D1 * 10 + D2</eqn></aux>'
+
+
+@pytest.mark.parametrize("dims", [("X", "Y"), ("D2", "D1")])
+def test_transposition(xmile, dims):
+    """m' is m with its dimensions reversed: by name where they agree, else by position."""
+    t = "".join(f'<dim name="{d}"/>' for d in dims)
+    m = xmile(MATRIX + f"<aux name=\"t\"><dimensions>{t}</dimensions><eqn>m' * 2</eqn></aux>", extra=DIMS)
+    r = m.run()
+    assert r["t"][0, ..., 0].tolist() == (2 * r["m"][0, ..., 0].T).tolist() == [[22, 42], [24, 44], [26, 46]]
+
+
+@pytest.mark.parametrize("target", ['<dimensions><dim name="Y"/><dim name="X"/></dimensions>', ""])
+def test_transposition_that_does_not_fit_is_refused(xmile, target):
+    with pytest.raises(engine.ModelError, match=r"'m'' has dimensions D2, D1, which do not match"):
+        xmile(MATRIX + f"<aux name=\"t\">{target}<eqn>m'</eqn></aux>", extra=DIMS)

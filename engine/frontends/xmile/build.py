@@ -5,7 +5,7 @@ from ... import lang as ex
 from ...model import Element, Module, Where
 from ...model.arrays import REDUCTIONS, Piece
 from . import builtins as bi
-from .equations import is_empty, parse
+from .equations import TRANSPOSE, is_empty, parse
 from .errors import Unsupported, XmileError
 from .graphical import gf_points
 from .names import Names, identifier, key
@@ -166,6 +166,8 @@ class Builder:
                     raise XmileError(f"graphical function '{k}' is used without an input",
                                      file=self.file, element=v.name, hint=f"write {k}(x)")
                 return ex.Name(pos, self.names.get(cand))
+        if k == "self" and v.key in self.vars:     # SELF: the variable being defined
+            return ex.Name(pos, self.names.get(v.key))
         if k in bi.CONSTANTS:
             return ex.Name(pos, bi.CONSTANTS[k])
         if k in bi.NUMBERS:
@@ -227,6 +229,8 @@ class Builder:
                 raise XmileError("LOOKUP takes a graphical function's name and an input",
                                  file=self.file, element=v.name)
             return self.call(ex.Call(node.pos, gf.id, node.args[1:]), v, local, depth)
+        if fn == TRANSPOSE:
+            return self.transpose(node.args[0], v, local, depth)
         if fn in REDUCTIONS and len(node.args) == 1:      # the model stage expands them over arrays
             return ex.Call(node.pos, fn, (self.resolve(node.args[0], v, local, depth),))
         args = tuple(self.resolve(a, v, local, depth) for a in node.args)
@@ -248,6 +252,28 @@ class Builder:
             raise Unsupported(f"builtin {fn.upper()}", file=self.file, element=v.name)
         raise XmileError(f"unknown builtin or macro '{fn.upper()}'", file=self.file, element=v.name,
                          hint="not an XMILE builtin, nor a macro or graphical function of the file")
+
+    def transpose(self, arg, v, local, depth):
+        """``a'``: the array with its dimensions in reverse order. Matched to the equation's
+        dimensions by name where the names agree (then it is ``a`` itself), else by position."""
+        target = next((self.vars[c] for c in ((v.scope + arg.id) if v.scope else None, arg.id)
+                       if c is not None and c in self.vars), None) if isinstance(arg, ex.Name) else None
+        if target is None or not target.dims:
+            raise XmileError("only a whole arrayed variable can be transposed (write a')",
+                             file=self.file, element=v.name)
+        n = len(target.dims)
+        if set(target.dims) <= set(v.dims):
+            return self.resolve(arg, v, local, depth)
+        if len(v.dims) < n or any(len(self.dims.element_keys.get(v.dims[n - 1 - j], ())) !=
+                                  len(self.dims.element_keys.get(d, ())) for j, d in enumerate(target.dims)):
+            shown = lambda ds: ", ".join(self.dims.names[d] for d in ds) or "none"     # noqa: E731
+            raise XmileError(f"'{arg.id}'' has dimensions {shown(reversed(target.dims))}, which do not "
+                             f"match this variable's ({shown(v.dims)}) by name or by size",
+                             file=self.file, element=v.name)
+        base = self.ref(arg.id, v, v.scope, arg.pos)
+        pos = tuple(ex.Bin(arg.pos, "+", ex.Name(arg.pos, self.dims.names[v.dims[n - 1 - j]]), ex.Num(arg.pos, 0.0))
+                    for j in range(n))          # the position of this cell's element in that dimension
+        return ex.Sub(arg.pos, base.id, pos)
 
     def _need_lookup(self, k):
         if k not in self.lookups:       # a variable defined later: build its table now

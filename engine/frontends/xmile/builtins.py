@@ -25,7 +25,7 @@ NUMBERS = {"inf": math.inf, "infinity": math.inf}
 UNSUPPORTED = {"uniform", "binomial",
                "gamma", "beta", "triangular", "weibull", "pareto", "logistic", "negbinomial",
                "geometric", "invnorm", "normalcdf", "size", "sum", "mean", "stddev", "rank",
-               "prod", "self", "npv", "irr", "pct", "delay_pipeline", "queue", "conveyor",
+               "prod", "npv", "irr", "pct", "delay_pipeline", "queue", "conveyor",
                "ttfill", "counter", "history", "lookupinv", "lookup_inverse", "run", "dim"}
 
 

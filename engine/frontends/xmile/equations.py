@@ -8,7 +8,8 @@ comment. Names come out as XMILE keys (``names.key``) and function names as lowe
 
 Precedence, lowest first: IF; OR; AND; = <>; < <= > >=; + -; * / MOD; unary + - NOT; ^ (grouping
 to the right); atoms. ``name[s1, s2]`` comes out as ``Sub`` of the name key: each subscript an
-expression (names as keys), or ``*`` for a whole dimension.
+expression (names as keys), or ``*`` for a whole dimension; ``a'`` (the array transposed) comes out as a call
+of ``TRANSPOSE``.
 """
 from __future__ import annotations
 
@@ -24,13 +25,14 @@ _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<comment>\{[^}]*\})
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<quoted>"(?:[^"\\]|\\.)*")
-  | (?P<name>[^\W\d][\w$.]*)
-  | (?P<op><=|>=|<>|!=|==|\*\*|&&|\|\||[-+*/^(),<>=\[\]:!])
+  | (?P<quoted>"(?:[^"\\]|\\.)*"(?:\.(?:"(?:[^"\\]|\\.)*"|[\w$]+))*)
+  | (?P<name>[^\W\d][\w$]*(?:\.(?:"(?:[^"\\]|\\.)*"|[\w$]+))*)
+  | (?P<op><=|>=|<>|!=|==|\*\*|&&|\|\||[-+*/^(),<>=\[\]:!'])
   | (?P<bad>.)
 """, re.VERBOSE | re.UNICODE)
 
 _KEYWORDS = KEYWORDS | {"mod"}       # MOD is an operator in XMILE
+TRANSPOSE = "'"                      # the call key of XMILE's transposition operator (a')
 
 
 class XmileSyntax(Dialect):
@@ -91,9 +93,12 @@ class XmileSyntax(Dialect):
             return ex.Call(t.pos, key(" ".join(words)), p.arguments())
         if len(words) > 1:
             raise ExprSyntaxError(f"unexpected '{words[1]}'", t.pos)
+        node: ex.Node = ex.Name(t.pos, key(t.text))
         if p.accept("op", "["):
-            return ex.Sub(t.pos, key(t.text), subscripts(p))
-        return ex.Name(t.pos, key(t.text))
+            node = ex.Sub(t.pos, key(t.text), subscripts(p))
+        if p.accept("op", "'"):             # a' : the array transposed
+            node = ex.Call(t.pos, TRANSPOSE, (node,))
+        return node
 
 
 def _call_ahead(p: Parser) -> bool:

@@ -12,11 +12,26 @@ _ELEMENT = re.compile(r"^(.*)\[([^\[\],]+)\]$")
 
 def key(name: str) -> str:
     """The comparison key of an XMILE name: lower case, runs of '_'/space/newline as one space,
-    each part of a module path (``hares._births``) folded on its own, as the flattened keys are."""
+    each part of a module path (``hares._births``, ``"Hare Pop".births``) folded on its own, as
+    the flattened keys are; a part may be quoted, and a dot inside quotes separates nothing."""
     name = name.replace('\\"', '"')
-    if name.startswith('"') and name.endswith('"') and len(name) > 1:
-        return _SPACE.sub(" ", name[1:-1]).strip().lower()
-    return ".".join(_SPACE.sub(" ", p).strip().lower() for p in name.split("."))
+    parts, cur, quoted = [], [], False
+    for ch in name:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "." and not quoted:
+            parts.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    parts.append("".join(cur))
+    return ".".join(_fold(p) for p in parts)
+
+
+def _fold(part: str) -> str:
+    if part.startswith('"') and part.endswith('"') and len(part) > 1:
+        part = part[1:-1]
+    return _SPACE.sub(" ", part).strip().lower()
 
 
 def identifier(name: str) -> str:
