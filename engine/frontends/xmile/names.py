@@ -15,7 +15,9 @@ def key(name: str) -> str:
     each part of a module path (``hares._births``, ``"Hare Pop".births``) folded on its own, as
     the flattened keys are; a part may be quoted, and a dot inside quotes separates nothing."""
     name = name.replace('\\"', '"')
-    parts, cur, quoted = [], [], False
+    parts: list[str] = []
+    cur: list[str] = []
+    quoted = False
     for ch in name:
         if ch == '"':
             quoted = not quoted
