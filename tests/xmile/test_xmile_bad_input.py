@@ -34,7 +34,8 @@ def test_unknown_builtin(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("variables, construct", [
-    ('<stock name="v"><eqn>1</eqn><conveyor><len>2</len></conveyor></stock>', "conveyor"),
+    ('<stock name="v"><eqn>1</eqn><queue/></stock>', "queue"),
+    ('<stock name="v"><eqn>1</eqn><conveyor><len>2</len><arrest>1</arrest></conveyor></stock>', "arrest"),
     ('<aux name="v"><eqn>BINOMIAL(10, 0.5)</eqn></aux>', "BINOMIAL"),
 ])
 def test_unsupported_construct_is_named(tmp_path, capsys, variables, construct):

@@ -5,6 +5,7 @@ from ... import lang as ex
 from ...model import Element, Module, Where
 from ...model.arrays import REDUCTIONS, Piece
 from . import builtins as bi
+from .conveyor import Conveyors
 from .equations import TRANSPOSE, is_empty, parse
 from .errors import Unsupported, XmileError
 from .graphical import gf_points
@@ -17,8 +18,9 @@ MAX_TREE_NODES = 20_000     # an equation larger than this once translated is re
 class Builder:
     """Translates every variable of one flattened model; collects hidden helper elements."""
 
-    def __init__(self, variables, macros, file, dims):
+    def __init__(self, variables, macros, file, dims, method="euler"):
         self.file = file
+        self.method = method
         self.vars = {v.key: v for v in variables}
         self.dims = dims
         self.macros = macros
@@ -29,21 +31,53 @@ class Builder:
         self.lookups = {}           # var key -> lookup element name
         self.hidden: list = []      # (module, Element)
         self.calls = 0
+        self.driven: dict = {}      # flow key -> the equation its conveyor gives it
+        self._varying: set | None = None
 
     # ------------------------------------------------------------------ elements
     def elements(self) -> list:
         """Every element of the model, with the hidden helpers macros made, as (module, element)."""
         out = []
+        belts = Conveyors(self)
+        for v in self.vars.values():        # conveyors first: they give their flows' equations
+            if v.conveyor is not None:
+                out += [(v.module, e) for e in belts.build(v, self.common(v))]
         for v in self.vars.values():
-            out += [(v.module, e) for e in self.element(v)]
+            if v.conveyor is None:
+                out += [(v.module, e) for e in self.element(v)]
         return out + self.hidden
+
+    def common(self, v) -> dict:
+        """The fields every element of variable ``v`` shares."""
+        return dict(name=self.names.get(v.key), units=v.units, doc=v.doc, where=Where(self.file, None),
+                    source="XMILE " + ("module " + v.module if v.module else "model"))
+
+    @property
+    def varying(self) -> set:
+        """Identifiers of the variables whose value may change during a run (all but constants)."""
+        if self._varying is None:
+            fixed = set()
+            for k, v in self.vars.items():
+                try:
+                    if v.kind == "aux" and not v.dims and v.gf is None and v.alias_of is None:
+                        ex.constant(parse(v.eqn))
+                        fixed.add(self.names.get(k))
+                except (ValueError, ex.ExprSyntaxError):
+                    pass
+            self._varying = {self.names.get(k) for k in self.vars} - fixed
+        return self._varying
 
     def element(self, v) -> list:
         """The element(s) one XMILE variable becomes (its graphical function too)."""
         ident = self.names.get(v.key)
-        common = dict(name=ident, units=v.units, doc=v.doc, where=Where(self.file, None),
-                      source="XMILE " + ("module " + v.module if v.module else "model"))
+        common = self.common(v)
         out = []
+        if v.key in self.driven:            # a conveyor's inflow, outflow or leak
+            node = self.driven[v.key]
+            return [Element(kind="flow", equation=node, text=ex.unparse(node), **common)]
+        if v.leak is not None:
+            raise XmileError("a leakage flow that is not an outflow of a conveyor", file=self.file,
+                             element=v.name)
         if v.dims:
             return self.arrayed(v, common)
         if v.gf is not None:

@@ -9,6 +9,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from . import arrays
+from .conveyor import Belt, Leak, read_belt, read_leak
 from .errors import Unsupported, XmileError
 from .names import key
 from .xml import NAMESPACES, child, children, local, namespace, text_of
@@ -22,9 +23,9 @@ VARIABLE_TAGS = {"stock", "flow", "aux", "gf", "module"}
 IGNORED_TAGS = {"display", "views", "view", "interface", "group", "behavior", "doc", "sim_specs",
                 "connector", "alias", "style", ""}
 # children of a variable that change its meaning and that carbonloop cannot represent
-UNSUPPORTED_PARTS = {"conveyor": "conveyor stocks", "queue": "queue stocks",
+UNSUPPORTED_PARTS = {"conveyor": None, "queue": "queue stocks",
                      "dimensions": None, "element": None,
-                     "leak": "conveyor leakage flows", "range": None, "scale": None,
+                     "leak": None, "range": None, "scale": None,
                      "event_poster": None, "format": None, "units": None, "doc": None,
                      "eqn": None, "inflow": None, "outflow": None, "non_negative": None, "gf": None,
                      "display": None, "documentation": None, "shape": None, "thermometer": None,
@@ -50,6 +51,8 @@ class Var:
     scope: str = ""             # key prefix for resolving names in the equation
     dims: tuple = ()            # dimension keys of an arrayed variable
     pieces: list = field(default_factory=list)     # (element identifiers, equation, <gf>) per block
+    conveyor: Belt | None = None    # a conveyor stock's <conveyor> block
+    leak: Leak | None = None        # a conveyor's leakage flow
 
 
 def _flag(el):
@@ -102,7 +105,9 @@ def _var(el, prefix, module, file, defaults, label="") -> Var:
                outflows=[prefix + key(text_of(f)) for f in children(el, "outflow")],
                non_negative=nn, gf=child(el, "gf") if tag != "gf" else el,
                units=text_of(child(el, "units")), doc=text_of(child(el, "doc")),
-               module=module, scope=prefix)
+               module=module, scope=prefix,
+               conveyor=read_belt(el, file, name) if tag == "stock" else None,
+               leak=read_leak(el, file, name) if tag in ("flow", "aux") else None)
 
 
 def flatten(root_model, models: dict, file: str, defaults: dict, dims) -> list:

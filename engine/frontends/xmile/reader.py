@@ -83,7 +83,7 @@ def read(path) -> Model:
         raise XmileError("the file has no <model>", file=file)
     dims = read_dimensions(root, file)
     variables = flatten(main, models, file, beh, dims)
-    builder = Builder(variables, read_macros(root, file, beh), file, dims)
+    builder = Builder(variables, read_macros(root, file, beh), file, dims, time.method)
     pairs = builder.elements()
     header = child(root, "header")
     name = text_of(child(header, "name")) if header is not None else ""
