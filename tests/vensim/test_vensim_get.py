@@ -94,6 +94,20 @@ y[d] = v[d] * 2 ~~|
     assert np.allclose(r["h[b]"][:, 0], np.where(T < 4, 10, 30))
 
 
+def test_data_inside_the_expression_of_a_data_equation(tmp_path):
+    (tmp_path / "s.csv").write_text(SERIES)
+    body = """d: a, b ~~|
+v[d] := 2 * GET DIRECT DATA('s.csv', ',', 'A', 'B2') + Time ~~|
+w := GET DIRECT DATA('s.csv', ',', 'A', 'C2') - GET DIRECT DATA('s.csv', ',', 'A', 'B2') ~~|
+k = WITH LOOKUP(GET DIRECT CONSTANTS('s.csv', ',', 'C2'), ((0, 0), (20, 40))) ~~|
+"""
+    r = run(model(tmp_path, body))
+    assert np.allclose(r["v[a]"][:, 0], 2 * (1 + 2 * T) + T)
+    assert np.allclose(r["v[b]"][:, 0], 2 * np.minimum(10 + 5 * T, 30) + T)
+    assert np.allclose(r["w"][:, 0], np.minimum(10 + 5 * T, 30) - (1 + 2 * T))
+    assert at0(r, "k") == 20                    # the lookup at 10
+
+
 def test_data_along_a_row_one_element_per_row(tmp_path):
     (tmp_path / "s.csv").write_text("t,0,10\nn,1,11\ns,5,-5\n")
     body = "d: north, south ~~|\nv[d] := GET DIRECT DATA('s.csv', ',', '1', 'B2') ~~|\n"

@@ -129,8 +129,8 @@ class ArrayedDefinitions:
             stock = is_stock
             if is_stock:
                 self._arity(d, tree)
-            # a definition reading constants from a file: one piece per cell, each with its numbers
-            per_cell = any(isinstance(n, ex.Call) and n.fn in lib.GET_CONSTANTS for n in ex.walk(tree))
+            # a definition reading a file inside an expression: one piece per cell, each with its own cells
+            per_cell = any(isinstance(n, ex.Call) and n.fn in lib.GET_CONSTANTS | lib.GET_DATA for n in ex.walk(tree))
             cells = [(i, c) for i, c in enumerate(self._cells(d)) if c not in self._excluded(d)] \
                 if per_cell else [(0, None)]
             for i, cell in cells:

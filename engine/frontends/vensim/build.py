@@ -302,7 +302,7 @@ class Builder(ArrayedDefinitions):
                 raise Unsupported("data read as :RAW: with values missing at some time steps of the run "
                                   "(Vensim leaves them missing)", **self.where(d))
 
-    def _constant(self, d: Def, get, pos: int) -> float:
+    def _constant(self, d: Def, get) -> float:
         """The number a GET CONSTANTS call reads for the cell being resolved."""
         k = (id(d), id(get))
         if k not in self._read:
@@ -310,7 +310,22 @@ class Builder(ArrayedDefinitions):
             sizes = [len(self.ranges.cells(s)) for s in d.subs]
             self._read[k] = self.data.constants(get, sizes, d, self)
         values = self._read[k]
-        return values[self._cell] if self._cell < len(values) else values[0]
+        return values[self._cell] if len(values) > 1 else values[0]
+
+    def _data_call(self, d: Def, get, pos: int) -> ex.Node:
+        """A GET DATA call inside a data equation: the series of the cell being resolved, as a
+        hidden lookup of time."""
+        k = (id(d), id(get))
+        if k not in self._read:
+            n = 1
+            for s in d.subs:
+                n *= len(self.ranges.cells(s))
+            self._read[k] = self.series(d, get, n)
+        series = self._read[k]
+        lk = self._hidden(self.names.ids.get(key(d.name), "v"), "data")
+        self.out.append(Element(kind="lookup", name=lk, points=series[self._cell] if len(series) > 1 else series[0],
+                                hidden=True, where=Where(self.file, d.rec.line), doc=f"data of {d.name}"))
+        return ex.Call(pos, lk, (ex.Name(pos, "time"),))
 
     # ------------------------------------------------------------------ equations
     def resolve(self, node, d: Def, extras, scope: Scope, depth: int = 0) -> ex.Node:
@@ -480,10 +495,13 @@ class Builder(ArrayedDefinitions):
         if fn in lib.GET_CONSTANTS:
             if len(node.args) != 1 or not isinstance(node.args[0], ex.Num):
                 raise VensimError(f"{fn.upper()} takes quoted text: a file, a sheet and a cell", **where)
-            return ex.Num(node.pos, self._constant(d, extras[int(node.args[0].value)], node.pos))
+            return ex.Num(node.pos, self._constant(d, extras[int(node.args[0].value)]))
+        if fn in lib.GET_DATA and d.kind == "data" and not scope.prefix:
+            return self._data_call(d, extras[int(node.args[0].value)], node.pos)
         if fn in lib.GET_DATA | lib.GET_LOOKUPS:
-            raise Unsupported(f"{fn.upper()} inside an expression (write it as the whole equation "
-                              "of a variable)", **where)
+            raise Unsupported(f"{fn.upper()} inside an expression" + (
+                " of an equation (data is read in a data equation, name := ...)" if fn in lib.GET_DATA else
+                " (a lookup is read as the whole definition of a lookup)"), **where)
         if not lib.known(fn):
             raise VensimError(f"unknown function '{fn.upper()}'", **where,
                               hint="not a Vensim function, nor a lookup or macro of the file")
