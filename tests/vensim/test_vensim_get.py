@@ -68,8 +68,11 @@ double[col] = 2 * GET DIRECT CONSTANTS('t.csv', ',', 'B2') + Time ~~|
 women[row, c2] = GET DIRECT CONSTANTS('t.csv', ',', 'C2*') ~~|
 part[first] = GET DIRECT CONSTANTS('t.csv', ',', 'B3') ~~|
 part[c3] = 10 ~~|
+but[col] :EXCEPT: [c2] = GET DIRECT CONSTANTS('t.csv', ',', 'B3') + Time ~~|
+but[c2] = -1 ~~|
 """
     r = run(model(tmp_path, body))
+    assert np.allclose(r["but[c3]"][:, 0], 6 + T) and np.allclose(r["but[c2]"][:, 0], -1)   # E3, not C3
     assert np.allclose(r["double[c3]"][:, 0], 6 + T)
     assert at0(r, "women[r1,c2]") == 2 and at0(r, "women[r2,c2]") == 5    # a single element: no column
     assert "women[r1,c1]" not in r.names                                    # defined for c2 only

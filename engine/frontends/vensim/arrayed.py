@@ -109,9 +109,9 @@ class ArrayedDefinitions:
                     raise VensimError(f"'{first.name}' is a stock (INTEG) for some elements and data for "
                                       "others", **self.where(d))
                 stock, constant = False, False
-                cells = self._cells(d)
+                cells, excluded = self._cells(d), self._excluded(d)
                 for cell, pts in zip(cells, self.series(d, get, len(cells))):
-                    if cell in self._excluded(d):
+                    if cell in excluded:
                         continue
                     lk = self._hidden(ident, "data")
                     self.out.append(Element(kind="lookup", name=lk, points=pts, hidden=True, where=where,
@@ -131,8 +131,8 @@ class ArrayedDefinitions:
                 self._arity(d, tree)
             # a definition reading a file inside an expression: one piece per cell, each with its own cells
             per_cell = any(isinstance(n, ex.Call) and n.fn in lib.GET_CONSTANTS | lib.GET_DATA for n in ex.walk(tree))
-            cells = [(i, c) for i, c in enumerate(self._cells(d)) if c not in self._excluded(d)] \
-                if per_cell else [(0, None)]
+            excluded = self._excluded(d) if per_cell else set()
+            cells = [(i, c) for i, c in enumerate(self._cells(d)) if c not in excluded] if per_cell else [(0, None)]
             for i, cell in cells:
                 self._cell = i
                 try:

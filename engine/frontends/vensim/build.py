@@ -493,8 +493,6 @@ class Builder(ArrayedDefinitions):
         if fn in lib.REFUSED:
             raise Unsupported(f"{fn.upper()}: {lib.REFUSED[fn]}", **where)
         if fn in lib.GET_CONSTANTS:
-            if len(node.args) != 1 or not isinstance(node.args[0], ex.Num):
-                raise VensimError(f"{fn.upper()} takes quoted text: a file, a sheet and a cell", **where)
             return ex.Num(node.pos, self._constant(d, extras[int(node.args[0].value)]))
         if fn in lib.GET_DATA and d.kind == "data" and not scope.prefix:
             return self._data_call(d, extras[int(node.args[0].value)], node.pos)
