@@ -136,6 +136,7 @@ def lookups():
 auxiliaries:
   shared[region]: curve(time + region)
   own[region]: per(time)
+  fixed[tech]: per(per[south], time + tech)
 lookups:
   curve: {points: [[0, 0], [4, 8], [8, 0]]}
   per[region]:
@@ -147,6 +148,9 @@ auxiliaries:
   shared_south: curve(time + 2)
   own_north: per_north(time)
   own_south: per_south(time)
+  fixed_solar: per_south(time + 1)
+  fixed_wind: per_south(time + 2)
+  fixed_coal: per_south(time + 3)
 lookups:
   curve: {points: [[0, 0], [4, 8], [8, 0]]}
   per_north: {points: [[0, 1], [6, 7]]}
@@ -358,3 +362,16 @@ def test_arrays_export_to_xmile_as_arrays_and_come_back_with_the_same_numbers(tm
             np.testing.assert_allclose(b[n], a[n], rtol=1e-12, atol=1e-300, err_msg=n)
         else:           # a constant auxiliary comes back as a parameter
             assert np.all(a[n] == back.parameters[n].value), n
+
+
+def test_a_lookup_called_with_a_computed_subscript_is_refused(tmp_path):
+    from engine.errors import ModelError
+    text = HEAD + """
+auxiliaries:
+  y: per(per[int(time) + 1], time)
+lookups:
+  per[region]:
+    elements: {north: [[0, 1], [6, 7]], south: [[0, 5], [6, -1]]}
+"""
+    with pytest.raises(ModelError, match="the subscripts of lookup 'per' must name one of its cells"):
+        load_text(tmp_path, "computed", text)

@@ -15,7 +15,9 @@ What a subscript may be, in an equation of an element over dimensions D:
 - ``*`` or a dimension not in D: every element, which only a reduction (SUM, PROD, MEAN, MIN,
   MAX, STDDEV, SIZE) may take;
 - any other expression: a position computed as the model runs (0 outside the dimension).
-A reference without subscripts to an arrayed element broadcasts by dimension name.
+A reference without subscripts to an arrayed element broadcasts by dimension name. An arrayed
+lookup is called as ``lk(x)`` (its cell by dimension name) or ``lk(lk[d, e], x)`` (the cell its
+subscripts name, as a reference's would).
 """
 from __future__ import annotations
 
@@ -303,6 +305,11 @@ class Space:
             return self._sub(n, binding)
         if isinstance(n, ex.Call):
             lk = self.lookup_of.get(n.fn.lower())
+            if lk is not None and len(n.args) == 2 and isinstance(n.args[0], ex.Sub) and n.args[0].id == lk:
+                cell = self._sub(n.args[0], binding)        # lk[d, e](x): the cell its subscripts name
+                if not isinstance(cell, ex.Name):
+                    raise ArrayError(f"the subscripts of lookup '{lk}' must name one of its cells")
+                return ex.Call(n.pos, cell.id.lower(), (self.resolve(n.args[1], binding),))
             if lk is not None:
                 return ex.Call(n.pos, self._broadcast(lk, binding).lower(),
                                tuple(self.resolve(a, binding) for a in n.args))

@@ -58,7 +58,18 @@ PASSING = {
     "tests/fully_invalid_names/test_fully_invalid_names.mdl",
     "tests/function_capitalization/test_function_capitalization.mdl",
     "tests/game/test_game.mdl",
+    "tests/get_constants_incomplete_subscript/test_get_constants_incomplete_subscript.mdl",
+    "tests/get_constants_subranges/test_get_constants_subranges.mdl",
+    "tests/get_data_args_3d_xls/test_get_data_args_3d_xls.mdl",
+    "tests/get_lookups_data_3d_xls/test_get_lookups_data_3d_xls.mdl",
+    "tests/get_lookups_subscripted_args/test_get_lookups_subscripted_args.mdl",
+    "tests/get_lookups_subset/test_get_lookups_subset.mdl",
+    "tests/get_mixed_definitions/test_get_mixed_definitions.mdl",
+    "tests/get_subscript_3d_arrays_xls/test_get_subscript_3d_arrays_xls.mdl",
     "tests/get_time_value/test_get_time_value_simple.mdl",
+    "tests/get_values_order/test_get_values_order.mdl",
+    "tests/get_with_missing_values_xlsx/test_get_with_missing_values_xlsx.mdl",
+    "tests/get_xls_cellrange/test_get_xls_cellrange.mdl",
     "tests/input_functions/test_inputs.mdl",
     "tests/limits/test_limits.mdl",
     "tests/line_breaks/test_line_breaks.mdl",
@@ -84,6 +95,7 @@ PASSING = {
     "tests/number_handling/test_number_handling.mdl",
     "tests/odd_number_quotes/teacup_3quotes.mdl",
     "tests/parentheses/test_parens.mdl",
+    "tests/partial_range_definitions/test_partial_range_definitions.mdl",
     "tests/power/power.mdl",
     "tests/reference_capitalization/test_reference_capitalization.mdl",
     "tests/repeated_subscript/test_repeated_subscript.mdl",
@@ -140,6 +152,7 @@ PASSING = {
     "tests/unchangeable_constant/test_unchangeable_constant.mdl",
     "tests/unicode_characters/unicode_test_model.mdl",
     "tests/variable_ranges/test_variable_ranges.mdl",
+    "tests/with_lookup/test_with_lookup.mdl",
     "tests/xidz_zidz/xidz_zidz.mdl",
     "tests/zeroled_decimals/test_zeroled_decimals.mdl",
 }
@@ -161,38 +174,15 @@ NOT_PASSING = {
     "tests/data_from_other_model/test_data_from_other_model.mdl":
         ("fail", "var 0dim: a data variable without an equation takes its valu"),
     "tests/dynamic_final_time/test_dynamic_final_time.mdl": ("unsupported", "FINAL TIME that is not a constant"),
-    "tests/get_constants_incomplete_subscript/test_get_constants_incomplete_subscript.mdl":
-        ("unsupported", "GET DIRECT CONSTANTS inside an expression"),
-    "tests/get_constants_subranges/test_get_constants_subranges.mdl":
-        ("unsupported", "GET DIRECT CONSTANTS inside an expression"),
-    "tests/get_data_args_3d_xls/test_get_data_args_3d_xls.mdl":
-        ("unsupported", "arrayed data variables and GET functions with subscripts"),
-    "tests/get_lookups_data_3d_xls/test_get_lookups_data_3d_xls.mdl":
-        ("unsupported", "arrayed data variables and GET functions with subscripts"),
-    "tests/get_lookups_subscripted_args/test_get_lookups_subscripted_args.mdl":
-        ("fail", "lookup 2d: the lookup's points do not parse at column 7: exp"),
-    "tests/get_lookups_subset/test_get_lookups_subset.mdl":
-        ("unsupported", "arrayed data variables and GET functions with subscripts"),
-    "tests/get_mixed_definitions/test_get_mixed_definitions.mdl":
-        ("unsupported", "arrayed data variables and GET functions with subscripts"),
-    "tests/get_subscript_3d_arrays_xls/test_get_subscript_3d_arrays_xls.mdl":
-        ("unsupported", "a subscript range read from a data file"),
     "tests/get_time_value/test_get_time_value.mdl":
         ("unsupported", "GET TIME VALUE other than the current time in the model's un"),
-    "tests/get_values_order/test_get_values_order.mdl": ("unsupported", "GET DIRECT CONSTANTS inside an expression"),
-    "tests/get_with_missing_values_xlsx/test_get_with_missing_values_xlsx.mdl":
-        ("unsupported", "GET XLS LOOKUPS inside an expression"),
-    "tests/get_xls_cellrange/test_get_xls_cellrange.mdl": ("fail", "data1: 'value1' is not a cell address like B2"),
     "tests/invert_matrix/test_invert_matrix.mdl":
         ("unsupported", "INVERT MATRIX: this array function is not supported yet"),
-    "tests/partial_range_definitions/test_partial_range_definitions.mdl":
-        ("fail", "partial call: unknown function 'PARTIAL LOOKUP'"),
     "tests/reality_checks/test_reality_checks.mdl": ("unsupported", "reality checks"),
     "tests/vector_order/test_vector_order.mdl":
-        ("unsupported", "arrayed data variables and GET functions with subscripts"),
+        ("unsupported", "VECTOR SORT ORDER: this array function is not supported yet"),
     "tests/vector_select/test_vector_select.mdl":
         ("unsupported", "VECTOR SELECT: this array function is not supported yet"),
-    "tests/with_lookup/test_with_lookup.mdl": ("unsupported", "GET DIRECT CONSTANTS inside an expression"),
 }
 
 
@@ -425,9 +415,13 @@ def test_converted_models_run_with_the_same_numbers(tmp_path, suffix, capsys):
                 continue
             assert np.allclose(ra[n][:, 0], rb[other][:, 0], rtol=1e-12, atol=1e-12, equal_nan=True), (name, n)
     # XMILE has no DELAY N whose delay time varies (Vensim's own computation of it), no :NA:, SAMPLE IF
-    # TRUE or QUANTUM, and the export writes no call of one element's lookup
+    # TRUE or QUANTUM, and the export writes no arrayed lookup nor a call of one element's lookup
     assert left_out == (set() if suffix == ".yaml" else {
         "tests/delays/test_delays.mdl", "tests/na/test_na.mdl", "tests/sample_if_true/test_sample_if_true.mdl",
+        "tests/get_lookups_data_3d_xls/test_get_lookups_data_3d_xls.mdl",
+        "tests/get_lookups_subscripted_args/test_get_lookups_subscripted_args.mdl",
+        "tests/get_lookups_subset/test_get_lookups_subset.mdl",
+        "tests/partial_range_definitions/test_partial_range_definitions.mdl",
         "tests/subscripted_delays/test_subscripted_delays.mdl",
         "tests/subscripted_lookups/test_subscripted_lookups.mdl",
         "tests/subscripted_round/test_subscripted_round.mdl"})

@@ -7,13 +7,14 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ... import lang as ex
 from ...lang.parser import ExprSyntaxError
 from ...lang.vensim import parse_table
 from ...model import Element, Where
 from ...model.arrays import Piece
+from . import library as lib
 from .errors import Unsupported, VensimError
 from .lhs import parse_range
 from .names import Names
@@ -29,6 +30,8 @@ class ArrayedDefinitions:
     names: Names
     ranges: Ranges
     out: list
+    data: Any
+    _cell: int
 
     if TYPE_CHECKING:
         def where(self, d, pos: int | None = None) -> dict: ...  # noqa: D102
@@ -37,6 +40,9 @@ class ArrayedDefinitions:
         def _arity(self, d, call) -> None: ...
         def _points(self, table, d) -> tuple: ...
         def _pure(self, tree) -> bool: ...
+        def _need_data(self, d) -> None: ...
+        def _hidden(self, owner: str, what: str) -> str: ...  # noqa: D102
+        def series(self, d, get, n: int) -> list: ...  # noqa: D102
 
     # ------------------------------------------------------------------ arrays
     def define_array(self, k: str, defs: list):
@@ -57,7 +63,7 @@ class ArrayedDefinitions:
                 raise VensimError(f"no subscript range holds every subscript of '{first.name}' at position "
                                   f"{j + 1} ({', '.join(sorted(set(seen)))})", **self.where(first))
             covered = {e for d in defs for e in self.ranges.cells(d.subs[j])}
-            if len(defs) > 1 and covered < set(self.ranges.elements[r]):    # defined on part of the range
+            if covered < set(self.ranges.elements[r]):      # defined on part of the range
                 r = self.ranges.implicit(first.name, j + 1, [e for e in self.ranges.elements[r] if e in covered])
             dims.append(self.ranges.names[r])
         units, rng = parse_range(first.rec.units)
@@ -66,12 +72,25 @@ class ArrayedDefinitions:
                       source=f"Vensim '{first.name}'" + (f" (group {first.rec.group})" if first.rec.group else ""))
         kinds = {d.kind for d in defs}
         if kinds == {"lookup"}:
-            tables = tuple(Piece(self._subs_of(d), points=self._points(self._table(d), d),
-                                 where=Where(self.file, d.rec.line)) for d in defs)
-            self.out.append(Element(kind="lookup", pieces=tables, **common))
+            tables: list = []
+            for d in defs:
+                where = Where(self.file, d.rec.line)
+                get = self._get_call(d, lib.GET_LOOKUPS)
+                if get is None:
+                    tables.append(Piece(self._subs_of(d), points=self._points(self._table(d), d), where=where))
+                    continue
+                self._need_data(d)
+                cells = self._cells(d)
+                tables += [Piece(cell, points=pts, where=where)
+                           for cell, pts in zip(cells, self.data.data(get, len(cells), d, self))]
+            self.out.append(Element(kind="lookup", pieces=tuple(tables), **common))
             return
-        if kinds != {"eq"}:
-            raise Unsupported("arrayed data variables and GET functions with subscripts", **self.where(first))
+        if "lookup" in kinds:
+            raise Unsupported(f"'{first.name}' defined as a lookup for some elements and by an equation for "
+                              "others", **self.where(first))
+        if "exo" in kinds:
+            raise Unsupported("an arrayed data variable without an equation (its values from a data file "
+                              "given with --data)", **self.where(first))
         pieces: list = []
         rates: list = []
         stock, constant = None, True
@@ -84,6 +103,25 @@ class ArrayedDefinitions:
                     pieces.append(Piece(cell, value=v, equation=ex.Num(0, v), text=repr(v), where=where))
                 continue
             tree, extras = self._parse(d)
+            get = self._get_call(d, lib.GET_DATA) if d.kind == "data" else None
+            if get is not None:         # data read from a file: one hidden lookup of time per cell
+                if stock:
+                    raise VensimError(f"'{first.name}' is a stock (INTEG) for some elements and data for "
+                                      "others", **self.where(d))
+                stock, constant = False, False
+                cells, excluded = self._cells(d), self._excluded(d)
+                for cell, pts in zip(cells, self.series(d, get, len(cells))):
+                    if cell in excluded:
+                        continue
+                    lk = self._hidden(ident, "data")
+                    self.out.append(Element(kind="lookup", name=lk, points=pts, hidden=True, where=where,
+                                            doc=f"data of {first.name}[{','.join(cell)}]"))
+                    pieces.append(Piece(cell, equation=ex.Call(0, lk, (ex.Name(0, "time"),)),
+                                        text=d.body.strip(), where=where))
+                continue
+            if d.kind == "data" and d.keyword == "raw":
+                raise Unsupported("data read as :RAW: from an equation (values only at the data's own times)",
+                                  **self.where(d))
             is_stock = isinstance(tree, ex.Call) and tree.fn == "integ"
             if stock is not None and is_stock != stock:
                 raise VensimError(f"'{first.name}' is a stock (INTEG) for some elements and not for others",
@@ -91,12 +129,22 @@ class ArrayedDefinitions:
             stock = is_stock
             if is_stock:
                 self._arity(d, tree)
-                rates.append(Piece(subs, equation=self.resolve(tree.args[0], d, extras, Scope()), where=where,
-                                   exclude=exclude))
-                tree = tree.args[1]
-            node = self.resolve(tree, d, extras, Scope())
-            constant = constant and not ex.names(node) and self._pure(tree)
-            pieces.append(Piece(subs, equation=node, text=d.body.strip(), where=where, exclude=exclude))
+            # a definition reading a file inside an expression: one piece per cell, each with its own cells
+            per_cell = any(isinstance(n, ex.Call) and n.fn in lib.GET_CONSTANTS | lib.GET_DATA for n in ex.walk(tree))
+            excluded = self._excluded(d) if per_cell else set()
+            cells = [(i, c) for i, c in enumerate(self._cells(d)) if c not in excluded] if per_cell else [(0, None)]
+            for i, cell in cells:
+                self._cell = i
+                try:
+                    if is_stock:
+                        rates.append(Piece(cell or subs, equation=self.resolve(tree.args[0], d, extras, Scope()),
+                                           where=where, exclude=() if cell else exclude))
+                    node = self.resolve(tree.args[1] if is_stock else tree, d, extras, Scope())
+                finally:
+                    self._cell = 0
+                constant = constant and not ex.names(node) and self._pure(tree)
+                pieces.append(Piece(cell or subs, equation=node, text=d.body.strip(), where=where,
+                                    exclude=() if cell else exclude))
         if stock:
             fname = f"{ident}:rate"
             self.out.append(Element(kind="flow", pieces=tuple(rates), hidden=True,
@@ -116,6 +164,20 @@ class ArrayedDefinitions:
                                         equation=ex.Num(0, 0.0), **common))
                 return
         self.out.append(Element(kind="auxiliary", pieces=tuple(pieces), **common))
+
+    def _get_call(self, d, kinds):
+        """The GET call (of one of ``kinds``) that is the whole of a definition, or None."""
+        if not re.match(r"\s*GET[\s_]", d.body, re.I):
+            return None
+        tree, extras = self._parse(d)
+        if isinstance(tree, ex.Call) and tree.fn in kinds:
+            return extras[int(tree.args[0].value)]
+        return None
+
+    def _excluded(self, d) -> set:
+        """The cells a definition's :EXCEPT: leaves out."""
+        return {tuple(self.ranges.elem_ids[e] for e in combo) for x in d.exclude
+                for combo in itertools.product(*[self.ranges.cells(s) for s in x])}
 
     def _table(self, d):
         try:

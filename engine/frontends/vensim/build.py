@@ -26,6 +26,7 @@ from .scope import Scope
 from .subscripts import Ranges
 
 MAX_MACRO_DEPTH = 20
+_GET_LOOKUPS = re.compile(r"^\s*GET[\s_]+(XLS|DIRECT)[\s_]+LOOKUPS\s*\(", re.I)
 
 
 class Builder(ArrayedDefinitions):
@@ -49,6 +50,8 @@ class Builder(ArrayedDefinitions):
             if k in lib.CONTROL:
                 self.control[k] = d
                 continue
+            if d.kind == "eq" and _GET_LOOKUPS.match(d.body):     # name = GET XLS LOOKUPS(...): a lookup
+                d.kind = "lookup"
             if d.subs and (k not in self.defs or k in self.arrays):
                 self.arrays.setdefault(k, []).append(d)
                 if k in self.defs:
@@ -59,7 +62,7 @@ class Builder(ArrayedDefinitions):
                                   hint="names are the same whatever their case, spaces or underscores")
             self.defs[k] = d
             self.names.add(d.name)
-        self.ranges = Ranges(range_defs, file)
+        self.ranges = Ranges(range_defs, file, self._subscript_range)
         self.macros = {key(m.name): m for m in macros}
         self.out: list = []         # every element made, hidden helpers included
         self.calls = 0
@@ -68,6 +71,21 @@ class Builder(ArrayedDefinitions):
         self.hidden_count = 0
         self._visiting: set = set()
         self._folding: set = set()
+        self._read: dict = {}       # (definition, GET call) -> the numbers it reads, per cell
+        self._cell = 0              # the cell of an arrayed definition being resolved (row-major)
+
+    def _subscript_range(self, d: Def, body: str) -> list:
+        """The elements of a range read from a data file: GET XLS / DIRECT SUBSCRIPT."""
+        tree, extras = self._parse_text(Def(d.name, "eq", body, d.offset, d.rec))
+        if not (isinstance(tree, ex.Call) and tree.fn in lib.GET_SUBSCRIPT):
+            raise VensimError("a subscript range read from a data file is written GET XLS SUBSCRIPT(...) "
+                              "or GET DIRECT SUBSCRIPT(...) alone", **self.where(d))
+        self._need_data(d)
+        return self.data.subscript(extras[int(tree.args[0].value)], d, self)
+
+    def _need_data(self, d: Def):
+        if self.data is None:
+            raise VensimError("GET functions need the model's folder", **self.where(d))
 
     # ------------------------------------------------------------------ errors
     def where(self, d: Def, pos: int | None = None) -> dict:
@@ -104,9 +122,8 @@ class Builder(ArrayedDefinitions):
             if not (isinstance(tree, ex.Call) and tree.fn in lib.GET_LOOKUPS):
                 raise VensimError("a lookup defined by a function must use GET XLS LOOKUPS or GET "
                                   "DIRECT LOOKUPS", **self.where(d))
-            if self.data is None:
-                raise VensimError("GET functions need the model's folder", **self.where(d))
-            pts = self.data.get_data(extras[int(tree.args[0].value)], d, self)
+            self._need_data(d)
+            pts = self.data.data(extras[int(tree.args[0].value)], 1, d, self)[0]
             self.out.append(Element(kind="lookup", points=pts, **common))
             return
         if d.kind == "lookup":
@@ -136,11 +153,6 @@ class Builder(ArrayedDefinitions):
                                     hidden=True, where=common["where"], doc="ACTIVE INITIAL value"))
             self.active[ident] = ex.Name(0, iname)
             self.out.append(Element(kind="auxiliary", equation=node, text=d.body.strip(), **common))
-            return
-        if isinstance(tree, ex.Call) and tree.fn in lib.GET_CONSTANTS:
-            value = self._get_constant(d, tree, extras)
-            self.out.append(Element(kind="parameter", equation=ex.Num(0, value), text=d.body.strip(),
-                                    value=value, **common))
             return
         node = self.resolve(tree, d, extras, scope)
         try:
@@ -251,30 +263,69 @@ class Builder(ArrayedDefinitions):
 
     def _data(self, d, scope, common):
         tree, extras = self._parse(d)
-        if d.keyword == "raw":
-            raise Unsupported("data read as :RAW: (values only at the data's own times)", **self.where(d))
-        if isinstance(tree, ex.Call) and tree.fn in lib.GET_CONSTANTS:
-            value = self._get_constant(d, tree, extras)
-            return [Element(kind="parameter", equation=ex.Num(0, value), text=d.body.strip(),
-                            value=value, **common)]
         if isinstance(tree, ex.Call) and tree.fn in lib.GET_DATA:
-            if self.data is None:
-                raise VensimError("GET data functions need the model's folder", **self.where(d))
-            get = extras[int(tree.args[0].value)]
-            pts = steps(self.data.get_data(get, d, self), d.keyword)
+            pts = self.series(d, extras[int(tree.args[0].value)], 1)[0]
             lk = f"{common['name']}:data"
             return [Element(kind="lookup", name=lk, points=pts, hidden=True, where=common["where"],
                             doc=f"data of {d.name}"),
                     Element(kind="auxiliary", equation=ex.Call(0, lk, (ex.Name(0, "time"),)),
                             text=d.body.strip(), **common)]
+        if d.keyword == "raw":
+            raise Unsupported("data read as :RAW: from an equation (values only at the data's own times)",
+                              **self.where(d))
         node = self.resolve(tree, d, extras, scope)
+        value = self._fold(node) if self._pure(tree) else None
+        if value is not None and math.isfinite(value):
+            return [Element(kind="parameter", equation=ex.Num(0, value), text=d.body.strip(),
+                            value=value, **common)]
         return [Element(kind="auxiliary", equation=node, text=d.body.strip(), **common)]
 
-    def _get_constant(self, d, tree, extras) -> float:
-        if self.data is None:
-            raise VensimError("GET functions need the model's folder", **self.where(d))
-        get = extras[int(tree.args[0].value)]
-        return self.data.get_constant(get, d, self)
+    def series(self, d: Def, get, n: int) -> list:
+        """The ``n`` series a GET DATA call reads for a data definition, as lookups its keyword
+        reads (:RAW: only where the run's every time step is a time of the data)."""
+        self._need_data(d)
+        out = self.data.data(get, n, d, self)
+        if d.keyword == "raw":
+            self._check_raw(out, d)
+        return [steps(pts, d.keyword) for pts in out]
+
+    def _check_raw(self, series, d):
+        """:RAW: data is missing between the data's own times; carbonloop reads it only when every
+        time step of the run is one of them (where it equals the data interpolated)."""
+        start, stop, dt = (self.time_value(k) for k in ("initial time", "final time", "time step"))
+        if dt <= 0:
+            return
+        n = int(round((stop - start) / dt))
+        for pts in series:
+            have = {round(t / dt, 6) for t, _ in pts}
+            if any(round((start + i * dt) / dt, 6) not in have for i in range(n + 1)):
+                raise Unsupported("data read as :RAW: with values missing at some time steps of the run "
+                                  "(Vensim leaves them missing)", **self.where(d))
+
+    def _constant(self, d: Def, get) -> float:
+        """The number a GET CONSTANTS call reads for the cell being resolved."""
+        k = (id(d), id(get))
+        if k not in self._read:
+            self._need_data(d)
+            sizes = [len(self.ranges.cells(s)) for s in d.subs]
+            self._read[k] = self.data.constants(get, sizes, d, self)
+        values = self._read[k]
+        return values[self._cell] if len(values) > 1 else values[0]
+
+    def _data_call(self, d: Def, get, pos: int) -> ex.Node:
+        """A GET DATA call inside a data equation: the series of the cell being resolved, as a
+        hidden lookup of time."""
+        k = (id(d), id(get))
+        if k not in self._read:
+            n = 1
+            for s in d.subs:
+                n *= len(self.ranges.cells(s))
+            self._read[k] = self.series(d, get, n)
+        series = self._read[k]
+        lk = self._hidden(self.names.ids.get(key(d.name), "v"), "data")
+        self.out.append(Element(kind="lookup", name=lk, points=series[self._cell] if len(series) > 1 else series[0],
+                                hidden=True, where=Where(self.file, d.rec.line), doc=f"data of {d.name}"))
+        return ex.Call(pos, lk, (ex.Name(pos, "time"),))
 
     # ------------------------------------------------------------------ equations
     def resolve(self, node, d: Def, extras, scope: Scope, depth: int = 0) -> ex.Node:
@@ -383,8 +434,9 @@ class Builder(ArrayedDefinitions):
     def _pure(self, tree) -> bool:
         """True when resolving the tree makes nothing (no lookup, macro, WITH LOOKUP or GET call
         and no INTEG): only Vensim functions of the library's plain kind."""
-        return all(lib.known(n.fn) and n.fn not in lib.STRUCTURE and n.fn not in self.macros
-                   and n.fn not in self.defs for n in ex.walk(tree) if isinstance(n, ex.Call))
+        return all(n.fn in lib.GET_CONSTANTS or lib.known(n.fn) and n.fn not in lib.STRUCTURE
+                   and n.fn not in self.macros and n.fn not in self.defs
+                   for n in ex.walk(tree) if isinstance(n, ex.Call))
 
     def call(self, node: ex.Call, d: Def, extras, scope: Scope, depth: int) -> ex.Node:
         """One call resolved: a lookup, WITH LOOKUP, a macro or a Vensim function."""
@@ -396,12 +448,14 @@ class Builder(ArrayedDefinitions):
         first_arg = node.args[0] if node.args else None
         if target is not None and target.kind == "lookup" and isinstance(first_arg, ex.Sub) \
                 and first_arg.id == fn and len(node.args) == 2:
-            ids = [self._subscript(x, d).id for x in first_arg.subs]     # an arrayed lookup's own subscripts
+            subs = tuple(self._subscript(x, d) for x in first_arg.subs)   # an arrayed lookup's own subscripts
             fn_name = self.names.ids[fn]
-            if all(i in self.ranges.elem_ids.values() for i in ids):
-                fn_name = f"{fn_name}[{','.join(ids)}]"
-            return ex.Call(node.pos, fn_name.lower() if "[" in fn_name else fn_name,
-                           tuple(self.resolve(a, d, extras, scope, depth) for a in node.args[1:]))
+            x = self.resolve(node.args[1], d, extras, scope, depth)
+            if all(s.id in self.ranges.elem_ids.values() for s in subs):
+                return ex.Call(node.pos, f"{fn_name}[{','.join(s.id for s in subs)}]".lower(), (x,))
+            if all(self.ranges.is_range(s.id) for s in first_arg.subs):     # every subscript a range
+                return ex.Call(node.pos, fn_name, (x,))
+            return ex.Call(node.pos, fn_name, (ex.Sub(first_arg.pos, fn_name, subs), x))   # some fixed
         if target is not None and target.kind == "lookup":
             if len(node.args) != 1:
                 raise VensimError(f"lookup '{target.name}' takes one argument, got {len(node.args)}",
@@ -438,9 +492,14 @@ class Builder(ArrayedDefinitions):
             return ex.Num(node.pos, float(len(self.ranges.elements[k])))
         if fn in lib.REFUSED:
             raise Unsupported(f"{fn.upper()}: {lib.REFUSED[fn]}", **where)
-        if fn in lib.GET_DATA | lib.GET_CONSTANTS | lib.GET_LOOKUPS:
-            raise Unsupported(f"{fn.upper()} inside an expression (write it as the whole equation "
-                              "of a variable)", **where)
+        if fn in lib.GET_CONSTANTS:
+            return ex.Num(node.pos, self._constant(d, extras[int(node.args[0].value)]))
+        if fn in lib.GET_DATA and d.kind == "data" and not scope.prefix:
+            return self._data_call(d, extras[int(node.args[0].value)], node.pos)
+        if fn in lib.GET_DATA | lib.GET_LOOKUPS:
+            raise Unsupported(f"{fn.upper()} inside an expression" + (
+                " of an equation (data is read in a data equation, name := ...)" if fn in lib.GET_DATA else
+                " (a lookup is read as the whole definition of a lookup)"), **where)
         if not lib.known(fn):
             raise VensimError(f"unknown function '{fn.upper()}'", **where,
                               hint="not a Vensim function, nor a lookup or macro of the file")

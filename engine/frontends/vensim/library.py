@@ -39,6 +39,7 @@ STRUCTURE = {"integ", "active initial", "with lookup", "lookup extrapolate", "lo
 GET_DATA = {"get xls data", "get direct data"}
 GET_CONSTANTS = {"get xls constants", "get direct constants"}
 GET_LOOKUPS = {"get xls lookups", "get direct lookups"}
+GET_SUBSCRIPT = {"get xls subscript", "get direct subscript"}
 ARRAYS = "this array function is not supported yet"
 # array reductions over a range written r!, expanded by the model stage (engine/model/arrays.py)
 REDUCTIONS = {"sum": "sum", "prod": "prod", "vmin": "min", "vmax": "max"}
@@ -64,7 +65,8 @@ REFUSED = {
     "get data max": "GET DATA MAX is not supported", "get data min": "GET DATA MIN is not supported",
     "get data mean": "GET DATA MEAN is not supported",
     "get data total points": "GET DATA TOTAL POINTS is not supported",
-    "get xls subscript": ARRAYS, "get direct subscript": ARRAYS,
+    "get xls subscript": "GET ... SUBSCRIPT defines a subscript range, not a value",
+    "get direct subscript": "GET ... SUBSCRIPT defines a subscript range, not a value",
     "vector select": ARRAYS, "vector elm map": ARRAYS, "vector sort order": ARRAYS,
     "vector rank": ARRAYS, "vector reorder": ARRAYS, "vector lookup": ARRAYS,
     "allocate available": ARRAYS, "allocate by priority": ARRAYS,

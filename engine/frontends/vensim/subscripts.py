@@ -4,7 +4,8 @@
 elements all belong to another is its subrange; ``-> target`` maps a range onto another position
 by position, ``-> (target: b2, b1)`` element by element (several mappings separated by commas);
 ``a <-> b`` makes ``a`` another name of range ``b``. Names become identifiers the engine accepts
-(``Entry 1`` -> ``Entry_1``); ranges read from data files (GET ... SUBSCRIPT) are refused by name.
+(``Entry 1`` -> ``Entry_1``). A range read from a data file (``GET DIRECT SUBSCRIPT(...)``) takes
+its elements from the function given as ``subscript``.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def ident(name: str) -> str:
 class Ranges:
     """The ranges of one file: keys -> identifiers, elements, mappings."""
 
-    def __init__(self, defs: list, file: str):
+    def __init__(self, defs: list, file: str, subscript=None):
         self.file = file
         self.elements: dict = {}        # range key -> element keys
         self.names: dict = {}           # range key -> identifier
@@ -44,10 +45,13 @@ class Ranges:
                 equiv.append((k, key(d.body), d))
                 continue
             body, _, mapping = d.body.partition("->")
+            elems: list = []
             if re.search(r"\bGET\b", body, re.I):
-                raise Unsupported("a subscript range read from a data file (GET ... SUBSCRIPT)", file=file,
-                                  line=d.rec.line, element=d.name)
-            elems = []
+                if subscript is None:
+                    raise Unsupported("a subscript range read from a data file (GET ... SUBSCRIPT)", file=file,
+                                      line=d.rec.line, element=d.name)
+                elems = subscript(d, body)
+                body = ""
             for part in _split(body):
                 m = _NUMERIC.match(part)
                 if m:
