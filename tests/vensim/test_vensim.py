@@ -86,6 +86,7 @@ PASSING = {
     "tests/parentheses/test_parens.mdl",
     "tests/power/power.mdl",
     "tests/reference_capitalization/test_reference_capitalization.mdl",
+    "tests/reality_checks/test_reality_checks.mdl",
     "tests/repeated_subscript/test_repeated_subscript.mdl",
     "tests/rounding/test_rounding.mdl",
     "tests/sample_if_true/test_sample_if_true.mdl",
@@ -187,7 +188,6 @@ NOT_PASSING = {
         ("unsupported", "INVERT MATRIX: this array function is not supported yet"),
     "tests/partial_range_definitions/test_partial_range_definitions.mdl":
         ("fail", "partial call: unknown function 'PARTIAL LOOKUP'"),
-    "tests/reality_checks/test_reality_checks.mdl": ("unsupported", "reality checks"),
     "tests/vector_order/test_vector_order.mdl":
         ("unsupported", "arrayed data variables and GET functions with subscripts"),
     "tests/vector_select/test_vector_select.mdl":
@@ -381,6 +381,27 @@ def test_external_data_file(tmp_path, capsys):
 def test_unsupported_functions_are_refused_by_name(tmp_path, body, says):
     with pytest.raises(Unsupported, match=says):
         read(model(tmp_path, body))
+
+
+# ---------------------------------------------------------------- reality checks
+def test_reality_checks_are_set_aside_by_a_simulation(tmp_path):
+    p = model(tmp_path, """
+d: a, b ~~|
+out[d] = w[d] * 2 ~~|
+w[d] = 3, 4 ~~|
+zero_in[d] :TEST INPUT: w[d] = RC_STEP(w[d], 0) ~~|
+none_out[d] :THE CONDITION: zero_in[d] :IMPLIES: out[d] <= RC_STEP_CHECK(0.5, out[d], 1e-4) ~~|
+plain :THE CONDITION: w[a] = 0 :IMPLIES: out[a] = 0 ~~|
+""")
+    m = read(p)
+    assert not any("zero" in n or "none" in n or "plain" in n for n in m.elements)
+    r = run(p)
+    assert list(r["out[a]"][:, 0]) == [6] * 11 and list(r["out[b]"][:, 0]) == [8] * 11
+
+
+def test_implies_outside_a_reality_check_is_named(tmp_path):
+    with pytest.raises(ModelError, match="':IMPLIES:' belongs inside a reality check"):
+        read(model(tmp_path, "x :IMPLIES: y = 0 ~~|\n"))
 
 
 # ---------------------------------------------------------------- the SDXorg suite

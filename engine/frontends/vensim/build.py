@@ -39,12 +39,16 @@ class Builder(ArrayedDefinitions):
         self.control: dict = {}
         check_ranges(records, file)
         self.arrays: dict = {}      # key -> every definition of an arrayed variable
+        self.reality_checks: list = []  # :THE CONDITION: and :TEST INPUT: definitions, set aside
         range_defs = []
         for rec in records:
             d = read_lhs(rec, file)
             k = key(d.name)
             if d.kind in ("range", "equiv"):
                 range_defs.append(d)
+                continue
+            if d.kind == "check":           # reality checks: not part of a simulation
+                self.reality_checks.append(d)
                 continue
             if k in lib.CONTROL:
                 self.control[k] = d
