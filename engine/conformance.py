@@ -62,8 +62,41 @@ def find_models(folder: Path) -> list:
 
 
 def _output_of(model: Path):
-    for name in OUTPUTS:
+    """The canonical output beside a model: the file a Vensim model's settings export its run to,
+    when it is there (a folder may hold the outputs of two models), else output.csv / output.tab."""
+    for name in _settings_files(model, "export") + OUTPUTS:
         if (model.parent / name).exists():
+            return model.parent / name
+    return None
+
+
+def _settings_files(model: Path, what: str) -> tuple:
+    """Files a .mdl's settings name, as names beside it: the export file of its run ('export'),
+    or the data files loaded with its run ('data': a binary .vdf as the .tab / .csv of the same
+    name, its conversion, since carbonloop does not read .vdf files)."""
+    if model.suffix.lower() != ".mdl":
+        return ()
+    from pathlib import PureWindowsPath
+
+    from .frontends.vensim.sections import DATA_FILES, EXPORT_FILE, settings
+    found = settings(model.read_text(errors="replace")).get(EXPORT_FILE if what == "export" else DATA_FILES, [])
+    out = []
+    for value in found:
+        name = PureWindowsPath(value).name
+        if not name:
+            continue
+        stem, suffix = (name.rsplit(".", 1) + [""])[:2] if "." in name else (name, "")
+        if what == "export":
+            out.append(name if suffix.lower() in ("tab", "csv") else f"{name}.tab")
+        else:
+            out += [name] if suffix.lower() in ("tab", "csv") else [f"{stem}.tab", f"{stem}.csv"]
+    return tuple(out)
+
+
+def _data_of(model: Path):
+    """The data file a Vensim model's settings load with its run, when it is beside the model."""
+    for name in _settings_files(model, "data"):
+        if (model.parent / name).is_file():
             return model.parent / name
     return None
 
@@ -108,7 +141,8 @@ def check(path: Path, backend: str = "auto") -> Outcome:
     defect = KNOWN_DEFECTS.get(path.name) or KNOWN_DEFECTS.get(folder)
     text = path.read_text(errors="replace")
     try:
-        model = read(path)
+        data = _data_of(path)
+        model = read(path, data=data) if data else read(path)
         loaded = Loaded(model)
         result = loaded.run(check=False, backend=backend)
     except ModelError as e:

@@ -9,7 +9,7 @@ import pytest
 from engine import lang as ex
 from engine.api import Loaded, load
 from engine.cli import main
-from engine.conformance import _match_key, check, find_models
+from engine.conformance import _data_of, _match_key, check, find_models
 from engine.errors import ModelError
 from engine.frontends.vensim import read
 from engine.frontends.vensim.errors import Unsupported
@@ -42,6 +42,8 @@ PASSING = {
     "tests/case_sensitive_extension/teacup-upper.MDL",
     "tests/chained_initialization/test_chained_initialization.mdl",
     "tests/constant_expressions/test_constant_expressions.mdl",
+    "tests/data_from_other_model/model_to_generate_data.mdl",
+    "tests/data_from_other_model/test_data_from_other_model.mdl",
     "tests/delay_fixed/test_delay_fixed.mdl",
     "tests/delay_numeric_error/test_delay_numeric_error.mdl",
     "tests/delay_parentheses/test_delay_parentheses.mdl",
@@ -158,9 +160,6 @@ NOT_PASSING = {
     "tests/conditional_subscripts/test_conditional_subscripts.mdl":
         ("fail", "largest relative error 1 in 'Matrix1[sec1,secb1]'"),
     "tests/control_vars/test_control_vars.mdl": ("unsupported", "INITIAL TIME that is not a constant"),
-    "tests/data_from_other_model/model_to_generate_data.mdl": ("fail", "the output's times"),
-    "tests/data_from_other_model/test_data_from_other_model.mdl":
-        ("fail", "var 0dim: a data variable without an equation takes its valu"),
     "tests/dynamic_final_time/test_dynamic_final_time.mdl": ("unsupported", "FINAL TIME that is not a constant"),
     "tests/get_constants_incomplete_subscript/test_get_constants_incomplete_subscript.mdl":
         ("unsupported", "GET DIRECT CONSTANTS inside an expression"),
@@ -371,6 +370,52 @@ def test_external_data_file(tmp_path, capsys):
     assert np.allclose(run(p, data=tmp_path / "ext.csv")["y"][:, 0], 2 * (3 + np.arange(11.0)))
 
 
+def test_arrayed_external_data_read_as_each_keyword_says(tmp_path):
+    # data at even times 0..10 (value 10 * t, and 10 * t + 1 for element b); a run with dt 1
+    rows = ["Time,x[a],x[B],h[a],h[b],f[a],f[b],r[A],r[b]"]
+    rows += [",".join([str(t)] + [str(10 * t + j) for _ in range(4) for j in (0, 1)]) for t in range(0, 11, 2)]
+    (tmp_path / "run.csv").write_text("\n".join(rows) + "\n")
+    p = model(tmp_path, """
+d: a, b ~~|
+x[d] ~~|
+h[d] :HOLD BACKWARD: ~~|
+f[d] :LOOK FORWARD: ~~|
+r[d] :RAW: ~~|
+""")
+    r = run(p, data=tmp_path / "run.csv")
+    t = np.arange(11.0)
+    even = t % 2 == 0
+    for j, e in enumerate("ab"):
+        assert np.allclose(r[f"x[{e}]"][:, 0], 10 * t + j)                          # interpolated
+        assert np.allclose(r[f"h[{e}]"][:, 0], 10 * np.where(even, t, t - 1) + j)   # the last value
+        assert np.allclose(r[f"f[{e}]"][:, 0], 10 * np.where(even, t, t + 1) + j)   # the next value
+        raw = r[f"r[{e}]"][:, 0]
+        assert np.allclose(raw[even], 10 * t[even] + j) and np.isnan(raw[~even]).all()  # missing between
+
+
+def test_external_data_without_the_variable_names_its_column(tmp_path):
+    (tmp_path / "run.csv").write_text("Time,x[a]\n0,1\n10,2\n")
+    p = model(tmp_path, "d: a, b ~~|\nx[d] ~~|\n")
+    with pytest.raises(ModelError, match=r"the data file run.csv has no column 'x\[b\]'"):
+        read(p, data=tmp_path / "run.csv")
+
+
+def test_settings_name_the_export_file_and_the_data_of_a_run(tmp_path):
+    from engine.conformance import _output_of
+    from engine.frontends.vensim.sections import settings
+    tail = "\\\\\\---/// Sketch information\n///---\\\\\\\n:L\x7f<%^E!@\n1:data.vdf\n9:run\n13:other.vdf\n43:data\n"
+    text = model(tmp_path, "x = Time ~~|\n").read_text() + tail
+    assert settings(text) == {"1": ["data.vdf"], "9": ["run"], "13": ["other.vdf"], "43": ["data"]}
+    p = tmp_path / "m.mdl"
+    p.write_text(text)
+    for name in ("output.tab", "data.tab", "other.tab"):
+        (tmp_path / name).write_text("Time\tx\n0\t0\n")
+    assert _output_of(p).name == "data.tab"         # the export file, not the folder's output.tab
+    assert _data_of(p).name == "other.tab"          # the .vdf the settings load, as its .tab
+    (tmp_path / "data.tab").unlink()
+    assert _output_of(p).name == "output.tab"
+
+
 # ---------------------------------------------------------------- refusals
 @pytest.mark.parametrize("body, says", [
     ("y = VECTOR SELECT(a, b, c, 0, 0) ~~|\n", "VECTOR SELECT"),
@@ -427,13 +472,14 @@ def test_converted_models_run_with_the_same_numbers(tmp_path, suffix, capsys):
     for name in sorted(PASSING):
         src = SUITE / name
         out = tmp_path / (src.stem + suffix)
-        status = main(["convert", str(src), "-o", str(out)])
+        data = _data_of(src)        # the data file its settings load with a run
+        status = main(["convert", str(src), "-o", str(out)] + (["--data", str(data)] if data else []))
         said = capsys.readouterr()
         if status == 2 and "cannot export" in said.err:     # refused: it would compute something else
             left_out.add(name)
             continue
         assert status == 0, said.err
-        a, b = load(src), load(out)
+        a, b = load(src, data=data), load(out)
         ra, rb = a.run(check=False, backend="numpy"), b.run(check=False, backend="numpy")
         same = {_match_key(m): m for m in rb.names}
         for n, el in a.model.elements.items():
@@ -445,9 +491,11 @@ def test_converted_models_run_with_the_same_numbers(tmp_path, suffix, capsys):
                 assert np.allclose(ra[n][:, 0], value, rtol=1e-12, atol=1e-12), (name, n)
                 continue
             assert np.allclose(ra[n][:, 0], rb[other][:, 0], rtol=1e-12, atol=1e-12, equal_nan=True), (name, n)
-    # XMILE has no DELAY N whose delay time varies (Vensim's own computation of it), no :NA:, SAMPLE IF
-    # TRUE or QUANTUM, and the export writes no call of one element's lookup
+    # XMILE has no DELAY N whose delay time varies (Vensim's own computation of it), no :NA: (nor the
+    # missing values of :RAW: data), SAMPLE IF TRUE or QUANTUM, and the export writes no call of one
+    # element's lookup
     assert left_out == (set() if suffix == ".yaml" else {
+        "tests/data_from_other_model/test_data_from_other_model.mdl",
         "tests/delays/test_delays.mdl", "tests/na/test_na.mdl", "tests/sample_if_true/test_sample_if_true.mdl",
         "tests/subscripted_delays/test_subscripted_delays.mdl",
         "tests/subscripted_lookups/test_subscripted_lookups.mdl",

@@ -14,6 +14,7 @@ from ...lang.parser import ExprSyntaxError
 from ...lang.vensim import parse_table
 from ...model import Element, Where
 from ...model.arrays import Piece
+from . import external
 from .errors import Unsupported, VensimError
 from .lhs import parse_range
 from .names import Names
@@ -69,6 +70,9 @@ class ArrayedDefinitions:
             tables = tuple(Piece(self._subs_of(d), points=self._points(self._table(d), d),
                                  where=Where(self.file, d.rec.line)) for d in defs)
             self.out.append(Element(kind="lookup", pieces=tables, **common))
+            return
+        if kinds == {"exo"}:        # data without an equation, from the external data file
+            self.out.extend(external.arrayed(self, defs, common))
             return
         if kinds != {"eq"}:
             raise Unsupported("arrayed data variables and GET functions with subscripts", **self.where(first))

@@ -14,6 +14,7 @@ from ... import lang as ex
 from ...lang.parser import ExprSyntaxError
 from ...lang.vensim import Table, parse, parse_table
 from ...model import Element, Where
+from . import external
 from . import library as lib
 from .arrayed import ArrayedDefinitions
 from .data import steps
@@ -241,17 +242,7 @@ class Builder(ArrayedDefinitions):
         return None
 
     def _exogenous(self, d, common):
-        if self.data is not None:
-            series = self.data.series(d.name)
-            if series is not None:
-                lk = f"{common['name']}:data"
-                return [Element(kind="lookup", name=lk, points=series, hidden=True, where=common["where"],
-                                doc=f"data of {d.name} from {self.data.external}"),
-                        Element(kind="auxiliary", equation=ex.Call(0, lk, (ex.Name(0, "time"),)),
-                                text="(data)", **common)]
-        raise VensimError("a data variable without an equation takes its values from a data file; "
-                          "none was given that holds it", **self.where(d),
-                          hint="give one with --data FILE (a .csv or .tab of time and values)")
+        return external.scalar(self, d, common)
 
     def _data(self, d, scope, common):
         tree, extras = self._parse(d)
