@@ -1,6 +1,7 @@
 """The Vensim .mdl reader: its dialect, names, sections, functions, macros and data, checked
 against closed forms; and the SDXorg suite (read in place from ../shared/test-models) against
 Vensim's own outputs, directly and after conversion to YAML and XMILE."""
+import re
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,7 @@ PASSING = {
     "tests/delay_parentheses/test_delay_parentheses.mdl",
     "tests/delay_pipeline/test_pipeline_delays.mdl",
     "tests/delays/test_delays.mdl",
+    "tests/dynamic_final_time/test_dynamic_final_time.mdl",
     "tests/elm_count/test_elm_count.mdl",
     "tests/euler_step_vs_saveper/test_euler_step_vs_saveper.mdl",
     "tests/except/test_except.mdl",
@@ -159,8 +161,7 @@ NOT_PASSING = {
         ("unsupported", "ALLOCATE BY PRIORITY: this array function is not supported y"),
     "tests/conditional_subscripts/test_conditional_subscripts.mdl":
         ("fail", "largest relative error 1 in 'Matrix1[sec1,secb1]'"),
-    "tests/control_vars/test_control_vars.mdl": ("unsupported", "INITIAL TIME that is not a constant"),
-    "tests/dynamic_final_time/test_dynamic_final_time.mdl": ("unsupported", "FINAL TIME that is not a constant"),
+    "tests/control_vars/test_control_vars.mdl": ("unsupported", "INITIAL TIME that depends on Time"),
     "tests/get_constants_incomplete_subscript/test_get_constants_incomplete_subscript.mdl":
         ("unsupported", "GET DIRECT CONSTANTS inside an expression"),
     "tests/get_constants_subranges/test_get_constants_subranges.mdl":
@@ -426,6 +427,42 @@ def test_settings_name_the_export_file_and_the_data_of_a_run(tmp_path):
 def test_unsupported_functions_are_refused_by_name(tmp_path, body, says):
     with pytest.raises(Unsupported, match=says):
         read(model(tmp_path, body))
+
+
+# ---------------------------------------------------------------- time settings that are not constants
+def controlled(tmp_path, body: str, final="20", step="1", save="TIME STEP", initial="0", name="c.mdl") -> Path:
+    """A .mdl file of ``body`` with the given control equations."""
+    p = tmp_path / name
+    p.write_text("{UTF-8}\n" + body + f"INITIAL TIME = {initial} ~~|\nFINAL TIME = {final} ~~|\n"
+                 f"TIME STEP = {step} ~~|\nSAVEPER = {save} ~~|\n")
+    return p
+
+
+def test_a_final_time_of_time_ends_the_run_when_time_reaches_it(tmp_path):
+    # x = 2 t passes 7 at t = 4, where FINAL TIME becomes Time: the run is 0..4
+    body = "x = Time * 2 ~~|\nhorizon = 100 ~~|\nleft = FINAL TIME - Time ~~|\n"
+    p = controlled(tmp_path, body, final="IF THEN ELSE(x > 7, Time, horizon)", step="0.5")
+    r = run(p)
+    final = next(n for n, e in read(p).elements.items() if e.label == "FINAL TIME")
+    assert list(r.times) == [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4]
+    assert list(r[final][:, 0]) == [100] * 8 + [4]
+    assert list(r["left"][:, 0]) == list(np.r_[100 - r.times[:-1], 0])
+
+
+def test_a_time_step_of_time_that_keeps_one_value_is_that_value(tmp_path):
+    r = run(controlled(tmp_path, "y = Time ~~|\n", final="10", step="IF THEN ELSE(Time < 50, 0.5, 1)"))
+    assert len(r.times) == 21 and r.times[-1] == 10
+
+
+@pytest.mark.parametrize("control, says", [
+    (dict(step="IF THEN ELSE(Time < 4, 1, 0.5)"), "TIME STEP that changes during the run (from 1 to 0.5 at time 4"),
+    (dict(save="IF THEN ELSE(Time < 10, 1, 5)"), "SAVEPER that changes during the run (from 1 to 5 at time 10"),
+    (dict(initial="IF THEN ELSE(Time < 3, 0, 0.2)"), "INITIAL TIME that depends on Time"),
+    (dict(final="IF THEN ELSE(s > 5, Time, 20)"), "FINAL TIME that depends on the model's state"),
+])
+def test_time_settings_that_cannot_be_fixed_are_refused_by_name(tmp_path, control, says):
+    with pytest.raises(Unsupported, match=re.escape(says)):
+        read(controlled(tmp_path, "s = INTEG(1, 0) ~~|\n", **control))
 
 
 # ---------------------------------------------------------------- reality checks

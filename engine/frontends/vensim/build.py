@@ -14,7 +14,7 @@ from ... import lang as ex
 from ...lang.parser import ExprSyntaxError
 from ...lang.vensim import Table, parse, parse_table
 from ...model import Element, Where
-from . import external
+from . import external, timing
 from . import library as lib
 from .arrayed import ArrayedDefinitions
 from .data import steps
@@ -73,6 +73,7 @@ class Builder(ArrayedDefinitions):
         self.hidden_count = 0
         self._visiting: set = set()
         self._folding: set = set()
+        self._final: str | None = None     # FINAL TIME's element when it is not a constant
 
     # ------------------------------------------------------------------ errors
     def where(self, d: Def, pos: int | None = None) -> dict:
@@ -88,6 +89,8 @@ class Builder(ArrayedDefinitions):
                 self.define_array(k, self.arrays[k])
             else:
                 self.define(d, Scope(), self.names.ids[k])
+        if self.final_time_element():
+            self.define(self.control["final time"], Scope(), self.final_time_element())
         if self.active:
             self.out = initial_views(self.out, self.active)
         # auxiliaries a stock's rate adds or subtracts are its flows
@@ -318,10 +321,21 @@ class Builder(ArrayedDefinitions):
         raise VensimError(f"unknown name '{k}'", **self.where(d, pos))
 
     def _control_ref(self, k, pos):
+        if k == "final time" and self.final_time_element():
+            return ex.Name(pos, self.final_time_element())
         target = lib.CONTROL[k]
         if target != "saveper":
             return ex.Name(pos, target)
         return ex.Num(pos, self.time_value("saveper"))
+
+    def final_time_element(self) -> str:
+        """The identifier of FINAL TIME when it is an auxiliary (an expression of Time that ends
+        the run, ``timing.py``), else ''."""
+        if self._final is None:
+            self._final = ""            # while deciding, a reference reads the run's stop
+            if timing.dynamic_final(self):
+                self._final = self.names.add(self.control["final time"].name)
+        return self._final
 
     def time_value(self, k: str) -> float:
         """The value of a control variable written as a constant expression."""

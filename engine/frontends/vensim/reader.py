@@ -5,6 +5,7 @@ from pathlib import Path
 
 from ...model import Model, Module, TimeSpec, assemble, check_time
 from ..files import read_bytes, refuse_binary
+from . import timing
 from .build import Builder, parse_range
 from .data import Source
 from .errors import VensimError
@@ -22,15 +23,12 @@ def read_text(path: Path) -> str:
 
 
 def time_spec(builder: Builder, file: str) -> TimeSpec:
-    """INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER as the run's time settings."""
+    """INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER as the run's time settings (``timing.py``)."""
     for k in ("initial time", "final time", "time step"):
         if k not in builder.control:
             raise VensimError(f"the model does not define {k.upper()}", file=file,
                               hint="Vensim models define INITIAL TIME, FINAL TIME and TIME STEP")
-    start = builder.time_value("initial time")
-    stop = builder.time_value("final time")
-    dt = builder.time_value("time step")
-    save = builder.time_value("saveper") if "saveper" in builder.control else None
+    start, stop, dt, save = timing.settings(builder)
     units = parse_range(builder.control["time step"].rec.units)[0] or \
         parse_range(builder.control["final time"].rec.units)[0]
     spec = TimeSpec(start=start, stop=stop, dt=dt, method="euler", save_step=save, units=units)
