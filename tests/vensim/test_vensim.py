@@ -179,7 +179,7 @@ NOT_PASSING = {
     "tests/get_subscript_3d_arrays_xls/test_get_subscript_3d_arrays_xls.mdl":
         ("unsupported", "a subscript range read from a data file"),
     "tests/get_time_value/test_get_time_value.mdl":
-        ("unsupported", "GET TIME VALUE other than the current time in the model's un"),
+        ("unsupported", "GET TIME VALUE relative to the start of the run (relative to 1)"),
     "tests/get_values_order/test_get_values_order.mdl": ("unsupported", "GET DIRECT CONSTANTS inside an expression"),
     "tests/get_with_missing_values_xlsx/test_get_with_missing_values_xlsx.mdl":
         ("unsupported", "GET XLS LOOKUPS inside an expression"),
@@ -651,8 +651,18 @@ def test_sample_if_true_has_its_input_units(tmp_path):
 def test_get_time_value_of_the_model_time(tmp_path):
     r = run(model(tmp_path, "y = GET TIME VALUE(0, 2.5, 0) ~~|\n"))
     assert np.allclose(r["y"][:, 0], np.arange(11.0) + 2.5)
-    with pytest.raises(Unsupported, match="GET TIME VALUE other than"):
-        read(model(tmp_path, "y = GET TIME VALUE(2, 0, 7) ~~|\n", name="clock.mdl"))
+
+
+@pytest.mark.parametrize("args, error, says", [
+    ("2, 0, 7", Unsupported, "GET TIME VALUE of the computer's clock (relative to 2)"),
+    ("1, 0, 0", Unsupported, "GET TIME VALUE relative to the start of the run (relative to 1)"),
+    ("0, 0, 3", Unsupported, "GET TIME VALUE as a calendar measure of the model's time (measure 3: the month"),
+    ("0, 0, Time", Unsupported, "GET TIME VALUE whose first or third argument"),
+    ("3, 0, 0", ModelError, "GET TIME VALUE(3, offset, 0): relative to is 0, 1 or 2"),
+])
+def test_get_time_value_forms_refused_by_name(tmp_path, args, error, says):
+    with pytest.raises(error, match=re.escape(says)):
+        read(model(tmp_path, f"y = GET TIME VALUE({args}) ~~|\n"))
 
 
 def test_flows_made_by_with_lookup_and_a_macro(tmp_path):

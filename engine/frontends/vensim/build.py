@@ -479,15 +479,27 @@ class Builder(ArrayedDefinitions):
 
     def _time_value(self, node, d, extras, scope, depth):
         """GET TIME VALUE(relative to, offset, measure): the model's time plus the offset (relative
-        to 0, measure 0); clock and calendar times are refused by name."""
+        to 0, measure 0); the computer's clock, the start of the run and calendar measures are
+        refused by name."""
         where = self.where(d, node.pos)
         if len(node.args) != 3:
             raise VensimError(f"GET TIME VALUE takes 3 arguments, got {len(node.args)}", **where)
         args = [self.resolve(a, d, extras, scope, depth) for a in node.args]
         rel, measure = self._fold(args[0]), self._fold(args[2])
-        if rel != 0 or measure != 0:
-            raise Unsupported("GET TIME VALUE other than the current time in the model's units "
-                              "(relative to 0, measure 0)", **where)
+        if rel is None or measure is None:
+            raise Unsupported("GET TIME VALUE whose first or third argument (relative to, measure) is not "
+                              "a constant", **where)
+        if rel == 2:
+            raise Unsupported("GET TIME VALUE of the computer's clock (relative to 2): a run's numbers would "
+                              "depend on when it runs", **where)
+        if rel == 1:
+            raise Unsupported("GET TIME VALUE relative to the start of the run (relative to 1)", **where)
+        if rel != 0 or measure not in lib.TIME_MEASURES:
+            raise VensimError(f"GET TIME VALUE({rel:g}, offset, {measure:g}): relative to is 0, 1 or 2 and "
+                              "measure a whole number from 0 to 10", **where)
+        if measure != 0:
+            raise Unsupported(f"GET TIME VALUE as a calendar measure of the model's time (measure "
+                              f"{measure:g}: {lib.TIME_MEASURES[measure]})", **where)
         return ex.Bin(node.pos, "+", ex.Name(node.pos, "time"), args[1])
 
     def _owner(self, d, scope):
