@@ -30,10 +30,13 @@ KNOWN_DEFECTS = {
     "macro_multi_expression": "it calls macros whose <macro> definitions the file does not contain",
     "macro_multi_macros": "it calls macros whose <macro> definitions the file does not contain",
     "macro_stock": "it calls a macro whose <macro> definition the file does not contain",
-    "roessler_chaos.mdl": "its output is not reproduced by PySD either (PySD's run differs from it by "
-                          "the same 0.58 %): six-digit values through a chaotic run",
-    "simple_harmonic_oscillator.mdl": "its output is not reproduced by PySD either (PySD's run differs "
-                                      "from it by the same 1.29e-05)",
+    "roessler_chaos.mdl": "its output was computed in single precision: an Euler run in float32 gives every "
+                          "printed digit of x, y and z, while a double-precision run drifts from it through the "
+                          "chaotic orbit (PySD's by the same 0.58 %; tests/vensim/test_vensim.py)",
+    "simple_harmonic_oscillator.mdl": "its output was computed with TIME STEP held in single precision (0.01 as "
+                                      "0.0099999998): a double-precision Euler run with that step gives every "
+                                      "printed digit, with 0.01 itself the position differs by 1.29e-05, as "
+                                      "PySD's does (tests/vensim/test_vensim.py)",
     "test_logicals.stmx": "its equation '( IF false_input not THEN 1 ELSE 0 )' is not XMILE "
                           "(NOT written after its operand)",
 }

@@ -152,9 +152,9 @@ PASSING = {
 NOT_PASSING = {
     "samples/Query_file/Query_file.mdl":
         ("unsupported", "random draws: the other tool's generator is not published, s"),
-    "samples/Roessler_Chaos/roessler_chaos.mdl": ("defect", "its output is not reproduced by PySD either"),
+    "samples/Roessler_Chaos/roessler_chaos.mdl": ("defect", "its output was computed in single precision"),
     "samples/simple_harmonic_oscillator/simple_harmonic_oscillator.mdl":
-        ("defect", "its output is not reproduced by PySD either"),
+        ("defect", "its output was computed with TIME STEP held in single precision"),
     "tests/allocate_available/test_allocate_available.mdl":
         ("unsupported", "ALLOCATE AVAILABLE: this array function is not supported yet"),
     "tests/allocate_by_priority/test_allocate_by_priority.mdl":
@@ -499,6 +499,46 @@ def test_the_suite_conformance():
             continue
         status, reason = NOT_PASSING[name]
         assert o.status == status and reason in o.detail, (name, o.status, o.detail)
+
+
+def _printed_digits_off(sim, ref) -> float:
+    """The largest difference in units of half the last of the six digits Vensim prints."""
+    ok = ref != 0
+    half = 0.5 * 10.0 ** (np.floor(np.log10(np.abs(ref[ok]))) - 5)
+    return float(np.max(np.abs(sim[ok] - ref[ok]) / half))
+
+
+@needs_suite
+def test_the_two_defect_outputs_were_computed_in_single_precision():
+    from engine.conformance import read_output
+    # Roessler: Euler in float32 gives every printed digit; carbonloop's double-precision run does not
+    _, ref = read_output(SUITE / "samples" / "Roessler_Chaos" / "output.tab")
+    f = np.float32
+    a, b, c, dt = f(0.2), f(0.2), f(5.7), f(0.03125)
+    x, y, z = f(0.5), f(0.5), f(0.4)
+    orbit = []
+    for _ in range(3201):
+        orbit.append((x, y, z))
+        x, y, z = f(x + dt * (-y - z)), f(y + dt * (x + a * y)), f(z + dt * (b + z * (x - c)))
+    orbit = np.array(orbit, dtype=float)
+    assert max(_printed_digits_off(orbit[:, i], ref[v]) for i, v in enumerate("xyz")) <= 1.0
+    outcome = check(SUITE / "samples" / "Roessler_Chaos" / "roessler_chaos.mdl", backend="numpy")
+    assert outcome.status == "defect" and outcome.worst > 1e-3
+    # the oscillator: Euler in double precision with TIME STEP 0.01 as a float32 gives every printed
+    # digit; with 0.01 itself the position is 26 half-digits off (the suite's rule fails)
+    _, ref = read_output(SUITE / "samples" / "simple_harmonic_oscillator" / "output.tab")
+    off = {}
+    for step in (float(np.float32(0.01)), 0.01):
+        pos, speed, saved = 50.0, 0.0, []
+        for k in range(5001):
+            if k % 10 == 0:
+                saved.append(pos)
+            pos, speed = pos + step * speed, speed + step * (-0.5 / 10 * pos)
+        off[step] = _printed_digits_off(np.array(saved), ref["position"])
+    assert off[float(np.float32(0.01))] <= 1.0 and off[0.01] > 25
+    outcome = check(SUITE / "samples" / "simple_harmonic_oscillator" / "simple_harmonic_oscillator.mdl",
+                    backend="numpy")
+    assert outcome.status == "defect" and outcome.worst == pytest.approx(1.29e-5, rel=0.01)
 
 
 @needs_suite
