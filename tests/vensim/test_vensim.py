@@ -454,6 +454,16 @@ def test_a_time_step_of_time_that_keeps_one_value_is_that_value(tmp_path):
     assert len(r.times) == 21 and r.times[-1] == 10
 
 
+def test_a_constant_the_time_settings_read_is_not_a_sweeps_to_change(tmp_path):
+    p = controlled(tmp_path, "horizon = 8 ~~|\nrate = 2 ~~|\ns = INTEG(rate, 0) ~~|\n", final="horizon")
+    loaded = Loaded(read(p))
+    r = loaded.run(check=False, backend="numpy", params={"rate": [1, 3]})        # a parameter
+    assert r.times[-1] == 8 and list(r["s"][-1]) == [8, 24]
+    assert r["horizon"][-1, 0] == 8
+    with pytest.raises(ModelError, match="'horizon' is an? auxiliary, not a parameter"):
+        loaded.run(check=False, backend="numpy", params={"horizon": [5, 10]})     # it would not move the end
+
+
 @pytest.mark.parametrize("control, says", [
     (dict(step="IF THEN ELSE(Time < 4, 1, 0.5)"), "TIME STEP that changes during the run (from 1 to 0.5 at time 4"),
     (dict(save="IF THEN ELSE(Time < 10, 1, 5)"), "SAVEPER that changes during the run (from 1 to 5 at time 10"),

@@ -9,6 +9,10 @@ FINAL TIME is an auxiliary with that expression. A TIME STEP or SAVEPER of Time 
 value over the run is that value. Anything else is refused by name: a TIME STEP or SAVEPER that
 changes during the run (the engine's step and save step are fixed), an INITIAL TIME that depends on
 Time, and a FINAL TIME that depends on the model's state (a stock, data, a random function).
+
+The settings are computed from the file's values, so the constants they read are made auxiliaries
+of those values (``constants_read``): a sweep that tried to change one is refused (it is not a
+parameter) rather than leaving the run's end or step where the file put it.
 """
 from __future__ import annotations
 
@@ -192,3 +196,24 @@ def _stop(b, start: float, dt: float) -> float:
         k0, chunk = k0 + len(ks), chunk * 2
     raise VensimError(f"Time never reaches FINAL TIME within {MAX_STEPS:,} steps of {dt:g}",
                       **b.where(b.control["final time"]), hint="check the condition that ends the run")
+
+
+def constants_read(b) -> set:
+    """Identifiers of the constants the time settings read (directly or through auxiliaries):
+    the run's settings are computed from their values in the file, so they are made auxiliaries
+    of that value, which a sweep cannot change (it would not move the run's end or step)."""
+    out: set = set()
+    stack = list(b.control.values())
+    seen: set = set()
+    while stack:
+        d = stack.pop()
+        if id(d) in seen or d.kind != "eq":
+            continue
+        seen.add(id(d))
+        for k in ex.names(b._parse(d)[0]):
+            if k in b.control:
+                stack.append(b.control[k])
+            elif k in b.defs and k not in b.arrays:
+                out.add(b.names.ids[k])
+                stack.append(b.defs[k])
+    return out
