@@ -401,6 +401,14 @@ def test_external_data_without_the_variable_names_its_column(tmp_path):
         read(p, data=tmp_path / "run.csv")
 
 
+def test_a_data_variable_without_its_file_names_the_file_the_settings_load(tmp_path):
+    p = model(tmp_path, "Demand ~ widget ~ |\n")
+    p.write_text(p.read_text() + "\\\\\\---/// Sketch\n///---\\\\\\\n:L\x7f<%^E!@\n13:history.vdf\n")
+    with pytest.raises(ModelError, match="none was given that holds it") as caught:
+        read(p)
+    assert "the model's settings load history.vdf with a run" in caught.value.hint
+
+
 def test_settings_name_the_export_file_and_the_data_of_a_run(tmp_path):
     from engine.conformance import _output_of
     from engine.frontends.vensim.sections import settings

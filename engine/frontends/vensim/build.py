@@ -35,6 +35,7 @@ class Builder(ArrayedDefinitions):
     def __init__(self, records, macros, file, data=None):
         self.file = file
         self.data = data            # data.Source (files beside the model, --data)
+        self.settings_data: list = []   # data files the file's settings load with a run (for hints)
         self.names = Names()
         self.defs: dict = {}
         self.control: dict = {}

@@ -53,9 +53,12 @@ def _reader(b, d, column: str, owner: str, where) -> tuple:
     points = b.data.series(column) if b.data is not None else None
     if points is None:
         if b.data is None or b.data.external is None:
+            named = ", ".join(b.settings_data)
             raise VensimError("a data variable without an equation takes its values from a data file; "
                               "none was given that holds it", **b.where(d),
-                              hint="give one with --data FILE (a .csv or .tab of time and values)")
+                              hint="give one with --data FILE, a .csv or .tab of time and values" +
+                              (f"; the model's settings load {named} with a run: a .vdf is Vensim's binary "
+                               "format, export it from Vensim as .tab" if named else ""))
         raise VensimError(f"the data file {b.data.external.name} has no column '{column}'", **b.where(d),
                           hint="a data variable without an equation reads the column of its name")
     time = ex.Name(0, "time")
