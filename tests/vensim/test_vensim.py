@@ -476,11 +476,17 @@ def test_a_constant_the_time_settings_read_is_not_a_sweeps_to_change(tmp_path):
     (dict(step="IF THEN ELSE(Time < 4, 1, 0.5)"), "TIME STEP that changes during the run (from 1 to 0.5 at time 4"),
     (dict(save="IF THEN ELSE(Time < 10, 1, 5)"), "SAVEPER that changes during the run (from 1 to 5 at time 10"),
     (dict(initial="IF THEN ELSE(Time < 3, 0, 0.2)"), "INITIAL TIME that depends on Time"),
+    (dict(initial="s"), "INITIAL TIME that is not a constant"),
     (dict(final="IF THEN ELSE(s > 5, Time, 20)"), "FINAL TIME that depends on the model's state"),
 ])
 def test_time_settings_that_cannot_be_fixed_are_refused_by_name(tmp_path, control, says):
     with pytest.raises(Unsupported, match=re.escape(says)):
         read(controlled(tmp_path, "s = INTEG(1, 0) ~~|\n", **control))
+
+
+def test_a_time_step_of_time_over_a_horizon_too_long_is_the_horizon_refused(tmp_path):
+    with pytest.raises(ModelError, match="is 1e\\+12 steps; a run may take at most"):
+        read(controlled(tmp_path, "y = 1 ~~|\n", step="IF THEN ELSE(Time < 4, 1, 0.5)", final="1e12"))
 
 
 # ---------------------------------------------------------------- reality checks

@@ -48,7 +48,7 @@ def read(path, data=None) -> Model:
     elements = builder.elements()
     time = time_spec(builder, file)
     fixed = timing.constants_read(builder)      # read by the time settings: not a sweep's to change
-    elements = [e.with_(kind="auxiliary", value=None) if e.kind == "parameter" and e.name in fixed else e
+    elements = [e.with_(kind="auxiliary", value=None, range=None) if e.kind == "parameter" and e.name in fixed else e
                 for e in elements]
     module = Module(name="model", elements=tuple(elements), description=f"Vensim model {path.name}")
     return assemble([module], time, name=path.stem, file=file, source_text=text,

@@ -120,8 +120,7 @@ def values_over(node, times: np.ndarray):
 
 def settings(b) -> tuple:
     """(start, stop, dt, save step or None) of the run."""
-    start = _constant(b, "initial time", "INITIAL TIME that depends on Time or on the model's state "
-                                         "(the run's start must be a number or an expression of constants)")
+    start = _start(b)
     dt = _steady(b, "time step", start, None)
     stop = _stop(b, start, dt)
     _steady(b, "time step", start, (stop, dt))
@@ -129,11 +128,15 @@ def settings(b) -> tuple:
     return start, stop, dt, save
 
 
-def _constant(b, k, what):
+def _start(b) -> float:
+    """INITIAL TIME: a number or an expression of constants (the run starts there)."""
     try:
-        return b.time_value(k)
+        return b.time_value("initial time")
     except Unsupported:
-        raise Unsupported(what, **b.where(b.control[k])) from None
+        if of_time(b, "initial time") is None:
+            raise
+    raise Unsupported("INITIAL TIME that depends on Time (the run's start must be a number or an expression "
+                      "of constants)", **b.where(b.control["initial time"]))
 
 
 def _steady(b, k: str, start: float, grid):
@@ -151,7 +154,10 @@ def _steady(b, k: str, start: float, grid):
     if grid is None:
         return float(values_over(node, np.array([start]))[0])
     stop, dt = grid
-    times = start + np.arange(int(round((stop - start) / dt)) + 1) * dt
+    n = (stop - start) / dt
+    if not 0 <= n <= MAX_STEPS:         # not a run (check_time says why): its value at the start
+        return float(values_over(node, np.array([start]))[0])
+    times = start + np.arange(int(round(n)) + 1) * dt
     values = values_over(node, times)
     changed = np.nonzero(values != values[0])[0]
     if changed.size:
@@ -184,6 +190,8 @@ def _stop(b, start: float, dt: float) -> float:
     if not dynamic_final(b):
         return b.time_value("final time")
     node = of_time(b, "final time")
+    if not math.isfinite(start):
+        return math.nan                 # check_time names it
     if not (math.isfinite(dt) and dt > 0):
         raise VensimError(f"TIME STEP must be a positive number, got {dt:g}", **b.where(b.control["time step"]))
     k0, chunk = 0, FIRST_CHUNK
