@@ -5,6 +5,7 @@ variable or per element (``x[a]``), as Vensim reads the data of another run.
 Each series becomes hidden lookups over time, read as its keyword says: interpolated
 (``:INTERPOLATE:``, the default), held (``:HOLD BACKWARD:``), looked ahead to (``:LOOK FORWARD:``)
 or ``:RAW:``: the value at the data's own times only, missing (NaN, as ``:NA:``) between them.
+``as_read`` does this for any series, so GET data can read its keyword the same way.
 """
 from __future__ import annotations
 
@@ -61,17 +62,21 @@ def _reader(b, d, column: str, owner: str, where) -> tuple:
                                "format, export it from Vensim as .tab" if named else ""))
         raise VensimError(f"the data file {b.data.external.name} has no column '{column}'", **b.where(d),
                           hint="a data variable without an equation reads the column of its name")
+    return as_read(points, d.keyword, f"{owner}:data", where, f"data of {column} from {b.data.external.name}")
+
+
+def as_read(points: tuple, keyword: str, name: str, where, doc: str) -> tuple:
+    """(hidden lookups, the expression of the value at time) of a data series read as its keyword
+    says (``name``: the lookup's name; :RAW: adds ``name:times``)."""
     time = ex.Name(0, "time")
-    doc = f"data of {column} from {b.data.external.name}"
-    name = f"{owner}:data"
-    if d.keyword != "raw":
-        lookup = Element(kind="lookup", name=name, points=steps(points, d.keyword), hidden=True, where=where,
+    if keyword != "raw":
+        lookup = Element(kind="lookup", name=name, points=steps(points, keyword), hidden=True, where=where,
                          doc=doc)
         return [lookup], ex.Call(0, name, (time,))
     # :RAW: the held value where time is a data time, missing elsewhere
     span = max(1.0, max(abs(t) for t, _ in points))
     held_time = Element(kind="lookup", name=f"{name}:times", points=steps(tuple((t, t) for t, _ in points),
-                        "hold backward"), hidden=True, where=where, doc=f"the data times of {column}")
+                        "hold backward"), hidden=True, where=where, doc=f"the data times of {doc}")
     held = Element(kind="lookup", name=name, points=steps(points, "hold backward"), hidden=True, where=where,
                    doc=doc)
     off = ex.Call(0, "abs", (ex.Bin(0, "-", time, ex.Call(0, held_time.name, (time,))),))
