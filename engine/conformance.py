@@ -30,10 +30,13 @@ KNOWN_DEFECTS = {
     "macro_multi_expression": "it calls macros whose <macro> definitions the file does not contain",
     "macro_multi_macros": "it calls macros whose <macro> definitions the file does not contain",
     "macro_stock": "it calls a macro whose <macro> definition the file does not contain",
-    "roessler_chaos.mdl": "its output is not reproduced by PySD either (PySD's run differs from it by "
-                          "the same 0.58 %): six-digit values through a chaotic run",
-    "simple_harmonic_oscillator.mdl": "its output is not reproduced by PySD either (PySD's run differs "
-                                      "from it by the same 1.29e-05)",
+    "roessler_chaos.mdl": "its output was computed in single precision: an Euler run in float32 gives every "
+                          "printed digit of x, y and z, while a double-precision run drifts from it through the "
+                          "chaotic orbit (PySD's by the same 0.58 %; tests/vensim/test_vensim.py)",
+    "simple_harmonic_oscillator.mdl": "its output was computed with TIME STEP held in single precision (0.01 as "
+                                      "0.0099999998): a double-precision Euler run with that step gives every "
+                                      "printed digit, with 0.01 itself the position differs by 1.29e-05, as "
+                                      "PySD's does (tests/vensim/test_vensim.py)",
     "test_logicals.stmx": "its equation '( IF false_input not THEN 1 ELSE 0 )' is not XMILE "
                           "(NOT written after its operand)",
 }
@@ -62,8 +65,41 @@ def find_models(folder: Path) -> list:
 
 
 def _output_of(model: Path):
-    for name in OUTPUTS:
+    """The canonical output beside a model: the file a Vensim model's settings export its run to,
+    when it is there (a folder may hold the outputs of two models), else output.csv / output.tab."""
+    for name in _settings_files(model, "export") + OUTPUTS:
         if (model.parent / name).exists():
+            return model.parent / name
+    return None
+
+
+def _settings_files(model: Path, what: str) -> tuple:
+    """Files a .mdl's settings name, as names beside it: the export file of its run ('export'),
+    or the data files loaded with its run ('data': a binary .vdf as the .tab / .csv of the same
+    name, its conversion, since carbonloop does not read .vdf files)."""
+    if model.suffix.lower() != ".mdl":
+        return ()
+    from pathlib import PureWindowsPath
+
+    from .frontends.vensim.sections import DATA_FILES, EXPORT_FILE, settings
+    found = settings(model.read_text(errors="replace")).get(EXPORT_FILE if what == "export" else DATA_FILES, [])
+    out = []
+    for value in found:
+        name = PureWindowsPath(value).name
+        if not name:
+            continue
+        stem, suffix = (name.rsplit(".", 1) + [""])[:2] if "." in name else (name, "")
+        if what == "export":
+            out.append(name if suffix.lower() in ("tab", "csv") else f"{name}.tab")
+        else:
+            out += [name] if suffix.lower() in ("tab", "csv") else [f"{stem}.tab", f"{stem}.csv"]
+    return tuple(out)
+
+
+def _data_of(model: Path):
+    """The data file a Vensim model's settings load with its run, when it is beside the model."""
+    for name in _settings_files(model, "data"):
+        if (model.parent / name).is_file():
             return model.parent / name
     return None
 
@@ -108,7 +144,8 @@ def check(path: Path, backend: str = "auto") -> Outcome:
     defect = KNOWN_DEFECTS.get(path.name) or KNOWN_DEFECTS.get(folder)
     text = path.read_text(errors="replace")
     try:
-        model = read(path)
+        data = _data_of(path)
+        model = read(path, data=data) if data else read(path)
         loaded = Loaded(model)
         result = loaded.run(check=False, backend=backend)
     except ModelError as e:

@@ -14,6 +14,7 @@ from ...lang.parser import ExprSyntaxError
 from ...lang.vensim import parse_table
 from ...model import Element, Where
 from ...model.arrays import Piece
+from . import external
 from . import library as lib
 from .errors import Unsupported, VensimError
 from .lhs import parse_range
@@ -85,12 +86,15 @@ class ArrayedDefinitions:
                            for cell, pts in zip(cells, self.data.data(get, len(cells), d, self))]
             self.out.append(Element(kind="lookup", pieces=tuple(tables), **common))
             return
+        if kinds == {"exo"}:        # data without an equation, from the external data file
+            self.out.extend(external.arrayed(self, defs, common))
+            return
         if "lookup" in kinds:
             raise Unsupported(f"'{first.name}' defined as a lookup for some elements and by an equation for "
                               "others", **self.where(first))
         if "exo" in kinds:
-            raise Unsupported("an arrayed data variable without an equation (its values from a data file "
-                              "given with --data)", **self.where(first))
+            raise Unsupported("an arrayed data variable with equations for some elements and its values from a "
+                              "data file given with --data for others", **self.where(first))
         pieces: list = []
         rates: list = []
         stock, constant = None, True

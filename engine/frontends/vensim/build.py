@@ -14,6 +14,7 @@ from ... import lang as ex
 from ...lang.parser import ExprSyntaxError
 from ...lang.vensim import Table, parse, parse_table
 from ...model import Element, Where
+from . import external, timing
 from . import library as lib
 from .arrayed import ArrayedDefinitions
 from .data import steps
@@ -35,17 +36,22 @@ class Builder(ArrayedDefinitions):
     def __init__(self, records, macros, file, data=None):
         self.file = file
         self.data = data            # data.Source (files beside the model, --data)
+        self.settings_data: list = []   # data files the file's settings load with a run (for hints)
         self.names = Names()
         self.defs: dict = {}
         self.control: dict = {}
         check_ranges(records, file)
         self.arrays: dict = {}      # key -> every definition of an arrayed variable
+        self.reality_checks: list = []  # :THE CONDITION: and :TEST INPUT: definitions, set aside
         range_defs = []
         for rec in records:
             d = read_lhs(rec, file)
             k = key(d.name)
             if d.kind in ("range", "equiv"):
                 range_defs.append(d)
+                continue
+            if d.kind == "check":           # reality checks: not part of a simulation
+                self.reality_checks.append(d)
                 continue
             if k in lib.CONTROL:
                 self.control[k] = d
@@ -73,6 +79,7 @@ class Builder(ArrayedDefinitions):
         self._folding: set = set()
         self._read: dict = {}       # (definition, GET call) -> the numbers it reads, per cell
         self._cell = 0              # the cell of an arrayed definition being resolved (row-major)
+        self._final: str | None = None     # FINAL TIME's element when it is not a constant
 
     def _subscript_range(self, d: Def, body: str) -> list:
         """The elements of a range read from a data file: GET XLS / DIRECT SUBSCRIPT."""
@@ -101,6 +108,8 @@ class Builder(ArrayedDefinitions):
                 self.define_array(k, self.arrays[k])
             else:
                 self.define(d, Scope(), self.names.ids[k])
+        if self.final_time_element():
+            self.define(self.control["final time"], Scope(), self.final_time_element())
         if self.active:
             self.out = initial_views(self.out, self.active)
         # auxiliaries a stock's rate adds or subtracts are its flows
@@ -249,17 +258,7 @@ class Builder(ArrayedDefinitions):
         return None
 
     def _exogenous(self, d, common):
-        if self.data is not None:
-            series = self.data.series(d.name)
-            if series is not None:
-                lk = f"{common['name']}:data"
-                return [Element(kind="lookup", name=lk, points=series, hidden=True, where=common["where"],
-                                doc=f"data of {d.name} from {self.data.external}"),
-                        Element(kind="auxiliary", equation=ex.Call(0, lk, (ex.Name(0, "time"),)),
-                                text="(data)", **common)]
-        raise VensimError("a data variable without an equation takes its values from a data file; "
-                          "none was given that holds it", **self.where(d),
-                          hint="give one with --data FILE (a .csv or .tab of time and values)")
+        return external.scalar(self, d, common)
 
     def _data(self, d, scope, common):
         tree, extras = self._parse(d)
@@ -374,10 +373,21 @@ class Builder(ArrayedDefinitions):
         raise VensimError(f"unknown name '{k}'", **self.where(d, pos))
 
     def _control_ref(self, k, pos):
+        if k == "final time" and self.final_time_element():
+            return ex.Name(pos, self.final_time_element())
         target = lib.CONTROL[k]
         if target != "saveper":
             return ex.Name(pos, target)
         return ex.Num(pos, self.time_value("saveper"))
+
+    def final_time_element(self) -> str:
+        """The identifier of FINAL TIME when it is an auxiliary (an expression of Time that ends
+        the run, ``timing.py``), else ''."""
+        if self._final is None:
+            self._final = ""            # while deciding, a reference reads the run's stop
+            if timing.dynamic_final(self):
+                self._final = self.names.add(self.control["final time"].name)
+        return self._final
 
     def time_value(self, k: str) -> float:
         """The value of a control variable written as a constant expression."""
@@ -529,15 +539,27 @@ class Builder(ArrayedDefinitions):
 
     def _time_value(self, node, d, extras, scope, depth):
         """GET TIME VALUE(relative to, offset, measure): the model's time plus the offset (relative
-        to 0, measure 0); clock and calendar times are refused by name."""
+        to 0, measure 0); the computer's clock, the start of the run and calendar measures are
+        refused by name."""
         where = self.where(d, node.pos)
         if len(node.args) != 3:
             raise VensimError(f"GET TIME VALUE takes 3 arguments, got {len(node.args)}", **where)
         args = [self.resolve(a, d, extras, scope, depth) for a in node.args]
         rel, measure = self._fold(args[0]), self._fold(args[2])
-        if rel != 0 or measure != 0:
-            raise Unsupported("GET TIME VALUE other than the current time in the model's units "
-                              "(relative to 0, measure 0)", **where)
+        if rel is None or measure is None:
+            raise Unsupported("GET TIME VALUE whose first or third argument (relative to, measure) is not "
+                              "a constant", **where)
+        if rel == 2:
+            raise Unsupported("GET TIME VALUE of the computer's clock (relative to 2): a run's numbers would "
+                              "depend on when it runs", **where)
+        if rel == 1:
+            raise Unsupported("GET TIME VALUE relative to the start of the run (relative to 1)", **where)
+        if rel != 0 or measure not in lib.TIME_MEASURES:
+            raise VensimError(f"GET TIME VALUE({rel:g}, offset, {measure:g}): relative to is 0, 1 or 2 and "
+                              "measure a whole number from 0 to 10", **where)
+        if measure != 0:
+            raise Unsupported(f"GET TIME VALUE as a calendar measure of the model's time (measure "
+                              f"{measure:g}: {lib.TIME_MEASURES[measure]})", **where)
         return ex.Bin(node.pos, "+", ex.Name(node.pos, "time"), args[1])
 
     def _owner(self, d, scope):

@@ -279,8 +279,7 @@ class Source:
             return None
         if self._series is None:
             self._series = read_series(self.external)
-        from .names import key
-        return self._series.get(key(name))
+        return self._series.get(column_key(name))
 
 
 def _cell_name(r: int, c: int) -> str:
@@ -308,7 +307,6 @@ def read_series(path: Path) -> dict:
     """The columns of an external data file (.csv or .tab; times in the first column, or in the
     first row when variables are in rows), as {name key: ((time, value), ...)}."""
     from ..files import read_bytes
-    from .names import key
     data = read_bytes(path)
     text = data.decode("utf-8-sig", errors="replace")
     delim = "\t" if path.suffix.lower() == ".tab" or ("\t" in text and "," not in text) else ","
@@ -328,8 +326,18 @@ def read_series(path: Path) -> dict:
             if t is not None and v is not None:
                 pts.append((t, v))
         if pts:
-            out[key(head)] = tuple(sorted(pts))
+            out[column_key(head)] = tuple(sorted(pts))
     return out
+
+
+def column_key(name: str) -> str:
+    """The comparison key of a data column's name: a Vensim name, or a name and its elements
+    (``Var 3dim[A, d,B]`` and ``var_3dim[a,D,b]`` alike)."""
+    from .names import key
+    m = re.match(r"^(.*?)\[(.*)\]\s*$", name, re.S)
+    if not m:
+        return key(name)
+    return f"{key(m.group(1))}[{','.join(key(s) for s in m.group(2).split(','))}]"
 
 
 def steps(points: tuple, keyword: str) -> tuple:

@@ -6,18 +6,21 @@ import re
 from dataclasses import dataclass
 
 from ...lang.vensim import key, unquote
-from .errors import Unsupported, VensimError
+from .errors import VensimError
 from .sections import Record
 
 SUBSCRIPTS = "subscripts"
 _RANGE = re.compile(r"\[([^\]]*)\]\s*$")
 _KEYWORD = re.compile(r"^:\s*(INTERPOLATE|RAW|HOLD BACKWARD|LOOK FORWARD)\s*:", re.I)
+# reality checks: 'name :THE CONDITION: cond :IMPLIES: result' and 'name :TEST INPUT: x = expr'
+_CHECK = re.compile(r":\s*(THE\s+CONDITION|TEST\s+INPUT|IMPLIES)\s*:", re.I)
 _NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$")
 
 
 @dataclass
 class Def:
-    """One definition with its left-hand side read: kind is 'eq', 'lookup', 'data' or 'exo'."""
+    """One definition with its left-hand side read: kind is 'eq', 'lookup', 'data', 'exo' or
+    'check' (a reality check or a test input, which a simulation sets aside)."""
     name: str           # as written (quotes removed)
     kind: str
     body: str           # the right-hand side (a lookup's: the text inside its parentheses)
@@ -106,8 +109,12 @@ def _rest(name, stripped, at, rec, where) -> Def:
             raise VensimError("a lookup definition 'name( points )' is not closed with ')'", **where)
         return Def(name, "lookup", body[:-1], at + 1, rec)
     if stripped.startswith(":"):
-        if re.match(r":\s*(THE CONDITION|TEST INPUT|IMPLIES)\s*:", stripped, re.I):
-            raise Unsupported("reality checks (:THE CONDITION:, :TEST INPUT:)", **where)
+        check = _CHECK.match(stripped)
+        if check and check.group(1).upper().startswith("IMPLIES"):
+            raise VensimError("':IMPLIES:' belongs inside a reality check", **where,
+                              hint="write 'name :THE CONDITION: condition :IMPLIES: consequence'")
+        if check:
+            return Def(name, "check", stripped[check.end():], at + check.end(), rec)
         return Def(name, "range", stripped[1:], at + 1, rec)
     if not stripped:
         return Def(name, "exo", "", at, rec, keyword)
@@ -126,7 +133,8 @@ def check_ranges(records, file):
     texts = [re.sub(r"\\\s*\n\s*", " ", rec.text) for rec in records]
     for text in texts:
         m = _RANGE_DEF.match(text)
-        if m and not _KEYWORD.match(":" + m.group(2).lstrip()) and not m.group(2).lstrip().startswith("="):
+        rest = ":" + m.group(2).lstrip() if m else ""
+        if m and not _KEYWORD.match(rest) and not _CHECK.match(rest) and not m.group(2).lstrip().startswith("="):
             if re.search(r"\bGET\b", m.group(2), re.I):
                 return
             known.add(key(m.group(1)))

@@ -115,6 +115,12 @@ def translate(fn: str, args: tuple, pos: int) -> ex.Node:
     return ex.Call(pos, RENAME[fn], tuple(args))
 
 
+# GET TIME VALUE's measures (its third argument)
+TIME_MEASURES = {0: "the model's time units", 1: "the year", 2: "the quarter of the year", 3: "the month of the year",
+                 4: "the day of the month", 5: "the day of the week", 6: "days since 1 January of year 0",
+                 7: "the hour of the day", 8: "the minute of the hour", 9: "the second of the minute",
+                 10: "elapsed seconds modulo 500,000"}
+
 # Vensim's control variables and the engine's reserved names they are
 CONTROL = {"initial time": "starttime", "final time": "stoptime", "time step": "dt",
            "saveper": "saveper"}

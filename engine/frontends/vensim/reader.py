@@ -5,10 +5,11 @@ from pathlib import Path
 
 from ...model import Model, Module, TimeSpec, assemble, check_time
 from ..files import read_bytes, refuse_binary
+from . import timing
 from .build import Builder, parse_range
 from .data import Source
 from .errors import VensimError
-from .sections import read_sections
+from .sections import DATA_FILES, read_sections, settings
 
 
 def read_text(path: Path) -> str:
@@ -22,15 +23,12 @@ def read_text(path: Path) -> str:
 
 
 def time_spec(builder: Builder, file: str) -> TimeSpec:
-    """INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER as the run's time settings."""
+    """INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER as the run's time settings (``timing.py``)."""
     for k in ("initial time", "final time", "time step"):
         if k not in builder.control:
             raise VensimError(f"the model does not define {k.upper()}", file=file,
                               hint="Vensim models define INITIAL TIME, FINAL TIME and TIME STEP")
-    start = builder.time_value("initial time")
-    stop = builder.time_value("final time")
-    dt = builder.time_value("time step")
-    save = builder.time_value("saveper") if "saveper" in builder.control else None
+    start, stop, dt, save = timing.settings(builder)
     units = parse_range(builder.control["time step"].rec.units)[0] or \
         parse_range(builder.control["final time"].rec.units)[0]
     spec = TimeSpec(start=start, stop=stop, dt=dt, method="euler", save_step=save, units=units)
@@ -46,8 +44,12 @@ def read(path, data=None) -> Model:
     text = read_text(path)
     sections = read_sections(text, file)
     builder = Builder(sections.records, sections.macros, file, Source(path.parent, file, data))
+    builder.settings_data = settings(text).get(DATA_FILES, [])
     elements = builder.elements()
     time = time_spec(builder, file)
+    fixed = timing.constants_read(builder)      # read by the time settings: not a sweep's to change
+    elements = [e.with_(kind="auxiliary", value=None, range=None) if e.kind == "parameter" and e.name in fixed else e
+                for e in elements]
     module = Module(name="model", elements=tuple(elements), description=f"Vensim model {path.name}")
     return assemble([module], time, name=path.stem, file=file, source_text=text,
                     description=f"imported from {path.name}", dimensions=builder.ranges.dimensions())

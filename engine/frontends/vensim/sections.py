@@ -57,6 +57,27 @@ def split_sketch(text: str) -> str:
     return text if m is None else text[:m.start()]
 
 
+SETTINGS = re.compile(r":L\x7f?<%\^E!@")    # Vensim writes a DEL character after the L
+# codes of the settings block (after the sketch) that carbonloop reads
+EXPORT_FILE, DATA_FILES = "43", "13"
+
+
+def settings(text: str) -> dict:
+    """The settings block Vensim writes at the end of a file (``code:value`` lines after
+    ``:L<%^E!@``, a DEL character after the L), as {code: [values in order]}; empty when the file
+    has none. Code 43 is the file a run's results are exported to, code 13 a data file loaded with
+    a run."""
+    found = list(SETTINGS.finditer(text))
+    out: dict = {}
+    if not found:
+        return out
+    for line in text[found[-1].end():].splitlines():
+        code, sep, value = line.strip().partition(":")
+        if sep and code.isdigit():
+            out.setdefault(code, []).append(value.strip())
+    return out
+
+
 def _pieces(text: str, file: str):
     """(equation, units, doc, start offset) of every ``|``-ended definition."""
     i, n = 0, len(text)
