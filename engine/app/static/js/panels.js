@@ -6,6 +6,9 @@ import { colour, csvCell, el, fmt } from "./format.js";
 
 const HEIGHT = 240;
 const SYNC = "carbonloop";
+// A panel out of view keeps its new numbers and draws them when it comes within this margin of the
+// window (before it shows), so a lever move costs the drawing of the panels in view only.
+const VIEW_MARGIN = "40px 0px";
 
 function yearLabel(v) {
   return Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100);
@@ -141,6 +144,13 @@ export class Panel {
     this.data = null;
     this.resize = new ResizeObserver(() => this.plot && this.plot.setSize(this.size()));
     this.resize.observe(this.chartBox);
+    this.inView = true;                // until the observer says otherwise
+    this.stale = false;                // numbers given while out of view, not drawn yet
+    this.view = new IntersectionObserver((entries) => {
+      this.inView = entries[entries.length - 1].isIntersecting;
+      if (this.inView && this.stale) this.draw();
+    }, { rootMargin: VIEW_MARGIN });
+    this.view.observe(this.chartBox);
   }
 
   size() {
@@ -205,9 +215,26 @@ export class Panel {
       cols.push(current[name] || base, base);
     }
     this.data = cols;
-    if (!this.plot) this.plot = new uPlot(this.options(), cols, this.chartBox);
-    else this.plot.setData(cols);
+    if (!this.plot) {
+      this.plot = new uPlot(this.options(), cols, this.chartBox);
+      this.chartBox.dataset.run = "1";
+    } else if (this.inView) this.draw();
+    else this.stale = true;
+  }
+
+  // Draws the panel's numbers now (uPlot's batch draws when it ends, not in a later microtask).
+  draw() {
+    this.stale = false;
+    this.plot.batch(() => this.plot.setData(this.data));
     this.chartBox.dataset.run = String(Number(this.chartBox.dataset.run) + 1);
+  }
+
+  // Stops following the panel's size and visibility (it leaves the page).
+  remove() {
+    this.resize.disconnect();
+    this.view.disconnect();
+    if (this.plot) this.plot.destroy();
+    this.el.remove();
   }
 
   setPoints(name, series) {
@@ -233,6 +260,7 @@ export class Panel {
 
   // The panel's graph as a PNG blob: title, the plot as drawn, a legend, on white.
   png() {
+    if (this.stale) this.draw();
     const src = this.plot.ctx.canvas;
     const r = uPlot.pxRatio;
     const pad = 12 * r, titleH = 30 * r, rowH = 18 * r;
