@@ -3,16 +3,20 @@
 Serves the scenario's folder on loopback, opens the page in headless chromium (Debian's package,
 driven by Playwright), and moves the scenario's sliders one step at a time with the keyboard (each
 key press is a real input event). For each move the page records when the input event came, when
-the server's answer had been parsed, when the charts and table had been redrawn and when the next
-frame began; the server reports its run time in a Server-Timing header. Prints p50/p95 of each.
+the server's answer had been parsed, when the charts and table had been redrawn and when the browser
+had produced the frame that shows them; the server reports its run time in a Server-Timing header.
+Prints p50/p95 of each.
 
-    python benchmarks/app_latency.py [SCENARIO] [--moves 60] [--warmup 5] [--json FILE]
+    python benchmarks/app_latency.py [SCENARIO] [--moves 60] [--warmup 5] [--json FILE] [--height 1000]
     python benchmarks/app_latency.py --screenshots docs/images     # also the docs' screenshots
     python benchmarks/app_latency.py --static      # the page exported as one file, opened from disk
 
 With --static the scenario is exported (``carbonloop export-app``) to a temporary file and opened
-from its file:// address: the model runs in the page. It also times model runs alone in the page
-and reports the file's size.
+from its file:// address: the model runs in the page, within the key press's handling, so the
+browser's own Event Timing of the key press (to the presentation of the next frame) is a second,
+independent measure of the same interval. It also times model runs alone in the page and reports
+the file's size. The window is 1400 pixels wide and --height high (1000: two of the flagship's six
+panels in view; the page draws the panels in view).
 """
 from __future__ import annotations
 
@@ -82,7 +86,8 @@ def key_to_pixels(timings, presses):
 
 def measure(page, moves, warmup):
     """Timings of `moves` slider moves after `warmup` unrecorded ones, rotating over the sliders; each
-    move's timing gets `pixels`, its key press to the next presented frame by Event Timing."""
+    move's timing gets `pixels`, its key press to the next presented frame by Event Timing (the frame
+    with the new chart where the page runs the model within the key's handling, as an exported file does)."""
     names = sliders(page)
     if not names:
         raise SystemExit("the scenario declares no sliders to move")
@@ -109,9 +114,8 @@ def report(timings, static=False) -> dict:
             "waiting for an earlier run": [t["queued"] for t in timings],
         }
         return {k: {"p50": statistics.median(v), "p95": percentile(v, 95)} for k, v in parts.items()}
-    parts = {
+    parts = {           # (Event Timing's frame after a key press comes before the server has answered)
         "input to redrawn chart": [t["ms"] for t in timings],
-        "key press to presented frame (Event Timing)": [t["pixels"] for t in timings],
         "the same, less the model run": [t["ms"] - t["server_run"] for t in timings],
         "server: model run": [t["server_run"] for t in timings],
         "server: JSON encoding": [t["server_encode"] for t in timings],
@@ -149,6 +153,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="also write the timings and percentiles to this file")
     ap.add_argument("--screenshots", help="write the docs' screenshots into this folder too")
     ap.add_argument("--static", action="store_true", help="measure the page exported as one file instead")
+    ap.add_argument("--height", type=int, default=1000,
+                    help="the window's height in pixels (default 1000: the first two of the flagship's six panels "
+                         "in view; 2200 shows them all)")
     args = ap.parse_args(argv)
     if not args.chromium:
         raise SystemExit("chromium is not installed (apt-get install chromium)")
@@ -158,7 +165,7 @@ def main(argv=None) -> int:
     path = Path(args.scenario)
     with running(path.parent) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": args.height})
         page.goto(f"{url}?scenario={path.stem}")
         wait_run(page, 1)
         timings = measure(page, args.moves, args.warmup)
@@ -189,6 +196,11 @@ RUNS_IN_PAGE = """n => { const m = globalThis.carbonloopModel, lv = window.carbo
   return out; }"""
 
 
+IN_VIEW = """() => { const ps = window.carbonloop.panels;
+  const seen = (p) => { const r = p.chartBox.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; };
+  return [ps.filter(seen).length, ps.length]; }"""
+
+
 def main_static(args) -> int:
     """The exported page: slider moves, model runs alone in the page, the file's size."""
     import tempfile
@@ -201,22 +213,27 @@ def main_static(args) -> int:
         out = Path(tmp) / f"{path.stem}.html"
         info = export_app(path, out)
         browser = p.chromium.launch(executable_path=args.chromium, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": args.height})
         page.goto(f"{out.as_uri()}?scenario={path.stem}")
         wait_run(page, 1)
         timings = measure(page, args.moves, args.warmup)
+        seen, panels = page.evaluate(IN_VIEW)
         runs = page.evaluate(RUNS_IN_PAGE, 200)[20:]
         browser.close()
     stats = report(timings, static=True)
     stats["model run alone (180 runs)"] = {"p50": statistics.median(runs), "p95": percentile(runs, 95)}
     print(f"{path.stem}, exported ({info['bytes']:,} bytes, of which the model {info['model_bytes']:,}): "
-          f"{len(timings)} slider moves in headless chromium from file:// (after {args.warmup} not counted)")
+          f"{len(timings)} slider moves in headless chromium from file:// (after {args.warmup} not counted), "
+          f"window 1400x{args.height}, {seen} of {panels} panels in view")
     print(f"{'ms':<46}{'p50':>8}{'p95':>8}")
     for k, v in stats.items():
         print(f"{k:<46}{v['p50']:>8.2f}{v['p95']:>8.2f}")
     t = STATIC_TARGETS
     p95, run = stats["input to redrawn chart"]["p95"], stats["model run alone (180 runs)"]["p95"]
+    pixels = stats["key press to presented frame (Event Timing)"]["p95"]
     checks = [(f"p95 <= {t['p95_ms']} ms from input to redrawn chart", p95 <= t["p95_ms"]),
+              (f"the same by the browser's Event Timing (key press to presented frame, 8 ms steps), p95 <= "
+               f"{t['p95_ms']} ms", pixels <= t["p95_ms"]),
               (f"one model run in the page <= {t['run_ms']} ms (p95)", run <= t["run_ms"]),
               ("the file under 1 MB", info["bytes"] < t["bytes"])]
     for what, ok in checks:
