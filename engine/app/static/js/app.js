@@ -129,6 +129,7 @@ async function doRun(t0) {
     const tDrawn = performance.now();
     await frameProduced();
     const t1 = performance.now();
+    if (token !== S.token) return;              // another scenario was opened meanwhile
     // ms: input event to the frame with the redrawn chart produced; queued: waiting for the previous
     // run; fetch: request to parsed answer (server_total of it in the server); draw: charts and table
     // drawn; frame: until the browser has produced the frame that shows them
@@ -136,11 +137,14 @@ async function doRun(t0) {
       draw: tDrawn - tResponse, frame: t1 - tDrawn, server_run: timing.run ?? null,
       server_encode: timing.encode ?? null, server_total: timing.total ?? null, baseline: body.is_baseline,
       where: S.source.kind });
-    // the status line and the address change after the frame with the charts, not in it
-    const where = S.source.kind === "server" ? "server run" : "run in this page";
-    status(`${body.is_baseline ? "the scenario as written" : `${Object.keys(params).length} lever(s) moved`}: `
-      + `${Math.round(t1 - t0)} ms (${where} ${(timing.run ?? 0).toFixed(1)} ms)`);
-    if (S.pending === null) saveURL();        // while a slider is dragged, the address follows when it rests
+    // the status line and the address change after the frame with the charts, not in it, and while a
+    // slider is dragged (a later move waits) they follow when it rests
+    if (S.pending === null) {
+      const where = S.source.kind === "server" ? "server run" : "run in this page";
+      status(`${body.is_baseline ? "the scenario as written" : `${Object.keys(params).length} lever(s) moved`}: `
+        + `${Math.round(t1 - t0)} ms (${where} ${(timing.run ?? 0).toFixed(1)} ms)`);
+      saveURL();
+    }
     S.runs += 1;
     $("panels").dataset.run = String(S.runs);
     dominanceWhenStill();
@@ -179,6 +183,8 @@ function dominanceWhenStill() {
 
 async function refreshDominance() {
   if (!S.dominance || !S.dominanceVar) return;
+  // a file's loop shares are the baseline's: a lever move changes nothing to draw again
+  if (S.source.kind === "file" && S.dominance.variable === S.dominanceVar) return;
   const token = S.token;
   const variable = S.dominanceVar;
   try {
