@@ -298,7 +298,7 @@ export class Panel {
     let y = titleH + src.height + rowH * 0.8;
     this.plot.series.slice(1).forEach((s, i) => {
       g.strokeStyle = this.colours[Math.floor(i / 2)];
-      g.lineWidth = (i % 2 ? 1.25 : 2) * r;
+      g.lineWidth = (i % 2 ? 1 : 2) * r;
       g.setLineDash(i % 2 ? [6 * r, 4 * r] : []);
       g.beginPath(); g.moveTo(pad, y - 4 * r); g.lineTo(pad + 24 * r, y - 4 * r); g.stroke();
       g.fillStyle = "#111";
