@@ -3,16 +3,20 @@
 Serves the scenario's folder on loopback, opens the page in headless chromium (Debian's package,
 driven by Playwright), and moves the scenario's sliders one step at a time with the keyboard (each
 key press is a real input event). For each move the page records when the input event came, when
-the server's answer had been parsed, when the charts and table had been redrawn and when the next
-frame began; the server reports its run time in a Server-Timing header. Prints p50/p95 of each.
+the server's answer had been parsed, when the charts and table had been redrawn and when the browser
+had produced the frame that shows them; the server reports its run time in a Server-Timing header.
+Prints p50/p95 of each.
 
-    python benchmarks/app_latency.py [SCENARIO] [--moves 60] [--warmup 5] [--json FILE]
+    python benchmarks/app_latency.py [SCENARIO] [--moves 60] [--warmup 5] [--json FILE] [--height 1000]
     python benchmarks/app_latency.py --screenshots docs/images     # also the docs' screenshots
     python benchmarks/app_latency.py --static      # the page exported as one file, opened from disk
 
 With --static the scenario is exported (``carbonloop export-app``) to a temporary file and opened
-from its file:// address: the model runs in the page. It also times model runs alone in the page
-and reports the file's size.
+from its file:// address: the model runs in the page, within the key press's handling, so the
+browser's own Event Timing of the key press (to the presentation of the next frame) is a second,
+independent measure of the same interval. It also times model runs alone in the page and reports
+the file's size. The window is 1400 pixels wide and --height high (1000: two of the flagship's six
+panels in view; the page draws the panels in view).
 """
 from __future__ import annotations
 
@@ -60,15 +64,42 @@ def move(page, parameter, direction):
     wait_run(page, n + 1)
 
 
+# The browser's own measure of each key press (Event Timing, as Chrome's INP uses it): from the key's
+# event time to the presentation of the next frame after its handlers ran, in steps of 8 ms. Chrome
+# reports only events of 16 ms or more; a key press without an entry took less.
+EVENT_TIMING = """() => { window.keyPresses = [];
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.name === 'keydown')
+    window.keyPresses.push({ start: e.startTime, end: e.processingEnd, duration: e.duration }); })
+    .observe({ type: 'event', durationThreshold: 16 }); }"""
+EVENT_TIMING_FLOOR = 16         # ms: Chrome's smallest durationThreshold
+
+
+def key_to_pixels(timings, presses):
+    """For each move, the duration Event Timing gives its key press (the keydown whose handling sent
+    the input event), or the floor where the browser reported none (it took less)."""
+    out = []
+    for t in timings:
+        mine = [e for e in presses if e["start"] <= t["t0"] + 0.5 and e["end"] >= t["t0"] - 0.5]
+        out.append(mine[-1]["duration"] if mine else EVENT_TIMING_FLOOR)
+    return out
+
+
 def measure(page, moves, warmup):
-    """Timings of `moves` slider moves after `warmup` unrecorded ones, rotating over the sliders."""
+    """Timings of `moves` slider moves after `warmup` unrecorded ones, rotating over the sliders; each
+    move's timing gets `pixels`, its key press to the next presented frame by Event Timing (the frame
+    with the new chart where the page runs the model within the key's handling, as an exported file does)."""
     names = sliders(page)
     if not names:
         raise SystemExit("the scenario declares no sliders to move")
+    page.evaluate(EVENT_TIMING)
     page.evaluate("window.carbonloop.timings.length = 0")
     for k in range(warmup + moves):
         move(page, names[k % len(names)], 1 if (k // len(names)) % 2 == 0 else -1)
-    return page.evaluate("window.carbonloop.timings")[warmup:]
+    page.wait_for_timeout(500)                  # the last frames' entries are reported after them
+    timings = page.evaluate("window.carbonloop.timings")[warmup:]
+    for t, ms in zip(timings, key_to_pixels(timings, page.evaluate("window.keyPresses")), strict=True):
+        t["pixels"] = ms
+    return timings
 
 
 def report(timings, static=False) -> dict:
@@ -76,13 +107,14 @@ def report(timings, static=False) -> dict:
     if static:
         parts = {
             "input to redrawn chart": [t["ms"] for t in timings],
+            "key press to presented frame (Event Timing)": [t["pixels"] for t in timings],
             "model run in the page": [t["server_run"] for t in timings],
             "charts and table redrawn": [t["draw"] for t in timings],
             "to the next frame": [t["frame"] for t in timings],
             "waiting for an earlier run": [t["queued"] for t in timings],
         }
         return {k: {"p50": statistics.median(v), "p95": percentile(v, 95)} for k, v in parts.items()}
-    parts = {
+    parts = {           # (Event Timing's frame after a key press comes before the server has answered)
         "input to redrawn chart": [t["ms"] for t in timings],
         "the same, less the model run": [t["ms"] - t["server_run"] for t in timings],
         "server: model run": [t["server_run"] for t in timings],
@@ -121,6 +153,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="also write the timings and percentiles to this file")
     ap.add_argument("--screenshots", help="write the docs' screenshots into this folder too")
     ap.add_argument("--static", action="store_true", help="measure the page exported as one file instead")
+    ap.add_argument("--height", type=int, default=1000,
+                    help="the window's height in pixels (default 1000: the first two of the flagship's six panels "
+                         "in view; 2200 shows them all)")
     args = ap.parse_args(argv)
     if not args.chromium:
         raise SystemExit("chromium is not installed (apt-get install chromium)")
@@ -130,7 +165,7 @@ def main(argv=None) -> int:
     path = Path(args.scenario)
     with running(path.parent) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": args.height})
         page.goto(f"{url}?scenario={path.stem}")
         wait_run(page, 1)
         timings = measure(page, args.moves, args.warmup)
@@ -139,9 +174,9 @@ def main(argv=None) -> int:
         browser.close()
     stats = report(timings)
     print(f"{path.stem}: {len(timings)} slider moves in headless chromium (after {args.warmup} not counted)")
-    print(f"{'ms':<40}{'p50':>8}{'p95':>8}")
+    print(f"{'ms':<46}{'p50':>8}{'p95':>8}")
     for k, v in stats.items():
-        print(f"{k:<40}{v['p50']:>8.1f}{v['p95']:>8.1f}")
+        print(f"{k:<46}{v['p50']:>8.1f}{v['p95']:>8.1f}")
     p95 = stats["input to redrawn chart"]["p95"]
     verdict = "met" if p95 <= TARGET_P95_MS else "not met"
     print(f"target: p95 <= {TARGET_P95_MS} ms from input to redrawn chart: {verdict}")
@@ -161,6 +196,11 @@ RUNS_IN_PAGE = """n => { const m = globalThis.carbonloopModel, lv = window.carbo
   return out; }"""
 
 
+IN_VIEW = """() => { const ps = window.carbonloop.panels;
+  const seen = (p) => { const r = p.chartBox.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; };
+  return [ps.filter(seen).length, ps.length]; }"""
+
+
 def main_static(args) -> int:
     """The exported page: slider moves, model runs alone in the page, the file's size."""
     import tempfile
@@ -173,22 +213,27 @@ def main_static(args) -> int:
         out = Path(tmp) / f"{path.stem}.html"
         info = export_app(path, out)
         browser = p.chromium.launch(executable_path=args.chromium, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": args.height})
         page.goto(f"{out.as_uri()}?scenario={path.stem}")
         wait_run(page, 1)
         timings = measure(page, args.moves, args.warmup)
+        seen, panels = page.evaluate(IN_VIEW)
         runs = page.evaluate(RUNS_IN_PAGE, 200)[20:]
         browser.close()
     stats = report(timings, static=True)
     stats["model run alone (180 runs)"] = {"p50": statistics.median(runs), "p95": percentile(runs, 95)}
     print(f"{path.stem}, exported ({info['bytes']:,} bytes, of which the model {info['model_bytes']:,}): "
-          f"{len(timings)} slider moves in headless chromium from file:// (after {args.warmup} not counted)")
-    print(f"{'ms':<40}{'p50':>8}{'p95':>8}")
+          f"{len(timings)} slider moves in headless chromium from file:// (after {args.warmup} not counted), "
+          f"window 1400x{args.height}, {seen} of {panels} panels in view")
+    print(f"{'ms':<46}{'p50':>8}{'p95':>8}")
     for k, v in stats.items():
-        print(f"{k:<40}{v['p50']:>8.2f}{v['p95']:>8.2f}")
+        print(f"{k:<46}{v['p50']:>8.2f}{v['p95']:>8.2f}")
     t = STATIC_TARGETS
     p95, run = stats["input to redrawn chart"]["p95"], stats["model run alone (180 runs)"]["p95"]
+    pixels = stats["key press to presented frame (Event Timing)"]["p95"]
     checks = [(f"p95 <= {t['p95_ms']} ms from input to redrawn chart", p95 <= t["p95_ms"]),
+              (f"the same by the browser's Event Timing (key press to presented frame, 8 ms steps), p95 <= "
+               f"{t['p95_ms']} ms", pixels <= t["p95_ms"]),
               (f"one model run in the page <= {t['run_ms']} ms (p95)", run <= t["run_ms"]),
               ("the file under 1 MB", info["bytes"] < t["bytes"])]
     for what, ok in checks:

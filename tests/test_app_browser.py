@@ -191,6 +191,30 @@ def test_moving_a_slider_redraws_the_chart_with_the_engines_numbers(page, flagsh
     assert "price_floor" not in page.url
 
 
+def test_a_panel_out_of_view_draws_the_latest_run_when_it_comes_into_view(page, flagship):
+    """A move draws only the panels in view; one below the window keeps the new numbers and draws
+    them, the engine's, once scrolled to (the page's drawing is the same whatever runs the model)."""
+    if flagship.kind != "file":
+        pytest.skip("the exported file only: the panels' drawing does not depend on where the model runs")
+    path = ROOT / "scenarios" / "default.yaml"
+    open_page(page, flagship, "default")
+    last = page.evaluate("window.carbonloop.panels.length - 1")
+    drawn = f"+window.carbonloop.panels[{last}].chartBox.dataset.run"
+    assert page.evaluate(f"window.carbonloop.panels[{last}].chartBox.getBoundingClientRect().top") > 1000
+    before = page.evaluate(drawn)
+    n = runs(page)
+    page.fill("#lever-price_floor", "150")
+    wait_runs(page, n + 1)
+    assert page.evaluate(drawn) == before and page.evaluate(f"window.carbonloop.panels[{last}].stale")
+    page.locator("#panels .panel").nth(last).scroll_into_view_if_needed()
+    page.wait_for_function(f"() => {drawn} > {before}", timeout=BOUND)
+    plotted = page.evaluate(f"""() => {{ const p = window.carbonloop.panels[{last}];
+        return Object.fromEntries(p.spec.variables.map((n, i) => [n, p.plot.data[1 + 2 * i]])); }}""")
+    run = loaded(path).run(params={"price_floor": 150}, keep=sorted(plotted))
+    for name, values in plotted.items():
+        close(values, run[name][:, 0], flagship.rtol)
+
+
 def random_levers(levers, rng) -> dict:
     """A value for every lever: a switch on or off, a slider anywhere in its range (4 digits)."""
     return {lv.parameter: float(rng.choice([lv.low, lv.high])) if lv.is_switch else

@@ -1,7 +1,7 @@
 // The page: a scenario's levers, its graphs drawn over the baseline, the difference table, downloads.
 
 import { DominanceChart } from "./dominance.js";
-import { download, el, fmt, nextFrame } from "./format.js";
+import { download, el, fmt, frameProduced } from "./format.js";
 import { Levers } from "./levers.js";
 import { Panel, csvText } from "./panels.js";
 import { Search } from "./search.js";
@@ -80,7 +80,7 @@ function removePick(panel) {
   const name = panel.spec.variables[0];
   S.picks = S.picks.filter((n) => n !== name);
   S.panels = S.panels.filter((p) => p !== panel);
-  panel.el.remove();
+  panel.remove();
   fillDominanceChoices();
   draw();
   saveURL();
@@ -127,20 +127,26 @@ async function doRun(t0) {
     S.current = body.values;
     draw();
     const tDrawn = performance.now();
-    await nextFrame();
+    await frameProduced();
     const t1 = performance.now();
-    S.runs += 1;
-    $("panels").dataset.run = String(S.runs);
-    // ms: input event to redrawn chart; queued: waiting for the previous run; fetch: request to parsed
-    // answer (server_total of it in the server); draw: charts and table; frame: until the next frame
-    S.timings.push({ run: S.runs, t0, t1, ms: t1 - t0, queued: tRequest - t0, fetch: tResponse - tRequest,
+    if (token !== S.token) return;              // another scenario was opened meanwhile
+    // ms: input event to the frame with the redrawn chart produced; queued: waiting for the previous
+    // run; fetch: request to parsed answer (server_total of it in the server); draw: charts and table
+    // drawn; frame: until the browser has produced the frame that shows them
+    S.timings.push({ run: S.runs + 1, t0, t1, ms: t1 - t0, queued: tRequest - t0, fetch: tResponse - tRequest,
       draw: tDrawn - tResponse, frame: t1 - tDrawn, server_run: timing.run ?? null,
       server_encode: timing.encode ?? null, server_total: timing.total ?? null, baseline: body.is_baseline,
       where: S.source.kind });
-    const where = S.source.kind === "server" ? "server run" : "run in this page";
-    status(`${body.is_baseline ? "the scenario as written" : `${Object.keys(params).length} lever(s) moved`}: `
-      + `${Math.round(t1 - t0)} ms (${where} ${(timing.run ?? 0).toFixed(1)} ms)`);
-    saveURL();
+    // the status line and the address change after the frame with the charts, not in it, and while a
+    // slider is dragged (a later move waits) they follow when it rests
+    if (S.pending === null) {
+      const where = S.source.kind === "server" ? "server run" : "run in this page";
+      status(`${body.is_baseline ? "the scenario as written" : `${Object.keys(params).length} lever(s) moved`}: `
+        + `${Math.round(t1 - t0)} ms (${where} ${(timing.run ?? 0).toFixed(1)} ms)`);
+      saveURL();
+    }
+    S.runs += 1;
+    $("panels").dataset.run = String(S.runs);
     dominanceWhenStill();
   } catch (e) {
     if (token === S.token) status(e.message, "error");
@@ -177,6 +183,8 @@ function dominanceWhenStill() {
 
 async function refreshDominance() {
   if (!S.dominance || !S.dominanceVar) return;
+  // a file's loop shares are the baseline's: a lever move changes nothing to draw again
+  if (S.source.kind === "file" && S.dominance.variable === S.dominanceVar) return;
   const token = S.token;
   const variable = S.dominanceVar;
   try {
@@ -229,7 +237,7 @@ async function openScenario(name, fromURL = null) {
   $("years").value = years().join(" ");
   S.sliders = new Levers($("levers"), meta.groups, onLever);
   for (const [k, v] of Object.entries(S.values)) S.sliders.set(k, v);
-  $("panels").replaceChildren();
+  S.panels.forEach((p) => p.remove());
   S.panels = [];
   meta.panels.forEach((spec) => addPanel(spec, false));
   S.picks.forEach(pickPanel);

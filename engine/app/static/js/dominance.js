@@ -44,6 +44,7 @@ export class DominanceChart {
     this.legend = legend;
     this.note = note;
     this.payload = null;
+    this.variable = null;              // the variable shown
     this.timeUnits = timeUnits;
     this.plot = null;
     new ResizeObserver(() => this.plot && this.plot.setSize(this.size())).observe(box);
@@ -61,6 +62,7 @@ export class DominanceChart {
 
   // payload: {times, loops: [{name, polarity, share: [...]}]} or null (nothing to show)
   show(variable, payload) {
+    this.variable = variable;
     this.payload = payload;
     this.legend.replaceChildren();
     if (!payload) {

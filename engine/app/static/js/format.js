@@ -87,4 +87,11 @@ export function decodeRun(body) {
   return { ...body, times: f64(body.times), values: decodeAll(body.values), baseline: decodeAll(body.baseline) };
 }
 
-export const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+// Resolves once the browser has produced the next frame: a task posted from the frame's animation
+// callback runs after that frame's style, layout, paint and commit (the rendering of one frame is one
+// task), so what was drawn before the call is in the frame handed to the compositor by then.
+export const frameProduced = () => new Promise((resolve) => requestAnimationFrame(() => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
+  channel.port2.postMessage(null);
+}));

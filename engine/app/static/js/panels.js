@@ -6,6 +6,27 @@ import { colour, csvCell, el, fmt } from "./format.js";
 
 const HEIGHT = 240;
 const SYNC = "carbonloop";
+// A panel out of view keeps its new numbers and draws them when it comes within this margin of the
+// window (before it shows), so a lever move costs the drawing of the panels in view only.
+const VIEW_MARGIN = "40px 0px";
+
+// This run's lines as three one-pixel lines side by side. A browser drawing its canvases without a
+// GPU (Skia on the processor) strokes a line wider than one pixel through its general path filler,
+// which costs about 20 ms for the six series of 469 points of the flagship's saw-tooth panel, but a
+// line one pixel wide through its hairline filler in about 1 ms: the same two-pixel line, drawn as the
+// line and its copies one pixel right and one pixel down, costs a few hairlines.
+const LINEAR = uPlot.paths.linear();
+
+function wideLine(u, seriesIdx, idx0, idx1) {
+  const paths = LINEAR(u, seriesIdx, idx0, idx1);
+  if (paths && paths.stroke instanceof Path2D) {
+    const r = uPlot.pxRatio;
+    const wide = new Path2D();
+    for (const [dx, dy] of [[0, 0], [r, 0], [0, r]]) wide.addPath(paths.stroke, new DOMMatrix([1, 0, 0, 1, dx, dy]));
+    paths.stroke = wide;
+  }
+  return paths;
+}
 
 function yearLabel(v) {
   return Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100);
@@ -141,6 +162,13 @@ export class Panel {
     this.data = null;
     this.resize = new ResizeObserver(() => this.plot && this.plot.setSize(this.size()));
     this.resize.observe(this.chartBox);
+    this.inView = true;                // until the observer says otherwise
+    this.stale = false;                // numbers given while out of view, not drawn yet
+    this.view = new IntersectionObserver((entries) => {
+      this.inView = entries[entries.length - 1].isIntersecting;
+      if (this.inView && this.stale) this.draw();
+    }, { rootMargin: VIEW_MARGIN });
+    this.view.observe(this.chartBox);
   }
 
   size() {
@@ -152,8 +180,8 @@ export class Panel {
     this.spec.variables.forEach((name, i) => {
       const c = this.colours[i];
       const value = (u, v) => fmt(v);
-      series.push({ label: name, stroke: c, width: 2, value });
-      series.push({ label: `${name} (baseline)`, stroke: c, width: 1.25, dash: [6, 4], alpha: 0.75, value });
+      series.push({ label: name, stroke: c, width: 1, paths: wideLine, value });     // drawn two pixels wide
+      series.push({ label: `${name} (baseline)`, stroke: c, width: 1, dash: [6, 4], alpha: 0.75, value });
     });
     const pointsOf = () => [...this.points.entries()].map(([name, s]) => (
       { series: s, colour: this.colours[this.spec.variables.indexOf(name)] }));
@@ -205,9 +233,26 @@ export class Panel {
       cols.push(current[name] || base, base);
     }
     this.data = cols;
-    if (!this.plot) this.plot = new uPlot(this.options(), cols, this.chartBox);
-    else this.plot.setData(cols);
+    if (!this.plot) {
+      this.plot = new uPlot(this.options(), cols, this.chartBox);
+      this.chartBox.dataset.run = "1";
+    } else if (this.inView) this.draw();
+    else this.stale = true;
+  }
+
+  // Draws the panel's numbers now (uPlot's batch draws when it ends, not in a later microtask).
+  draw() {
+    this.stale = false;
+    this.plot.batch(() => this.plot.setData(this.data));
     this.chartBox.dataset.run = String(Number(this.chartBox.dataset.run) + 1);
+  }
+
+  // Stops following the panel's size and visibility (it leaves the page).
+  remove() {
+    this.resize.disconnect();
+    this.view.disconnect();
+    if (this.plot) this.plot.destroy();
+    this.el.remove();
   }
 
   setPoints(name, series) {
@@ -233,6 +278,7 @@ export class Panel {
 
   // The panel's graph as a PNG blob: title, the plot as drawn, a legend, on white.
   png() {
+    if (this.stale) this.draw();
     const src = this.plot.ctx.canvas;
     const r = uPlot.pxRatio;
     const pad = 12 * r, titleH = 30 * r, rowH = 18 * r;
@@ -252,7 +298,7 @@ export class Panel {
     let y = titleH + src.height + rowH * 0.8;
     this.plot.series.slice(1).forEach((s, i) => {
       g.strokeStyle = this.colours[Math.floor(i / 2)];
-      g.lineWidth = (i % 2 ? 1.25 : 2) * r;
+      g.lineWidth = (i % 2 ? 1 : 2) * r;
       g.setLineDash(i % 2 ? [6 * r, 4 * r] : []);
       g.beginPath(); g.moveTo(pad, y - 4 * r); g.lineTo(pad + 24 * r, y - 4 * r); g.stroke();
       g.fillStyle = "#111";
