@@ -191,11 +191,10 @@ def test_moving_a_slider_redraws_the_chart_with_the_engines_numbers(page, flagsh
     assert "price_floor" not in page.url
 
 
+@pytest.mark.parametrize("flagship", ["file"], indirect=True)     # the drawing is the same whatever runs the model
 def test_a_panel_out_of_view_draws_the_latest_run_when_it_comes_into_view(page, flagship):
     """A move draws only the panels in view; one below the window keeps the new numbers and draws
     them, the engine's, once scrolled to (the page's drawing is the same whatever runs the model)."""
-    if flagship.kind != "file":
-        pytest.skip("the exported file only: the panels' drawing does not depend on where the model runs")
     path = ROOT / "scenarios" / "default.yaml"
     open_page(page, flagship, "default")
     last = page.evaluate("window.carbonloop.panels.length - 1")
@@ -221,13 +220,12 @@ def random_levers(levers, rng) -> dict:
             float(f"{rng.uniform(lv.low, lv.high):.4g}") for lv in levers}
 
 
+@pytest.mark.parametrize("flagship", ["file"], indirect=True)     # --in-page runs the same module
 def test_twenty_random_lever_settings_give_the_engines_numbers(page, flagship):
     """Every variable of the report's panels over the whole run, and every cell of the table, for
     20 random settings of all the flagship's levers (seeded), in the exported file: the JavaScript
     model against the engine (the server's runs are the engine's; the page with --in-page runs the
     same module as the file)."""
-    if flagship.kind != "file":
-        pytest.skip("the exported file only (the same model runs in the page with --in-page)")
     path = ROOT / "scenarios" / "default.yaml"
     open_page(page, flagship, "default")
     levers = list(loaded(path).model.levers)
@@ -250,9 +248,8 @@ def test_twenty_random_lever_settings_give_the_engines_numbers(page, flagship):
     print(f"\nlargest relative difference from the engine, 20 random lever settings ({flagship.kind}): {worst:.3g}")
 
 
+@pytest.mark.parametrize("flagship", ["file"], indirect=True)     # the server app's page asks its server
 def test_the_exported_page_makes_no_request_and_its_policy_forbids_them(browser, flagship):
-    if flagship.kind != "file":
-        pytest.skip("the exported file only: the server app's page asks its server")
     context = browser.new_context()
     pg = context.new_page()
     requests, violations = [], []
@@ -276,9 +273,9 @@ def test_the_exported_page_makes_no_request_and_its_policy_forbids_them(browser,
     context.close()
 
 
+# an exported file holds one scenario; its shared view is tested with the cup
+@pytest.mark.parametrize("flagship", ["server", "page"], indirect=True)
 def test_switching_scenario_and_sharing_the_view(page, browser, flagship):
-    if flagship.kind == "file":
-        pytest.skip("an exported file holds one scenario; its shared view is tested with the cup")
     open_page(page, flagship, "default", "&show=nev_fleet")
     n = runs(page)
     page.select_option("#scenario", "no-coupling")
@@ -386,10 +383,9 @@ def test_a_scenario_without_levers_says_how_to_add_them_and_documents_its_parame
     assert ["room", "70", "degF", "0 to 100", "room temperature", ""] in rows
 
 
+@pytest.mark.parametrize("cups", ["file"], indirect=True)   # the server's answer is tested in test_app_api
 def test_a_run_that_fails_in_the_page_says_why_and_the_next_one_draws(page, cups):
     target, _ = cups
-    if target.kind == "server":
-        pytest.skip("the server's answer to a failed run is tested in test_app_api")
     open_page(page, target, "fragile")
     n = runs(page)
     page.fill("#lever-k", "5")                      # f = 1 / (k - 5): infinite
