@@ -63,9 +63,9 @@ def expand(space, call: ex.Call, binding: dict) -> ex.Node:
     d = _vector_dim(space, args[0], name)
     k, cells = _place(space, d, binding, name), _along(space, args[0], d, binding)
     if fn == "vector_rank":
-        return ex.Call(pos, "rank_of", (ex.Num(pos, k), space.resolve(args[1], binding), *cells))
+        return ex.Call(pos, "rank_of", (ex.Num(pos, float(k)), space.resolve(args[1], binding), *cells))
     if fn == "vector_sort_order":
-        return ex.Call(pos, "sorted_index", (ex.Num(pos, k), space.resolve(args[1], binding), *cells))
+        return ex.Call(pos, "sorted_index", (ex.Num(pos, float(k)), space.resolve(args[1], binding), *cells))
     if fn == "vector_reorder":
         return ex.Call(pos, "pick", (space.resolve(args[1], binding), *cells))
     if fn == "allocate_by_priority":
@@ -76,7 +76,7 @@ def expand(space, call: ex.Call, binding: dict) -> ex.Node:
         priority = _along(space, args[1], d, binding)
         width, supply = space.resolve(args[3], binding), space.resolve(args[4], binding)
         targets = [x for q, p in zip(cells, priority) for x in (q, ex.Num(pos, 1.0), p, width, ex.Num(pos, 0.0))]
-        return ex.Call(pos, "allocation", (ex.Num(pos, k), supply, *targets))
+        return ex.Call(pos, "allocation", (ex.Num(pos, float(k)), supply, *targets))
     return _available(space, args, d, k, cells, binding, pos)
 
 
@@ -193,7 +193,7 @@ def _invert(space, args, binding, pos):
     i = _place(space, r.id, binding, "INVERT MATRIX")
     j = _place(space, c.id, binding, "INVERT MATRIX")
     cells = [space.resolve(m, {**binding, r.id: a, c.id: b}) for a in rows for b in cols]
-    return ex.Call(pos, "inverse_cell", (ex.Num(pos, i), ex.Num(pos, j), *cells))
+    return ex.Call(pos, "inverse_cell", (ex.Num(pos, float(i)), ex.Num(pos, float(j)), *cells))
 
 
 def _available(space, args, d, k, cells, binding, pos):
@@ -224,7 +224,7 @@ def _available(space, args, d, k, cells, binding, pos):
                              f"(in '{ex.unparse(profile[0])}')",
                              "kinds 1 (rectangular), 2 (triangular), 3 (normal) and 4 (exponential) are")
         targets += [q, *profile]
-    return ex.Call(pos, "allocation", (ex.Num(pos, k), space.resolve(args[2], binding), *targets))
+    return ex.Call(pos, "allocation", (ex.Num(pos, float(k)), space.resolve(args[2], binding), *targets))
 
 
 def _cell_value(space, node) -> float | None:
