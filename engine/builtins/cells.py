@@ -115,8 +115,8 @@ def np_select_cells(action, missing, *sx):
     s*x, 4 their mean, 5 multiplies x^s, 6 to 10 sum, multiply, take the least, the largest and the
     mean of x; ``missing`` where every selection is 0; NaN for any other action."""
     n = len(sx) // 2
-    S, X = _stack(sx[:n]), _stack(sx[n:])
-    S, X = np.broadcast_arrays(S, X)
+    Z = _stack(sx)                      # selections and values together: one run axis
+    S, X = Z[:n], Z[n:]
     on = S != 0
     count = on.sum(axis=0)
     with np.errstate(all="ignore"):

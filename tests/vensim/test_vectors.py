@@ -121,6 +121,23 @@ def test_allocation_over_runs_equals_run_by_run():
     assert np.allclose(got, [cells.allocation(2.0, a, *map(float, g)) for a in avail], rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("kernel, args", [
+    ("rank_of", (2, "R", 3, "R", 1)),
+    ("sorted_index", ("R", 1, 3, "R", 1)),
+    ("pick", ("R", 3, "R", 1)),
+    ("select_cells", (0, -1, "R", 0, 1, 2, "R", 3)),
+    ("select_cells", (0, -1, 1, 0, 2, 2, "R", 3)),
+    ("inverse_cell", (1, 2, "R", 1, 2, 3)),
+    ("allocation", (1, "R", 100, 1, 3, 2, 0, 80, 2, "R", 3, 0, 50, 3, 5, 1.5, 0))])
+def test_a_batch_of_runs_equals_run_by_run(kernel, args):
+    # arrays over three runs beside numbers (three cells too: a run axis must not pass for cells)
+    runs = np.array([0.5, 1.5, 2.5])
+    got = getattr(cells, f"np_{kernel}")(*[runs if a == "R" else a for a in args])
+    for r, want in enumerate(runs):
+        one = getattr(cells, kernel)(*[float(want if a == "R" else a) for a in args])
+        assert got[r] == pytest.approx(one, rel=1e-12, nan_ok=True), (kernel, r)
+
+
 # ---------------------------------------------------------------- the functions in models
 VECTORS = """
 d: (a1-a4) ~~|
