@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erfc
 
 ITERATIONS = 120        # bisection steps of an allocation: the bracket reaches one ulp well before
 SPREAD = 50.0           # normal and exponential profiles: fully served below p - 50 w, not at all above p + 50 w
@@ -237,6 +236,20 @@ def inverse_cell(i, j, *a):
 
 
 # ---------------------------------------------------------------------- ALLOCATE AVAILABLE
+# the normal profile's tail, as Vensim computes it: the rational approximation of Abramowitz and
+# Stegun 26.2.16 (within 1e-5 of the normal distribution), which reproduces Vensim's allocations
+# 40 times closer than the exact distribution does (docs/vensim.md)
+TAIL_P, TAIL_A = 0.33267, (0.4361836, -0.1201676, 0.9372980)
+
+
+def normal_tail(z):
+    """The share of a normal distribution above z standard deviations (Vensim's approximation)."""
+    x = z if z >= 0.0 else -z
+    t = 1.0 / (1.0 + TAIL_P * x)
+    q = math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi) * t * (TAIL_A[0] + t * (TAIL_A[1] + t * TAIL_A[2]))
+    return q if z >= 0.0 else 1.0 - q
+
+
 def served(kind, priority, width, level):
     """The fraction of a request served at priority ``level`` by its priority profile: 1 well
     below ``priority``, 0 well above; ``kind`` 1 rectangular, 2 triangular, 3 normal, 4 exponential
@@ -252,7 +265,7 @@ def served(kind, priority, width, level):
             return 0.0
         return 1.0 - 2.0 * u * u if u < 0.5 else 2.0 * (1.0 - u) * (1.0 - u)
     if kind == 3:
-        return 0.5 * math.erfc((level - priority) / (math.sqrt(2.0) * width))
+        return normal_tail((level - priority) / width)
     if kind == 4:
         if level < priority:
             return 1.0 - 0.5 * math.exp((level - priority) / width)
@@ -319,7 +332,11 @@ def _np_served(kind, priority, width, level):
                                                                              2.0 * (1.0 - u) * (1.0 - u))))
             out = np.where(kind == 2, tri, out)
         if (kind == 3).any():
-            out = np.where(kind == 3, 0.5 * erfc((level - priority) / (math.sqrt(2.0) * width)), out)
+            z = (level - priority) / width
+            x = np.abs(z)
+            t = 1.0 / (1.0 + TAIL_P * x)
+            q = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi) * t * (TAIL_A[0] + t * (TAIL_A[1] + t * TAIL_A[2]))
+            out = np.where(kind == 3, np.where(z >= 0.0, q, 1.0 - q), out)
         if (kind == 4).any():
             out = np.where(kind == 4, np.where(level < priority, 1.0 - 0.5 * np.exp((level - priority) / width),
                                                0.5 * np.exp((priority - level) / width)), out)

@@ -150,21 +150,12 @@ INVERSE_CELL = """function (i, j, ...a) {
   return m[(Math.trunc(i) - 1) * w + n + Math.trunc(j) - 1];
 }"""
 
-# erfc to about 1e-13 (a series below 1.5, a continued fraction above), for the normal profile
+# the normal profile's tail as cells.normal_tail computes it (Abramowitz and Stegun 26.2.16)
 ALLOCATION = """(function () {
-  function erfc(z) {
-    if (z !== z) return NaN;
-    if (z < 0) return 2.0 - erfc(-z);
-    if (z < 1.5) {
-      let term = z, s = z, n = 0;
-      const z2 = z * z;
-      while (Math.abs(term) > 1e-17 * Math.abs(s)) { n += 1; term *= -z2 / n; s += term / (2 * n + 1); }
-      return 1.0 - 2.0 / Math.sqrt(Math.PI) * s;
-    }
-    if (z > 27.3) return 0.0;
-    let f = z;
-    for (let m = 120; m > 0; m--) f = z + (m / 2.0) / f;
-    return Math.exp(-z * z) / (Math.sqrt(Math.PI) * f);
+  function tail(z) {
+    const x = Math.abs(z), t = 1.0 / (1.0 + 0.33267 * x);
+    const q = Math.exp(-0.5 * x * x) / Math.sqrt(2.0 * Math.PI) * t * (0.4361836 + t * (-0.1201676 + t * 0.937298));
+    return z >= 0.0 ? q : 1.0 - q;
   }
   function served(kind, priority, width, level) {
     if (kind === 1) {
@@ -177,7 +168,7 @@ ALLOCATION = """(function () {
       if (u >= 1.0) return 0.0;
       return u < 0.5 ? 1.0 - 2.0 * u * u : 2.0 * (1.0 - u) * (1.0 - u);
     }
-    if (kind === 3) return 0.5 * erfc((level - priority) / (Math.sqrt(2.0) * width));
+    if (kind === 3) return tail((level - priority) / width);
     if (kind === 4) {
       return level < priority ? 1.0 - 0.5 * Math.exp((level - priority) / width)
         : 0.5 * Math.exp((priority - level) / width);
