@@ -185,6 +185,9 @@ _CELLS = (
     _b("pick", 2, MAX_CELLS, "math", cl.np_pick, cl.pick, "second",
        doc="pick(i, x1, ..., xn): the cell at 0-based position i, :NA: outside (VECTOR ELM MAP, "
            "VECTOR REORDER)"),
+    _b("lookup_cells", 5, MAX_CELLS, "math", cl.np_lookup_cells, cl.lookup_cells, "unchecked",
+       doc="lookup_cells(x, xmin, xmax, extrapolate, y1, ..., yn): the cells as a lookup's values at n "
+           "points evenly spaced from xmin to xmax (VECTOR LOOKUP)"),
     _b("select_cells", 4, MAX_CELLS, "math", cl.np_select_cells, cl.select_cells, "second",
        doc="select_cells(action, missing, s1, ..., sn, x1, ..., xn): Vensim's VECTOR SELECT"),
     _b("inverse_cell", 3, MAX_CELLS, "math", cl.np_inverse_cell, cl.inverse_cell, "unchecked",

@@ -107,6 +107,43 @@ def pick(i, *x):
     return x[int(i)]
 
 
+# ---------------------------------------------------------------------- VECTOR LOOKUP
+def np_lookup_cells(x, xmin, xmax, extrapolate, *y):
+    """The cells y as a lookup's values at n points evenly spaced from xmin to xmax, read at x:
+    held at the ends, or extrapolated along the end segments where ``extrapolate`` is not 0."""
+    Z = _stack((x, xmin, xmax, extrapolate) + y)
+    x, xmin, xmax, extrapolate, Y = Z[0], Z[1], Z[2], Z[3], Z[4:]
+    n = Y.shape[0]
+    if n == 1:
+        return Y[0]
+    with np.errstate(all="ignore"):
+        dx = (xmax - xmin) / (n - 1)
+        j = np.clip(np.floor((x - xmin) / dx), 0, n - 2)
+        j = np.where(np.isnan(j), 0, j).astype(np.int64)
+        y0 = np.take_along_axis(Y, j[None], 0)[0] if Y.ndim > 1 else Y[j]
+        y1 = np.take_along_axis(Y, j[None] + 1, 0)[0] if Y.ndim > 1 else Y[j + 1]
+        x0 = xmin + j * dx
+        inner = y0 + (x - x0) * (y1 - y0) / dx
+    held = np.where(x <= xmin, Y[0], np.where(x >= xmax, Y[-1], inner))
+    return np.where(extrapolate != 0, inner, held)
+
+
+def lookup_cells(x, xmin, xmax, extrapolate, *y):
+    """Scalar twin of ``np_lookup_cells``."""
+    n = len(y)
+    if n == 1:
+        return y[0]
+    dx = (xmax - xmin) / (n - 1)
+    if extrapolate == 0:
+        if x <= xmin:
+            return y[0]
+        if x >= xmax:
+            return y[n - 1]
+    u = math.floor((x - xmin) / dx) if x == x else 0.0
+    j = int(0 if u < 0 else (n - 2 if u > n - 2 else u))
+    return y[j] + (x - (xmin + j * dx)) * (y[j + 1] - y[j]) / dx
+
+
 # ---------------------------------------------------------------------- VECTOR SELECT
 def np_select_cells(action, missing, *sx):
     """Vensim's VECTOR SELECT over n selection cells then n value cells: among the cells whose

@@ -104,6 +104,19 @@ PICK = """function (i, ...x) {
   return x[Math.trunc(i)];
 }"""
 
+LOOKUP_CELLS = """function (x, xmin, xmax, extrapolate, ...y) {
+  const n = y.length;
+  if (n === 1) return y[0];
+  const dx = (xmax - xmin) / (n - 1);
+  if (extrapolate === 0) {
+    if (x <= xmin) return y[0];
+    if (x >= xmax) return y[n - 1];
+  }
+  const u = x === x ? Math.floor((x - xmin) / dx) : 0.0;
+  const j = u < 0 ? 0 : u > n - 2 ? n - 2 : u;
+  return y[j] + (x - (xmin + j * dx)) * (y[j + 1] - y[j]) / dx;
+}"""
+
 SELECT_CELLS = """function (a, missing, ...sx) {
   const n = sx.length / 2;
   if (!(a === 0 || a === 1 || a === 2 || a === 3 || a === 4 || a === 5 || a === 6 || a === 7 || a === 8 ||
@@ -204,8 +217,8 @@ ALLOCATION = """(function () {
   };
 })()"""
 
-JS.update({"rank_of": RANK_OF, "sorted_index": SORTED_INDEX, "pick": PICK, "select_cells": SELECT_CELLS,
-           "inverse_cell": INVERSE_CELL, "allocation": ALLOCATION})
+JS.update({"lookup_cells": LOOKUP_CELLS, "rank_of": RANK_OF, "sorted_index": SORTED_INDEX, "pick": PICK,
+           "select_cells": SELECT_CELLS, "inverse_cell": INVERSE_CELL, "allocation": ALLOCATION})
 
 # a graphical function through (xs, ys), computed as numpy.interp does (scalar.interp, in JavaScript)
 INTERP = """function _interp(x, xs, ys, extrapolate) {

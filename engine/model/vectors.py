@@ -22,6 +22,9 @@ dimension; the cell being written picks its place in that vector through its own
   available, per target: request, kind, priority, width, extra)``; ALLOCATE BY PRIORITY is the
   rectangular profile of the given width
 - ``invert_matrix(m[.., r, c], n)``               -> ``inverse_cell(i, j, m[.., r1, c1], ...)``
+- ``vector_lookup(y[.., e1], x, xmin, xmax, mode)`` -> ``lookup_cells(x, xmin, xmax, extrapolate, y[.., e1],
+  ...)``: the elements from ``e1`` to the end of the last range as a lookup's values (mode 0 a lookup,
+  3 extrapolated; the other modes are refused)
 - ``rank(x[*], n)`` (XMILE)                       -> ``1 + sorted_index(n, 1, ...)``: the 1-based
   index of the n-th smallest (a negative n counts from the largest)
 """
@@ -35,11 +38,12 @@ from .. import lang as ex
 # the functions written over arrays, and their number of arguments
 ARRAY_FUNCTIONS = {"vector_rank": 2, "vector_sort_order": 2, "vector_reorder": 2, "vector_elm_map": 2,
                    "vector_select": 5, "allocate_by_priority": 5, "allocate_available": 3,
-                   "invert_matrix": 2, "rank": 2}
+                   "invert_matrix": 2, "rank": 2, "vector_lookup": 5}
 SHOWN = {"vector_rank": "VECTOR RANK", "vector_sort_order": "VECTOR SORT ORDER",
          "vector_reorder": "VECTOR REORDER", "vector_elm_map": "VECTOR ELM MAP",
          "vector_select": "VECTOR SELECT", "allocate_by_priority": "ALLOCATE BY PRIORITY",
-         "allocate_available": "ALLOCATE AVAILABLE", "invert_matrix": "INVERT MATRIX", "rank": "RANK"}
+         "allocate_available": "ALLOCATE AVAILABLE", "invert_matrix": "INVERT MATRIX", "rank": "RANK",
+         "vector_lookup": "VECTOR LOOKUP"}
 PROFILES = {1, 2, 3, 4}     # rectangular, triangular, normal, exponential
 
 
@@ -60,6 +64,8 @@ def expand(space, call: ex.Call, binding: dict) -> ex.Node:
         return _elm_map(space, args, binding, pos)
     if fn == "invert_matrix":
         return _invert(space, args, binding, pos)
+    if fn == "vector_lookup":
+        return _lookup(space, args, binding, pos)
     d = _vector_dim(space, args[0], name)
     k, cells = _place(space, d, binding, name), _along(space, args[0], d, binding)
     if fn == "vector_rank":
@@ -194,6 +200,31 @@ def _invert(space, args, binding, pos):
     j = _place(space, c.id, binding, "INVERT MATRIX")
     cells = [space.resolve(m, {**binding, r.id: a, c.id: b}) for a in rows for b in cols]
     return ex.Call(pos, "inverse_cell", (ex.Num(pos, float(i)), ex.Num(pos, float(j)), *cells))
+
+
+def _lookup(space, args, binding, pos):
+    """VECTOR LOOKUP: the elements of the last range from the one named on as the lookup's values."""
+    from .arrays import ArrayError
+    ref = args[0]
+    el = space.arrayed.get(ref.id) if isinstance(ref, ex.Sub) else None
+    last = ref.subs[-1] if el is not None and len(ref.subs) == len(el.dims) else None
+    dim = space.dims[el.dims[-1]] if last is not None else None
+    if dim is None or not isinstance(last, ex.Name) or last.id not in dim.elements:
+        raise ArrayError("the first argument of VECTOR LOOKUP must be an arrayed variable whose last subscript "
+                         "names the first of the values (vec[first])")
+    mode = _constant(space.resolve(args[4], binding))
+    if mode not in (0.0, 3.0):
+        what = {1: "LOOKUP AREA", 2: "LOOKUP BACKWARD", 4: "LOOKUP FORWARD", 5: "LOOKUP INVERT",
+                6: "LOOKUP SLOPE", 7: "LOOKUP AREA extrapolated", 8: "LOOKUP INVERT extrapolated",
+                9: "LOOKUP SLOPE extrapolated"}.get(int(mode) if mode is not None and mode == int(mode) else -1)
+        shown = "that is not a constant" if mode is None else f"{mode:g}" + (f" ({what})" if what else "")
+        raise ArrayError(f"VECTOR LOOKUP with mode {shown} is not supported",
+                         "modes 0 (a lookup) and 3 (LOOKUP EXTRAPOLATE) are")
+    j0 = dim.elements.index(last.id)
+    ys = [space.resolve(ex.Sub(ref.pos, ref.id, ref.subs[:-1] + (ex.Name(last.pos, e),)), binding)
+          for e in dim.elements[j0:]]
+    x, lo, hi = (space.resolve(a, binding) for a in args[1:4])
+    return ex.Call(pos, "lookup_cells", (x, lo, hi, ex.Num(pos, 1.0 if mode == 3.0 else 0.0), *ys))
 
 
 def _available(space, args, d, k, cells, binding, pos):

@@ -80,6 +80,12 @@ def test_vector_select_actions_by_hand(action, want):
     assert math.isnan(both("select_cells", 11, -1, 1, 0, 2, 3, 4, 5))
 
 
+def test_vector_lookup_by_hand():
+    y = (0.0, 10.0, 5.0)                # the points (0, 0), (2, 10), (4, 5)
+    assert [both("lookup_cells", x, 0, 4, 0, *y) for x in (1, 3, 4, -1, 5)] == [5, 7.5, 5, 0, 5]
+    assert [both("lookup_cells", x, 0, 4, 1, *y) for x in (-1, 5)] == [-5, 2.5]       # extrapolated
+
+
 def test_invert_matrix_closed_form():
     a = (4.0, 7.0, 2.0, 6.0)        # inverse: [[6, -7], [-2, 4]] / 10
     got = [both("inverse_cell", i, j, *a) for i in (1, 2) for j in (1, 2)]
@@ -133,6 +139,7 @@ def test_allocation_over_runs_equals_run_by_run():
     ("rank_of", (2, "R", 3, "R", 1)),
     ("sorted_index", ("R", 1, 3, "R", 1)),
     ("pick", ("R", 3, "R", 1)),
+    ("lookup_cells", ("R", 0, 3, 0, 1, "R", 2)),
     ("select_cells", (0, -1, "R", 0, 1, 2, "R", 3)),
     ("select_cells", (0, -1, 1, 0, 2, 2, "R", 3)),
     ("inverse_cell", (1, 2, "R", 1, 2, 3)),
@@ -174,6 +181,9 @@ profile[d, ppriority] = 5, 7, 3, 1 ~~|
 profile[d, pwidth] = 4 ~~|
 profile[d, pextra] = 0 ~~|
 available[d] = ALLOCATE AVAILABLE(demand[d], profile[d, ptype], supply) ~~|
+looked = VECTOR LOOKUP(x[a1], Time, 0, 3, 0) ~~|
+table((0,3),(1,1),(2,4),(3,2)) ~~|
+as table = table(Time) ~~|
 """
 
 
@@ -187,6 +197,7 @@ def check_vectors(r):
     assert v("shifted", d) == [2, 4, 1, 3]                       # x[a1] moved on by 4 - position
     assert [float(r["moving[a1]"][t, 0]) for t in (0, 1, 2)] == [3, 1, 4]
     assert np.isnan(r["moving[a4]"][1:, 0]).all()                # past the last element: :NA:
+    assert np.array_equal(r["looked"], r["as_table"])         # x as a lookup's values at 0, 1, 2, 3
     assert float(r["picked"][0, 0]) == 1 * 1 + 2 * 2 and float(r["largest"][0, 0]) == 2
     assert np.allclose([float(r[f"inv[{i}]"][0, 0]) for i in ("r1,c1", "r1,c2", "r2,c1", "r2,c2")],
                        [0.6, -0.7, -0.2, 0.4], rtol=1e-14)
@@ -274,15 +285,17 @@ def test_rank_in_xmile(tmp_path):
      "VECTOR RANK gives one value per element of 'd': this equation must be over 'd'"),
     ("r: a, b ~~|\nc: e, f, g ~~|\nm[r, c] = 1 ~~|\ny[r, c] = INVERT MATRIX(m[r, c], 2) ~~|\n",
      "INVERT MATRIX needs a square matrix"),
+    ("d: a, b ~~|\nx[d] = 1, 2 ~~|\ny = VECTOR LOOKUP(x[a], Time, 0, 1, 1) ~~|\n",
+     "VECTOR LOOKUP with mode 1 (LOOKUP AREA) is not supported"),
 ])
 def test_what_is_not_supported_is_named(tmp_path, body, says):
     with pytest.raises(ModelError, match=re.escape(says)):
         Loaded(read(model(tmp_path, body)))
 
 
-def test_vector_lookup_is_refused_by_name(tmp_path):
-    with pytest.raises(Unsupported, match="VECTOR LOOKUP"):
-        read(model(tmp_path, "d: a, b ~~|\nx[d] = 1, 2 ~~|\ny = VECTOR LOOKUP(x[a], 1, 0, 1, 0) ~~|\n"))
+def test_matrix_multiply_is_refused_by_name(tmp_path):
+    with pytest.raises(Unsupported, match="MATRIX MULTIPLY"):
+        read(model(tmp_path, "d: a, b ~~|\nx[d] = 1, 2 ~~|\ny[d] = MATRIX MULTIPLY(x[d], x[d]) ~~|\n"))
 
 
 # ---------------------------------------------------------------- the suite's vector_order

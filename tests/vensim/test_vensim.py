@@ -369,7 +369,7 @@ def test_external_data_file(tmp_path, capsys):
 
 # ---------------------------------------------------------------- refusals
 @pytest.mark.parametrize("body, says", [
-    ("y = VECTOR LOOKUP(a, b, c, 0, 0) ~~|\n", "VECTOR LOOKUP"),
+    ("y = GET DATA MAX(a, 0, 1) ~~|\n", "GET DATA MAX"),
     ("y = LOOKUP FORWARD(t, 1) ~~|\nt((0,0),(1,1)) ~~|\n", "LOOKUP FORWARD"),
     ("y = RANDOM BETA(0, 1, 2, 2, 0, 1, 0) ~~|\n", "RANDOM BETA"),
     ("d: a, b ~~|\ny[d] = MATRIX MULTIPLY(x[d], p[d]) ~~|\n", "MATRIX MULTIPLY"),

@@ -35,7 +35,8 @@ ARITY = {"modulo": (2, 2), "min": (2, 2), "max": (2, 2), "smooth": (2, 2), "smoo
          "ramp": (3, 3), "initial": (1, 1), "active initial": (2, 2), "integ": (2, 2),
          "lookup extrapolate": (2, 2), "lookup invert": (2, 2), "vector select": (5, 5),
          "vector elm map": (2, 2), "vector sort order": (2, 2), "vector rank": (2, 2), "vector reorder": (2, 2),
-         "allocate available": (3, 3), "allocate by priority": (5, 5), "invert matrix": (2, 2)}
+         "allocate available": (3, 3), "allocate by priority": (5, 5), "invert matrix": (2, 2),
+         "vector lookup": (5, 5)}
 # functions that are structure, handled by build.py
 STRUCTURE = {"integ", "active initial", "with lookup", "lookup extrapolate", "lookup invert"}
 GET_DATA = {"get xls data", "get direct data"}
@@ -47,7 +48,8 @@ ARRAYS = "this array function is not supported yet"
 VECTOR = {"vector select": "vector_select", "vector elm map": "vector_elm_map",
           "vector sort order": "vector_sort_order", "vector rank": "vector_rank",
           "vector reorder": "vector_reorder", "allocate available": "allocate_available",
-          "allocate by priority": "allocate_by_priority", "invert matrix": "invert_matrix"}
+          "allocate by priority": "allocate_by_priority", "invert matrix": "invert_matrix",
+          "vector lookup": "vector_lookup"}
 # array reductions over a range written r!, expanded by the model stage (engine/model/arrays.py)
 REDUCTIONS = {"sum": "sum", "prod": "prod", "vmin": "min", "vmax": "max"}
 RANDOM = "this random distribution is not supported (RANDOM UNIFORM, NORMAL, EXPONENTIAL, POISSON, " \
@@ -73,7 +75,6 @@ REFUSED = {
     "get data mean": "GET DATA MEAN is not supported",
     "get data total points": "GET DATA TOTAL POINTS is not supported",
     "get xls subscript": ARRAYS, "get direct subscript": ARRAYS,
-    "vector lookup": ARRAYS,
     "tabbed array": "TABBED ARRAY is read as the whole equation of an arrayed constant, not inside an expression",
     "matrix multiply": ARRAYS, "random beta": RANDOM, "random binomial": RANDOM,
     "random gamma": RANDOM, "random weibull": RANDOM, "random pink noise": RANDOM,
