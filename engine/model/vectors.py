@@ -49,12 +49,11 @@ PROFILES = {1, 2, 3, 4}     # rectangular, triangular, normal, exponential
 
 def expand(space, call: ex.Call, binding: dict) -> ex.Node:
     """The call, in the equation of the cell ``binding``, as a kernel call over cells."""
-    from .arrays import ArrayError
     fn, pos = call.fn, call.pos
     name = SHOWN[fn]
     if len(call.args) != ARRAY_FUNCTIONS[fn]:
         extra = " (a tie-breaking array is not supported)" if fn == "rank" and len(call.args) == 3 else ""
-        raise ArrayError(f"{name} takes {ARRAY_FUNCTIONS[fn]} arguments, got {len(call.args)}{extra}")
+        raise _fail(f"{name} takes {ARRAY_FUNCTIONS[fn]} arguments, got {len(call.args)}{extra}")
     args = call.args
     if fn == "vector_select":
         return _select(space, args, binding, pos)
@@ -77,13 +76,19 @@ def expand(space, call: ex.Call, binding: dict) -> ex.Node:
     if fn == "allocate_by_priority":
         size = _constant(space.resolve(args[2], binding))
         if size is not None and size != len(cells):
-            raise ArrayError(f"ALLOCATE BY PRIORITY is given size {size:g} for the {len(cells)} elements of "
-                             f"'{d}'", "give ELMCOUNT of the range the request runs along")
+            raise _fail(f"ALLOCATE BY PRIORITY is given size {size:g} for the {len(cells)} elements of "
+                        f"'{d}'", "give ELMCOUNT of the range the request runs along")
         priority = _along(space, args[1], d, binding)
         width, supply = space.resolve(args[3], binding), space.resolve(args[4], binding)
         targets = [x for q, p in zip(cells, priority) for x in (q, ex.Num(pos, 1.0), p, width, ex.Num(pos, 0.0))]
         return ex.Call(pos, "allocation", (ex.Num(pos, float(k)), supply, *targets))
     return _available(space, args, d, k, cells, binding, pos)
+
+
+def _fail(message: str, hint: str | None = None) -> Exception:
+    """The model stage's error for one element's arrays (``arrays`` imports this module)."""
+    from .arrays import ArrayError
+    return ArrayError(message, hint)
 
 
 def _constant(node) -> float | None:
@@ -95,24 +100,22 @@ def _constant(node) -> float | None:
 
 def _vector_dim(space, arg, name: str) -> str:
     """The dimension a vector function works along: the last subscript of its array argument."""
-    from .arrays import ArrayError
     if not (isinstance(arg, ex.Sub) and arg.id in space.arrayed and arg.subs):
-        raise ArrayError(f"the first argument of {name} must be an arrayed variable with its subscripts "
-                         "(the last one the range it works along)")
+        raise _fail(f"the first argument of {name} must be an arrayed variable with its subscripts "
+                    "(the last one the range it works along)")
     last = arg.subs[-1]
     if not (isinstance(last, ex.Name) and last.id in space.dims and not last.id.endswith("!")):
-        raise ArrayError(f"the last subscript of '{ex.unparse(arg)}' must be a subscript range: {name} works "
-                         "along it")
+        raise _fail(f"the last subscript of '{ex.unparse(arg)}' must be a subscript range: {name} works "
+                    "along it")
     return last.id
 
 
 def _place(space, d: str, binding: dict, name: str) -> int:
     """The 1-based place, along dimension ``d``, of the cell being written."""
-    from .arrays import ArrayError
     e = space.match(d, binding)
     if e is None:
-        raise ArrayError(f"{name} gives one value per element of '{d}': this equation must be over '{d}' (or a "
-                         "range mapped to it)")
+        raise _fail(f"{name} gives one value per element of '{d}': this equation must be over '{d}' (or a "
+                    "range mapped to it)")
     return space.dims[d].elements.index(e) + 1
 
 
@@ -136,38 +139,35 @@ def _over(space, args, binding) -> tuple:
 
 
 def _select(space, args, binding, pos):
-    from .arrays import ArrayError
     error = _constant(space.resolve(args[4], binding))
     if error != 0:
-        raise ArrayError("VECTOR SELECT with an error action other than 0 is not supported (reporting too few or "
-                         "too many selected elements)", "give 0 as its last argument")
+        raise _fail("VECTOR SELECT with an error action other than 0 is not supported (reporting too few or "
+                    "too many selected elements)", "give 0 as its last argument")
     (sel, expr), free, combos = _over(space, args[:2], binding)
     if not free:
-        raise ArrayError("VECTOR SELECT needs the ranges it selects over marked with '!' (sel[range!])")
+        raise _fail("VECTOR SELECT needs the ranges it selects over marked with '!' (sel[range!])")
     s = [space.resolve(sel, b) for b in combos]
     x = [space.resolve(expr, b) for b in combos]
     return ex.Call(pos, "select_cells", (space.resolve(args[3], binding), space.resolve(args[2], binding), *s, *x))
 
 
 def _rank(space, args, binding, pos):
-    from .arrays import ArrayError
     (arr,), free, combos = _over(space, args[:1], binding)
     if not free:
-        raise ArrayError("RANK takes an array (a variable over dimensions, or subscripted with '*')")
+        raise _fail("RANK takes an array (a variable over dimensions, or subscripted with '*')")
     cells = [space.resolve(arr, b) for b in combos]
     index = ex.Call(pos, "sorted_index", (space.resolve(args[1], binding), ex.Num(pos, 1.0), *cells))
     return ex.Bin(pos, "+", index, ex.Num(pos, 1.0))
 
 
 def _elm_map(space, args, binding, pos):
-    from .arrays import ArrayError
     ref = args[0]
     if not (isinstance(ref, (ex.Sub, ex.Name)) and ref.id in space.arrayed):
-        raise ArrayError("the first argument of VECTOR ELM MAP must be an arrayed variable with its subscripts")
+        raise _fail("the first argument of VECTOR ELM MAP must be an arrayed variable with its subscripts")
     cell = space.resolve(ref, binding)
     cells = [c for _, c in space.cells(ref.id)]
     if not isinstance(cell, ex.Name) or cell.id not in cells:
-        raise ArrayError(f"'{ex.unparse(ref)}' must name one element (VECTOR ELM MAP counts from it)")
+        raise _fail(f"'{ex.unparse(ref)}' must name one element (VECTOR ELM MAP counts from it)")
     base = cells.index(cell.id)
     offset = space.resolve(args[1], binding)
     value = _constant(offset)
@@ -179,23 +179,22 @@ def _elm_map(space, args, binding, pos):
 
 
 def _invert(space, args, binding, pos):
-    from .arrays import ArrayError
     m = args[0]
     if not (isinstance(m, ex.Sub) and m.id in space.arrayed and len(m.subs) >= 2):
-        raise ArrayError("INVERT MATRIX takes an arrayed variable with at least two subscripts (the matrix's "
-                         "rows and columns last)")
+        raise _fail("INVERT MATRIX takes an arrayed variable with at least two subscripts (the matrix's "
+                    "rows and columns last)")
     r, c = m.subs[-2], m.subs[-1]
     if not all(isinstance(s, ex.Name) and s.id in space.dims and not s.id.endswith("!") for s in (r, c)):
-        raise ArrayError(f"the last two subscripts of '{ex.unparse(m)}' must be subscript ranges (its rows and "
-                         "columns)")
+        raise _fail(f"the last two subscripts of '{ex.unparse(m)}' must be subscript ranges (its rows and "
+                    "columns)")
     rows, cols = space.dims[r.id].elements, space.dims[c.id].elements
     if r.id == c.id or len(rows) != len(cols):
-        raise ArrayError(f"INVERT MATRIX needs a square matrix over two ranges of the same size; "
-                         f"'{ex.unparse(m)}' is {len(rows)} x {len(cols)}"
-                         + (" over one range twice" if r.id == c.id else ""))
+        raise _fail(f"INVERT MATRIX needs a square matrix over two ranges of the same size; "
+                    f"'{ex.unparse(m)}' is {len(rows)} x {len(cols)}"
+                    + (" over one range twice" if r.id == c.id else ""))
     n = _constant(space.resolve(args[1], binding))
     if n is not None and n != len(rows):
-        raise ArrayError(f"INVERT MATRIX is given size {n:g} for a {len(rows)} x {len(rows)} matrix")
+        raise _fail(f"INVERT MATRIX is given size {n:g} for a {len(rows)} x {len(rows)} matrix")
     i = _place(space, r.id, binding, "INVERT MATRIX")
     j = _place(space, c.id, binding, "INVERT MATRIX")
     cells = [space.resolve(m, {**binding, r.id: a, c.id: b}) for a in rows for b in cols]
@@ -204,22 +203,21 @@ def _invert(space, args, binding, pos):
 
 def _lookup(space, args, binding, pos):
     """VECTOR LOOKUP: the elements of the last range from the one named on as the lookup's values."""
-    from .arrays import ArrayError
     ref = args[0]
     el = space.arrayed.get(ref.id) if isinstance(ref, ex.Sub) else None
     last = ref.subs[-1] if el is not None and len(ref.subs) == len(el.dims) else None
     dim = space.dims[el.dims[-1]] if last is not None else None
     if dim is None or not isinstance(last, ex.Name) or last.id not in dim.elements:
-        raise ArrayError("the first argument of VECTOR LOOKUP must be an arrayed variable whose last subscript "
-                         "names the first of the values (vec[first])")
+        raise _fail("the first argument of VECTOR LOOKUP must be an arrayed variable whose last subscript "
+                    "names the first of the values (vec[first])")
     mode = _constant(space.resolve(args[4], binding))
     if mode not in (0.0, 3.0):
         what = {1: "LOOKUP AREA", 2: "LOOKUP BACKWARD", 4: "LOOKUP FORWARD", 5: "LOOKUP INVERT",
                 6: "LOOKUP SLOPE", 7: "LOOKUP AREA extrapolated", 8: "LOOKUP INVERT extrapolated",
                 9: "LOOKUP SLOPE extrapolated"}.get(int(mode) if mode is not None and mode == int(mode) else -1)
         shown = "that is not a constant" if mode is None else f"{mode:g}" + (f" ({what})" if what else "")
-        raise ArrayError(f"VECTOR LOOKUP with mode {shown} is not supported",
-                         "modes 0 (a lookup) and 3 (LOOKUP EXTRAPOLATE) are")
+        raise _fail(f"VECTOR LOOKUP with mode {shown} is not supported",
+                    "modes 0 (a lookup) and 3 (LOOKUP EXTRAPOLATE) are")
     j0 = dim.elements.index(last.id)
     ys = [space.resolve(ex.Sub(ref.pos, ref.id, ref.subs[:-1] + (ex.Name(last.pos, e),)), binding)
           for e in dim.elements[j0:]]
@@ -230,19 +228,18 @@ def _lookup(space, args, binding, pos):
 def _available(space, args, d, k, cells, binding, pos):
     """ALLOCATE AVAILABLE: the profile's last subscript names its first element (ptype); the kind,
     priority, width and extra are it and the three elements after it."""
-    from .arrays import ArrayError
     pp = args[1]
     last = pp.subs[-1] if isinstance(pp, ex.Sub) and pp.subs else None
     el = space.arrayed.get(pp.id) if isinstance(pp, ex.Sub) else None
     pdim = space.dims[el.dims[len(pp.subs) - 1]] if el is not None and len(el.dims) == len(pp.subs) else None
     if pdim is None or not isinstance(last, ex.Name) or last.id not in pdim.elements:
-        raise ArrayError("the priority profile of ALLOCATE AVAILABLE must be an arrayed variable whose last "
-                         "subscript names the first of its profile's elements (ptype, then ppriority, pwidth, "
-                         "pextra)")
+        raise _fail("the priority profile of ALLOCATE AVAILABLE must be an arrayed variable whose last "
+                    "subscript names the first of its profile's elements (ptype, then ppriority, pwidth, "
+                    "pextra)")
     j0 = pdim.elements.index(last.id)
     if j0 + 4 > len(pdim.elements):
-        raise ArrayError(f"the priority profile needs 4 elements from '{last.id}' on; '{pdim.name}' has "
-                         f"{len(pdim.elements) - j0}")
+        raise _fail(f"the priority profile needs 4 elements from '{last.id}' on; '{pdim.name}' has "
+                    f"{len(pdim.elements) - j0}")
     parts = [ex.Sub(pp.pos, pp.id, pp.subs[:-1] + (ex.Name(last.pos, pdim.elements[j0 + m]),)) for m in range(4)]
     targets = []
     for e, q in zip(space.dims[d].elements, cells):
@@ -251,9 +248,9 @@ def _available(space, args, d, k, cells, binding, pos):
         kind = _cell_value(space, profile[0])
         if kind is not None and kind not in PROFILES:
             what = {0: " (fixed quantity)", 5: " (constant elasticity)"}.get(int(kind), "") if kind == int(kind) else ""
-            raise ArrayError(f"ALLOCATE AVAILABLE with priority profile kind {kind:g}{what} is not supported "
-                             f"(in '{ex.unparse(profile[0])}')",
-                             "kinds 1 (rectangular), 2 (triangular), 3 (normal) and 4 (exponential) are")
+            raise _fail(f"ALLOCATE AVAILABLE with priority profile kind {kind:g}{what} is not supported "
+                        f"(in '{ex.unparse(profile[0])}')",
+                        "kinds 1 (rectangular), 2 (triangular), 3 (normal) and 4 (exponential) are")
         targets += [q, *profile]
     return ex.Call(pos, "allocation", (ex.Num(pos, float(k)), space.resolve(args[2], binding), *targets))
 
