@@ -133,6 +133,10 @@ auxiliaries:
   vensim: integer(time / 3 - 2.5) + quantum(time - 5.5, 2) + quantum(time, 0) + sample_if_true(time > 4, level, -1)
   vdelay: vensim_delay_n(level, 2 + step(1, 5), 0.5, 3)
   reserved: time + dt + initial_time + final_time + pi
+  ranks: rank_of(2, 1, time, level, 3) + sorted_index(1, 0, time, level, 3) + pick(time / 5, level, time, 2)
+  looks: lookup_cells(time, 0, 12, 0, 1, level, 2) + lookup_cells(time, 2, 8, 1, 1, 5, level)
+  picked: select_cells(int(time / 2), -1, step(1, 3), 0, 1, time, level, 2) + inverse_cell(1, 2, level, 1, 2, 3 + time)
+  shares: allocation(2, 20 * time, 100, 1, 3, 2, 0, 80, 2, 4, 3, 0, 50, 3, 5, 1.5, 0, 60, 4, 2, 1, 0)
 parameters:
   lag: {value: 1.5, range: [0.25, 5]}
 lookups:

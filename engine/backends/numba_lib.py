@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit, prange
 
 from .. import builtins
-from ..builtins import rng, scalar
+from ..builtins import cells, rng, scalar
 
 OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 NATIVE = {abs, math.exp, math.log, math.log10, math.sqrt, math.sin, math.cos, math.tan, math.asin,
@@ -20,19 +20,22 @@ def _jit(fn):
     return fn if fn in NATIVE else njit(**OPTIONS)(fn)
 
 
-def _compiled_rng() -> dict:
-    """The random functions compiled, with the helpers they call compiled too: each function is
-    rebuilt over a copy of ``rng``'s globals in which the helpers are their compiled versions."""
-    ns = dict(vars(rng))
-    for name in rng.HELPERS + tuple(rng.SCALAR):
-        f = getattr(rng, name)
+def _compiled(module, names) -> dict:
+    """Functions of ``module`` compiled, with the helpers they call compiled too: each function is
+    rebuilt over a copy of the module's globals in which every one of ``names`` is compiled."""
+    ns = dict(vars(module))
+    for name in names:
+        f = getattr(module, name)
         ns[name] = njit(**OPTIONS)(types.FunctionType(f.__code__, ns, name, f.__defaults__))
-    return {name: ns[name] for name in rng.SCALAR}
+    return {name: ns[name] for name in names}
 
 
-_RNG = _compiled_rng()
+_RNG = _compiled(rng, rng.HELPERS + tuple(rng.SCALAR))
+_CELLS = _compiled(cells, ("normal_tail", "served", "_reach", "lookup_cells", "rank_of", "sorted_index", "pick",
+                           "select_cells", "inverse_cell", "allocation"))
 # _fn_<name>: what scalar code calls for each builtin
-HELPERS = {f"_fn_{b.name}": _RNG[b.name] if b.kind == "random" else _jit(b.scalar)
+HELPERS = {f"_fn_{b.name}": _RNG[b.name] if b.kind == "random" else
+           _CELLS[b.name] if b.name in _CELLS else _jit(b.scalar)
            for b in builtins.REGISTRY.values() if b.scalar is not None}
 _interp = njit(**OPTIONS)(scalar.interp)
 _sel = njit(**OPTIONS)(scalar.select)

@@ -14,7 +14,11 @@ into one of the six Vensim forms followed by its stream's key, and the backend p
 time first, from which the step is found).
 Unit rules: 'dimensionless' (arguments and result), 'same' (arguments agree; result alike),
 'first' (the first argument's units), 'second' (the second's), 'ratio' (first / second),
-'none' (a pure number), 'power', 'step', 'ramp', 'per_time' (1 / time units), 'select'.
+'none' (a pure number), 'power', 'step', 'ramp', 'per_time' (1 / time units), 'select',
+'unchecked' (units not derived: an inverse matrix's cells).
+The vector and matrix functions (``cells.py``) take the cells of the arrays they read as their
+last arguments, as many as the arrays have: the model stage writes those calls (``model/vectors.py``
+expands VECTOR RANK, ALLOCATE AVAILABLE, RANK, ... written over arrays into them).
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import cells as cl
 from . import javascript as js
 from . import rng
 from . import scalar as sc
@@ -169,7 +174,30 @@ _ENTRIES = (
        doc="lognormal of mean and sd: LOGNORMAL(mean, sd, [seed])"),
 )
 
-REGISTRY: dict = {b.name: b for b in _ENTRIES}
+MAX_CELLS = 1_000_000      # cells a vector or matrix function may read (an arrayed element's limit)
+_CELLS = (
+    _b("rank_of", 3, MAX_CELLS, "math", cl.np_rank_of, cl.rank_of, "none",
+       doc="rank_of(k, direction, x1, ..., xn): the rank (1 = first) of the k-th of the cells, ascending "
+           "when direction > 0, else descending (Vensim's VECTOR RANK)"),
+    _b("sorted_index", 3, MAX_CELLS, "math", cl.np_sorted_index, cl.sorted_index, "none",
+       doc="sorted_index(k, direction, x1, ..., xn): the 0-based index of the cell at place k of the "
+           "sorted cells; a negative k counts from the end (VECTOR SORT ORDER, XMILE's RANK)"),
+    _b("pick", 2, MAX_CELLS, "math", cl.np_pick, cl.pick, "second",
+       doc="pick(i, x1, ..., xn): the cell at 0-based position i, :NA: outside (VECTOR ELM MAP, "
+           "VECTOR REORDER)"),
+    _b("lookup_cells", 5, MAX_CELLS, "math", cl.np_lookup_cells, cl.lookup_cells, "unchecked",
+       doc="lookup_cells(x, xmin, xmax, extrapolate, y1, ..., yn): the cells as a lookup's values at n "
+           "points evenly spaced from xmin to xmax (VECTOR LOOKUP)"),
+    _b("select_cells", 4, MAX_CELLS, "math", cl.np_select_cells, cl.select_cells, "second",
+       doc="select_cells(action, missing, s1, ..., sn, x1, ..., xn): Vensim's VECTOR SELECT"),
+    _b("inverse_cell", 3, MAX_CELLS, "math", cl.np_inverse_cell, cl.inverse_cell, "unchecked",
+       doc="inverse_cell(i, j, a11, ..., ann): cell (i, j) of the inverse matrix (INVERT MATRIX)"),
+    _b("allocation", 7, MAX_CELLS, "math", cl.np_allocation, cl.allocation, "second",
+       doc="allocation(k, available, request, kind, priority, width, extra, ...): the share of target k "
+           "(ALLOCATE AVAILABLE, ALLOCATE BY PRIORITY)"),
+)
+
+REGISTRY: dict = {b.name: b for b in _ENTRIES + _CELLS}
 # other spellings a modeller (or another tool's file) may use
 ALIASES = {"log": "ln", "exponential": "exp", "atan": "arctan", "asin": "arcsin", "acos": "arccos",
            "smth1": "smooth", "smooth1": "smooth", "smth3": "smooth3", "smthn": "smoothn",

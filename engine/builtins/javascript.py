@@ -76,6 +76,150 @@ JS = {
 }""",
 }
 
+# the vector and matrix functions (``cells.py``): one cell of the result from the cells passed last
+RANK_OF = """function (k, direction, ...x) {
+  const i = Math.trunc(k) - 1, v = x[i];
+  let up = 1.0;
+  for (let j = 0; j < x.length; j++) if (x[j] < v || (j < i && x[j] === v)) up += 1.0;
+  return direction > 0 ? up : x.length + 1.0 - up;
+}"""
+
+SORTED_INDEX = """function (k, direction, ...x) {
+  const n = x.length;
+  if (!(k === k) || k >= n + 1 || k <= -n - 1) return NaN;
+  let kk = Math.trunc(k);
+  if (kk < 0) kk = n + 1 + kk;
+  if (kk < 1) return NaN;
+  const want = direction > 0 ? kk : n + 1 - kk;
+  for (let j = 0; j < n; j++) {
+    let up = 1;
+    for (let m = 0; m < n; m++) if (x[m] < x[j] || (m < j && x[m] === x[j])) up += 1;
+    if (up === want) return j;
+  }
+  return NaN;
+}"""
+
+PICK = """function (i, ...x) {
+  if (!(i === i) || i <= -1.0 || i >= x.length) return NaN;
+  return x[Math.trunc(i)];
+}"""
+
+LOOKUP_CELLS = """function (x, xmin, xmax, extrapolate, ...y) {
+  const n = y.length;
+  if (n === 1) return y[0];
+  const dx = (xmax - xmin) / (n - 1);
+  if (extrapolate === 0) {
+    if (x <= xmin) return y[0];
+    if (x >= xmax) return y[n - 1];
+  }
+  const u = x === x ? Math.floor((x - xmin) / dx) : 0.0;
+  const j = u < 0 ? 0 : u > n - 2 ? n - 2 : u;
+  return y[j] + (x - (xmin + j * dx)) * (y[j + 1] - y[j]) / dx;
+}"""
+
+SELECT_CELLS = """function (a, missing, ...sx) {
+  const n = sx.length / 2;
+  if (!(a === 0 || a === 1 || a === 2 || a === 3 || a === 4 || a === 5 || a === 6 || a === 7 || a === 8 ||
+        a === 9 || a === 10)) return NaN;
+  let count = 0, acc = 0.0;
+  if (a === 1 || a === 5 || a === 7) acc = 1.0;
+  else if (a === 2 || a === 8) acc = Infinity;
+  else if (a === 3 || a === 9) acc = -Infinity;
+  for (let j = 0; j < n; j++) {
+    const s = sx[j];
+    if (s === 0) continue;
+    const x = sx[n + j];
+    count += 1;
+    const v = a <= 4 ? s * x : a === 5 ? Math.pow(x, s) : x;
+    if (a === 0 || a === 4 || a === 6 || a === 10) acc += v;
+    else if (a === 1 || a === 5 || a === 7) acc *= v;
+    else if (a === 2 || a === 8) acc = (v < acc || v !== v) ? v : acc;
+    else acc = (v > acc || v !== v) ? v : acc;
+  }
+  if (count === 0) return missing;
+  return a === 4 || a === 10 ? acc / count : acc;
+}"""
+
+INVERSE_CELL = """function (i, j, ...a) {
+  const n = Math.round(Math.sqrt(a.length)), w = 2 * n;
+  const m = new Float64Array(n * w);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) { m[r * w + c] = a[r * n + c]; m[r * w + n + c] = r === c ? 1.0 : 0.0; }
+  }
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * w + c]) > Math.abs(m[p * w + c])) p = r;
+    if (m[p * w + c] === 0.0) return NaN;
+    if (p !== c) for (let q = 0; q < w; q++) { const t = m[c * w + q]; m[c * w + q] = m[p * w + q]; m[p * w + q] = t; }
+    const d = m[c * w + c];
+    for (let q = 0; q < w; q++) m[c * w + q] /= d;
+    for (let r = 0; r < n; r++) {
+      if (r !== c && m[r * w + c] !== 0.0) {
+        const f = m[r * w + c];
+        for (let q = 0; q < w; q++) m[r * w + q] -= f * m[c * w + q];
+      }
+    }
+  }
+  return m[(Math.trunc(i) - 1) * w + n + Math.trunc(j) - 1];
+}"""
+
+# the normal profile's tail as cells.normal_tail computes it (Abramowitz and Stegun 26.2.16)
+ALLOCATION = """(function () {
+  function tail(z) {
+    const x = Math.abs(z), t = 1.0 / (1.0 + 0.33267 * x);
+    const q = Math.exp(-0.5 * x * x) / Math.sqrt(2.0 * Math.PI) * t * (0.4361836 + t * (-0.1201676 + t * 0.937298));
+    return z >= 0.0 ? q : 1.0 - q;
+  }
+  function served(kind, priority, width, level) {
+    if (kind === 1) {
+      const f = (priority + 0.5 * width - level) / width;
+      return f > 1.0 ? 1.0 : f < 0.0 ? 0.0 : f;
+    }
+    if (kind === 2) {
+      const u = (level - priority + 0.5 * width) / width;
+      if (u <= 0.0) return 1.0;
+      if (u >= 1.0) return 0.0;
+      return u < 0.5 ? 1.0 - 2.0 * u * u : 2.0 * (1.0 - u) * (1.0 - u);
+    }
+    if (kind === 3) return tail((level - priority) / width);
+    if (kind === 4) {
+      return level < priority ? 1.0 - 0.5 * Math.exp((level - priority) / width)
+        : 0.5 * Math.exp((priority - level) / width);
+    }
+    return NaN;
+  }
+  return function (k, avail, ...g) {
+    const n = g.length / 5, kk = 5 * (Math.trunc(k) - 1);
+    let total = 0.0;
+    for (let j = 0; j < n; j++) total += g[5 * j];
+    if (avail >= total) return g[kk];
+    if (avail <= 0.0) return 0.0;
+    let lo = Infinity, hi = -Infinity;
+    for (let j = 0; j < n; j++) {
+      if (g[5 * j] > 0.0) {
+        const kind = g[5 * j + 1], spread = kind === 1 || kind === 2 ? 0.5 * g[5 * j + 3] : 50.0 * g[5 * j + 3];
+        lo = Math.min(lo, g[5 * j + 2] - spread);
+        hi = Math.max(hi, g[5 * j + 2] + spread);
+      }
+    }
+    for (let it = 0; it < 120; it++) {
+      const mid = 0.5 * (lo + hi);
+      let s = 0.0;
+      for (let j = 0; j < n; j++) {
+        const q = g[5 * j];
+        if (q > 0.0) s += q * served(g[5 * j + 1], g[5 * j + 2], g[5 * j + 3], mid);
+      }
+      if (s !== s) return NaN;
+      if (s > avail) lo = mid; else hi = mid;
+    }
+    if (g[kk] <= 0.0) return 0.0;
+    return g[kk] * served(g[kk + 1], g[kk + 2], g[kk + 3], 0.5 * (lo + hi));
+  };
+})()"""
+
+JS.update({"lookup_cells": LOOKUP_CELLS, "rank_of": RANK_OF, "sorted_index": SORTED_INDEX, "pick": PICK,
+           "select_cells": SELECT_CELLS, "inverse_cell": INVERSE_CELL, "allocation": ALLOCATION})
+
 # a graphical function through (xs, ys), computed as numpy.interp does (scalar.interp, in JavaScript)
 INTERP = """function _interp(x, xs, ys, extrapolate) {
   const n = xs.length;

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from .. import lang as ex
 from ..lang.parser import balanced
 from .elements import Where
+from .vectors import ARRAY_FUNCTIONS, expand
 
 MAX_CELLS = 1_000_000       # cells of one arrayed element
 REDUCTIONS = {"sum", "prod", "mean", "min", "max", "stddev", "size", "vmin", "vmax"}
@@ -224,12 +225,14 @@ class Space:
         return _top_down(self._reduce_first(node, binding), lambda n: self._one(n, binding))
 
     def _reduce_first(self, node, binding):
-        """Reductions are expanded top-down (their argument is resolved once per element of the
-        dimensions it runs over); the rest bottom-up in ``_one``."""
-        if not any(isinstance(n, ex.Call) and n.fn in REDUCTIONS for n in ex.walk(node)):
+        """Reductions and the vector functions (``vectors.py``) are expanded top-down (their array
+        arguments are resolved once per element they read); the rest bottom-up in ``_one``."""
+        if not any(isinstance(n, ex.Call) and (n.fn in REDUCTIONS or n.fn in ARRAY_FUNCTIONS) for n in ex.walk(node)):
             return node
 
         def red(n):
+            if isinstance(n, ex.Call) and n.fn in ARRAY_FUNCTIONS:
+                return expand(self, n, binding)
             if isinstance(n, ex.Call) and n.fn in REDUCTIONS and len(n.args) == 1:
                 free = self.free_dims(n.args[0], binding)
                 if free or n.fn in ("size", "stddev", "mean", "sum", "prod", "vmin", "vmax"):
@@ -289,12 +292,13 @@ class Space:
                 and isinstance(n.right, ex.Name):
             a, b = self._element_value(n.left.id, binding), self._element_value(n.right.id, binding)
             if a is not None and b is not None:     # dim1 = dim3, dimA = B: the same element?
-                return ex.Num(n.pos, float((a == b) == (n.op == "==")))
+                same = a == b
+                if n.left.id in binding and n.right.id in binding:      # two ranges: their values,
+                    same = self._position(n.left.id, a) == self._position(n.right.id, b)  # positions
+                return ex.Num(n.pos, float(same == (n.op == "==")))
         if isinstance(n, ex.Name):
             if n.id in binding:                 # a dimension as a value: the element's position
-                own = self.dims[n.id]
-                fam = self.dims[own.family] if own.family in self.dims else own
-                return ex.Num(n.pos, float(fam.elements.index(binding[n.id]) + 1))
+                return ex.Num(n.pos, float(self._position(n.id, binding[n.id])))
             el = self.arrayed.get(n.id)
             if el is not None and el.kind != "lookup":
                 return ex.Name(n.pos, self._broadcast(n.id, binding))
@@ -314,6 +318,13 @@ class Space:
                 return ex.Call(n.pos, self._broadcast(lk, binding).lower(),
                                tuple(self.resolve(a, binding) for a in n.args))
         return n
+
+    def _position(self, dim: str, elem: str) -> int:
+        """A range's value in a cell: its element's 1-based position in the range's family (a
+        subrange's element counts its place in the whole range)."""
+        own = self.dims[dim]
+        fam = self.dims[own.family] if own.family in self.dims else own
+        return fam.elements.index(elem) + 1
 
     def _element_value(self, name: str, binding: dict) -> str | None:
         """The element a name stands for in a comparison of elements: a bound dimension's element,

@@ -33,7 +33,10 @@ ARITY = {"modulo": (2, 2), "min": (2, 2), "max": (2, 2), "smooth": (2, 2), "smoo
          "delay3i": (3, 3), "smooth n": (4, 4), "delay n": (4, 4), "delay fixed": (3, 3),
          "trend": (3, 3), "forecast": (3, 3), "log": (2, 2), "game": (1, 1), "pulse": (2, 2),
          "ramp": (3, 3), "initial": (1, 1), "active initial": (2, 2), "integ": (2, 2),
-         "lookup extrapolate": (2, 2), "lookup invert": (2, 2)}
+         "lookup extrapolate": (2, 2), "lookup invert": (2, 2), "vector select": (5, 5),
+         "vector elm map": (2, 2), "vector sort order": (2, 2), "vector rank": (2, 2), "vector reorder": (2, 2),
+         "allocate available": (3, 3), "allocate by priority": (5, 5), "invert matrix": (2, 2),
+         "vector lookup": (5, 5)}
 # functions that are structure, handled by build.py
 STRUCTURE = {"integ", "active initial", "with lookup", "lookup extrapolate", "lookup invert"}
 GET_DATA = {"get xls data", "get direct data"}
@@ -41,6 +44,13 @@ GET_CONSTANTS = {"get xls constants", "get direct constants"}
 GET_LOOKUPS = {"get xls lookups", "get direct lookups"}
 GET_SUBSCRIPT = {"get xls subscript", "get direct subscript"}
 ARRAYS = "this array function is not supported yet"
+# the vector and matrix functions: written over arrays, expanded over cells by the model stage
+# (engine/model/vectors.py)
+VECTOR = {"vector select": "vector_select", "vector elm map": "vector_elm_map",
+          "vector sort order": "vector_sort_order", "vector rank": "vector_rank",
+          "vector reorder": "vector_reorder", "allocate available": "allocate_available",
+          "allocate by priority": "allocate_by_priority", "invert matrix": "invert_matrix",
+          "vector lookup": "vector_lookup"}
 # array reductions over a range written r!, expanded by the model stage (engine/model/arrays.py)
 REDUCTIONS = {"sum": "sum", "prod": "prod", "vmin": "min", "vmax": "max"}
 RANDOM = "this random distribution is not supported (RANDOM UNIFORM, NORMAL, EXPONENTIAL, POISSON, " \
@@ -67,11 +77,8 @@ REFUSED = {
     "get data total points": "GET DATA TOTAL POINTS is not supported",
     "get xls subscript": "GET ... SUBSCRIPT defines a subscript range, not a value",
     "get direct subscript": "GET ... SUBSCRIPT defines a subscript range, not a value",
-    "vector select": ARRAYS, "vector elm map": ARRAYS, "vector sort order": ARRAYS,
-    "vector rank": ARRAYS, "vector reorder": ARRAYS, "vector lookup": ARRAYS,
-    "allocate available": ARRAYS, "allocate by priority": ARRAYS,
     "tabbed array": "TABBED ARRAY is read as the whole equation of an arrayed constant, not inside an expression",
-    "invert matrix": ARRAYS, "matrix multiply": ARRAYS, "random beta": RANDOM, "random binomial": RANDOM,
+    "matrix multiply": ARRAYS, "random beta": RANDOM, "random binomial": RANDOM,
     "random gamma": RANDOM, "random weibull": RANDOM, "random pink noise": RANDOM,
     "random negative binomial": RANDOM,
     "queue fifo": "queues are not supported", "queue attrib": "queues are not supported",
@@ -81,8 +88,8 @@ REFUSED = {
 
 def known(fn: str) -> bool:
     """True for a Vensim function carbonloop translates (structure included)."""
-    return fn in RENAME or fn in STRUCTURE or fn in REDUCTIONS or fn in ("smooth n", "delay n", "log", "game", "modulo",
-                                                                          "elmcount")
+    return fn in RENAME or fn in STRUCTURE or fn in REDUCTIONS or fn in VECTOR or \
+        fn in ("smooth n", "delay n", "log", "game", "modulo", "elmcount")
 
 
 def arity_message(fn: str, n: int) -> str | None:
@@ -112,6 +119,8 @@ def translate(fn: str, args: tuple, pos: int) -> ex.Node:
         return ex.Call(pos, "delay_fixed", (x, held, init))
     if fn == "initial":
         return ex.Call(pos, "init", args)
+    if fn in VECTOR:
+        return ex.Call(pos, VECTOR[fn], tuple(args))
     return ex.Call(pos, RENAME[fn], tuple(args))
 
 

@@ -267,6 +267,8 @@ class Builder:
             return self.transpose(node.args[0], v, local, depth)
         if fn in REDUCTIONS and len(node.args) == 1:      # the model stage expands them over arrays
             return ex.Call(node.pos, fn, (self.resolve(node.args[0], v, local, depth),))
+        if fn == "rank":                # RANK(array, n): expanded over the array too (model/vectors.py)
+            return ex.Call(node.pos, fn, tuple(self.resolve(a, v, local, depth) for a in node.args))
         args = tuple(self.resolve(a, v, local, depth) for a in node.args)
         for cand in ((v.scope + fn) if v.scope else None, fn):
             if cand in self.lookups or (cand in self.vars and self.vars[cand].gf is not None):

@@ -24,7 +24,7 @@ NUMBERS = {"inf": math.inf, "infinity": math.inf}
 # valid XMILE (or Stella) builtins carbonloop does not offer: named in the error message
 UNSUPPORTED = {"uniform", "binomial",
                "gamma", "beta", "triangular", "weibull", "pareto", "logistic", "negbinomial",
-               "geometric", "invnorm", "normalcdf", "size", "sum", "mean", "stddev", "rank",
+               "geometric", "invnorm", "normalcdf", "size", "sum", "mean", "stddev",
                "prod", "npv", "irr", "pct", "delay_pipeline", "queue", "conveyor",
                "ttfill", "counter", "history", "lookupinv", "lookup_inverse", "run", "dim"}
 
