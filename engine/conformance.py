@@ -66,11 +66,22 @@ def find_models(folder: Path) -> list:
 
 def _output_of(model: Path):
     """The canonical output beside a model: the file a Vensim model's settings export its run to,
-    when it is there (a folder may hold the outputs of two models), else output.csv / output.tab."""
-    for name in _settings_files(model, "export") + OUTPUTS:
+    when it is there (a folder may hold the outputs of two models), else output.csv / output.tab,
+    unless another model of the folder names that file as the export of its own run."""
+    for name in _settings_files(model, "export"):
         if (model.parent / name).exists():
             return model.parent / name
+    for name in OUTPUTS:
+        if (model.parent / name).exists() and not _exported_by_another(model, name):
+            return model.parent / name
     return None
+
+
+def _exported_by_another(model: Path, name: str) -> bool:
+    """Whether another Vensim model of ``model``'s folder exports its run to ``name``."""
+    return model.suffix.lower() == ".mdl" and any(
+        other != model and other.suffix.lower() == ".mdl" and name in _settings_files(other, "export")
+        for other in model.parent.iterdir())
 
 
 def _settings_files(model: Path, what: str) -> tuple:

@@ -176,8 +176,6 @@ NOT_PASSING = {
     # Vensim stops its search for the priority level short of the exact one (docs/vensim.md)
     "tests/allocate_available/test_allocate_available.mdl": ("fail", "in 'allocation mixed[Dayton,B,small]'"),
     "tests/control_vars/test_control_vars.mdl": ("unsupported", "INITIAL TIME that depends on Time"),
-    "tests/get_time_value/test_get_time_value.mdl":
-        ("unsupported", "GET TIME VALUE relative to the start of the run (relative to 1)"),
 }
 
 
@@ -408,6 +406,19 @@ def test_settings_name_the_export_file_and_the_data_of_a_run(tmp_path):
     assert _data_of(p).name == "other.tab"          # the .vdf the settings load, as its .tab
     (tmp_path / "data.tab").unlink()
     assert _output_of(p).name == "output.tab"
+    # a second model of the folder whose settings export its run to output.tab owns that file
+    q = tmp_path / "other.mdl"
+    q.write_text(text.replace("43:data", "43:output"))
+    assert _output_of(q).name == "output.tab" and _output_of(p) is None
+
+
+@needs_suite
+def test_a_model_beside_another_models_output_has_no_output():
+    """tests/get_time_value holds two models and one output.tab, which the simple model's settings
+    name as its run's export: the other model (its README's "future model") is not compared with it."""
+    from engine.conformance import find_models
+    found = {p.name for p in find_models(SUITE / "tests" / "get_time_value")}
+    assert found == {"test_get_time_value_simple.mdl"}
 
 
 # ---------------------------------------------------------------- refusals
