@@ -20,6 +20,7 @@ from ..model import Element, Model
 from ..model.check import suggest
 from ..model.provenance import provenance
 from .expand import expand
+from .group import group_runlist
 from .noise import keyed, with_streams
 from .plan import Action, CheckPlan, Delay, EventPlan, Group, Plan, Table
 
@@ -113,9 +114,11 @@ def _builtin(n: ex.Call) -> ex.Node:
     return ex.Call(pos, fn, tuple(a))
 
 
-def compile_model(model: Model, keep=None) -> Plan:
+def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
     """Compile ``model`` into a plan; ``keep`` names the saved variables (default: every visible
-    stock, flow and auxiliary). Balance-check residuals are always saved."""
+    stock, flow and auxiliary). Balance-check residuals are always saved. With ``group`` the
+    cells of arrayed equations are grouped into blocks (``group.py``; ``Plan.grouped``), else
+    every cell is a statement of its own (the same numbers)."""
     model = with_checks(expand(with_streams(model)))
     els = model.elements
     order = instant_order(model)
@@ -153,12 +156,19 @@ def compile_model(model: Model, keep=None) -> Plan:
                 tables=tuple(resolve.tables), delays=delays, conditions=conditions,
                 probes=tuple(probes), groups=tuple(groups), start_group=start_group, events=events,
                 saved=saved, checks=checks, stage_times=stage_times)
-    digest = _digest(body)
+    grouped = {}
+    for name in ("hoisted", "initial", "dynamic") if group else ():
+        items = group_runlist(body[name], eq_tuple, names, kinds)
+        if items is not None:
+            grouped[name] = items
+    # the blocks follow from the structure; whether there are any changes the code written
+    digest = _digest(dict(body, grouped=True) if grouped else body)
     saved_names = [names[s] for s in saved]
     return Plan(model=model, sinks=frozenset(_sinks(model, saved_names)),
                 units=MappingProxyType({n: els[n].units for n in saved_names}),
                 docs=MappingProxyType({n: els[n].doc for n in saved_names}),
-                provenance=MappingProxyType(provenance(model)), digest=digest, **body)
+                provenance=MappingProxyType(provenance(model)), digest=digest,
+                grouped=MappingProxyType(grouped), **body)
 
 
 def with_saved(plan: Plan, keep) -> Plan:
