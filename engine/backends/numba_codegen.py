@@ -226,7 +226,7 @@ class ScalarGenerator:
                  f"{pad}    j += 1", f"{pad}    nxt += _se", f"{pad}if k >= _n:", f"{pad}    break"]
         if rk4:
             body += self._rk4(pad)
-        elif len(p.stocks) <= BLOCK:        # straight-line updates, as the numpy backend writes them
+        elif len(p.stocks) <= BLOCK and not p.grouped:     # straight-line updates, as numpy writes them
             body += euler_updates(p, lambda s: f"c[{_slot(s)}]", pad)
         else:
             body += [f"{pad}for i in range(len(_STK)):", f"{pad}    c[_STK[i]] = c[_STK[i]] + _dt * _net(c, i)"]
@@ -263,7 +263,7 @@ class ScalarGenerator:
         def per_stock(template: str) -> list:
             """``template`` for every stock: ``{S}`` its cell in the row, ``{i}`` its index,
             ``{NET}`` its net flow."""
-            if len(p.stocks) > RK4_INLINE:
+            if len(p.stocks) > RK4_INLINE or p.grouped:
                 return [f"{pad}for i in range(len(_STK)):",
                         pad + "    " + template.format(S="c[_STK[i]]", i="i", NET="_net(c, i)")]
             return [pad + template.format(S=f"c[{_slot(s)}]", i=i,

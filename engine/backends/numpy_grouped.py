@@ -148,7 +148,7 @@ class GroupedGenerator(Generator):
 
     def net(self, target: str) -> list:
         """``target`` = every stock's net flow, in stock order (as ``emitter.net_flow``)."""
-        L = [f"{target} = _empty((len(_STK),) + V.shape[1:])"]
+        L = [f"{target} = _perstock(V)"]
         for pos, _, ins, outs in self.stock_groups():
             i, o = self._flows(ins, outs)
             text = f"({i}) - ({o})" if i and o else (i or (f"-({o})" if o else "0.0"))
@@ -206,8 +206,13 @@ class GroupedGenerator(Generator):
         ns.update(self.arrays)
         ns.update(_STK=np.array(p.stocks, np.int64), _NNG=np.array(p.non_negative, np.int64),
                   _SAV=np.array(p.saved, np.int64), _CHK=np.array(unsaved_stocks(p), np.int64),
-                  _CHKL=list(unsaved_stocks(p)), _empty=np.empty, _finv=_finv)
+                  _CHKL=list(unsaved_stocks(p)), _finv=_finv, _perstock=_perstock(len(p.stocks)))
         return ns
+
+
+def _perstock(n: int):
+    """A function giving an empty array of ``n`` stocks shaped like a row of V."""
+    return lambda V: np.empty((n,) + V.shape[1:])
 
 
 def _finv(x) -> bool:
