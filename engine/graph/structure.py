@@ -25,8 +25,15 @@ def dependencies(model: Model, el) -> set:
     """Names of elements an element's equation reads (lookups and builtins excluded)."""
     if el.equation is None or el.kind == "lookup":
         return set()
-    deps = {n for n in ex.names(el.equation) if n in model.elements}
-    deps |= {c for c in ex.calls(el.equation) if c in model.elements}     # lookups
+    els = model.elements
+    deps = set()
+    for n in ex.walk(el.equation):          # one walk: names, and calls of lookups
+        t = type(n)
+        if t is ex.Name or t is ex.Sub:
+            if n.id in els and n.id != "*":
+                deps.add(n.id)
+        elif t is ex.Call and n.fn in els:
+            deps.add(n.fn)
     return deps
 
 
