@@ -28,11 +28,10 @@ def dependencies(model: Model, el) -> set:
     els = model.elements
     deps = set()
     for n in ex.walk(el.equation):          # one walk: names, and calls of lookups
-        t = type(n)
-        if t is ex.Name or t is ex.Sub:
+        if isinstance(n, (ex.Name, ex.Sub)):
             if n.id in els and n.id != "*":
                 deps.add(n.id)
-        elif t is ex.Call and n.fn in els:
+        elif isinstance(n, ex.Call) and n.fn in els:
             deps.add(n.fn)
     return deps
 
