@@ -36,8 +36,9 @@ def dependencies(model: Model, el) -> set:
     return deps
 
 
-def feedback_graph(model: Model) -> nx.DiGraph:
-    """Every element, with an edge u -> v when v is computed from u (stock: from its flows)."""
+def feedback_graph(model: Model, deps: dict | None = None) -> nx.DiGraph:
+    """Every element, with an edge u -> v when v is computed from u (stock: from its flows);
+    ``deps`` may give each element's ``dependencies`` when the caller has them."""
     g = nx.DiGraph()
     for el in model.elements.values():
         g.add_node(el.name, kind=el.kind)
@@ -48,22 +49,23 @@ def feedback_graph(model: Model) -> nx.DiGraph:
             for f in el.outflows:
                 g.add_edge(f, el.name, sign="-", role="outflow")
         elif el.kind in INSTANT_KINDS:
-            for d in dependencies(model, el):
+            for d in deps[el.name] if deps is not None else dependencies(model, el):
                 g.add_edge(d, el.name, role="uses")
     for fd in model.fixed_delays:
         g.add_edge(fd.input, fd.name, sign="+", role="delay")
     return g
 
 
-def instant_order(model: Model) -> list:
-    """Auxiliaries and flows in an order where each comes after everything it reads."""
+def instant_order(model: Model, deps: dict | None = None) -> list:
+    """Auxiliaries and flows in an order where each comes after everything it reads (``deps``: as
+    for ``feedback_graph``)."""
     g = nx.DiGraph()
     for el in model.elements.values():
         if el.kind in INSTANT_KINDS:
             g.add_node(el.name)
     for el in model.elements.values():
         if el.kind in INSTANT_KINDS:
-            for d in dependencies(model, el):
+            for d in deps[el.name] if deps is not None else dependencies(model, el):
                 if d in g:
                     g.add_edge(d, el.name)
     try:
@@ -77,13 +79,14 @@ def instant_order(model: Model) -> list:
                          hint="put a stock (or a SMOOTH/DELAY) somewhere on the loop") from None
 
 
-def initial_order(model: Model) -> list:
-    """Every non-lookup element in the order its initial value can be computed."""
+def initial_order(model: Model, deps: dict | None = None) -> list:
+    """Every non-lookup element in the order its initial value can be computed (``deps``: as for
+    ``feedback_graph``)."""
     g = nx.DiGraph()
     for el in model.elements.values():
         if el.kind != "lookup":
             g.add_node(el.name)
-            for d in dependencies(model, el):
+            for d in deps[el.name] if deps is not None else dependencies(model, el):
                 g.add_edge(d, el.name)
     for fd in model.fixed_delays:       # the delay's initial value and time are needed first
         for d in ex.names(fd.delay) | ex.names(fd.initial):

@@ -121,8 +121,9 @@ def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
     every cell is a statement of its own (the same numbers)."""
     model = with_checks(expand(with_streams(model)))
     els = model.elements
-    order = instant_order(model)
-    init_order = initial_order(model)
+    deps = {n: dependencies(model, el) for n, el in els.items()}      # once, for every order below
+    order = instant_order(model, deps)
+    init_order = initial_order(model, deps)
     names = tuple(n for n, e in els.items() if e.kind != "lookup")
     slot = {n: i for i, n in enumerate(names)}
     resolve = _Resolver(model, slot)
@@ -132,7 +133,7 @@ def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
                    for fd in model.fixed_delays)
     for d in delays:
         eqs[d.slot] = d.initial
-    hoisted, dynamic = _split(model, order, slot, delays)
+    hoisted, dynamic = _split(model, order, slot, delays, deps)
     saved = _saved(model, keep, slot)
     stocks = tuple(slot[n] for n in names if els[n].kind == "stock")
     starts = [eqs[s] for s in range(len(names)) if kinds[s] in ("stock", "pipeline")]
@@ -164,7 +165,7 @@ def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
     # the blocks follow from the structure; whether there are any changes the code written
     digest = _digest(dict(body, grouped=True) if grouped else body)
     saved_names = [names[s] for s in saved]
-    return Plan(model=model, sinks=frozenset(_sinks(model, saved_names)),
+    return Plan(model=model, sinks=frozenset(_sinks(model, saved_names, deps)),
                 units=MappingProxyType({n: els[n].units for n in saved_names}),
                 docs=MappingProxyType({n: els[n].doc for n in saved_names}),
                 provenance=MappingProxyType(provenance(model)), digest=digest,
@@ -193,16 +194,17 @@ def _digest(body: dict) -> str:
     return hashlib.sha256(repr(items).encode()).hexdigest()
 
 
-def _split(model, order, slot, delays) -> tuple[tuple, tuple]:
+def _split(model, order, slot, delays, deps) -> tuple[tuple, tuple]:
     """Auxiliaries of parameters only (hoisted) and those that change over time (dynamic)."""
     els = model.elements
     varying = {n for n, e in els.items() if e.kind in ("stock", "pipeline")}
     hoisted, dynamic = [], []
     for n in order:
         el = els[n]
-        uses_time = any(x.lower() == "time" for x in ex.names(el.equation)) or \
-            any(builtins.canonical(c) in TIME_BUILTINS for c in ex.calls(el.equation))
-        if uses_time or dependencies(model, el) & varying:
+        uses_time = el.equation is not None and any(
+            isinstance(x, (ex.Name, ex.Sub)) and x.id.lower() == "time" or
+            isinstance(x, ex.Call) and builtins.canonical(x.fn) in TIME_BUILTINS for x in ex.walk(el.equation))
+        if uses_time or deps[n] & varying:
             dynamic.append(slot[n])
             varying.add(n)
         else:
@@ -274,9 +276,9 @@ def _events(model, resolve, probes, groups, eqs, dynamic):
     return tuple(conditions), tuple(out), len(groups) - 1
 
 
-def _sinks(model, saved_names) -> set:
+def _sinks(model, saved_names, deps=None) -> set:
     """Saved variables from which no stock can be reached (their values are checked directly)."""
-    g = feedback_graph(model)
+    g = feedback_graph(model, deps)
     feeding = {n for n, e in model.elements.items() if e.kind == "stock" and n in g}
     stack = list(feeding)
     while stack:                        # everything upstream of any stock, in one pass
