@@ -27,7 +27,7 @@ def _generator_version() -> str:
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for f in ("numba_backend.py", "numba_codegen.py", "numba_lib.py", "emitter.py", "../builtins/scalar.py",
-              "../builtins/rng.py"):
+              "../builtins/rng.py", "../plan/group.py"):       # group.py: how blocks are laid out
         h.update((here / f).read_bytes())
     import numba
     h.update(numba.__version__.encode())
