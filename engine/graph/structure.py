@@ -9,6 +9,7 @@ Two graphs are built from one model:
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import networkx as nx
@@ -69,7 +70,7 @@ def instant_order(model: Model, deps: dict | None = None) -> list:
                 if d in g:
                     g.add_edge(d, el.name)
     try:
-        return list(nx.lexicographical_topological_sort(g, key=_declared_rank(model)))
+        return _in_declared_order(g, model)
     except nx.NetworkXUnfeasible:
         cycle = [u for u, _ in nx.find_cycle(g)]
         first = model.elements[cycle[0]]
@@ -93,7 +94,7 @@ def initial_order(model: Model, deps: dict | None = None) -> list:
             if d in model.elements:
                 g.add_edge(d, fd.name)
     try:
-        return list(nx.lexicographical_topological_sort(g, key=_declared_rank(model)))
+        return _in_declared_order(g, model)
     except nx.NetworkXUnfeasible:
         cycle = [u for u, _ in nx.find_cycle(g)]
         first = model.elements[cycle[0]]
@@ -102,10 +103,27 @@ def initial_order(model: Model, deps: dict | None = None) -> list:
                          hint="give one of these stocks a numeric initial value") from None
 
 
-def _declared_rank(model):
-    """Sort key: the order in which the model declares its elements."""
+def _in_declared_order(g: nx.DiGraph, model: Model) -> list:
+    """A topological order of ``g`` taking, whenever several nodes are ready, the one the model
+    declares first (networkx's lexicographical topological sort by that rank, without its
+    per-node key calls: this runs over every cell of large arrayed models)."""
     rank = {n: i for i, n in enumerate(model.elements)}
-    return lambda n: f"{rank.get(n, 0):08d}"
+    key = {n: (rank.get(n, 0), i) for i, n in enumerate(g)}
+    indeg = {n: d for n, d in g.in_degree()}
+    heap = [(key[n], n) for n, d in indeg.items() if d == 0]
+    heapq.heapify(heap)
+    out = []
+    succ = g.succ
+    while heap:
+        _, n = heapq.heappop(heap)
+        out.append(n)
+        for m in succ[n]:
+            indeg[m] -= 1
+            if indeg[m] == 0:
+                heapq.heappush(heap, (key[m], m))
+    if len(out) < len(indeg):
+        raise nx.NetworkXUnfeasible("the graph has a cycle")
+    return out
 
 
 @dataclass(frozen=True)
