@@ -75,13 +75,17 @@ stocks:
 flows:
   grow[region]: curve(time + region) + per(k) * 0.1 + sum(w[region, *]) / size(w[region, *])
 auxiliaries:
-  w[region, tech]: k[region] * tech + ramp(tech, 1, 4)
+  w[region, tech]: k[region] * tech + ramp(tech, 1, 4) + hg
+  hg[region, tech]: gain * tech / 10
+parameters:
+  gain[region]: {value: [1, 2]}
 lookups:
   curve: {points: [[0, 0], [4, 8], [8, 0]]}
   per[region]:
     elements: {north: [[0, 1], [6, 7]], south: [[0, 5], [6, -1]]}
 events:
   - {name: cut, at: [2], set: {"k[north]": 0.5}}
+  - {name: raise, at: [3], set: {"gain[south]": 5}}
 """
 
 RK4 = CHAIN.replace("dt: 0.25}", "dt: 0.25, method: rk4}")
@@ -126,7 +130,7 @@ def test_a_grouped_plan_gives_the_per_cell_numbers_on_numpy(tmp_path, name):
     _same(_load(tmp_path, name).model, "numpy", MODELS[name][1])
 
 
-NUMBA = ["chain", "internal", "stateful"] if "numba" in BACKENDS else []
+NUMBA = ["chain", "internal", "stateful", "lookups"] if "numba" in BACKENDS else []
 
 
 @pytest.mark.slow
