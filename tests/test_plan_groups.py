@@ -24,6 +24,8 @@ flows:
 parameters:
   g[tech]: {value: [0.1, 0.05, 0.02]}
   life: 20
+events:
+  - {name: halve, when: "cap[south,coal] > 33", set: {life: 10}}
 """
 
 # x[a] reads x[a - 1]: one block computed level by level; y[r, a] reads y[r, a - 1]

@@ -219,14 +219,3 @@ def _block(cells, pos, reads, sig, equations) -> Block:
 def _same(values: np.ndarray) -> bool:
     """True when every number is the first one, bit for bit (NaN included)."""
     return bool((values.view(np.int64) == values[:1].view(np.int64)).all())
-
-
-def template_reads(block: Block) -> set:
-    """The slots a block's template reads in every cell (the references that do not vary)."""
-    return {n.slot for n in ex.walk(block.template)
-            if isinstance(n, ex.Ref) and n.name not in (VARYING_REF, VARYING_NUM)}
-
-
-def block_reads(block: Block) -> set:
-    """Every slot a block reads."""
-    return template_reads(block) | set(block.refs.ravel().tolist())
