@@ -8,8 +8,9 @@ from conftest import BACKENDS
 
 import engine
 from engine import backends
+from engine import lang as ex
 from engine.plan.compile import compile_model
-from engine.plan.group import Block
+from engine.plan.group import REDUCE, Block
 from engine.run.simulate import run_kernel
 
 HEAD = "time: {start: 0, stop: 6, dt: 0.25}\ndimensions:\n  region: [north, south]\n  tech: [solar, wind, coal]\n"
@@ -90,11 +91,30 @@ events:
   - {name: raise, at: [3], set: {"gain[south]": 5}}
 """
 
+# sums over 9 and 10 elements: loops over the rows (pairwise, as reductions are built); one with
+# its cells in levels (acc[j] reads acc[j - 1])
+SUMS = """time: {start: 0, stop: 2, dt: 0.5}
+dimensions:
+  i: 9
+  j: 4
+  k: 10
+stocks:
+  s[j, i]: {initial: i * 0.1 + j, inflows: [f]}
+flows:
+  f[j, i]: tot[j] * 0.01 - s * 0.1
+auxiliaries:
+  tot[j]: sum(s[j, *])
+  avg[j]: mean(s[j, *] * 1) + sd[j]
+  sd[j]: stddev(s[j, *])
+  acc[j]: acc[j - 1] + sum(w[j, *])
+  w[j, k]: s[j, 1] * k + time
+"""
+
 RK4 = CHAIN.replace("dt: 0.25}", "dt: 0.25, method: rk4}")
 
 MODELS = {"chain": (CHAIN, {"life": [20, 10, 5]}), "internal": (INTERNAL, {"stay[3]": [2, 4, 8]}),
           "cross": (CROSS, None), "stateful": (STATEFUL, None), "lookups": (LOOKUPS, None),
-          "rk4": (RK4, {"g[wind]": [0.05, 0.5, 0.1]})}
+          "rk4": (RK4, {"g[wind]": [0.05, 0.5, 0.1]}), "reduce": (SUMS, None)}
 
 
 def _load(tmp_path, name):
@@ -132,7 +152,7 @@ def test_a_grouped_plan_gives_the_per_cell_numbers_on_numpy(tmp_path, name):
     _same(_load(tmp_path, name).model, "numpy", MODELS[name][1])
 
 
-NUMBA = ["chain", "internal", "stateful", "lookups"] if "numba" in BACKENDS else []
+NUMBA = ["chain", "internal", "stateful", "lookups", "reduce"] if "numba" in BACKENDS else []
 
 
 @pytest.mark.slow
@@ -179,3 +199,11 @@ def test_the_code_of_a_block_does_not_grow_with_its_cells(tmp_path):
             from engine.backends.numba_backend import NumbaBackend
             sizes.append(len(NumbaBackend().source(plan).splitlines()))
     assert sizes[:len(sizes) // 2] == sizes[len(sizes) // 2:]
+
+
+def test_sums_over_a_dimension_are_loops(tmp_path):
+    plan = compile_model(_load(tmp_path, "reduce").model)
+    sums = {plan.names[b.out[0]].split("[")[0]: b for b in _blocks(plan)
+            if any(isinstance(n, ex.Call) and n.fn == REDUCE for n in ex.walk(b.template))}
+    assert {"tot", "sd", "acc"} <= set(sums)
+    assert sums["acc"].levels == (0, 1, 2, 3)     # acc[2..4], each reading the one before

@@ -17,7 +17,7 @@ import ast
 import numpy as np
 
 from .. import lang as ex
-from ..plan.group import VARYING_NUM, VARYING_REF, Block
+from ..plan.group import REDUCE, VARYING_NUM, VARYING_REF, Block
 from .emitter import ScalarEmitter, euler_updates, net_flow
 from .numpy_backend import reads
 from .source import check
@@ -84,11 +84,25 @@ class ScalarGenerator:
             if n.name == VARYING_NUM:
                 return f"TM[{consts[n.slot]} + _q]"
             return f"{row}[{n.slot}]"
+        def reduce(n):
+            """A grouped sum: the rows' values pairwise, level by level, in a buffer."""
+            first, count = int(n.args[0].value), int(n.args[1].value)
+            self.em.temps += 1
+            b, m = f"_rb{self.em.temps}", f"_rn{self.em.temps}"
+            self.em.pre += [f"{b} = _empty({count})", f"for _i in range({count}):",
+                            f"    {b}[_i] = {row}[TN[{refs[first]} + _i * {block.size} + _q]]",
+                            f"{m} = {count}", f"while {m} > 1:", f"    for _i in range({m} // 2):",
+                            f"        {b}[_i] = {b}[2 * _i] + {b}[2 * _i + 1]",
+                            f"    if {m} % 2 == 1:", f"        {b}[{m} // 2] = {b}[{m} - 1]",
+                            f"    {m} = ({m} + 1) // 2"]
+            return f"{b}[0]"
         self.em.ref = ref
+        self.em.special = {REDUCE: reduce}
         try:
             stmt = self.em.assign(f"{row}[TN[{out} + _q]]", block.template, "    ")
         finally:
             self.em.ref = _x
+            self.em.special = {}
         return [f"for _q in range({block.size}):"] + stmt
 
     def _lines(self, items, row: str) -> list:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..plan.group import VARYING_NUM, VARYING_REF, Block
+from ..plan.group import REDUCE, VARYING_NUM, VARYING_REF, Block
 from .base import unsaved_stocks
 from .numpy_backend import DELAY_ARGS, Generator
 
@@ -80,7 +80,20 @@ class GroupedGenerator(Generator):
             if n.name == VARYING_NUM:
                 return f"{nums[n.slot]}{sub}"
             return f"V[{n.slot}]"
+        def reduce(n):
+            """A grouped sum: the rows' values pairwise, level by level (``lang.parser.balanced``)."""
+            first, count = int(n.args[0].value), int(n.args[1].value)
+            stacked = rows(b.refs[first:first + count])
+            self.em.temps += 1
+            r, m, h = f"_rb{self.em.temps}", f"_rn{self.em.temps}", f"_rh{self.em.temps}"
+            self.em.pre += [f"{r} = V[{stacked}{sub}]", f"{m} = {count}", f"while {m} > 1:",
+                            f"    {h} = {m} // 2", f"    if {m} % 2 == 1:",
+                            f"        {r} = _cat([{r}[0:2 * {h}:2] + {r}[1:2 * {h}:2], {r}[{m} - 1:{m}]])",
+                            "    else:", f"        {r} = {r}[0:2 * {h}:2] + {r}[1:2 * {h}:2]",
+                            f"    {m} = {h} + {m} % 2"]
+            return f"{r}[0]"
         self.em.ref = ref
+        self.em.special = {REDUCE: reduce}
         try:
             if split:
                 return [f"{indent}for _l in range({len(b.levels) - 1}):"] + \
@@ -88,6 +101,7 @@ class GroupedGenerator(Generator):
             return self.em.assign(f"V[{out}]", b.template, indent)
         finally:
             self.em.ref = self.v
+            self.em.special = {}
 
     # ------------------------------------------------------------------ functions
     def hoist(self) -> list:
@@ -206,7 +220,7 @@ class GroupedGenerator(Generator):
         ns.update(self.arrays)
         ns.update(_STK=np.array(p.stocks, np.int64), _NNG=np.array(p.non_negative, np.int64),
                   _SAV=np.array(p.saved, np.int64), _CHK=np.array(unsaved_stocks(p), np.int64),
-                  _CHKL=list(unsaved_stocks(p)), _finv=_finv, _perstock=_perstock(len(p.stocks)))
+                  _CHKL=list(unsaved_stocks(p)), _finv=_finv, _cat=np.concatenate, _perstock=_perstock(len(p.stocks)))
         return ns
 
 

@@ -32,8 +32,11 @@ import numpy as np
 
 from .. import builtins
 from .. import lang as ex
+from ..lang.parser import balanced
 
 MIN_CELLS = 2                       # a block holds at least this many cells
+REDUCE_MIN = 8                      # a balanced sum of at least this many cells' values is a loop
+REDUCE = "#sum"                     # Call.fn of a template's grouped sum (args: first row, rows)
 GROUPABLE = ("auxiliary", "flow", "stock")
 VARYING_REF = "@"                   # Ref.name of a template's reference read from the block's index arrays
 VARYING_NUM = "#"                   # Ref.name of a template's number read from the block's constants
@@ -210,6 +213,7 @@ def _block(cells, pos, reads, sig, equations) -> Block:
     vary_n = [i for i in range(nums.shape[0]) if not _same(nums[i])]
     template = _template(equations[cells[0]], {j: k for k, j in enumerate(vary_r)},
                          {i: k for k, i in enumerate(vary_n)})
+    template = _sums(template)
     lv = [level[s] for s in cells]
     levels = tuple([0] + [k for k in range(1, len(cells)) if lv[k] != lv[k - 1]] + [len(cells)])
     return Block(template, np.array(cells, dtype=np.int64), np.ascontiguousarray(refs[vary_r]),
@@ -219,3 +223,48 @@ def _block(cells, pos, reads, sig, equations) -> Block:
 def _same(values: np.ndarray) -> bool:
     """True when every number is the first one, bit for bit (NaN included)."""
     return bool((values.view(np.int64) == values[:1].view(np.int64)).all())
+
+
+def _sums(template):
+    """The template with each balanced sum (as reductions are built: ``lang.parser.balanced``) of
+    at least ``REDUCE_MIN`` varying references, in consecutive rows, as ``Call(pos, "#sum",
+    (first row, rows))``: backends sum those rows pairwise, level by level, in a loop (the same
+    additions in the same order), so the code does not grow with the dimension summed over."""
+    if ex.depth(template) > 200:        # written out as it is (and walked without recursion)
+        return template
+
+    def terms(n):
+        out, stack = [], [n]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, ex.Bin) and x.op == "+":
+                stack += [x.right, x.left]
+            else:
+                out.append(x)
+        return out
+
+    def shape(n):
+        return [x.op if isinstance(x, ex.Bin) else "leaf" for x in ex.walk(n)]
+
+    def one(n):
+        if not (isinstance(n, ex.Bin) and n.op == "+"):
+            return n
+        leaves = terms(n)
+        if len(leaves) < REDUCE_MIN or not all(isinstance(x, ex.Ref) and x.name == VARYING_REF for x in leaves):
+            return n
+        rows = [x.slot for x in leaves]
+        if rows != list(range(rows[0], rows[0] + len(rows))) or shape(n) != shape(balanced("+", leaves, n.pos)):
+            return n
+        return ex.Call(n.pos, REDUCE, (ex.Num(n.pos, float(rows[0])), ex.Num(n.pos, float(len(rows)))))
+    return _top_down(template, one)
+
+
+def _top_down(node, fn):
+    """``fn`` applied to the outermost nodes it changes (their insides not visited), the tree
+    rebuilt above them."""
+    out = fn(node)
+    if out is not node:
+        return out
+    kids = ex.children(node)
+    new = tuple(_top_down(k, fn) for k in kids)
+    return node if all(a is b for a, b in zip(new, kids)) else ex.rebuild(node, new)
