@@ -14,7 +14,8 @@ from types import MappingProxyType
 from .. import builtins
 from .. import lang as ex
 from ..errors import ModelError
-from ..graph import dependencies, feedback_graph, initial_order, instant_order
+from ..graph import dependencies, initial_order, instant_order
+from ..graph.structure import INSTANT_KINDS
 from ..lang.names import is_reserved, reserved_key
 from ..model import Element, Model
 from ..model.check import suggest
@@ -277,13 +278,23 @@ def _events(model, resolve, probes, groups, eqs, dynamic):
 
 
 def _sinks(model, saved_names, deps=None) -> set:
-    """Saved variables from which no stock can be reached (their values are checked directly)."""
-    g = feedback_graph(model, deps)
-    feeding = {n for n, e in model.elements.items() if e.kind == "stock" and n in g}
+    """Saved variables from which no stock can be reached (their values are checked directly):
+    upstream along the feedback graph's links (``graph.feedback_graph``) from every stock."""
+    els = model.elements
+    preds: dict = {}
+    for el in els.values():
+        if el.kind == "stock":
+            preds[el.name] = list(el.inflows) + list(el.outflows)
+        elif el.kind in INSTANT_KINDS:
+            preds[el.name] = deps[el.name] if deps is not None else dependencies(model, el)
+    for fd in model.fixed_delays:
+        preds.setdefault(fd.name, [])
+        preds[fd.name] = list(preds[fd.name]) + [fd.input]
+    feeding = {n for n, e in els.items() if e.kind == "stock"}
     stack = list(feeding)
     while stack:                        # everything upstream of any stock, in one pass
-        for u in g.predecessors(stack.pop()):
+        for u in preds.get(stack.pop(), ()):
             if u not in feeding:
                 feeding.add(u)
                 stack.append(u)
-    return {n for n in saved_names if n not in feeding and model.elements[n].kind != "stock"}
+    return {n for n in saved_names if n not in feeding and els[n].kind != "stock"}
