@@ -200,10 +200,14 @@ def depth(node: Node) -> int:
     """The number of nodes on the longest path from the root to a leaf."""
     best = 0
     stack = [(node, 1)]
+    kids_of = _KIDS.get
     while stack:
         n, d = stack.pop()
-        best = max(best, d)
-        stack.extend((k, d + 1) for k in children(n))
+        if d > best:
+            best = d
+        kids = kids_of(type(n))
+        if kids is not None:
+            stack.extend([(k, d + 1) for k in kids(n)])
     return best
 
 
