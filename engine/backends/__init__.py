@@ -82,12 +82,18 @@ def _auto(plan, n_runs: int | None) -> tuple[str, str]:
 
 
 def plan_terms(plan) -> int:
-    """The size of a plan as the backends compile it: the nodes of all its equations."""
+    """The size of a plan as the backends compile it: the nodes of all its equations, a block of
+    cells (``plan/group.py``) counted once, by its template."""
     from ..lang import walk
+    from ..plan.group import Block
     if plan.digest not in _terms:
         if len(_terms) > 256:
             _terms.clear()
-        _terms[plan.digest] = sum(sum(1 for _ in walk(e)) for e in plan.equations if e is not None)
+        blocks = {id(b): b for items in plan.grouped.values() for b in items if isinstance(b, Block)}
+        covered = {int(s) for b in blocks.values() for s in b.out}
+        _terms[plan.digest] = sum(sum(1 for _ in walk(e)) for s, e in enumerate(plan.equations)
+                                  if e is not None and s not in covered) + \
+            sum(sum(1 for _ in walk(b.template)) for b in blocks.values())
     return _terms[plan.digest]
 
 

@@ -32,6 +32,7 @@ class Emitter:
         self._const_names: dict = {}
         self.pre: list = []             # temporaries for the statement being written
         self.temps = 0
+        self.special: dict = {}         # Call.fn -> (node) -> code, for calls a backend writes itself
 
     def const(self, value: float) -> str:
         """The name of a constant holding ``value``."""
@@ -109,6 +110,8 @@ class Emitter:
         if isinstance(node, ex.Lookup):
             return self.lookup(node.table, self.num(node.arg, d))
         if isinstance(node, ex.Call):
+            if node.fn in self.special:
+                return self.special[node.fn](node)
             return self.call(builtins.REGISTRY[node.fn], [self.num(a, d) for a in node.args])
         raise TypeError(f"cannot translate {node!r}")
 

@@ -16,7 +16,7 @@ import numpy as np
 from .base import SWITCH_EPS, Backend, Kernel, State, no_events, set_delays, trigger, unsaved_stocks
 from .cache import load_module
 from .emitter import ScalarEmitter
-from .numba_codegen import JIT, TABLE, ScalarGenerator, constant_lines, module_source
+from .numba_codegen import JIT, TABLE, ScalarGenerator, block_data, constant_lines, module_source
 from .numpy_backend import expression_source
 
 PARALLEL = 256          # segments of batches larger than this run on parallel threads
@@ -27,7 +27,7 @@ def _generator_version() -> str:
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for f in ("numba_backend.py", "numba_codegen.py", "numba_lib.py", "emitter.py", "../builtins/scalar.py",
-              "../builtins/rng.py"):
+              "../builtins/rng.py", "../plan/group.py"):       # group.py: how blocks are laid out
         h.update((here / f).read_bytes())
     import numba
     h.update(numba.__version__.encode())
@@ -56,8 +56,9 @@ class NumbaKernel(Kernel):
         self.saved = np.array(plan.saved, dtype=np.int64)
         self.chk = np.array(unsaved_stocks(plan), dtype=np.int64)
         t = plan.time
-        self.TM = np.array([t.start, t.stop, t.dt, t.dt / 2, t.dt / 6, t.dt * SWITCH_EPS])
-        self.TN = np.array([t.n_steps, t.save_every], dtype=np.int64)
+        _, IX, CX = block_data(plan)        # the blocks' slots and numbers follow the time settings
+        self.TM = np.concatenate([[t.start, t.stop, t.dt, t.dt / 2, t.dt / 6, t.dt * SWITCH_EPS], CX])
+        self.TN = np.concatenate([np.array([t.n_steps, t.save_every], dtype=np.int64), IX])
         self._serial = {f: getattr(self.mod, f) for f in ("_hoist", "_initial", "_segment", "_groups", "_setv")}
 
     def _call(self, name: str, n: int, *args):

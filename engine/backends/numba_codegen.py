@@ -17,11 +17,14 @@ import ast
 import numpy as np
 
 from .. import lang as ex
+from ..plan.group import REDUCE, VARYING_NUM, VARYING_REF, Block
 from .emitter import ScalarEmitter, euler_updates, net_flow
 from .numpy_backend import reads
 from .source import check
 
 BLOCK = 400             # statements per compiled chunk
+BLOCK_COST = 8          # a block's loop counts as this many statements of a chunk
+TM_HEAD, TN_HEAD = 6, 2     # time settings in TM and TN; the blocks' numbers and slots follow
 RK4_INLINE = 16         # RK4 stages of up to this many stocks are written out, beyond that loops
 HEADER = "import numpy as np\nfrom numba import njit\nfrom engine.backends.numba_lib import *  # noqa: F403\n"
 JIT = "@njit(cache=True, error_model='numpy', nogil=True)"
@@ -59,6 +62,7 @@ class ScalarGenerator:
                                      "pi": "_pi"}, TABLE)
         self.defs: list = []
         self.n_blocks = 0
+        self.offsets, _, _ = block_data(plan)
 
     # ------------------------------------------------------------------ pieces
     def _chunk(self, slots, row: str) -> list:
@@ -68,20 +72,81 @@ class ScalarGenerator:
         return self.loads(reads(eqs[s] for s in slots) - set(slots), row) + stmts + \
             [f"{row}[{s}] = {_x(s)}" for s in slots]
 
-    def compute(self, slots, indent: str, row: str = "c") -> list:
-        """Lines computing ``slots`` in order into ``row``: inline when they fit one chunk, else
-        a call of one compiled function per chunk."""
-        slots = list(slots)
-        if len(slots) <= BLOCK:
-            return [indent + line for line in self._chunk(slots, row)]
+    def _loop(self, block: Block, row: str) -> list:
+        """A block's cells in one loop (in its order, so cells that read cells of the block
+        come after them): every slot read and written in the row, the block's slots and
+        numbers read from the tails of ``TN`` and ``TM`` (``block_data``)."""
+        out, refs, consts = self.offsets[id(block)]
+
+        def ref(n):
+            if n.name == VARYING_REF:
+                return f"{row}[TN[{refs[n.slot]} + _q]]"
+            if n.name == VARYING_NUM:
+                return f"TM[{consts[n.slot]} + _q]"
+            return f"{row}[{n.slot}]"
+        def reduce(n):
+            """A grouped sum: the rows' values pairwise, level by level, in a buffer."""
+            first, count = int(n.args[0].value), int(n.args[1].value)
+            self.em.temps += 1
+            b, m = f"_rb{self.em.temps}", f"_rn{self.em.temps}"
+            self.em.pre += [f"{b} = _empty({count})", f"for _i in range({count}):",
+                            f"    {b}[_i] = {row}[TN[{refs[first]} + _i * {block.size} + _q]]",
+                            f"{m} = {count}", f"while {m} > 1:", f"    for _i in range({m} // 2):",
+                            f"        {b}[_i] = {b}[2 * _i] + {b}[2 * _i + 1]",
+                            f"    if {m} % 2 == 1:", f"        {b}[{m} // 2] = {b}[{m} - 1]",
+                            f"    {m} = ({m} + 1) // 2"]
+            return f"{b}[0]"
+        self.em.ref = ref
+        self.em.special = {REDUCE: reduce}
+        try:
+            stmt = self.em.assign(f"{row}[TN[{out} + _q]]", block.template, "    ")
+        finally:
+            self.em.ref = _x
+            self.em.special = {}
+        return [f"for _q in range({block.size}):"] + stmt
+
+    def _lines(self, items, row: str) -> list:
+        """Lines computing ``items`` (slots and blocks) in order into ``row``."""
+        out: list = []
+        run: list = []
+        for it in list(items) + [None]:
+            if isinstance(it, Block) or it is None:
+                if run:
+                    out += self._chunk(run, row)
+                    run = []
+                if it is not None:
+                    out += self._loop(it, row)
+            else:
+                run.append(it)
+        return out
+
+    def compute(self, items, indent: str, row: str = "c") -> list:
+        """Lines computing ``items`` (slots, and blocks of a grouped runlist) in order into
+        ``row``: inline when they fit one chunk, else a call of one compiled function per chunk
+        (a block counts as ``BLOCK_COST`` statements)."""
+        chunks: list = [[]]
+        size = 0
+        for it in items:
+            cost = BLOCK_COST if isinstance(it, Block) else 1
+            if chunks[-1] and size + cost > BLOCK:
+                chunks.append([])
+                size = 0
+            chunks[-1].append(it)
+            size += cost
+        if len(chunks) == 1:
+            return [indent + line for line in self._lines(chunks[0], row)]
         lines = []
-        for i in range(0, len(slots), BLOCK):
+        for chunk in chunks:
             name = f"_blk{self.n_blocks}"
             self.n_blocks += 1
-            body = TIME + self._chunk(slots[i:i + BLOCK], "c") + ["return 0"]
+            body = TIME + self._lines(chunk, "c") + ["return 0"]
             self.defs += [JIT, f"def {name}(c, t, ts, TM, TN):"] + ["    " + b for b in body] + [""]
             lines.append(f"{indent}{name}({row}, t, ts, TM, TN)")
         return lines
+
+    def runlist(self, name: str):
+        """A runlist's items: its blocks and slots when the plan grouped it, else its slots."""
+        return self.plan.grouped.get(name, getattr(self.plan, name))
 
     @staticmethod
     def loads(slots, row: str = "c", indent: str = "") -> list:
@@ -109,7 +174,7 @@ class ScalarGenerator:
     # ------------------------------------------------------------------ functions
     def hoist(self) -> list:
         """``_hoist``: the auxiliaries of parameters only."""
-        body = ["        t = _t0", "        ts = _t0"] + self.compute(self.plan.hoisted, "        ")
+        body = ["        t = _t0", "        ts = _t0"] + self.compute(self.runlist("hoisted"), "        ")
         return self.over_runs("_hoist", "V", body)
 
     def initial(self) -> list:
@@ -117,7 +182,7 @@ class ScalarGenerator:
         computed in a copy of the run's row (only the stocks go back to it)."""
         p = self.plan
         body = ["        w = _copy(c)", "        t = _t0", "        ts = _t0 + _eps"]
-        body += self.compute(p.initial, "        ", "w")
+        body += self.compute(self.runlist("initial"), "        ", "w")
         body += ["        for i in range(len(_STK)):", "            c[_STK[i]] = w[_STK[i]]"]
         body += self.probe_lines([(d.delay, f"DT[{i}, r]") for i, d in enumerate(p.delays)], "w", "        ")
         body += [f"        DN[{i}, r] = w[{d.slot}]" for i, d in enumerate(p.delays)]
@@ -140,7 +205,7 @@ class ScalarGenerator:
 
     def dynamic(self) -> list:
         """``_dyn(c, t, ts, TM, TN)``: the dynamic runlist of one run at one time."""
-        body = TIME + self.compute(self.plan.dynamic, "") + ["return 0"]
+        body = TIME + self.compute(self.runlist("dynamic"), "") + ["return 0"]
         return [JIT, "def _dyn(c, t, ts, TM, TN):"] + ["    " + b for b in body] + [""]
 
     def segment(self) -> list:
@@ -164,7 +229,7 @@ class ScalarGenerator:
                 f"{pad}t = _t0 + k * _dt", f"{pad}ts = t + _eps",
                 f"{pad}for i in range(len(_DSL)):",
                 f"{pad}    c[_DSL[i]] = _dread(DB, DO[i], DZ[i], DS[i, r], DI[i, r], k, r)",
-                ] + (self.compute(p.dynamic, pad) if not rk4 else [f"{pad}_dyn(c, t, ts, TM, TN)"])
+                ] + (self.compute(self.runlist("dynamic"), pad) if not rk4 else [f"{pad}_dyn(c, t, ts, TM, TN)"])
         body += self._conditions(pad)
         body += [f"{pad}for i in range(len(_DIN)):", f"{pad}    DB[DO[i] + k % DZ[i], r] = c[_DIN[i]]",
                  f"{pad}if k == nxt or k == _n:", f"{pad}    for jj in range(ns):",
@@ -175,7 +240,7 @@ class ScalarGenerator:
                  f"{pad}    j += 1", f"{pad}    nxt += _se", f"{pad}if k >= _n:", f"{pad}    break"]
         if rk4:
             body += self._rk4(pad)
-        elif len(p.stocks) <= BLOCK:        # straight-line updates, as the numpy backend writes them
+        elif len(p.stocks) <= BLOCK and not p.grouped:     # straight-line updates, as numpy writes them
             body += euler_updates(p, lambda s: f"c[{_slot(s)}]", pad)
         else:
             body += [f"{pad}for i in range(len(_STK)):", f"{pad}    c[_STK[i]] = c[_STK[i]] + _dt * _net(c, i)"]
@@ -212,7 +277,7 @@ class ScalarGenerator:
         def per_stock(template: str) -> list:
             """``template`` for every stock: ``{S}`` its cell in the row, ``{i}`` its index,
             ``{NET}`` its net flow."""
-            if len(p.stocks) > RK4_INLINE:
+            if len(p.stocks) > RK4_INLINE or p.grouped:
                 return [f"{pad}for i in range(len(_STK)):",
                         pad + "    " + template.format(S="c[_STK[i]]", i="i", NET="_net(c, i)")]
             return [pad + template.format(S=f"c[{_slot(s)}]", i=i,
@@ -292,6 +357,32 @@ SET_VALUES = [JIT, f"def _setv(TM, TN, g, k, V, {DELAYS}, R, rows, slots, lo, hi
               "            if rehoist:",
               "                _hoist(r, r + 1, TM, TN, V)",
               "    return -1", ""]
+
+
+def block_data(plan) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The blocks of a grouped plan as data: per block (by ``id``) the offset of its defined
+    slots in ``TN``, the offsets of its index rows in ``TN`` and of its number rows in ``TM``;
+    and the tails of ``TN`` (slots) and ``TM`` (numbers) holding them. Passing them with the
+    time settings keeps the code of a block the same size for any number of cells."""
+    offsets: dict = {}
+    ints: list = []
+    floats: list = []
+    n_i, n_f = TN_HEAD, TM_HEAD
+    for name in ("hoisted", "initial", "dynamic"):
+        for b in plan.grouped.get(name, ()):
+            if not isinstance(b, Block) or id(b) in offsets:
+                continue
+            rows = [b.out] + list(b.refs)
+            offs = [n_i + i * b.size for i in range(len(rows))]
+            n_i += len(rows) * b.size
+            ints += rows
+            coffs = [n_f + i * b.size for i in range(len(b.consts))]
+            n_f += len(b.consts) * b.size
+            floats += list(b.consts)
+            offsets[id(b)] = (offs[0], offs[1:], coffs)
+    IX = np.concatenate(ints).astype(np.int64) if ints else np.zeros(0, np.int64)
+    CX = np.concatenate(floats).astype(np.float64) if floats else np.zeros(0)
+    return offsets, IX, CX
 
 
 def constant_lines(consts: dict, tables) -> list:

@@ -30,19 +30,21 @@ def reads(trees) -> set:
 class Generator:
     """Writes the source of one plan's functions (``single``: one run, scalars)."""
 
+    v = staticmethod(_v)            # the code of a slot's value
+
     def __init__(self, plan, single: bool):
         self.plan = plan
         self.single = single
-        self.em = VectorEmitter(_v, {"time": "t", "dt": "_dt", "starttime": "_t0", "stoptime": "_t1",
+        self.em = VectorEmitter(self.v, {"time": "t", "dt": "_dt", "starttime": "_t0", "stoptime": "_t1",
                                      "pi": "_pi"}, lambda i, x: f"_lk{i}({x})")
 
     def unpack(self, slots, indent="    ") -> list:
         """Locals for slots held in V."""
         slots = sorted(slots)
-        return [f"{indent}{_v(s)} = V[{s}]" for s in slots]
+        return [f"{indent}{self.v(s)} = V[{s}]" for s in slots]
 
     def store(self, slots, indent="    ") -> list:
-        return [f"{indent}V[{s}] = {_v(s)}" for s in slots]
+        return [f"{indent}V[{s}] = {self.v(s)}" for s in slots]
 
     def delay_read(self, d: int, k: str) -> str:
         """A pipeline's value at step ``k``."""
@@ -62,17 +64,17 @@ class Generator:
         p = self.plan
         L = ["def _hoist(V):"] + self.unpack(p.params) + ["    t = _t0; ts = _t0"]
         for s in p.hoisted:
-            L += self.em.assign(_v(s), p.equations[s], "    ")
+            L += self.em.assign(self.v(s), p.equations[s], "    ")
         return L + self.store(p.hoisted) + ["    return 0"]
 
     def initial(self) -> list:
         p = self.plan
         L = ["def _initial(V):"] + self.unpack(p.params + p.hoisted) + ["    t = _t0; ts = _t0 + _eps"]
         for s in p.initial:
-            L += self.em.assign(_v(s), p.equations[s], "    ")
+            L += self.em.assign(self.v(s), p.equations[s], "    ")
         L += self.store(p.stocks)
         times = [self.em.num(d.delay) for d in p.delays]
-        inits = [_v(d.slot) for d in p.delays]
+        inits = [self.v(d.slot) for d in p.delays]
         return L + [f"    return [{', '.join(times)}], [{', '.join(inits)}]"]
 
     def group(self, i: int) -> list:
@@ -84,9 +86,9 @@ class Generator:
         pipes = [d_i for d_i, d in enumerate(p.delays) if d.slot in reads(trees)]
         L += self.columns(pipes)
         for d_i in pipes:
-            L.append(f"    {_v(p.delays[d_i].slot)} = {self.delay_read(d_i, 'k')}")
+            L.append(f"    {self.v(p.delays[d_i].slot)} = {self.delay_read(d_i, 'k')}")
         for s in g.needs:
-            L += self.em.assign(_v(s), p.equations[s], "    ")
+            L += self.em.assign(self.v(s), p.equations[s], "    ")
         outs = []
         for j in g.probes:
             L += self.em.assign(f"_p{j}", p.probes[j], "    ")
@@ -100,21 +102,21 @@ class Generator:
         L += self.unpack(p.params + p.hoisted + p.stocks) + self.columns(p.delays)
         body = []
         for s in p.dynamic:
-            body += self.em.assign(_v(s), p.equations[s])
+            body += self.em.assign(self.v(s), p.equations[s])
         if rk4:
             L += self._rates(body)
         L += ["    k = k0", "    for k in range(k0, k1):", "        t = _t0 + k * _dt", "        ts = t + _eps"]
         for d_i, d in enumerate(p.delays):
-            L.append(f"        {_v(d.slot)} = {self.delay_read(d_i, 'k')}")
+            L.append(f"        {self.v(d.slot)} = {self.delay_read(d_i, 'k')}")
         if rk4:
             L.append(f"        K1, A = _rates(t, t + _eps, {self._state_args()})")
             if p.dynamic:
-                L.append(f"        {', '.join(_v(s) for s in p.dynamic)}, = A")
+                L.append(f"        {', '.join(self.v(s) for s in p.dynamic)}, = A")
         else:
             L += ["        " + line for line in body]
         L += self._conditions()
         for d_i, d in enumerate(p.delays):
-            L.append("        " + self.delay_push(d_i, "k", _v(d.input)))
+            L.append("        " + self.delay_push(d_i, "k", self.v(d.input)))
         L += self._record()
         L += ["        if k >= _n:", "            break"]
         L += self._integrate(rk4)
@@ -123,15 +125,15 @@ class Generator:
 
     def _state_args(self, shift: str = "") -> str:
         p = self.plan
-        stocks = [f"{_v(s)} + {shift}K{{}}[{i}]" if shift else _v(s) for i, s in enumerate(p.stocks)]
-        return ", ".join(stocks + [_v(d.slot) for d in p.delays])
+        stocks = [f"{self.v(s)} + {shift}K{{}}[{i}]" if shift else self.v(s) for i, s in enumerate(p.stocks)]
+        return ", ".join(stocks + [self.v(d.slot) for d in p.delays])
 
     def _rates(self, body) -> list:
         p = self.plan
-        args = ", ".join(["t", "ts"] + [_v(s) for s in p.stocks] + [_v(d.slot) for d in p.delays])
-        derivs = [net_flow(ins, outs, _v) for ins, outs in p.rates]
+        args = ", ".join(["t", "ts"] + [self.v(s) for s in p.stocks] + [self.v(d.slot) for d in p.delays])
+        derivs = [net_flow(ins, outs, self.v) for ins, outs in p.rates]
         return ([f"    def _rates({args}):"] + ["        " + line for line in body] +
-                [f"        return [{', '.join(derivs)}], [{', '.join(_v(s) for s in p.dynamic)}]"])
+                [f"        return [{', '.join(derivs)}], [{', '.join(self.v(s) for s in p.dynamic)}]"])
 
     def _conditions(self) -> list:
         L = []
@@ -158,10 +160,10 @@ class Generator:
             pad += "    "
             L.append(f"{pad}_j = (k + _se - 1) // _se")
         L.append(f"{pad}rec = out[_j]")
-        L += [f"{pad}rec[{j}] = {_v(s)}" for j, s in enumerate(p.saved)]
+        L += [f"{pad}rec[{j}] = {self.v(s)}" for j, s in enumerate(p.saved)]
         chk = unsaved_stocks(p)
         if chk:     # the stocks not saved: one sum says whether to look closer
-            values = f"[{', '.join(_v(s) for s in chk)}]"
+            values = f"[{', '.join(self.v(s) for s in chk)}]"
             L += [f"{pad}if not _fin({values}):", f"{pad}    _nonfinite(bad, _j, {values}, {list(chk)!r})"]
         return L
 
@@ -169,8 +171,8 @@ class Generator:
         p = self.plan
         L = []
         if rk4 and p.stocks:
-            S = [_v(s) for s in p.stocks]
-            P = [_v(d.slot) for d in p.delays]
+            S = [self.v(s) for s in p.stocks]
+            P = [self.v(d.slot) for d in p.delays]
             for K, (tt, ts, h, prev) in (("K2", ("t + _h2", "t + _h2", "_h2", "K1")),
                                          ("K3", ("t + _h2", "t + _h2", "_h2", "K2")),
                                          ("K4", ("t + _dt", "t + _dt - _eps", "_dt", "K3"))):
@@ -179,9 +181,9 @@ class Generator:
             for i, s in enumerate(S):
                 L.append(f"        {s} = {s} + _dt6 * (K1[{i}] + 2.0 * (K2[{i}] + K3[{i}]) + K4[{i}])")
         else:
-            L += euler_updates(p, _v, "        ")
+            L += euler_updates(p, self.v, "        ")
         for s in p.non_negative:
-            L.append(f"        {_v(s)} = _max0({_v(s)})")
+            L.append(f"        {self.v(s)} = _max0({self.v(s)})")
         return L
 
     def source(self) -> str:
@@ -247,7 +249,8 @@ class NumpyKernel(Kernel):
     def fns(self, single: bool) -> dict:
         """The compiled functions of one form."""
         if single not in self._ns:
-            gen = Generator(self.plan, single)
+            from .numpy_grouped import GroupedGenerator
+            gen = (GroupedGenerator if self.plan.grouped else Generator)(self.plan, single)
             src = gen.source()
             ns = gen.namespace()
             self._ns[single] = compile_functions(src, f"{self.plan.name} (numpy)", ns)

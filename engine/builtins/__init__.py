@@ -198,6 +198,9 @@ _CELLS = (
 )
 
 REGISTRY: dict = {b.name: b for b in _ENTRIES + _CELLS}
+# the vector and matrix kernels: a call computes one cell from a position it is given (not an
+# elementwise function of its arguments, so not one to evaluate over many cells at once)
+CELL_FUNCTIONS = frozenset(b.name for b in _CELLS)
 # other spellings a modeller (or another tool's file) may use
 ALIASES = {"log": "ln", "exponential": "exp", "atan": "arctan", "asin": "arcsin", "acos": "arccos",
            "smth1": "smooth", "smooth1": "smooth", "smth3": "smooth3", "smthn": "smoothn",

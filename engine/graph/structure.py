@@ -9,6 +9,7 @@ Two graphs are built from one model:
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import networkx as nx
@@ -25,13 +26,20 @@ def dependencies(model: Model, el) -> set:
     """Names of elements an element's equation reads (lookups and builtins excluded)."""
     if el.equation is None or el.kind == "lookup":
         return set()
-    deps = {n for n in ex.names(el.equation) if n in model.elements}
-    deps |= {c for c in ex.calls(el.equation) if c in model.elements}     # lookups
+    els = model.elements
+    deps = set()
+    for n in ex.walk(el.equation):          # one walk: names, and calls of lookups
+        if isinstance(n, (ex.Name, ex.Sub)):
+            if n.id in els and n.id != "*":
+                deps.add(n.id)
+        elif isinstance(n, ex.Call) and n.fn in els:
+            deps.add(n.fn)
     return deps
 
 
-def feedback_graph(model: Model) -> nx.DiGraph:
-    """Every element, with an edge u -> v when v is computed from u (stock: from its flows)."""
+def feedback_graph(model: Model, deps: dict | None = None) -> nx.DiGraph:
+    """Every element, with an edge u -> v when v is computed from u (stock: from its flows);
+    ``deps`` may give each element's ``dependencies`` when the caller has them."""
     g = nx.DiGraph()
     for el in model.elements.values():
         g.add_node(el.name, kind=el.kind)
@@ -42,61 +50,97 @@ def feedback_graph(model: Model) -> nx.DiGraph:
             for f in el.outflows:
                 g.add_edge(f, el.name, sign="-", role="outflow")
         elif el.kind in INSTANT_KINDS:
-            for d in dependencies(model, el):
+            for d in deps[el.name] if deps is not None else dependencies(model, el):
                 g.add_edge(d, el.name, role="uses")
     for fd in model.fixed_delays:
         g.add_edge(fd.input, fd.name, sign="+", role="delay")
     return g
 
 
-def instant_order(model: Model) -> list:
-    """Auxiliaries and flows in an order where each comes after everything it reads."""
+def instant_order(model: Model, deps: dict | None = None) -> list:
+    """Auxiliaries and flows in an order where each comes after everything it reads (``deps``: as
+    for ``feedback_graph``)."""
+    els = model.elements
+    deps = _deps(model, deps)
+    nodes = [n for n, el in els.items() if el.kind in INSTANT_KINDS]
+    inside = set(nodes)
+    edges = [(d, n) for n in nodes for d in deps[n] if d in inside]
+    order = _in_declared_order(nodes, edges, model)
+    if order is not None:
+        return order
     g = nx.DiGraph()
-    for el in model.elements.values():
-        if el.kind in INSTANT_KINDS:
-            g.add_node(el.name)
-    for el in model.elements.values():
-        if el.kind in INSTANT_KINDS:
-            for d in dependencies(model, el):
-                if d in g:
-                    g.add_edge(d, el.name)
-    try:
-        return list(nx.lexicographical_topological_sort(g, key=_declared_rank(model)))
-    except nx.NetworkXUnfeasible:
-        cycle = [u for u, _ in nx.find_cycle(g)]
-        first = model.elements[cycle[0]]
-        raise ModelError("algebraic loop (a circular definition through no stock): "
-                         + " -> ".join(cycle + [cycle[0]]), file=first.where.file,
-                         line=first.where.line, element=first.name,
-                         hint="put a stock (or a SMOOTH/DELAY) somewhere on the loop") from None
+    g.add_nodes_from(nodes)
+    g.add_edges_from(edges)
+    cycle = [u for u, _ in nx.find_cycle(g)]
+    first = els[cycle[0]]
+    raise ModelError("algebraic loop (a circular definition through no stock): "
+                     + " -> ".join(cycle + [cycle[0]]), file=first.where.file,
+                     line=first.where.line, element=first.name,
+                     hint="put a stock (or a SMOOTH/DELAY) somewhere on the loop")
 
 
-def initial_order(model: Model) -> list:
-    """Every non-lookup element in the order its initial value can be computed."""
-    g = nx.DiGraph()
-    for el in model.elements.values():
-        if el.kind != "lookup":
-            g.add_node(el.name)
-            for d in dependencies(model, el):
-                g.add_edge(d, el.name)
+def initial_order(model: Model, deps: dict | None = None) -> list:
+    """Every non-lookup element in the order its initial value can be computed (``deps``: as for
+    ``feedback_graph``)."""
+    els = model.elements
+    deps = _deps(model, deps)
+    nodes = [n for n, el in els.items() if el.kind != "lookup"]
+    edges = [(d, n) for n in nodes for d in deps[n]]
+    delayed = []
     for fd in model.fixed_delays:       # the delay's initial value and time are needed first
-        for d in ex.names(fd.delay) | ex.names(fd.initial):
-            if d in model.elements:
-                g.add_edge(d, fd.name)
-    try:
-        return list(nx.lexicographical_topological_sort(g, key=_declared_rank(model)))
-    except nx.NetworkXUnfeasible:
-        cycle = [u for u, _ in nx.find_cycle(g)]
-        first = model.elements[cycle[0]]
-        raise ModelError("circular initial values: " + " -> ".join(cycle + [cycle[0]]),
-                         file=first.where.file, line=first.where.line, element=first.name,
-                         hint="give one of these stocks a numeric initial value") from None
+        delayed += [(d, fd.name) for d in ex.names(fd.delay) | ex.names(fd.initial) if d in els]
+    edges += delayed
+    order = _in_declared_order(nodes, edges, model)
+    if order is not None:
+        return order
+    g = nx.DiGraph()
+    for n in nodes:                     # nodes and edges in the order they were always added
+        g.add_node(n)
+        g.add_edges_from((d, n) for d in deps[n])
+    g.add_edges_from(delayed)
+    cycle = [u for u, _ in nx.find_cycle(g)]
+    first = els[cycle[0]]
+    raise ModelError("circular initial values: " + " -> ".join(cycle + [cycle[0]]),
+                     file=first.where.file, line=first.where.line, element=first.name,
+                     hint="give one of these stocks a numeric initial value")
 
 
-def _declared_rank(model):
-    """Sort key: the order in which the model declares its elements."""
+def _deps(model: Model, deps: dict | None) -> dict:
+    """Every element's dependencies (those given, else computed)."""
+    return deps if deps is not None else {n: dependencies(model, el) for n, el in model.elements.items()}
+
+
+def _in_declared_order(nodes: list, edges: list, model: Model) -> list | None:
+    """A topological order of the graph of ``nodes`` (and the ends of ``edges``) taking, whenever
+    several nodes are ready, the one declared first, then the one added first (networkx's
+    lexicographical topological sort by declared rank, without building a networkx graph: this
+    runs over every cell of large arrayed models); None when the graph has a cycle."""
     rank = {n: i for i, n in enumerate(model.elements)}
-    return lambda n: f"{rank.get(n, 0):08d}"
+    key: dict = {}
+    for n in nodes:
+        key.setdefault(n, (rank.get(n, 0), len(key)))
+    succ: dict = {}
+    indeg: dict = dict.fromkeys(nodes, 0)
+    for u, v in edges:
+        for x in (u, v):
+            if x not in key:
+                key[x] = (rank.get(x, 0), len(key))
+                indeg[x] = 0
+        targets = succ.setdefault(u, set())
+        if v not in targets:
+            targets.add(v)
+            indeg[v] += 1
+    heap = [(key[n], n) for n, d in indeg.items() if d == 0]
+    heapq.heapify(heap)
+    out = []
+    while heap:
+        _, n = heapq.heappop(heap)
+        out.append(n)
+        for m in succ.get(n, ()):
+            indeg[m] -= 1
+            if indeg[m] == 0:
+                heapq.heappush(heap, (key[m], m))
+    return out if len(out) == len(indeg) else None
 
 
 @dataclass(frozen=True)

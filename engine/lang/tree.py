@@ -87,17 +87,18 @@ class Lookup(Node):
 
 def children(node: Node) -> tuple:
     """The direct sub-trees of a node, in order."""
-    if isinstance(node, (Unary, Lookup)):
-        return (node.arg,)
-    if isinstance(node, Bin):
-        return (node.left, node.right)
-    if isinstance(node, If):
-        return (node.cond, node.then, node.other)
-    if isinstance(node, Call):
-        return tuple(node.args)
-    if isinstance(node, Sub):
-        return tuple(node.subs)
-    return ()
+    kids = _KIDS.get(type(node))
+    return kids(node) if kids is not None else ()
+
+
+_KIDS: dict = {
+    Unary: lambda n: (n.arg,),
+    Lookup: lambda n: (n.arg,),
+    Bin: lambda n: (n.left, n.right),
+    If: lambda n: (n.cond, n.then, n.other),
+    Call: lambda n: tuple(n.args),
+    Sub: lambda n: tuple(n.subs),
+}
 
 
 def rebuild(node: Node, kids: tuple) -> Node:
@@ -120,12 +121,13 @@ def rebuild(node: Node, kids: tuple) -> Node:
 def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree, parents before children, left to right."""
     stack = [node]
+    kids_of = _KIDS.get
     while stack:
         n = stack.pop()
         yield n
-        kids = children(n)
-        if kids:
-            stack.extend(reversed(kids))
+        kids = kids_of(type(n))
+        if kids is not None:
+            stack.extend(reversed(kids(n)))
 
 
 def transform(node: Node, fn: Callable[[Node], Node]) -> Node:
@@ -198,10 +200,14 @@ def depth(node: Node) -> int:
     """The number of nodes on the longest path from the root to a leaf."""
     best = 0
     stack = [(node, 1)]
+    kids_of = _KIDS.get
     while stack:
         n, d = stack.pop()
-        best = max(best, d)
-        stack.extend((k, d + 1) for k in children(n))
+        if d > best:
+            best = d
+        kids = kids_of(type(n))
+        if kids is not None:
+            stack.extend([(k, d + 1) for k in kids(n)])
     return best
 
 

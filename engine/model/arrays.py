@@ -105,6 +105,7 @@ class Space:
         self.elements = elements
         self.arrayed = {n: self._distinct(e) for n, e in elements.items() if e.dims}
         self.lookup_of = {n.lower(): n for n, e in self.arrayed.items() if e.kind == "lookup"}
+        self._reducing: dict = {}       # id(tree) -> (tree, whether it calls a reduction)
 
     def _distinct(self, el):
         """An element over one dimension twice (a square matrix over region x region): its second
@@ -227,7 +228,11 @@ class Space:
     def _reduce_first(self, node, binding):
         """Reductions and the vector functions (``vectors.py``) are expanded top-down (their array
         arguments are resolved once per element they read); the rest bottom-up in ``_one``."""
-        if not any(isinstance(n, ex.Call) and (n.fn in REDUCTIONS or n.fn in ARRAY_FUNCTIONS) for n in ex.walk(node)):
+        known = self._reducing.get(id(node))
+        if known is None or known[0] is not node:      # every cell of an element shares its tree
+            known = self._reducing[id(node)] = (node, any(
+                isinstance(n, ex.Call) and (n.fn in REDUCTIONS or n.fn in ARRAY_FUNCTIONS) for n in ex.walk(node)))
+        if not known[1]:
             return node
 
         def red(n):

@@ -4,7 +4,8 @@ Every front end produces these; ``assemble.py`` wires and validates them into on
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import copy
+from dataclasses import dataclass, fields
 
 from ..lang import Node
 
@@ -47,8 +48,18 @@ class Element:
     label: str = ""                 # the name as the source file wrote it, when not an identifier
 
     def with_(self, **changes) -> Element:
-        """A copy with some fields changed."""
-        return replace(self, **changes)
+        """A copy with some fields changed (as ``dataclasses.replace``, without its per-call
+        introspection: every cell of an arrayed element is made this way)."""
+        for k in changes:
+            if k not in _ELEMENT_FIELDS:
+                raise TypeError(f"Element has no field {k!r}")
+        new = copy.copy(self)
+        for k, v in changes.items():
+            object.__setattr__(new, k, v)
+        return new
+
+
+_ELEMENT_FIELDS = frozenset(f.name for f in fields(Element))
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ from types import MappingProxyType
 from .. import builtins
 from .. import lang as ex
 from ..errors import ModelError
-from ..graph import dependencies, feedback_graph, initial_order, instant_order
+from ..graph import dependencies, initial_order, instant_order
+from ..graph.structure import INSTANT_KINDS
 from ..lang.names import is_reserved, reserved_key
 from ..model import Element, Model
 from ..model.check import suggest
 from ..model.provenance import provenance
 from .expand import expand
+from .group import group_runlist
 from .noise import keyed, with_streams
 from .plan import Action, CheckPlan, Delay, EventPlan, Group, Plan, Table
 
@@ -113,13 +115,16 @@ def _builtin(n: ex.Call) -> ex.Node:
     return ex.Call(pos, fn, tuple(a))
 
 
-def compile_model(model: Model, keep=None) -> Plan:
+def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
     """Compile ``model`` into a plan; ``keep`` names the saved variables (default: every visible
-    stock, flow and auxiliary). Balance-check residuals are always saved."""
+    stock, flow and auxiliary). Balance-check residuals are always saved. With ``group`` the
+    cells of arrayed equations are grouped into blocks (``group.py``; ``Plan.grouped``), else
+    every cell is a statement of its own (the same numbers)."""
     model = with_checks(expand(with_streams(model)))
     els = model.elements
-    order = instant_order(model)
-    init_order = initial_order(model)
+    deps = {n: dependencies(model, el) for n, el in els.items()}      # once, for every order below
+    order = instant_order(model, deps)
+    init_order = initial_order(model, deps)
     names = tuple(n for n, e in els.items() if e.kind != "lookup")
     slot = {n: i for i, n in enumerate(names)}
     resolve = _Resolver(model, slot)
@@ -129,7 +134,7 @@ def compile_model(model: Model, keep=None) -> Plan:
                    for fd in model.fixed_delays)
     for d in delays:
         eqs[d.slot] = d.initial
-    hoisted, dynamic = _split(model, order, slot, delays)
+    hoisted, dynamic = _split(model, order, slot, delays, deps)
     saved = _saved(model, keep, slot)
     stocks = tuple(slot[n] for n in names if els[n].kind == "stock")
     starts = [eqs[s] for s in range(len(names)) if kinds[s] in ("stock", "pipeline")]
@@ -153,12 +158,19 @@ def compile_model(model: Model, keep=None) -> Plan:
                 tables=tuple(resolve.tables), delays=delays, conditions=conditions,
                 probes=tuple(probes), groups=tuple(groups), start_group=start_group, events=events,
                 saved=saved, checks=checks, stage_times=stage_times)
-    digest = _digest(body)
+    grouped = {}
+    for name in ("hoisted", "initial", "dynamic") if group else ():
+        items = group_runlist(body[name], eq_tuple, names, kinds)
+        if items is not None:
+            grouped[name] = items
+    # the blocks follow from the structure; whether there are any changes the code written
+    digest = _digest(dict(body, grouped=True) if grouped else body)
     saved_names = [names[s] for s in saved]
-    return Plan(model=model, sinks=frozenset(_sinks(model, saved_names)),
+    return Plan(model=model, sinks=frozenset(_sinks(model, saved_names, deps)),
                 units=MappingProxyType({n: els[n].units for n in saved_names}),
                 docs=MappingProxyType({n: els[n].doc for n in saved_names}),
-                provenance=MappingProxyType(provenance(model)), digest=digest, **body)
+                provenance=MappingProxyType(provenance(model)), digest=digest,
+                grouped=MappingProxyType(grouped), **body)
 
 
 def with_saved(plan: Plan, keep) -> Plan:
@@ -183,16 +195,17 @@ def _digest(body: dict) -> str:
     return hashlib.sha256(repr(items).encode()).hexdigest()
 
 
-def _split(model, order, slot, delays) -> tuple[tuple, tuple]:
+def _split(model, order, slot, delays, deps) -> tuple[tuple, tuple]:
     """Auxiliaries of parameters only (hoisted) and those that change over time (dynamic)."""
     els = model.elements
     varying = {n for n, e in els.items() if e.kind in ("stock", "pipeline")}
     hoisted, dynamic = [], []
     for n in order:
         el = els[n]
-        uses_time = any(x.lower() == "time" for x in ex.names(el.equation)) or \
-            any(builtins.canonical(c) in TIME_BUILTINS for c in ex.calls(el.equation))
-        if uses_time or dependencies(model, el) & varying:
+        uses_time = el.equation is not None and any(
+            isinstance(x, (ex.Name, ex.Sub)) and x.id.lower() == "time" or
+            isinstance(x, ex.Call) and builtins.canonical(x.fn) in TIME_BUILTINS for x in ex.walk(el.equation))
+        if uses_time or deps[n] & varying:
             dynamic.append(slot[n])
             varying.add(n)
         else:
@@ -264,14 +277,24 @@ def _events(model, resolve, probes, groups, eqs, dynamic):
     return tuple(conditions), tuple(out), len(groups) - 1
 
 
-def _sinks(model, saved_names) -> set:
-    """Saved variables from which no stock can be reached (their values are checked directly)."""
-    g = feedback_graph(model)
-    feeding = {n for n, e in model.elements.items() if e.kind == "stock" and n in g}
+def _sinks(model, saved_names, deps=None) -> set:
+    """Saved variables from which no stock can be reached (their values are checked directly):
+    upstream along the feedback graph's links (``graph.feedback_graph``) from every stock."""
+    els = model.elements
+    preds: dict = {}
+    for el in els.values():
+        if el.kind == "stock":
+            preds[el.name] = list(el.inflows) + list(el.outflows)
+        elif el.kind in INSTANT_KINDS:
+            preds[el.name] = deps[el.name] if deps is not None else dependencies(model, el)
+    for fd in model.fixed_delays:
+        preds.setdefault(fd.name, [])
+        preds[fd.name] = list(preds[fd.name]) + [fd.input]
+    feeding = {n for n, e in els.items() if e.kind == "stock"}
     stack = list(feeding)
     while stack:                        # everything upstream of any stock, in one pass
-        for u in g.predecessors(stack.pop()):
+        for u in preds.get(stack.pop(), ()):
             if u not in feeding:
                 feeding.add(u)
                 stack.append(u)
-    return {n for n in saved_names if n not in feeding and model.elements[n].kind != "stock"}
+    return {n for n in saved_names if n not in feeding and els[n].kind != "stock"}

@@ -62,7 +62,8 @@ def with_streams(model: Model) -> Model:
     elements = dict(model.elements)
     changed = False
     for name, el in model.elements.items():
-        if el.equation is None or el.kind == "lookup":
+        if el.equation is None or el.kind == "lookup" or not any(
+                type(n) is ex.Call and builtins.is_random(n.fn) for n in ex.walk(el.equation)):
             continue
         count = [0]
 

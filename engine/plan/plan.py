@@ -7,11 +7,13 @@ in which order slots are computed: ``initial`` (start values, once per run), ``h
 ``dynamic`` (every step); ``stocks`` are integrated from their ``rates``. ``probes`` are the
 expressions events evaluate against the state (their times, values and ramp durations),
 ``groups`` say which probes are evaluated together and which dynamic slots they need.
+``grouped`` holds the runlists with the cells of arrayed equations grouped into blocks
+(``group.py``), which backends compute with one loop per block.
 Nothing is written into a plan after it is built: per-run state lives in the run.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
@@ -112,6 +114,9 @@ class Plan:
     docs: MappingProxyType
     provenance: MappingProxyType
     digest: str
+    # runlist name ('hoisted', 'initial', 'dynamic') -> its items, slots and ``group.Block``s, in
+    # a valid order; a runlist without blocks is absent (backends then read the runlist itself)
+    grouped: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def slot(self) -> MappingProxyType:
