@@ -20,6 +20,7 @@ from .numba_codegen import JIT, TABLE, ScalarGenerator, constant_lines, module_s
 from .numpy_backend import expression_source
 
 PARALLEL = 256          # segments of batches larger than this run on parallel threads
+PARALLEL_WORK = 4_000_000   # ... and of more run-steps x statements than this (run_all)
 LANE_BYTES = 2 ** 14    # a whole batch steps blocks of runs whose rows take about this much (8..64 runs)
 
 
@@ -115,7 +116,8 @@ class NumbaKernel(Kernel):
         if n == 1 or (p.conditions and state.events is None):     # (a condition would stop the run)
             return None
         data = np.empty((p.n_save, len(p.saved), n))
-        parallel = n > PARALLEL and _threads() > 1
+        # threads only for enough work to be worth waking them (and never in a sweep worker)
+        parallel = n > PARALLEL and n * p.time.n_steps * (1 + len(p.dynamic)) > PARALLEL_WORK and _threads() > 1
         k1 = p.time.n_steps + 1
         if hasattr(self.mod, "_soa"):        # a small plan without events: a structure of arrays
             block = int(np.clip(LANE_BYTES // (8 * len(p.names) or 1) // 8 * 8, 8, 256))

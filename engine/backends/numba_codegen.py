@@ -390,7 +390,7 @@ SOA_RECORDS = """\
                 for jj in range(ns):
                     for _l in range(m):
                         rec[j, jj, r0 + _l] = _L[saved[jj], _l]
-                for _l in range(m):
+                for _l in range(m if len(chk) else 0):
                     if bad[0, r0 + _l] < 0:
                         for _i in range(len(chk)):
                             _xv = _L[chk[_i], _l]
