@@ -18,7 +18,7 @@ Figures (each measured in fresh processes where a cache or an import would blur 
   flagship scenario (Euler and RK4), the tutorial's models, the closed-form test models and every
   XMILE conformance model that runs.
 
-Targets: a flagship run <= 1 ms warm; first compile <= 15 s, cached load <= 1 s;
+Targets: a flagship run <= 0.5 ms warm; first compile <= 10 s, cached load <= 1 s;
 100,000 flagship runs <= 5 s on 2 cores; the teacup batch of 100,000 faster than the hand loop.
 """
 from __future__ import annotations

@@ -174,9 +174,10 @@ def test_unknown_or_missing_backend_is_a_clear_error(build):
 
 
 def test_auto_takes_numba_for_small_batches_and_numpy_for_large_ones(build, monkeypatch):
+    """A plan with events; a plan without (below) takes numba at any size."""
     from engine import backends
     monkeypatch.delenv("CARBONLOOP_BACKEND", raising=False)
-    m = build("""
+    plain = """
         time: {start: 0, stop: 2, dt: 0.5}
         stocks:
           s: {initial: 1, inflows: [f]}
@@ -184,8 +185,10 @@ def test_auto_takes_numba_for_small_batches_and_numpy_for_large_ones(build, monk
           f: rate * s
         parameters:
           rate: {value: 0.1, range: [0, 1]}
-        """)
+        """
+    m = build(plain.rstrip(" ") + "        events:\n          - {name: bump, at: 1, set: {s: 's + 1'}}\n")
     small = "numba" if "numba" in BACKENDS else "numpy"
+    assert backends.choose(build(plain).plan(), "auto", 100_000).name == small
     assert backends.choose(m.plan(), "auto").name == small
     assert backends.choose(m.plan(), "auto", backends.LARGE_BATCH).name == small
     assert backends.choose(m.plan(), "auto", backends.LARGE_BATCH + 1).name == "numpy"

@@ -3,9 +3,12 @@ compiles one run's step to machine code. ``auto`` takes numba when it is install
 the plan and the batch has at most ``LARGE_BATCH`` runs, otherwise numpy: numba's scalar code
 wins by far on single runs and small batches (optimiser populations, MCMC walkers, the app), while
 numpy's operations over the run axis keep up with it from about a thousand runs on and win beyond
-(see docs/engine.md). ``auto`` also leaves to numpy a plan of more than ``MAX_NUMBA_TERMS`` terms
-(the nodes of all its equations): numba's compile time grows faster than the plan, so a model of a
-10,000-term sum would spend minutes compiling what numpy runs in seconds. The environment variable
+(see docs/engine.md). A plan without events, pipelines or RK4 (``numba_codegen.soa_ready``) is
+the exception: numba steps its batches as lanes of a structure of arrays, faster than numpy at
+any size, so ``auto`` takes numba for those at every batch size. ``auto`` also leaves to numpy a
+plan of more than ``MAX_NUMBA_TERMS`` terms (the nodes of all its equations): numba's compile time
+grows faster than the plan, so a model of a 10,000-term sum would spend minutes compiling what
+numpy runs in seconds. The environment variable
 CARBONLOOP_BACKEND (numpy or numba) changes what ``auto`` means. The run's provenance says which
 backend ran and why (``backend_choice``)."""
 from __future__ import annotations
@@ -66,7 +69,7 @@ def choose(plan, requested: str = "auto", n_runs: int | None = None) -> Backend:
 
 def _auto(plan, n_runs: int | None) -> tuple[str, str]:
     """What 'auto' takes for ``plan`` and a batch of ``n_runs``, and why."""
-    if n_runs is not None and n_runs > LARGE_BATCH:
+    if n_runs is not None and n_runs > LARGE_BATCH and not _lanes(plan):
         return "numpy", f"a batch of {n_runs:,} runs (more than {LARGE_BATCH:,})"
     if not available("numba"):
         return "numpy", "numba is not installed"
@@ -79,6 +82,13 @@ def _auto(plan, n_runs: int | None) -> tuple[str, str]:
             return "numpy", (f"a plan of {terms:,} terms (more than {MAX_NUMBA_TERMS:,}: compiling it with numba "
                              "would take far longer than running it)")
     return "numba", f"a batch of {n_runs or 1:,} runs of a plan of {plan_terms(plan) if plan else 0:,} terms"
+
+
+def _lanes(plan) -> bool:
+    """Whether numba steps this plan's batches as a structure of arrays (no events, pipelines or
+    RK4, one chunk of statements: ``numba_codegen.soa_ready``), which outruns numpy at any size."""
+    from .numba_codegen import soa_ready
+    return plan is not None and soa_ready(plan)
 
 
 def plan_terms(plan) -> int:

@@ -2,7 +2,7 @@
 
 A backend builds a ``Kernel`` for a plan and compiles free-standing expressions over arrays. A
 kernel works on a ``State`` (every slot's value for every run of a batch, the pipeline buffers,
-the pending 'when' conditions) and offers five operations, which are all the run stage, events,
+the pending 'when' conditions) and offers these operations, which are all the run stage, events,
 sweep metrics, link polarity and loop scores use:
 
 - ``hoist(state)``: recompute the auxiliaries of parameters only (after a parameter changed);
@@ -12,6 +12,8 @@ sweep metrics, link polarity and loop scores use:
   condition holds for some run; at each saved step it also looks for NaN or infinity in the
   stocks that are not saved (``unsaved_stocks``), noting the first in ``state.bad``; a kernel
   that ``compiles_events`` applies the events of ``state.events`` itself instead (and never stops);
+- ``run_all(state)``: the whole run in one call where a kernel has one (the numba kernel's
+  writes the records of blocks of runs straight into their final layout);
 - ``evaluate(state, k, group)``: the values of a group of probes at step ``k``;
 - ``Backend.expressions(trees, args, tables)``: a function of arrays evaluating trees elementwise.
 """
@@ -92,8 +94,16 @@ def new_state(plan, values: dict, n: int, run_major: bool = False) -> State:
 
     ``V`` is indexed [slot, run] either way; ``run_major`` stores it run by run (``V.T`` is then
     C-contiguous), so that a kernel working one run at a time reads one contiguous row."""
-    V = np.zeros((n, len(plan.names))).T if run_major else np.zeros((len(plan.names), n))
-    for s, v in values.items():
+    per_run = {s: v for s, v in values.items() if isinstance(v, np.ndarray) and v.ndim}
+    same = np.zeros(len(plan.names))        # the values the same in every run, set at once
+    if per_run:
+        for s, v in values.items():
+            if s not in per_run:
+                same[s] = v
+    elif values:
+        same[list(values)] = list(values.values())
+    V = np.tile(same, (n, 1)).T if run_major else np.tile(same[:, None], (1, n))
+    for s, v in per_run.items():
         V[s] = v
     nd = len(plan.delays)
     return State(V, np.zeros((0, n)), np.zeros(nd, np.int64), np.ones(nd, np.int64),
@@ -160,6 +170,13 @@ class Kernel:
     def records(self, out: np.ndarray) -> np.ndarray:
         """The records as data[time, variable, run]."""
         return out
+
+    def run_all(self, state: State) -> np.ndarray | None:
+        """Every run of the batch from its start to the end in one call, when no 'when' condition
+        needs to stop it (no events, or ``compiles_events``): returns the records as
+        data[time, variable, run], or None when this kernel has no such call (the run stage then
+        calls ``segment`` and ``records``). The numbers are those ``segment`` gives."""
+        return None
 
     def hoist(self, state: State) -> None:
         """Recompute the auxiliaries that depend on parameters only (after a parameter changed)."""

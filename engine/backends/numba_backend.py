@@ -20,6 +20,8 @@ from .numba_codegen import JIT, TABLE, ScalarGenerator, block_data, constant_lin
 from .numpy_backend import expression_source
 
 PARALLEL = 256          # segments of batches larger than this run on parallel threads
+PARALLEL_WORK = 4_000_000   # ... and of more run-steps x statements than this (run_all)
+LANE_BYTES = 2 ** 14    # a whole batch steps blocks of runs whose rows take about this much (8..64 runs)
 
 
 def _generator_version() -> str:
@@ -91,17 +93,48 @@ class NumbaKernel(Kernel):
             transpose(out.reshape(n, t * s), data.reshape(t * s, n))
         return data
 
-    def segment(self, state: State, k1: int, out: np.ndarray):
+    def _rest(self, state: State) -> tuple:
+        """The arguments of the compiled segment after its records (see ``SEGMENT_REST``)."""
         ev = state.events if state.events is not None else no_events(self.plan, state.n)
-        args = (state.kpos, k1, state.V.T, out, self.saved, state.dbuf, state.doff, state.dsize,
-                state.dsteps, state.dinit, state.pending, state.hit, self.chk, state.bad,
-                ev.steps, ev.event, ev.next, ev.cond_event, ev.fired, ev.error, int(state.events is not None),
-                ev.groups, ev.first, ev.rows, ev.slots, ev.lo, ev.hi, ev.scratch)
+        return (state.dbuf, state.doff, state.dsize, state.dsteps, state.dinit, state.pending, state.hit, self.chk,
+                state.bad, ev.steps, ev.event, ev.next, ev.cond_event, ev.fired, ev.error,
+                int(state.events is not None), ev.groups, ev.first, ev.rows, ev.slots, ev.lo, ev.hi, ev.scratch)
+
+    def segment(self, state: State, k1: int, out: np.ndarray):
+        args = (state.kpos, k1, state.V.T, out, 0, self.saved, *self._rest(state))
         if state.n > PARALLEL and _threads() > 1:      # a sweep worker computes in one thread
             self.mod._segment_par(self.TM, self.TN, *args)
         else:
             self._serial["_segment"](0, state.n, self.TM, self.TN, *args)
         return trigger(state, state.kpos, state.hit, k1)
+
+    def run_all(self, state: State) -> np.ndarray | None:
+        """Every run from its start to the end in one call (see ``Kernel.run_all``), in blocks of
+        runs stepped side by side whose records go straight into data[time, variable, run];
+        None for one run, whose records need no transpose."""
+        n = state.n
+        p = self.plan
+        if n == 1 or (p.conditions and state.events is None):     # (a condition would stop the run)
+            return None
+        data = np.empty((p.n_save, len(p.saved), n))
+        # threads only for enough work to be worth waking them (and never in a sweep worker)
+        parallel = n > PARALLEL and n * p.time.n_steps * (1 + len(p.dynamic)) > PARALLEL_WORK and _threads() > 1
+        k1 = p.time.n_steps + 1
+        if hasattr(self.mod, "_soa"):        # a small plan without events: a structure of arrays
+            block = int(np.clip(LANE_BYTES // (8 * len(p.names) or 1) // 8 * 8, 8, 256))
+            args = (state.kpos, k1, state.V.T, data, self.saved, self.chk, state.bad, block)
+            if parallel:
+                self.mod._soa_par(self.TM, self.TN, *args)
+            else:
+                self.mod._soa(0, -(-n // block), self.TM, self.TN, *args)
+            return data
+        block = int(np.clip(LANE_BYTES // (8 * len(p.names) or 1) // 8 * 8, 8, 64))
+        args = (state.kpos, k1, state.V.T, self.saved, *self._rest(state), data, block)
+        if parallel:
+            self.mod._whole_par(self.TM, self.TN, *args)
+        else:
+            self.mod._whole(self.TM, self.TN, *args)
+        return data
 
     def evaluate(self, state: State, k: int, group: int) -> np.ndarray:
         R = np.empty((len(self.plan.groups[group].probes), state.n))

@@ -13,6 +13,7 @@ condition selects between two computed values, as ``numpy.where`` does).
 from __future__ import annotations
 
 import ast
+import re
 
 import numpy as np
 
@@ -34,6 +35,8 @@ CALLS = {"_dread", "_interp", "_sel", "_empty", "_copy", "_prange", "_nruns", "_
 DELAYS = "DB, DO, DZ, DS, DI"
 # what an event applied in the kernel needs (see ``backends.base.EventTables``)
 EVENT_TABLES = "EG, EA, AR, AS, ALO, AHI, PR"
+# the arguments of ``_segment`` after its records
+SEGMENT_REST = f"{DELAYS}, pend, hit, chk, bad, FK, FE, FP, CE, FD, ER, CV, {EVENT_TABLES}"
 # time settings are arguments (not constants), so one compiled kernel serves every horizon and dt
 TIME = ["_t0 = TM[0]", "_t1 = TM[1]", "_dt = TM[2]", "_h2 = TM[3]", "_dt6 = TM[4]", "_eps = TM[5]",
         "_n = TN[0]", "_se = TN[1]"]
@@ -63,6 +66,7 @@ class ScalarGenerator:
         self.defs: list = []
         self.n_blocks = 0
         self.offsets, _, _ = block_data(plan)
+        self._step_lines: tuple | None = None
 
     # ------------------------------------------------------------------ pieces
     def _chunk(self, slots, row: str) -> list:
@@ -208,6 +212,39 @@ class ScalarGenerator:
         body = TIME + self.compute(self.runlist("dynamic"), "") + ["return 0"]
         return [JIT, "def _dyn(c, t, ts, TM, TN):"] + ["    " + b for b in body] + [""]
 
+    def _step(self, lanes: bool) -> list:
+        """The lines of one run's step ``k`` (unindented): its timed firings, its values, its
+        'when' conditions, its record and its update. A value failing its check sets ``h`` to -2
+        and breaks; a 'when' event that fires continues (the step is computed again). The step's
+        own lines are made once (``_step_lines``): the scalar and the lane forms share them."""
+        if self._step_lines is None:
+            p = self.plan
+            self._step_lines = (
+                (self.compute(self.runlist("dynamic"), "") if not self.rk4 else ["_dyn(c, t, ts, TM, TN)"]) +
+                self._conditions(""),
+                self._rk4("") if self.rk4 else
+                euler_updates(p, lambda s: f"c[{_slot(s)}]", "") if len(p.stocks) <= BLOCK and not p.grouped else
+                # straight-line updates (as the numpy backend writes them) up to BLOCK stocks, else a loop
+                ["for i in range(len(_STK)):", "    c[_STK[i]] = c[_STK[i]] + _dt * _net(c, i)"])
+        values, update = self._step_lines
+        return (["while FP[r] < _ncols(FE) and FK[r, FP[r]] == k:",
+                 "    _e = FE[r, FP[r]]", "    FP[r] += 1",
+                 f"    if _fire(r, _e, k, TM, TN, V, {DELAYS}, {EVENT_TABLES}) >= 0:",
+                 "        ER[0, r] = k", "        ER[1, r] = _e", "        h = -2", "        break",
+                 "if h == -2:", "    break",
+                 "t = _t0 + k * _dt", "ts = t + _eps",
+                 "for i in range(len(_DSL)):",
+                 "    c[_DSL[i]] = _dread(DB, DO[i], DZ[i], DS[i, r], DI[i, r], k, r)"] + values +
+                ["for i in range(len(_DIN)):", "    DB[DO[i] + k % DZ[i], r] = c[_DIN[i]]",
+                 "if k == nxt or k == _n:", "    for jj in range(ns):",
+                 "        R[j, jj] = c[saved[jj]]", "    if bad[0, r] < 0:",
+                 "        for i in range(len(chk)):", "            _xv = c[chk[i]]",
+                 "            if _xv - _xv != 0.0:", "                bad[0, r] = j",
+                 "                bad[1, r] = chk[i]", "                break"] +
+                ([] if lanes else ["    j += 1", "    nxt += _se"]) + ["if k >= _n:", "    break"] + update +
+                ["for i in range(len(_NNG)):", "    c[_NNG[i]] = _fn_max(c[_NNG[i]], 0.0)",
+                 "break" if lanes else "k += 1"])
+
     def segment(self) -> list:
         """``_segment``: each run steps to k1 (or its first 'when' condition), recording at the saved
         steps (every ``_se``-th and the last), where it also looks for a NaN or infinity in the
@@ -215,41 +252,77 @@ class ScalarGenerator:
         With ``CV`` = 1 events apply inside: at the start of each step the run's timed firings
         due there (``FK``/``FE`` from ``FP`` on), and an event whose 'when' condition holds at once,
         the step then computed again; a value failing its check stops the run (``ER``)."""
-        p = self.plan
-        rk4 = self.rk4
         pad = "            "
-        body = ["        R = rec[r]", "        k = kpos[r]", "        h = -1", "        ns = len(saved)",
-                "        j = (k + _se - 1) // _se", "        nxt = j * _se", "        while k < k1:",
-                f"{pad}while FP[r] < len(FE[r]) and FK[r, FP[r]] == k:",
-                f"{pad}    _e = FE[r, FP[r]]", f"{pad}    FP[r] += 1",
-                f"{pad}    if _fire(r, _e, k, TM, TN, V, {DELAYS}, {EVENT_TABLES}) >= 0:",
-                f"{pad}        ER[0, r] = k", f"{pad}        ER[1, r] = _e", f"{pad}        h = -2",
-                f"{pad}        break",
-                f"{pad}if h == -2:", f"{pad}    break",
-                f"{pad}t = _t0 + k * _dt", f"{pad}ts = t + _eps",
-                f"{pad}for i in range(len(_DSL)):",
-                f"{pad}    c[_DSL[i]] = _dread(DB, DO[i], DZ[i], DS[i, r], DI[i, r], k, r)",
-                ] + (self.compute(self.runlist("dynamic"), pad) if not rk4 else [f"{pad}_dyn(c, t, ts, TM, TN)"])
-        body += self._conditions(pad)
-        body += [f"{pad}for i in range(len(_DIN)):", f"{pad}    DB[DO[i] + k % DZ[i], r] = c[_DIN[i]]",
-                 f"{pad}if k == nxt or k == _n:", f"{pad}    for jj in range(ns):",
-                 f"{pad}        R[j, jj] = c[saved[jj]]", f"{pad}    if bad[0, r] < 0:",
-                 f"{pad}        for i in range(len(chk)):", f"{pad}            _xv = c[chk[i]]",
-                 f"{pad}            if _xv - _xv != 0.0:", f"{pad}                bad[0, r] = j",
-                 f"{pad}                bad[1, r] = chk[i]", f"{pad}                break",
-                 f"{pad}    j += 1", f"{pad}    nxt += _se", f"{pad}if k >= _n:", f"{pad}    break"]
-        if rk4:
-            body += self._rk4(pad)
-        elif len(p.stocks) <= BLOCK and not p.grouped:     # straight-line updates, as numpy writes them
-            body += euler_updates(p, lambda s: f"c[{_slot(s)}]", pad)
-        else:
-            body += [f"{pad}for i in range(len(_STK)):", f"{pad}    c[_STK[i]] = c[_STK[i]] + _dt * _net(c, i)"]
-        body += [f"{pad}for i in range(len(_NNG)):", f"{pad}    c[_NNG[i]] = _fn_max(c[_NNG[i]], 0.0)",
-                 f"{pad}k += 1"]
+        body = ["        R = rec[r - _ro]", "        k = kpos[r]", "        h = -1", "        ns = len(saved)",
+                "        j = (k + _se - 1) // _se", "        nxt = j * _se", "        while k < k1:"]
+        body += [pad + line for line in self._step(lanes=False)]
         body += ["        kpos[r] = min(k + 1, k1) if h == -1 else k", "        hit[r] = max(h, -1)"]
-        before = ["_S0 = _empty(len(_STK))", "_KK = _empty((4, len(_STK)))"] if rk4 else []
-        return self.over_runs("_segment", f"kpos, k1, V, rec, saved, {DELAYS}, pend, hit, chk, bad, "
-                                          f"FK, FE, FP, CE, FD, ER, CV, {EVENT_TABLES}", body, before)
+        before = ["_S0 = _empty(len(_STK))", "_KK = _empty((4, len(_STK)))"] if self.rk4 else []
+        return self.over_runs("_segment", f"kpos, k1, V, rec, _ro, saved, {SEGMENT_REST}", body, before)
+
+    def lanes(self) -> list:
+        """``_lanes(r0, r1, ...)``: the runs r0..r1-1 from step 0 to k1 side by side, step by step
+        (the loop over the runs inside the loop over the steps, so that the work of several runs
+        overlaps), each run's step the very lines of ``_segment``'s: the same numbers. A run whose
+        event value fails its check stops there (``ER``); 'when' events apply inside (``CV`` = 1),
+        so no run stops at a condition. Records go straight to ``rec[time, variable, run]``: the
+        runs of a block fill the same few cache lines at each saved step."""
+        p8 = "                "
+        # a run's row and records are indexed in place: a view of them made at every step would cost
+        # more than a small model's step (kept where the step hands its row to a function)
+        step = [re.sub(r"\bc\[", "V[r, ", line).replace("R[j, jj]", "rec[j, jj, r]")
+                for line in self._step(lanes=True)]
+        row = ["            c = V[r]"] if any(re.search(r"\bc\b", line) for line in step) else []
+        body = ["    ns = len(saved)", "    j = 0", "    nxt = 0", "    k = 0", "    while k < k1:",
+                "        for r in range(r0, r1):", "            if ER[0, r] >= 0:", "                continue",
+                *row, "            h = -1", "            while True:"]
+        body += [p8 + line for line in step]
+        body += ["        if k == nxt or k == _n:", "            j += 1", "            nxt += _se", "        k += 1",
+                 "    for r in range(r0, r1):", "        kpos[r] = k1 if ER[0, r] < 0 else ER[0, r]"]
+        before = ["_S0 = _empty(len(_STK))", "_KK = _empty((4, len(_STK)))"] if self.rk4 else []
+        return [JIT, f"def _lanes(r0, r1, TM, TN, kpos, k1, V, rec, saved, {SEGMENT_REST}):"] + \
+            ["    " + x for x in TIME + before] + body + ["    return 0", ""]
+
+    @staticmethod
+    def whole() -> list:
+        """``_whole`` and ``_whole_par``: every run of a batch from step 0 to k1, in blocks of ``_B``
+        runs stepped side by side (``_lanes``), the records written straight into
+        ``_data[time, variable, run]`` (no records run by run, no transpose afterwards)."""
+        def fn(name, deco, loop):
+            return [deco, f"def {name}(TM, TN, kpos, k1, V, saved, {SEGMENT_REST}, _data, _B):",
+                    "    n = _nruns(V)", f"    for i in {loop}((n + _B - 1) // _B):",
+                    f"        _lanes(i * _B, min(n, i * _B + _B), TM, TN, kpos, k1, V, _data, saved, {SEGMENT_REST})",
+                    "    return 0", ""]
+        return fn("_whole", JIT, "range") + fn("_whole_par", PJIT, "_prange")
+
+    def soa(self) -> list:
+        """``_soa_whole`` and its parallel twin, for a plan without events, pipelines or RK4 and
+        with one chunk of dynamic statements (``soa_ready``): blocks of ``_B`` runs stepped as
+        lanes of a structure of arrays ``_L[slot, lane]``, each statement's loop over the lanes
+        free of branches, so that the compiler may use vector instructions; the records go
+        straight into ``_data[time, variable, run]``. Each lane computes the very expressions of
+        the scalar step, in the same order: the same numbers."""
+        p = self.plan
+        if not soa_ready(p):
+            return []
+        self._step(lanes=True)
+        assert self._step_lines is not None
+        values = [re.sub(r"\bc\[(\d+)\]", r"_L[\1, _l]", line) for line in self._step_lines[0]]
+        if any(re.search(r"\bc\b", line) for line in values):
+            return []
+        p16 = " " * 16
+        update = [p16 + line for line in euler_updates(p, lambda x: f"_L[{_slot(x)}, _l]", "")]
+        update += [f"{p16}_L[{_slot(x)}, _l] = _fn_max(_L[{_slot(x)}, _l], 0.0)" for x in p.non_negative]
+        body = SOA_START.format(slots=len(p.names)).splitlines() + ([p16 + line for line in values] or [p16 + "pass"])
+        body += SOA_RECORDS.splitlines() + (update or [p16 + "pass"])
+        body += SOA_END.splitlines()
+        fn = [JIT, "def _soa(_b0, _b1, TM, TN, kpos, k1, V, rec, saved, chk, bad, _B):"] + \
+            ["    " + x for x in TIME] + body + ["    return 0", ""]
+        return fn + [PJIT, "def _soa_par(TM, TN, kpos, k1, V, rec, saved, chk, bad, _B):",
+                     "    m = (_nruns(V) + _B - 1) // _B", "    w = min(m, 64)",
+                     "    for i in _prange(w):",
+                     "        _soa(i * m // w, (i + 1) * m // w, TM, TN, kpos, k1, V, rec, saved, chk, bad, _B)",
+                     "    return 0", ""]
 
     def _conditions(self, pad: str) -> list:
         conds = self.plan.conditions
@@ -303,7 +376,7 @@ class ScalarGenerator:
     def source(self) -> str:
         """The module's functions (without header and constants)."""
         body = (self.dynamic() if self.rk4 else []) + self.NET + self.hoist() + self.initial() + self.segment() + \
-            self.groups() + SET_VALUES + FIRE
+            self.lanes() + self.whole() + self.soa() + self.groups() + SET_VALUES + FIRE
         return "\n".join(self.defs + body) + "\n"
 
     def constants(self) -> list:
@@ -383,6 +456,57 @@ def block_data(plan) -> tuple[dict, np.ndarray, np.ndarray]:
     IX = np.concatenate(ints).astype(np.int64) if ints else np.zeros(0, np.int64)
     CX = np.concatenate(floats).astype(np.float64) if floats else np.zeros(0)
     return offsets, IX, CX
+
+
+# the fixed parts of ``_soa``: a block's runs into the lanes, the records and checks of a saved
+# step, the lanes back into the runs' rows
+SOA_START = """\
+    n = _nruns(V)
+    _L = _empty(({slots}, _B))
+    ns = len(saved)
+    for i in range(_b0, _b1):
+        r0 = i * _B
+        m = min(n, r0 + _B) - r0
+        for _l in range(m):
+            for s in range(len(_L)):
+                _L[s, _l] = V[r0 + _l, s]
+        j = 0
+        nxt = 0
+        k = 0
+        while k < k1:
+            t = _t0 + k * _dt
+            ts = t + _eps
+            for _l in range(m):"""
+SOA_RECORDS = """\
+            if k == nxt or k == _n:
+                for jj in range(ns):
+                    for _l in range(m):
+                        rec[j, jj, r0 + _l] = _L[saved[jj], _l]
+                for _l in range(m if len(chk) else 0):
+                    if bad[0, r0 + _l] < 0:
+                        for _i in range(len(chk)):
+                            _xv = _L[chk[_i], _l]
+                            if _xv - _xv != 0.0:
+                                bad[0, r0 + _l] = j
+                                bad[1, r0 + _l] = chk[_i]
+                                break
+                j += 1
+                nxt += _se
+            if k >= _n:
+                break
+            for _l in range(m):"""
+SOA_END = """\
+            k += 1
+        for _l in range(m):
+            for s in range(len(_L)):
+                V[r0 + _l, s] = _L[s, _l]
+            kpos[r0 + _l] = k1"""
+
+
+def soa_ready(plan) -> bool:
+    """Whether a plan's batches can step as a structure of arrays (``ScalarGenerator.soa``)."""
+    return (not plan.events and not plan.delays and not plan.conditions and plan.time.method != "rk4"
+            and not plan.grouped and len(plan.dynamic) <= BLOCK and len(plan.stocks) <= BLOCK)
 
 
 def constant_lines(consts: dict, tables) -> list:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from ..memo import once
+
 
 @dataclass
 class Result:
@@ -30,27 +32,18 @@ class Result:
     def from_simulation(cls, sim, values: dict) -> Result:
         """The result of a finished batch run (``values``: parameter slot -> value per run)."""
         plan = sim.plan
-        t = plan.time
-        times = plan.save_times
-        params = dict(zip((plan.names[s] for s in plan.params), sim.inputs))
+        meta = once(plan, "result metadata", _Metadata)
+        params = dict(zip(meta.params, sim.inputs))
         prov = dict(plan.provenance, backend=sim.kernel.backend,
                     created=datetime.now(UTC).isoformat(timespec="seconds"))
         if sim.event_log is not None:
-            prov["events_applied"] = [list(map(_plain, e)) for e in sim.event_log]
+            prov["events_applied"] = [list(e) for e in sim.event_log]     # plain numbers and names
             prov["events_applied_by"] = sim.events_by
-        els = plan.model.elements
-        units = dict(plan.units, **{n: els[n].units for n in params})
-        docs = dict(plan.docs, **{n: els[n].doc for n in params})
-        arrays = {a.name: (a.dims, a.elements, a.cells) for a in plan.model.arrays}
-        for name, (_, _, cells) in arrays.items():
-            cell = next((c for c in cells if c in units), None)
-            if cell is not None:
-                units.setdefault(name, units[cell])
-                docs.setdefault(name, docs.get(cell, ""))
-        labels = {n: els[n].label for n in (*plan.saved_names, *params) if n in els and els[n].label}
-        return cls(times=times, names=plan.saved_names, data=sim.kernel.records(sim.out), params=params,
-                   units=units, docs=docs, provenance=prov, time_units=t.units, arrays=arrays,
-                   headline=list(plan.model.report.summary), labels=labels)
+        data = sim.data if sim.data is not None else sim.kernel.records(sim.out)
+        return cls(times=meta.times.copy(), names=list(meta.names), data=data,
+                   params=params, units=dict(meta.units), docs=dict(meta.docs), provenance=prov,
+                   time_units=plan.time.units, arrays=dict(meta.arrays), headline=list(meta.headline),
+                   labels=dict(meta.labels))
 
     @property
     def n_runs(self) -> int:
@@ -175,13 +168,30 @@ class Result:
         return rows
 
 
+class _Metadata:
+    """What every result of a plan carries besides its numbers (made once per plan; each result
+    gets its own copies)."""
+
+    def __init__(self, plan):
+        els = plan.model.elements
+        self.times = plan.save_times
+        self.names = plan.saved_names
+        self.params = [plan.names[s] for s in plan.params]
+        self.units = dict(plan.units, **{n: els[n].units for n in self.params})
+        self.docs = dict(plan.docs, **{n: els[n].doc for n in self.params})
+        self.arrays = {a.name: (a.dims, a.elements, a.cells) for a in plan.model.arrays}
+        for name, (_, _, cells) in self.arrays.items():
+            cell = next((c for c in cells if c in self.units), None)
+            if cell is not None:
+                self.units.setdefault(name, self.units[cell])
+                self.docs.setdefault(name, self.docs.get(cell, ""))
+        self.labels = {n: els[n].label for n in (*self.names, *self.params) if n in els and els[n].label}
+        self.headline = list(plan.model.report.summary)
+
+
 SUMMARY_ROWS = 8        # variables ``print(result)`` shows when the scenario's report names none
 
 
 def _span(values) -> str:
     lo, hi = np.min(values), np.max(values)
     return f"{lo:.6g}" if lo == hi else f"{lo:.6g}..{hi:.6g}"
-
-
-def _plain(x):
-    return x.item() if isinstance(x, np.generic) else x

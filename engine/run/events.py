@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ..errors import SimulationError
+from ..memo import once
 
 
 class EventRunner:
@@ -28,7 +29,7 @@ class EventRunner:
         self.timetable = timetable
         self.log = []       # (time, event name, number of runs) for provenance
         self.env = None
-        self.sets = {id(ev): _Sets(self.plan, ev) for ev in self.plan.events}
+        self.sets = {id(ev): st for ev, st in zip(self.plan.events, event_sets(self.plan))}
         self.phases = len(self.plan.events) + 2      # simpy ticks per step
         self.index = {id(ev): i for i, ev in enumerate(self.plan.events)}
         self._all = np.ones(self.n, bool)
@@ -73,9 +74,9 @@ class EventRunner:
         yield self._until(self.tick(k, ev))
         self.apply(ev, k, mask)
 
-    def _t(self, k):
+    def _t(self, k) -> float:
         t = self.plan.time
-        return t.start + k * t.dt
+        return float(t.start + k * t.dt)
 
     def apply(self, ev, k, mask):
         """Apply an event's actions to the runs in ``mask`` (all runs when None); all values are
@@ -146,49 +147,91 @@ def check_values(ev, sets, values, time: float) -> None:
 MAX_KERNEL_FIRINGS = 8_000_000  # timed firings over a batch a kernel applies itself (16 bytes each)
 
 
+def event_sets(plan) -> tuple:
+    """``_Sets`` of every event of the plan, in order (made once per plan)."""
+    return once(plan, "event sets", lambda p: tuple(_Sets(p, ev) for ev in p.events))
+
+
 def in_kernel(plan, kernel, table) -> str | None:
     """Why the run stage, not the kernel, applies this batch's events (None: the kernel can)."""
     if not kernel.compiles_events:
         return f"the {kernel.backend} kernel applies no events itself"
-    ramp = next((ev for ev in plan.events if any(a.ramp is not None for a in ev.actions)), None)
+    ramp = _static(plan)[-1]
     if ramp is not None:
-        return f"the event '{ramp.event.name}' ramps a value"
+        return f"the event '{ramp}' ramps a value"
     total = sum(f.size for f in table.firings if f is not None)
     if total > MAX_KERNEL_FIRINGS:
         return f"{total:,} timed firings"
     return None
 
 
-def kernel_tables(plan, table, n: int):
-    """The batch's events as the kernel applies them (``backends.base.EventTables``)."""
-    from ..backends.base import EventTables
-    evs = plan.events
-    sets = [_Sets(plan, ev) for ev in evs]
-    groups = np.array([[ev.group, int(st.params)] for ev, st in zip(evs, sets)], np.int64).reshape(-1, 2)
-    first = np.concatenate([[0], np.cumsum([len(st.slots) for st in sets])]).astype(np.int64)
-    cat = lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)  # noqa: E731
-    cond_event = np.full(len(plan.conditions), -1, np.int64)
-    for e, ev in enumerate(evs):
-        if ev.when is not None:
-            cond_event[ev.when] = e
-    timed = [(e, f) for e, f in enumerate(table.firings) if f is not None and f.size]
-    if timed:
+def _static(plan) -> tuple:
+    """What the kernel's event tables hold for any batch of the plan (see ``EventTables``), the
+    number of rows of its probe scratch, and the first event that ramps a value (or None); made
+    once per plan (the kernel only reads these arrays)."""
+    def build(plan):
+        evs = plan.events
+        sets = event_sets(plan)
+        groups = np.array([[ev.group, int(st.params)] for ev, st in zip(evs, sets)], np.int64).reshape(-1, 2)
+        first = np.concatenate([[0], np.cumsum([len(st.slots) for st in sets])]).astype(np.int64)
+        cat = lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)  # noqa: E731
+        cond_event = np.full(len(plan.conditions), -1, np.int64)
+        for e, ev in enumerate(evs):
+            if ev.when is not None:
+                cond_event[ev.when] = e
+        probes = max((len(g.probes) for g in plan.groups), default=0)
+        ramp = next((ev.event.name for ev in evs if any(a.ramp is not None for a in ev.actions)), None)
+        return (groups, first, cat([st.rows for st in sets], np.int64), cat([st.slots for st in sets], np.int64),
+                cat([st.lo[:, 0] for st in sets], float), cat([st.hi[:, 0] for st in sets], float),
+                cond_event, max(probes, 1), ramp)
+    return once(plan, "kernel event tables", build)
+
+
+def _timed(plan, table, n: int) -> tuple:
+    """A batch's timed firings as the kernel applies them (``EventTables.steps`` and ``event``),
+    made once per timetable (the kernel only reads them)."""
+    def build(table):
+        evs = plan.events
+        timed = [(e, f) for e, f in enumerate(table.firings) if f is not None and f.size]
+        if not timed:
+            return np.zeros((n, 0), np.int64), np.zeros((n, 0), np.int64)
         steps = np.concatenate([np.broadcast_to(f, (n, f.shape[1])) for _, f in timed], axis=1)
         event = np.concatenate([np.full((n, f.shape[1]), e, np.int64) for e, f in timed], axis=1)
         beyond = plan.time.n_steps + 1
         steps = np.where(steps >= 0, steps, beyond)
         # in step order, and at one step in the order the scenario lists the events
         order = np.argsort(steps * (len(evs) + 1) + event, axis=1, kind="stable")
-        steps = np.ascontiguousarray(np.take_along_axis(steps, order, axis=1))
-        event = np.ascontiguousarray(np.take_along_axis(event, order, axis=1))
-    else:
-        steps = event = np.zeros((n, 0), np.int64)
-    probes = max((len(g.probes) for g in plan.groups), default=0)
-    return EventTables(steps, event, np.zeros(n, np.int64), groups, first,
-                       cat([st.rows for st in sets], np.int64), cat([st.slots for st in sets], np.int64),
-                       cat([st.lo[:, 0] for st in sets], float), cat([st.hi[:, 0] for st in sets], float),
-                       cond_event, np.full((len(plan.conditions), n), -1, np.int64),
-                       np.full((2, n), -1, np.int64), np.zeros((max(probes, 1), n)))
+        return (np.ascontiguousarray(np.take_along_axis(steps, order, axis=1)),
+                np.ascontiguousarray(np.take_along_axis(event, order, axis=1)))
+    return once(table, f"kernel firings {n}", build)
+
+
+def kernel_tables(plan, table, n: int):
+    """The batch's events as the kernel applies them (``backends.base.EventTables``): what does
+    not change during the run is shared between the runs of a plan and a timetable, what the
+    kernel writes is new."""
+    from ..backends.base import EventTables
+    groups, first, rows, slots, lo, hi, cond_event, probes, _ = _static(plan)
+    steps, event = _timed(plan, table, n)
+    return EventTables(steps, event, np.zeros(n, np.int64), groups, first, rows, slots, lo, hi, cond_event,
+                       np.full((len(plan.conditions), n), -1, np.int64), np.full((2, n), -1, np.int64),
+                       np.zeros((probes, n)))
+
+
+def _timed_log(plan, table) -> list:
+    """(order key, (time, event name, number of runs)) of every timed firing (once per timetable)."""
+    def build(table):
+        t = plan.time
+        entries = []
+        for i, ev in enumerate(plan.events):
+            if ev.when is None and table.firings[i] is not None:
+                n = table.firings[i].shape[0]
+                for k, counts in table.due(i):
+                    for j in range(1 if counts is None else int(counts.max())):
+                        runs = n if counts is None else int((counts > j).sum())
+                        entries.append(((k, 0, i, j), (float(t.start + k * t.dt), ev.event.name, runs)))
+        return sorted(entries, key=lambda x: x[0])
+    return once(table, "timed log", build)
 
 
 def kernel_log(plan, table, tables) -> list:
@@ -196,20 +239,16 @@ def kernel_log(plan, table, tables) -> list:
     stage would have applied them: by step, timed events first in listed order, then 'when'
     events in listed order."""
     t = plan.time
-    entries = []
+    entries = list(_timed_log(plan, table))
     for i, ev in enumerate(plan.events):
-        if ev.when is None:
-            n = table.firings[i].shape[0] if table.firings[i] is not None else 0
-            for k, counts in table.due(i):
-                for j in range(1 if counts is None else int(counts.max())):
-                    runs = n if counts is None else int((counts > j).sum())
-                    entries.append(((k, 0, i, j), (t.start + k * t.dt, ev.event.name, runs)))
-        else:
+        if ev.when is not None:
             fired = tables.fired[ev.when]
             ks, runs = np.unique(fired[fired >= 0], return_counts=True)
-            entries += [((int(k), 1, i, 0), (t.start + int(k) * t.dt, ev.event.name, int(c)))
+            entries += [((int(k), 1, i, 0), (float(t.start + int(k) * t.dt), ev.event.name, int(c)))
                         for k, c in zip(ks, runs)]
-    return [e for _, e in sorted(entries, key=lambda x: x[0])]
+    if len(plan.conditions):
+        entries.sort(key=lambda x: x[0])
+    return [e for _, e in entries]
 
 
 def kernel_error(plan, kernel, state, tables) -> None:
@@ -221,7 +260,7 @@ def kernel_error(plan, kernel, state, tables) -> None:
     r = int(runs[np.argmin(err[0, runs])])
     k, e = int(err[0, r]), int(err[1, r])
     ev = plan.events[e]
-    sets = _Sets(plan, ev)
+    sets = event_sets(plan)[e]
     vals = kernel.evaluate(state, k, ev.group)[:, r:r + 1]
     check_values(ev, sets, vals[sets.rows], plan.time.start + k * plan.time.dt)
     raise SimulationError(f"an event's value failed its check at time {plan.time.start + k * plan.time.dt:g}",

@@ -18,6 +18,7 @@ import numpy as np
 import simpy
 
 from ..errors import ModelError, ModelWarning, SimulationError
+from ..memo import once
 from ..model.check import too_large
 from ..model.noise import RUN_ID
 from ..results import Result
@@ -50,8 +51,9 @@ class Simulation:
                              hint="keep fewer variables (keep=), save less often (save_step) or run "
                                   "fewer runs at a time (a sweep chunks them)")
         self.state = kernel.new_state(values, n_runs)
-        self.inputs = self.state.V[list(plan.params)].copy()     # parameter values as given
-        self.out = kernel.new_records(n_runs)
+        self.inputs = self.state.V[_params(plan).slots]     # parameter values as given (a copy)
+        self.out = kernel.new_records(n_runs)     # (not touched, so not in memory, when run_all writes data)
+        self.data: np.ndarray | None = None     # the records as data[time, variable, run], from run_all
         self.events: EventRunner | None = None
         self.events_by: str | None = None       # who applied the events: the kernel or the run stage
         self.event_log: list | None = None      # (time, event name, number of runs) per firing
@@ -95,6 +97,22 @@ def _given(params) -> dict:
     return out
 
 
+class _Params:
+    """A plan's parameters as the run stage fills them in (made once per plan): their slots, their
+    positions by name, the slot of ``run_id`` (or None) and every parameter's declared value."""
+
+    def __init__(self, plan):
+        els = plan.model.elements
+        self.slots = np.array(plan.params, dtype=np.int64)
+        self.index = {plan.names[s]: i for i, s in enumerate(plan.params)}
+        self.run_id = plan.params[self.index[RUN_ID]] if RUN_ID in self.index else None
+        self.defaults = {s: np.float64(els[plan.names[s]].value) for s in plan.params}
+
+
+def _params(plan) -> _Params:
+    return once(plan, "parameters", _Params)
+
+
 def prepare_params(plan, overrides: dict | None, n_runs: int | None = None):
     """Parameter values by slot: scalars stay scalars, sequences become the run axis. A model
     with random functions numbers the runs of a batch 0..n-1 (its ``run_id``) unless told."""
@@ -111,16 +129,12 @@ def prepare_params(plan, overrides: dict | None, n_runs: int | None = None):
     for k, size in sizes.items():
         if size != n_runs:
             raise ModelError(f"{size} values given for '{k}' but the batch has {n_runs} runs", element=k)
-    out = {}
-    for slot in plan.params:
-        name = plan.names[slot]
-        el = els[name]
-        if name in overrides:
-            out[slot] = _checked(overrides.pop(name), el, name)
-        elif name == RUN_ID and n_runs > 1:     # the runs of a plain batch are runs 0..n-1
-            out[slot] = np.arange(n_runs, dtype=float)
-        else:
-            out[slot] = np.float64(el.value)
+    known = _params(plan)
+    out = dict(known.defaults)
+    if known.run_id is not None and n_runs > 1:     # the runs of a plain batch are runs 0..n-1
+        out[known.run_id] = np.arange(n_runs, dtype=float)
+    for _, name in sorted((known.index[k], k) for k in overrides if k in known.index):
+        out[int(known.slots[known.index[name]])] = _checked(overrides.pop(name), els[name], name)
     if overrides:
         from ..model.check import suggest
         k = next(iter(overrides))
@@ -152,8 +166,7 @@ def run_kernel(kernel, params: dict | None = None, n_runs: int | None = None, ch
     values, n_runs = prepare_params(plan, params, n_runs)
     sim = Simulation(kernel, values, n_runs)
     start = kernel.evaluate(sim.state, 0, plan.start_group) if plan.events or plan.stage_times else None
-    row = {} if start is None else {p: start[i] for i, p in enumerate(plan.groups[plan.start_group].probes)}
-    table = tt.resolve(plan, row, n_runs)
+    table = tt.of_batch(plan, start, n_runs)
     why = in_kernel(plan, kernel, table) if plan.events else None
     if plan.events and why is None:        # the whole run in the kernel: events are its data
         sim.state.events = kernel_tables(plan, table, n_runs)
@@ -162,12 +175,15 @@ def run_kernel(kernel, params: dict | None = None, n_runs: int | None = None, ch
         sim.events = EventRunner(sim, table)
         sim.events_by = f"run stage ({why})"
     events = sim.events
-    env = simpy.Environment()
-    if events:
+    if start is not None and plan.stage_times:
+        _warn_stage_times(sim, {p: start[i] for i, p in enumerate(plan.groups[plan.start_group].probes)})
+    if events:                  # the simpy clock orders the events and the segments between them
+        env = simpy.Environment()
         events.start(env)
-    _warn_stage_times(sim, row)
-    env.process(_stepper(env, sim, events, progress))
-    env.run()
+        env.process(_stepper(env, sim, events, progress))
+        env.run()
+    else:                       # nothing to order: the segments one after the other
+        _segments(sim, progress)
     if sim.state.events is not None:
         kernel_error(plan, kernel, sim.state, sim.state.events)
         sim.event_log = kernel_log(plan, table, sim.state.events)
@@ -176,8 +192,28 @@ def run_kernel(kernel, params: dict | None = None, n_runs: int | None = None, ch
         events.sim = events.env = sim.events = None     # break the cycle: a batch's arrays go when unused
     result = Result.from_simulation(sim, values)
     if check:
-        verify(result, plan, n_runs, sim.state.V[list(plan.stocks)], sim.state.bad)
+        verify(result, plan, n_runs, sim.state.V[_stocks(plan)], sim.state.bad)
     return result
+
+
+def _stocks(plan) -> np.ndarray:
+    return once(plan, "stock slots", lambda p: np.array(p.stocks, dtype=np.int64))
+
+
+def _segments(sim, progress) -> None:
+    """Run to the end without events applied by the run stage: the kernel's whole run in one
+    call, or segments (chunks of steps between progress reports when there is a progress bar)."""
+    n = sim.plan.time.n_steps
+    if progress is None:
+        sim.data = sim.kernel.run_all(sim.state)
+        if sim.data is not None:
+            return
+    k = 0
+    while k <= n:
+        k1 = n + 1 if progress is None else min(n + 1, k + progress.chunk)
+        k, _, _ = sim.segment(k1)
+        if progress is not None:
+            progress(k)
 
 
 def _warn_stage_times(sim, row):

@@ -27,15 +27,20 @@ run. A ramp's later steps follow from its firing and its duration, evaluated whe
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import ModelError
+from ..memo import once
 
 SNAP_TOL = 1e-9
 MAX_FIRINGS = 1_000_000     # firings of one periodic event over a run
 MAX_BATCH_FIRINGS = 50_000_000  # ... and over all the runs of a batch (their times are held at once)
+KEPT_RUNS = 64          # timetables of batches of up to this many runs are kept ...
+KEPT = 16               # ... this many per plan (the latest start values)
+_kept_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,26 @@ class Timetable:
             else:
                 out.append((int(k), np.bincount(runs[a:b], minlength=n)))
         return out
+
+
+def of_batch(plan, start: np.ndarray | None, n: int) -> Timetable:
+    """``resolve`` for a batch of ``n`` runs whose start group has the values ``start`` (probe x
+    run; None when the plan has no probes). A timetable depends on nothing else, so those of
+    small batches are kept per plan and start values: a model run again and again with the same
+    event times (an optimiser, the app) resolves them once."""
+    row = {} if start is None else {p: start[i] for i, p in enumerate(plan.groups[plan.start_group].probes)}
+    if n > KEPT_RUNS:
+        return resolve(plan, row, n)
+    kept = once(plan, "timetables", lambda p: {})
+    key = (n, b"" if start is None else np.ascontiguousarray(start).tobytes())
+    table = kept.get(key)
+    if table is None:
+        table = resolve(plan, row, n)
+        with _kept_lock:
+            while len(kept) >= KEPT:
+                del kept[next(iter(kept))]
+            kept[key] = table
+    return table
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
