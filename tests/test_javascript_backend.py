@@ -276,3 +276,26 @@ def test_random_functions_are_refused_by_name(build):
     from engine.backends.javascript import JavascriptBackend
     m = build("time: {start: 0, stop: 4, dt: 1}\nauxiliaries:\n  a: RANDOM NORMAL(-1, 1, 0, 1, 0)\n")
     assert "RANDOM_NORMAL has no JavaScript implementation in 'a'" in JavascriptBackend().supports(m.plan())
+
+
+LONG_DELAY = """
+time: {start: 0, stop: 5, dt: 0.5}
+auxiliaries:
+  x: time
+  by_parameter: delay_fixed(x, lag, -1)
+  by_expression: delay_fixed(x, max(1, round(lag / dt)) * dt, -2)
+  previous_long: delay_fixed(x, lag * 0 + 2, -3)
+parameters:
+  lag: {value: 1e300}
+"""
+
+
+def test_a_delay_longer_than_the_run_gives_its_start_value_on_every_backend(build, tmp_path):
+    """A delay time far beyond the run (1e300, however it is computed) needs no more history than
+    the run's steps: its start value throughout, on numpy, numba and in JavaScript."""
+    m = build(LONG_DELAY)
+    for backend in ("numpy", "numba"):
+        r = m.run(backend=backend)
+        assert np.all(r["by_parameter"] == -1) and np.all(r["by_expression"] == -2), backend
+        assert list(r["previous_long"][:, 0]) == [-3, -3, -3, -3, 0, 0.5, 1, 1.5, 2, 2.5, 3]
+    assert compare(m, tmp_path, [{}, {"lag": 2.0}]) <= RTOL

@@ -122,7 +122,9 @@ def set_delays(plan, state: State, times: np.ndarray, initials: np.ndarray) -> N
     if not np.all(np.isfinite(steps)):
         d = plan.delays[int(np.argmax(~np.isfinite(steps).all(axis=1)))]
         raise ModelError("a pipeline delay's time is not a finite number", element=plan.names[d.slot])
-    steps = np.maximum(1, steps).astype(np.int64)
+    # a delay longer than the run gives its start value throughout: n_steps + 1 steps of history is
+    # that already (and keeps a huge delay time from overflowing the integer count)
+    steps = np.clip(steps, 1, plan.time.n_steps + 1).astype(np.int64)
     sizes = steps.max(axis=1)
     need = int(sizes.sum()) * n * 8
     if need > MAX_DELAY_BYTES:

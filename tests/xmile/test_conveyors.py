@@ -125,3 +125,25 @@ def test_a_narrow_leak_zone_and_a_stray_leak_are_refused(tmp_path):
     p = model(tmp_path, "<conveyor><len>2</len></conveyor>", extra='<flow name="stray"><eqn>0.1</eqn><leak/></flow>')
     with pytest.raises(engine.ModelError, match="leakage flow that is not an outflow of a conveyor"):
         engine.load(p)
+
+
+@pytest.mark.parametrize("length, says", [("0", "transit time <len> is 0; it must be more than 0"),
+                                          ("-2", "transit time <len> is -2; it must be more than 0")])
+def test_a_transit_time_that_is_not_positive_is_an_error(tmp_path, length, says):
+    with pytest.raises(engine.ModelError, match=says):
+        engine.load(model(tmp_path, f"<conveyor><len>{length}</len></conveyor>"))
+
+
+def test_a_conveyor_naming_a_flow_that_does_not_exist_is_an_error(tmp_path):
+    p = model(tmp_path, "<conveyor><len>2</len></conveyor>")
+    p.write_text(p.read_text().replace("<outflow>leave</outflow>", "<outflow>nowhere</outflow>"))
+    with pytest.raises(engine.ModelError, match="flow 'nowhere' is not defined"):
+        engine.load(p)
+
+
+def test_a_transit_time_longer_than_the_run_keeps_the_initial_contents_leaving(tmp_path):
+    """<len> 1e300: one slat per step of the run would be more than the run; what enters never
+    leaves, and the initial contents, spread over the belt, leave at a negligible rate."""
+    r = engine.load(model(tmp_path, "<conveyor><len>1e300</len></conveyor>", inflow="2")).run()
+    assert np.all(r["leave"][:, 0] < 1e-290)
+    np.testing.assert_allclose(r["belt"][:, 0], 30 + 2 * 0.5 * np.arange(25), rtol=1e-12)

@@ -76,7 +76,7 @@
     for (let d = 0; d < n; d++) {
       const steps = roundHalfEven(times[d] / _dt);
       if (!Number.isFinite(steps)) throw new ModelRunError("a pipeline delay's time is not a finite number", DELAY_NAMES[d]);
-      DS[d] = Math.max(1, steps);
+      DS[d] = Math.min(Math.max(1, steps), _n + 1);   // longer than the run: its start value throughout
       DZ[d] = DS[d];
       DO[d] = total;
       DI[d] = inits[d];

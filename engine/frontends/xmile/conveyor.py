@@ -125,6 +125,8 @@ class Conveyors:
         if b.method != "euler":
             raise Unsupported("a conveyor under RK4 integration (a belt moves one slat per step: Euler only)",
                               file=file, element=v.name)
+        for f in v.inflows + v.outflows:        # each names a flow of the model
+            b.flow_ref(f, v)
         me = common["name"]
         leaks = [b.vars[f] for f in v.outflows if b.vars[f].leak is not None]
         mains = [b.vars[f] for f in v.outflows if b.vars[f].leak is None]
@@ -144,7 +146,14 @@ class Conveyors:
             return ex.Call(0, fn, tuple(a))
 
         dt = name("dt")
-        steps = call("max", num(1), call("round", bin_("/", self.fixed(belt.length, v, "transit time"), dt)))
+        length = self.fixed(belt.length, v, "transit time")
+        try:
+            if not ex.constant(length) > 0:
+                raise XmileError(f"the conveyor's transit time <len> is {ex.constant(length):g}; it must be "
+                                 "more than 0", file=file, element=v.name)
+        except ValueError:          # it reads constants: at least one slat when it runs
+            pass
+        steps = call("max", num(1), call("round", bin_("/", length, dt)))
         fracs = [self.fixed(lk.leak.fraction, v, "leak fraction") for lk in leaks]
         hidden = lambda suffix: f"{me}:{suffix}"                          # noqa: E731
         initial = b.translate(v.eqn or "0", v, {})
