@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import engine
+from engine.backends import base
 from engine.errors import ModelError
 from engine.frontends import READERS, files
 from engine.frontends.yaml import elements
@@ -34,12 +35,15 @@ def test_records_over_the_memory_limit_are_refused_before_the_run(build, monkeyp
     assert m.run(n_runs=50)["tea"].shape == (11, 50)
 
 
-def test_a_delay_too_long_for_its_dt_is_refused_when_it_is_set(build):
+def test_a_delay_longer_than_the_run_holds_the_runs_steps_and_the_limit_is_checked_when_set(build, monkeypatch):
     m = build(CUP + "auxiliaries:\n  late: delay_fixed(tea, lag, 0)\n"
               "parameters:\n  lag: {value: 2, range: [0, 1e12]}\n")
     assert m.run()["late"][:3, 0].tolist() == [0, 0, 180]
+    assert np.all(m.run(params={"lag": 1e10})["late"] == 0)      # its start value throughout
+    monkeypatch.setattr(base, "MAX_DELAY_BYTES", 8 * 11 * 50)     # the run's 11 steps of history, 50 runs
+    assert np.all(m.run(params={"lag": 1e10}, n_runs=50)["late"] == 0)
     with pytest.raises(ModelError, match=r"model.yaml:8: in 'late': the pipeline delays need .* GB of history"):
-        m.run(params={"lag": 1e10})
+        m.run(params={"lag": 1e10}, n_runs=51)
 
 
 def test_a_lookup_over_the_points_limit_is_refused(build, monkeypatch):
