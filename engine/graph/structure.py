@@ -130,6 +130,14 @@ def _in_declared_order(nodes: list, edges: list, model: Model) -> list | None:
         if v not in targets:
             targets.add(v)
             indeg[v] += 1
+    out = ready_order(indeg, succ, key)
+    return out if len(out) == len(indeg) else None
+
+
+def ready_order(indeg: dict, succ: dict, key) -> list:
+    """Kahn's topological order: ``indeg`` maps each node to its count of predecessors and is
+    used up; ``succ`` maps a node to its successors; whenever several nodes are ready, the one
+    with the least ``key[node]`` comes first. Nodes on a cycle are left out."""
     heap = [(key[n], n) for n, d in indeg.items() if d == 0]
     heapq.heapify(heap)
     out = []
@@ -140,7 +148,7 @@ def _in_declared_order(nodes: list, edges: list, model: Model) -> list | None:
             indeg[m] -= 1
             if indeg[m] == 0:
                 heapq.heappush(heap, (key[m], m))
-    return out if len(out) == len(indeg) else None
+    return out
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ compute them, so a grouped plan gives the per-cell plan's numbers exactly.
 """
 from __future__ import annotations
 
-import heapq
 import re
 from dataclasses import dataclass
 
@@ -33,6 +32,7 @@ import numpy as np
 
 from .. import builtins
 from .. import lang as ex
+from ..graph.structure import ready_order
 from ..lang.parser import balanced
 
 MIN_CELLS = 2                       # a block holds at least this many cells
@@ -180,16 +180,7 @@ def _order(slots, pos, reads, groups):
                 targets.add(i)
                 indeg[i] += 1
     live = set(item_of.values())
-    heap = [(first[i], i) for i in live if indeg[i] == 0]
-    heapq.heapify(heap)
-    order = []
-    while heap:
-        _, i = heapq.heappop(heap)
-        order.append(i)
-        for j in succ.get(i, ()):
-            indeg[j] -= 1
-            if indeg[j] == 0:
-                heapq.heappush(heap, (first[j], j))
+    order = ready_order({i: indeg[i] for i in live}, succ, first)
     if len(order) == len(live):
         return order, set()
     import networkx as nx
