@@ -147,18 +147,19 @@ class Generator:
             L.append(f"            return k, {i}, _c")
         return L
 
+    def _saved_step(self) -> tuple[list, str]:
+        """The lines that open a saved step (``_j`` its record's row) and the indent inside them."""
+        pad = "        "
+        if self.plan.time.save_every == 1:
+            return [f"{pad}_j = k"], pad
+        pad += "    "
+        return [f"{pad[:-4]}if k % _se == 0 or k == _n:", f"{pad}_j = (k + _se - 1) // _se"], pad
+
     def _record(self) -> list:
         p = self.plan
         if not p.saved and not unsaved_stocks(p):
             return []
-        pad = "        "
-        L = []
-        if p.time.save_every == 1:
-            L.append(f"{pad}_j = k")
-        else:
-            L += [f"{pad}if k % _se == 0 or k == _n:"]
-            pad += "    "
-            L.append(f"{pad}_j = (k + _se - 1) // _se")
+        L, pad = self._saved_step()
         L.append(f"{pad}rec = out[_j]")
         L += [f"{pad}rec[{j}] = {self.v(s)}" for j, s in enumerate(p.saved)]
         chk = unsaved_stocks(p)

@@ -199,14 +199,7 @@ class GroupedGenerator(Generator):
         chk = unsaved_stocks(p)
         if not p.saved and not chk:
             return []
-        pad = "        "
-        L = []
-        if p.time.save_every == 1:
-            L.append(f"{pad}_j = k")
-        else:
-            L += [f"{pad}if k % _se == 0 or k == _n:"]
-            pad += "    "
-            L.append(f"{pad}_j = (k + _se - 1) // _se")
+        L, pad = self._saved_step()
         if p.saved:
             L.append(f"{pad}out[_j] = V[_SAV]")
         if chk:
