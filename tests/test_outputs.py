@@ -193,3 +193,18 @@ def test_a_killed_run_leaves_no_staging_folder_once_outputs_are_written_again(tm
                  "--no-figures", "--backend", "numpy"]) == 0
     assert not staging.exists()
     assert sorted(p.name for p in folder.iterdir()) == ["results.h5"]
+
+
+def test_hdf5_holds_a_model_of_many_cells(tmp_path):
+    # every dataset is attached to the time and run scales; the earliest HDF5 format keeps the list
+    # of attached datasets in one attribute of at most 64 KB and failed past about 4,000 of them
+    path = tmp_path / "many.yaml"
+    path.write_text("scenario: many\ntime: {start: 0, stop: 2, dt: 1}\ndimensions:\n  cell: 5000\n"
+                    "stocks:\n  s[cell]: {initial: 1, inflows: [f]}\nflows:\n  f[cell]: cell * 0.5\n")
+    r = engine.load(path).run(backend="numpy")
+    out = r.to_hdf5(tmp_path / "many.h5")
+    ds = xr.open_dataset(out, engine="h5netcdf")
+    assert ds["s"].dims == ("time", "cell", "run")
+    assert np.array_equal(ds["s"].values[:, :, 0], 1 + np.arange(3)[:, None] * 0.5 * np.arange(1, 5001)[None, :])
+    assert "s[4999]" not in ds and "f[1]" not in ds      # the cells are in their arrays' datasets
+    ds.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from ..results.hdf5 import write_attrs
+from ..results.hdf5 import LIBVER, write_attrs
 
 TEXT = h5py.string_dtype()
 
@@ -86,7 +86,7 @@ def write_dominance(d, path, result=None) -> str:
         mode = "a"
     else:
         mode = "w"
-    with h5py.File(path, mode) as f:
+    with h5py.File(path, mode, libver=LIBVER) as f:
         if "dominance" in f:
             del f["dominance"]
         write_group(f, d)

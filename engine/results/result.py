@@ -27,6 +27,7 @@ class Result:
     arrays: dict = field(default_factory=dict)        # arrayed element -> (dims, elements per dim, cells)
     headline: list = field(default_factory=list)      # the report's summary variables (print shows them)
     labels: dict = field(default_factory=dict)        # names as the source file wrote them
+    _at: dict | None = field(default=None, init=False, repr=False, compare=False)   # see _index
 
     @classmethod
     def from_simulation(cls, sim, values: dict) -> Result:
@@ -55,11 +56,12 @@ class Result:
         (time x its dimensions x run)."""
         if name not in self.names and name in self.saved_arrays:
             dims, elements, cells = self.arrays[name]
-            idx = [self.names.index(c) for c in cells]
+            index = self._index()
+            idx = [index[c] for c in cells]
             return self.data[:, idx, :].reshape((len(self.times), *map(len, elements), self.n_runs))
         try:
-            return self.data[:, self.names.index(name), :]
-        except ValueError:
+            return self.data[:, self._index()[name], :]
+        except KeyError:
             from ..errors import ModelError
             from ..model.check import suggest
             raise ModelError(f"'{name}' is not among the saved variables", element=name,
@@ -68,11 +70,29 @@ class Result:
     def __contains__(self, name) -> bool:
         return name in self.names or name in self.saved_arrays
 
+    def _index(self) -> dict:
+        """name -> position in ``names`` (built once; ``names`` is not changed after a run)."""
+        if self._at is None or len(self._at) != len(self.names):
+            self._at = {n: i for i, n in enumerate(self.names)}
+        return self._at
+
     @property
     def saved_arrays(self) -> dict:
         """Arrayed elements every cell of which is saved: name -> (dims, elements per dim, cells)."""
         have = set(self.names)
         return {n: a for n, a in self.arrays.items() if all(c in have for c in a[2])}
+
+    @property
+    def param_arrays(self) -> dict:
+        """Arrayed parameters every cell of which is among ``params``: name -> (dims, elements per
+        dim, cells)."""
+        return {n: a for n, a in self.arrays.items() if a[2] and all(c in self.params for c in a[2])}
+
+    def param_values(self, name: str) -> np.ndarray:
+        """An arrayed parameter's values over (its dimensions x run)."""
+        dims, elements, cells = self.arrays[name]
+        return np.stack([np.broadcast_to(np.asarray(self.params[c], float), (self.n_runs,)) for c in cells]
+                        ).reshape((*map(len, elements), self.n_runs))
 
     def at(self, name: str, time) -> np.ndarray:
         """Values of ``name`` at the saved time nearest to ``time``: one per run, or for a sequence
@@ -147,7 +167,17 @@ class Result:
                 continue
             data_vars[n] = (("time", "run"), self.data[:, i, :],
                             {"units": self.units.get(n, ""), "description": self.docs.get(n, "")})
+        in_params = set()
+        for name, (dims, elements, cells) in self.param_arrays.items():
+            for d, e in zip(dims, elements):
+                coords[d] = (d, list(e))
+            in_params.update(cells)
+            data_vars[name] = ((*dims, "run"), self.param_values(name),
+                               {"role": "parameter", "units": self.units.get(name, ""),
+                                "description": self.docs.get(name, "")})
         for k, v in self.params.items():
+            if k in in_params:
+                continue
             data_vars[k] = (("run",), np.broadcast_to(v, (self.n_runs,)),
                             {"role": "parameter", "units": self.units.get(k, ""), "description": self.docs.get(k, "")})
         return xr.Dataset(data_vars, coords=coords,

@@ -24,7 +24,7 @@ import h5py
 import numpy as np
 
 from ..errors import ModelError
-from ..results.hdf5 import safe_name, write_attrs
+from ..results.hdf5 import LIBVER, safe_name, write_attrs
 
 # datasets every sweep file holds besides its parameters, trajectories and metrics
 OWN_DATASETS = frozenset({"run", "time", "parameter", "chunk", "chunk_done", "unit_samples", "sensitivity"})
@@ -105,7 +105,7 @@ def create(path: Path, layout: dict, attrs: dict, block: int = 65536):
     path.parent.mkdir(parents=True, exist_ok=True)
     n, n_chunks = layout["n_runs"], layout["n_chunks"]
     unit, values = layout["unit"], layout["values"]
-    with h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
+    with h5py.File(tmp, "w", libver=LIBVER) as f:
         run = f.create_dataset("run", data=np.arange(n, dtype=np.int64))
         run.make_scale("run")
         tim = f.create_dataset("time", data=np.asarray(layout["times"], dtype=float))
@@ -199,7 +199,7 @@ def repack(src: Path, dst: Path, level: int = 1):
     scales and attributes are kept. Written beside ``dst`` and moved into place at the end, so a
     kill during the copy leaves the complete ``FILE.partial`` to finish from."""
     tmp = dst.with_name(dst.name + ".packing")
-    with h5py.File(src, "r") as fi, h5py.File(tmp, "w", libver=("earliest", "v110")) as fo:
+    with h5py.File(src, "r") as fi, h5py.File(tmp, "w", libver=LIBVER) as fo:
         scales = [n for n, d in fi.items() if d.attrs.get("CLASS") == b"DIMENSION_SCALE"]
         for name, d in fi.items():
             if name in scales or d.size < 4096 or d.dtype.kind not in "fiu":
