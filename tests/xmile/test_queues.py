@@ -119,6 +119,27 @@ def test_a_queue_into_a_stock_lets_everything_out_one_step_later(tmp_path, backe
     assert ref["batches"][1] == [arrive(0) * DT, walk_in(0) * DT]
 
 
+def test_the_batches_of_a_queue_that_lets_everything_out_are_read(tmp_path):
+    """q[1] (the front batch, the first out), q[2], q[3] (beyond the last: 0), SIZE and SUM: the
+    queue holds what its inflows gave the step before, one batch each, in their listed order."""
+    reads = {"front": "line[1]", "second": "line[2]", "third": "line[3]", "place": "line[INT(TIME) MOD 3]",
+             "count": "SIZE(line)", "total": "SUM(line)"}
+    extra = "".join(f'<aux name="{k}"><eqn>{e}</eqn></aux>' for k, e in reads.items())
+    r = engine.load(model(tmp_path, extra=extra)).run()
+    ref = reference(5, (arrive, walk_in))
+
+    def at(j, n):
+        b = ref["batches"][j]
+        return b[n - 1] if 1 <= n <= len(b) else 0.0
+    close(r["front"][:, 0], [at(j, 1) for j in range(STEPS)], "front")
+    close(r["second"][:, 0], [at(j, 2) for j in range(STEPS)], "second")
+    assert np.all(r["third"][:, 0] == 0)
+    close(r["place"][:, 0], [at(j, int(j * DT) % 3) for j in range(STEPS)], "place")
+    close(r["count"][:, 0], [len(b) for b in ref["batches"]], "count")
+    close(r["total"][:, 0], ref["queue"], "total")
+    assert {len(b) for b in ref["batches"]} == {0, 1, 2}      # empty, one and two batches
+
+
 CONVEYORS = {
     "capacity and inflow limit": ('<conveyor one_at_a_time="false"><len>2</len><capacity>32</capacity>'
                                   "<in_limit>9</in_limit></conveyor>", False,
@@ -173,8 +194,11 @@ REFUSED = {
     "whole batches": ("only whole batches (batch_integrity) from queue 'line'",
                       dict(conveyor='<conveyor one_at_a_time="false" batch_integrity="true"><len>2</len>'
                                     "<in_limit>3</in_limit></conveyor>")),
-    "a batch read": ("the batches of a queue", dict(extra='<aux name="first"><eqn>line[1]</eqn></aux>')),
-    "a queue's mean": ("the batches of a queue", dict(extra='<aux name="first"><eqn>MEAN(line)</eqn></aux>')),
+    "a batch held by a belt": ("the batches of a queue whose first outflow does not take everything",
+                               dict(conveyor='<conveyor one_at_a_time="false"><len>2</len></conveyor>',
+                                    extra='<aux name="first"><eqn>line[1]</eqn></aux>')),
+    "a queue's mean": ("MIN, MAX, MEAN, STDDEV and PROD of a queue's batches",
+                       dict(extra='<aux name="first"><eqn>MEAN(line)</eqn></aux>')),
     "QLEN": ("builtin QLEN", dict(extra='<aux name="first"><eqn>QLEN(line)</eqn></aux>')),
 }
 

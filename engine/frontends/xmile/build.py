@@ -10,7 +10,7 @@ from .equations import TRANSPOSE, is_empty, parse
 from .errors import Unsupported, XmileError
 from .graphical import gf_points
 from .names import Names, identifier, key
-from .queue import BATCHES, Queues
+from .queue import Queues
 
 MAX_MACRO_DEPTH = 20
 MAX_TREE_NODES = 20_000     # an equation larger than this once translated is refused
@@ -242,7 +242,10 @@ class Builder:
         target = next((self.vars[c] for c in ((v.scope + node.id) if v.scope else None, node.id)
                        if c is not None and c in self.vars), None)
         if target is not None and target.queue:
-            raise Unsupported(BATCHES, file=self.file, element=v.name)
+            if len(node.subs) != 1 or (isinstance(node.subs[0], ex.Name) and node.subs[0].id == "*"):
+                raise XmileError(f"a queue's batch is read with one position (write {node.id}[1] for the "
+                                 "front)", file=self.file, element=v.name)
+            return self.queues.element(target, self.resolve(node.subs[0], v, local, depth), v)
         dims = target.dims if target is not None else ()
         subs = []
         for j, s in enumerate(node.subs):
@@ -273,8 +276,9 @@ class Builder:
             return self.call(ex.Call(node.pos, gf.id, node.args[1:]), v, local, depth)
         if fn == TRANSPOSE:
             return self.transpose(node.args[0], v, local, depth)
-        if fn in REDUCTIONS and len(node.args) == 1 and self._a_queue(node.args[0], v):
-            raise Unsupported(BATCHES, file=self.file, element=v.name)
+        queue = self._a_queue(node.args[0], v) if fn in REDUCTIONS and len(node.args) == 1 else None
+        if queue is not None:
+            return self.queues.reduce(fn, queue, v)
         if fn in REDUCTIONS and len(node.args) == 1:      # the model stage expands them over arrays
             return ex.Call(node.pos, fn, (self.resolve(node.args[0], v, local, depth),))
         if fn == "rank":                # RANK(array, n): expanded over the array too (model/vectors.py)
@@ -299,13 +303,13 @@ class Builder:
         raise XmileError(f"unknown builtin or macro '{fn.upper()}'", file=self.file, element=v.name,
                          hint="not an XMILE builtin, nor a macro or graphical function of the file")
 
-    def _a_queue(self, arg, v) -> bool:
-        """True when ``arg`` names a queue stock (whose batches an array function would read)."""
+    def _a_queue(self, arg, v):
+        """The queue stock ``arg`` names (whose batches an array function reads), or None."""
         if not isinstance(arg, ex.Name):
-            return False
+            return None
         target = next((self.vars[c] for c in ((v.scope + arg.id) if v.scope else None, arg.id)
                        if c is not None and c in self.vars), None)
-        return target is not None and target.queue
+        return target if target is not None and target.queue else None
 
     def transpose(self, arg, v, local, depth):
         """``a'``: the array with its dimensions in reverse order. Matched to the equation's

@@ -19,9 +19,14 @@ min(what its destination accepts, contents / DT - the outflows before it). That 
 ordinary elements, which is what the import writes (the batches themselves are not kept).
 
 What depends on the batches is refused by name: a conveyor that takes one batch at a time (the
-XMILE default) from a queue that may hold several, or whole batches only; a queue's batches read
-in an equation (``q[1]``, MIN/MAX/MEAN/SUM of a queue); a second outflow that is not an overflow;
+XMILE default) from a queue that may hold several, or whole batches only; a second outflow that
+is not an overflow;
 arrayed queues; queues under RK4 (a batch is one step's inflow).
+
+A queue's batches can be read (``q[n]``, n = 1 the front batch, the "first out"; SIZE(q), their
+number; SUM(q), its total) where its first outflow takes everything each step: the queue then
+holds what its inflows added the step before, which PREVIOUS gives exactly. A queue that keeps
+batches longer (its first outflow feeds a conveyor, or it has none) has its batch reads refused.
 """
 from __future__ import annotations
 
@@ -31,8 +36,9 @@ from .equations import is_empty
 from .errors import Unsupported, XmileError
 from .xml import child, text_of
 
-BATCHES = "the batches of a queue (q[n], and MIN, MAX, MEAN, SUM or SIZE of a queue; a queue is imported as " \
-          "its total)"
+HELD = "the batches of a queue whose first outflow does not take everything each step (into a conveyor, or " \
+       "none): it keeps batches the import does not hold"
+READS = "MIN, MAX, MEAN, STDDEV and PROD of a queue's batches (q[n], SIZE and SUM are read)"
 
 
 def read_queue(el, file: str, name: str) -> bool:
@@ -100,6 +106,57 @@ class Queues:
                               element=conveyor.name,
                               hint='one_at_a_time="false" takes as many batches as fit, which is imported')
         return self.remainder(q, fkey)
+
+    def _drained(self, q, v) -> None:
+        """Refuse unless queue ``q`` lets everything out each step (its batches are then the ones
+        its inflows added the step before)."""
+        belts = {f for c in self.b.vars.values() if c.conveyor is not None for f in c.inflows}
+        if q.dims or not q.outflows or q.outflows[0] in belts:
+            raise Unsupported(HELD, file=self.b.file, element=v.name)
+
+    def _batches(self, q) -> tuple:
+        """The batches (front first, as many as the queue can hold) and their number, as nodes.
+
+        A queue whose first outflow takes everything holds at step k what its inflows added at
+        step k - 1: one batch of inflow · DT per inflow that gave something, in the listed order
+        (at the start, its initial value as one batch)."""
+        b = self.b
+        xs = [_name(b.names.get(f)) for f in q.inflows]
+        gave = [_bin(">", x, _num(0)) for x in xs]
+        me = _name(b.names.get(q.key))
+        before = _num(0)                    # how many inflows before this one gave something
+        ahead = []
+        for g in gave:
+            ahead.append(before)
+            before = _bin("+", before, g)
+        out = []
+        for n in range(max(1, len(xs))):
+            now: ex.Node = _num(0)
+            for x, g, a in zip(xs, gave, ahead):
+                term = _bin("*", _bin("*", _bin("==", a, _num(n)), g), _bin("*", x, _name("dt")))
+                now = term if isinstance(now, ex.Num) else _bin("+", now, term)
+            out.append(ex.Call(0, "previous", (now, me if n == 0 else _num(0))))
+        count = ex.Call(0, "previous", (before, _bin(">", me, _num(0))))
+        return out, count
+
+    def element(self, q, index: ex.Node, v) -> ex.Node:
+        """``q[index]``: the batch at that place from the front (1 is the front), 0 outside."""
+        self._drained(q, v)
+        batches, _ = self._batches(q)
+        total: ex.Node = _num(0)
+        for n, node in enumerate(batches, start=1):
+            term = _bin("*", _bin("==", index, _num(n)), node)
+            total = term if n == 1 else _bin("+", total, term)
+        return total
+
+    def reduce(self, fn: str, q, v) -> ex.Node:
+        """SUM (the queue's total) or SIZE (its number of batches) of queue ``q``."""
+        if fn == "sum":
+            return _name(self.b.names.get(q.key))
+        if fn != "size":
+            raise Unsupported(READS, file=self.b.file, element=v.name)
+        self._drained(q, v)
+        return self._batches(q)[1]
 
     def check_overflows(self) -> None:
         """Every ``<overflow/>`` flow is an outflow of a queue after its first."""
