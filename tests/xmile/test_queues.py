@@ -12,6 +12,7 @@ from collections import deque
 
 import numpy as np
 import pytest
+from js_support import needs_node, run_js
 
 import engine
 from engine.outputs.xmile import write as export_xmile
@@ -183,6 +184,20 @@ def test_an_exported_queue_imports_back_with_the_same_numbers(tmp_path):
     a, b = m.run(), engine.load(tmp_path / "back.xmile").run()
     for name in ("line", "serve", "spill", "belt", "leave", "arrive", "walk_in"):
         close(b[name], a[name], name)
+
+
+@needs_node
+def test_a_queue_runs_alike_in_javascript(tmp_path):
+    """The web page's JavaScript kernel computes what numpy does (a queue is plain elements there
+    too; its batch reads are pipelines)."""
+    extra = '<aux name="front"><eqn>line[1]</eqn></aux><aux name="count"><eqn>SIZE(line)</eqn></aux>'
+    for conveyor, overflow in (("", False), (CONVEYORS["an overflow takes what the belt refuses"][0], True)):
+        m = engine.load(model(tmp_path, conveyor, overflow, extra="" if conveyor else extra))
+        plan = m.plan()
+        got = run_js(plan, [{}], tmp_path)[0]
+        r = m.run()
+        for i, name in enumerate(plan.saved_names):
+            close(got[:, i], r[name][:, 0], name)
 
 
 REFUSED = {
