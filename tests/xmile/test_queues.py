@@ -178,6 +178,32 @@ def test_one_batch_at_a_time_from_a_queue_of_one_inflow(tmp_path):
         close(r[name][:, 0], ref[col], name)
 
 
+def test_a_queue_between_two_conveyors_conserves_what_it_passes_on(tmp_path):
+    """Belt -> queue -> belt with a capacity and an inflow limit, the overflow into a stock: the
+    material on the belts, in the queue and downstream is what was loaded, and the queue empties
+    every step into the second belt (at most its inflow limit) and the overflow."""
+    p = tmp_path / "chain.xmile"
+    p.write_text(f'<?xml version="1.0"?><xmile version="1.0" xmlns="{NS}"><sim_specs><start>0</start><stop>12</stop>'
+                 "<dt>0.25</dt></sim_specs><model><variables>"
+                 '<stock name="first belt"><eqn>10</eqn><inflow>load</inflow><outflow>unload</outflow>'
+                 "<conveyor><len>1.5</len></conveyor></stock>"
+                 '<flow name="load"><eqn>6 + STEP(8, 2) - STEP(12, 5)</eqn></flow><flow name="unload"/>'
+                 '<stock name="line"><eqn>2</eqn><inflow>unload</inflow><outflow>serve</outflow>'
+                 "<outflow>spill</outflow><queue/></stock>"
+                 '<flow name="serve"/><flow name="spill"><overflow/></flow>'
+                 '<stock name="second belt"><eqn>4</eqn><inflow>serve</inflow><outflow>off</outflow>'
+                 '<conveyor one_at_a_time="false"><len>2</len><capacity>20</capacity><in_limit>9</in_limit>'
+                 '</conveyor></stock><flow name="off"/>'
+                 '<stock name="rejected"><eqn>0</eqn><inflow>spill</inflow></stock>'
+                 '<stock name="out"><eqn>0</eqn><inflow>off</inflow></stock></variables></model></xmile>')
+    r = engine.load(p).run()
+    v = {k: r[k][:, 0] for k in ("first_belt", "line", "second_belt", "rejected", "out", "load", "serve", "spill")}
+    loaded = 16 + np.concatenate([[0], np.cumsum(v["load"][:-1]) * 0.25])
+    close(v["first_belt"] + v["line"] + v["second_belt"] + v["rejected"] + v["out"], loaded, "conservation")
+    close(v["serve"] + v["spill"], v["line"] / 0.25, "the queue empties")
+    assert v["serve"].max() == 9 and v["spill"].max() > 4          # the inflow limit binds
+
+
 def test_an_exported_queue_imports_back_with_the_same_numbers(tmp_path):
     m = engine.load(model(tmp_path, CONVEYORS["an overflow takes what the belt refuses"][0], True))
     assert export_xmile(m.model, tmp_path / "back.xmile") == []
