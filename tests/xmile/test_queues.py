@@ -204,11 +204,18 @@ def test_a_queue_between_two_conveyors_conserves_what_it_passes_on(tmp_path):
     assert v["serve"].max() == 9 and v["spill"].max() > 4          # the inflow limit binds
 
 
-def test_an_exported_queue_imports_back_with_the_same_numbers(tmp_path):
-    m = engine.load(model(tmp_path, CONVEYORS["an overflow takes what the belt refuses"][0], True))
+@pytest.mark.parametrize("into", ["a stock, its batches read", "a conveyor, with an overflow"])
+def test_an_exported_queue_imports_back_with_the_same_numbers(tmp_path, into):
+    if into.startswith("a stock"):
+        m = engine.load(model(tmp_path, extra='<aux name="front"><eqn>line[1]</eqn></aux>'
+                                              '<aux name="count"><eqn>SIZE(line)</eqn></aux>'))
+        names = ("line", "serve", "front", "count", "walk_in")
+    else:
+        m = engine.load(model(tmp_path, CONVEYORS["an overflow takes what the belt refuses"][0], True))
+        names = ("line", "serve", "spill", "belt", "leave", "arrive", "walk_in")
     assert export_xmile(m.model, tmp_path / "back.xmile") == []
     a, b = m.run(), engine.load(tmp_path / "back.xmile").run()
-    for name in ("line", "serve", "spill", "belt", "leave", "arrive", "walk_in"):
+    for name in names:
         close(b[name], a[name], name)
 
 
