@@ -99,7 +99,7 @@ def model(tmp_path, conveyor="", overflow=False, inflows=("arrive", "walk in"), 
                  f"<stop>{STOP}</stop><dt>{DT}</dt></sim_specs><model><variables>"
                  f'<stock name="line"><eqn>5</eqn>{ins}<outflow>serve</outflow>{spill}{queue}</stock>'
                  '<flow name="arrive"><eqn>4 + STEP(10, 3) - STEP(14, 6) + STEP(6, 9)</eqn></flow>'
-                 '<flow name="walk in"><eqn>2 - STEP(3, 2) + STEP(2, 7)</eqn></flow>'
+                 '<aux name="walk in"><eqn>2 - STEP(3, 2) + STEP(2, 7)</eqn></aux>'    # an aux as a flow
                  '<flow name="serve"><eqn>1000</eqn></flow>'       # a queue's outflow: its equation is not used
                  f"{spill_flow}{down}{extra}</variables></model></xmile>")
     return p

@@ -34,6 +34,7 @@ class Builder:
         self.calls = 0
         self.driven: dict = {}      # flow key -> the equation its conveyor or queue gives it
         self.queues = Queues(self)
+        self.clamped: set = set()   # flow keys never below 0 whatever their own flags (a queue's inflows)
         self._varying: set | None = None
 
     # ------------------------------------------------------------------ elements
@@ -112,7 +113,7 @@ class Builder:
                                   inflows=tuple(self.flow_ref(f, v) for f in v.inflows),
                                   outflows=tuple(self.flow_ref(f, v) for f in v.outflows), **common)]
         if v.kind == "flow" or v.key in self.flows:     # an aux a stock names as its flow is one
-            if v.non_negative and v.kind == "flow":
+            if (v.non_negative and v.kind == "flow") or v.key in self.clamped:
                 node = ex.Call(0, "max", (ex.Num(0, 0.0), node))
             return out + [Element(kind="flow", equation=node, text=v.eqn, **common)]
         try:

@@ -191,7 +191,7 @@ class Queues:
         for fk in v.inflows:                # batches are never negative
             fed = any(fk in u.outflows for u in b.vars.values() if u.conveyor is not None or u.queue)
             if not fed:
-                b.vars[fk].non_negative = True
+                b.clamped.add(fk)
         if is_empty(v.eqn):
             raise XmileError("the stock has no equation", file=file, element=v.name)
         initial = b.translate(v.eqn, v, {})
