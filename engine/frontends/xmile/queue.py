@@ -20,8 +20,7 @@ ordinary elements, which is what the import writes (the batches themselves are n
 
 What depends on the batches is refused by name: a conveyor that takes one batch at a time (the
 XMILE default) from a queue that may hold several, or whole batches only; a second outflow that
-is not an overflow;
-arrayed queues; queues under RK4 (a batch is one step's inflow).
+is not an overflow; arrayed queues; queues under RK4 (a batch is one step's inflow).
 
 A queue's batches can be read (``q[n]``, n = 1 the front batch, the "first out"; SIZE(q), their
 number; SUM(q), its total) where its first outflow takes everything each step: the queue then
