@@ -10,6 +10,7 @@ from .equations import TRANSPOSE, is_empty, parse
 from .errors import Unsupported, XmileError
 from .graphical import gf_points
 from .names import Names, identifier, key
+from .queue import Queues
 
 MAX_MACRO_DEPTH = 20
 MAX_TREE_NODES = 20_000     # an equation larger than this once translated is refused
@@ -31,7 +32,9 @@ class Builder:
         self.lookups = {}           # var key -> lookup element name
         self.hidden: list = []      # (module, Element)
         self.calls = 0
-        self.driven: dict = {}      # flow key -> the equation its conveyor gives it
+        self.driven: dict = {}      # flow key -> the equation its conveyor or queue gives it
+        self.queues = Queues(self)
+        self.clamped: set = set()   # flow keys never below 0 whatever their own flags (a queue's inflows)
         self._varying: set | None = None
 
     # ------------------------------------------------------------------ elements
@@ -39,11 +42,15 @@ class Builder:
         """Every element of the model, with the hidden helpers macros made, as (module, element)."""
         out = []
         belts = Conveyors(self)
-        for v in self.vars.values():        # conveyors first: they give their flows' equations
+        self.queues.check_overflows()
+        for v in self.vars.values():        # queues and conveyors first: they give their flows' equations
+            if v.queue:
+                out += [(v.module, e) for e in self.queues.build(v, self.common(v))]
+        for v in self.vars.values():
             if v.conveyor is not None:
                 out += [(v.module, e) for e in belts.build(v, self.common(v))]
         for v in self.vars.values():
-            if v.conveyor is None:
+            if v.conveyor is None and not v.queue:
                 out += [(v.module, e) for e in self.element(v)]
         return out + self.hidden
 
@@ -72,7 +79,7 @@ class Builder:
         ident = self.names.get(v.key)
         common = self.common(v)
         out = []
-        if v.key in self.driven:            # a conveyor's inflow, outflow or leak
+        if v.key in self.driven:            # a conveyor's inflow, outflow or leak; a queue's outflow
             node = self.driven[v.key]
             return [Element(kind="flow", equation=node, text=ex.unparse(node), **common)]
         if v.leak is not None:
@@ -106,7 +113,7 @@ class Builder:
                                   inflows=tuple(self.flow_ref(f, v) for f in v.inflows),
                                   outflows=tuple(self.flow_ref(f, v) for f in v.outflows), **common)]
         if v.kind == "flow" or v.key in self.flows:     # an aux a stock names as its flow is one
-            if v.non_negative and v.kind == "flow":
+            if (v.non_negative and v.kind == "flow") or v.key in self.clamped:
                 node = ex.Call(0, "max", (ex.Num(0, 0.0), node))
             return out + [Element(kind="flow", equation=node, text=v.eqn, **common)]
         try:
@@ -235,6 +242,11 @@ class Builder:
             raise XmileError(f"'{node.id}' takes no subscripts", file=self.file, element=v.name)
         target = next((self.vars[c] for c in ((v.scope + node.id) if v.scope else None, node.id)
                        if c is not None and c in self.vars), None)
+        if target is not None and target.queue:
+            if len(node.subs) != 1 or (isinstance(node.subs[0], ex.Name) and node.subs[0].id == "*"):
+                raise XmileError(f"a queue's batch is read with one position (write {node.id}[1] for the "
+                                 "front)", file=self.file, element=v.name)
+            return self.queues.element(target, self.resolve(node.subs[0], v, local, depth), v)
         dims = target.dims if target is not None else ()
         subs = []
         for j, s in enumerate(node.subs):
@@ -265,6 +277,9 @@ class Builder:
             return self.call(ex.Call(node.pos, gf.id, node.args[1:]), v, local, depth)
         if fn == TRANSPOSE:
             return self.transpose(node.args[0], v, local, depth)
+        queue = self._a_queue(node.args[0], v) if fn in REDUCTIONS and len(node.args) == 1 else None
+        if queue is not None:
+            return self.queues.reduce(fn, queue, v)
         if fn in REDUCTIONS and len(node.args) == 1:      # the model stage expands them over arrays
             return ex.Call(node.pos, fn, (self.resolve(node.args[0], v, local, depth),))
         if fn == "rank":                # RANK(array, n): expanded over the array too (model/vectors.py)
@@ -288,6 +303,14 @@ class Builder:
             raise Unsupported(f"builtin {fn.upper()}", file=self.file, element=v.name)
         raise XmileError(f"unknown builtin or macro '{fn.upper()}'", file=self.file, element=v.name,
                          hint="not an XMILE builtin, nor a macro or graphical function of the file")
+
+    def _a_queue(self, arg, v):
+        """The queue stock ``arg`` names (whose batches an array function reads), or None."""
+        if not isinstance(arg, ex.Name):
+            return None
+        target = next((self.vars[c] for c in ((v.scope + arg.id) if v.scope else None, arg.id)
+                       if c is not None and c in self.vars), None)
+        return target if target is not None and target.queue else None
 
     def transpose(self, arg, v, local, depth):
         """``a'``: the array with its dimensions in reverse order. Matched to the equation's

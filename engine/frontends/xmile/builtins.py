@@ -26,7 +26,7 @@ UNSUPPORTED = {"uniform", "binomial",
                "gamma", "beta", "triangular", "weibull", "pareto", "logistic", "negbinomial",
                "geometric", "invnorm", "normalcdf", "size", "sum", "mean", "stddev",
                "prod", "npv", "irr", "pct", "delay_pipeline", "queue", "conveyor",
-               "ttfill", "counter", "history", "lookupinv", "lookup_inverse", "run", "dim"}
+               "ttfill", "counter", "qlen", "qelem", "history", "lookupinv", "lookup_inverse", "run", "dim"}
 
 
 def arity_message(fn: str, n: int) -> str | None:

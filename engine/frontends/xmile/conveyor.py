@@ -42,6 +42,8 @@ class Belt:
     capacity: str = ""          # <capacity> ("" for none)
     in_limit: str = ""          # <in_limit> ("" for none)
     exponential: bool = False   # exponential_leak="true"
+    one_at_a_time: bool = True  # from an upstream queue: its front batch only (one_at_a_time)
+    batch_integrity: bool = False   # from an upstream queue: whole batches only (batch_integrity)
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def read_belt(el, file: str, name: str) -> Belt | None:
     if not length:
         raise XmileError("the conveyor has no <len> (its transit time)", file=file, element=name)
     return Belt(length, text_of(child(c, "capacity")), text_of(child(c, "in_limit")),
-                _true(c.get("exponential_leak")))
+                _true(c.get("exponential_leak")), (c.get("one_at_a_time") or "true").strip().lower() != "false",
+                _true(c.get("batch_integrity")))
 
 
 def read_leak(el, file: str, name: str) -> Leak | None:
@@ -229,7 +232,11 @@ class Conveyors:
                     raise Unsupported("a conveyor with a capacity or inflow limit fed by another conveyor",
                                       file=file, element=v.name)
                 continue
-            request = call("max", num(0), b.translate(f.eqn, f, {}))
+            queue = b.queues.source(fk)
+            if queue is not None:           # what the queue offers from its front
+                request = b.queues.feed(queue, fk, v, room is not None)
+            else:
+                request = call("max", num(0), b.translate(f.eqn, f, {}))
             if room is not None:
                 request = call("min", request, call("max", num(0), bin_("-", room, taken)))
                 taken = bin_("+", taken, name(b.names.get(fk)))

@@ -12,6 +12,7 @@ from . import arrays
 from .conveyor import Belt, Leak, read_belt, read_leak
 from .errors import Unsupported, XmileError
 from .names import key
+from .queue import read_overflow, read_queue
 from .xml import NAMESPACES, child, children, local, namespace, text_of
 
 XMILE_NS = set(NAMESPACES) | {""}
@@ -23,13 +24,13 @@ VARIABLE_TAGS = {"stock", "flow", "aux", "gf", "module"}
 IGNORED_TAGS = {"display", "views", "view", "interface", "group", "behavior", "doc", "sim_specs",
                 "connector", "alias", "style", ""}
 # children of a variable that change its meaning and that carbonloop cannot represent
-UNSUPPORTED_PARTS = {"conveyor": None, "queue": "queue stocks",
+UNSUPPORTED_PARTS = {"conveyor": None, "queue": None,
                      "dimensions": None, "element": None,
                      "leak": None, "range": None, "scale": None,
                      "event_poster": None, "format": None, "units": None, "doc": None,
                      "eqn": None, "inflow": None, "outflow": None, "non_negative": None, "gf": None,
                      "display": None, "documentation": None, "shape": None, "thermometer": None,
-                     "overflow": "queue overflow flows", "multiplier": None, "connect": None,
+                     "overflow": None, "multiplier": None, "connect": None,
                      "access": None}
 
 
@@ -53,6 +54,8 @@ class Var:
     pieces: list = field(default_factory=list)     # (element identifiers, equation, <gf>) per block
     conveyor: Belt | None = None    # a conveyor stock's <conveyor> block
     leak: Leak | None = None        # a conveyor's leakage flow
+    queue: bool = False             # a queue stock (<queue/>)
+    overflow: bool = False          # a queue's overflow outflow (<overflow/>)
 
 
 def _flag(el):
@@ -107,7 +110,9 @@ def _var(el, prefix, module, file, defaults, label="") -> Var:
                units=text_of(child(el, "units")), doc=text_of(child(el, "doc")),
                module=module, scope=prefix,
                conveyor=read_belt(el, file, name) if tag == "stock" else None,
-               leak=read_leak(el, file, name) if tag in ("flow", "aux") else None)
+               leak=read_leak(el, file, name) if tag in ("flow", "aux") else None,
+               queue=read_queue(el, file, name) if tag == "stock" else False,
+               overflow=read_overflow(el) if tag in ("flow", "aux") else False)
 
 
 def flatten(root_model, models: dict, file: str, defaults: dict, dims) -> list:
