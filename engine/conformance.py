@@ -33,10 +33,6 @@ KNOWN_DEFECTS = {
     "roessler_chaos.mdl": "its output was computed in single precision: an Euler run in float32 gives every "
                           "printed digit of x, y and z, while a double-precision run drifts from it through the "
                           "chaotic orbit (PySD's by the same 0.58 %; tests/vensim/test_vensim.py)",
-    "simple_harmonic_oscillator.mdl": "its output was computed with TIME STEP held in single precision (0.01 as "
-                                      "0.0099999998): a double-precision Euler run with that step gives every "
-                                      "printed digit, with 0.01 itself the position differs by 1.29e-05, as "
-                                      "PySD's does (tests/vensim/test_vensim.py)",
     "test_logicals.stmx": "its equation '( IF false_input not THEN 1 ELSE 0 )' is not XMILE "
                           "(NOT written after its operand)",
 }
