@@ -10,6 +10,7 @@ auxiliaries:
   r: ramp(1.5, 2, 6)
   p: pulse(4, 1)
   pt: pulse_train(1, 0.5, 3, 8)
+  pt_end: pulse_train(1, 0.5, 3, 7)
   lk_clamp: table(time)
   lk_extra: table_x(time)
   cond: if time > 5 and not (time > 9) then 1 else 0
@@ -45,6 +46,8 @@ def test_time_functions(r):
     assert [at(r, "r", t) for t in (1, 2, 4, 6, 10)] == [0, 0, 3, 6, 6]
     assert [at(r, "p", t) for t in (3.75, 4, 4.75, 5)] == [0, 1, 1, 0]
     assert [at(r, "pt", t) for t in (0.75, 1, 1.25, 1.5, 4, 7, 10)] == [0, 1, 1, 0, 1, 1, 0]
+    # a pulse that starts at the end time is on at that time only (Vensim's PULSE TRAIN)
+    assert [at(r, "pt_end", t) for t in (4, 6.75, 7, 7.25, 7.5)] == [1, 0, 1, 0, 0]
 
 
 def test_lookups(r):

@@ -72,7 +72,7 @@ JS = {
     phase = phase % interval;
     if (phase !== 0.0 && (phase < 0) !== (interval < 0)) phase += interval;
   }
-  return ts >= start && ts <= end && phase < w ? 1.0 : 0.0;
+  return ts >= start && ts - end <= 2e-6 * dt && phase < w ? 1.0 : 0.0;
 }""",
 }
 

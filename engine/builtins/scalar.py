@@ -43,6 +43,9 @@ def ramp(t, slope, start, end):
     return slope * (x - start)
 
 
+END_TOL = 2e-6     # twice the backends' SWITCH_EPS: PULSE TRAIN's end is a time of the run, not a switch
+
+
 def pulse(ts, start, width, dt):
     """1 from ``start`` for ``width`` (one dt when width is 0), 0 otherwise."""
     w = width if width > 0 else dt
@@ -50,10 +53,12 @@ def pulse(ts, start, width, dt):
 
 
 def pulse_train(ts, start, width, interval, end, dt):
-    """Pulses of ``width`` every ``interval`` from ``start`` to ``end``."""
+    """Pulses of ``width`` every ``interval`` from ``start`` to ``end``; a pulse that starts at
+    ``end`` is on at that time (``ts`` lies SWITCH_EPS * dt inside the step: the end is compared
+    with twice that tolerance)."""
     w = width if width > 0 else dt
     phase = (ts - start) % interval if interval > 0 else ts - start
-    return 1.0 if (ts >= start and ts <= end and phase < w) else 0.0
+    return 1.0 if (ts >= start and ts - end <= END_TOL * dt and phase < w) else 0.0
 
 
 def clip(x, lo, hi):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .scalar import END_TOL
+
 
 def vmin(*a):
     """MIN of any number of arguments, left to right."""
@@ -53,10 +55,11 @@ def pulse(ts, start, width, dt):
 
 
 def pulse_train(ts, start, width, interval, end, dt):
-    """Pulses of ``width`` every ``interval`` from ``start`` to ``end``."""
+    """Pulses of ``width`` every ``interval`` from ``start`` to ``end`` (a pulse that starts at
+    ``end`` is on then: ``scalar.pulse_train``)."""
     w = np.where(width > 0, width, dt)
     phase = np.where(interval > 0, np.mod(ts - start, np.where(interval > 0, interval, 1.0)), ts - start)
-    return np.where((ts >= start) & (ts <= end) & (phase < w), 1.0, 0.0)
+    return np.where((ts >= start) & (ts - end <= END_TOL * dt) & (phase < w), 1.0, 0.0)
 
 
 def quantum(a, q):
