@@ -213,6 +213,8 @@ class Builder:
             return ex.Name(pos, bi.CONSTANTS[k])
         if k in bi.NUMBERS:
             return ex.Num(pos, bi.NUMBERS[k])
+        if k in bi.VENSIM_TIME:
+            return ex.Name(pos, bi.VENSIM_TIME[k])
         raise XmileError(f"unknown name '{k}'", file=self.file, element=v.name)
 
     def resolve(self, node, v, local, depth=0):

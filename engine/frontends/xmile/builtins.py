@@ -14,13 +14,20 @@ from ...lang.names import RESERVED
 # XMILE key -> carbonloop function (same arguments): the registry's XMILE spellings, and the
 # functions other tools write in XMILE files with carbonloop's meaning
 RENAME = {**{b.xmile.lower(): b.name for b in registry.REGISTRY.values() if b.xmile},
-          "if then else": "if_then_else", "sign": "sign", "xidz": "xidz", "zidz": "zidz"}
+          "if then else": "if_then_else", "sign": "sign", "xidz": "xidz", "zidz": "zidz",
+          # Vensim's names, as its XMILE export writes them, where the arguments are XMILE's
+          "smooth": "smooth", "smoothi": "smooth", "smooth3": "smooth3", "smooth3i": "smooth3",
+          "delay1i": "delay1", "delay3i": "delay3", "delay fixed": "delay_fixed",
+          "pulse train": "pulse_train", "quantum": "quantum", "integer": "integer"}
 # arity as XMILE writes them, where it differs from the registry's
-ARITY = {"mod": (2, 2), "pulse": (1, 3), "lookup": (2, 2), "pi": (0, 0), "int": (1, 1),
+ARITY = {"log": (2, 2), "game": (1, 1), "mod": (2, 2), "pulse": (1, 3), "lookup": (2, 2), "pi": (0, 0), "int": (1, 1),
          "if then else": (3, 3)}
 # names that are values, not variables
 CONSTANTS = {k: k for k in RESERVED if k not in ("initial_time", "final_time")}
 NUMBERS = {"inf": math.inf, "infinity": math.inf}
+# Vensim's names of the time settings, which its XMILE export writes in equations (a variable of
+# the file of that name comes first)
+VENSIM_TIME = {"time step": "dt", "initial time": "starttime", "final time": "stoptime"}
 # valid XMILE (or Stella) builtins carbonloop does not offer: named in the error message
 UNSUPPORTED = {"uniform", "binomial",
                "gamma", "beta", "triangular", "weibull", "pareto", "logistic", "negbinomial",
@@ -54,6 +61,10 @@ def translate(fn: str, args: tuple, pos: int) -> ex.Node:
         return ex.Bin(pos, "*", height, shape)
     if fn == "pi":
         return ex.Name(pos, "pi")
+    if fn == "game":                    # Vensim's GAME(x): the value a game would override; x when run
+        return args[0]
+    if fn == "log":                     # LOG(x, base), as Vensim's XMILE export writes it
+        return ex.Bin(pos, "/", ex.Call(pos, "ln", (args[0],)), ex.Call(pos, "ln", (args[1],)))
     if fn == "int":                     # the integer part (toward zero), as Stella and Vensim
         return _trunc(args[0], pos)
     if fn == "mod":                     # the remainder with the sign of the dividend
@@ -72,4 +83,4 @@ def _trunc(x, pos):
 
 def known(fn: str) -> bool:
     """True for an XMILE builtin carbonloop can translate."""
-    return fn in RENAME or fn in ("pulse", "pi", "int", "mod")
+    return fn in RENAME or fn in ("pulse", "pi", "int", "mod", "log", "game")

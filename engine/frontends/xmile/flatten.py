@@ -102,11 +102,13 @@ def _var(el, prefix, module, file, defaults, label="") -> Var:
     nn = _flag(child(el, "non_negative"))
     if nn is None and tag in ("stock", "flow"):
         nn = defaults.get(tag, False)
+    if tag == "aux" and child(el, "gf") is not None and not text_of(child(el, "eqn")) and child(el, "dimensions") is None:
+        tag = "gf"              # a graphical function with no input is a lookup (as Vensim's export writes one)
     return Var(kind=tag, key=prefix + key(name), name=label + name,
                eqn=text_of(child(el, "eqn")),
                inflows=[prefix + key(text_of(f)) for f in children(el, "inflow")],
                outflows=[prefix + key(text_of(f)) for f in children(el, "outflow")],
-               non_negative=nn, gf=child(el, "gf") if tag != "gf" else el,
+               non_negative=nn, gf=el if local(el.tag) == "gf" else child(el, "gf"),
                units=text_of(child(el, "units")), doc=text_of(child(el, "doc")),
                module=module, scope=prefix,
                conveyor=read_belt(el, file, name) if tag == "stock" else None,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from ...model import Model, TimeSpec, assemble, check_time
@@ -14,6 +15,7 @@ from .names import key
 from .xml import child, children, read_root, text_of
 
 METHODS = {"euler": "euler", "rk4": "rk4"}
+NAMED_SETTING = re.compile(r"^[A-Za-z_][\w ]*=\s*([^=\s]+)$")
 
 
 def _number(el, what, file, default=None):
@@ -21,8 +23,12 @@ def _number(el, what, file, default=None):
         if default is None:
             raise XmileError(f"<sim_specs> needs <{what}>", file=file)
         return default
+    text = text_of(el)
+    named = NAMED_SETTING.match(text)
+    if named:                   # Vensim's export names its control variable: <dt>TIME_STEP=0.125</dt>
+        text = named.group(1)
     try:
-        value = float(text_of(el))
+        value = float(text)
     except ValueError:
         raise XmileError(f"<{what}> must be a number, got '{text_of(el)[:40]}'", file=file) from None
     if not math.isfinite(value):

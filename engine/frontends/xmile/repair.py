@@ -1,9 +1,11 @@
-"""Small defects of XML that other tools read anyway: an element left unclosed.
+"""Small defects of XML that other tools read anyway: an element left unclosed, a bare '&'.
 
 Stella and PySD read a file whose ``<aux>`` (or ``<eqn>``, ``<stock>``, ...) is never closed; the
 strict XML parser refuses it. ``repair`` closes such elements where the structure shows they end
 (before a sibling variable opens, before their parent closes, at the end of the file) and says
-what it closed, so that the reader can warn. Anything else stays an error.
+what it closed, so that the reader can warn. Vensim's XMILE export writes a documentation's
+'&' as it is (``Atmosphere & Upper Ocean``); ``escape_ampersands`` reads it as the character it
+is, also with a warning. Anything else stays an error.
 """
 from __future__ import annotations
 
@@ -73,3 +75,18 @@ def _inside_variable(stack) -> bool:
         if _local(tag) in VARIABLES:
             return True
     return False
+
+
+_BARE_AMP = re.compile(rb"&(?![A-Za-z_][\w.-]*;|#[0-9]+;|#x[0-9A-Fa-f]+;)")
+
+
+def escape_ampersands(data: bytes) -> tuple[bytes, list[str]] | None:
+    """(the text with each '&' that starts no entity written '&amp;', the lines where it was), or
+    None when there is none."""
+    at = [m.start() for m in _BARE_AMP.finditer(data)]
+    if not at:
+        return None
+    lines = sorted({data.count(b"\n", 0, a) + 1 for a in at})
+    return _BARE_AMP.sub(b"&amp;", data), [f"read the bare '&' on line{'s' if len(lines) > 1 else ''} "
+                                            + ", ".join(map(str, lines[:5])) + (" ..." if len(lines) > 5 else "")
+                                            + " as the character '&'"]

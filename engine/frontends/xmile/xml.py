@@ -9,7 +9,7 @@ from pathlib import Path
 from ...errors import ModelWarning
 from ..files import read_bytes, refuse_binary
 from .errors import XmileError
-from .repair import repair
+from .repair import escape_ampersands, repair
 
 NAMESPACES = {
     "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0": "OASIS XMILE 1.0",
@@ -67,6 +67,8 @@ def _repaired(data: bytes, path: Path, error: ET.ParseError):
     """The root of a file whose only defect is an element left unclosed (read with a warning, as
     Stella and PySD read it); the parser's error otherwise."""
     fixed = repair(data) if "mismatched tag" in str(error) or "no element found" in str(error) else None
+    if fixed is None and "invalid token" in str(error):
+        fixed = escape_ampersands(data)
     if fixed is not None:
         try:
             root = ET.fromstring(fixed[0])
