@@ -119,7 +119,8 @@ def values_over(node, times: np.ndarray):
 
 
 def held(dt: float) -> float:
-    """TIME STEP (and SAVEPER, which must stay a whole number of them) as Vensim holds it: in single precision, even in its double-precision build. The
+    """TIME STEP (and SAVEPER, which must stay a whole number of them) as Vensim holds it: in
+    single precision, even in its double-precision build. The
     suite's ``simple_harmonic_oscillator`` (exported by Vensim DSS 9.3.1 double precision) shows it:
     with TIME STEP float32(0.01) = 0.0099999998 every printed digit of its output is reproduced,
     with 0.01 its phase drifts by 1.3e-5 over the run. A step that single precision holds exactly

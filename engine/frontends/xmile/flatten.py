@@ -102,7 +102,8 @@ def _var(el, prefix, module, file, defaults, label="") -> Var:
     nn = _flag(child(el, "non_negative"))
     if nn is None and tag in ("stock", "flow"):
         nn = defaults.get(tag, False)
-    if tag == "aux" and child(el, "gf") is not None and not text_of(child(el, "eqn")) and child(el, "dimensions") is None:
+    if tag == "aux" and child(el, "gf") is not None and not text_of(child(el, "eqn")) \
+            and child(el, "dimensions") is None:
         tag = "gf"              # a graphical function with no input is a lookup (as Vensim's export writes one)
     return Var(kind=tag, key=prefix + key(name), name=label + name,
                eqn=text_of(child(el, "eqn")),
