@@ -40,6 +40,7 @@ class Loaded:
     def __init__(self, model: Model):
         self.model = model
         self._plans: dict = {}
+        self._phases: list | None = None     # the models of the phases of a changing time step
         self._kernels: dict = {}
 
     @property
@@ -72,6 +73,9 @@ class Loaded:
     def plan(self, keep=None):
         """The compiled plan saving ``keep`` (default: every visible stock, flow and auxiliary).
         The model is compiled once; other saved variables derive from that plan."""
+        if self.model.time.phases:
+            from .run.phases import unsupported
+            raise unsupported()
         key = None if keep is None else tuple(keep)
         if key not in self._plans:
             if None not in self._plans:
@@ -84,13 +88,23 @@ class Loaded:
 
     def kernel(self, keep=None, backend: str = "auto", n_runs: int | None = None):
         """The plan for ``keep`` made executable by a backend ('auto', 'numpy' or 'numba'; 'auto'
-        chooses by the batch size ``n_runs`` too, see ``engine.backends``)."""
+        chooses by the batch size ``n_runs`` too, see ``engine.backends``). For a model whose
+        time step changes during the run: the kernel of its first phase."""
+        if self.model.time.phases:
+            return self._phase_models()[0].kernel(keep, backend, n_runs)
         plan = self.plan(keep)
         chosen = backends.choose(plan, backend, n_runs)
         key = (None if keep is None else tuple(keep), chosen.name)
         if key not in self._kernels:
             self._kernels[key] = chosen.kernel(plan)
         return self._kernels[key]
+
+    def _phase_models(self) -> list:
+        """The models of the phases of a time step that changes during the run (run/phases.py)."""
+        if self._phases is None:
+            from .run.phases import sub_models
+            self._phases = sub_models(self)
+        return self._phases
 
     def run(self, params: dict | None = None, keep=None, n_runs: int | None = None,
             check: bool = True, backend: str = "auto", progress: bool = False) -> Result:
@@ -105,6 +119,9 @@ class Loaded:
         if n_runs is not None and (isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer))
                                    or n_runs < 1):
             raise ModelError(f"n_runs must be a whole number of runs (at least 1), not {n_runs!r}"[:120])
+        if self.model.time.phases:       # a time step that changes during the run
+            from .run.phases import run_phases
+            return run_phases(self, self._phase_models(), params, keep, n_runs, check, backend)
         size = batch_size(params, n_runs)
         kernel = self.kernel(keep, backend, size)
         bar = _Progress(kernel.plan.time.n_steps) if progress else None

@@ -165,6 +165,18 @@ class Kernel:
         self.initial(state)
         return state
 
+    def carry_state(self, state: State) -> State:
+        """A state at this kernel's step 0 holding every value of ``state`` (a state of another
+        kernel of the same model, at its end): only what depends on parameters and time settings
+        alone is computed again (a reading of the time step changes with the phase)."""
+        out = new_state(self.plan, {}, state.n, self.run_major)
+        if out.V.shape != state.V.shape:
+            raise ValueError("carry_state: the states of two different models")
+        out.V[...] = state.V
+        out.bad[...] = state.bad
+        self.hoist(out)
+        return out
+
     def new_records(self, n: int) -> np.ndarray:
         """An array for the records of n runs, in the layout ``segment`` writes."""
         return np.empty((self.plan.n_save, len(self.plan.saved), n))

@@ -143,6 +143,20 @@ VENSIM_ONLY = {"integ": _integ}     # Vensim functions a YAML model writes anoth
 MAX_STEPS = 10_000_000      # steps of one run: more is refused before anything is allocated
 
 
+def _check_phases(spec, where) -> None:
+    """The phases of a time step that changes during the run: in time order from the start, each
+    a whole number of its steps long, the last ending at the stop."""
+    from ..errors import ModelError
+    ends = [t for t, _ in spec.phases[1:]] + [spec.stop]
+    if spec.phases[0] != (spec.start, spec.dt):
+        raise ModelError("the first phase of the run's time steps must start at the start with dt", **where)
+    for (t0, dt), t1 in zip(spec.phases, ends):
+        n = (t1 - t0) / dt if dt > 0 else math.nan
+        if not (math.isfinite(n) and n >= 1 and abs(n - round(n)) <= 1e-6 * max(1.0, n)):
+            raise ModelError(f"a phase of the run from {t0:g} to {t1:g} is not a whole number of its steps "
+                             f"of {dt:g}", **where)
+
+
 def check_time(spec, file: str | None = None, line: int | None = None) -> None:
     """dt > 0, stop after start, both finite, a whole number of steps (at most ``MAX_STEPS``),
     a save step of at least dt, a whole noise seed; raises ModelError otherwise."""
@@ -159,7 +173,9 @@ def check_time(spec, file: str | None = None, line: int | None = None) -> None:
     if n > MAX_STEPS:
         raise ModelError(f"{spec.start:g}..{spec.stop:g} with dt={spec.dt:g} is {n:.3g} steps; a run may "
                          f"take at most {MAX_STEPS:,}", **where, hint="use a larger dt")
-    if abs(n - round(n)) > 1e-6 * max(1.0, n):
+    if getattr(spec, "phases", ()):
+        _check_phases(spec, where)
+    elif abs(n - round(n)) > 1e-6 * max(1.0, n):
         raise ModelError(f"the horizon {spec.start:g}..{spec.stop:g} is not a whole number of steps "
                          f"of dt={spec.dt:g}", **where)
     if spec.save_step is not None and not (math.isfinite(spec.save_step) and spec.save_step >= spec.dt * (1 - 1e-9)):

@@ -176,6 +176,10 @@ def _array(a, model, names) -> dict:
 
 def write(model, path) -> str:
     """Write ``model`` as a YAML scenario file; returns the path written."""
+    if model.time.phases:
+        raise ModelError(f"cannot export '{model.name}' to YAML without changing what it computes: its time "
+                         "step changes during the run, and a scenario's time step is one number",
+                         file=model.where.file)
     text = yaml.safe_dump(document(model), sort_keys=False, allow_unicode=True, width=100)
     try:
         Path(path).write_text(text, encoding="utf-8")

@@ -38,7 +38,9 @@ def record_limit() -> int:
 class Simulation:
     """The state of one batch run: the kernel, its state, the records and the events."""
 
-    def __init__(self, kernel, values: dict, n_runs: int):
+    def __init__(self, kernel, values: dict, n_runs: int, carry=None):
+        """``carry``: the state of a run of the same model that this one continues (a phase of a
+        run whose time step changes, ``phases.py``): its values are taken as they are."""
         plan = kernel.plan
         self.kernel = kernel
         self.plan = plan
@@ -50,7 +52,7 @@ class Simulation:
                              f"{record_limit() / 2 ** 30:.3g} GB allowed",
                              hint="keep fewer variables (keep=), save less often (save_step) or run "
                                   "fewer runs at a time (a sweep chunks them)")
-        self.state = kernel.new_state(values, n_runs)
+        self.state = kernel.new_state(values, n_runs) if carry is None else kernel.carry_state(carry)
         self.inputs = self.state.V[_params(plan).slots]     # parameter values as given (a copy)
         self.out = kernel.new_records(n_runs)     # (not touched, so not in memory, when run_all writes data)
         self.data: np.ndarray | None = None     # the records as data[time, variable, run], from run_all

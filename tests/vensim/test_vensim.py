@@ -40,6 +40,7 @@ PASSING = {
     "tests/arguments/test_arguments.mdl",
     "tests/arithmetics/test_arithmetics.mdl",
     "tests/arithmetics_exp/test_arithmetics_exp.mdl",
+    "tests/control_vars/test_control_vars.mdl",
     "tests/array_with_line_break/test_array_with_line_break.mdl",
     "tests/builtin_max/builtin_max.mdl",
     "tests/case_sensitive_extension/teacup-upper.MDL",
@@ -174,7 +175,6 @@ NOT_PASSING = {
     "samples/Roessler_Chaos/roessler_chaos.mdl": ("defect", "its output was computed in single precision"),
     # Vensim stops its search for the priority level short of the exact one (docs/vensim.md)
     "tests/allocate_available/test_allocate_available.mdl": ("fail", "in 'allocation mixed[Dayton,B,small]'"),
-    "tests/control_vars/test_control_vars.mdl": ("unsupported", "INITIAL TIME that depends on Time"),
 }
 
 
@@ -468,13 +468,13 @@ def test_a_constant_the_time_settings_read_is_not_a_sweeps_to_change(tmp_path):
 
 
 @pytest.mark.parametrize("control, says", [
-    (dict(step="IF THEN ELSE(Time < 4, 1, 0.5)"), "TIME STEP that changes during the run (from 1 to 0.5 at time 4"),
-    (dict(save="IF THEN ELSE(Time < 10, 1, 5)"), "SAVEPER that changes during the run (from 1 to 5 at time 10"),
-    (dict(initial="IF THEN ELSE(Time < 3, 0, 0.2)"), "INITIAL TIME that depends on Time"),
+    (dict(step="IF THEN ELSE(s > 4, 1, 0.5)"), "TIME STEP that depends on the model's state"),
+    (dict(save="IF THEN ELSE(s > 4, 1, 5)"), "SAVEPER that depends on the model's state"),
+    (dict(initial="IF THEN ELSE(Time < 3, 5, 0.2)"), "INITIAL TIME that depends on Time and gives another start"),
     (dict(initial="s"), "INITIAL TIME that is not a constant"),
     (dict(final="IF THEN ELSE(s > 5, Time, 20)"), "FINAL TIME that depends on the model's state"),
 ])
-def test_time_settings_that_cannot_be_fixed_are_refused_by_name(tmp_path, control, says):
+def test_time_settings_that_cannot_be_computed_before_the_run_are_refused_by_name(tmp_path, control, says):
     with pytest.raises(Unsupported, match=re.escape(says)):
         read(controlled(tmp_path, "s = INTEG(1, 0) ~~|\n", **control))
 
@@ -514,6 +514,55 @@ def test_time_step_and_saveper_are_held_in_single_precision(tmp_path):
     assert read(model(tmp_path, body, stop=1, dt=0.0625, name="b.mdl")).time.dt == 0.0625
     r = run(model(tmp_path, body.replace("1, 0", "TIME STEP, 0"), stop=1, dt=0.1, name="c.mdl"))
     assert r["x"][-1, 0] == pytest.approx(10 * float(np.float32(0.1)) ** 2, rel=1e-12)
+
+
+PHASED = """x = INTEG(x, 1) ~~|
+first x = INITIAL(x) ~~|
+step read = TIME STEP * 10 ~~|
+INITIAL TIME = 0 ~~|
+FINAL TIME = IF THEN ELSE(Time < 2.5, 3, 4) ~~|
+TIME STEP = IF THEN ELSE(Time < 2, 1, 0.25) ~~|
+SAVEPER = IF THEN ELSE(Time < 3, TIME STEP, 0.5) ~~|
+"""
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_a_time_step_that_changes_during_the_run(tmp_path, backend):
+    # Euler on x' = x: two steps of 1 (x = 4 at time 2), then steps of 0.25 to the final time,
+    # which moves from 3 to 4 at time 2.5; saved every step until 3, then every 0.5
+    p = tmp_path / "phased.mdl"
+    p.write_text("{UTF-8}\n" + PHASED)
+    m = load(p)
+    assert m.model.time.phases == ((0.0, 1.0), (2.0, 0.25))
+    r = m.run(backend=backend)
+    assert list(r.times) == [0, 1, 2, 2.25, 2.5, 2.75, 3, 3.5, 4]
+    expect = [1, 2, 4] + [4 * 1.25 ** k for k in (1, 2, 3, 4, 6, 8)]
+    assert np.allclose(r["x"][:, 0], expect, rtol=1e-14)
+    assert np.all(r["first_x"] == 1)                    # INITIAL keeps its value across phases
+    assert list(r["step_read"][:, 0]) == [10, 10, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5]
+    final = {e.label: n for n, e in m.model.elements.items()}["FINAL TIME"]     # (FINAL_TIME is reserved)
+    assert list(r[final][:, 0]) == [3, 3, 3, 3, 4, 4, 4, 4, 4]
+    assert list(r["SAVEPER"][:, 0]) == [1, 1, 0.25, 0.25, 0.25, 0.25, 0.5, 0.5, 0.5]
+    b = m.run(params={}, n_runs=3, backend=backend)     # a batch: every run the same
+    assert np.array_equal(b["x"], np.repeat(r["x"], 3, axis=1))
+
+
+def test_what_a_changing_time_step_cannot_carry_is_refused(tmp_path, capsys):
+    p = tmp_path / "delayed.mdl"
+    p.write_text("{UTF-8}\n" + PHASED + "late = DELAY FIXED(x, 1, 0) ~~|\n")
+    with pytest.raises(ModelError, match="time step that changes during the run with a pipeline delay"):
+        load(p).run(backend="numpy")
+    p = tmp_path / "phased.mdl"
+    p.write_text("{UTF-8}\n" + PHASED)
+    with pytest.raises(ModelError, match="only a run steps phase by phase"):
+        load(p).plan()
+    for out in ("m.yaml", "m.xmile"):
+        assert main(["convert", str(p), "-o", str(tmp_path / out)]) == 2
+        assert "cannot export" in capsys.readouterr().err
+    q = tmp_path / "start.mdl"
+    q.write_text("{UTF-8}\n" + PHASED.replace("INITIAL TIME = 0", "INITIAL TIME = IF THEN ELSE(Time < 1, 1, 0)"))
+    with pytest.raises(ModelError, match="INITIAL TIME that depends on Time and gives another start"):
+        load(q)
 
 
 # ---------------------------------------------------------------- the SDXorg suite
@@ -575,6 +624,8 @@ def test_single_precision_outputs_roessler_defect_and_the_oscillators_time_step(
 # XMILE has no DELAY N whose delay time varies (Vensim's own computation of it), no :NA: (nor the
 # missing values of :RAW: data), SAMPLE IF TRUE, QUANTUM or vector and matrix functions, and the export
 # writes no arrayed lookup nor a call of one element's lookup
+# a time step that changes during the run: neither a scenario nor XMILE has more than one
+NO_CONVERSION = {"tests/control_vars/test_control_vars.mdl"}
 NO_XMILE_FORM = {
     "tests/allocate_by_priority/test_allocate_by_priority.mdl", "tests/invert_matrix/test_invert_matrix.mdl",
     "tests/vector_order/test_vector_order.mdl", "tests/vector_select/test_vector_select.mdl",
@@ -624,7 +675,8 @@ def test_converted_models_run_with_the_same_numbers(tmp_path, chunk, capsys):
                     continue
                 assert np.allclose(ra[n][:, 0], rb[other][:, 0], rtol=1e-12, atol=1e-12, equal_nan=True), \
                     (name, suffix, n)
-    assert left_out == {(n, ".xmile") for n in NO_XMILE_FORM if n in names}
+    assert left_out == {(n, ".xmile") for n in NO_XMILE_FORM if n in names} | \
+        {(n, suffix) for n in NO_CONVERSION if n in names for suffix in (".yaml", ".xmile")}
 
 
 @needs_suite

@@ -80,6 +80,7 @@ class Builder(ArrayedDefinitions):
         self._read: dict = {}       # (definition, GET call) -> the numbers it reads, per cell
         self._cell = 0              # the cell of an arrayed definition being resolved (row-major)
         self._final: str | None = None     # FINAL TIME's element when it is not a constant
+        self._controls: dict = {}           # ... and the other control variables' (control_element)
 
     def _subscript_range(self, d: Def, body: str) -> list:
         """The elements of a range read from a data file: GET XLS / DIRECT SUBSCRIPT."""
@@ -110,6 +111,9 @@ class Builder(ArrayedDefinitions):
                 self.define(d, Scope(), self.names.ids[k])
         if self.final_time_element():
             self.define(self.control["final time"], Scope(), self.final_time_element())
+        for k in ("initial time", "time step", "saveper"):
+            if self.control_element(k):
+                self.define(self.control[k], Scope(), self.control_element(k))
         if self.active:
             self.out = initial_views(self.out, self.active)
         # auxiliaries a stock's rate adds or subtracts are its flows
@@ -375,10 +379,22 @@ class Builder(ArrayedDefinitions):
     def _control_ref(self, k, pos):
         if k == "final time" and self.final_time_element():
             return ex.Name(pos, self.final_time_element())
+        if k in ("initial time", "saveper") and self.control_element(k):
+            return ex.Name(pos, self.control_element(k))
         target = lib.CONTROL[k]
         if target != "saveper":
             return ex.Name(pos, target)
         return ex.Num(pos, self.time_value("saveper"))
+
+    def control_element(self, k: str) -> str:
+        """The identifier of INITIAL TIME, TIME STEP or SAVEPER when it is an auxiliary (an
+        expression of Time, ``timing.varying``; a reference to TIME STEP still reads the run's
+        step), else ''."""
+        if k not in self._controls:
+            self._controls[k] = ""      # while deciding, a reference reads the run's setting
+            if timing.varying(self, k):
+                self._controls[k] = self.names.add(self.control[k].name)
+        return self._controls[k]
 
     def final_time_element(self) -> str:
         """The identifier of FINAL TIME when it is an auxiliary (an expression of Time that ends

@@ -28,11 +28,13 @@ def time_spec(builder: Builder, file: str) -> TimeSpec:
         if k not in builder.control:
             raise VensimError(f"the model does not define {k.upper()}", file=file,
                               hint="Vensim models define INITIAL TIME, FINAL TIME and TIME STEP")
-    start, stop, dt, save = timing.settings(builder)
+    start, stop, dt, save, phased = timing.settings(builder)
     dt, save = timing.held(dt), None if save is None else timing.held(save)
     units = parse_range(builder.control["time step"].rec.units)[0] or \
         parse_range(builder.control["final time"].rec.units)[0]
-    spec = TimeSpec(start=start, stop=stop, dt=dt, method="euler", save_step=save, units=units)
+    phases, saves = phased if phased else ((), ())
+    spec = TimeSpec(start=start, stop=stop, dt=dt, method="euler", save_step=save, units=units,
+                    phases=phases if len(phases) > 1 else (), saves=saves)
     check_time(spec, file, builder.control["time step"].rec.line)
     return spec
 

@@ -130,25 +130,117 @@ def held(dt: float) -> float:
     return float(np.float32(dt))
 
 
+class Changing(Unsupported):
+    """A TIME STEP or SAVEPER of Time whose value changes during the run."""
+
+
 def settings(b) -> tuple:
-    """(start, stop, dt, save step or None) of the run."""
+    """(start, stop, dt, save step or None, (phases, saved times) or None) of the run: the last
+    is given when TIME STEP or SAVEPER changes during the run (``schedule``)."""
     start = _start(b)
-    dt = _steady(b, "time step", start, None)
-    stop = _stop(b, start, dt)
-    _steady(b, "time step", start, (stop, dt))
-    save = _steady(b, "saveper", start, (stop, dt)) if "saveper" in b.control else None
-    return start, stop, dt, save
+    try:
+        dt = _steady(b, "time step", start, None)
+        stop = _stop(b, start, dt)
+        _steady(b, "time step", start, (stop, dt))
+        save = _steady(b, "saveper", start, (stop, dt)) if "saveper" in b.control else None
+    except Changing:
+        return schedule(b, start)
+    return start, stop, dt, save, None
 
 
 def _start(b) -> float:
-    """INITIAL TIME: a number or an expression of constants (the run starts there)."""
+    """INITIAL TIME: a number or an expression of constants (the run starts there); an expression
+    of Time is read at Time 0, before the run has a time (the auxiliary INITIAL TIME shows it
+    over the run), and must give the same start at that start."""
     try:
         return b.time_value("initial time")
     except Unsupported:
-        if of_time(b, "initial time") is None:
+        node = of_time(b, "initial time")
+        if node is None or values_over(node, np.array([0.0])) is None:
             raise
-    raise Unsupported("INITIAL TIME that depends on Time (the run's start must be a number or an expression "
-                      "of constants)", **b.where(b.control["initial time"]))
+    start = float(values_over(node, np.array([0.0]))[0])
+    again = float(values_over(node, np.array([start]))[0]) if math.isfinite(start) else math.nan
+    if again != start:
+        raise Unsupported(f"INITIAL TIME that depends on Time and gives another start at its own start ({start:g} "
+                          f"at Time 0, {again:g} at Time {start:g})", **b.where(b.control["initial time"]))
+    return start
+
+
+def varying(b, k: str) -> bool:
+    """True when control variable ``k`` is an expression of Time (and constants): it is then an
+    auxiliary of the model, whose values over the run the output shows."""
+    if k not in b.control or k == "final time":
+        return False
+    try:
+        b.time_value(k)
+        return False
+    except Unsupported:
+        pass
+    node = of_time(b, k)
+    return node is not None and values_over(node, np.array([0.0])) is not None
+
+
+def schedule(b, start: float) -> tuple:
+    """The run of a TIME STEP or SAVEPER that changes with Time, as Vensim runs it: each step is
+    the TIME STEP of the time it starts at; the run ends at the first time that reaches FINAL TIME
+    (of that time); Time 's values are saved from the start, each next one SAVEPER (of the time
+    saved) later, and the final time always. Returns (start, stop, first dt, None, (phases, saved
+    times)), a phase being a stretch of steps of one TIME STEP: ``(from time, dt)``."""
+    def at(k, times):
+        if k not in b.control:
+            return None
+        try:
+            return np.full(len(times), b.time_value(k))
+        except Unsupported:
+            node = of_time(b, k)
+            values = None if node is None else values_over(node, times)
+            if values is None:
+                raise Unsupported(f"{k.upper()} that depends on the model's state (it must be a number or an "
+                                  "expression of Time and constants)", **b.where(b.control[k])) from None
+            return values
+    phases: list = []
+    t0, k_total = start, 0
+    dt = held(float(at("time step", np.array([start]))[0]))
+    stop = math.nan
+    while math.isnan(stop):
+        if not (math.isfinite(dt) and dt > 0):
+            raise VensimError(f"TIME STEP must be a positive number, got {dt:g} at time {t0:g}",
+                              **b.where(b.control["time step"]))
+        phases.append((t0, dt))
+        j0, chunk = 0, FIRST_CHUNK
+        while True:
+            js = np.arange(j0, j0 + chunk)
+            times = t0 + js * dt
+            reached = np.nonzero(times + dt * SWITCH_EPS >= at("final time", times))[0]
+            steps = np.vectorize(held)(at("time step", times))
+            changed = np.nonzero((steps != dt) & (js > 0))[0]
+            end = min(reached[0] if reached.size else len(js), changed[0] if changed.size else len(js))
+            if k_total + j0 + end > MAX_STEPS:
+                raise VensimError(f"the run takes more than {MAX_STEPS:,} steps", **b.where(b.control["final time"]),
+                                  hint="check FINAL TIME and TIME STEP")
+            if end < len(js):
+                if reached.size and reached[0] == end:
+                    stop = float(times[end])
+                else:
+                    t0, dt = float(times[end]), float(steps[end])
+                k_total += j0 + end
+                break
+            j0, chunk = j0 + chunk, chunk * 2
+    ends = [t for t, _ in phases[1:]] + [stop]
+    grid = np.concatenate([t + np.arange(int(round((e - t) / h))) * h for (t, h), e in zip(phases, ends)] + [[stop]])
+    every = at("saveper", grid)
+    if every is None:                   # no SAVEPER: every step
+        saves = grid
+    else:
+        kept, due = [], grid[0]
+        for i, t in enumerate(grid):
+            if t >= due - 1e-9 * max(1.0, abs(t)):
+                kept.append(t)
+                due = t + held(float(every[i]))
+        if kept[-1] != stop:
+            kept.append(stop)
+        saves = np.array(kept)
+    return start, stop, phases[0][1], None, (tuple(phases), tuple(float(t) for t in saves))
 
 
 def _steady(b, k: str, start: float, grid):
@@ -174,9 +266,8 @@ def _steady(b, k: str, start: float, grid):
     changed = np.nonzero(values != values[0])[0]
     if changed.size:
         i = int(changed[0])
-        raise Unsupported(f"{what} that changes during the run (from {values[0]:g} to {values[i]:g} at time "
-                          f"{times[i]:g}; carbonloop's {'time step' if k == 'time step' else 'save step'} is "
-                          "fixed)", **b.where(b.control[k]))
+        raise Changing(f"{what} that changes during the run (from {values[0]:g} to {values[i]:g} at time "
+                       f"{times[i]:g})", **b.where(b.control[k]))
     return float(values[0])
 
 

@@ -38,6 +38,8 @@ def _sub(parent, tag, text=None, **attrs):
 def to_xml(model) -> tuple[ET.Element, list]:
     """The <xmile> element of a model, and the notes on what it leaves out."""
     notes: list = []
+    if model.time.phases:
+        notes.append("the time step, which changes during the run (XMILE's <dt> is one number)")
     els = model.elements
     names = {n: xmile_name(n) for n in els}
     owner: dict = {}                # cell -> (its array, its element names)
