@@ -64,19 +64,17 @@ def refuse(plan) -> None:
 def run_phases(loaded, subs, params=None, keep=None, n_runs=None, check=True, backend="auto") -> Result:
     """Run the phases one after the other (see the module docstring) and join their records."""
     size = batch_size(params, n_runs)
-    pieces, state, values, first = [], None, None, None
-    for sub in subs:
-        kernel = sub.kernel(keep, backend, size)
+    kernels = [sub.kernel(keep, backend, size) for sub in subs]
+    for kernel in kernels:
         refuse(kernel.plan)
-        if state is None:
-            values, n = prepare_params(kernel.plan, params, n_runs)
-            sim = Simulation(kernel, values, n)
-        else:
-            sim = Simulation(kernel, values, n, carry=state)
+    values, n = prepare_params(kernels[0].plan, params, n_runs)
+    pieces: list = []
+    state = None
+    for kernel in kernels:
+        sim = Simulation(kernel, values, n, carry=state)
         _segments(sim, None)
-        part = Result.from_simulation(sim, values)
-        pieces.append(part)
-        state, first = sim.state, first or (sim, part)
+        pieces.append(Result.from_simulation(sim, values))
+        state = sim.state
     times = np.concatenate([p.times[:-1] for p in pieces[:-1]] + [pieces[-1].times])
     data = np.concatenate([p.data[:-1] for p in pieces[:-1]] + [pieces[-1].data], axis=0)
     saves = loaded.model.time.saves
@@ -87,7 +85,8 @@ def run_phases(loaded, subs, params=None, keep=None, n_runs=None, check=True, ba
     result = replace(head, times=times, data=data,
                      provenance=dict(head.provenance, time_phases=[list(p) for p in loaded.model.time.phases]))
     if check:
-        verify(result, first[0].plan, n)
+        plan = kernels[-1].plan
+        verify(result, plan, n, state.V[list(plan.stocks)] if state is not None else None)
     return result
 
 
