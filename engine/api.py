@@ -34,6 +34,27 @@ def default_scenario() -> Path:
                      hint="give a scenario file, e.g. 'carbonloop run my-scenario.yaml'")
 
 
+def _rescheduled(t, given: dict):
+    """New time settings for a model whose time step changes during the run: a ``dt`` (or a save
+    step) makes the step (and the saving) regular again; an earlier ``stop`` ends the schedule
+    there; a later stop or another start is refused (the schedule was computed for its run)."""
+    if "dt" in given:
+        return replace(t, **given, phases=(), saves=())
+    if "start" in given and given["start"] != t.start or "stop" in given and given["stop"] > t.stop:
+        raise ModelError("this model's time step changes during the run on a schedule computed for its start "
+                         f"and stop ({t.start:g}..{t.stop:g}): it cannot start elsewhere or run longer",
+                         hint="give dt as well to run it with one time step throughout")
+    if "save_step" in given:
+        raise ModelError("this model saves on a schedule (its SAVEPER changes during the run)",
+                         hint="give dt as well to run it with one time step and one save step throughout")
+    if "stop" not in given:
+        return replace(t, **given)
+    stop = given["stop"]
+    phases = tuple(p for p in t.phases if p[0] < stop) or t.phases[:1]
+    saves = tuple(s for s in t.saves if s < stop) + (stop,)
+    return replace(t, **given, phases=phases, saves=saves)
+
+
 class Loaded:
     """A loaded, validated model; compile once, run many times."""
 
@@ -66,7 +87,7 @@ class Loaded:
                                  + (too_large(value) or f"not {type(value).__name__} {value!r}"[:80]),
                                  hint="e.g. with_time(dt=0.25) or with_time(dt=1/12), without quotes")
         given: dict = {k: float(v) if TIME_SETTINGS[k] is float and v is not None else v for k, v in changes.items()}
-        t = replace(self.model.time, **given)
+        t = _rescheduled(self.model.time, given) if self.model.time.phases else replace(self.model.time, **given)
         check_time(t)
         return Loaded(replace(self.model, time=t))
 

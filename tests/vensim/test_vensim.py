@@ -888,3 +888,18 @@ inflow[region] = ELMCOUNT(sub) * cap[region, c1] ~~|
     assert r.at("shifted[c2]", 0)[0] == 1 and r.at("shifted[c3]", 0)[0] == 2      # c2 -> c1, c3 -> c2
     assert r.params["flag[north]"][0] == 1 and r.params["flag[south]"][0] == 7     # constants: parameters
     assert list(r["stock[south]"][:, 0]) == [10, 22, 34]                            # + 3 x 4 per month
+
+
+def test_other_time_settings_for_a_changing_time_step(tmp_path):
+    p = tmp_path / "phased.mdl"
+    p.write_text("{UTF-8}\n" + PHASED)
+    m = load(p)
+    assert list(m.with_time(stop=2.5).run(backend="numpy").times) == [0, 1, 2, 2.25, 2.5]
+    regular = m.with_time(dt=0.5, stop=6).run(backend="numpy")           # one time step throughout
+    assert regular.times[-1] == 6 and np.allclose(regular["x"][-1], 1.5 ** 12)
+    for change, says in ((dict(stop=5), "cannot start elsewhere or run longer"),
+                         (dict(start=1), "cannot start elsewhere or run longer"),
+                         (dict(stop=2.6), "not a whole number of its steps"),
+                         (dict(save_step=1), "saves on a schedule")):
+        with pytest.raises(ModelError, match=says):
+            m.with_time(**change)
