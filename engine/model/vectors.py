@@ -74,7 +74,7 @@ def expand(space, call: ex.Call, binding: dict) -> ex.Node:
     if fn == "vector_reorder":
         return ex.Call(pos, "pick", (space.resolve(args[1], binding), *cells))
     if fn == "allocate_by_priority":
-        size = _constant(space.resolve(args[2], binding))
+        size = _fixed(space, space.resolve(args[2], binding))
         if size is not None and size != len(cells):
             raise _fail(f"ALLOCATE BY PRIORITY is given size {size:g} for the {len(cells)} elements of "
                         f"'{d}'", "give ELMCOUNT of the range the request runs along")
@@ -96,6 +96,16 @@ def _constant(node) -> float | None:
         return ex.constant(node)
     except ValueError:
         return None
+
+
+def _fixed(space, node) -> float | None:
+    """The value of an argument that sets how a function works (an error action, a mode, a size):
+    a number, or an expression of numbers and scalar parameters (Vensim's VSERRNONE == 0) at their
+    values in the model; None when it is neither."""
+    values = {n: ex.Num(0, el.value) for n in ex.names(node)
+              if (el := space.elements.get(n)) is not None and el.kind == "parameter" and not el.dims
+              and el.value is not None}
+    return _constant(ex.substitute(node, values) if values else node)
 
 
 def _vector_dim(space, arg, name: str) -> str:
@@ -139,7 +149,7 @@ def _over(space, args, binding) -> tuple:
 
 
 def _select(space, args, binding, pos):
-    error = _constant(space.resolve(args[4], binding))
+    error = _fixed(space, space.resolve(args[4], binding))
     if error != 0:
         raise _fail("VECTOR SELECT with an error action other than 0 is not supported (reporting too few or "
                     "too many selected elements)", "give 0 as its last argument")
@@ -192,7 +202,7 @@ def _invert(space, args, binding, pos):
         raise _fail(f"INVERT MATRIX needs a square matrix over two ranges of the same size; "
                     f"'{ex.unparse(m)}' is {len(rows)} x {len(cols)}"
                     + (" over one range twice" if r.id == c.id else ""))
-    n = _constant(space.resolve(args[1], binding))
+    n = _fixed(space, space.resolve(args[1], binding))
     if n is not None and n != len(rows):
         raise _fail(f"INVERT MATRIX is given size {n:g} for a {len(rows)} x {len(rows)} matrix")
     i = _place(space, r.id, binding, "INVERT MATRIX")
@@ -210,7 +220,7 @@ def _lookup(space, args, binding, pos):
     if dim is None or not isinstance(last, ex.Name) or last.id not in dim.elements:
         raise _fail("the first argument of VECTOR LOOKUP must be an arrayed variable whose last subscript "
                     "names the first of the values (vec[first])")
-    mode = _constant(space.resolve(args[4], binding))
+    mode = _fixed(space, space.resolve(args[4], binding))
     if mode not in (0.0, 3.0):
         what = {1: "LOOKUP AREA", 2: "LOOKUP BACKWARD", 4: "LOOKUP FORWARD", 5: "LOOKUP INVERT",
                 6: "LOOKUP SLOPE", 7: "LOOKUP AREA extrapolated", 8: "LOOKUP INVERT extrapolated",
