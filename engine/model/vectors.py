@@ -24,7 +24,8 @@ dimension; the cell being written picks its place in that vector through its own
 - ``invert_matrix(m[.., r, c], n)``               -> ``inverse_cell(i, j, m[.., r1, c1], ...)``
 - ``vector_lookup(y[.., e1], x, xmin, xmax, mode)`` -> ``lookup_cells(x, xmin, xmax, extrapolate, y[.., e1],
   ...)``: the elements from ``e1`` to the end of the last range as a lookup's values (mode 0 a lookup,
-  3 extrapolated; the other modes are refused)
+  3 extrapolated); modes 2 and 4 (backward, forward) -> ``lookup_step(x, -1 or 1, the evenly spaced
+  x values, the elements)``; the other modes are refused
 - ``rank(x[*], n)`` (XMILE)                       -> ``1 + sorted_index(n, 1, ...)``: the 1-based
   index of the n-th smallest (a negative n counts from the largest)
 """
@@ -221,17 +222,23 @@ def _lookup(space, args, binding, pos):
         raise _fail("the first argument of VECTOR LOOKUP must be an arrayed variable whose last subscript "
                     "names the first of the values (vec[first])")
     mode = _fixed(space, space.resolve(args[4], binding))
-    if mode not in (0.0, 3.0):
+    if mode not in (0.0, 2.0, 3.0, 4.0):
         what = {1: "LOOKUP AREA", 2: "LOOKUP BACKWARD", 4: "LOOKUP FORWARD", 5: "LOOKUP INVERT",
                 6: "LOOKUP SLOPE", 7: "LOOKUP AREA extrapolated", 8: "LOOKUP INVERT extrapolated",
                 9: "LOOKUP SLOPE extrapolated"}.get(int(mode) if mode is not None and mode == int(mode) else -1)
         shown = "that is not a constant" if mode is None else f"{mode:g}" + (f" ({what})" if what else "")
         raise _fail(f"VECTOR LOOKUP with mode {shown} is not supported",
-                    "modes 0 (a lookup) and 3 (LOOKUP EXTRAPOLATE) are")
+                    "modes 0 (a lookup), 2 (LOOKUP BACKWARD), 3 (LOOKUP EXTRAPOLATE) and 4 (LOOKUP "
+                    "FORWARD) are")
     j0 = dim.elements.index(last.id)
     ys = [space.resolve(ex.Sub(ref.pos, ref.id, ref.subs[:-1] + (ex.Name(last.pos, e),)), binding)
           for e in dim.elements[j0:]]
     x, lo, hi = (space.resolve(a, binding) for a in args[1:4])
+    if mode in (2.0, 4.0):              # read as steps at the evenly spaced points
+        n = len(ys)
+        step = ex.Bin(pos, "/", ex.Bin(pos, "-", hi, lo), ex.Num(pos, float(max(n - 1, 1))))
+        xs = [ex.Bin(pos, "+", lo, ex.Bin(pos, "*", ex.Num(pos, float(i)), step)) if i else lo for i in range(n)]
+        return ex.Call(pos, "lookup_step", (x, ex.Num(pos, 1.0 if mode == 4.0 else -1.0), *xs, *ys))
     return ex.Call(pos, "lookup_cells", (x, lo, hi, ex.Num(pos, 1.0 if mode == 3.0 else 0.0), *ys))
 
 

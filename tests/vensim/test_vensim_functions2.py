@@ -306,3 +306,18 @@ def test_xmile_has_no_form_for_them_and_says_so(tmp_path, capsys):
     err = capsys.readouterr().err
     for fn in ("LOOKUP_STEP", "LOOKUP_AREA", "GAMMA_LN", "NPV", "DEPRECIATE_STRAIGHTLINE"):
         assert f"function {fn} has no XMILE form" in err
+
+
+def test_vector_lookup_reads_its_elements_as_steps_in_modes_2_and_4(tmp_path):
+    # the elements 0, 10, 20 at x = 1, 2, 3 (evenly spaced from 1 to 3); x = Time / 2 + 0.5
+    p = model(tmp_path, """
+d: e1, e2, e3 ~~|
+y[d] = 0, 10, 20 ~~|
+x = Time / 2 + 0.5 ~~|
+bwd = VECTOR LOOKUP(y[e1], x, 1, 3, 2) ~~|
+fwd = VECTOR LOOKUP(y[e1], x, 1, 3, 4) ~~|
+""", stop=7)
+    r = run(p)
+    # x: 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4
+    assert np.array_equal(r["bwd"][:, 0], [0, 0, 0, 10, 10, 20, 20, 20])
+    assert np.array_equal(r["fwd"][:, 0], [0, 0, 10, 10, 20, 20, 20, 20])
