@@ -321,3 +321,24 @@ fwd = VECTOR LOOKUP(y[e1], x, 1, 3, 4) ~~|
     # x: 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4
     assert np.array_equal(r["bwd"][:, 0], [0, 0, 0, 10, 10, 20, 20, 20])
     assert np.array_equal(r["fwd"][:, 0], [0, 0, 10, 10, 20, 20, 20, 20])
+
+
+# ---------------------------------------------------------------- units and arrays
+def test_units_npv_is_the_stream_times_time_and_depreciation_the_stream(tmp_path):
+    p = model(tmp_path, """
+d: a1, a2 ~~|
+s[d] = 10, 20 ~ $/Year ~|
+v[d] = NPV(s[d], 0.1, 0, 1) ~ $ ~|
+dep[d] = DEPRECIATE STRAIGHTLINE(s[d], 2, 1, 0) ~ $/Year ~|
+wrong = NPV(s[a1], 0.1, 0, 1) ~ $/Year ~|
+lg = GAMMA LN(3) ~ dmnl ~|
+""", stop=3)
+    m = Loaded(read(p))
+    issues = m.check_units()
+    assert [(i.element, i.message) for i in issues] == [
+        ("wrong", "the equation gives $ but the units are declared as $/Year")]
+    r = m.run(check=False, backend="numpy")
+    q = 1 / 1.1
+    for cell, s in (("a1", 10), ("a2", 20)):        # each cell keeps its own discount and window
+        assert np.allclose(r[f"v[{cell}]"][:, 0], s * np.cumsum(q ** np.arange(4.0)), rtol=1e-12)
+        assert np.allclose(r[f"dep[{cell}]"][:, 0], [s / 2, s, s, s], rtol=1e-12)
