@@ -158,6 +158,8 @@ grow = LOOKUP AREA(LOOK, 0, Time / 4) ~~|
     ("x = 1 ~~|\ny = LOOKUP FORWARD(x, 1) ~~|\n", "the first argument of LOOKUP FORWARD must be a lookup's name"),
     ("t((0,0),(1,1)) ~~|\ny = LOOKUP BACKWARD(t) ~~|\n", "LOOKUP BACKWARD takes 2 arguments, got 1"),
     ("t((0,0),(1,1)) ~~|\ny = LOOKUP AREA(t, 1) ~~|\n", "LOOKUP AREA takes 3 arguments, got 2"),
+    ("d: a, b ~~|\nt[a]((0,0),(1,1)) ~~|\nt[b]((0,1),(1,2)) ~~|\ny = LOOKUP AREA(t[a], 0, 1) ~~|\n",
+     "unsupported Vensim construct: LOOKUP AREA of an arrayed lookup ('t[a]')"),
     ("y = NPV(1, 0.1, 0) ~~|\n", "NPV takes 4 arguments, got 3"),
     ("y = DEPRECIATE STRAIGHTLINE(1, 4, 1) ~~|\n", "DEPRECIATE STRAIGHTLINE takes 4 arguments, got 3"),
     ("y = GAMMA LN(1, 2) ~~|\n", "GAMMA LN takes 1 arguments, got 2"),

@@ -589,6 +589,8 @@ class Builder(ArrayedDefinitions):
         where = self.where(d, node.pos)
         self._arity(d, node)
         ref = node.args[0]
+        if isinstance(ref, ex.Sub) and getattr(self.defs.get(ref.id), "kind", None) == "lookup":
+            raise Unsupported(f"{node.fn.upper()} of an arrayed lookup ('{ex.unparse(ref)}')", **where)
         target = self.defs.get(ref.id) if isinstance(ref, ex.Name) else None
         if target is None or target.kind != "lookup":
             raise VensimError(f"the first argument of {node.fn.upper()} must be a lookup's name", **where)
