@@ -137,6 +137,10 @@ auxiliaries:
   looks: lookup_cells(time, 0, 12, 0, 1, level, 2) + lookup_cells(time, 2, 8, 1, 1, 5, level)
   picked: select_cells(int(time / 2), -1, step(1, 3), 0, 1, time, level, 2) + inverse_cell(1, 2, level, 1, 2, 3 + time)
   shares: allocation(2, 20 * time, 100, 1, 3, 2, 0, 80, 2, 4, 3, 0, 50, 3, 5, 1.5, 0, 60, 4, 2, 1, 0)
+  steps: lookup_step(time / 2, 1, 0, 1, 3, 0, level, 2) + lookup_step(time / 2, -1, 0, 1, 3, 0, level, 2)
+  area: lookup_area(1, time / 3 - 1, 0, 1, 3, 0, level, 2)
+  gamma: gamma_ln(0.5 + time) + gamma_ln(time - 6.3) + gamma_ln(1e-3 + level)
+  finance: npv(level, 0.05, 1, 2) + npv(time, lag / 10) + depreciate_straightline(level, 1.5, 2)
 parameters:
   lag: {value: 1.5, range: [0.25, 5]}
 lookups:

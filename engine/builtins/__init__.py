@@ -14,7 +14,8 @@ into one of the six Vensim forms followed by its stream's key, and the backend p
 time first, from which the step is found).
 Unit rules: 'dimensionless' (arguments and result), 'same' (arguments agree; result alike),
 'first' (the first argument's units), 'second' (the second's), 'ratio' (first / second),
-'none' (a pure number), 'power', 'step', 'ramp', 'per_time' (1 / time units), 'select',
+'none' (a pure number), 'power', 'step', 'ramp', 'integral' (the first's units x time units: as
+'ramp'), 'per_time' (1 / time units), 'select',
 'unchecked' (units not derived: an inverse matrix's cells).
 The vector and matrix functions (``cells.py``) take the cells of the arrays they read as their
 last arguments, as many as the arrays have: the model stage writes those calls (``model/vectors.py``
@@ -102,6 +103,9 @@ _ENTRIES = (
        "the whole part of x (toward zero), Vensim's INTEGER"),
     _b("quantum", 2, 2, "math", vc.quantum, sc.quantum, "same", None, None,
        "q times the whole part of a / q (a itself when q <= 0), Vensim's QUANTUM"),
+    _b("gamma_ln", 1, 1, "math", vc.gamma_ln, sc.gamma_ln, "dimensionless", None, None,
+       "ln |gamma(x)|, the logarithm of the gamma function (Vensim's GAMMA LN); +inf at its poles "
+       "(0 and the negative whole numbers)", vensim="GAMMA LN"),
     _b("round", 1, 1, "math", np.round, sc.round_half_even, "same", "increasing", "ROUND",
        "the nearest whole number (halves to even)"),
     _b("sign", 1, 1, "math", np.sign, sc.sign, "none", "increasing", None, "-1, 0 or 1"),
@@ -150,6 +154,16 @@ _ENTRIES = (
     _b("sample_if_true", 3, 3, "stateful", units="second",
        doc="SAMPLE IF TRUE(condition, input, initial): the input while the condition holds, "
            "else the value it last took (initial before)"),
+    _b("npv", 2, 4, "stateful", units="integral",
+       doc="net present value: NPV(stream, discount rate, [initial], [factor]) = (accumulated + "
+           "stream * dt * df) * factor, where accumulated (from initial, default 0) integrates stream * df "
+           "and the discount factor df (from 1) falls at df * rate / (1 + rate * dt): Vensim's NPV "
+           "(factor default 1)", vensim="NPV"),
+    _b("depreciate_straightline", 2, 3, "stateful", units="first",
+       doc="straight-line depreciation: DEPRECIATE_STRAIGHTLINE(stream, life, [initial]) spreads what "
+           "each step invests (stream * dt) evenly over the life (a whole number of steps) from that "
+           "step on, as if the stream had been initial (default 0) before the start: Vensim's DEPRECIATE "
+           "STRAIGHTLINE with the fiscal period TIME STEP"),
     _b("init", 1, 1, "stateful", units="first", xmile="INIT", doc="value at the start of the run: INIT(x)"),
     _b("previous", 1, 2, "stateful", units="first", xmile="PREVIOUS",
        doc="value one step earlier: PREVIOUS(x, [initial])"),
@@ -188,6 +202,13 @@ _CELLS = (
     _b("lookup_cells", 5, MAX_CELLS, "math", cl.np_lookup_cells, cl.lookup_cells, "unchecked",
        doc="lookup_cells(x, xmin, xmax, extrapolate, y1, ..., yn): the cells as a lookup's values at n "
            "points evenly spaced from xmin to xmax (VECTOR LOOKUP)"),
+    _b("lookup_step", 4, MAX_CELLS, "math", cl.np_lookup_step, cl.lookup_step, "unchecked",
+       doc="lookup_step(x, direction, x1, ..., xn, y1, ..., yn): a lookup read as steps, the y of the last "
+           "point at or before x (direction < 0, LOOKUP BACKWARD) or of the first at or after it "
+           "(LOOKUP FORWARD)"),
+    _b("lookup_area", 4, MAX_CELLS, "math", cl.np_lookup_area, cl.lookup_area, "unchecked",
+       doc="lookup_area(start, end, x1, ..., xn, y1, ..., yn): the area under a lookup (linear between "
+           "its points, held beyond them) from start to end (LOOKUP AREA)"),
     _b("select_cells", 4, MAX_CELLS, "math", cl.np_select_cells, cl.select_cells, "second",
        doc="select_cells(action, missing, s1, ..., sn, x1, ..., xn): Vensim's VECTOR SELECT"),
     _b("inverse_cell", 3, MAX_CELLS, "math", cl.np_inverse_cell, cl.inverse_cell, "unchecked",

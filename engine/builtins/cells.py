@@ -144,6 +144,74 @@ def lookup_cells(x, xmin, xmax, extrapolate, *y):
     return y[j] + (x - (xmin + j * dx)) * (y[j + 1] - y[j]) / dx
 
 
+# ---------------------------------------------------------------------- a lookup as steps, its area
+def np_lookup_step(x, direction, *p):
+    """A lookup through the n points (x1..xn, then y1..yn) read as a step function at x: the y of
+    the last point at or before x when direction < 0 (LOOKUP BACKWARD), of the first point at or
+    after x otherwise (LOOKUP FORWARD); the end values held outside the points; NaN at NaN."""
+    n = len(p) // 2
+    Z = _stack(p + (x,))
+    X, Y, x = Z[:n], Z[n:2 * n], Z[-1]
+    back = np.clip((X <= x).sum(axis=0) - 1, 0, n - 1)
+    ahead = np.clip((X < x).sum(axis=0), 0, n - 1)
+    j = np.where(np.asarray(direction) < 0, back, ahead).astype(np.int64)
+    got = np.take_along_axis(Y, np.broadcast_to(j, Y.shape[1:])[None], axis=0)[0] if Y.ndim > 1 else Y[j]
+    return np.where(np.isnan(x), np.nan, got)
+
+
+def lookup_step(x, direction, *p):
+    """Scalar twin of ``np_lookup_step``."""
+    n = len(p) // 2
+    if x != x:
+        return x
+    back = -1
+    ahead = 0
+    for i in range(n):
+        if p[i] <= x:
+            back += 1
+        if p[i] < x:
+            ahead += 1
+    if direction < 0:
+        return p[n + (back if back > 0 else 0)]
+    return p[n + (ahead if ahead < n - 1 else n - 1)]
+
+
+def np_lookup_area(start, end, *p):
+    """The area under a lookup through the n points (x1..xn, then y1..yn), linear between them and
+    held at the end values outside, from start to end (negative when end < start): LOOKUP AREA."""
+    n = len(p) // 2
+    Z = _stack(p + (start, end))
+    X, Y, v = Z[:n], Z[n:2 * n], Z[2 * n:]
+    with np.errstate(all="ignore"):
+        area = np.minimum(v - X[0], 0.0) * Y[0] + np.maximum(v - X[n - 1], 0.0) * Y[n - 1]
+        for i in range(n - 1):
+            u = np.clip(v, X[i], X[i + 1])
+            yu = Y[i] + (Y[i + 1] - Y[i]) * (u - X[i]) / (X[i + 1] - X[i])
+            area = area + (u - X[i]) * (Y[i] + np.where(u > X[i], yu, Y[i])) / 2.0
+    return area[1] - area[0]
+
+
+def _area_to(v, n, p):
+    """The area under the lookup of ``lookup_area`` from its first point to v."""
+    area = (v - p[0]) * p[n] if v < p[0] else 0.0
+    if v > p[n - 1]:
+        area += (v - p[n - 1]) * p[2 * n - 1]
+    for i in range(n - 1):
+        x0, x1, y0, y1 = p[i], p[i + 1], p[n + i], p[n + i + 1]
+        if v > x0:
+            u = v if v < x1 else x1
+            area += (u - x0) * (y0 + y0 + (y1 - y0) * (u - x0) / (x1 - x0)) / 2.0
+    return area
+
+
+def lookup_area(start, end, *p):
+    """Scalar twin of ``np_lookup_area``."""
+    n = len(p) // 2
+    if start != start or end != end:
+        return math.nan
+    return _area_to(end, n, p) - _area_to(start, n, p)
+
+
 # ---------------------------------------------------------------------- VECTOR SELECT
 def np_select_cells(action, missing, *sx):
     """Vensim's VECTOR SELECT over n selection cells then n value cells: among the cells whose

@@ -150,3 +150,10 @@ def interp(x, xs, ys, extrapolate):
         if y != y and ys[j] == ys[j + 1]:
             y = ys[j]
     return y
+
+
+def gamma_ln(x):
+    """Scalar twin of ``vector.gamma_ln``."""
+    if x <= 0.0 and (x == -math.inf or math.floor(x) == x):
+        return math.inf
+    return math.lgamma(x)

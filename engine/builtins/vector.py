@@ -88,3 +88,12 @@ def interp(x, xs, ys, extrapolate):
     lo = ys[0] + (ys[1] - ys[0]) / (xs[1] - xs[0]) * (x - xs[0])
     hi = ys[-1] + (ys[-1] - ys[-2]) / (xs[-1] - xs[-2]) * (x - xs[-1])
     return np.where(x < xs[0], lo, np.where(x > xs[-1], hi, y))
+
+
+def gamma_ln(x):
+    """The natural logarithm of the absolute value of the gamma function (GAMMA LN); +inf at
+    0, the negative whole numbers and -inf, where the gamma function has its poles."""
+    from scipy.special import gammaln
+    x = np.asarray(x, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where((x <= 0) & (np.floor(x) == x), np.inf, gammaln(x))

@@ -242,7 +242,7 @@ class _Checker:
             return None if args[0] is None or args[1] is None else mul(args[0], args[1], -1)
         if rule == "per_time":
             return mul({}, self.time_units, -1) if self.time_units is not None else None
-        if rule == "ramp":
+        if rule in ("ramp", "integral"):
             return None if args[0] is None or self.time_units is None else mul(args[0], self.time_units)
         if rule == "power" and b.name == "sqrt":
             return None if args[0] is None else {k: v / 2 for k, v in args[0].items()}

@@ -24,7 +24,8 @@ dimension; the cell being written picks its place in that vector through its own
 - ``invert_matrix(m[.., r, c], n)``               -> ``inverse_cell(i, j, m[.., r1, c1], ...)``
 - ``vector_lookup(y[.., e1], x, xmin, xmax, mode)`` -> ``lookup_cells(x, xmin, xmax, extrapolate, y[.., e1],
   ...)``: the elements from ``e1`` to the end of the last range as a lookup's values (mode 0 a lookup,
-  3 extrapolated; the other modes are refused)
+  3 extrapolated); modes 2 and 4 (backward, forward) -> ``lookup_step(x, -1 or 1, the evenly spaced
+  x values, the elements)``; the other modes are refused
 - ``rank(x[*], n)`` (XMILE)                       -> ``1 + sorted_index(n, 1, ...)``: the 1-based
   index of the n-th smallest (a negative n counts from the largest)
 """
@@ -74,7 +75,7 @@ def expand(space, call: ex.Call, binding: dict) -> ex.Node:
     if fn == "vector_reorder":
         return ex.Call(pos, "pick", (space.resolve(args[1], binding), *cells))
     if fn == "allocate_by_priority":
-        size = _constant(space.resolve(args[2], binding))
+        size = _fixed(space, space.resolve(args[2], binding))
         if size is not None and size != len(cells):
             raise _fail(f"ALLOCATE BY PRIORITY is given size {size:g} for the {len(cells)} elements of "
                         f"'{d}'", "give ELMCOUNT of the range the request runs along")
@@ -96,6 +97,16 @@ def _constant(node) -> float | None:
         return ex.constant(node)
     except ValueError:
         return None
+
+
+def _fixed(space, node) -> float | None:
+    """The value of an argument that sets how a function works (an error action, a mode, a size):
+    a number, or an expression of numbers and scalar parameters (Vensim's VSERRNONE == 0) at their
+    values in the model; None when it is neither."""
+    values = {n: ex.Num(0, el.value) for n in ex.names(node)
+              if (el := space.elements.get(n)) is not None and el.kind == "parameter" and not el.dims
+              and el.value is not None}
+    return _constant(ex.substitute(node, values) if values else node)
 
 
 def _vector_dim(space, arg, name: str) -> str:
@@ -139,7 +150,7 @@ def _over(space, args, binding) -> tuple:
 
 
 def _select(space, args, binding, pos):
-    error = _constant(space.resolve(args[4], binding))
+    error = _fixed(space, space.resolve(args[4], binding))
     if error != 0:
         raise _fail("VECTOR SELECT with an error action other than 0 is not supported (reporting too few or "
                     "too many selected elements)", "give 0 as its last argument")
@@ -192,7 +203,7 @@ def _invert(space, args, binding, pos):
         raise _fail(f"INVERT MATRIX needs a square matrix over two ranges of the same size; "
                     f"'{ex.unparse(m)}' is {len(rows)} x {len(cols)}"
                     + (" over one range twice" if r.id == c.id else ""))
-    n = _constant(space.resolve(args[1], binding))
+    n = _fixed(space, space.resolve(args[1], binding))
     if n is not None and n != len(rows):
         raise _fail(f"INVERT MATRIX is given size {n:g} for a {len(rows)} x {len(rows)} matrix")
     i = _place(space, r.id, binding, "INVERT MATRIX")
@@ -210,18 +221,24 @@ def _lookup(space, args, binding, pos):
     if dim is None or not isinstance(last, ex.Name) or last.id not in dim.elements:
         raise _fail("the first argument of VECTOR LOOKUP must be an arrayed variable whose last subscript "
                     "names the first of the values (vec[first])")
-    mode = _constant(space.resolve(args[4], binding))
-    if mode not in (0.0, 3.0):
+    mode = _fixed(space, space.resolve(args[4], binding))
+    if mode not in (0.0, 2.0, 3.0, 4.0):
         what = {1: "LOOKUP AREA", 2: "LOOKUP BACKWARD", 4: "LOOKUP FORWARD", 5: "LOOKUP INVERT",
                 6: "LOOKUP SLOPE", 7: "LOOKUP AREA extrapolated", 8: "LOOKUP INVERT extrapolated",
                 9: "LOOKUP SLOPE extrapolated"}.get(int(mode) if mode is not None and mode == int(mode) else -1)
         shown = "that is not a constant" if mode is None else f"{mode:g}" + (f" ({what})" if what else "")
         raise _fail(f"VECTOR LOOKUP with mode {shown} is not supported",
-                    "modes 0 (a lookup) and 3 (LOOKUP EXTRAPOLATE) are")
+                    "modes 0 (a lookup), 2 (LOOKUP BACKWARD), 3 (LOOKUP EXTRAPOLATE) and 4 (LOOKUP "
+                    "FORWARD) are")
     j0 = dim.elements.index(last.id)
     ys = [space.resolve(ex.Sub(ref.pos, ref.id, ref.subs[:-1] + (ex.Name(last.pos, e),)), binding)
           for e in dim.elements[j0:]]
     x, lo, hi = (space.resolve(a, binding) for a in args[1:4])
+    if mode in (2.0, 4.0):              # read as steps at the evenly spaced points
+        n = len(ys)
+        step = ex.Bin(pos, "/", ex.Bin(pos, "-", hi, lo), ex.Num(pos, float(max(n - 1, 1))))
+        xs = [ex.Bin(pos, "+", lo, ex.Bin(pos, "*", ex.Num(pos, float(i)), step)) if i else lo for i in range(n)]
+        return ex.Call(pos, "lookup_step", (x, ex.Num(pos, 1.0 if mode == 4.0 else -1.0), *xs, *ys))
     return ex.Call(pos, "lookup_cells", (x, lo, hi, ex.Num(pos, 1.0 if mode == 3.0 else 0.0), *ys))
 
 

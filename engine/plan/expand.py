@@ -41,7 +41,7 @@ class _Expander:
         """Add one hidden element made for ``owner``."""
         self.new[name] = Element(name=name, kind=kind, equation=equation, text=ex.unparse(equation),
                                  module=owner.module, where=owner.where, hidden=True,
-                                 doc=kw.pop("doc", ""), units=owner.units, **kw)
+                                 doc=kw.pop("doc", ""), units=kw.pop("units", owner.units), **kw)
 
     def stock_chain(self, owner, fn, x, time, n, init, material):
         """n first-order stages of time T/n. A material delay passes flows on (each stage drains
@@ -91,6 +91,59 @@ class _Expander:
                      inflows=(s + ":in",), outflows=(s + ":out",))
             src, last = out, s
         return _b("/", V(0, str(last)), times[1])
+
+    def npv(self, owner, stream, rate, init, factor):
+        """Vensim's NPV: a discount factor df (from 1) falling at df * rate / (1 + rate * dt), so that
+        it is 1 / (1 + rate * dt)^k after k Euler steps; the stream times df accumulated (from init);
+        the value (accumulated + stream * dt * df) * factor counts the current step's stream too."""
+        fn = "npv"
+        df = self.name(owner.name, fn) + ":discount"
+        acc = self.name(owner.name, fn)
+        dt = V(0, "dt")
+        self.add(owner, df + ":out", "flow",
+                 _b("/", _b("*", V(0, df), rate), _b("+", N(0, 1.0), _b("*", rate, dt))),
+                 doc="fall of the discount factor", units="")
+        self.add(owner, df, "stock", N(0, 1.0), doc="discount factor", outflows=(df + ":out",), units="")
+        self.add(owner, acc + ":in", "flow", _b("*", stream, V(0, df)), doc="discounted stream", units="")
+        self.add(owner, acc, "stock", init, doc="discounted stream accumulated", inflows=(acc + ":in",))
+        return _b("*", _b("+", V(0, acc), _b("*", _b("*", stream, dt), V(0, df))), factor)
+
+    def depreciate(self, owner, stream, life, init):
+        """Straight-line depreciation with the fiscal period dt: the stream's last n values
+        (n = life / dt, a whole number of steps fixed at the start; init before the start), summed
+        as a running window W (the window one step earlier, plus the stream, less the stream n steps
+        earlier) and divided by n."""
+        fn = "depreciate"
+        self.check_life(life, owner)
+        dt = V(0, "dt")
+        steps = ex.Call(0, "max", (ex.Call(0, "round", (_b("/", life, dt),)), N(0, 1.0)))
+        n = self.name(owner.name, fn) + ":steps"
+        self.add(owner, n, "stock", steps, doc="steps of the depreciation life (fixed at the start)", units="")
+        gone = self.name(owner.name, fn) + ":leaving"
+        self.add(owner, gone + ":in", "auxiliary", stream, doc="input of the window's end")
+        self.add(owner, gone, "pipeline", init, doc="the stream as it leaves the window")
+        self.delays.append(FixedDelay(gone, gone + ":in", life, init))
+        window = self.name(owner.name, fn)
+        last = window + ":last"
+        self.add(owner, window, "auxiliary", _b("-", _b("+", V(0, last), stream), V(0, gone)),
+                 doc="the stream's values over the depreciation life, summed")
+        self.add(owner, last + ":in", "auxiliary", V(0, window), doc="input of the last window")
+        self.add(owner, last, "pipeline", _b("*", steps, init), doc="the window one step earlier")
+        self.delays.append(FixedDelay(last, last + ":in", dt, _b("*", steps, init)))
+        return _b("/", V(0, window), V(0, n))
+
+    def check_life(self, node, owner):
+        """A constant depreciation life must be a whole number (at least 1) of time steps."""
+        try:
+            life = ex.constant(node)
+        except ValueError:
+            return
+        steps = life / self.model.time.dt
+        if not (math.isfinite(steps) and steps >= 1 - 1e-9 and abs(steps - round(steps)) <= 1e-6 * max(1.0, steps)):
+            raise ModelError(f"DEPRECIATE_STRAIGHTLINE's life of {life:g} time units is not a whole number "
+                             f"of time steps (dt={self.model.time.dt:g})", file=owner.where.file,
+                             line=owner.where.line, element=owner.name,
+                             hint="give a life that is a multiple of dt")
 
     def const_int(self, node, owner, fn):
         """The order of SMOOTHN / DELAYN: a whole number from 1 to ``MAX_ORDER``."""
@@ -149,6 +202,10 @@ class _Expander:
             s = self.name(owner.name, "init")
             self.add(owner, s, "stock", a[0], doc="value at the start of the run")
             return V(0, s)
+        if fn == "npv":
+            return self.npv(owner, a[0], a[1], a[2] if len(a) > 2 else N(0, 0.0), a[3] if len(a) > 3 else N(0, 1.0))
+        if fn == "depreciate_straightline":
+            return self.depreciate(owner, a[0], a[1], a[2] if len(a) > 2 else N(0, 0.0))
         if fn == "vensim_delay_n":
             return self.vensim_delay_n(owner, a[0], a[1], a[2], self.const_int(a[3], owner, fn))
         if fn == "sample_if_true":

@@ -423,7 +423,7 @@ def test_a_model_beside_another_models_output_has_no_output():
 # ---------------------------------------------------------------- refusals
 @pytest.mark.parametrize("body, says", [
     ("y = GET DATA MAX(a, 0, 1) ~~|\n", "GET DATA MAX"),
-    ("y = LOOKUP FORWARD(t, 1) ~~|\nt((0,0),(1,1)) ~~|\n", "LOOKUP FORWARD"),
+    ("y = TIME SHIFT(t, 1) ~~|\nt = 1 ~~|\n", "TIME SHIFT"),
     ("y = RANDOM BETA(0, 1, 2, 2, 0, 1, 0) ~~|\n", "RANDOM BETA"),
     ("d: a, b ~~|\ny[d] = MATRIX MULTIPLY(x[d], p[d]) ~~|\n", "MATRIX MULTIPLY"),
 ])
@@ -684,11 +684,11 @@ def test_the_conformance_command_prints_mdl_outcomes(tmp_path, capsys):
     import shutil
     for name in ("samples/teacup", "tests/subscript_1d_arrays", "tests/invert_matrix"):
         shutil.copytree(SUITE / name, tmp_path / name)
-    model(tmp_path, "cash = 5 ~~|\nvalue = NPV(cash, 0.1, 0, 1) ~~|\n", name="npv.mdl")
+    model(tmp_path, "cash = 5 ~~|\nvalue = FIND ZERO(cash, 0.1, 0, 1) ~~|\n", name="zero.mdl")
     (tmp_path / "output.tab").write_text("Time\tvalue\n0\t0\n")
     assert main(["conformance", str(tmp_path), "--backend", "numpy"]) == 0
     out = capsys.readouterr().out
-    assert "teacup.mdl" in out and "pass" in out and "unsupported  NPV" in out
+    assert "teacup.mdl" in out and "pass" in out and "unsupported  FIND ZERO" in out
     assert f"{'.mdl':<7} {5:3d} files: 4 pass, 0 fail, 1 unsupported, 0 defect" in out
 
 

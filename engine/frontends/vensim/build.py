@@ -495,7 +495,7 @@ class Builder(ArrayedDefinitions):
                                     hidden=True, where=Where(self.file, d.rec.line),
                                     doc=f"WITH LOOKUP of {d.name}"))
             return ex.Call(node.pos, name, (x,))
-        if fn in ("lookup extrapolate", "lookup invert"):
+        if fn in lib.LOOKUP_VARIANTS:
             return self._lookup_variant(node, d, extras, scope, depth)
         if fn in self.macros:
             return self.macro(self.macros[fn], node, d, extras, scope, depth)
@@ -533,11 +533,30 @@ class Builder(ArrayedDefinitions):
         if msg:
             raise VensimError(msg, **where)
         args = tuple(self.resolve(a, d, extras, scope, depth) for a in node.args)
+        if fn == "depreciate straightline":
+            self._depreciation(args, d, node.pos)
         if fn in ("smooth n", "delay n"):
             args = self._order(fn, args, d, node.pos)
             if fn == "delay n" and self._fold(args[1]) is not None:    # a constant delay time:
                 return ex.Call(node.pos, "delayn", (args[0], args[1], args[3], args[2]))  # the usual chain
         return lib.translate(fn, args, node.pos)
+
+    def _depreciation(self, args, d, pos):
+        """DEPRECIATE STRAIGHTLINE(stream, life, fiscal period, initial) with the fiscal period TIME
+        STEP (each step's investment depreciated on its own) and, when it is a constant, a life of a
+        whole number of time steps; longer fiscal periods (investments lumped together) are refused."""
+        dt = self.time_value("time step")
+        fisc = self._fold(args[2], at_start=True)
+        if fisc is None or not math.isclose(fisc, dt, rel_tol=1e-6):
+            shown = "not a constant" if fisc is None else f"{fisc:g}"
+            raise Unsupported(f"DEPRECIATE STRAIGHTLINE with a fiscal period ({shown}) other than TIME STEP "
+                              f"({dt:g}): investments lumped over a longer fiscal period", **self.where(d, pos))
+        life = self._fold(args[1], at_start=True)
+        if life is not None and dt > 0:
+            steps = life / dt
+            if not (steps >= 1 - 1e-9 and abs(steps - round(steps)) <= 1e-6 * max(1.0, steps)):
+                raise Unsupported(f"DEPRECIATE STRAIGHTLINE whose depreciation time ({life:g}) is not a whole "
+                                  f"number of time steps ({dt:g})", **self.where(d, pos))
 
     def _order(self, fn, args, d, pos):
         """SMOOTH N / DELAY N with their order as a number. Vensim lowers a DELAY N's order so
@@ -586,11 +605,23 @@ class Builder(ArrayedDefinitions):
         where = self.where(d, node.pos)
         self._arity(d, node)
         ref = node.args[0]
+        if isinstance(ref, ex.Sub) and getattr(self.defs.get(ref.id), "kind", None) == "lookup":
+            raise Unsupported(f"{node.fn.upper()} of an arrayed lookup ('{ex.unparse(ref)}')", **where)
         target = self.defs.get(ref.id) if isinstance(ref, ex.Name) else None
         if target is None or target.kind != "lookup":
             raise VensimError(f"the first argument of {node.fn.upper()} must be a lookup's name", **where)
+        if re.match(r"\s*GET\s", target.body, re.I):
+            raise Unsupported(f"{node.fn.upper()} of a lookup read from a data file", **where)
         pts = self._points(parse_table(target.body), target)
-        x = self.resolve(node.args[1], d, extras, scope, depth)
+        rest = tuple(self.resolve(a, d, extras, scope, depth) for a in node.args[1:])
+        if node.fn in ("lookup forward", "lookup backward", "lookup area"):
+            xs = tuple(ex.Num(node.pos, p[0]) for p in pts)
+            ys = tuple(ex.Num(node.pos, p[1]) for p in pts)
+            if node.fn == "lookup area":        # LOOKUP AREA(lookup, start, end)
+                return ex.Call(node.pos, "lookup_area", (*rest, *xs, *ys))
+            direction = ex.Num(node.pos, 1.0 if node.fn == "lookup forward" else -1.0)
+            return ex.Call(node.pos, "lookup_step", (rest[0], direction, *xs, *ys))
+        x = rest[0]
         if node.fn == "lookup invert":
             ys = [p[1] for p in pts]
             if all(a < b for a, b in zip(ys, ys[1:])):

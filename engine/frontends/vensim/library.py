@@ -3,8 +3,8 @@
 Most functions are a registry builtin under another name or argument order (SMOOTH N's order
 comes last in Vensim, first-but-one in the registry). A few are rewritten (LOG with a base,
 GAME, the ``I`` variants that take an initial value). INTEG, ACTIVE INITIAL, WITH LOOKUP,
-LOOKUP EXTRAPOLATE / INVERT and the GET functions are structure, not calls: ``build.py`` handles
-them. Everything else Vensim offers is refused by name (``REFUSED`` says why).
+LOOKUP EXTRAPOLATE / INVERT / FORWARD / BACKWARD / AREA and the GET functions are structure, not
+calls: ``build.py`` handles them. Everything else Vensim offers is refused by name (``REFUSED`` says why).
 """
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ RENAME = {
     "smooth": "smooth", "smooth3": "smooth3", "delay1": "delay1", "delay3": "delay3",
     "delay fixed": "delay_fixed", "trend": "trend", "forecast": "forecast", "initial": "init",
     "sample if true": "sample_if_true", "smoothi": "smooth", "smooth3i": "smooth3",
-    "delay1i": "delay1", "delay3i": "delay3",
+    "delay1i": "delay1", "delay3i": "delay3", "gamma ln": "gamma_ln", "npv": "npv",
+    "depreciate straightline": "depreciate_straightline",
 }
 # the random functions, by the Vensim names the registry gives them (arguments in Vensim's order)
 RENAME.update({b.vensim.lower(): b.name for b in registry.REGISTRY.values() if b.kind == "random" and b.vensim})
@@ -36,9 +37,13 @@ ARITY = {"modulo": (2, 2), "min": (2, 2), "max": (2, 2), "smooth": (2, 2), "smoo
          "lookup extrapolate": (2, 2), "lookup invert": (2, 2), "vector select": (5, 5),
          "vector elm map": (2, 2), "vector sort order": (2, 2), "vector rank": (2, 2), "vector reorder": (2, 2),
          "allocate available": (3, 3), "allocate by priority": (5, 5), "invert matrix": (2, 2),
-         "vector lookup": (5, 5)}
+         "vector lookup": (5, 5), "npv": (4, 4), "depreciate straightline": (4, 4), "lookup forward": (2, 2),
+         "lookup backward": (2, 2), "lookup area": (3, 3)}
 # functions that are structure, handled by build.py
-STRUCTURE = {"integ", "active initial", "with lookup", "lookup extrapolate", "lookup invert"}
+STRUCTURE = {"integ", "active initial", "with lookup", "lookup extrapolate", "lookup invert", "lookup forward",
+             "lookup backward", "lookup area"}
+# the lookup functions that read a lookup named by their first argument (build.py)
+LOOKUP_VARIANTS = {"lookup extrapolate", "lookup invert", "lookup forward", "lookup backward", "lookup area"}
 GET_DATA = {"get xls data", "get direct data"}
 GET_CONSTANTS = {"get xls constants", "get direct constants"}
 GET_LOOKUPS = {"get xls lookups", "get direct lookups"}
@@ -57,11 +62,6 @@ RANDOM = "this random distribution is not supported (RANDOM UNIFORM, NORMAL, EXP
     "TRIANGULAR, LOGNORMAL and 0 1 are)"
 # Vensim functions carbonloop refuses, and why (named in the message; never approximated)
 REFUSED = {
-    "lookup forward": "a lookup read as a step function (the next point) is not supported",
-    "lookup backward": "a lookup read as a step function (the last point) is not supported",
-    "lookup area": "the area under a lookup is not supported",
-    "npv": "net present value (NPV) is not supported",
-    "depreciate straightline": "DEPRECIATE STRAIGHTLINE is not supported",
     "delay conveyor": "conveyors are not supported", "time shift": "TIME SHIFT is not supported",
     "shift if true": "SHIFT IF TRUE is not supported", "find zero": "FIND ZERO is not supported",
     "get vdf data": "reading Vensim's binary .vdf data files is not supported",
@@ -119,6 +119,8 @@ def translate(fn: str, args: tuple, pos: int) -> ex.Node:
         return ex.Call(pos, "delay_fixed", (x, held, init))
     if fn == "initial":
         return ex.Call(pos, "init", args)
+    if fn == "depreciate straightline":     # (stream, life, fiscal period, initial): the period is
+        return ex.Call(pos, "depreciate_straightline", (args[0], args[1], args[3]))  # TIME STEP (build.py)
     if fn in VECTOR:
         return ex.Call(pos, VECTOR[fn], tuple(args))
     return ex.Call(pos, RENAME[fn], tuple(args))
