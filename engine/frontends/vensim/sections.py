@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ...lang.vensim import comment_end
 from .errors import VensimError
 
 SKETCH = re.compile(r"\\{2,}---///")
@@ -104,10 +105,12 @@ def _pieces(text: str, file: str):
                 in_quote = True
                 buf.append(c)
             elif not parts and c == "{" and not _is_header(buf):
-                j = text.find("}", i)
+                j = comment_end(text, i)
                 if j < 0:
+                    lhs, _ = _named(text, start, "".join(buf))
                     raise VensimError("a comment '{' is never closed with '}'", file=file,
-                                      line=_line_at(text, i))
+                                      line=_line_at(text, i), element=lhs,
+                                      hint="comments nest: each '{' needs its own '}'")
                 buf.append(" ")
                 i = j
             elif c == "~" and len(parts) < 3:
@@ -154,6 +157,16 @@ def _named(text: str, start: int, eq: str):
     return lhs, _line_at(text, at if at >= 0 else start)
 
 
+def _strip_leading_comment(eq: str) -> str:
+    """The equation with the '{UTF-8}' mark or a comment before its first name (nested comments
+    whole) blanked, its line breaks kept; an unclosed one is left for the equation's reader."""
+    at = len(eq) - len(eq.lstrip())
+    end = comment_end(eq, at) if eq[at:at + 1] == "{" else -1
+    if end < 0:
+        return eq
+    return eq[:at] + re.sub(r"[^\n]", " ", eq[at:end + 1]) + eq[end + 1:]   # its lines kept
+
+
 def _is_header(buf) -> bool:
     """True at the start of the file's '{UTF-8}' mark (not an equation comment)."""
     return not "".join(buf).strip()
@@ -169,7 +182,7 @@ def read_sections(text: str, file: str) -> Sections:
     for eq, units, doc, start in _pieces(text, file):
         line = _line_at(text, start)
         # the '{UTF-8}' mark and equation comments before the first name
-        eq = re.sub(r"^\s*\{[^}]*\}", "", eq) if eq.lstrip().startswith("{") else eq
+        eq = _strip_leading_comment(eq)
         while True:
             m_end = _END_MACRO.search(eq)
             m_start = re.search(r":MACRO:", eq, re.I)
