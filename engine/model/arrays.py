@@ -164,6 +164,11 @@ class Space:
         for d, e in binding.items():
             if not d.endswith("!") and self.related(d, target):
                 return self.convert(e, d, target)
+        # a part of a range (Vensim: a variable defined on some of its elements) maps as the range
+        for d, e in binding.items():
+            family = self.dims[d].family if not d.endswith("!") else None
+            if family is not None and family in self.dims and self._mapped(family, target):
+                return self.convert(e, family, target)
         return None
 
     def _mapped(self, a: str, b: str) -> bool:

@@ -63,3 +63,76 @@ def test_an_unclosed_comment_is_named(tmp_path):
     e = caught.value
     assert "a comment '{' is never closed with '}'" in str(e)
     assert e.file == str(p) and e.line == 3 and e.element == "y"
+
+
+# ---------------------------------------------------------------- mappings and :EXCEPT:
+def test_a_mapping_onto_a_subrange_and_an_element(tmp_path):
+    # B1 stands for A1 and A2 (the subrange), B2 for A3: a[A1] = a[A2] = b[B1] * 10, a[A3] = b[B2] * 10
+    p = model(tmp_path, """
+DimA: A1, A2, A3 ~~|
+SubA: A1, A2 ~~|
+DimB: B1, B2 -> (DimA: SubA, A3) ~~|
+b[DimB] = 1, 2 ~~|
+a[DimA] = b[DimB] * 10 + Time ~~|
+""")
+    r = run(p)
+    t = np.array([0.0, 1.0])
+    assert np.array_equal(r["a[A1]"][:, 0], 10 + t) and np.array_equal(r["a[A2]"][:, 0], 10 + t)
+    assert np.array_equal(r["a[A3]"][:, 0], 20 + t)
+
+
+def test_a_variable_defined_except_some_elements_has_only_the_others(tmp_path):
+    # k exists for A2 and A3 only (as Vensim: no k[A1]); DimD maps D1 onto A2 and A3, D2 onto A1,
+    # so k[A2] = k[A3] = a + j[D1] = 1 + 10; y leaves out its corner [A3, C3], which holds 0
+    p = model(tmp_path, """
+DimA: A1, A2, A3 ~~|
+SubA: A2, A3 ~~|
+DimC: C1, C2, C3 ~~|
+SubC: C2, C3 ~~|
+DimD: D1, D2 -> (DimA: SubA, A1) ~~|
+a[DimA] = 1 ~~|
+j[DimD] = 10, 20 ~~|
+k[DimA] :EXCEPT: [A1] = a[DimA] + j[DimD] + Time ~~|
+c[DimA, DimC] = 3 ~~|
+y[SubA, SubC] :EXCEPT: [A3, C3] = c[SubA, SubC] + Time ~~|
+""")
+    r = run(p)
+    t = np.array([0.0, 1.0])
+    assert "k[A1]" not in r.names
+    assert np.array_equal(r["k[A2]"][:, 0], 11 + t) and np.array_equal(r["k[A3]"][:, 0], 11 + t)
+    for cell in ("y[A2,C2]", "y[A2,C3]", "y[A3,C2]"):
+        assert np.array_equal(r[cell][:, 0], 3 + t)
+    assert np.array_equal(r["y[A3,C3]"][:, 0], [0.0, 0.0])
+
+
+@pytest.mark.parametrize("mapping, says", [
+    ("DimB: B1, B2 -> (DimA: SubA) ~~|", "give one element or subrange of 'DimA' for each of its 2 elements "
+                                         "(there are 1)"),
+    ("DimB: B1, B2 -> (DimA: SubA, A2) ~~|", "maps both 'B1' and 'B2' onto element 'A2' of 'DimA'"),
+    ("DimB: B1, B2 -> (DimA: A1, SubA) ~~|", "maps both 'B1' and 'B2' onto element 'A1' of 'DimA'"),
+    ("DimB: B1, B2, B3 -> (DimA: SubA, A3, C1) ~~|", "maps element 'B3' onto 'C1', which is not in 'DimA'"),
+])
+def test_a_mapping_by_subranges_that_is_not_one_element_per_target_is_named(tmp_path, mapping, says):
+    p = model(tmp_path, f"""
+DimA: A1, A2, A3, A4 ~~|
+SubA: A1, A2 ~~|
+DimC: C1 ~~|
+{mapping}
+b[DimB] = 1 ~~|
+a[DimA] = b[DimB] ~~|
+""")
+    with pytest.raises(ModelError) as caught:
+        read(p)
+    e = caught.value
+    assert says in str(e) and e.file == str(p) and e.line == 6 and e.element == "DimB"
+
+
+def test_a_mapping_by_subranges_that_leaves_a_target_element_out_is_named(tmp_path):
+    p = model(tmp_path, """
+DimA: A1, A2, A3, A4 ~~|
+SubA: A1, A2 ~~|
+DimB: B1, B2 -> (DimA: SubA, A3) ~~|
+""")
+    with pytest.raises(ModelError, match="no element of it stands for A4") as caught:
+        read(p)
+    assert caught.value.line == 5 and caught.value.element == "DimB"
