@@ -136,3 +136,34 @@ DimB: B1, B2 -> (DimA: SubA, A3) ~~|
     with pytest.raises(ModelError, match="no element of it stands for A4") as caught:
         read(p)
     assert caught.value.line == 5 and caught.value.element == "DimB"
+
+
+# ---------------------------------------------------------------- a mapped range as a value
+def test_a_range_mapped_onto_the_equations_range_is_its_elements_position(tmp_path):
+    # DimB maps onto DimA in reverse: A1 stands for B3 (position 3), A2 for B2, A3 for B1
+    p = model(tmp_path, """
+DimA: A1, A2, A3 ~~|
+DimB: B1, B2, B3 -> (DimA: A3, A2, A1) ~~|
+DimC: C1, C2, C3 -> DimA ~~|
+s[DimA] = DimB + Time ~~|
+u[DimA] = DimC * 10 + Time ~~|
+""")
+    r = run(p)
+    t = np.array([0.0, 1.0])
+    for cell, b in (("A1", 3), ("A2", 2), ("A3", 1)):
+        assert np.array_equal(r[f"s[{cell}]"][:, 0], b + t)
+    for i, cell in enumerate(("A1", "A2", "A3"), start=1):
+        assert np.array_equal(r[f"u[{cell}]"][:, 0], 10 * i + t)
+
+
+def test_a_range_used_as_a_value_where_nothing_maps_it_is_named(tmp_path):
+    p = model(tmp_path, """
+DimA: A1, A2 ~~|
+DimE: E1, E2 ~~|
+s[DimA] = DimE + Time ~~|
+""")
+    with pytest.raises(ModelError) as caught:
+        read(p)
+    e = caught.value
+    assert "dimension 'DimE' is used as a value" in str(e) and "neither over 'DimE'" in str(e)
+    assert e.file == str(p) and e.line == 5 and e.element == "s"
