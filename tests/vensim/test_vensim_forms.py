@@ -167,3 +167,45 @@ s[DimA] = DimE + Time ~~|
     e = caught.value
     assert "dimension 'DimE' is used as a value" in str(e) and "neither over 'DimE'" in str(e)
     assert e.file == str(p) and e.line == 5 and e.element == "s"
+
+
+# ---------------------------------------------------------------- blocks of one family defined apart
+def test_blocks_of_a_range_defined_apart_and_the_cells_between_them(tmp_path):
+    # DimAB holds A1..A3 and B1..B3; x is defined on A x A' and on B x B' (18 cells, as Vensim has);
+    # the cells between the blocks (x[A1,B1] ...) are not Vensim's and hold 0
+    p = model(tmp_path, """
+DimA: A1, A2, A3 ~~|
+DimA' <-> DimA ~~|
+DimB: B1, B2, B3 ~~|
+DimB' <-> DimB ~~|
+DimAB1: A1, B1 ~~|
+DimAB2: A2, B2 ~~|
+DimAB3: A3, B3 ~~|
+DimAB: DimAB1, DimAB2, DimAB3 ~~|
+rank[DimA] = 1, 2, 3 ~~|
+rank[DimB] = 1, 2, 3 ~~|
+w[DimAB] = 100 ~~|
+x[DimA, DimA'] = IF THEN ELSE(rank[DimA] >= rank[DimA'], w[DimA] - rank[DimA'], 666) + Time ~~|
+x[DimB, DimB'] = IF THEN ELSE(rank[DimB] >= rank[DimB'], w[DimB] + rank[DimB'], 777) + Time ~~|
+""")
+    r = run(p)
+    t = np.array([0.0, 1.0])
+    for i in range(1, 4):
+        for j in range(1, 4):
+            assert np.array_equal(r[f"x[A{i},A{j}]"][:, 0], (100 - j if i >= j else 666) + t)
+            assert np.array_equal(r[f"x[B{i},B{j}]"][:, 0], (100 + j if i >= j else 777) + t)
+    assert np.array_equal(r["x[A1,B1]"][:, 0], [0.0, 0.0])
+
+
+def test_definitions_that_no_range_holds_together_are_named(tmp_path):
+    p = model(tmp_path, """
+DimA: A1, A2 ~~|
+DimE: E1, E2 ~~|
+x[DimA] = 1 + Time ~~|
+x[DimE] = 2 + Time ~~|
+""")
+    with pytest.raises(ModelError) as caught:
+        read(p)
+    e = caught.value
+    assert "no subscript range holds every subscript of 'x' at position 1" in str(e)
+    assert e.file == str(p) and e.line == 5 and e.element == "x"

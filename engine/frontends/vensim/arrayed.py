@@ -151,7 +151,7 @@ class ArrayedDefinitions:
                 constant = constant and not ex.names(node) and self._pure(tree)
                 pieces.append(Piece(cell or subs, equation=node, text=d.body.strip(), where=where,
                                     exclude=() if cell else exclude))
-        for cell in self._left_out(defs, defined, axes):    # cells :EXCEPT: leaves without equation hold 0
+        for cell in self._left_out(defined, [self.ranges.elements[k] for k in keys]):    # they hold 0
             where = Where(self.file, first.rec.line)
             pieces.insert(0, Piece(cell, value=0.0, equation=ex.Num(0, 0.0), text="0", where=where))
             if stock:
@@ -201,13 +201,13 @@ class ArrayedDefinitions:
             axes = [{e for d in defs for e in self.ranges.cells(d.subs[j])} for j in range(len(axes))]
         return cells, axes
 
-    def _left_out(self, defs, defined: set, axes: list) -> list:
-        """The cells of the variable that a definition names but its :EXCEPT: takes out and no
-        other definition gives an equation (a corner of a table: ``y[SubA, SubC] :EXCEPT: [A3, C3]``),
-        as element identifiers. They hold 0, as the cells a constant's :EXCEPT: leaves out do."""
-        named = {c for d in defs for c in itertools.product(*[self.ranges.cells(s) for s in d.subs])}
-        return [tuple(self.ranges.elem_ids[e] for e in c) for c in sorted(set(itertools.product(*axes)) - defined)
-                if c in named]
+    def _left_out(self, defined: set, axes: list) -> list:
+        """The cells of the variable's ranges that no definition gives an equation, as element
+        identifiers: a corner an :EXCEPT: takes out (``y[SubA, SubC] :EXCEPT: [A3, C3]``), or the
+        cells between blocks defined apart (``x[DimA, DimA']`` and ``x[DimB, DimB']`` over a
+        range holding both). Vensim's variable has no such cells; carbonloop's spans whole ranges,
+        and these hold 0, as the cells a constant's definitions leave out do."""
+        return [tuple(self.ranges.elem_ids[e] for e in c) for c in itertools.product(*axes) if c not in defined]
 
     def _get_call(self, d, kinds):
         """The GET call (of one of ``kinds``) that is the whole of a definition, or None."""
