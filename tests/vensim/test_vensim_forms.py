@@ -209,3 +209,36 @@ x[DimE] = 2 + Time ~~|
     e = caught.value
     assert "no subscript range holds every subscript of 'x' at position 1" in str(e)
     assert e.file == str(p) and e.line == 5 and e.element == "x"
+
+
+# ---------------------------------------------------------------- documentation after a third '~'
+def test_documentation_continued_after_a_third_tilde(tmp_path):
+    p = model(tmp_path, """
+a = 2 * Time
+  ~ widget
+  ~ the first part of the documentation
+  ~ and its second part
+  |
+b = a + 1 ~~~ :SUPPLEMENTARY
+  |
+""")
+    m = read(p)
+    assert m.elements["a"].doc == "the first part of the documentation\nand its second part"
+    assert m.elements["a"].units == "widget"
+    r = run(p)
+    assert np.array_equal(r["b"][:, 0], [1.0, 3.0])
+
+
+def test_a_missing_bar_is_still_named_after_a_fourth_tilde(tmp_path):
+    p = model(tmp_path, """
+a = 1
+  ~ widget
+  ~ the bar after this documentation is missing
+
+b = a * 2 ~ widget ~ the second |
+""")
+    with pytest.raises(ModelError) as caught:
+        read(p)
+    e = caught.value
+    assert "the definition has a fourth '~': the '|' that ends it is missing" in str(e)
+    assert e.file == str(p) and e.line == 3 and e.element == "a"

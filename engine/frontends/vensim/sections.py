@@ -118,8 +118,9 @@ def _pieces(text: str, file: str):
                 buf = []
             elif c == "~":
                 lhs, line = _named(text, start, parts[0])
-                raise VensimError("the definition has a third '~': the '|' that ends it is "
-                                  "missing (each equation ends '~ units ~ documentation |')",
+                raise VensimError("the definition has a fourth '~': the '|' that ends it is "
+                                  "missing (each equation ends '~ units ~ documentation |', a flag "
+                                  "such as ':SUPPLEMENTARY' after a third '~')",
                                   file=file, line=line, element=lhs)
             elif c == "|":
                 break
@@ -139,10 +140,7 @@ def _pieces(text: str, file: str):
         parts.append("".join(buf))
         i += 1
         if len(parts) > 3 and not re.match(r"^\s*:[A-Za-z ]+:?\s*$", parts[3]):
-            lhs, line = _named(text, start, parts[0])
-            raise VensimError("the definition has a third '~' that is not a flag such as "
-                              ":SUPPLEMENTARY: the '|' that ends it is probably missing (each equation "
-                              "ends '~ units ~ documentation |')", file=file, line=line, element=lhs)
+            parts[2] = parts[2].rstrip() + "\n" + parts[3].strip()     # documentation written on
         while len(parts) < 3:
             parts.append("")
         yield parts[0], parts[1], parts[2], start
