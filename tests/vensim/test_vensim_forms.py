@@ -242,3 +242,62 @@ b = a * 2 ~ widget ~ the second |
     e = caught.value
     assert "the definition has a fourth '~': the '|' that ends it is missing" in str(e)
     assert e.file == str(p) and e.line == 3 and e.element == "a"
+
+
+# ---------------------------------------------------------------- data files named by tags
+SETTINGS = "\\\\\\---/// Sketch information\n///---\\\\\\\n:L\x7f<%^E!@\n9:m\n30:?hist=series.csv\n30:?K=const.csv\n"
+
+
+def _data_files(folder):
+    (folder / "series.csv").write_text("Time,v\n0,1\n10,21\n")                 # v = 1 + 2 t
+    (folder / "two.csv").write_text("Time,a1,a2\n0,0,10\n10,10,30\n")          # a1 = t, a2 = 10 + 2 t
+    (folder / "const.csv").write_text("a,b\n4.5,6\n")
+
+
+def test_a_tag_names_the_file_the_settings_give_it(tmp_path):
+    _data_files(tmp_path)
+    p = model(tmp_path, """
+v := GET DIRECT DATA('?hist', ',', 'A', 'B2') ~~|
+k = GET DIRECT CONSTANTS('?k', ',', 'B2') ~~|
+w = v * k ~~|
+""", stop=10, tail=SETTINGS)
+    r = run(p)
+    t = np.arange(11.0)
+    assert np.allclose(r["v"][:, 0], 1 + 2 * t, rtol=0, atol=1e-12)
+    assert np.allclose(r["w"][:, 0], 6 * (1 + 2 * t), rtol=0, atol=1e-12)
+
+
+def test_a_tag_the_settings_do_not_give_is_named(tmp_path):
+    _data_files(tmp_path)
+    p = model(tmp_path, "x = 1 ~~|\nv := GET DIRECT DATA('?missing', ',', 'A', 'B2') ~~|\n", tail=SETTINGS)
+    with pytest.raises(ModelError) as caught:
+        read(p)
+    e = caught.value
+    assert "the data file tag '?missing' is not given a file by the model's settings" in str(e)
+    assert "'?hist', '?k'" in str(e) and "30:?missing=file.xlsx" in e.hint
+    assert e.file == str(p) and e.line == 3 and e.element == "v"
+
+
+# ---------------------------------------------------------------- GET DATA inside an equation
+def test_get_direct_data_inside_an_equation(tmp_path):
+    _data_files(tmp_path)
+    p = model(tmp_path, """
+DimA: A1, A2 ~~|
+y = GET DIRECT DATA('series.csv', ',', 'A', 'B2') * 2 + GET DIRECT DATA('two.csv', ',', 'A', 'C2') ~~|
+z[DimA] = GET DIRECT DATA('two.csv', ',', 'A', 'B2') + 1 ~~|
+""", stop=10)
+    r = run(p)
+    t = np.arange(11.0)
+    assert np.allclose(r["y"][:, 0], 2 * (1 + 2 * t) + (10 + 2 * t), rtol=0, atol=1e-12)
+    assert np.allclose(r["z[A1]"][:, 0], t + 1, rtol=0, atol=1e-12)
+    assert np.allclose(r["z[A2]"][:, 0], 10 + 2 * t + 1, rtol=0, atol=1e-12)
+
+
+def test_get_direct_lookups_inside_an_expression_is_still_refused(tmp_path):
+    _data_files(tmp_path)
+    p = model(tmp_path, "x = 1 ~~|\nw = 1 + GET DIRECT LOOKUPS('series.csv', ',', 'A', 'B2') ~~|\n")
+    with pytest.raises(ModelError) as caught:
+        read(p)
+    e = caught.value
+    assert "GET DIRECT LOOKUPS inside an expression" in str(e)
+    assert e.file == str(p) and e.line == 3 and e.element == "w"

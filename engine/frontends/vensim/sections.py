@@ -60,14 +60,14 @@ def split_sketch(text: str) -> str:
 
 SETTINGS = re.compile(r":L\x7f?<%\^E!@")    # Vensim writes a DEL character after the L
 # codes of the settings block (after the sketch) that carbonloop reads
-EXPORT_FILE, DATA_FILES = "43", "13"
+EXPORT_FILE, DATA_FILES, DATA_TAGS = "43", "13", "30"
 
 
 def settings(text: str) -> dict:
     """The settings block Vensim writes at the end of a file (``code:value`` lines after
     ``:L<%^E!@``, a DEL character after the L), as {code: [values in order]}; empty when the file
     has none. Code 43 is the file a run's results are exported to, code 13 a data file loaded with
-    a run."""
+    a run, code 30 the file a data tag stands for (``data_tags``)."""
     found = list(SETTINGS.finditer(text))
     out: dict = {}
     if not found:
@@ -76,6 +76,17 @@ def settings(text: str) -> dict:
         code, sep, value = line.strip().partition(":")
         if sep and code.isdigit():
             out.setdefault(code, []).append(value.strip())
+    return out
+
+
+def data_tags(found: dict) -> dict:
+    """The files the settings give the tags GET functions may name in place of a file (code 30:
+    ``?data=data.xlsx``), as {tag in lower case: file}."""
+    out: dict = {}
+    for value in found.get(DATA_TAGS, []):
+        tag, sep, name = value.partition("=")
+        if sep and tag.strip().startswith("?") and name.strip():
+            out[tag.strip().lower()] = name.strip()
     return out
 
 
