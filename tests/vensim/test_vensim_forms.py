@@ -301,3 +301,38 @@ def test_get_direct_lookups_inside_an_expression_is_still_refused(tmp_path):
     e = caught.value
     assert "GET DIRECT LOOKUPS inside an expression" in str(e)
     assert e.file == str(p) and e.line == 3 and e.element == "w"
+
+
+# ---------------------------------------------------------------- INVERT MATRIX over one range twice
+def test_invert_matrix_of_a_matrix_written_over_one_range_twice(tmp_path):
+    # m = [[4, 7], [2, 6]] + Time * I; det = (4 + t)(6 + t) - 14; inverse = [[6 + t, -7], [-2, 4 + t]] / det.
+    # m[src, src] names the matrix m (over src x tgt) whole, as Vensim reads it
+    p = model(tmp_path, """
+code: c1, c2 ~~|
+src: c1, c2 ~~|
+tgt: c1, c2 ~~|
+m[src, tgt] = IF THEN ELSE(src = tgt, Time, 0) + base[src, tgt] ~~|
+base[src, tgt] = 4, 7; 2, 6; ~~|
+inv[src, tgt] = INVERT MATRIX(m[src, src], ELMCOUNT(code)) ~~|
+""")
+    r = run(p)
+    t = np.array([0.0, 1.0])
+    det = (4 + t) * (6 + t) - 14
+    expect = {"c1,c1": (6 + t) / det, "c1,c2": -7 / det, "c2,c1": -2 / det, "c2,c2": (4 + t) / det}
+    for cell, want in expect.items():
+        assert np.allclose(r[f"inv[{cell}]"][:, 0], want, rtol=1e-12, atol=0)
+
+
+def test_invert_matrix_over_one_range_twice_into_an_equation_of_another_size_is_named(tmp_path):
+    p = model(tmp_path, """
+src: c1, c2 ~~|
+tgt: c1, c2 ~~|
+big: d1, d2, d3 ~~|
+m[src, tgt] = 1, 2; 3, 4; ~~|
+inv[src, big] = INVERT MATRIX(m[src, src], 2) + Time ~~|
+""")
+    with pytest.raises(ModelError) as caught:
+        read(p)
+    e = caught.value
+    assert "INVERT MATRIX of the 2 x 2 matrix 'm' fills an equation whose last two ranges have 2 elements" in str(e)
+    assert e.file == str(p) and e.line == 7 and e.element == "inv"
