@@ -81,9 +81,11 @@ a[DimA] = b[DimB] * 10 + Time ~~|
     assert np.array_equal(r["a[A3]"][:, 0], 20 + t)
 
 
-def test_a_variable_defined_except_some_elements_has_only_the_others(tmp_path):
-    # k exists for A2 and A3 only (as Vensim: no k[A1]); DimD maps D1 onto A2 and A3, D2 onto A1,
-    # so k[A2] = k[A3] = a + j[D1] = 1 + 10; y leaves out its corner [A3, C3], which holds 0
+def test_except_and_a_part_of_a_range_read_through_a_mapping_by_subranges(tmp_path):
+    # DimD maps D1 onto A2 and A3, D2 onto A1: k[A2] = k[A3] = a + j[D1] = 1 + 10; k[A1], which
+    # :EXCEPT: leaves out (Vensim's k has no such cell), holds 0. m is defined on A2 and A3 alone,
+    # a part of DimA, and reads j through DimA's mapping: m[A2] = j[D1], m[A3] = 2 j[D1].
+    # y leaves out its corner [A3, C3], which holds 0.
     p = model(tmp_path, """
 DimA: A1, A2, A3 ~~|
 SubA: A2, A3 ~~|
@@ -93,16 +95,33 @@ DimD: D1, D2 -> (DimA: SubA, A1) ~~|
 a[DimA] = 1 ~~|
 j[DimD] = 10, 20 ~~|
 k[DimA] :EXCEPT: [A1] = a[DimA] + j[DimD] + Time ~~|
+m[A2] = j[DimD] + Time ~~|
+m[A3] = j[DimD] * 2 + Time ~~|
 c[DimA, DimC] = 3 ~~|
 y[SubA, SubC] :EXCEPT: [A3, C3] = c[SubA, SubC] + Time ~~|
 """)
     r = run(p)
     t = np.array([0.0, 1.0])
-    assert "k[A1]" not in r.names
     assert np.array_equal(r["k[A2]"][:, 0], 11 + t) and np.array_equal(r["k[A3]"][:, 0], 11 + t)
+    assert np.array_equal(r["k[A1]"][:, 0], [0.0, 0.0])
+    assert np.array_equal(r["m[A2]"][:, 0], 10 + t) and np.array_equal(r["m[A3]"][:, 0], 20 + t)
+    assert "m[A1]" not in r.names
     for cell in ("y[A2,C2]", "y[A2,C3]", "y[A3,C2]"):
         assert np.array_equal(r[cell][:, 0], 3 + t)
     assert np.array_equal(r["y[A3,C3]"][:, 0], [0.0, 0.0])
+
+
+def test_a_cell_except_leaves_out_reads_as_0_where_another_equation_reads_it(tmp_path):
+    p = model(tmp_path, """
+DimA: A1, A2, A3 ~~|
+x[DimA] :EXCEPT: [A1] = 5 ~~|
+z[DimA] :EXCEPT: [A1] = 5 + Time ~~|
+y[DimA] = x[DimA] + z[DimA] + Time ~~|
+""")
+    r = run(p)
+    t = np.array([0.0, 1.0])
+    assert np.array_equal(r["y[A1]"][:, 0], t)
+    assert np.array_equal(r["y[A2]"][:, 0], 10 + 2 * t) and np.array_equal(r["y[A3]"][:, 0], 10 + 2 * t)
 
 
 @pytest.mark.parametrize("mapping, says", [

@@ -57,14 +57,13 @@ class ArrayedDefinitions:
                 raise VensimError(f"'{first.name}' is defined with {n} subscripts on line {first.rec.line} and "
                                   f"with {len(d.subs)} here", **self.where(d))
         dims, keys = [], []
-        defined, axes = self._defined_cells(defs)
         for j in range(n):
             seen = [d.subs[j] for d in defs] + [x[j] for d in defs for x in d.exclude if len(x) > j]
             r = self.ranges.range_of(seen)
             if r is None:
                 raise VensimError(f"no subscript range holds every subscript of '{first.name}' at position "
                                   f"{j + 1} ({', '.join(sorted(set(seen)))})", **self.where(first))
-            covered = axes[j]
+            covered = {e for d in defs for e in self.ranges.cells(d.subs[j])}
             if covered < set(self.ranges.elements[r]):      # defined on part of the range
                 r = self.ranges.implicit(first.name, j + 1, [e for e in self.ranges.elements[r] if e in covered])
             dims.append(self.ranges.names[r])
@@ -102,7 +101,7 @@ class ArrayedDefinitions:
         stock, constant = None, True
         for d in defs:
             where = Where(self.file, d.rec.line)
-            subs, exclude = self._fitted(d, keys)
+            subs, exclude = self._subs_of(d), tuple(self._sub_ids(x, d) for x in d.exclude)
             values = self._values(d)
             if values is not None:
                 for cell, v in zip(self._cells(d), values):
@@ -151,7 +150,7 @@ class ArrayedDefinitions:
                 constant = constant and not ex.names(node) and self._pure(tree)
                 pieces.append(Piece(cell or subs, equation=node, text=d.body.strip(), where=where,
                                     exclude=() if cell else exclude))
-        for cell in self._left_out(defined, [self.ranges.elements[k] for k in keys]):    # they hold 0
+        for cell in self._left_out(defs, [self.ranges.elements[k] for k in keys]):    # they hold 0
             where = Where(self.file, first.rec.line)
             pieces.insert(0, Piece(cell, value=0.0, equation=ex.Num(0, 0.0), text="0", where=where))
             if stock:
@@ -176,37 +175,16 @@ class ArrayedDefinitions:
                 return
         self.out.append(Element(kind="auxiliary", pieces=tuple(pieces), **common))
 
-    def _fitted(self, d, keys: list) -> tuple:
-        """(subscripts, :EXCEPT: subscripts) of a definition over the variable's ranges ``keys``: a
-        range written wider than the variable's range at its place (``g[DimA] :EXCEPT: [A1]`` is
-        over A2 and A3 alone) is that range, and an :EXCEPT: of cells outside the variable goes."""
-        def fit(subs):
-            return tuple(self.ranges.names[k] if self.ranges.is_range(s) and not set(self.ranges.cells(s)) <= set(
-                self.ranges.elements[k]) else i for s, k, i in zip(subs, keys, self._sub_ids(subs, d)))
-        inside = [x for x in d.exclude
-                  if all(set(self.ranges.cells(s)) & set(self.ranges.elements[k]) for s, k in zip(x, keys))]
-        return fit(d.subs), tuple(fit(x) for x in inside)
-
-    def _defined_cells(self, defs) -> tuple:
-        """(the cells the definitions give an equation, :EXCEPT: taken out; the elements of each
-        position the variable is over), cells as tuples of element keys. When the defined cells
-        are not every combination of the elements they use at each position (an :EXCEPT: of one
-        corner of a table), the variable keeps every element its definitions name."""
-        cells: set = set()
+    def _left_out(self, defs, axes: list) -> list:
+        """The cells of the variable's ranges (element keys per place, ``axes``) that no definition
+        gives an equation, as element identifiers: cells an :EXCEPT: takes out (``g[DimA] :EXCEPT:
+        [A1]``, ``y[SubA, SubC] :EXCEPT: [A3, C3]``) and cells between blocks defined apart
+        (``x[DimA, DimA']`` and ``x[DimB, DimB']`` over a range holding both). Vensim's variable has
+        no such cells; carbonloop's spans whole ranges, and these hold 0, as a constant's do."""
+        defined: set = set()
         for d in defs:
-            out = {combo for x in d.exclude for combo in itertools.product(*[self.ranges.cells(s) for s in x])}
-            cells.update(c for c in itertools.product(*[self.ranges.cells(s) for s in d.subs]) if c not in out)
-        axes = [{c[j] for c in cells} for j in range(len(defs[0].subs))]
-        if cells != set(itertools.product(*axes)):
-            axes = [{e for d in defs for e in self.ranges.cells(d.subs[j])} for j in range(len(axes))]
-        return cells, axes
-
-    def _left_out(self, defined: set, axes: list) -> list:
-        """The cells of the variable's ranges that no definition gives an equation, as element
-        identifiers: a corner an :EXCEPT: takes out (``y[SubA, SubC] :EXCEPT: [A3, C3]``), or the
-        cells between blocks defined apart (``x[DimA, DimA']`` and ``x[DimB, DimB']`` over a
-        range holding both). Vensim's variable has no such cells; carbonloop's spans whole ranges,
-        and these hold 0, as the cells a constant's definitions leave out do."""
+            out = {c for x in d.exclude for c in itertools.product(*[self.ranges.cells(s) for s in x])}
+            defined.update(c for c in itertools.product(*[self.ranges.cells(s) for s in d.subs]) if c not in out)
         return [tuple(self.ranges.elem_ids[e] for e in c) for c in itertools.product(*axes) if c not in defined]
 
     def _get_call(self, d, kinds):
