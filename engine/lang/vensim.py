@@ -41,9 +41,47 @@ def key(name: str) -> str:
     """The comparison key of a Vensim name: unquoted, lower case, runs of space/'_' as one space."""
     return _SPACE.sub(" ", unquote(name)).strip().lower()
 
+
+def comment_end(text: str, start: int) -> int:
+    """The index of the '}' that closes the comment opened by the '{' at ``start`` (Vensim's
+    comments nest: ``{ IF THEN ELSE(c, 8784 {leap year}, 8760) }`` is one comment), or -1."""
+    depth = 0
+    for i in range(start, len(text)):
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def blank_comments(text: str) -> str:
+    """The text with each comment (nested ones whole) replaced by spaces, its line breaks kept, so
+    that columns and lines stay where they were; braces inside a quoted name are kept. An
+    unclosed '{' is left for the parser to report."""
+    out, i = [], 0
+    while True:
+        m = _QUOTED_OR_BRACE.search(text, i)
+        if m is None:
+            out.append(text[i:])
+            return "".join(out)
+        j = m.start()
+        end = comment_end(text, j) if m.group() == "{" else m.end() - 1
+        if end < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:j])
+        piece = text[j:end + 1]
+        out.append(re.sub(r"[^\n]", " ", piece) if m.group() == "{" else piece)
+        i = end + 1
+
+
+_QUOTED_OR_BRACE = re.compile(r'\{|"(?:[^"\\]|\\.)*"')
+
 _TOKEN = re.compile(r"""
     (?P<ws>\s+|\\\s*(?:\n|$))
-  | (?P<comment>\{[^}]*\})
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<quoted>"(?:[^"\\]|\\.)*")
   | (?P<text>'[^']*')
@@ -102,9 +140,9 @@ class VensimSyntax(Dialect):
     def tokenize(self, text: str) -> list:
         """Split Vensim equation text into tokens; quoted names, comments and line joins handled."""
         out = []
-        for m in _TOKEN.finditer(text):
+        for m in _TOKEN.finditer(blank_comments(text)):
             kind, s = str(m.lastgroup), m.group()
-            if kind in ("ws", "comment"):
+            if kind == "ws":
                 continue
             if kind == "bad":
                 raise ExprSyntaxError(f"unexpected character '{s}'", m.start())

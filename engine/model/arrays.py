@@ -164,6 +164,11 @@ class Space:
         for d, e in binding.items():
             if not d.endswith("!") and self.related(d, target):
                 return self.convert(e, d, target)
+        # a part of a range (Vensim: a variable defined on some of its elements) maps as the range
+        for d, e in binding.items():
+            family = self.dims[d].family if not d.endswith("!") else None
+            if family is not None and family in self.dims and self._mapped(family, target):
+                return self.convert(e, family, target)
         return None
 
     def _mapped(self, a: str, b: str) -> bool:
@@ -304,6 +309,14 @@ class Space:
         if isinstance(n, ex.Name):
             if n.id in binding:                 # a dimension as a value: the element's position
                 return ex.Num(n.pos, float(self._position(n.id, binding[n.id])))
+            mapped = self._mapped_element(n.id, binding)
+            if mapped is not None:              # a dimension mapped onto one the equation is over
+                return ex.Num(n.pos, float(self._position(n.id, mapped)))
+            if n.id in self.dims and n.id not in self.elements and not n.id.endswith("!"):
+                where = f"over ({', '.join(d for d in binding if not d.endswith('!'))})" if binding else "scalar"
+                raise ArrayError(f"dimension '{n.id}' is used as a value (its element's position) but this "
+                                 f"equation is {where}, neither over '{n.id}' nor over a dimension mapped onto it",
+                                 f"write the equation over '{n.id}', or map '{n.id}' onto one it is over")
             el = self.arrayed.get(n.id)
             if el is not None and el.kind != "lookup":
                 return ex.Name(n.pos, self._broadcast(n.id, binding))
@@ -330,6 +343,16 @@ class Space:
         own = self.dims[dim]
         fam = self.dims[own.family] if own.family in self.dims else own
         return fam.elements.index(elem) + 1
+
+    def _mapped_element(self, name: str, binding: dict) -> str | None:
+        """The element of dimension ``name`` (not one the equation is over) that the cell stands
+        for through a mapping (Vensim: ``s[DimA] = DimB`` with ``DimB: B1, B2 -> DimA``), or None."""
+        if name in self.elements or name not in self.dims or name.endswith("!"):
+            return None
+        for d, e in binding.items():
+            if not d.endswith("!") and self._mapped(d, name):
+                return self.convert(e, d, name)
+        return None
 
     def _element_value(self, name: str, binding: dict) -> str | None:
         """The element a name stands for in a comparison of elements: a bound dimension's element,

@@ -198,17 +198,41 @@ def _invert(space, args, binding, pos):
     if not all(isinstance(s, ex.Name) and s.id in space.dims and not s.id.endswith("!") for s in (r, c)):
         raise _fail(f"the last two subscripts of '{ex.unparse(m)}' must be subscript ranges (its rows and "
                     "columns)")
+    if r.id == c.id:
+        return _invert_whole(space, m, args, binding, pos)
     rows, cols = space.dims[r.id].elements, space.dims[c.id].elements
-    if r.id == c.id or len(rows) != len(cols):
+    if len(rows) != len(cols):
         raise _fail(f"INVERT MATRIX needs a square matrix over two ranges of the same size; "
-                    f"'{ex.unparse(m)}' is {len(rows)} x {len(cols)}"
-                    + (" over one range twice" if r.id == c.id else ""))
+                    f"'{ex.unparse(m)}' is {len(rows)} x {len(cols)}")
     n = _fixed(space, space.resolve(args[1], binding))
     if n is not None and n != len(rows):
         raise _fail(f"INVERT MATRIX is given size {n:g} for a {len(rows)} x {len(rows)} matrix")
     i = _place(space, r.id, binding, "INVERT MATRIX")
     j = _place(space, c.id, binding, "INVERT MATRIX")
     cells = [space.resolve(m, {**binding, r.id: a, c.id: b}) for a in rows for b in cols]
+    return ex.Call(pos, "inverse_cell", (ex.Num(pos, float(i)), ex.Num(pos, float(j)), *cells))
+
+
+def _invert_whole(space, m, args, binding, pos):
+    """INVERT MATRIX(m[.., r, r], n): one range written twice names no rows and columns of its own;
+    as Vensim does, the matrix is the variable's own last two ranges, and its inverse fills the
+    equation's last two ranges by position."""
+    el = space.arrayed[m.id]
+    vr, vc = el.dims[-2], el.dims[-1]
+    rows, cols = space.dims[vr].elements, space.dims[vc].elements
+    lhs = [d for d in binding if not d.endswith("!")]
+    if len(rows) != len(cols):
+        raise _fail(f"INVERT MATRIX needs a square matrix; '{m.id}' is {len(rows)} x {len(cols)} over its last "
+                    f"two ranges ({vr}, {vc})")
+    if len(lhs) < 2 or any(len(space.dims[d].elements) != len(rows) for d in lhs[-2:]):
+        raise _fail(f"INVERT MATRIX of the {len(rows)} x {len(rows)} matrix '{m.id}' fills an equation whose "
+                    f"last two ranges have {len(rows)} elements each; this one is over ({', '.join(lhs)})")
+    n = _fixed(space, space.resolve(args[1], binding))
+    if n is not None and n != len(rows):
+        raise _fail(f"INVERT MATRIX is given size {n:g} for a {len(rows)} x {len(rows)} matrix")
+    i, j = (space.dims[d].elements.index(binding[d]) + 1 for d in lhs[-2:])
+    whole = ex.Sub(m.pos, m.id, m.subs[:-2] + (ex.Name(m.pos, vr), ex.Name(m.pos, vc)))
+    cells = [space.resolve(whole, {**binding, vr: a, vc: b}) for a in rows for b in cols]
     return ex.Call(pos, "inverse_cell", (ex.Num(pos, float(i)), ex.Num(pos, float(j)), *cells))
 
 

@@ -190,7 +190,7 @@ k[d] = GET DIRECT CONSTANTS('in.xlsx', 'In', 'pair*') ~~|
     ("k[d] = GET DIRECT CONSTANTS('t.csv', ',', 'C2') ~~|\n", r"cell E2 of 't.csv' holds no number \(read from C2\)"),
     ("e: x, y ~~|\nf: u, v ~~|\nk[d, e, f] = GET DIRECT CONSTANTS('t.csv', ',', 'B2') ~~|\n",
      "at most two dimensions"),
-    ("k = 1 + GET DIRECT DATA('t.csv', ',', '1', 'B2') ~~|\n", "GET DIRECT DATA inside an expression"),
+    ("k = 1 + GET DIRECT LOOKUPS('t.csv', ',', '1', 'B2') ~~|\n", "GET DIRECT LOOKUPS inside an expression"),
 ])
 def test_files_of_the_wrong_shape_are_named(tmp_path, body, says):
     (tmp_path / "t.csv").write_text(TABLE)

@@ -56,7 +56,7 @@ class ArrayedDefinitions:
             if len(d.subs) != n:
                 raise VensimError(f"'{first.name}' is defined with {n} subscripts on line {first.rec.line} and "
                                   f"with {len(d.subs)} here", **self.where(d))
-        dims = []
+        dims, keys = [], []
         for j in range(n):
             seen = [d.subs[j] for d in defs] + [x[j] for d in defs for x in d.exclude if len(x) > j]
             r = self.ranges.range_of(seen)
@@ -67,6 +67,7 @@ class ArrayedDefinitions:
             if covered < set(self.ranges.elements[r]):      # defined on part of the range
                 r = self.ranges.implicit(first.name, j + 1, [e for e in self.ranges.elements[r] if e in covered])
             dims.append(self.ranges.names[r])
+            keys.append(r)
         units, rng = parse_range(first.rec.units)
         common = dict(name=ident, units=units, doc=first.rec.doc, label=first.name, dims=tuple(dims),
                       where=Where(self.file, first.rec.line),
@@ -149,6 +150,11 @@ class ArrayedDefinitions:
                 constant = constant and not ex.names(node) and self._pure(tree)
                 pieces.append(Piece(cell or subs, equation=node, text=d.body.strip(), where=where,
                                     exclude=() if cell else exclude))
+        for cell in self._left_out(defs, [self.ranges.elements[k] for k in keys]):    # they hold 0
+            where = Where(self.file, first.rec.line)
+            pieces.insert(0, Piece(cell, value=0.0, equation=ex.Num(0, 0.0), text="0", where=where))
+            if stock:
+                rates.insert(0, Piece(cell, equation=ex.Num(0, 0.0), where=where))
         if stock:
             fname = f"{ident}:rate"
             self.out.append(Element(kind="flow", pieces=tuple(rates), hidden=True,
@@ -168,6 +174,18 @@ class ArrayedDefinitions:
                                         equation=ex.Num(0, 0.0), **common))
                 return
         self.out.append(Element(kind="auxiliary", pieces=tuple(pieces), **common))
+
+    def _left_out(self, defs, axes: list) -> list:
+        """The cells of the variable's ranges (element keys per place, ``axes``) that no definition
+        gives an equation, as element identifiers: cells an :EXCEPT: takes out (``g[DimA] :EXCEPT:
+        [A1]``, ``y[SubA, SubC] :EXCEPT: [A3, C3]``) and cells between blocks defined apart
+        (``x[DimA, DimA']`` and ``x[DimB, DimB']`` over a range holding both). Vensim's variable has
+        no such cells; carbonloop's spans whole ranges, and these hold 0, as a constant's do."""
+        defined: set = set()
+        for d in defs:
+            out = {c for x in d.exclude for c in itertools.product(*[self.ranges.cells(s) for s in x])}
+            defined.update(c for c in itertools.product(*[self.ranges.cells(s) for s in d.subs]) if c not in out)
+        return [tuple(self.ranges.elem_ids[e] for e in c) for c in itertools.product(*axes) if c not in defined]
 
     def _get_call(self, d, kinds):
         """The GET call (of one of ``kinds``) that is the whole of a definition, or None."""

@@ -316,8 +316,8 @@ class Builder(ArrayedDefinitions):
         return values[self._cell] if len(values) > 1 else values[0]
 
     def _data_call(self, d: Def, get, pos: int) -> ex.Node:
-        """A GET DATA call inside a data equation: the series of the cell being resolved, as a
-        hidden lookup of time."""
+        """A GET DATA call inside a data equation or an equation (``x = GET DIRECT DATA(...) * 2``):
+        the series of the cell being resolved, as a hidden lookup of time (one per call and cell)."""
         k = (id(d), id(get))
         if k not in self._read:
             n = 1
@@ -520,12 +520,13 @@ class Builder(ArrayedDefinitions):
             raise Unsupported(f"{fn.upper()}: {lib.REFUSED[fn]}", **where)
         if fn in lib.GET_CONSTANTS:
             return ex.Num(node.pos, self._constant(d, extras[int(node.args[0].value)]))
-        if fn in lib.GET_DATA and d.kind == "data" and not scope.prefix:
+        if fn in lib.GET_DATA and d.kind in ("data", "eq") and not scope.prefix:
             return self._data_call(d, extras[int(node.args[0].value)], node.pos)
-        if fn in lib.GET_DATA | lib.GET_LOOKUPS:
-            raise Unsupported(f"{fn.upper()} inside an expression" + (
-                " of an equation (data is read in a data equation, name := ...)" if fn in lib.GET_DATA else
-                " (a lookup is read as the whole definition of a lookup)"), **where)
+        if fn in lib.GET_DATA:
+            raise Unsupported(f"{fn.upper()} inside a macro (data is read in the model's own equations)", **where)
+        if fn in lib.GET_LOOKUPS:
+            raise Unsupported(f"{fn.upper()} inside an expression (a lookup is read as the whole definition "
+                              "of a lookup)", **where)
         if not lib.known(fn):
             raise VensimError(f"unknown function '{fn.upper()}'", **where,
                               hint="not a Vensim function, nor a lookup or macro of the file")

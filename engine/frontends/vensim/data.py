@@ -60,10 +60,11 @@ def _label(v) -> str:
 class Source:
     """The files beside one model, and an optional external data file."""
 
-    def __init__(self, folder: Path, file: str, external=None):
+    def __init__(self, folder: Path, file: str, external=None, tags=None):
         self.folder = Path(folder)
         self.file = file
         self.external = Path(external) if external else None
+        self.tags: dict = dict(tags or {})     # '?tag' (lower case) -> the file it stands for
         self.grids: dict = {}
         self.range_names: dict = {}     # (path, sheet) -> {name: (sheet, reference)}
         self._series: dict | None = None
@@ -160,7 +161,21 @@ class Source:
     def _args(self, get, want, d, b):
         if len(get.args) != want:
             raise VensimError(f"{get.fn.upper()} takes {want} arguments, got {len(get.args)}", **b.where(d))
-        return get.args
+        return (self._file_of(get.args[0], d, b), *get.args[1:])
+
+    def _file_of(self, name: str, d, b) -> str:
+        """The file a GET call names: a tag ``'?name'`` stands for the file the model's settings
+        give it (a line ``30:?name=file.xlsx`` after the sketch)."""
+        if not name.startswith("?"):
+            return name
+        found = self.tags.get(name.lower())
+        if found is None:
+            known = ", ".join(f"'{t}'" for t in self.tags) or "none"
+            raise VensimError(f"the data file tag '{name}' is not given a file by the model's settings "
+                              f"(the tags they give: {known})", **b.where(d),
+                              hint=f"Vensim names the file of a tag in the settings after the sketch, a line "
+                                   f"'30:{name}=file.xlsx'; or write the file's name in place of '{name}'")
+        return found
 
     # ------------------------------------------------------------------ GET functions
     def constants(self, get, sizes: list, d, b) -> list:

@@ -9,7 +9,7 @@ from . import timing
 from .build import Builder, parse_range
 from .data import Source
 from .errors import VensimError
-from .sections import DATA_FILES, read_sections, settings
+from .sections import DATA_FILES, data_tags, read_sections, settings
 
 
 def read_text(path: Path) -> str:
@@ -46,8 +46,9 @@ def read(path, data=None) -> Model:
     file = str(path)
     text = read_text(path)
     sections = read_sections(text, file)
-    builder = Builder(sections.records, sections.macros, file, Source(path.parent, file, data))
-    builder.settings_data = settings(text).get(DATA_FILES, [])
+    found = settings(text)
+    builder = Builder(sections.records, sections.macros, file, Source(path.parent, file, data, data_tags(found)))
+    builder.settings_data = found.get(DATA_FILES, [])
     elements = builder.elements()
     time = time_spec(builder, file)
     fixed = timing.constants_read(builder)      # read by the time settings: not a sweep's to change

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ...lang.vensim import comment_end
 from .errors import VensimError
 
 SKETCH = re.compile(r"\\{2,}---///")
@@ -59,14 +60,14 @@ def split_sketch(text: str) -> str:
 
 SETTINGS = re.compile(r":L\x7f?<%\^E!@")    # Vensim writes a DEL character after the L
 # codes of the settings block (after the sketch) that carbonloop reads
-EXPORT_FILE, DATA_FILES = "43", "13"
+EXPORT_FILE, DATA_FILES, DATA_TAGS = "43", "13", "30"
 
 
 def settings(text: str) -> dict:
     """The settings block Vensim writes at the end of a file (``code:value`` lines after
     ``:L<%^E!@``, a DEL character after the L), as {code: [values in order]}; empty when the file
     has none. Code 43 is the file a run's results are exported to, code 13 a data file loaded with
-    a run."""
+    a run, code 30 the file a data tag stands for (``data_tags``)."""
     found = list(SETTINGS.finditer(text))
     out: dict = {}
     if not found:
@@ -75,6 +76,17 @@ def settings(text: str) -> dict:
         code, sep, value = line.strip().partition(":")
         if sep and code.isdigit():
             out.setdefault(code, []).append(value.strip())
+    return out
+
+
+def data_tags(found: dict) -> dict:
+    """The files the settings give the tags GET functions may name in place of a file (code 30:
+    ``?data=data.xlsx``), as {tag in lower case: file}."""
+    out: dict = {}
+    for value in found.get(DATA_TAGS, []):
+        tag, sep, name = value.partition("=")
+        if sep and tag.strip().startswith("?") and name.strip():
+            out[tag.strip().lower()] = name.strip()
     return out
 
 
@@ -104,10 +116,12 @@ def _pieces(text: str, file: str):
                 in_quote = True
                 buf.append(c)
             elif not parts and c == "{" and not _is_header(buf):
-                j = text.find("}", i)
+                j = comment_end(text, i)
                 if j < 0:
+                    lhs, _ = _named(text, start, "".join(buf))
                     raise VensimError("a comment '{' is never closed with '}'", file=file,
-                                      line=_line_at(text, i))
+                                      line=_line_at(text, i), element=lhs,
+                                      hint="comments nest: each '{' needs its own '}'")
                 buf.append(" ")
                 i = j
             elif c == "~" and len(parts) < 3:
@@ -115,8 +129,9 @@ def _pieces(text: str, file: str):
                 buf = []
             elif c == "~":
                 lhs, line = _named(text, start, parts[0])
-                raise VensimError("the definition has a third '~': the '|' that ends it is "
-                                  "missing (each equation ends '~ units ~ documentation |')",
+                raise VensimError("the definition has a fourth '~': the '|' that ends it is "
+                                  "missing (each equation ends '~ units ~ documentation |', a flag "
+                                  "such as ':SUPPLEMENTARY' after a third '~')",
                                   file=file, line=line, element=lhs)
             elif c == "|":
                 break
@@ -136,10 +151,7 @@ def _pieces(text: str, file: str):
         parts.append("".join(buf))
         i += 1
         if len(parts) > 3 and not re.match(r"^\s*:[A-Za-z ]+:?\s*$", parts[3]):
-            lhs, line = _named(text, start, parts[0])
-            raise VensimError("the definition has a third '~' that is not a flag such as "
-                              ":SUPPLEMENTARY: the '|' that ends it is probably missing (each equation "
-                              "ends '~ units ~ documentation |')", file=file, line=line, element=lhs)
+            parts[2] = parts[2].rstrip() + "\n" + parts[3].strip()     # documentation written on
         while len(parts) < 3:
             parts.append("")
         yield parts[0], parts[1], parts[2], start
@@ -152,6 +164,16 @@ def _named(text: str, start: int, eq: str):
     lhs = re.split(r"[=(:\[]", body, maxsplit=1)[0].strip().strip('"') or None
     at = text.find(lhs, start) if lhs else -1
     return lhs, _line_at(text, at if at >= 0 else start)
+
+
+def _strip_leading_comment(eq: str) -> str:
+    """The equation with the '{UTF-8}' mark or a comment before its first name (nested comments
+    whole) blanked, its line breaks kept; an unclosed one is left for the equation's reader."""
+    at = len(eq) - len(eq.lstrip())
+    end = comment_end(eq, at) if eq[at:at + 1] == "{" else -1
+    if end < 0:
+        return eq
+    return eq[:at] + re.sub(r"[^\n]", " ", eq[at:end + 1]) + eq[end + 1:]   # its lines kept
 
 
 def _is_header(buf) -> bool:
@@ -169,7 +191,7 @@ def read_sections(text: str, file: str) -> Sections:
     for eq, units, doc, start in _pieces(text, file):
         line = _line_at(text, start)
         # the '{UTF-8}' mark and equation comments before the first name
-        eq = re.sub(r"^\s*\{[^}]*\}", "", eq) if eq.lstrip().startswith("{") else eq
+        eq = _strip_leading_comment(eq)
         while True:
             m_end = _END_MACRO.search(eq)
             m_start = re.search(r":MACRO:", eq, re.I)

@@ -86,12 +86,19 @@ class Ranges:
     def dimensions(self) -> tuple:
         """The ranges as the model's dimensions."""
         out = []
-        for k, elems in self.elements.items():
-            maps = []
+        reverse: dict = {}      # target key -> mappings onto the ranges that map onto it by subranges
+        for k in self.elements:
             for target, targets in self.maps.get(k, []):
                 if target not in self.names:
                     raise VensimError(f"range '{self.names[k]}' maps to '{target}', which is not a range",
                                       file=self.file, line=self.where[k].line, element=self.names[k])
+                if targets is not None and any(len(self.cells(t)) != 1 for t in targets):
+                    reverse.setdefault(target, []).append(self._onto_subranges(k, target, targets))
+        for k, elems in self.elements.items():
+            maps = list(reverse.get(k, []))
+            for target, targets in self.maps.get(k, []):
+                if targets is not None and any(len(self.cells(t)) != 1 for t in targets):
+                    continue
                 maps.append(Mapping(self.names[target], None if targets is None else
                                     tuple(self.elem_ids.get(t, ident(t)) for t in targets)))
             family = max((r for r, es in self.elements.items() if set(elems) <= set(es)),
@@ -99,6 +106,37 @@ class Ranges:
             out.append(Dimension(self.names[k], tuple(self.elem_ids[e] for e in elems), tuple(maps),
                                  self.where[k], self.names[family] if family != k else None))
         return tuple(out)
+
+    def _onto_subranges(self, k: str, target: str, targets: list) -> Mapping:
+        """``k: b1, b2 -> (target: sub, a3)``: each element of ``k`` stands for every element of
+        the subrange (or the one element) written in its place, so an equation over ``target``
+        reads ``x[k]`` at the element of ``k`` that holds its element. Made as ``target``'s own
+        mapping onto ``k``, one element of ``k`` per element of ``target``."""
+        name, where = self.names[k], dict(file=self.file, line=self.where[k].line, element=self.names[k])
+        elems = self.elements[k]
+        if len(targets) != len(elems):
+            raise VensimError(f"range '{name}' maps onto '{self.names[target]}' element by element: give one "
+                              f"element or subrange of '{self.names[target]}' for each of its {len(elems)} "
+                              f"elements (there are {len(targets)})", **where)
+        source: dict = {}
+        for e, t in zip(elems, targets):
+            for c in self.cells(t):
+                if c not in self.elements[target]:
+                    raise VensimError(f"range '{name}' maps element '{self.elem_ids[e]}' onto "
+                                      f"'{self.elem_ids.get(t, t)}', which is not in '{self.names[target]}'",
+                                      **where)
+                if c in source:
+                    raise VensimError(f"range '{name}' maps both '{self.elem_ids[source[c]]}' and "
+                                      f"'{self.elem_ids[e]}' onto element '{self.elem_ids[c]}' of "
+                                      f"'{self.names[target]}'", **where,
+                                      hint="each element of the target stands for one element at most")
+                source[c] = e
+        missing = [self.elem_ids[c] for c in self.elements[target] if c not in source]
+        if missing:
+            raise VensimError(f"range '{name}' maps onto '{self.names[target]}' by subranges but no element "
+                              f"of it stands for {', '.join(missing)}", **where,
+                              hint=f"name every element of '{self.names[target]}' once in the mapping")
+        return Mapping(name, tuple(self.elem_ids[source[c]] for c in self.elements[target]))
 
     def is_range(self, k: str) -> bool:
         """True for a range's key."""
