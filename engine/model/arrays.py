@@ -98,6 +98,8 @@ class ArrayError(Exception):
 class Space:
     """The model's dimensions and arrayed elements, and the rules relating dimensions."""
 
+    templates = True        # write cells from their equation's ``Template`` (False: walk each tree)
+
     def __init__(self, dims: dict, elements: dict):
         # 'region!' (Vensim: the range a function runs over) is region's elements under a name of
         # its own, so that SUM(x[region!]) runs over region inside an equation over region
@@ -106,6 +108,21 @@ class Space:
         self.arrayed = {n: self._distinct(e) for n, e in elements.items() if e.dims}
         self.lookup_of = {n.lower(): n for n, e in self.arrayed.items() if e.kind == "lookup"}
         self._reducing: dict = {}       # id(tree) -> (tree, whether it calls a reduction)
+        # what every cell asks again: dimension relations, element positions, each equation's
+        # template (``_template``), the value of each static subscript expression
+        self._index: dict = {}          # dimension -> {element: 0-based position}
+        self._related: dict = {}
+        self._converted: dict = {}
+        self._templates: dict = {}      # (id(tree), bound dimensions) -> (tree, template or None)
+        self._static: dict = {}         # resolved subscript expression -> its constant value or None
+        self.made: dict = {}            # id(cell's tree) -> (tree, its Template, the sites' replacements)
+
+    def cell_parts(self, tree: ex.Node):
+        """(Template, the replacements of its sites) of a cell's tree that ``resolve(...,
+        record=True)`` wrote from a template, else None: the tree is the template's own nodes
+        (``Template.own``, the same in every cell) with the replacements in place of its sites."""
+        info = self.made.get(id(tree))
+        return None if info is None or info[0] is not tree else info[1:]
 
     def _distinct(self, el):
         """An element over one dimension twice (a square matrix over region x region): its second
@@ -127,6 +144,12 @@ class Space:
         """The element of ``target`` that element ``elem`` of ``source`` stands for, or None."""
         if source == target:
             return elem
+        key = (elem, source, target)
+        if key not in self._converted:
+            self._converted[key] = self._convert(elem, source, target)
+        return self._converted[key]
+
+    def _convert(self, elem: str, source: str, target: str) -> str | None:
         src, dst = self.dims[source], self.dims[target]
         for m in src.maps:
             if m.target == target:
@@ -147,6 +170,12 @@ class Space:
         """True when elements of dimension ``a`` can stand for elements of ``b``."""
         if a == b:
             return True
+        key = (a, b)
+        if key not in self._related:
+            self._related[key] = self._relate(a, b)
+        return self._related[key]
+
+    def _relate(self, a: str, b: str) -> bool:
         da, db = self.dims[a], self.dims[b]
         if any(m.target == b for m in da.maps) or any(m.target == a for m in db.maps):
             return True
@@ -172,7 +201,16 @@ class Space:
 
     def owner_dim(self, elem: str, dim: str) -> bool:
         """True when ``elem`` is an element of dimension ``dim``."""
-        return elem in self.dims[dim].elements
+        return elem in self.index(dim)
+
+    def index(self, dim: str) -> dict:
+        """Element -> its 0-based position in dimension ``dim`` (elements are unique)."""
+        found = self._index.get(dim)
+        if found is None:
+            found = self._index[dim] = {}
+            for i, e in enumerate(self.dims[dim].elements):
+                found.setdefault(e, i)
+        return found
 
     # ------------------------------------------------------------------ cells
     def cells(self, name: str) -> list:
@@ -199,8 +237,8 @@ class Space:
         if s == "*" or s == elem:
             return True
         if s.startswith("#"):
-            return self.dims[d].elements.index(elem) + 1 == int(s[1:])
-        return s in self.dims and elem in self.dims[s].elements
+            return self.index(d)[elem] + 1 == int(s[1:])
+        return s in self.dims and elem in self.index(s)
 
     def check_pieces(self, el):
         """Each piece's subscripts name elements, positions or subranges of the element's dimensions."""
@@ -220,19 +258,66 @@ class Space:
                                  f"the elements of '{d}': {', '.join(elems[:12])}{' ...' if len(elems) > 12 else ''}")
 
     # ------------------------------------------------------------------ equations
-    def resolve(self, node: ex.Node, binding: dict) -> ex.Node:
+    def resolve(self, node: ex.Node, binding: dict, record: bool = False) -> ex.Node:
         """An equation for the cell ``binding`` (empty for a scalar element), every arrayed
-        reference resolved to a cell."""
+        reference resolved to a cell. With ``record``, a tree written from a template is
+        remembered with it (``cell_parts``)."""
+        if binding and self.templates:
+            key = (id(node), tuple(binding))
+            known = self._templates.get(key)
+            if known is None or known[0] is not node:      # every cell of a piece shares its tree
+                known = self._templates[key] = (node, self._template(node, binding))
+            if known[1] is not None:
+                out = known[1].fill(self, binding, self.made if record else None)
+                if out is not None:
+                    return out
         return _top_down(self._reduce_first(node, binding), lambda n: self._one(n, binding))
 
-    def _reduce_first(self, node, binding):
-        """Reductions and the vector functions (``vectors.py``) are expanded top-down (their array
-        arguments are resolved once per element they read); the rest bottom-up in ``_one``."""
+    def _template(self, node: ex.Node, binding: dict):
+        """The tree as a ``Template``: the nodes ``_one`` replaces in a cell of these dimensions
+        (the same nodes for every cell: which node is replaced depends on the names bound, not
+        on their elements). None for a tree with reductions or vector functions (expanded per
+        cell) or too deep to rebuild by recursion."""
+        if self._reduces(node) or ex.depth(node) > 100:
+            return None
+        sites: list = []
+        keys = set(binding)
+
+        def site(n) -> bool:
+            t = type(n)
+            if t is ex.Sub:
+                return True
+            if t is ex.Name:
+                el = self.arrayed.get(n.id)
+                return n.id in keys or (el is not None and el.kind != "lookup") or n.id == "*"
+            if t is ex.Call:
+                return n.fn.lower() in self.lookup_of
+            if t is ex.Bin and n.op in ("==", "!=") and type(n.left) is ex.Name and type(n.right) is ex.Name:
+                return self._element_value(n.left.id, binding) is not None and \
+                    self._element_value(n.right.id, binding) is not None
+            return False
+
+        def shape(n):
+            if site(n):
+                sites.append(n)
+                return len(sites) - 1
+            kids = ex.children(n)
+            inner = [shape(k) for k in kids]
+            return None if all(k is None for k in inner) else (n, kids, tuple(inner))
+        return Template(node, shape(node), tuple(sites))
+
+    def _reduces(self, node) -> bool:
+        """True when the tree calls a reduction or a vector function (expanded per cell)."""
         known = self._reducing.get(id(node))
         if known is None or known[0] is not node:      # every cell of an element shares its tree
             known = self._reducing[id(node)] = (node, any(
                 isinstance(n, ex.Call) and (n.fn in REDUCTIONS or n.fn in ARRAY_FUNCTIONS) for n in ex.walk(node)))
-        if not known[1]:
+        return known[1]
+
+    def _reduce_first(self, node, binding):
+        """Reductions and the vector functions (``vectors.py``) are expanded top-down (their array
+        arguments are resolved once per element they read); the rest bottom-up in ``_one``."""
+        if not self._reduces(node):
             return node
 
         def red(n):
@@ -328,8 +413,7 @@ class Space:
         """A range's value in a cell: its element's 1-based position in the range's family (a
         subrange's element counts its place in the whole range)."""
         own = self.dims[dim]
-        fam = self.dims[own.family] if own.family in self.dims else own
-        return fam.elements.index(elem) + 1
+        return self.index(own.family if own.family in self.dims else dim)[elem] + 1
 
     def _element_value(self, name: str, binding: dict) -> str | None:
         """The element a name stands for in a comparison of elements: a bound dimension's element,
@@ -385,7 +469,7 @@ class Space:
                     raise ArrayError(f"element '{own}' of '{s.id}' has no counterpart in dimension '{d}' "
                                      f"of '{n.id}'")
                 fixed.append(e)
-            elif isinstance(s, ex.Name) and s.id in elems:
+            elif isinstance(s, ex.Name) and s.id in self.index(d):
                 fixed.append(s.id)
             elif isinstance(s, ex.Name) and s.id == "*":
                 own = self.match(d, binding)        # in an apply-to-all equation: this element
@@ -403,9 +487,8 @@ class Space:
                 fixed.append(elems[k - 1])
             else:
                 index = self.resolve(s, binding)
-                try:                    # a position known once the cell is (row - 1): static
-                    at = ex.constant(index)
-                except ValueError:
+                at = self._static_value(index)     # a position known once the cell is (row - 1)
+                if at is None:
                     fixed.append(None)
                     computed.append((j, index))
                     continue
@@ -415,6 +498,18 @@ class Space:
         if not computed:
             return ex.Name(n.pos, cell_name(n.id, fixed))
         return self._computed(n, el, fixed, computed)
+
+    def _static_value(self, index: ex.Node) -> float | None:
+        """The value of a resolved subscript expression made of numbers only, else None (the
+        cells of an element ask for the same few: ``row - 1`` for each row)."""
+        try:
+            return self._static[index]
+        except KeyError:
+            pass
+        except TypeError:               # an unhashable tree: not kept
+            return _constant_or_none(index)
+        found = self._static[index] = _constant_or_none(index)
+        return found
 
     def _computed(self, n, el, fixed, computed) -> ex.Node:
         """A reference whose position is computed as the model runs: a choice among the cells,
@@ -434,6 +529,67 @@ class Space:
             node = ex.If(n.pos, ex.Bin(n.pos, "==", ex.Call(n.pos, "int", (index,)), ex.Num(n.pos, float(k))),
                          target, node)
         return node
+
+
+class Template:
+    """An equation (``node``) ready to be written for any cell of the same bound dimensions:
+    ``shape`` is the tree with the nodes a cell replaces (``sites``, in the order ``Space.resolve`` meets
+    them) as their index, a subtree no cell changes as None, any other node as (node, its
+    children, their shapes)."""
+
+    __slots__ = ("node", "shape", "sites", "_own")
+
+    def __init__(self, node: ex.Node, shape, sites: tuple):
+        self.node = node
+        self.shape = shape
+        self.sites = sites
+        self._own: tuple | None = None
+
+    def fill(self, space: Space, binding: dict, made: dict | None = None) -> ex.Node | None:
+        """The cell's tree (``Space.resolve``'s, node for node), or None when a site comes back
+        unchanged (the full walk then decides); ``made`` records the tree's parts."""
+        reps = []
+        for n in self.sites:
+            out = space._one(n, binding)
+            if out is n:
+                return None
+            reps.append(out)
+        shape = self.shape
+        tree = self.node if shape is None else reps[shape] if type(shape) is int else _build(shape, reps)
+        if made is not None:
+            made[id(tree)] = (tree, self, tuple(reps))
+        return tree
+
+    def own(self) -> tuple:
+        """The template's nodes outside its sites, parents first, and the depth of the tree
+        counting each site as a leaf, with each site's depth (the root's is 1)."""
+        if self._own is None:
+            sites = {id(n) for n in self.sites}
+            nodes, depths, best = [], [], 0
+            stack = [(self.node, 1)]
+            while stack:
+                n, d = stack.pop()
+                best = max(best, d)
+                if id(n) in sites:
+                    depths.append(d)
+                    continue
+                nodes.append(n)
+                stack.extend((k, d + 1) for k in reversed(ex.children(n)))
+            self._own = (tuple(nodes), best, tuple(depths))
+        return self._own
+
+
+def _build(shape, reps):
+    node, kids, inner = shape
+    new = tuple(k if i is None else reps[i] if type(i) is int else _build(i, reps) for k, i in zip(kids, inner))
+    return node if all(a is b for a, b in zip(new, kids)) else ex.rebuild(node, new)
+
+
+def _constant_or_none(node) -> float | None:
+    try:
+        return ex.constant(node)
+    except ValueError:
+        return None
 
 
 def _subs_of(computed, choice, n):
@@ -520,11 +676,13 @@ def check_dimensions(dims, ctx) -> dict:
     return out
 
 
-def resolve_cells(elements: dict, dims: dict, ctx) -> tuple[dict, tuple]:
+def resolve_cells(elements: dict, dims: dict, ctx, space: Space | None = None) -> tuple[dict, tuple]:
     """Every element as scalar elements: arrayed ones as their cells, every equation's arrayed
     references, reductions and dimension values resolved. Returns the elements and the arrays'
-    ``ArrayInfo``. Problems are reported to ``ctx`` with the element's file and line."""
-    space = Space(dims, elements)
+    ``ArrayInfo``. Problems are reported to ``ctx`` with the element's file and line. ``space``
+    (``Space(dims, elements)``, made here when not given) keeps each cell's parts
+    (``Space.cell_parts``)."""
+    space = Space(dims, elements) if space is None else space
     out: dict = {}
     infos = []
     for name, el in elements.items():
@@ -582,7 +740,7 @@ def _cell(space: Space, el, binding: dict, cname: str):
         for s, d in zip(piece.subs, el.dims):
             if s in space.dims and s != d:
                 bound[s] = binding[d]
-    changes["equation"] = space.resolve(eq, bound)
+    changes["equation"] = space.resolve(eq, bound, record=True)
     changes["text"] = piece.text if piece is not None and piece.text else el.text
     if el.kind == "parameter":
         try:

@@ -4,7 +4,6 @@ Every front end produces these; ``assemble.py`` wires and validates them into on
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, fields
 
 from ..lang import Node
@@ -50,12 +49,12 @@ class Element:
     def with_(self, **changes) -> Element:
         """A copy with some fields changed (as ``dataclasses.replace``, without its per-call
         introspection: every cell of an arrayed element is made this way)."""
-        for k in changes:
-            if k not in _ELEMENT_FIELDS:
-                raise TypeError(f"Element has no field {k!r}")
-        new = copy.copy(self)
-        for k, v in changes.items():
-            object.__setattr__(new, k, v)
+        if not _ELEMENT_FIELDS.issuperset(changes):
+            raise TypeError(f"Element has no field {next(k for k in changes if k not in _ELEMENT_FIELDS)!r}")
+        new = object.__new__(Element)
+        fields = new.__dict__
+        fields.update(self.__dict__)
+        fields.update(changes)
         return new
 
 
