@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
@@ -28,11 +29,14 @@ def dependencies(model: Model, el) -> set:
         return set()
     els = model.elements
     deps = set()
+    name, sub, call = ex.Name, ex.Sub, ex.Call
+    n: Any
     for n in ex.walk(el.equation):          # one walk: names, and calls of lookups
-        if isinstance(n, (ex.Name, ex.Sub)):
+        t = type(n)
+        if t is name or t is sub:
             if n.id in els and n.id != "*":
                 deps.add(n.id)
-        elif isinstance(n, ex.Call) and n.fn in els:
+        elif t is call and n.fn in els:
             deps.add(n.fn)
     return deps
 
@@ -117,14 +121,16 @@ def _in_declared_order(nodes: list, edges: list, model: Model) -> list | None:
     runs over every cell of large arrayed models); None when the graph has a cycle."""
     rank = {n: i for i, n in enumerate(model.elements)}
     key: dict = {}
+    # (declared rank, order added) as one number: rank * big + order, as the pairs compare
+    big = len(nodes) + 2 * len(edges) + 1
     for n in nodes:
-        key.setdefault(n, (rank.get(n, 0), len(key)))
+        key.setdefault(n, rank.get(n, 0) * big + len(key))
     succ: dict = {}
     indeg: dict = dict.fromkeys(nodes, 0)
     for u, v in edges:
         for x in (u, v):
             if x not in key:
-                key[x] = (rank.get(x, 0), len(key))
+                key[x] = rank.get(x, 0) * big + len(key)
                 indeg[x] = 0
         targets = succ.setdefault(u, set())
         if v not in targets:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -121,33 +122,52 @@ def rebuild(node: Node, kids: tuple) -> Node:
 def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree, parents before children, left to right."""
     stack = [node]
-    kids_of = _KIDS.get
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        n = stack.pop()
+        n: Any = pop()
         yield n
-        kids = kids_of(type(n))
-        if kids is not None:
-            stack.extend(reversed(kids(n)))
+        t = type(n)
+        if t is Bin:
+            push(n.right)
+            push(n.left)
+        elif t is Call:
+            extend(reversed(n.args))
+        elif t is If:
+            push(n.other)
+            push(n.then)
+            push(n.cond)
+        elif t is Unary or t is Lookup:
+            push(n.arg)
+        elif t is Sub:
+            extend(reversed(n.subs))
 
 
 def transform(node: Node, fn: Callable[[Node], Node]) -> Node:
     """Rebuild the tree bottom-up: ``fn`` gets each node with its children already transformed
     and returns its replacement. Unchanged sub-trees are shared, not copied."""
-    stack: list = [(node, False)]
+    stack: list = [node]        # a node to visit, or (node, its children) to rebuild
     done: list = []
+    kids_of = _KIDS.get
     while stack:
-        n, expanded = stack.pop()
-        kids = children(n)
-        if not kids:
+        item = stack.pop()
+        if type(item) is tuple:
+            n, kids = item
+            k = len(kids)
+            new = tuple(done[-k:])
+            del done[-k:]
+            for a, b in zip(new, kids):
+                if a is not b:
+                    n = rebuild(n, new)
+                    break
             done.append(fn(n))
-        elif not expanded:
-            stack.append((n, True))
-            stack.extend((k, False) for k in reversed(kids))
+            continue
+        f = kids_of(type(item))
+        kids = f(item) if f is not None else ()
+        if kids:
+            stack.append((item, kids))
+            stack.extend(reversed(kids))
         else:
-            new = tuple(done[len(done) - len(kids):])
-            del done[len(done) - len(kids):]
-            same = all(a is b for a, b in zip(new, kids))
-            done.append(fn(n if same else rebuild(n, new)))
+            done.append(fn(item))
     return done[0]
 
 

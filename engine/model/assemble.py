@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from .. import lang as ex
 from ..errors import Collector
+from ..gcpause import pausing
 from ..lang.names import RESULT_AXES, stored_name
 from .arrays import ArrayError, Space, check_dimensions, resolve_cells
 from .check import MAX_TREE_DEPTH, expression_problems, lookup_names, node_problems, suggest, too_deep
@@ -23,6 +24,7 @@ class Override:
     where: Where = Where()
 
 
+@pausing
 def assemble(modules, time: TimeSpec, *, name: str = "model", description: str = "",
              overrides=(), exogenous=(), events=(), checks=(), file: str | None = None,
              source_text: str = "", loops=(), report: Report | None = None, levers=(),

@@ -10,10 +10,12 @@ import hashlib
 import math
 from dataclasses import replace
 from types import MappingProxyType
+from typing import Any
 
 from .. import builtins
 from .. import lang as ex
 from ..errors import ModelError
+from ..gcpause import pausing
 from ..graph import dependencies, initial_order, instant_order
 from ..graph.structure import INSTANT_KINDS
 from ..lang.names import is_reserved, reserved_key
@@ -115,6 +117,7 @@ def _builtin(n: ex.Call) -> ex.Node:
     return ex.Call(pos, fn, tuple(a))
 
 
+@pausing
 def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
     """Compile ``model`` into a plan; ``keep`` names the saved variables (default: every visible
     stock, flow and auxiliary). Balance-check residuals are always saved. With ``group`` the
@@ -166,7 +169,8 @@ def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
     # the blocks follow from the structure; whether there are any changes the code written
     digest = _digest(dict(body, grouped=True) if grouped else body)
     saved_names = [names[s] for s in saved]
-    return Plan(model=model, sinks=frozenset(_sinks(model, saved_names, deps)),
+    feeding = frozenset(_feeding(model, deps))
+    return Plan(model=model, sinks=frozenset(_sinks(model, saved_names, feeding)), feeding=feeding,
                 units=MappingProxyType({n: els[n].units for n in saved_names}),
                 docs=MappingProxyType({n: els[n].doc for n in saved_names}),
                 provenance=MappingProxyType(provenance(model)), digest=digest,
@@ -179,7 +183,8 @@ def with_saved(plan: Plan, keep) -> Plan:
     saved = _saved(plan.model, keep, plan.slot)
     names = [plan.names[s] for s in saved]
     els = plan.model.elements
-    return replace(plan, saved=saved, sinks=frozenset(_sinks(plan.model, names)),
+    feeding = plan.feeding if plan.feeding is not None else _feeding(plan.model)
+    return replace(plan, saved=saved, sinks=frozenset(_sinks(plan.model, names, feeding)),
                    units=MappingProxyType({n: els[n].units for n in names}),
                    docs=MappingProxyType({n: els[n].doc for n in names}))
 
@@ -202,15 +207,23 @@ def _split(model, order, slot, delays, deps) -> tuple[tuple, tuple]:
     hoisted, dynamic = [], []
     for n in order:
         el = els[n]
-        uses_time = el.equation is not None and any(
-            isinstance(x, (ex.Name, ex.Sub)) and x.id.lower() == "time" or
-            isinstance(x, ex.Call) and builtins.canonical(x.fn) in TIME_BUILTINS for x in ex.walk(el.equation))
-        if uses_time or deps[n] & varying:
+        if deps[n] & varying or el.equation is not None and _uses_time(el.equation):
             dynamic.append(slot[n])
             varying.add(n)
         else:
             hoisted.append(slot[n])
     return tuple(hoisted), tuple(dynamic)
+
+
+def _uses_time(tree) -> bool:
+    """True when the tree reads the time or calls a builtin whose value changes over time."""
+    x: Any
+    for x in ex.walk(tree):
+        t = type(x)
+        if (t is ex.Name or t is ex.Sub) and x.id.lower() == "time" or \
+                t is ex.Call and builtins.canonical(x.fn) in TIME_BUILTINS:
+            return True
+    return False
 
 
 def _saved(model, keep, slot) -> tuple:
@@ -277,9 +290,16 @@ def _events(model, resolve, probes, groups, eqs, dynamic):
     return tuple(conditions), tuple(out), len(groups) - 1
 
 
-def _sinks(model, saved_names, deps=None) -> set:
+def _sinks(model, saved_names, feeding) -> set:
     """Saved variables from which no stock can be reached (their values are checked directly):
-    upstream along the feedback graph's links (``graph.feedback_graph``) from every stock."""
+    those outside ``feeding`` (``_feeding``)."""
+    els = model.elements
+    return {n for n in saved_names if n not in feeding and els[n].kind != "stock"}
+
+
+def _feeding(model, deps=None) -> set:
+    """The elements from which a stock can be reached: upstream along the feedback graph's links
+    (``graph.feedback_graph``) from every stock."""
     els = model.elements
     preds: dict = {}
     for el in els.values():
@@ -297,4 +317,4 @@ def _sinks(model, saved_names, deps=None) -> set:
             if u not in feeding:
                 feeding.add(u)
                 stack.append(u)
-    return {n for n in saved_names if n not in feeding and els[n].kind != "stock"}
+    return feeding
