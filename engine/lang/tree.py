@@ -171,6 +171,50 @@ def transform(node: Node, fn: Callable[[Node], Node]) -> Node:
     return done[0]
 
 
+def dump(node: Node | None) -> str:
+    """The whole tree as compact text, every field of every node in walk order (equal trees,
+    and only they, give the same text): a faster ``repr`` for hashing many trees."""
+    if node is None:
+        return "None"
+    out: list = []
+    put = out.append
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        n: Any = pop()
+        t = type(n)
+        if t is Num:
+            put(f"N{n.pos}:{n.value!r}")
+        elif t is Ref:
+            put(f"R{n.pos}:{n.slot}:{n.name!r}")
+        elif t is Name:
+            put(f"n{n.pos}:{n.id!r}")
+        elif t is Bin:
+            put(f"B{n.pos}:{n.op}")
+            push(n.right)
+            push(n.left)
+        elif t is Call:
+            put(f"C{n.pos}:{n.fn!r}:{len(n.args)}")
+            stack.extend(reversed(n.args))
+        elif t is If:
+            put(f"I{n.pos}")
+            push(n.other)
+            push(n.then)
+            push(n.cond)
+        elif t is Unary:
+            put(f"U{n.pos}:{n.op}")
+            push(n.arg)
+        elif t is Lookup:
+            put(f"L{n.pos}:{n.table}:{n.name!r}")
+            push(n.arg)
+        elif t is Sub:
+            put(f"S{n.pos}:{n.id!r}:{len(n.subs)}")
+            stack.extend(reversed(n.subs))
+        else:
+            put(repr(n))
+    return " ".join(out)
+
+
 def substitute(node: Node, mapping: dict) -> Node:
     """A copy of the tree with names replaced by the sub-trees ``mapping`` gives for them."""
     return transform(node, lambda n: mapping.get(n.id, n) if isinstance(n, Name) else n)

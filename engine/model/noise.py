@@ -35,8 +35,11 @@ def uses_random(elements: dict, parts=None) -> bool:
         template, reps = found
         if id(template) not in seen:
             seen[id(template)] = draws(template.own()[0])
-        if seen[id(template)] or any(draws(ex.walk(r)) for r in reps):
+        if seen[id(template)]:
             return True
+        for r in reps:
+            if type(r) is not ex.Name and type(r) is not ex.Num and draws(ex.walk(r)):
+                return True
     return False
 
 

@@ -193,7 +193,7 @@ def _digest(body: dict) -> str:
     """A hash of the model's structure: what a backend generates code from. Parameter values,
     the saved variables and the time settings (but the integration method) are inputs of a run,
     not part of it, so every keep=, dt and override of a scenario shares one compiled kernel."""
-    eqs = tuple(None if k == "parameter" else e for k, e in zip(body["kinds"], body["equations"]))
+    eqs = tuple(ex.dump(None if k == "parameter" else e) for k, e in zip(body["kinds"], body["equations"]))
     skip = ("events", "checks", "name", "saved", "time")
     items = sorted((k, v) for k, v in dict(body, equations=eqs, method=body["time"].method).items()
                    if k not in skip)
