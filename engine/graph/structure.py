@@ -18,6 +18,7 @@ import networkx as nx
 from .. import lang as ex
 from ..errors import ModelError
 from ..model import Model
+from ..model.arrays import split_tree
 
 STATE_KINDS = ("stock", "pipeline")
 INSTANT_KINDS = ("flow", "auxiliary")
@@ -28,16 +29,19 @@ def dependencies(model: Model, el) -> set:
     if el.equation is None or el.kind == "lookup":
         return set()
     els = model.elements
-    deps = set()
+    names, calls, trees = split_tree(model.cell_parts, el.equation)    # a cell's template once
+    deps = {x for x in names if x in els and x != "*"}
+    deps.update(f for f in calls if f in els)
     name, sub, call = ex.Name, ex.Sub, ex.Call
     n: Any
-    for n in ex.walk(el.equation):          # one walk: names, and calls of lookups
-        t = type(n)
-        if t is name or t is sub:
-            if n.id in els and n.id != "*":
-                deps.add(n.id)
-        elif t is call and n.fn in els:
-            deps.add(n.fn)
+    for tree in trees:
+        for n in ex.walk(tree):             # one walk: names, and calls of lookups
+            t = type(n)
+            if t is name or t is sub:
+                if n.id in els and n.id != "*":
+                    deps.add(n.id)
+            elif t is call and n.fn in els:
+                deps.add(n.fn)
     return deps
 
 

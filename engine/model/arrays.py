@@ -115,14 +115,7 @@ class Space:
         self._converted: dict = {}
         self._templates: dict = {}      # (id(tree), bound dimensions) -> (tree, template or None)
         self._static: dict = {}         # resolved subscript expression -> its constant value or None
-        self.made: dict = {}            # id(cell's tree) -> (tree, its Template, the sites' replacements)
-
-    def cell_parts(self, tree: ex.Node):
-        """(Template, the replacements of its sites) of a cell's tree that ``resolve(...,
-        record=True)`` wrote from a template, else None: the tree is the template's own nodes
-        (``Template.own``, the same in every cell) with the replacements in place of its sites."""
-        info = self.made.get(id(tree))
-        return None if info is None or info[0] is not tree else info[1:]
+        self.parts = CellParts()        # the cells' trees written from templates (``resolve``)
 
     def _distinct(self, el):
         """An element over one dimension twice (a square matrix over region x region): its second
@@ -261,14 +254,14 @@ class Space:
     def resolve(self, node: ex.Node, binding: dict, record: bool = False) -> ex.Node:
         """An equation for the cell ``binding`` (empty for a scalar element), every arrayed
         reference resolved to a cell. With ``record``, a tree written from a template is
-        remembered with it (``cell_parts``)."""
+        remembered with it (``self.parts``)."""
         if binding and self.templates:
             key = (id(node), tuple(binding))
             known = self._templates.get(key)
             if known is None or known[0] is not node:      # every cell of a piece shares its tree
                 known = self._templates[key] = (node, self._template(node, binding))
             if known[1] is not None:
-                out = known[1].fill(self, binding, self.made if record else None)
+                out = known[1].fill(self, binding, self.parts.made if record else None)
                 if out is not None:
                     return out
         return _top_down(self._reduce_first(node, binding), lambda n: self._one(n, binding))
@@ -531,19 +524,54 @@ class Space:
         return node
 
 
+class CellParts:
+    """The trees of cells written from a template (``Space.resolve``): called with a tree, the
+    (Template, the replacements of its sites) it was written from, else None. Such a tree is the
+    template's own nodes (``Template.own``, the same in every cell) with the replacements in
+    place of its sites, so what holds for every node of a tree (the names it reads, the functions
+    it calls) can be found from the template once and from each cell's replacements."""
+
+    def __init__(self):
+        self.made: dict = {}            # id(tree) -> (tree, Template, replacements)
+
+    def __call__(self, tree) -> tuple | None:
+        """(Template, replacements) of ``tree``, or None."""
+        info = self.made.get(id(tree))
+        return None if info is None or info[0] is not tree else info[1:]
+
+    def __len__(self) -> int:
+        return len(self.made)
+
+    def split(self, tree) -> tuple:
+        """(names, functions, trees): the names of its Name nodes and the functions of its Call
+        nodes found once in ``tree``'s template, and the sub-trees left to look at (the sites'
+        replacements); ((), (), (tree,)) for a tree not written from a template."""
+        info = self.made.get(id(tree))
+        if info is None or info[0] is not tree:
+            return (), (), (tree,)
+        names, calls = info[1].facts()
+        return names, calls, info[2]
+
+
+def split_tree(parts, tree) -> tuple:
+    """``parts.split(tree)`` (``CellParts``), or ((), (), (tree,)) when ``parts`` is None."""
+    return ((), (), (tree,)) if parts is None else parts.split(tree)
+
+
 class Template:
     """An equation (``node``) ready to be written for any cell of the same bound dimensions:
     ``shape`` is the tree with the nodes a cell replaces (``sites``, in the order ``Space.resolve`` meets
     them) as their index, a subtree no cell changes as None, any other node as (node, its
     children, their shapes)."""
 
-    __slots__ = ("node", "shape", "sites", "_own")
+    __slots__ = ("node", "shape", "sites", "_own", "_facts")
 
     def __init__(self, node: ex.Node, shape, sites: tuple):
         self.node = node
         self.shape = shape
         self.sites = sites
         self._own: tuple | None = None
+        self._facts: tuple | None = None
 
     def fill(self, space: Space, binding: dict, made: dict | None = None) -> ex.Node | None:
         """The cell's tree (``Space.resolve``'s, node for node), or None when a site comes back
@@ -559,6 +587,15 @@ class Template:
         if made is not None:
             made[id(tree)] = (tree, self, tuple(reps))
         return tree
+
+    def facts(self) -> tuple:
+        """The names (of Name nodes) and the functions (of Call nodes) among the template's own
+        nodes, in walk order: what every cell's tree reads outside its sites."""
+        if self._facts is None:
+            own = self.own()[0]
+            self._facts = (tuple(n.id for n in own if type(n) is ex.Name),
+                           tuple(n.fn for n in own if type(n) is ex.Call))
+        return self._facts
 
     def own(self) -> tuple:
         """The template's nodes outside its sites, parents first, and the depth of the tree
@@ -577,6 +614,12 @@ class Template:
                 stack.extend((k, d + 1) for k in reversed(ex.children(n)))
             self._own = (tuple(nodes), best, tuple(depths))
         return self._own
+
+
+def build(shape, reps) -> ex.Node:
+    """The tree a shape (as ``Template.shape``: None stands for no change, so it is not given
+    here; an int for ``reps[int]``; (node, children, their shapes)) describes with ``reps``."""
+    return reps[shape] if type(shape) is int else _build(shape, reps)
 
 
 def _build(shape, reps):
@@ -681,7 +724,7 @@ def resolve_cells(elements: dict, dims: dict, ctx, space: Space | None = None) -
     references, reductions and dimension values resolved. Returns the elements and the arrays'
     ``ArrayInfo``. Problems are reported to ``ctx`` with the element's file and line. ``space``
     (``Space(dims, elements)``, made here when not given) keeps each cell's parts
-    (``Space.cell_parts``)."""
+    (``Space.parts``)."""
     space = Space(dims, elements) if space is None else space
     out: dict = {}
     infos = []

@@ -64,7 +64,7 @@ def assemble(modules, time: TimeSpec, *, name: str = "model", description: str =
     return Model(name=name, elements=elements, time=time, events=tuple(events), checks=tuple(checks),
                  modules=tuple(modules), description=description, source_text=source_text,
                  where=Where(file, None), loops=tuple(loops), report=report, levers=tuple(levers),
-                 dimensions=tuple(dims.values()), arrays=arrays)
+                 dimensions=tuple(dims.values()), arrays=arrays, cell_parts=space.parts if len(space.parts) else None)
 
 
 def _resolved(space: Space, node, ctx: Collector, where: Where, element: str):
@@ -156,7 +156,7 @@ def _collect(modules, ctx) -> tuple[dict, dict]:
 
 def _add_noise(elements: dict, time: TimeSpec, ctx: Collector, space: Space):
     """The noise seed and run id of a model with random functions (``noise.py``)."""
-    if not uses_random(elements, space.cell_parts):
+    if not uses_random(elements, space.parts):
         return
     for el in noise_parameters(elements, time, random=True):
         elements[el.name] = el
@@ -234,7 +234,7 @@ def _equation_problems(tree, elements: dict, lookups: dict, space: Space, sound:
     """``expression_problems`` of an element's equation; for a cell written from a template
     whose own nodes (the same in every cell) have none, only the nodes the cell put in its sites
     are looked at (in the order a walk of the whole tree meets them, so with the same result)."""
-    parts = space.cell_parts(tree)
+    parts = space.parts(tree)
     if parts is None:
         return expression_problems(tree, elements, lookups=lookups)
     template, reps = parts

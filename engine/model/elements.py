@@ -4,7 +4,8 @@ Every front end produces these; ``assemble.py`` wires and validates them into on
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from ..lang import Node
 
@@ -195,6 +196,14 @@ class Model:
     levers: tuple = ()              # Lever: parameters an interactive front end may move
     dimensions: tuple = ()          # arrays.Dimension
     arrays: tuple = ()              # arrays.ArrayInfo: which cells make up each arrayed element
+    # arrays.CellParts: which cells' trees were written from one template (so later stages may
+    # look at a template once); not part of the model's value, and not pickled
+    cell_parts: Any = field(default=None, compare=False, repr=False)
+
+    def __getstate__(self):
+        """The model's fields for pickling, without ``cell_parts`` (it identifies trees by their
+        identity, which an unpickled copy does not keep)."""
+        return dict(self.__dict__, cell_parts=None)
 
     @property
     def parameters(self) -> dict:

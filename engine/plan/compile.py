@@ -20,6 +20,7 @@ from ..graph import dependencies, initial_order, instant_order
 from ..graph.structure import INSTANT_KINDS
 from ..lang.names import is_reserved, reserved_key
 from ..model import Element, Model
+from ..model.arrays import build, split_tree
 from ..model.check import suggest
 from ..model.provenance import provenance
 from .expand import expand
@@ -53,13 +54,24 @@ def default_keep(model: Model) -> list:
             if e.kind in ("stock", "flow", "auxiliary") and (not e.hidden or e.name.startswith("check:"))]
 
 
+HOLE = "?hole"                      # Ref.name of a site of a cell's template being resolved
+
+
 class _Resolver:
-    """Element names -> slots, lookup calls -> tables, builtin calls -> their registry form."""
+    """Element names -> slots, lookup calls -> tables, builtin calls -> their registry form.
+
+    A cell's tree written from a template (``arrays.CellParts``) is resolved through its
+    template: the template with a hole at each site is resolved once (what ``one`` does with a
+    node depends on the node and the number of its children, never on what the children are),
+    and each cell puts its own resolved replacements in the holes; the same tree as resolving
+    the cell's tree node by node."""
 
     def __init__(self, model: Model, slot: dict):
         self.slot = slot
         self.tables: list = []
         self.table_of: dict = {}
+        self.parts = model.cell_parts
+        self._templates: dict = {}      # id(Template) -> (Template, (resolved, its holes' shape) or None)
         for name, el in model.elements.items():
             if el.kind == "lookup":
                 xs, ys = zip(*el.points)
@@ -67,7 +79,37 @@ class _Resolver:
                 self.tables.append(Table(name, tuple(xs), tuple(ys), el.extrapolate))
 
     def __call__(self, node: ex.Node) -> ex.Node:
+        info = self.parts(node) if self.parts is not None else None
+        if info is not None:
+            template, reps = info
+            known = self._templates.get(id(template))
+            if known is None or known[0] is not template:
+                known = self._templates[id(template)] = (template, self._template(template))
+            if known[1] is not None:
+                resolved, shape = known[1]
+                if shape is None:
+                    return resolved
+                return build(shape, [self.one(r) if type(r) is ex.Name or type(r) is ex.Num
+                                     else ex.transform(r, self.one) for r in reps])
         return ex.transform(node, self.one)
+
+    def _template(self, template) -> tuple | None:
+        """The template resolved with holes at its sites, and the holes' places in it (as
+        ``Template.shape``); None when resolving it fails (each cell is then resolved alone)."""
+        holes = [ex.Ref(n.pos, i, HOLE) for i, n in enumerate(template.sites)]
+        tree = template.node if template.shape is None else build(template.shape, holes)
+        try:
+            resolved = ex.transform(tree, self.one)
+        except ModelError:
+            return None
+
+        def shape(n):
+            if type(n) is ex.Ref and n.name == HOLE:
+                return n.slot
+            kids = ex.children(n)
+            inner = [shape(k) for k in kids]
+            return None if all(k is None for k in inner) else (n, kids, tuple(inner))
+        return resolved, shape(resolved)
 
     def one(self, n: ex.Node) -> ex.Node:
         """One node with its children already resolved."""
@@ -207,7 +249,7 @@ def _split(model, order, slot, delays, deps) -> tuple[tuple, tuple]:
     hoisted, dynamic = [], []
     for n in order:
         el = els[n]
-        if deps[n] & varying or el.equation is not None and _uses_time(el.equation):
+        if deps[n] & varying or el.equation is not None and _uses_time(el.equation, model.cell_parts):
             dynamic.append(slot[n])
             varying.add(n)
         else:
@@ -215,14 +257,19 @@ def _split(model, order, slot, delays, deps) -> tuple[tuple, tuple]:
     return tuple(hoisted), tuple(dynamic)
 
 
-def _uses_time(tree) -> bool:
-    """True when the tree reads the time or calls a builtin whose value changes over time."""
+def _uses_time(tree, parts) -> bool:
+    """True when the tree reads the time or calls a builtin whose value changes over time (a
+    cell's template looked at once: ``parts``, ``arrays.CellParts``)."""
+    names, calls, trees = split_tree(parts, tree)
+    if any(n.lower() == "time" for n in names) or any(builtins.canonical(f) in TIME_BUILTINS for f in calls):
+        return True
     x: Any
-    for x in ex.walk(tree):
-        t = type(x)
-        if (t is ex.Name or t is ex.Sub) and x.id.lower() == "time" or \
-                t is ex.Call and builtins.canonical(x.fn) in TIME_BUILTINS:
-            return True
+    for sub in trees:
+        for x in ex.walk(sub):
+            t = type(x)
+            if (t is ex.Name or t is ex.Sub) and x.id.lower() == "time" or \
+                    t is ex.Call and builtins.canonical(x.fn) in TIME_BUILTINS:
+                return True
     return False
 
 
