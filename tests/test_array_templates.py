@@ -112,6 +112,20 @@ def test_cells_from_templates_make_the_model_and_plan_of_the_cell_by_cell_path(t
     assert with_saved(a, keep).sinks == with_saved(b, keep).sinks == with_saved(replace(a, feeding=None), keep).sinks
 
 
+def test_cells_of_an_apply_to_all_equation_are_written_from_its_template(tmp_path):
+    path = tmp_path / "chain.yaml"
+    path.write_text("scenario: chain\n" + test_plan_groups.CHAIN)
+    model = engine.load(path).model
+    cells = [n for n in model.elements if n.startswith(("build[", "retire[", "scrap["))]
+    found = [model.cell_parts(model.elements[n].equation) for n in cells]
+    assert len(cells) == 18 and all(f is not None for f in found)
+    assert len({id(f[0]) for f in found}) == 3         # one template per equation
+    # the start values hold the dimensions' positions: cells of one tech share that number
+    starts = [model.cell_parts(model.elements[f"cap[{r},{t}]"].equation)[1] for r in test_arrays.R
+              for t in test_arrays.T]
+    assert starts[0][0] is starts[3][0] and starts[0][0] is not starts[1][0]
+
+
 def test_the_same_numbers_from_templates_as_cell_by_cell(tmp_path, monkeypatch):
     path = tmp_path / "stateful.yaml"
     path.write_text("scenario: s\n" + test_plan_groups.STATEFUL)

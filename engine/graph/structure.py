@@ -35,6 +35,10 @@ def dependencies(model: Model, el) -> set:
     name, sub, call = ex.Name, ex.Sub, ex.Call
     n: Any
     for tree in trees:
+        if type(tree) is name:              # most of a cell's replacements: a cell's name
+            if tree.id in els and tree.id != "*":
+                deps.add(tree.id)
+            continue
         for n in ex.walk(tree):             # one walk: names, and calls of lookups
             t = type(n)
             if t is name or t is sub:
@@ -132,11 +136,15 @@ def _in_declared_order(nodes: list, edges: list, model: Model) -> list | None:
     succ: dict = {}
     indeg: dict = dict.fromkeys(nodes, 0)
     for u, v in edges:
-        for x in (u, v):
-            if x not in key:
-                key[x] = rank.get(x, 0) * big + len(key)
-                indeg[x] = 0
-        targets = succ.setdefault(u, set())
+        if u not in key:
+            key[u] = rank.get(u, 0) * big + len(key)
+            indeg[u] = 0
+        if v not in key:
+            key[v] = rank.get(v, 0) * big + len(key)
+            indeg[v] = 0
+        targets = succ.get(u)
+        if targets is None:
+            targets = succ[u] = set()
         if v not in targets:
             targets.add(v)
             indeg[v] += 1

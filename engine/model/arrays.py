@@ -22,6 +22,7 @@ subscripts name, as a reference's would).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .. import lang as ex
@@ -297,14 +298,44 @@ class Space:
             kids = ex.children(n)
             inner = [shape(k) for k in kids]
             return None if all(k is None for k in inner) else (n, kids, tuple(inner))
-        return Template(node, shape(node), tuple(sites))
+        top = shape(node)
+        return Template(node, top, tuple(sites), tuple(self._site_keys(n, keys) for n in sites))
+
+    def _site_keys(self, n, keys: set) -> tuple | None:
+        """The bound dimensions whose elements alone decide what ``_one`` makes of a template's
+        site (so cells that agree on them share it), or None when that is not simply known
+        (references by broadcast, computed positions, mappings reached through another
+        dimension: the site is then made again for every cell)."""
+        if type(n) is ex.Name:
+            return (n.id,) if n.id in keys else None
+        if type(n) is not ex.Sub:
+            return None
+        el = self.arrayed.get(n.id)
+        if el is None or len(n.subs) != len(el.dims):
+            return None
+        used: list = []
+        for s, d in zip(n.subs, el.dims):       # as ``_sub`` reads each subscript
+            if type(s) is ex.Name and s.id in self.dims:
+                if s.id not in keys:
+                    return None
+                used.append(s.id)
+            elif type(s) is ex.Name and s.id in self.index(d):
+                continue
+            elif type(s) is ex.Name and s.id == "*":
+                if d not in keys:
+                    return None
+                used.append(d)
+            elif type(s) is not ex.Num:
+                return None
+        return tuple(dict.fromkeys(used))
 
     def _reduces(self, node) -> bool:
         """True when the tree calls a reduction or a vector function (expanded per cell)."""
         known = self._reducing.get(id(node))
         if known is None or known[0] is not node:      # every cell of an element shares its tree
-            known = self._reducing[id(node)] = (node, any(
-                isinstance(n, ex.Call) and (n.fn in REDUCTIONS or n.fn in ARRAY_FUNCTIONS) for n in ex.walk(node)))
+            known = self._reducing[id(node)] = (node, any(     # (MIN and MAX of two values are not)
+                isinstance(n, ex.Call) and (n.fn in REDUCTIONS and len(n.args) == 1 or n.fn in ARRAY_FUNCTIONS)
+                for n in ex.walk(node)))
         return known[1]
 
     def _reduce_first(self, node, binding):
@@ -558,18 +589,30 @@ def split_tree(parts, tree) -> tuple:
     return ((), (), (tree,)) if parts is None else parts.split(tree)
 
 
+def calls_in(parts, tree) -> Iterator[str]:
+    """The functions ``tree`` calls (those of its Call nodes, in no particular order), its
+    template's found once (``CellParts``)."""
+    _, calls, trees = split_tree(parts, tree)
+    yield from calls
+    for t in trees:
+        if type(t) is not ex.Name and type(t) is not ex.Num:
+            yield from (n.fn for n in ex.walk(t) if type(n) is ex.Call)
+
+
 class Template:
     """An equation (``node``) ready to be written for any cell of the same bound dimensions:
     ``shape`` is the tree with the nodes a cell replaces (``sites``, in the order ``Space.resolve`` meets
     them) as their index, a subtree no cell changes as None, any other node as (node, its
     children, their shapes)."""
 
-    __slots__ = ("node", "shape", "sites", "_own", "_facts")
+    __slots__ = ("node", "shape", "sites", "keys", "shared", "_own", "_facts")
 
-    def __init__(self, node: ex.Node, shape, sites: tuple):
+    def __init__(self, node: ex.Node, shape, sites: tuple, keys: tuple):
         self.node = node
         self.shape = shape
         self.sites = sites
+        self.keys = keys                # per site: the bound dimensions deciding it (or None)
+        self.shared: list = [{} for _ in sites]     # per site: elements of those dimensions -> its node
         self._own: tuple | None = None
         self._facts: tuple | None = None
 
@@ -577,8 +620,15 @@ class Template:
         """The cell's tree (``Space.resolve``'s, node for node), or None when a site comes back
         unchanged (the full walk then decides); ``made`` records the tree's parts."""
         reps = []
-        for n in self.sites:
-            out = space._one(n, binding)
+        out: ex.Node | None
+        for n, keys, shared in zip(self.sites, self.keys, self.shared):
+            if keys is None:
+                out = space._one(n, binding)
+            else:                       # cells that agree on these dimensions share the node
+                key = tuple(binding[k] for k in keys)
+                out = shared.get(key)
+                if out is None:
+                    out = shared[key] = space._one(n, binding)
             if out is n:
                 return None
             reps.append(out)

@@ -244,12 +244,21 @@ def _equation_problems(tree, elements: dict, lookups: dict, space: Space, sound:
         ok = sound[id(template)] = not node_problems(own, elements, lookups=lookups)
     if not ok:
         return expression_problems(tree, elements, lookups=lookups)
+    rest = []               # the replacements that are not a variable's name or a number
     for d, r in zip(site_depths, reps):
-        if ex.children(r):
+        t = type(r)
+        if t is ex.Num:
+            continue
+        if t is ex.Name:
+            el = elements.get(r.id)
+            if el is not None and el.kind != "lookup":
+                continue            # a variable: no problem (``check._name_problems``)
+        elif ex.children(r):
             depth = max(depth, d - 1 + ex.depth(r))
+        rest.append(r)
     if depth > MAX_TREE_DEPTH:
         return [too_deep()]
-    return node_problems((n for r in reps for n in ex.walk(r)), elements, lookups=lookups)
+    return node_problems((n for r in rest for n in ex.walk(r)), elements, lookups=lookups) if rest else []
 
 
 def _check_events(elements: dict, events, ctx: Collector):

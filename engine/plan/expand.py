@@ -13,7 +13,7 @@ from .. import lang as ex
 from ..builtins import canonical, is_stateful
 from ..errors import ModelError
 from ..model import Element, FixedDelay, Model
-from ..model.arrays import split_tree
+from ..model.arrays import calls_in
 
 MAX_ORDER = 1000        # stages of SMOOTHN / DELAYN
 
@@ -187,10 +187,7 @@ class _Expander:
 
 def has_stateful(node, model) -> bool:
     """True when the tree calls SMOOTH, DELAY or another builtin with state."""
-    _, calls, trees = split_tree(model.cell_parts, node)        # a cell's template once
-    return any(is_stateful(f) and f not in model.elements for f in calls) or any(
-        isinstance(n, ex.Call) and is_stateful(n.fn) and n.fn not in model.elements
-        for tree in trees for n in ex.walk(tree))
+    return any(is_stateful(f) and f not in model.elements for f in calls_in(model.cell_parts, node))
 
 
 def expand(model: Model) -> Model:
