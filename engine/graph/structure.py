@@ -156,6 +156,9 @@ def ready_order(indeg: dict, succ: dict, key) -> list:
     """Kahn's topological order: ``indeg`` maps each node to its count of predecessors and is
     used up; ``succ`` maps a node to its successors; whenever several nodes are ready, the one
     with the least ``key[node]`` comes first. Nodes on a cycle are left out."""
+    node_of = {key[n]: n for n in indeg}
+    if len(node_of) == len(indeg) and all(type(k) is int for k in node_of):
+        return _ready_by_number(indeg, succ, key, node_of)
     heap = [(key[n], n) for n, d in indeg.items() if d == 0]
     heapq.heapify(heap)
     out = []
@@ -166,6 +169,25 @@ def ready_order(indeg: dict, succ: dict, key) -> list:
             indeg[m] -= 1
             if indeg[m] == 0:
                 heapq.heappush(heap, (key[m], m))
+    return out
+
+
+def _ready_by_number(indeg: dict, succ: dict, key, node_of: dict) -> list:
+    """``ready_order`` when every node's key is a distinct whole number: the heap holds the
+    numbers alone (the same order, faster on hundreds of thousands of cells)."""
+    heap = [key[n] for n, d in indeg.items() if d == 0]
+    heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
+    out = []
+    get = succ.get
+    while heap:
+        n = node_of[pop(heap)]
+        out.append(n)
+        for m in get(n, ()):
+            d = indeg[m] - 1
+            indeg[m] = d
+            if d == 0:
+                push(heap, key[m])
     return out
 
 

@@ -674,8 +674,16 @@ def build(shape, reps) -> ex.Node:
 
 def _build(shape, reps):
     node, kids, inner = shape
-    new = tuple(k if i is None else reps[i] if type(i) is int else _build(i, reps) for k, i in zip(kids, inner))
-    return node if all(a is b for a, b in zip(new, kids)) else ex.rebuild(node, new)
+    new = []
+    changed = False
+    for k, i in zip(kids, inner):
+        if i is not None:
+            v = reps[i] if type(i) is int else _build(i, reps)
+            if v is not k:
+                changed = True
+                k = v
+        new.append(k)
+    return ex.rebuild(node, tuple(new)) if changed else node
 
 
 def _constant_or_none(node) -> float | None:
