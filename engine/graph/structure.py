@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
-from typing import Any
 
 import networkx as nx
 
 from .. import lang as ex
 from ..errors import ModelError
 from ..model import Model
-from ..model.arrays import split_tree
+from ..model.arrays import tree_facts
 
 STATE_KINDS = ("stock", "pipeline")
 INSTANT_KINDS = ("flow", "auxiliary")
@@ -29,23 +28,9 @@ def dependencies(model: Model, el) -> set:
     if el.equation is None or el.kind == "lookup":
         return set()
     els = model.elements
-    names, calls, trees = split_tree(model.cell_parts, el.equation)    # a cell's template once
+    names, calls = tree_facts(model.cell_parts, el.equation)     # a cell's template once
     deps = {x for x in names if x in els and x != "*"}
     deps.update(f for f in calls if f in els)
-    name, sub, call = ex.Name, ex.Sub, ex.Call
-    n: Any
-    for tree in trees:
-        if type(tree) is name:              # most of a cell's replacements: a cell's name
-            if tree.id in els and tree.id != "*":
-                deps.add(tree.id)
-            continue
-        for n in ex.walk(tree):             # one walk: names, and calls of lookups
-            t = type(n)
-            if t is name or t is sub:
-                if n.id in els and n.id != "*":
-                    deps.add(n.id)
-            elif t is call and n.fn in els:
-                deps.add(n.fn)
     return deps
 
 

@@ -22,8 +22,8 @@ subscripts name, as a reference's would).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import lang as ex
 from ..lang.parser import balanced
@@ -563,40 +563,59 @@ class CellParts:
     it calls) can be found from the template once and from each cell's replacements."""
 
     def __init__(self):
-        self.made: dict = {}            # id(tree) -> (tree, Template, replacements)
+        self.made: dict = {}            # id(tree) -> (tree, Template, replacements[, facts])
 
     def __call__(self, tree) -> tuple | None:
         """(Template, replacements) of ``tree``, or None."""
         info = self.made.get(id(tree))
-        return None if info is None or info[0] is not tree else info[1:]
+        return None if info is None or info[0] is not tree else info[1:3]
 
     def __len__(self) -> int:
         return len(self.made)
 
-    def split(self, tree) -> tuple:
-        """(names, functions, trees): the names of its Name nodes and the functions of its Call
-        nodes found once in ``tree``'s template, and the sub-trees left to look at (the sites'
-        replacements); ((), (), (tree,)) for a tree not written from a template."""
+    def facts(self, tree) -> tuple | None:
+        """(names, functions) of a tree written from a template: the ids of its Name and Sub
+        nodes and the functions of its Call nodes (with repeats, in no particular order), its
+        template's found once; None for any other tree. Kept with the tree once found."""
         info = self.made.get(id(tree))
         if info is None or info[0] is not tree:
-            return (), (), (tree,)
-        names, calls = info[1].facts()
-        return names, calls, info[2]
+            return None
+        if len(info) > 3:
+            return info[3]
+        names, calls = (list(x) for x in info[1].facts())
+        r: Any
+        n: Any
+        for r in info[2]:
+            t = type(r)
+            if t is ex.Name:
+                names.append(r.id)
+            elif t is not ex.Num:
+                for n in ex.walk(r):
+                    t = type(n)
+                    if t is ex.Name or t is ex.Sub:
+                        names.append(n.id)
+                    elif t is ex.Call:
+                        calls.append(n.fn)
+        found = (tuple(names), tuple(calls))
+        self.made[id(tree)] = (*info, found)
+        return found
 
 
-def split_tree(parts, tree) -> tuple:
-    """``parts.split(tree)`` (``CellParts``), or ((), (), (tree,)) when ``parts`` is None."""
-    return ((), (), (tree,)) if parts is None else parts.split(tree)
-
-
-def calls_in(parts, tree) -> Iterator[str]:
-    """The functions ``tree`` calls (those of its Call nodes, in no particular order), its
-    template's found once (``CellParts``)."""
-    _, calls, trees = split_tree(parts, tree)
-    yield from calls
-    for t in trees:
-        if type(t) is not ex.Name and type(t) is not ex.Num:
-            yield from (n.fn for n in ex.walk(t) if type(n) is ex.Call)
+def tree_facts(parts, tree) -> tuple:
+    """(names, functions) of ``tree`` (as ``CellParts.facts``; found by a walk when ``parts`` is
+    None or does not know the tree)."""
+    found = parts.facts(tree) if parts is not None else None
+    if found is not None:
+        return found
+    names, calls = [], []
+    n: Any
+    for n in ex.walk(tree):
+        t = type(n)
+        if t is ex.Name or t is ex.Sub:
+            names.append(n.id)
+        elif t is ex.Call:
+            calls.append(n.fn)
+    return tuple(names), tuple(calls)
 
 
 class Template:

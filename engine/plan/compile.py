@@ -10,7 +10,6 @@ import hashlib
 import math
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
 
 from .. import builtins
 from .. import lang as ex
@@ -20,7 +19,7 @@ from ..graph import dependencies, initial_order, instant_order
 from ..graph.structure import INSTANT_KINDS
 from ..lang.names import is_reserved, reserved_key
 from ..model import Element, Model
-from ..model.arrays import build, split_tree
+from ..model.arrays import build, tree_facts
 from ..model.check import suggest
 from ..model.provenance import provenance
 from .expand import expand
@@ -260,17 +259,8 @@ def _split(model, order, slot, delays, deps) -> tuple[tuple, tuple]:
 def _uses_time(tree, parts) -> bool:
     """True when the tree reads the time or calls a builtin whose value changes over time (a
     cell's template looked at once: ``parts``, ``arrays.CellParts``)."""
-    names, calls, trees = split_tree(parts, tree)
-    if any(n.lower() == "time" for n in names) or any(builtins.canonical(f) in TIME_BUILTINS for f in calls):
-        return True
-    x: Any
-    for sub in trees:
-        for x in ex.walk(sub):
-            t = type(x)
-            if (t is ex.Name or t is ex.Sub) and x.id.lower() == "time" or \
-                    t is ex.Call and builtins.canonical(x.fn) in TIME_BUILTINS:
-                return True
-    return False
+    names, calls = tree_facts(parts, tree)
+    return any(n.lower() == "time" for n in names) or any(builtins.canonical(f) in TIME_BUILTINS for f in calls)
 
 
 def _saved(model, keep, slot) -> tuple:

@@ -23,7 +23,7 @@ from .. import builtins
 from .. import lang as ex
 from ..errors import ModelError
 from ..model import Model
-from ..model.arrays import calls_in
+from ..model.arrays import tree_facts
 from ..model.noise import NOISE_SEED, RUN_ID
 
 KEY_ARGS = 6            # starttime, dt, seed, run, site, element
@@ -98,7 +98,7 @@ def with_streams(model: Model) -> Model:
 
 def _draws(model: Model, tree) -> bool:
     """True when the tree calls a random function (a cell's template looked at once)."""
-    return any(builtins.is_random(f) for f in calls_in(model.cell_parts, tree))
+    return any(builtins.is_random(f) for f in tree_facts(model.cell_parts, tree)[1])
 
 
 def keyed(fn: str, n_args: int) -> bool:
