@@ -116,8 +116,9 @@ class _Resolver:
             cell = ex.cell_of(n)
             n = ex.Name(n.pos, cell) if cell is not None else n
         if isinstance(n, ex.Name):
-            if n.id in self.slot:
-                return ex.Ref(n.pos, self.slot[n.id], n.id)
+            s = self.slot.get(n.id)
+            if s is not None:
+                return ex.Ref(n.pos, s, n.id)
             return ex.Name(n.pos, reserved_key(n.id)) if is_reserved(n.id) else n
         if isinstance(n, ex.Call):
             i = self.table_of.get(n.fn, self.table_of.get(n.fn.lower()))

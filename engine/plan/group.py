@@ -67,6 +67,8 @@ class Block:
 
 def _base(name: str) -> str:
     """The arrayed element a cell's name comes from (hidden counters dropped)."""
+    if ":" not in name and name.endswith("]") and name.count("[") == 1:     # x[a,b]: most cells
+        return name[:name.index("[")] + "[]"
     return _COUNTER.sub(":", _SUBS.sub("[]", name))
 
 
