@@ -9,8 +9,14 @@ an empty kernel cache), to run once, and the run's cost per cell and step, on ea
 
 Arrays are resolved into cells at assembly and grouped back into blocks in the plan
 (docs/engine.md): the kernels' code, and so numba's compile time, does not grow with the number of
-cells, while load and plan time still do (the model and plan stages handle each cell in Python).
-"prepare" is plan + compile + a first run; "plan" is the part of it spent compiling the plan.
+cells, while load and plan time still do (the model and plan stages handle each cell in Python;
+the cells of an equation are written from one template, so what is the same in every cell is done
+once). "prepare" is plan + compile + a first run; "plan" is the part of it spent compiling the plan.
+
+Measured (``--sizes 10 100 300 --backends numba``, 2 cores shared, load average 2.4-2.8): load +
+prepare 0.04 + 3.74 s at 10 x 10, 0.68 + 3.75 s at 100 x 100, 8.39 + 16.89 s at 300 x 300 (plan
+13.25 s of it; the code before templates: 13.09 + 25.27 s); per cell and step at 300 x 300 numba
+13.1 ns, numpy 30.2 ns.
 """
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..gcpause import pausing
 from .base import SWITCH_EPS, Backend, Kernel, State, no_events, set_delays, trigger, unsaved_stocks
 from .cache import load_module
 from .emitter import ScalarEmitter
@@ -181,6 +182,7 @@ class NumbaBackend(Backend):
         gen = ScalarGenerator(plan)
         return module_source(gen.source(), gen.constants())
 
+    @pausing
     def kernel(self, plan) -> NumbaKernel:
         """A kernel for the plan; its module is compiled (or loaded from the disk cache) once per
         model structure and shared by every plan of that structure."""

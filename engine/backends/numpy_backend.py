@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lang as ex
+from ..gcpause import pausing
 from ..lang.names import reserved_key
 from .base import SWITCH_EPS, Backend, Kernel, State, set_delays, unsaved_stocks
 from .emitter import VectorEmitter, euler_updates, net_flow
@@ -313,6 +314,7 @@ class NumpyBackend(Backend):
 
     name = "numpy"
 
+    @pausing
     def kernel(self, plan) -> NumpyKernel:
         return NumpyKernel(plan)
 

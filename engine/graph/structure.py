@@ -17,6 +17,7 @@ import networkx as nx
 from .. import lang as ex
 from ..errors import ModelError
 from ..model import Model
+from ..model.arrays import tree_facts
 
 STATE_KINDS = ("stock", "pipeline")
 INSTANT_KINDS = ("flow", "auxiliary")
@@ -27,13 +28,9 @@ def dependencies(model: Model, el) -> set:
     if el.equation is None or el.kind == "lookup":
         return set()
     els = model.elements
-    deps = set()
-    for n in ex.walk(el.equation):          # one walk: names, and calls of lookups
-        if isinstance(n, (ex.Name, ex.Sub)):
-            if n.id in els and n.id != "*":
-                deps.add(n.id)
-        elif isinstance(n, ex.Call) and n.fn in els:
-            deps.add(n.fn)
+    names, calls = tree_facts(model.cell_parts, el.equation)     # a cell's template once
+    deps = {x for x in names if x in els and x != "*"}
+    deps.update(f for f in calls if f in els)
     return deps
 
 
@@ -117,16 +114,22 @@ def _in_declared_order(nodes: list, edges: list, model: Model) -> list | None:
     runs over every cell of large arrayed models); None when the graph has a cycle."""
     rank = {n: i for i, n in enumerate(model.elements)}
     key: dict = {}
+    # (declared rank, order added) as one number: rank * big + order, as the pairs compare
+    big = len(nodes) + 2 * len(edges) + 1
     for n in nodes:
-        key.setdefault(n, (rank.get(n, 0), len(key)))
+        key.setdefault(n, rank.get(n, 0) * big + len(key))
     succ: dict = {}
     indeg: dict = dict.fromkeys(nodes, 0)
     for u, v in edges:
-        for x in (u, v):
-            if x not in key:
-                key[x] = (rank.get(x, 0), len(key))
-                indeg[x] = 0
-        targets = succ.setdefault(u, set())
+        if u not in key:
+            key[u] = rank.get(u, 0) * big + len(key)
+            indeg[u] = 0
+        if v not in key:
+            key[v] = rank.get(v, 0) * big + len(key)
+            indeg[v] = 0
+        targets = succ.get(u)
+        if targets is None:
+            targets = succ[u] = set()
         if v not in targets:
             targets.add(v)
             indeg[v] += 1
@@ -138,6 +141,9 @@ def ready_order(indeg: dict, succ: dict, key) -> list:
     """Kahn's topological order: ``indeg`` maps each node to its count of predecessors and is
     used up; ``succ`` maps a node to its successors; whenever several nodes are ready, the one
     with the least ``key[node]`` comes first. Nodes on a cycle are left out."""
+    node_of = {key[n]: n for n in indeg}
+    if len(node_of) == len(indeg) and all(type(k) is int for k in node_of):
+        return _ready_by_number(indeg, succ, key, node_of)
     heap = [(key[n], n) for n, d in indeg.items() if d == 0]
     heapq.heapify(heap)
     out = []
@@ -148,6 +154,25 @@ def ready_order(indeg: dict, succ: dict, key) -> list:
             indeg[m] -= 1
             if indeg[m] == 0:
                 heapq.heappush(heap, (key[m], m))
+    return out
+
+
+def _ready_by_number(indeg: dict, succ: dict, key, node_of: dict) -> list:
+    """``ready_order`` when every node's key is a distinct whole number: the heap holds the
+    numbers alone (the same order, faster on hundreds of thousands of cells)."""
+    heap = [key[n] for n, d in indeg.items() if d == 0]
+    heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
+    out = []
+    get = succ.get
+    while heap:
+        n = node_of[pop(heap)]
+        out.append(n)
+        for m in get(n, ()):
+            d = indeg[m] - 1
+            indeg[m] = d
+            if d == 0:
+                push(heap, key[m])
     return out
 
 

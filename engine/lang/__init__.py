@@ -22,6 +22,7 @@ from .tree import (
                    children,
                    constant,
                    depth,
+                   dump,
                    named_cells,
                    names,
                    rebuild,
@@ -35,6 +36,6 @@ from .tree import (
 
 __all__ = ["CARBONLOOP", "Dialect", "parse", "KEYWORDS", "RESERVED", "is_reserved", "MAX_DEPTH",
            "ExprSyntaxError", "excerpt", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Sub", "Unary",
-           "calls", "cell_of", "named_cells", "children", "constant", "depth", "names", "rebuild", "same", "size",
-           "substitute", "transform",
+           "calls", "cell_of", "named_cells", "children", "constant", "depth", "dump", "names", "rebuild",
+           "same", "size", "substitute", "transform",
            "unparse", "walk"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -102,53 +103,125 @@ _KIDS: dict = {
 
 
 def rebuild(node: Node, kids: tuple) -> Node:
-    """A copy of ``node`` with other children (same type, operator and position)."""
-    if isinstance(node, Unary):
-        return Unary(node.pos, node.op, kids[0])
-    if isinstance(node, Lookup):
-        return Lookup(node.pos, node.table, node.name, kids[0])
-    if isinstance(node, Bin):
-        return Bin(node.pos, node.op, kids[0], kids[1])
-    if isinstance(node, If):
-        return If(node.pos, kids[0], kids[1], kids[2])
-    if isinstance(node, Call):
-        return Call(node.pos, node.fn, tuple(kids))
-    if isinstance(node, Sub):
-        return Sub(node.pos, node.id, tuple(kids))
-    return node
+    """A copy of ``node`` with other children (same type, operator and position). The copy is
+    made field by field without the dataclass's ``__init__`` (twice as fast; large arrayed
+    models rebuild millions of nodes): the same node as the constructor would make."""
+    t = type(node)
+    if t not in _KIDS:
+        return node
+    new = object.__new__(t)
+    fields = new.__dict__
+    fields.update(node.__dict__)
+    if t is Bin:
+        fields["left"] = kids[0]
+        fields["right"] = kids[1]
+    elif t is Call:
+        fields["args"] = tuple(kids)
+    elif t is If:
+        fields["cond"] = kids[0]
+        fields["then"] = kids[1]
+        fields["other"] = kids[2]
+    elif t is Sub:
+        fields["subs"] = tuple(kids)
+    else:                               # Unary, Lookup
+        fields["arg"] = kids[0]
+    return new
 
 
 def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree, parents before children, left to right."""
     stack = [node]
-    kids_of = _KIDS.get
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        n = stack.pop()
+        n: Any = pop()
         yield n
-        kids = kids_of(type(n))
-        if kids is not None:
-            stack.extend(reversed(kids(n)))
+        t = type(n)
+        if t is Bin:
+            push(n.right)
+            push(n.left)
+        elif t is Call:
+            extend(reversed(n.args))
+        elif t is If:
+            push(n.other)
+            push(n.then)
+            push(n.cond)
+        elif t is Unary or t is Lookup:
+            push(n.arg)
+        elif t is Sub:
+            extend(reversed(n.subs))
 
 
 def transform(node: Node, fn: Callable[[Node], Node]) -> Node:
     """Rebuild the tree bottom-up: ``fn`` gets each node with its children already transformed
     and returns its replacement. Unchanged sub-trees are shared, not copied."""
-    stack: list = [(node, False)]
+    stack: list = [node]        # a node to visit, or (node, its children) to rebuild
     done: list = []
+    kids_of = _KIDS.get
     while stack:
-        n, expanded = stack.pop()
-        kids = children(n)
-        if not kids:
+        item = stack.pop()
+        if type(item) is tuple:
+            n, kids = item
+            k = len(kids)
+            new = tuple(done[-k:])
+            del done[-k:]
+            for a, b in zip(new, kids):
+                if a is not b:
+                    n = rebuild(n, new)
+                    break
             done.append(fn(n))
-        elif not expanded:
-            stack.append((n, True))
-            stack.extend((k, False) for k in reversed(kids))
+            continue
+        f = kids_of(type(item))
+        kids = f(item) if f is not None else ()
+        if kids:
+            stack.append((item, kids))
+            stack.extend(reversed(kids))
         else:
-            new = tuple(done[len(done) - len(kids):])
-            del done[len(done) - len(kids):]
-            same = all(a is b for a, b in zip(new, kids))
-            done.append(fn(n if same else rebuild(n, new)))
+            done.append(fn(item))
     return done[0]
+
+
+def dump(node: Node | None) -> str:
+    """The whole tree as compact text, every field of every node in walk order (equal trees,
+    and only they, give the same text): a faster ``repr`` for hashing many trees."""
+    if node is None:
+        return "None"
+    out: list = []
+    put = out.append
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        n: Any = pop()
+        t = type(n)
+        if t is Num:
+            put(f"N{n.pos}:{n.value!r}")
+        elif t is Ref:
+            put(f"R{n.pos}:{n.slot}:{n.name!r}")
+        elif t is Name:
+            put(f"n{n.pos}:{n.id!r}")
+        elif t is Bin:
+            put(f"B{n.pos}:{n.op}")
+            push(n.right)
+            push(n.left)
+        elif t is Call:
+            put(f"C{n.pos}:{n.fn!r}:{len(n.args)}")
+            stack.extend(reversed(n.args))
+        elif t is If:
+            put(f"I{n.pos}")
+            push(n.other)
+            push(n.then)
+            push(n.cond)
+        elif t is Unary:
+            put(f"U{n.pos}:{n.op}")
+            push(n.arg)
+        elif t is Lookup:
+            put(f"L{n.pos}:{n.table}:{n.name!r}")
+            push(n.arg)
+        elif t is Sub:
+            put(f"S{n.pos}:{n.id!r}:{len(n.subs)}")
+            stack.extend(reversed(n.subs))
+        else:
+            put(repr(n))
+    return " ".join(out)
 
 
 def substitute(node: Node, mapping: dict) -> Node:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import lang as ex
 from ..lang.parser import balanced
@@ -98,6 +99,8 @@ class ArrayError(Exception):
 class Space:
     """The model's dimensions and arrayed elements, and the rules relating dimensions."""
 
+    templates = True        # write cells from their equation's ``Template`` (False: walk each tree)
+
     def __init__(self, dims: dict, elements: dict):
         # 'region!' (Vensim: the range a function runs over) is region's elements under a name of
         # its own, so that SUM(x[region!]) runs over region inside an equation over region
@@ -106,6 +109,14 @@ class Space:
         self.arrayed = {n: self._distinct(e) for n, e in elements.items() if e.dims}
         self.lookup_of = {n.lower(): n for n, e in self.arrayed.items() if e.kind == "lookup"}
         self._reducing: dict = {}       # id(tree) -> (tree, whether it calls a reduction)
+        # what every cell asks again: dimension relations, element positions, each equation's
+        # template (``_template``), the value of each static subscript expression
+        self._index: dict = {}          # dimension -> {element: 0-based position}
+        self._related: dict = {}
+        self._converted: dict = {}
+        self._templates: dict = {}      # (id(tree), bound dimensions) -> (tree, template or None)
+        self._static: dict = {}         # resolved subscript expression -> its constant value or None
+        self.parts = CellParts()        # the cells' trees written from templates (``resolve``)
 
     def _distinct(self, el):
         """An element over one dimension twice (a square matrix over region x region): its second
@@ -127,6 +138,12 @@ class Space:
         """The element of ``target`` that element ``elem`` of ``source`` stands for, or None."""
         if source == target:
             return elem
+        key = (elem, source, target)
+        if key not in self._converted:
+            self._converted[key] = self._convert(elem, source, target)
+        return self._converted[key]
+
+    def _convert(self, elem: str, source: str, target: str) -> str | None:
         src, dst = self.dims[source], self.dims[target]
         for m in src.maps:
             if m.target == target:
@@ -147,6 +164,12 @@ class Space:
         """True when elements of dimension ``a`` can stand for elements of ``b``."""
         if a == b:
             return True
+        key = (a, b)
+        if key not in self._related:
+            self._related[key] = self._relate(a, b)
+        return self._related[key]
+
+    def _relate(self, a: str, b: str) -> bool:
         da, db = self.dims[a], self.dims[b]
         if any(m.target == b for m in da.maps) or any(m.target == a for m in db.maps):
             return True
@@ -177,7 +200,16 @@ class Space:
 
     def owner_dim(self, elem: str, dim: str) -> bool:
         """True when ``elem`` is an element of dimension ``dim``."""
-        return elem in self.dims[dim].elements
+        return elem in self.index(dim)
+
+    def index(self, dim: str) -> dict:
+        """Element -> its 0-based position in dimension ``dim`` (elements are unique)."""
+        found = self._index.get(dim)
+        if found is None:
+            found = self._index[dim] = {}
+            for i, e in enumerate(self.dims[dim].elements):
+                found.setdefault(e, i)
+        return found
 
     # ------------------------------------------------------------------ cells
     def cells(self, name: str) -> list:
@@ -204,8 +236,8 @@ class Space:
         if s == "*" or s == elem:
             return True
         if s.startswith("#"):
-            return self.dims[d].elements.index(elem) + 1 == int(s[1:])
-        return s in self.dims and elem in self.dims[s].elements
+            return self.index(d)[elem] + 1 == int(s[1:])
+        return s in self.dims and elem in self.index(s)
 
     def check_pieces(self, el):
         """Each piece's subscripts name elements, positions or subranges of the element's dimensions."""
@@ -225,19 +257,96 @@ class Space:
                                  f"the elements of '{d}': {', '.join(elems[:12])}{' ...' if len(elems) > 12 else ''}")
 
     # ------------------------------------------------------------------ equations
-    def resolve(self, node: ex.Node, binding: dict) -> ex.Node:
+    def resolve(self, node: ex.Node, binding: dict, record: bool = False) -> ex.Node:
         """An equation for the cell ``binding`` (empty for a scalar element), every arrayed
-        reference resolved to a cell."""
+        reference resolved to a cell. With ``record``, a tree written from a template is
+        remembered with it (``self.parts``)."""
+        if binding and self.templates:
+            key = (id(node), tuple(binding))
+            known = self._templates.get(key)
+            if known is None or known[0] is not node:      # every cell of a piece shares its tree
+                known = self._templates[key] = (node, self._template(node, binding))
+            if known[1] is not None:
+                out = known[1].fill(self, binding, self.parts.made if record else None)
+                if out is not None:
+                    return out
         return _top_down(self._reduce_first(node, binding), lambda n: self._one(n, binding))
+
+    def _template(self, node: ex.Node, binding: dict):
+        """The tree as a ``Template``: the nodes ``_one`` replaces in a cell of these dimensions
+        (the same nodes for every cell: which node is replaced depends on the names bound, not
+        on their elements). None for a tree with reductions or vector functions (expanded per
+        cell) or too deep to rebuild by recursion."""
+        if self._reduces(node) or ex.depth(node) > 100:
+            return None
+        sites: list = []
+        keys = set(binding)
+
+        def site(n) -> bool:
+            t = type(n)
+            if t is ex.Sub:
+                return True
+            if t is ex.Name:
+                el = self.arrayed.get(n.id)
+                return n.id in keys or (el is not None and el.kind != "lookup") or n.id == "*"
+            if t is ex.Call:
+                return n.fn.lower() in self.lookup_of
+            if t is ex.Bin and n.op in ("==", "!=") and type(n.left) is ex.Name and type(n.right) is ex.Name:
+                return self._element_value(n.left.id, binding) is not None and \
+                    self._element_value(n.right.id, binding) is not None
+            return False
+
+        def shape(n):
+            if site(n):
+                sites.append(n)
+                return len(sites) - 1
+            kids = ex.children(n)
+            inner = [shape(k) for k in kids]
+            return None if all(k is None for k in inner) else (n, kids, tuple(inner))
+        top = shape(node)
+        return Template(node, top, tuple(sites), tuple(self._site_keys(n, keys) for n in sites))
+
+    def _site_keys(self, n, keys: set) -> tuple | None:
+        """The bound dimensions whose elements alone decide what ``_one`` makes of a template's
+        site (so cells that agree on them share it), or None when that is not simply known
+        (references by broadcast, computed positions, mappings reached through another
+        dimension: the site is then made again for every cell)."""
+        if type(n) is ex.Name:
+            return (n.id,) if n.id in keys else None
+        if type(n) is not ex.Sub:
+            return None
+        el = self.arrayed.get(n.id)
+        if el is None or len(n.subs) != len(el.dims):
+            return None
+        used: list = []
+        for s, d in zip(n.subs, el.dims):       # as ``_sub`` reads each subscript
+            if type(s) is ex.Name and s.id in self.dims:
+                if s.id not in keys:
+                    return None
+                used.append(s.id)
+            elif type(s) is ex.Name and s.id in self.index(d):
+                continue
+            elif type(s) is ex.Name and s.id == "*":
+                if d not in keys:
+                    return None
+                used.append(d)
+            elif type(s) is not ex.Num:
+                return None
+        return tuple(dict.fromkeys(used))
+
+    def _reduces(self, node) -> bool:
+        """True when the tree calls a reduction or a vector function (expanded per cell)."""
+        known = self._reducing.get(id(node))
+        if known is None or known[0] is not node:      # every cell of an element shares its tree
+            known = self._reducing[id(node)] = (node, any(     # (MIN and MAX of two values are not)
+                isinstance(n, ex.Call) and (n.fn in REDUCTIONS and len(n.args) == 1 or n.fn in ARRAY_FUNCTIONS)
+                for n in ex.walk(node)))
+        return known[1]
 
     def _reduce_first(self, node, binding):
         """Reductions and the vector functions (``vectors.py``) are expanded top-down (their array
         arguments are resolved once per element they read); the rest bottom-up in ``_one``."""
-        known = self._reducing.get(id(node))
-        if known is None or known[0] is not node:      # every cell of an element shares its tree
-            known = self._reducing[id(node)] = (node, any(
-                isinstance(n, ex.Call) and (n.fn in REDUCTIONS or n.fn in ARRAY_FUNCTIONS) for n in ex.walk(node)))
-        if not known[1]:
+        if not self._reduces(node):
             return node
 
         def red(n):
@@ -341,8 +450,7 @@ class Space:
         """A range's value in a cell: its element's 1-based position in the range's family (a
         subrange's element counts its place in the whole range)."""
         own = self.dims[dim]
-        fam = self.dims[own.family] if own.family in self.dims else own
-        return fam.elements.index(elem) + 1
+        return self.index(own.family if own.family in self.dims else dim)[elem] + 1
 
     def _mapped_element(self, name: str, binding: dict) -> str | None:
         """The element of dimension ``name`` (not one the equation is over) that the cell stands
@@ -408,7 +516,7 @@ class Space:
                     raise ArrayError(f"element '{own}' of '{s.id}' has no counterpart in dimension '{d}' "
                                      f"of '{n.id}'")
                 fixed.append(e)
-            elif isinstance(s, ex.Name) and s.id in elems:
+            elif isinstance(s, ex.Name) and s.id in self.index(d):
                 fixed.append(s.id)
             elif isinstance(s, ex.Name) and s.id == "*":
                 own = self.match(d, binding)        # in an apply-to-all equation: this element
@@ -426,9 +534,8 @@ class Space:
                 fixed.append(elems[k - 1])
             else:
                 index = self.resolve(s, binding)
-                try:                    # a position known once the cell is (row - 1): static
-                    at = ex.constant(index)
-                except ValueError:
+                at = self._static_value(index)     # a position known once the cell is (row - 1)
+                if at is None:
                     fixed.append(None)
                     computed.append((j, index))
                     continue
@@ -438,6 +545,18 @@ class Space:
         if not computed:
             return ex.Name(n.pos, cell_name(n.id, fixed))
         return self._computed(n, el, fixed, computed)
+
+    def _static_value(self, index: ex.Node) -> float | None:
+        """The value of a resolved subscript expression made of numbers only, else None (the
+        cells of an element ask for the same few: ``row - 1`` for each row)."""
+        try:
+            return self._static[index]
+        except KeyError:
+            pass
+        except TypeError:               # an unhashable tree: not kept
+            return _constant_or_none(index)
+        found = self._static[index] = _constant_or_none(index)
+        return found
 
     def _computed(self, n, el, fixed, computed) -> ex.Node:
         """A reference whose position is computed as the model runs: a choice among the cells,
@@ -457,6 +576,163 @@ class Space:
             node = ex.If(n.pos, ex.Bin(n.pos, "==", ex.Call(n.pos, "int", (index,)), ex.Num(n.pos, float(k))),
                          target, node)
         return node
+
+
+class CellParts:
+    """The trees of cells written from a template (``Space.resolve``): called with a tree, the
+    (Template, the replacements of its sites) it was written from, else None. Such a tree is the
+    template's own nodes (``Template.own``, the same in every cell) with the replacements in
+    place of its sites, so what holds for every node of a tree (the names it reads, the functions
+    it calls) can be found from the template once and from each cell's replacements."""
+
+    def __init__(self):
+        self.made: dict = {}            # id(tree) -> (tree, Template, replacements[, facts])
+
+    def __call__(self, tree) -> tuple | None:
+        """(Template, replacements) of ``tree``, or None."""
+        info = self.made.get(id(tree))
+        return None if info is None or info[0] is not tree else info[1:3]
+
+    def __len__(self) -> int:
+        return len(self.made)
+
+    def facts(self, tree) -> tuple | None:
+        """(names, functions) of a tree written from a template: the ids of its Name and Sub
+        nodes and the functions of its Call nodes (with repeats, in no particular order), its
+        template's found once; None for any other tree. Kept with the tree once found."""
+        info = self.made.get(id(tree))
+        if info is None or info[0] is not tree:
+            return None
+        if len(info) > 3:
+            return info[3]
+        names, calls = (list(x) for x in info[1].facts())
+        r: Any
+        n: Any
+        for r in info[2]:
+            t = type(r)
+            if t is ex.Name:
+                names.append(r.id)
+            elif t is not ex.Num:
+                for n in ex.walk(r):
+                    t = type(n)
+                    if t is ex.Name or t is ex.Sub:
+                        names.append(n.id)
+                    elif t is ex.Call:
+                        calls.append(n.fn)
+        found = (tuple(names), tuple(calls))
+        self.made[id(tree)] = (*info, found)
+        return found
+
+
+def tree_facts(parts, tree) -> tuple:
+    """(names, functions) of ``tree`` (as ``CellParts.facts``; found by a walk when ``parts`` is
+    None or does not know the tree)."""
+    found = parts.facts(tree) if parts is not None else None
+    if found is not None:
+        return found
+    names, calls = [], []
+    n: Any
+    for n in ex.walk(tree):
+        t = type(n)
+        if t is ex.Name or t is ex.Sub:
+            names.append(n.id)
+        elif t is ex.Call:
+            calls.append(n.fn)
+    return tuple(names), tuple(calls)
+
+
+class Template:
+    """An equation (``node``) ready to be written for any cell of the same bound dimensions:
+    ``shape`` is the tree with the nodes a cell replaces (``sites``, in the order ``Space.resolve`` meets
+    them) as their index, a subtree no cell changes as None, any other node as (node, its
+    children, their shapes)."""
+
+    __slots__ = ("node", "shape", "sites", "keys", "shared", "_own", "_facts")
+
+    def __init__(self, node: ex.Node, shape, sites: tuple, keys: tuple):
+        self.node = node
+        self.shape = shape
+        self.sites = sites
+        self.keys = keys                # per site: the bound dimensions deciding it (or None)
+        self.shared: list = [{} for _ in sites]     # per site: elements of those dimensions -> its node
+        self._own: tuple | None = None
+        self._facts: tuple | None = None
+
+    def fill(self, space: Space, binding: dict, made: dict | None = None) -> ex.Node | None:
+        """The cell's tree (``Space.resolve``'s, node for node), or None when a site comes back
+        unchanged (the full walk then decides); ``made`` records the tree's parts."""
+        reps = []
+        out: ex.Node | None
+        for n, keys, shared in zip(self.sites, self.keys, self.shared):
+            if keys is None:
+                out = space._one(n, binding)
+            else:                       # cells that agree on these dimensions share the node
+                key = tuple(binding[k] for k in keys)
+                out = shared.get(key)
+                if out is None:
+                    out = shared[key] = space._one(n, binding)
+            if out is n:
+                return None
+            reps.append(out)
+        shape = self.shape
+        tree = self.node if shape is None else reps[shape] if type(shape) is int else _build(shape, reps)
+        if made is not None:
+            made[id(tree)] = (tree, self, tuple(reps))
+        return tree
+
+    def facts(self) -> tuple:
+        """The names (of Name nodes) and the functions (of Call nodes) among the template's own
+        nodes, in walk order: what every cell's tree reads outside its sites."""
+        if self._facts is None:
+            own = self.own()[0]
+            self._facts = (tuple(n.id for n in own if type(n) is ex.Name),
+                           tuple(n.fn for n in own if type(n) is ex.Call))
+        return self._facts
+
+    def own(self) -> tuple:
+        """The template's nodes outside its sites, parents first, and the depth of the tree
+        counting each site as a leaf, with each site's depth (the root's is 1)."""
+        if self._own is None:
+            sites = {id(n) for n in self.sites}
+            nodes, depths, best = [], [], 0
+            stack = [(self.node, 1)]
+            while stack:
+                n, d = stack.pop()
+                best = max(best, d)
+                if id(n) in sites:
+                    depths.append(d)
+                    continue
+                nodes.append(n)
+                stack.extend((k, d + 1) for k in reversed(ex.children(n)))
+            self._own = (tuple(nodes), best, tuple(depths))
+        return self._own
+
+
+def build(shape, reps) -> ex.Node:
+    """The tree a shape (as ``Template.shape``: None stands for no change, so it is not given
+    here; an int for ``reps[int]``; (node, children, their shapes)) describes with ``reps``."""
+    return reps[shape] if type(shape) is int else _build(shape, reps)
+
+
+def _build(shape, reps):
+    node, kids, inner = shape
+    new = []
+    changed = False
+    for k, i in zip(kids, inner):
+        if i is not None:
+            v = reps[i] if type(i) is int else _build(i, reps)
+            if v is not k:
+                changed = True
+                k = v
+        new.append(k)
+    return ex.rebuild(node, tuple(new)) if changed else node
+
+
+def _constant_or_none(node) -> float | None:
+    try:
+        return ex.constant(node)
+    except ValueError:
+        return None
 
 
 def _subs_of(computed, choice, n):
@@ -543,11 +819,13 @@ def check_dimensions(dims, ctx) -> dict:
     return out
 
 
-def resolve_cells(elements: dict, dims: dict, ctx) -> tuple[dict, tuple]:
+def resolve_cells(elements: dict, dims: dict, ctx, space: Space | None = None) -> tuple[dict, tuple]:
     """Every element as scalar elements: arrayed ones as their cells, every equation's arrayed
     references, reductions and dimension values resolved. Returns the elements and the arrays'
-    ``ArrayInfo``. Problems are reported to ``ctx`` with the element's file and line."""
-    space = Space(dims, elements)
+    ``ArrayInfo``. Problems are reported to ``ctx`` with the element's file and line. ``space``
+    (``Space(dims, elements)``, made here when not given) keeps each cell's parts
+    (``Space.parts``)."""
+    space = Space(dims, elements) if space is None else space
     out: dict = {}
     infos = []
     for name, el in elements.items():
@@ -605,7 +883,7 @@ def _cell(space: Space, el, binding: dict, cname: str):
         for s, d in zip(piece.subs, el.dims):
             if s in space.dims and s != d:
                 bound[s] = binding[d]
-    changes["equation"] = space.resolve(eq, bound)
+    changes["equation"] = space.resolve(eq, bound, record=True)
     changes["text"] = piece.text if piece is not None and piece.text else el.text
     if el.kind == "parameter":
         try:

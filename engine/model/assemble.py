@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 
 from .. import lang as ex
 from ..errors import Collector
+from ..gcpause import pausing
 from ..lang.names import RESULT_AXES, stored_name
 from .arrays import ArrayError, Space, check_dimensions, resolve_cells
-from .check import expression_problems, lookup_names, suggest
+from .check import MAX_TREE_DEPTH, expression_problems, lookup_names, node_problems, suggest, too_deep
 from .elements import Figure, LoopSpec, Model, Report, TimeSpec, Where
 from .noise import NOISE_SEED, RUN_ID, noise_parameters, uses_random
 
@@ -23,6 +24,7 @@ class Override:
     where: Where = Where()
 
 
+@pausing
 def assemble(modules, time: TimeSpec, *, name: str = "model", description: str = "",
              overrides=(), exogenous=(), events=(), checks=(), file: str | None = None,
              source_text: str = "", loops=(), report: Report | None = None, levers=(),
@@ -42,14 +44,14 @@ def assemble(modules, time: TimeSpec, *, name: str = "model", description: str =
         replaced.add(el.name)
     _check_wiring(modules, elements, owner, replaced, ctx)
     space = Space(dims, elements)
-    elements, arrays = resolve_cells(elements, dims, ctx)
+    elements, arrays = resolve_cells(elements, dims, ctx, space)
     ctx.check()
     events, checks = _cells_of_events(space, events, ctx), _cells_of_checks(space, checks, ctx)
     report = _cells_of_report(arrays, report)
     ctx.check()
-    _add_noise(elements, time, ctx)
+    _add_noise(elements, time, ctx, space)
     _apply_overrides(elements, _cells_of_overrides(arrays, overrides), ctx)
-    _check_elements(elements, ctx)
+    _check_elements(elements, ctx, space)
     _check_events(elements, events, ctx)
     _check_event_times(events, time, ctx)
     for c in checks:
@@ -62,7 +64,7 @@ def assemble(modules, time: TimeSpec, *, name: str = "model", description: str =
     return Model(name=name, elements=elements, time=time, events=tuple(events), checks=tuple(checks),
                  modules=tuple(modules), description=description, source_text=source_text,
                  where=Where(file, None), loops=tuple(loops), report=report, levers=tuple(levers),
-                 dimensions=tuple(dims.values()), arrays=arrays)
+                 dimensions=tuple(dims.values()), arrays=arrays, cell_parts=space.parts if len(space.parts) else None)
 
 
 def _resolved(space: Space, node, ctx: Collector, where: Where, element: str):
@@ -152,11 +154,11 @@ def _collect(modules, ctx) -> tuple[dict, dict]:
     return elements, owner
 
 
-def _add_noise(elements: dict, time: TimeSpec, ctx: Collector):
+def _add_noise(elements: dict, time: TimeSpec, ctx: Collector, space: Space):
     """The noise seed and run id of a model with random functions (``noise.py``)."""
-    if not uses_random(elements):
+    if not uses_random(elements, space.parts):
         return
-    for el in noise_parameters(elements, time):
+    for el in noise_parameters(elements, time, random=True):
         elements[el.name] = el
     for name in (NOISE_SEED, RUN_ID):
         el = elements[name]
@@ -206,8 +208,9 @@ def _check_wiring(modules, elements, owner, replaced, ctx):
                               file=el.where.file)
 
 
-def _check_elements(elements: dict, ctx: Collector):
+def _check_elements(elements: dict, ctx: Collector, space: Space):
     lookups = lookup_names(elements)
+    sound: dict = {}        # id(Template) -> True when its own nodes have no problem
     for el in elements.values():
         if el.kind == "lookup":
             continue
@@ -216,7 +219,7 @@ def _check_elements(elements: dict, ctx: Collector):
                       el.name, file=el.where.file)
             continue
         if el.equation is not None:
-            _report(ctx, expression_problems(el.equation, elements, lookups=lookups), el.where, el.name)
+            _report(ctx, _equation_problems(el.equation, elements, lookups, space, sound), el.where, el.name)
         if el.kind == "stock":
             for f in el.inflows + el.outflows:
                 if f not in elements:
@@ -225,6 +228,37 @@ def _check_elements(elements: dict, ctx: Collector):
                 elif elements[f].kind not in ("flow", "auxiliary"):
                     ctx.error(f"'{f}' is a {elements[f].kind}; only flows may fill or drain a stock",
                               el.where.line, el.name, file=el.where.file)
+
+
+def _equation_problems(tree, elements: dict, lookups: dict, space: Space, sound: dict) -> list:
+    """``expression_problems`` of an element's equation; for a cell written from a template
+    whose own nodes (the same in every cell) have none, only the nodes the cell put in its sites
+    are looked at (in the order a walk of the whole tree meets them, so with the same result)."""
+    parts = space.parts(tree)
+    if parts is None:
+        return expression_problems(tree, elements, lookups=lookups)
+    template, reps = parts
+    own, depth, site_depths = template.own()
+    ok = sound.get(id(template))
+    if ok is None:
+        ok = sound[id(template)] = not node_problems(own, elements, lookups=lookups)
+    if not ok:
+        return expression_problems(tree, elements, lookups=lookups)
+    rest = []               # the replacements that are not a variable's name or a number
+    for d, r in zip(site_depths, reps):
+        t = type(r)
+        if t is ex.Num:
+            continue
+        if t is ex.Name:
+            el = elements.get(r.id)
+            if el is not None and el.kind != "lookup":
+                continue            # a variable: no problem (``check._name_problems``)
+        elif ex.children(r):
+            depth = max(depth, d - 1 + ex.depth(r))
+        rest.append(r)
+    if depth > MAX_TREE_DEPTH:
+        return [too_deep()]
+    return node_problems((n for r in rest for n in ex.walk(r)), elements, lookups=lookups) if rest else []
 
 
 def _check_events(elements: dict, events, ctx: Collector):

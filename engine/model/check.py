@@ -65,10 +65,23 @@ def expression_problems(node, elements: dict, *, stateful: bool = True, variable
     ``variables_only`` refuses parameters and lookups as names (a metric reads trajectories).
     ``lookups`` is ``lookup_names(elements)``, for a caller that checks many expressions.
     """
-    problems: list = []
     if ex.depth(node) > MAX_TREE_DEPTH:
-        return [(f"the expression is nested more than {MAX_TREE_DEPTH} levels deep", None)]
-    for n in ex.walk(node):
+        return [too_deep()]
+    return node_problems(ex.walk(node), elements, stateful=stateful, variables_only=variables_only,
+                         lookups=lookups)
+
+
+def too_deep() -> tuple[str, None]:
+    """The problem of an expression nested more than ``MAX_TREE_DEPTH`` levels deep."""
+    return (f"the expression is nested more than {MAX_TREE_DEPTH} levels deep", None)
+
+
+def node_problems(nodes, elements: dict, *, stateful: bool = True, variables_only: bool = False,
+                  lookups: dict | None = None) -> list[tuple[str, str | None]]:
+    """The problems of some nodes, each node alone (its children are not visited): those
+    ``expression_problems`` finds in a tree when given the tree's nodes in walk order."""
+    problems: list = []
+    for n in nodes:
         if isinstance(n, ex.Name):
             problems += _name_problems(n.id, elements, variables_only)
         elif isinstance(n, ex.Sub):

@@ -4,8 +4,8 @@ Every front end produces these; ``assemble.py`` wires and validates them into on
 """
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from ..lang import Node
 
@@ -50,12 +50,12 @@ class Element:
     def with_(self, **changes) -> Element:
         """A copy with some fields changed (as ``dataclasses.replace``, without its per-call
         introspection: every cell of an arrayed element is made this way)."""
-        for k in changes:
-            if k not in _ELEMENT_FIELDS:
-                raise TypeError(f"Element has no field {k!r}")
-        new = copy.copy(self)
-        for k, v in changes.items():
-            object.__setattr__(new, k, v)
+        if not _ELEMENT_FIELDS.issuperset(changes):
+            raise TypeError(f"Element has no field {next(k for k in changes if k not in _ELEMENT_FIELDS)!r}")
+        new = object.__new__(Element)
+        fields = new.__dict__
+        fields.update(self.__dict__)
+        fields.update(changes)
         return new
 
 
@@ -201,6 +201,14 @@ class Model:
     levers: tuple = ()              # Lever: parameters an interactive front end may move
     dimensions: tuple = ()          # arrays.Dimension
     arrays: tuple = ()              # arrays.ArrayInfo: which cells make up each arrayed element
+    # arrays.CellParts: which cells' trees were written from one template (so later stages may
+    # look at a template once); not part of the model's value, and not pickled
+    cell_parts: Any = field(default=None, compare=False, repr=False)
+
+    def __getstate__(self):
+        """The model's fields for pickling, without ``cell_parts`` (it identifies trees by their
+        identity, which an unpickled copy does not keep)."""
+        return dict(self.__dict__, cell_parts=None)
 
     @property
     def parameters(self) -> dict:

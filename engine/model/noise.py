@@ -17,16 +17,36 @@ RUN_ID = "run_id"
 LIMIT = float(2 ** 53)          # seeds and run ids are whole numbers held exactly as floats
 
 
-def uses_random(elements: dict) -> bool:
-    """True when an element's equation calls a random function."""
-    return any(isinstance(n, ex.Call) and builtins.is_random(n.fn) and n.fn not in elements
-               for el in elements.values() if el.equation is not None and el.kind != "lookup"
-               for n in ex.walk(el.equation))
+def uses_random(elements: dict, parts=None) -> bool:
+    """True when an element's equation calls a random function. ``parts`` (``arrays.CellParts``)
+    may say which trees are a template's nodes and the replacements of its sites: a template's
+    own nodes are then looked at once, not once per cell."""
+    def draws(nodes) -> bool:
+        return any(type(n) is ex.Call and builtins.is_random(n.fn) and n.fn not in elements for n in nodes)
+    seen: dict = {}
+    for el in elements.values():
+        if el.equation is None or el.kind == "lookup":
+            continue
+        found = parts(el.equation) if parts is not None else None
+        if found is None:
+            if draws(ex.walk(el.equation)):
+                return True
+            continue
+        template, reps = found
+        if id(template) not in seen:
+            seen[id(template)] = draws(template.own()[0])
+        if seen[id(template)]:
+            return True
+        for r in reps:
+            if type(r) is not ex.Name and type(r) is not ex.Num and draws(ex.walk(r)):
+                return True
+    return False
 
 
-def noise_parameters(elements: dict, time) -> list:
-    """The hidden parameters a model with random functions lacks (none when it has none)."""
-    if not uses_random(elements):
+def noise_parameters(elements: dict, time, random: bool | None = None) -> list:
+    """The hidden parameters a model with random functions lacks (none when it has none);
+    ``random`` says whether it has them when the caller knows (``uses_random``)."""
+    if not (uses_random(elements) if random is None else random):
         return []
     out = []
     if NOISE_SEED not in elements:

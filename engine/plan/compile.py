@@ -14,10 +14,12 @@ from types import MappingProxyType
 from .. import builtins
 from .. import lang as ex
 from ..errors import ModelError
+from ..gcpause import pausing
 from ..graph import dependencies, initial_order, instant_order
 from ..graph.structure import INSTANT_KINDS
 from ..lang.names import is_reserved, reserved_key
 from ..model import Element, Model
+from ..model.arrays import build, tree_facts
 from ..model.check import suggest
 from ..model.provenance import provenance
 from .expand import expand
@@ -51,13 +53,24 @@ def default_keep(model: Model) -> list:
             if e.kind in ("stock", "flow", "auxiliary") and (not e.hidden or e.name.startswith("check:"))]
 
 
+HOLE = "?hole"                      # Ref.name of a site of a cell's template being resolved
+
+
 class _Resolver:
-    """Element names -> slots, lookup calls -> tables, builtin calls -> their registry form."""
+    """Element names -> slots, lookup calls -> tables, builtin calls -> their registry form.
+
+    A cell's tree written from a template (``arrays.CellParts``) is resolved through its
+    template: the template with a hole at each site is resolved once (what ``one`` does with a
+    node depends on the node and the number of its children, never on what the children are),
+    and each cell puts its own resolved replacements in the holes; the same tree as resolving
+    the cell's tree node by node."""
 
     def __init__(self, model: Model, slot: dict):
         self.slot = slot
         self.tables: list = []
         self.table_of: dict = {}
+        self.parts = model.cell_parts
+        self._templates: dict = {}      # id(Template) -> (Template, (resolved, its holes' shape) or None)
         for name, el in model.elements.items():
             if el.kind == "lookup":
                 xs, ys = zip(*el.points)
@@ -65,7 +78,37 @@ class _Resolver:
                 self.tables.append(Table(name, tuple(xs), tuple(ys), el.extrapolate))
 
     def __call__(self, node: ex.Node) -> ex.Node:
+        info = self.parts(node) if self.parts is not None else None
+        if info is not None:
+            template, reps = info
+            known = self._templates.get(id(template))
+            if known is None or known[0] is not template:
+                known = self._templates[id(template)] = (template, self._template(template))
+            if known[1] is not None:
+                resolved, shape = known[1]
+                if shape is None:
+                    return resolved
+                return build(shape, [self.one(r) if type(r) is ex.Name or type(r) is ex.Num
+                                     else ex.transform(r, self.one) for r in reps])
         return ex.transform(node, self.one)
+
+    def _template(self, template) -> tuple | None:
+        """The template resolved with holes at its sites, and the holes' places in it (as
+        ``Template.shape``); None when resolving it fails (each cell is then resolved alone)."""
+        holes = [ex.Ref(n.pos, i, HOLE) for i, n in enumerate(template.sites)]
+        tree = template.node if template.shape is None else build(template.shape, holes)
+        try:
+            resolved = ex.transform(tree, self.one)
+        except ModelError:
+            return None
+
+        def shape(n):
+            if type(n) is ex.Ref and n.name == HOLE:
+                return n.slot
+            kids = ex.children(n)
+            inner = [shape(k) for k in kids]
+            return None if all(k is None for k in inner) else (n, kids, tuple(inner))
+        return resolved, shape(resolved)
 
     def one(self, n: ex.Node) -> ex.Node:
         """One node with its children already resolved."""
@@ -73,8 +116,9 @@ class _Resolver:
             cell = ex.cell_of(n)
             n = ex.Name(n.pos, cell) if cell is not None else n
         if isinstance(n, ex.Name):
-            if n.id in self.slot:
-                return ex.Ref(n.pos, self.slot[n.id], n.id)
+            s = self.slot.get(n.id)
+            if s is not None:
+                return ex.Ref(n.pos, s, n.id)
             return ex.Name(n.pos, reserved_key(n.id)) if is_reserved(n.id) else n
         if isinstance(n, ex.Call):
             i = self.table_of.get(n.fn, self.table_of.get(n.fn.lower()))
@@ -115,6 +159,7 @@ def _builtin(n: ex.Call) -> ex.Node:
     return ex.Call(pos, fn, tuple(a))
 
 
+@pausing
 def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
     """Compile ``model`` into a plan; ``keep`` names the saved variables (default: every visible
     stock, flow and auxiliary). Balance-check residuals are always saved. With ``group`` the
@@ -166,7 +211,8 @@ def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
     # the blocks follow from the structure; whether there are any changes the code written
     digest = _digest(dict(body, grouped=True) if grouped else body)
     saved_names = [names[s] for s in saved]
-    return Plan(model=model, sinks=frozenset(_sinks(model, saved_names, deps)),
+    feeding = frozenset(_feeding(model, deps))
+    return Plan(model=model, sinks=frozenset(_sinks(model, saved_names, feeding)), feeding=feeding,
                 units=MappingProxyType({n: els[n].units for n in saved_names}),
                 docs=MappingProxyType({n: els[n].doc for n in saved_names}),
                 provenance=MappingProxyType(provenance(model)), digest=digest,
@@ -179,7 +225,8 @@ def with_saved(plan: Plan, keep) -> Plan:
     saved = _saved(plan.model, keep, plan.slot)
     names = [plan.names[s] for s in saved]
     els = plan.model.elements
-    return replace(plan, saved=saved, sinks=frozenset(_sinks(plan.model, names)),
+    feeding = plan.feeding if plan.feeding is not None else _feeding(plan.model)
+    return replace(plan, saved=saved, sinks=frozenset(_sinks(plan.model, names, feeding)),
                    units=MappingProxyType({n: els[n].units for n in names}),
                    docs=MappingProxyType({n: els[n].doc for n in names}))
 
@@ -188,7 +235,7 @@ def _digest(body: dict) -> str:
     """A hash of the model's structure: what a backend generates code from. Parameter values,
     the saved variables and the time settings (but the integration method) are inputs of a run,
     not part of it, so every keep=, dt and override of a scenario shares one compiled kernel."""
-    eqs = tuple(None if k == "parameter" else e for k, e in zip(body["kinds"], body["equations"]))
+    eqs = tuple(ex.dump(None if k == "parameter" else e) for k, e in zip(body["kinds"], body["equations"]))
     skip = ("events", "checks", "name", "saved", "time")
     items = sorted((k, v) for k, v in dict(body, equations=eqs, method=body["time"].method).items()
                    if k not in skip)
@@ -202,15 +249,19 @@ def _split(model, order, slot, delays, deps) -> tuple[tuple, tuple]:
     hoisted, dynamic = [], []
     for n in order:
         el = els[n]
-        uses_time = el.equation is not None and any(
-            isinstance(x, (ex.Name, ex.Sub)) and x.id.lower() == "time" or
-            isinstance(x, ex.Call) and builtins.canonical(x.fn) in TIME_BUILTINS for x in ex.walk(el.equation))
-        if uses_time or deps[n] & varying:
+        if deps[n] & varying or el.equation is not None and _uses_time(el.equation, model.cell_parts):
             dynamic.append(slot[n])
             varying.add(n)
         else:
             hoisted.append(slot[n])
     return tuple(hoisted), tuple(dynamic)
+
+
+def _uses_time(tree, parts) -> bool:
+    """True when the tree reads the time or calls a builtin whose value changes over time (a
+    cell's template looked at once: ``parts``, ``arrays.CellParts``)."""
+    names, calls = tree_facts(parts, tree)
+    return any(n.lower() == "time" for n in names) or any(builtins.canonical(f) in TIME_BUILTINS for f in calls)
 
 
 def _saved(model, keep, slot) -> tuple:
@@ -277,9 +328,16 @@ def _events(model, resolve, probes, groups, eqs, dynamic):
     return tuple(conditions), tuple(out), len(groups) - 1
 
 
-def _sinks(model, saved_names, deps=None) -> set:
+def _sinks(model, saved_names, feeding) -> set:
     """Saved variables from which no stock can be reached (their values are checked directly):
-    upstream along the feedback graph's links (``graph.feedback_graph``) from every stock."""
+    those outside ``feeding`` (``_feeding``)."""
+    els = model.elements
+    return {n for n in saved_names if n not in feeding and els[n].kind != "stock"}
+
+
+def _feeding(model, deps=None) -> set:
+    """The elements from which a stock can be reached: upstream along the feedback graph's links
+    (``graph.feedback_graph``) from every stock."""
     els = model.elements
     preds: dict = {}
     for el in els.values():
@@ -297,4 +355,4 @@ def _sinks(model, saved_names, deps=None) -> set:
             if u not in feeding:
                 feeding.add(u)
                 stack.append(u)
-    return {n for n in saved_names if n not in feeding and els[n].kind != "stock"}
+    return feeding

@@ -13,6 +13,7 @@ from .. import lang as ex
 from ..builtins import canonical, is_stateful
 from ..errors import ModelError
 from ..model import Element, FixedDelay, Model
+from ..model.arrays import tree_facts
 
 MAX_ORDER = 1000        # stages of SMOOTHN / DELAYN
 
@@ -243,8 +244,7 @@ class _Expander:
 
 def has_stateful(node, model) -> bool:
     """True when the tree calls SMOOTH, DELAY or another builtin with state."""
-    return any(isinstance(n, ex.Call) and is_stateful(n.fn) and n.fn not in model.elements
-               for n in ex.walk(node))
+    return any(is_stateful(f) and f not in model.elements for f in tree_facts(model.cell_parts, node)[1])
 
 
 def expand(model: Model) -> Model:

@@ -67,6 +67,8 @@ class Block:
 
 def _base(name: str) -> str:
     """The arrayed element a cell's name comes from (hidden counters dropped)."""
+    if ":" not in name and name.endswith("]") and name.count("[") == 1:     # x[a,b]: most cells
+        return name[:name.index("[")] + "[]"
     return _COUNTER.sub(":", _SUBS.sub("[]", name))
 
 
@@ -76,28 +78,40 @@ def _signature(tree):
     tokens: list = []
     refs: list = []
     nums: list = []
-    for n in ex.walk(tree):
+    token, ref, num = tokens.append, refs.append, nums.append
+    stack = [tree]                      # the walk of ``ex.walk``, written out (every cell's tree)
+    pop, push = stack.pop, stack.append
+    while stack:
+        n = pop()
         t = type(n)
         if t is ex.Ref:
-            tokens.append("R")
-            refs.append(n.slot)
+            token("R")
+            ref(n.slot)
         elif t is ex.Num:
-            tokens.append("N")
-            nums.append(n.value)
+            token("N")
+            num(n.value)
         elif t is ex.Bin:
-            tokens.append(n.op)
+            token(n.op)
+            push(n.right)
+            push(n.left)
         elif t is ex.Call:
             if builtins.is_random(n.fn) or n.fn in builtins.CELL_FUNCTIONS:
                 return None
-            tokens.append((n.fn, len(n.args)))
+            token((n.fn, len(n.args)))
+            stack.extend(reversed(n.args))
         elif t is ex.Name:
-            tokens.append(("name", n.id))
+            token(("name", n.id))
         elif t is ex.Unary:
-            tokens.append(("u", n.op))
+            token(("u", n.op))
+            push(n.arg)
         elif t is ex.If:
-            tokens.append("if")
+            token("if")
+            push(n.other)
+            push(n.then)
+            push(n.cond)
         elif t is ex.Lookup:
-            tokens.append(("lookup", n.table))
+            token(("lookup", n.table))
+            push(n.arg)
         else:
             return None
     return tuple(tokens), refs, nums

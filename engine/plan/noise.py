@@ -23,6 +23,7 @@ from .. import builtins
 from .. import lang as ex
 from ..errors import ModelError
 from ..model import Model
+from ..model.arrays import tree_facts
 from ..model.noise import NOISE_SEED, RUN_ID
 
 KEY_ARGS = 6            # starttime, dt, seed, run, site, element
@@ -62,8 +63,7 @@ def with_streams(model: Model) -> Model:
     elements = dict(model.elements)
     changed = False
     for name, el in model.elements.items():
-        if el.equation is None or el.kind == "lookup" or not any(
-                type(n) is ex.Call and builtins.is_random(n.fn) for n in ex.walk(el.equation)):
+        if el.equation is None or el.kind == "lookup" or not _draws(model, el.equation):
             continue
         count = [0]
 
@@ -94,6 +94,11 @@ def with_streams(model: Model) -> Model:
             elements[name] = el.with_(equation=new)
             changed = True
     return replace(model, elements=elements) if changed else model
+
+
+def _draws(model: Model, tree) -> bool:
+    """True when the tree calls a random function (a cell's template looked at once)."""
+    return any(builtins.is_random(f) for f in tree_facts(model.cell_parts, tree)[1])
 
 
 def keyed(fn: str, n_args: int) -> bool:

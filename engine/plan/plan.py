@@ -117,6 +117,9 @@ class Plan:
     # runlist name ('hoisted', 'initial', 'dynamic') -> its items, slots and ``group.Block``s, in
     # a valid order; a runlist without blocks is absent (backends then read the runlist itself)
     grouped: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    # the names from which a stock can be reached (``sinks`` are the saved names outside it); None:
+    # not known (computed again when another selection of saved variables needs it)
+    feeding: frozenset | None = None
 
     @property
     def slot(self) -> MappingProxyType:
