@@ -43,7 +43,7 @@ def sub_models(loaded) -> list:
     fixed = {"starttime": ex.Num(0, t.start), "stoptime": ex.Num(0, t.stop)}
     elements = {n: (e.with_(equation=ex.substitute(e.equation, fixed)) if e.equation is not None else e)
                 for n, e in loaded.model.elements.items()}
-    base = replace(loaded.model, elements=elements)
+    base = replace(loaded.model, elements=elements, cell_parts=None)     # (its templates name the old trees)
     ends = [p[0] for p in t.phases[1:]] + [t.stop]
     return [type(loaded)(replace(base, time=replace(t, start=t0, stop=t1, dt=dt, save_step=None, phases=(),
                                                     saves=())))
