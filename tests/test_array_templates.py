@@ -192,3 +192,30 @@ def test_pauses_of_the_collector_nest_and_restore_it():
         assert not gc.isenabled()       # left as it was
     finally:
         (gc.enable if was else gc.disable)()
+
+
+VENSIM_FORMS = """{UTF-8}
+DimA: A1, A2, A3 ~~|
+SubA: A1, A2 ~~|
+DimB: B1, B2, B3 -> (DimA: A3, A2, A1) ~~|
+DimD: D1, D2 -> (DimA: SubA, A3) ~~|
+s[DimA] = DimB + Time ~~|
+x[DimA] :EXCEPT: [A2] = DimA * 2 ~~|
+x[A2] = 7 ~~|
+y[DimD] = x[DimD] + s[DimD] ~~|
+INITIAL TIME = 0 ~~|
+FINAL TIME = 2 ~~|
+TIME STEP = 1 ~~|
+SAVEPER = 1 ~~|
+"""
+
+
+def test_vensim_ranges_as_values_mappings_and_exceptions_through_templates(tmp_path, monkeypatch):
+    # the forms the Vensim reader writes over ranges (a mapped range as a value, a mapping by
+    # subranges, :EXCEPT:) give through templates the model of the cell-by-cell path
+    path = tmp_path / "forms.mdl"
+    path.write_text(VENSIM_FORMS)
+    fast, slow = load(path, True, monkeypatch), load(path, False, monkeypatch)
+    assert not isinstance(fast, str), fast
+    assert fast.model == slow.model
+    same_plans(compile_model(fast.model), compile_model(slow.model))

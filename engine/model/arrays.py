@@ -288,7 +288,8 @@ class Space:
                 return True
             if t is ex.Name:
                 el = self.arrayed.get(n.id)
-                return n.id in keys or (el is not None and el.kind != "lookup") or n.id == "*"
+                return n.id in keys or (el is not None and el.kind != "lookup") or n.id == "*" or \
+                    (n.id in self.dims and n.id not in self.elements)     # a range as a value (mapped)
             if t is ex.Call:
                 return n.fn.lower() in self.lookup_of
             if t is ex.Bin and n.op in ("==", "!=") and type(n.left) is ex.Name and type(n.right) is ex.Name:
