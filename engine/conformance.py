@@ -178,8 +178,9 @@ def check(path: Path, backend: str = "auto") -> Outcome:
         return Outcome(path, "defect", f"{defect} (then: {outcome.detail})",
                        outcome.worst, outcome.variable)
     if outcome.status == "fail" and any(e.name == "run_id" for e in model.elements.values()):
-        return Outcome(path, "unsupported", "random draws: the other tool's generator is not published, so its "
-                       "numbers cannot be reproduced (carbonloop's distributions are tested on their moments, "
+        return Outcome(path, "unsupported", "random draws: its output holds draws of the generator of the tool "
+                       "that made it, so its numbers cannot be reproduced (carbonloop's distributions are "
+                       "tested on their moments, "
                        f"tests/test_random.py; then: {outcome.detail})", outcome.worst, outcome.variable)
     return outcome
 

@@ -171,7 +171,7 @@ PASSING = {
 # the rest, with their outcome and the reason each does not pass
 NOT_PASSING = {
     "samples/Query_file/Query_file.mdl":
-        ("unsupported", "random draws: the other tool's generator is not published, s"),
+        ("unsupported", "random draws: its output holds draws of the generator of the tool that made it"),
     "samples/Roessler_Chaos/roessler_chaos.mdl": ("defect", "its output was computed in single precision"),
     # Vensim stops its search for the priority level short of the exact one (docs/vensim.md)
     "tests/allocate_available/test_allocate_available.mdl": ("fail", "in 'allocation mixed[Dayton,B,small]'"),
