@@ -608,18 +608,12 @@ class CellParts:
             return info[3]
         names, calls = (list(x) for x in info[1].facts())
         r: Any
-        n: Any
         for r in info[2]:
             t = type(r)
             if t is ex.Name:
                 names.append(r.id)
             elif t is not ex.Num:
-                for n in ex.walk(r):
-                    t = type(n)
-                    if t is ex.Name or t is ex.Sub:
-                        names.append(n.id)
-                    elif t is ex.Call:
-                        calls.append(n.fn)
+                _collect_facts(r, names, calls)
         found = (tuple(names), tuple(calls))
         self.made[id(tree)] = (*info, found)
         return found
@@ -631,7 +625,14 @@ def tree_facts(parts, tree) -> tuple:
     found = parts.facts(tree) if parts is not None else None
     if found is not None:
         return found
-    names, calls = [], []
+    names: list = []
+    calls: list = []
+    _collect_facts(tree, names, calls)
+    return tuple(names), tuple(calls)
+
+
+def _collect_facts(tree, names: list, calls: list) -> None:
+    """Append the names (variables and subscripted references) and the functions ``tree`` holds."""
     n: Any
     for n in ex.walk(tree):
         t = type(n)
@@ -639,7 +640,6 @@ def tree_facts(parts, tree) -> tuple:
             names.append(n.id)
         elif t is ex.Call:
             calls.append(n.fn)
-    return tuple(names), tuple(calls)
 
 
 class Template:

@@ -19,6 +19,15 @@ SAVEPER = TIME STEP ~~|
 """
 
 
+def refused(p, says: str, line: int, element: str) -> None:
+    """Reading ``p`` is an error that says ``says`` and names the file, the line and the element."""
+    with pytest.raises(ModelError) as caught:
+        read(p)
+    e = caught.value
+    assert says in str(e), str(e)
+    assert e.file == str(p) and e.line == line and e.element == element, str(e)
+
+
 def model(tmp_path, body: str, stop=1, tail="") -> Path:
     """A .mdl file of ``body``, a control section and ``tail`` (a sketch and settings)."""
     p = tmp_path / "m.mdl"
@@ -58,11 +67,7 @@ total = SUM(a[DimA!]) + Time {a sum {of all three}} ~~|
 
 def test_an_unclosed_comment_is_named(tmp_path):
     p = model(tmp_path, "x = 1 ~~|\ny = 2 {a comment {nested} never closed\n ~~|\n")
-    with pytest.raises(ModelError) as caught:
-        read(p)
-    e = caught.value
-    assert "a comment '{' is never closed with '}'" in str(e)
-    assert e.file == str(p) and e.line == 3 and e.element == "y"
+    refused(p, "a comment '{' is never closed with '}'", 3, "y")
 
 
 # ---------------------------------------------------------------- mappings and :EXCEPT:
@@ -181,11 +186,8 @@ DimA: A1, A2 ~~|
 DimE: E1, E2 ~~|
 s[DimA] = DimE + Time ~~|
 """)
-    with pytest.raises(ModelError) as caught:
-        read(p)
-    e = caught.value
-    assert "dimension 'DimE' is used as a value" in str(e) and "neither over 'DimE'" in str(e)
-    assert e.file == str(p) and e.line == 5 and e.element == "s"
+    refused(p, "dimension 'DimE' is used as a value", 5, "s")
+    refused(p, "neither over 'DimE'", 5, "s")
 
 
 # ---------------------------------------------------------------- blocks of one family defined apart
@@ -223,11 +225,7 @@ DimE: E1, E2 ~~|
 x[DimA] = 1 + Time ~~|
 x[DimE] = 2 + Time ~~|
 """)
-    with pytest.raises(ModelError) as caught:
-        read(p)
-    e = caught.value
-    assert "no subscript range holds every subscript of 'x' at position 1" in str(e)
-    assert e.file == str(p) and e.line == 5 and e.element == "x"
+    refused(p, "no subscript range holds every subscript of 'x' at position 1", 5, "x")
 
 
 # ---------------------------------------------------------------- documentation after a third '~'
@@ -256,11 +254,7 @@ a = 1
 
 b = a * 2 ~ widget ~ the second |
 """)
-    with pytest.raises(ModelError) as caught:
-        read(p)
-    e = caught.value
-    assert "the definition has a fourth '~': the '|' that ends it is missing" in str(e)
-    assert e.file == str(p) and e.line == 3 and e.element == "a"
+    refused(p, "the definition has a fourth '~': the '|' that ends it is missing", 3, "a")
 
 
 # ---------------------------------------------------------------- data files named by tags
@@ -315,11 +309,7 @@ z[DimA] = GET DIRECT DATA('two.csv', ',', 'A', 'B2') + 1 ~~|
 def test_get_direct_lookups_inside_an_expression_is_still_refused(tmp_path):
     _data_files(tmp_path)
     p = model(tmp_path, "x = 1 ~~|\nw = 1 + GET DIRECT LOOKUPS('series.csv', ',', 'A', 'B2') ~~|\n")
-    with pytest.raises(ModelError) as caught:
-        read(p)
-    e = caught.value
-    assert "GET DIRECT LOOKUPS inside an expression" in str(e)
-    assert e.file == str(p) and e.line == 3 and e.element == "w"
+    refused(p, "GET DIRECT LOOKUPS inside an expression", 3, "w")
 
 
 # ---------------------------------------------------------------- INVERT MATRIX over one range twice
@@ -350,8 +340,5 @@ big: d1, d2, d3 ~~|
 m[src, tgt] = 1, 2; 3, 4; ~~|
 inv[src, big] = INVERT MATRIX(m[src, src], 2) + Time ~~|
 """)
-    with pytest.raises(ModelError) as caught:
-        read(p)
-    e = caught.value
-    assert "INVERT MATRIX of the 2 x 2 matrix 'm' fills an equation whose last two ranges have 2 elements" in str(e)
-    assert e.file == str(p) and e.line == 7 and e.element == "inv"
+    refused(p, "INVERT MATRIX of the 2 x 2 matrix 'm' fills an equation whose last two ranges have 2 "
+               "elements", 7, "inv")
