@@ -41,10 +41,12 @@ class Result:
             prov["events_applied"] = [list(e) for e in sim.event_log]     # plain numbers and names
             prov["events_applied_by"] = sim.events_by
         data = sim.data if sim.data is not None else sim.kernel.records(sim.out)
-        return cls(times=meta.times.copy(), names=list(meta.names), data=data,
-                   params=params, units=dict(meta.units), docs=dict(meta.docs), provenance=prov,
-                   time_units=plan.time.units, arrays=dict(meta.arrays), headline=list(meta.headline),
-                   labels=dict(meta.labels))
+        out = cls(times=meta.times.copy(), names=list(meta.names), data=data,
+                  params=params, units=dict(meta.units), docs=dict(meta.docs), provenance=prov,
+                  time_units=plan.time.units, arrays=dict(meta.arrays), headline=list(meta.headline),
+                  labels=dict(meta.labels))
+        out._at = meta.index
+        return out
 
     @property
     def n_runs(self) -> int:
@@ -217,6 +219,7 @@ class _Metadata:
                 self.docs.setdefault(name, self.docs.get(cell, ""))
         self.labels = {n: els[n].label for n in (*self.names, *self.params) if n in els and els[n].label}
         self.headline = list(plan.model.report.summary)
+        self.index = {n: i for i, n in enumerate(self.names)}      # shared by the results (read only)
 
 
 SUMMARY_ROWS = 8        # variables ``print(result)`` shows when the scenario's report names none
