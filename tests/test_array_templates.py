@@ -1,5 +1,5 @@
 """The shortcuts that keep large arrays cheap give what the cell-by-cell path gives: cells written
-from one template per equation (``model.arrays.Template``) make the same model, node for node,
+from one template per equation (``model.templates.Template``) make the same model, node for node,
 as resolving every cell's tree on its own; the checks and the random-function scan that look at
 a template once find the same problems, in the same order; plans compiled from such models are
 the ones the per-cell path compiles. Covered: exceptions per element, mappings, subranges,

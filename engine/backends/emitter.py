@@ -198,13 +198,19 @@ def euler_updates(plan, name, indent: str) -> list:
     """The Euler step of every stock, with no more operations than it needs."""
     out = []
     for s, (ins, outs) in zip(plan.stocks, plan.rates):
-        x = name(s)
-        i = " + ".join(name(f) for f in ins)
-        o = " + ".join(name(f) for f in outs)
-        if i and o:
-            out.append(f"{indent}{x} = {x} + _dt * (({i}) - ({o}))")
-        elif i:
-            out.append(f"{indent}{x} = {x} + _dt * ({i})")
-        elif o:
-            out.append(f"{indent}{x} = {x} - _dt * ({o})")
+        line = euler_line(name(s), " + ".join(name(f) for f in ins), " + ".join(name(f) for f in outs))
+        if line:
+            out.append(indent + line)
     return out
+
+
+def euler_line(x: str, inflow: str, outflow: str) -> str:
+    """The Euler update of stock ``x`` from the sums of its inflows and outflows (either may be
+    ''), with no more operations than it needs; '' for a stock with no flows."""
+    if inflow and outflow:
+        return f"{x} = {x} + _dt * (({inflow}) - ({outflow}))"
+    if inflow:
+        return f"{x} = {x} + _dt * ({inflow})"
+    if outflow:
+        return f"{x} = {x} - _dt * ({outflow})"
+    return ""

@@ -106,23 +106,28 @@ class Generator:
             body += self.em.assign(self.v(s), p.equations[s])
         if rk4:
             L += self._rates(body)
-        L += ["    k = k0", "    for k in range(k0, k1):", "        t = _t0 + k * _dt", "        ts = t + _eps"]
+        first = [f"K1, A = _rates(t, t + _eps, {self._state_args()})"]
+        if p.dynamic:
+            first.append(f"{', '.join(self.v(s) for s in p.dynamic)}, = A")
+        L += self.steps(first if rk4 else body, rk4)
+        L += self.store(p.stocks) + ["    return min(k + 1, k1), -1, None"]
+        return L
+
+    def steps(self, computed: list, rk4: bool) -> list:
+        """The loop over the steps k0..k1 of ``_segment``: time, pipelines read, ``computed``
+        (the step's statements, or the first RK4 stage), conditions, pipelines pushed, the record,
+        and the integration (not after the last step)."""
+        p = self.plan
+        L = ["    k = k0", "    for k in range(k0, k1):", "        t = _t0 + k * _dt", "        ts = t + _eps"]
         for d_i, d in enumerate(p.delays):
             L.append(f"        {self.v(d.slot)} = {self.delay_read(d_i, 'k')}")
-        if rk4:
-            L.append(f"        K1, A = _rates(t, t + _eps, {self._state_args()})")
-            if p.dynamic:
-                L.append(f"        {', '.join(self.v(s) for s in p.dynamic)}, = A")
-        else:
-            L += ["        " + line for line in body]
+        L += ["        " + line for line in computed]
         L += self._conditions()
         for d_i, d in enumerate(p.delays):
             L.append("        " + self.delay_push(d_i, "k", self.v(d.input)))
         L += self._record()
         L += ["        if k >= _n:", "            break"]
-        L += self._integrate(rk4)
-        L += self.store(p.stocks) + ["    return min(k + 1, k1), -1, None"]
-        return L
+        return L + self._integrate(rk4)
 
     def _state_args(self, shift: str = "") -> str:
         p = self.plan

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..plan.group import REDUCE, VARYING_NUM, VARYING_REF, Block
 from .base import unsaved_stocks
+from .emitter import euler_line
 from .numpy_backend import DELAY_ARGS, Generator
 
 
@@ -126,19 +127,7 @@ class GroupedGenerator(Generator):
         if rk4:
             L += ["    def _rates(t, ts):"] + ["        " + line for line in body] + \
                 ["        " + line for line in self.net("_K")] + ["        return _K"]
-        L += ["    k = k0", "    for k in range(k0, k1):", "        t = _t0 + k * _dt", "        ts = t + _eps"]
-        for d_i, d in enumerate(p.delays):
-            L.append(f"        {self.v(d.slot)} = {self.delay_read(d_i, 'k')}")
-        if rk4:
-            L.append("        K1 = _rates(t, t + _eps)")
-        else:
-            L += ["        " + line for line in body]
-        L += self._conditions()
-        for d_i, d in enumerate(p.delays):
-            L.append("        " + self.delay_push(d_i, "k", self.v(d.input)))
-        L += self._record()
-        L += ["        if k >= _n:", "            break"]
-        L += self._integrate(rk4)
+        L += self.steps(["K1 = _rates(t, t + _eps)"] if rk4 else body, rk4)
         return L + ["    return min(k + 1, k1), -1, None"]
 
     def stock_groups(self) -> list:
@@ -182,14 +171,9 @@ class GroupedGenerator(Generator):
             L.append(f"{pad}V[_STK] = _S0 + _dt6 * (K1 + 2.0 * (K2 + K3) + K4)")
         else:                           # as emitter.euler_updates writes each stock
             for _, slots, ins, outs in self.stock_groups():
-                i, o = self._flows(ins, outs)
-                x = f"V[{self.array(slots)}]"
-                if i and o:
-                    L.append(f"{pad}{x} = {x} + _dt * (({i}) - ({o}))")
-                elif i:
-                    L.append(f"{pad}{x} = {x} + _dt * ({i})")
-                elif o:
-                    L.append(f"{pad}{x} = {x} - _dt * ({o})")
+                line = euler_line(f"V[{self.array(slots)}]", *self._flows(ins, outs))
+                if line:
+                    L.append(pad + line)
         if p.non_negative:
             L.append(f"{pad}V[_NNG] = _max0(V[_NNG])")
         return L

@@ -17,7 +17,7 @@ import networkx as nx
 from .. import lang as ex
 from ..errors import ModelError
 from ..model import Model
-from ..model.arrays import tree_facts
+from ..model.templates import tree_facts
 
 STATE_KINDS = ("stock", "pipeline")
 INSTANT_KINDS = ("flow", "auxiliary")

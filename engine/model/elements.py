@@ -201,7 +201,7 @@ class Model:
     levers: tuple = ()              # Lever: parameters an interactive front end may move
     dimensions: tuple = ()          # arrays.Dimension
     arrays: tuple = ()              # arrays.ArrayInfo: which cells make up each arrayed element
-    # arrays.CellParts: which cells' trees were written from one template (so later stages may
+    # templates.CellParts: which cells' trees were written from one template (so later stages may
     # look at a template once); not part of the model's value, and not pickled
     cell_parts: Any = field(default=None, compare=False, repr=False)
 

@@ -18,7 +18,7 @@ LIMIT = float(2 ** 53)          # seeds and run ids are whole numbers held exact
 
 
 def uses_random(elements: dict, parts=None) -> bool:
-    """True when an element's equation calls a random function. ``parts`` (``arrays.CellParts``)
+    """True when an element's equation calls a random function. ``parts`` (``templates.CellParts``)
     may say which trees are a template's nodes and the replacements of its sites: a template's
     own nodes are then looked at once, not once per cell."""
     def draws(nodes) -> bool:

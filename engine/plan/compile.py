@@ -19,9 +19,9 @@ from ..graph import dependencies, initial_order, instant_order
 from ..graph.structure import INSTANT_KINDS
 from ..lang.names import is_reserved, reserved_key
 from ..model import Element, Model
-from ..model.arrays import build, tree_facts
 from ..model.check import suggest
 from ..model.provenance import provenance
+from ..model.templates import build, tree_facts
 from .expand import expand
 from .group import group_runlist
 from .noise import keyed, with_streams
@@ -59,7 +59,7 @@ HOLE = "?hole"                      # Ref.name of a site of a cell's template be
 class _Resolver:
     """Element names -> slots, lookup calls -> tables, builtin calls -> their registry form.
 
-    A cell's tree written from a template (``arrays.CellParts``) is resolved through its
+    A cell's tree written from a template (``templates.CellParts``) is resolved through its
     template: the template with a hole at each site is resolved once (what ``one`` does with a
     node depends on the node and the number of its children, never on what the children are),
     and each cell puts its own resolved replacements in the holes; the same tree as resolving
@@ -259,7 +259,7 @@ def _split(model, order, slot, delays, deps) -> tuple[tuple, tuple]:
 
 def _uses_time(tree, parts) -> bool:
     """True when the tree reads the time or calls a builtin whose value changes over time (a
-    cell's template looked at once: ``parts``, ``arrays.CellParts``)."""
+    cell's template looked at once: ``parts``, ``templates.CellParts``)."""
     names, calls = tree_facts(parts, tree)
     return any(n.lower() == "time" for n in names) or any(builtins.canonical(f) in TIME_BUILTINS for f in calls)
 

@@ -13,7 +13,7 @@ from .. import lang as ex
 from ..builtins import canonical, is_stateful
 from ..errors import ModelError
 from ..model import Element, FixedDelay, Model
-from ..model.arrays import tree_facts
+from ..model.templates import tree_facts
 
 MAX_ORDER = 1000        # stages of SMOOTHN / DELAYN
 

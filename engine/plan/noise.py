@@ -23,8 +23,8 @@ from .. import builtins
 from .. import lang as ex
 from ..errors import ModelError
 from ..model import Model
-from ..model.arrays import tree_facts
 from ..model.noise import NOISE_SEED, RUN_ID
+from ..model.templates import tree_facts
 
 KEY_ARGS = 6            # starttime, dt, seed, run, site, element
 

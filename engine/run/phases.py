@@ -10,9 +10,10 @@ joined (a time where two phases meet is recorded once, by the later phase: there
 and whatever reads it are the new phase's) and the saved times kept.
 
 The model's reads of its start and stop time are its run's, not a phase's: they are made numbers
-before the phases run. What keeps state counted in steps (a pipeline delay: DELAY FIXED, PREVIOUS
-over several steps), events and RK4 are refused by name, as are sweeps, calibration, loop
-dominance and the exports, which expect one time step (``api.Loaded.plan`` says so).
+before the phases run. With more than one phase, what keeps state counted in steps (a pipeline
+delay: DELAY FIXED, PREVIOUS over several steps), events and RK4 are refused by name; sweeps,
+calibration, loop dominance and the exports, which expect one time step and one save step, are
+refused for any such model (``api.Loaded.plan`` says so).
 """
 from __future__ import annotations
 
@@ -50,8 +51,11 @@ def sub_models(loaded) -> list:
             for (t0, dt), t1 in zip(t.phases, ends)]
 
 
-def refuse(plan) -> None:
-    """Raise for what a phased run cannot carry from one time step to another."""
+def refuse(plan, phases: int) -> None:
+    """Raise for what a phased run cannot carry from one time step to another (with one phase,
+    a SAVEPER that changes, the run is one ordinary run: only its saved times are chosen)."""
+    if phases == 1:
+        return
     if plan.delays:
         raise Unsupported(f"{WHAT} with a pipeline delay (DELAY FIXED, a PREVIOUS of several steps: its "
                           "history is counted in steps)", element=plan.names[plan.delays[0].slot].split(":")[0])
@@ -66,7 +70,7 @@ def run_phases(loaded, subs, params=None, keep=None, n_runs=None, check=True, ba
     size = batch_size(params, n_runs)
     kernels = [sub.kernel(keep, backend, size) for sub in subs]
     for kernel in kernels:
-        refuse(kernel.plan)
+        refuse(kernel.plan, len(kernels))
     values, n = prepare_params(kernels[0].plan, params, n_runs)
     pieces: list = []
     state = None

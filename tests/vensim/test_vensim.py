@@ -547,6 +547,17 @@ def test_a_time_step_that_changes_during_the_run(tmp_path, backend):
     assert np.array_equal(b["x"], np.repeat(r["x"], 3, axis=1))
 
 
+def test_a_saveper_that_changes_with_one_time_step(tmp_path):
+    # one phase: the run is an ordinary run (a pipeline too), its saved times chosen by SAVEPER
+    p = tmp_path / "saves.mdl"
+    p.write_text("{UTF-8}\nx = INTEG(1, 0) ~~|\nlate = DELAY FIXED(x, 1, 0) ~~|\nINITIAL TIME = 0 ~~|\n"
+                 "FINAL TIME = 10 ~~|\nTIME STEP = 0.5 ~~|\nSAVEPER = IF THEN ELSE(Time < 4, 1, 2.5) ~~|\n")
+    r = load(p).run(backend="numpy")
+    assert list(r.times) == [0, 1, 2, 3, 4, 6.5, 9, 10]
+    assert list(r["x"][:, 0]) == list(r.times)
+    assert list(r["late"][:, 0]) == [0, 0, 1, 2, 3, 5.5, 8, 9]
+
+
 def test_what_a_changing_time_step_cannot_carry_is_refused(tmp_path, capsys):
     p = tmp_path / "delayed.mdl"
     p.write_text("{UTF-8}\n" + PHASED + "late = DELAY FIXED(x, 1, 0) ~~|\n")

@@ -34,7 +34,7 @@ def time_spec(builder: Builder, file: str) -> TimeSpec:
         parse_range(builder.control["final time"].rec.units)[0]
     phases, saves = phased if phased else ((), ())
     spec = TimeSpec(start=start, stop=stop, dt=dt, method="euler", save_step=save, units=units,
-                    phases=phases if len(phases) > 1 else (), saves=saves)
+                    phases=phases, saves=saves)
     check_time(spec, file, builder.control["time step"].rec.line)
     return spec
 

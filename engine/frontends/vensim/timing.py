@@ -134,6 +134,13 @@ class Changing(Unsupported):
     """A TIME STEP or SAVEPER of Time whose value changes during the run."""
 
 
+def held_all(values: np.ndarray) -> np.ndarray:
+    """``held`` of each value."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        single = values.astype(np.float32).astype(float)
+    return np.where(np.isfinite(values) & (np.abs(values) < 3.0e38) & (values != 0.0), single, values)
+
+
 def settings(b) -> tuple:
     """(start, stop, dt, save step or None, (phases, saved times) or None) of the run: the last
     is given when TIME STEP or SAVEPER changes during the run (``schedule``)."""
@@ -212,7 +219,7 @@ def schedule(b, start: float) -> tuple:
             js = np.arange(j0, j0 + chunk)
             times = t0 + js * dt
             reached = np.nonzero(times + dt * SWITCH_EPS >= at("final time", times))[0]
-            steps = np.vectorize(held)(at("time step", times))
+            steps = held_all(at("time step", times))
             changed = np.nonzero((steps != dt) & (js > 0))[0]
             end = min(reached[0] if reached.size else len(js), changed[0] if changed.size else len(js))
             if k_total + j0 + end > MAX_STEPS:
