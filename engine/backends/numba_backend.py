@@ -18,6 +18,7 @@ from .base import SWITCH_EPS, Backend, Kernel, State, no_events, set_delays, tri
 from .cache import load_module
 from .emitter import ScalarEmitter
 from .numba_codegen import JIT, TABLE, ScalarGenerator, block_data, constant_lines, module_source
+from .numba_times import MAX_TABLE_BYTES
 from .numpy_backend import expression_source
 
 PARALLEL = 256          # segments of batches larger than this run on parallel threads
@@ -29,7 +30,7 @@ def _generator_version() -> str:
     """A hash of the code that writes kernels: a change to it never reuses an old kernel."""
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for f in ("numba_backend.py", "numba_codegen.py", "numba_lib.py", "emitter.py", "../builtins/scalar.py",
+    for f in ("numba_backend.py", "numba_codegen.py", "numba_times.py", "numba_lib.py", "emitter.py", "../builtins/scalar.py",
               "../builtins/rng.py", "../plan/group.py"):       # group.py: how blocks are laid out
         h.update((here / f).read_bytes())
     import numba
@@ -60,8 +61,9 @@ class NumbaKernel(Kernel):
         self.chk = np.array(unsaved_stocks(plan), dtype=np.int64)
         t = plan.time
         _, IX, CX = block_data(plan)        # the blocks' slots and numbers follow the time settings
-        self.TM = np.concatenate([[t.start, t.stop, t.dt, t.dt / 2, t.dt / 6, t.dt * SWITCH_EPS], CX])
         self.TN = np.concatenate([np.array([t.n_steps, t.save_every], dtype=np.int64), IX])
+        self.TM = _with_times(module, np.concatenate([[t.start, t.stop, t.dt, t.dt / 2, t.dt / 6,
+                                                       t.dt * SWITCH_EPS], CX]), self.TN)
         self._serial = {f: getattr(self.mod, f) for f in ("_hoist", "_initial", "_segment", "_groups", "_setv")}
 
     def _call(self, name: str, n: int, *args):
@@ -165,6 +167,21 @@ class NumbaKernel(Kernel):
         none = np.zeros(0, np.int64)
         self.set_values(state, 0, self.plan.start_group, none, none, np.zeros(0), np.zeros(0),
                         np.ones(1, bool), False)
+
+
+def _with_times(module, TM: np.ndarray, TN: np.ndarray) -> np.ndarray:
+    """``TM`` followed by the step's parts of time alone over the grid (``numba_times.py``): a
+    flag (1: the table follows) and the table, ``(n_steps + 1) x parts``, row by row."""
+    parts = getattr(module, "_TTJ", 0)
+    if not parts:
+        return TM
+    assert module._TTO == len(TM), "the time table's offset is the length of the blocks' numbers"
+    steps = int(TN[0]) + 1
+    if steps * parts * 8 > MAX_TABLE_BYTES:         # a grid too long: the step computes them
+        return np.concatenate([TM, [0.0]])
+    table = np.empty((steps, parts))
+    module._ttab(TM, TN, table)
+    return np.concatenate([TM, [1.0], table.ravel()])
 
 
 class NumbaBackend(Backend):

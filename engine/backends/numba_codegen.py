@@ -20,6 +20,7 @@ import numpy as np
 from .. import lang as ex
 from ..plan.group import REDUCE, VARYING_NUM, VARYING_REF, Block
 from .emitter import ScalarEmitter, euler_updates, net_flow
+from .numba_times import TimeParts
 from .numpy_backend import reads
 from .source import check
 
@@ -65,15 +66,29 @@ class ScalarGenerator:
                                      "pi": "_pi"}, TABLE)
         self.defs: list = []
         self.n_blocks = 0
-        self.offsets, _, _ = block_data(plan)
+        self.offsets, _, cx = block_data(plan)
         self._step_lines: tuple | None = None
+        # the Euler step reads its parts of time alone from a table after the blocks' numbers
+        self.times = TimeParts() if not self.rk4 else None
+        self.tto = TM_HEAD + len(cx)
+        self._in_step = False
 
     # ------------------------------------------------------------------ pieces
     def _chunk(self, slots, row: str) -> list:
         """Lines computing ``slots`` from and into the row ``row``: loads, statements, stores."""
-        eqs = self.plan.equations
+        eqs = {s: self.plan.equations[s] for s in slots}
+        first: list = []
+        if self._in_step and self.times is not None:        # parts of time alone: from the table
+            columns: set = set()
+            for s in slots:
+                eqs[s], cols = self.times.rewrite(eqs[s])
+                columns.update(cols)
+            for j in columns:
+                self.em.reserved[f"_tv{j}"] = f"_tv{j}"
+            if columns:
+                first = self.times.prelude(sorted(columns), self.em, self.tto, "k")
         stmts = [line for s in slots for line in self.em.assign(_x(s), eqs[s])]
-        return self.loads(reads(eqs[s] for s in slots) - set(slots), row) + stmts + \
+        return first + self.loads(reads(eqs.values()) - set(slots), row) + stmts + \
             [f"{row}[{s}] = {_x(s)}" for s in slots]
 
     def _loop(self, block: Block, row: str) -> list:
@@ -124,10 +139,11 @@ class ScalarGenerator:
                 run.append(it)
         return out
 
-    def compute(self, items, indent: str, row: str = "c") -> list:
+    def compute(self, items, indent: str, row: str = "c", k: str = "k") -> list:
         """Lines computing ``items`` (slots, and blocks of a grouped runlist) in order into
         ``row``: inline when they fit one chunk, else a call of one compiled function per chunk
-        (a block counts as ``BLOCK_COST`` statements)."""
+        (a block counts as ``BLOCK_COST`` statements; ``k``: the step, which a chunk of the Euler
+        step needs to read the time table)."""
         chunks: list = [[]]
         size = 0
         for it in items:
@@ -144,8 +160,8 @@ class ScalarGenerator:
             name = f"_blk{self.n_blocks}"
             self.n_blocks += 1
             body = TIME + self._lines(chunk, "c") + ["return 0"]
-            self.defs += [JIT, f"def {name}(c, t, ts, TM, TN):"] + ["    " + b for b in body] + [""]
-            lines.append(f"{indent}{name}({row}, t, ts, TM, TN)")
+            self.defs += [JIT, f"def {name}(c, t, ts, k, TM, TN):"] + ["    " + b for b in body] + [""]
+            lines.append(f"{indent}{name}({row}, t, ts, {k}, TM, TN)")
         return lines
 
     def runlist(self, name: str):
@@ -178,7 +194,7 @@ class ScalarGenerator:
     # ------------------------------------------------------------------ functions
     def hoist(self) -> list:
         """``_hoist``: the auxiliaries of parameters only."""
-        body = ["        t = _t0", "        ts = _t0"] + self.compute(self.runlist("hoisted"), "        ")
+        body = ["        t = _t0", "        ts = _t0"] + self.compute(self.runlist("hoisted"), "        ", k="0")
         return self.over_runs("_hoist", "V", body)
 
     def initial(self) -> list:
@@ -186,7 +202,7 @@ class ScalarGenerator:
         computed in a copy of the run's row (only the stocks go back to it)."""
         p = self.plan
         body = ["        w = _copy(c)", "        t = _t0", "        ts = _t0 + _eps"]
-        body += self.compute(self.runlist("initial"), "        ", "w")
+        body += self.compute(self.runlist("initial"), "        ", "w", k="0")
         body += ["        for i in range(len(_STK)):", "            c[_STK[i]] = w[_STK[i]]"]
         body += self.probe_lines([(d.delay, f"DT[{i}, r]") for i, d in enumerate(p.delays)], "w", "        ")
         body += [f"        DN[{i}, r] = w[{d.slot}]" for i, d in enumerate(p.delays)]
@@ -209,7 +225,7 @@ class ScalarGenerator:
 
     def dynamic(self) -> list:
         """``_dyn(c, t, ts, TM, TN)``: the dynamic runlist of one run at one time."""
-        body = TIME + self.compute(self.runlist("dynamic"), "") + ["return 0"]
+        body = TIME + self.compute(self.runlist("dynamic"), "", k="0") + ["return 0"]
         return [JIT, "def _dyn(c, t, ts, TM, TN):"] + ["    " + b for b in body] + [""]
 
     def _step(self, lanes: bool) -> list:
@@ -219,9 +235,13 @@ class ScalarGenerator:
         own lines are made once (``_step_lines``): the scalar and the lane forms share them."""
         if self._step_lines is None:
             p = self.plan
+            self._in_step = True
+            try:
+                values = self.compute(self.runlist("dynamic"), "") if not self.rk4 else ["_dyn(c, t, ts, TM, TN)"]
+            finally:
+                self._in_step = False
             self._step_lines = (
-                (self.compute(self.runlist("dynamic"), "") if not self.rk4 else ["_dyn(c, t, ts, TM, TN)"]) +
-                self._conditions(""),
+                values + self._conditions(""),
                 self._rk4("") if self.rk4 else
                 euler_updates(p, lambda s: f"c[{_slot(s)}]", "") if len(p.stocks) <= BLOCK and not p.grouped else
                 # straight-line updates (as the numpy backend writes them) up to BLOCK stocks, else a loop
@@ -377,6 +397,8 @@ class ScalarGenerator:
         """The module's functions (without header and constants)."""
         body = (self.dynamic() if self.rk4 else []) + self.NET + self.hoist() + self.initial() + self.segment() + \
             self.lanes() + self.whole() + self.soa() + self.groups() + SET_VALUES + FIRE
+        if self.times is not None and self.times.parts:         # (known once the step is written)
+            body += [JIT] + self.times.table_function(self.em, TIME)
         return "\n".join(self.defs + body) + "\n"
 
     def constants(self) -> list:
@@ -390,7 +412,9 @@ class ScalarGenerator:
 
         def offsets(lists):
             return np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(int)
-        return [f"_pi = {float(np.pi)!r}", arr("_STK", [_slot(x) for x in p.stocks]),
+        parts = len(self.times.parts) if self.times is not None else 0
+        return [f"_pi = {float(np.pi)!r}", f"_TTO = {self.tto}", f"_TTJ = {parts}",
+                arr("_STK", [_slot(x) for x in p.stocks]),
                 arr("_NNG", [_slot(x) for x in p.non_negative]),
                 arr("_DSL", [d.slot for d in p.delays]), arr("_DIN", [_slot(d.input) for d in p.delays]),
                 arr("_IN", [f for x in ins for f in x]), arr("_IP", offsets(ins)),
