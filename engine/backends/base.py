@@ -94,14 +94,13 @@ def new_state(plan, values: dict, n: int, run_major: bool = False) -> State:
 
     ``V`` is indexed [slot, run] either way; ``run_major`` stores it run by run (``V.T`` is then
     C-contiguous), so that a kernel working one run at a time reads one contiguous row."""
-    per_run = {s: v for s, v in values.items() if isinstance(v, np.ndarray) and v.ndim}
     same = np.zeros(len(plan.names))        # the values the same in every run, set at once
-    if per_run:
+    per_run: dict = {}
+    if not _all_scalars(same, values):
+        per_run = {s: v for s, v in values.items() if isinstance(v, np.ndarray) and v.ndim}
         for s, v in values.items():
             if s not in per_run:
                 same[s] = v
-    elif values:
-        same[list(values)] = list(values.values())
     V = np.tile(same, (n, 1)).T if run_major else np.tile(same[:, None], (1, n))
     for s, v in per_run.items():
         V[s] = v
@@ -109,6 +108,21 @@ def new_state(plan, values: dict, n: int, run_major: bool = False) -> State:
     return State(V, np.zeros((0, n)), np.zeros(nd, np.int64), np.ones(nd, np.int64),
                  np.ones((nd, n), np.int64), np.zeros((nd, n)), np.ones((len(plan.conditions), n), bool),
                  np.zeros(n, np.int64), np.full(n, -1, np.int64), np.full((2, n), -1, np.int64))
+
+
+def _all_scalars(same: np.ndarray, values: dict) -> bool:
+    """Set ``same`` from ``values`` in one step and say so, when every value is one number (the
+    usual single run: no loop over the values in Python); False, and ``same`` untouched, else."""
+    if not values:
+        return True
+    try:
+        row = np.array(list(values.values()), dtype=float)
+    except (ValueError, TypeError):         # arrays of several lengths, or numbers and arrays
+        return False
+    if row.ndim != 1:
+        return False
+    same[np.fromiter(values, np.int64, len(values))] = row
+    return True
 
 
 def set_delays(plan, state: State, times: np.ndarray, initials: np.ndarray) -> None:

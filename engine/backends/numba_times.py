@@ -15,6 +15,8 @@ is 0), so the code works for any horizon.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .. import builtins
 from .. import lang as ex
 
@@ -26,6 +28,7 @@ MAX_TABLE_BYTES = 2 ** 25       # the time table of one kernel (grid steps x par
 def _key(node) -> tuple:
     """A structural key of a tree, positions left out (equal parts of two equations share it)."""
     out: list = []
+    n: Any
     for n in ex.walk(node):
         t = type(n)
         if t is ex.Num:
