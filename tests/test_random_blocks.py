@@ -97,8 +97,9 @@ def test_the_cells_of_an_arrayed_random_equation_form_one_block(tmp_path):
     assert alone == ["p[1,1]"]
 
 
-def test_grouped_draws_are_the_per_cell_numbers_on_numpy(tmp_path):
-    model = _model(tmp_path).model
+@pytest.mark.parametrize("method", ["euler", "rk4"])
+def test_grouped_draws_are_the_per_cell_numbers_on_numpy(tmp_path, method):
+    model = _model(tmp_path, text=MODEL.replace("dt: 0.5,", f"dt: 0.5, method: {method},")).model
     _same(_runs(model, True, "numpy"), _runs(model, False, "numpy"))
 
 
