@@ -12,6 +12,7 @@ import engine
 from engine import backends
 from engine import lang as ex
 from engine.builtins import is_random, rng
+from engine.errors import ModelWarning
 from engine.plan.compile import compile_model
 from engine.plan.group import VARYING_NUM, Block
 from engine.plan.noise import site_key
@@ -171,3 +172,15 @@ def test_an_arrayed_xmile_export_draws_the_numbers_of_its_yaml_in_blocks(tmp_pat
     a, b = m.run(n_runs=3), back.run(n_runs=3)
     for v in ("cap", "build", "a", "b"):
         assert np.array_equal(np.asarray(a[v]), np.asarray(b[v]), equal_nan=True), v
+
+
+def test_the_stages_of_an_arrayed_smooth_share_one_probe_and_one_warning(tmp_path):
+    m = _model(tmp_path, text=MODEL.replace("delay3(EXPRND(2), 3)", "delay3(EXPRND(2), 1)"))
+    plan = m.plan()
+    start = plan.groups[plan.start_group].probes
+    assert len(plan.stage_times) == 2 * 12 and len(start) == 2        # SMOOTH and DELAY3 over 3 x 4 cells
+    with pytest.warns(ModelWarning) as caught:
+        m.run()
+    shown = [str(w.message) for w in caught if "stage lasts" in str(w.message)]
+    assert len(shown) == 1 and "in 'build[1,1]' (and 11 more with the same stage time): a DELAY3 stage " \
+        "lasts 0.333333, less than dt=0.5" in shown[0]
