@@ -121,6 +121,14 @@ def test_the_draws_are_the_numbers_of_their_stream_keys(tmp_path):
     assert np.array_equal(res["s[2,2]"], np.array([s] * 3).T)     # a stream id of its own: every run alike
 
 
+def test_the_numpy_source_of_a_random_model_does_not_grow_with_its_cells(tmp_path):
+    sizes = []
+    for n in (3, 9):
+        kernel = backends.get("numpy").kernel(_model(tmp_path, n, n).plan())
+        sizes.append((len(kernel.source.splitlines()), len(kernel.fns(True)["_source"].splitlines())))
+    assert sizes[0] == sizes[1]
+
+
 @needs_numba
 def test_the_numba_source_of_a_random_model_does_not_grow_with_its_cells(tmp_path):
     from engine.backends.numba_backend import NumbaBackend

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import lang as ex
 from ..plan.group import REDUCE, VARYING_NUM, VARYING_REF, Block
+from .base import first_of
 from .emitter import ScalarEmitter, euler_updates, net_flow
 from .numpy_backend import reads
 from .source import check
@@ -408,7 +409,7 @@ class ScalarGenerator:
         return [f"_pi = {float(np.pi)!r}", arr("_STK", [_slot(x) for x in p.stocks]),
                 arr("_NNG", [_slot(x) for x in p.non_negative]),
                 arr("_DSL", [d.slot for d in p.delays]), arr("_DIN", [_slot(d.input) for d in p.delays]),
-                arr("_DTK", _first_of(ex.dump(d.delay) for d in p.delays)),
+                arr("_DTK", first_of(ex.dump(d.delay) for d in p.delays)),
                 arr("_IN", [f for x in ins for f in x]), arr("_IP", offsets(ins)),
                 arr("_OUT", [f for x in outs for f in x]), arr("_OP", offsets(outs))] + \
             constant_lines(self.em.consts, self.plan.tables)
@@ -523,13 +524,6 @@ def soa_ready(plan) -> bool:
     """Whether a plan's batches can step as a structure of arrays (``ScalarGenerator.soa``)."""
     return (not plan.events and not plan.delays and not plan.conditions and plan.time.method != "rk4"
             and not plan.grouped and len(plan.dynamic) <= BLOCK and len(plan.stocks) <= BLOCK)
-
-
-def _first_of(keys) -> list:
-    """For each key, the position of its first kind among the distinct keys (in order of first
-    appearance): the index of each pipeline's delay time tree among the distinct ones."""
-    seen: dict = {}
-    return [seen.setdefault(k, len(seen)) for k in keys]
 
 
 def constant_lines(consts: dict, tables) -> list:
