@@ -22,7 +22,7 @@ needs_numba = pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not i
 
 # several distributions over two dimensions, per-element exceptions (another distribution,
 # another stream id), per-cell arguments, a draw as a stock's start value and inside SMOOTH and
-# DELAY3 and DELAY FIXED arguments, XMILE's names beside Vensim's
+# DELAY3 and DELAY FIXED arguments, XMILE's names beside Vensim's, cells that read each other
 MODEL = """scenario: rblocks
 time: {{start: 0, stop: 3, dt: 0.5, noise_seed: 7}}
 dimensions:
@@ -42,8 +42,9 @@ auxiliaries:
       "2, *": RANDOM LOGNORMAL(0, 8, 2, 1, 1, 1.5, 9)
   s[region, tech]: RANDOM UNIFORM(0, 1, 5)
   late[region, tech]: delay_fixed(RANDOM UNIFORM(0, 1, 0) * cap, 1, 0)
+  w[region, tech]: w[region, tech - 1] * 0.5 + RANDOM UNIFORM(0, 1, 0)
 """
-RANDOM_ELEMENTS = ("cap", "build", "u", "n", "p", "s", "late")
+RANDOM_ELEMENTS = ("cap", "build", "u", "n", "p", "s", "late", "w")
 
 
 def _model(tmp_path, n_region=3, n_tech=4, text=MODEL):
@@ -91,6 +92,8 @@ def test_the_cells_of_an_arrayed_random_equation_form_one_block(tmp_path):
     # p: the default's 7 cells (3 x 4 less p[1,1] and row 2), row 2's exception (4 cells) in a
     # block of its own; p[1,1] alone stays a statement; every other equation is one block
     assert sizes.pop("p") == [4, 7]
+    # w[r, t] reads w[r, t - 1]: w[r, 1] (which reads no cell) a block, w[r, 2..4] one in levels
+    assert sizes.pop("w") == [3, 9] and [b.levels for b in random_blocks["w"] if b.size == 9] == [(0, 3, 6, 9)]
     assert all(v == [12] for k, v in sizes.items() if k not in ("build", "late")), sizes
     blocked = {int(s) for b in _blocks(plan) for s in b.out}
     alone = [names[s] for s in range(len(names)) if s not in blocked and plan.equations[s] is not None
