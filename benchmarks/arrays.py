@@ -5,7 +5,11 @@ along ``row``), drained in proportion, 20 years at dt 0.25. For each size it pri
 load (read, resolve the arrays into cells, check), to prepare the kernel (plan and compile, with
 an empty kernel cache), to run once, and the run's cost per cell and step, on each backend asked.
 
-    python benchmarks/arrays.py [--sizes 10 30 100] [--backends numpy numba]
+    python benchmarks/arrays.py [--sizes 10 30 100] [--backends numpy numba] [--model random]
+
+``--model random`` runs the same chain drawing random numbers in every cell (``RANDOM``); its
+figures before and after random draws grouped into blocks are in docs/engine.md (numba, load +
+prepare at 100 x 100: 0.57 + 8.37 s, load average 2.8; before, not finished after 300 s).
 
 Arrays are resolved into cells at assembly and grouped back into blocks in the plan
 (docs/engine.md): the kernels' code, and so numba's compile time, does not grow with the number of
@@ -44,11 +48,32 @@ parameters:
   rate[col]: 0.2
 """
 
+# the same chain drawing random numbers in every cell (``--model random``): a random start value,
+# three distributions, one with a per-element exception, one inside a SMOOTH
+RANDOM = """scenario: random-{n}
+time: {{start: 0, stop: 20, dt: 0.25, noise_seed: 1}}
+dimensions:
+  row: {n}
+  col: {n}
+stocks:
+  stock[row, col]: {{initial: 'RANDOM UNIFORM(0, 2, 0)', inflows: [inflow], outflows: [outflow]}}
+flows:
+  inflow[row, col]: 0.1 + shock + smooth(RANDOM NORMAL(-1, 1, 0, 0.3, 0), 2)
+  outflow[row, col]: stock * rate[col]
+auxiliaries:
+  shock[row, col]:
+    equation: RANDOM POISSON(0, 10, 0.5, 0, 0.1, 0)
+    elements: {{"1, 1": 'RANDOM EXPONENTIAL(0, 5, 0, 0.2, 0)'}}
+parameters:
+  rate[col]: 0.2
+"""
+MODELS = {"chain": MODEL, "random": RANDOM}
 
-def measure(n: int, backend: str, folder: Path) -> dict:
-    """Load, prepare and run the n x n chain on one backend; seconds."""
-    path = folder / f"chain-{n}.yaml"
-    path.write_text(MODEL.format(n=n))
+
+def measure(n: int, backend: str, folder: Path, model: str = "chain") -> dict:
+    """Load, prepare and run the n x n model (``MODELS``) on one backend; seconds."""
+    path = folder / f"{model}-{n}.yaml"
+    path.write_text(MODELS[model].format(n=n))
     t0 = time.perf_counter()
     m = engine.load(path)
     t1 = time.perf_counter()
@@ -71,6 +96,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 30, 100])
     ap.add_argument("--backends", nargs="+", default=["numpy", "numba"])
+    ap.add_argument("--model", choices=sorted(MODELS), default="chain")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CARBONLOOP_CACHE"] = str(Path(tmp) / "kernels")      # every compile from scratch
@@ -78,7 +104,7 @@ def main() -> None:
               f"{'run s':>8} {'ns/cell-step':>13}")
         for n in args.sizes:
             for b in args.backends:
-                r = measure(n, b, Path(tmp))
+                r = measure(n, b, Path(tmp), args.model)
                 print(f"{n:>4} x {n:<3} {n * n:>7,} {b:>8} {r['load']:>8.2f} {r['prepare']:>10.2f} "
                       f"{r['plan']:>9.2f} {r['run']:>8.4f} {r['per_cell_step'] * 1e9:>13.1f}", flush=True)
 

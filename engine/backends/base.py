@@ -155,6 +155,13 @@ def set_delays(plan, state: State, times: np.ndarray, initials: np.ndarray) -> N
     state.dbuf = np.zeros((int(sizes.sum()), n))
 
 
+def first_of(keys) -> list:
+    """For each key, the position of its first appearance among the distinct keys: a pipeline's
+    delay-time tree among the distinct ones (which kernels compute once each)."""
+    seen: dict = {}
+    return [seen.setdefault(k, len(seen)) for k in keys]
+
+
 def unsaved_stocks(plan) -> tuple:
     """The stock slots a kernel checks for NaN or infinity at each saved step itself (the saved
     slots are checked in the records)."""

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import lang as ex
 from ..plan.group import REDUCE, VARYING_NUM, VARYING_REF, Block
+from .base import first_of
 from .emitter import ScalarEmitter, euler_updates, net_flow
 from .numba_times import TimeParts
 from .numpy_backend import reads
@@ -204,9 +205,24 @@ class ScalarGenerator:
         body = ["        w = _copy(c)", "        t = _t0", "        ts = _t0 + _eps"]
         body += self.compute(self.runlist("initial"), "        ", "w", k="0")
         body += ["        for i in range(len(_STK)):", "            c[_STK[i]] = w[_STK[i]]"]
-        body += self.probe_lines([(d.delay, f"DT[{i}, r]") for i, d in enumerate(p.delays)], "w", "        ")
-        body += [f"        DN[{i}, r] = w[{d.slot}]" for i, d in enumerate(p.delays)]
+        body += self.delay_times("w", "        ")
+        if p.delays:
+            body += ["        for i in range(len(_DSL)):", "            DN[i, r] = w[_DSL[i]]"]
         return self.over_runs("_initial", "V, DT, DN", body)
+
+    def delay_times(self, row: str, indent: str) -> list:
+        """``DT[i, r]``, every pipeline's delay time: each distinct tree computed once into
+        ``_dtv`` and spread by ``_DTK`` (pipeline -> its tree), so that the cells of an arrayed
+        DELAY FIXED with one delay time cost one expression, not one per cell."""
+        distinct: dict = {}
+        for d in self.plan.delays:
+            distinct.setdefault(ex.dump(d.delay), d.delay)
+        if not distinct:
+            return []
+        trees = list(distinct.values())
+        return [f"{indent}_dtv = _empty({len(trees)})"] + \
+            self.probe_lines([(tree, f"_dtv[{q}]") for q, tree in enumerate(trees)], row, indent) + \
+            [f"{indent}for i in range(len(_DSL)):", f"{indent}    DT[i, r] = _dtv[_DTK[i]]"]
 
     def groups(self) -> list:
         """One function for every probe group, computed in a copy of the run's row: the
@@ -417,6 +433,7 @@ class ScalarGenerator:
                 arr("_STK", [_slot(x) for x in p.stocks]),
                 arr("_NNG", [_slot(x) for x in p.non_negative]),
                 arr("_DSL", [d.slot for d in p.delays]), arr("_DIN", [_slot(d.input) for d in p.delays]),
+                arr("_DTK", first_of(ex.dump(d.delay) for d in p.delays)),
                 arr("_IN", [f for x in ins for f in x]), arr("_IP", offsets(ins)),
                 arr("_OUT", [f for x in outs for f in x]), arr("_OP", offsets(outs))] + \
             constant_lines(self.em.consts, self.plan.tables)

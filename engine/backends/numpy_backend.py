@@ -60,6 +60,15 @@ class Generator:
     def delay_push(self, d: int, k: str, value: str) -> str:
         return f"DB[DO[{d}] + {k} % DZ[{d}]] = {value}"
 
+    def pipe_reads(self, pipes, k: str, indent: str) -> list:
+        """Lines reading the pipelines ``pipes`` (indices into ``plan.delays``) at step ``k``
+        into their slots."""
+        return [f"{indent}{self.v(self.plan.delays[d].slot)} = {self.delay_read(d, k)}" for d in pipes]
+
+    def pipe_pushes(self, k: str, indent: str) -> list:
+        """Lines pushing every pipeline's input at step ``k``."""
+        return [indent + self.delay_push(d_i, k, self.v(d.input)) for d_i, d in enumerate(self.plan.delays)]
+
     # ------------------------------------------------------------------ functions
     def hoist(self) -> list:
         p = self.plan
@@ -85,9 +94,7 @@ class Generator:
         held = reads(trees) - set(g.needs) - {d.slot for d in p.delays}
         L = [f"def _g{i}(k, V, {DELAY_ARGS}):"] + self.unpack(held) + ["    t = _t0 + k * _dt; ts = t + _eps"]
         pipes = [d_i for d_i, d in enumerate(p.delays) if d.slot in reads(trees)]
-        L += self.columns(pipes)
-        for d_i in pipes:
-            L.append(f"    {self.v(p.delays[d_i].slot)} = {self.delay_read(d_i, 'k')}")
+        L += self.columns(pipes) + self.pipe_reads(pipes, "k", "    ")
         for s in g.needs:
             L += self.em.assign(self.v(s), p.equations[s], "    ")
         outs = []
@@ -119,12 +126,10 @@ class Generator:
         and the integration (not after the last step)."""
         p = self.plan
         L = ["    k = k0", "    for k in range(k0, k1):", "        t = _t0 + k * _dt", "        ts = t + _eps"]
-        for d_i, d in enumerate(p.delays):
-            L.append(f"        {self.v(d.slot)} = {self.delay_read(d_i, 'k')}")
+        L += self.pipe_reads(range(len(p.delays)), "k", "        ")
         L += ["        " + line for line in computed]
         L += self._conditions()
-        for d_i, d in enumerate(p.delays):
-            L.append("        " + self.delay_push(d_i, "k", self.v(d.input)))
+        L += self.pipe_pushes("k", "        ")
         L += self._record()
         L += ["        if k >= _n:", "            break"]
         return L + self._integrate(rk4)

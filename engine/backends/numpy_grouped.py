@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import lang as ex
 from ..plan.group import REDUCE, VARYING_NUM, VARYING_REF, Block
-from .base import unsaved_stocks
+from .base import first_of, unsaved_stocks
 from .emitter import euler_line
 from .numpy_backend import DELAY_ARGS, Generator
 
@@ -111,12 +112,36 @@ class GroupedGenerator(Generator):
             ["    return 0"]
 
     def initial(self) -> list:
-        """``_initial(V)``: start values; returns the pipelines' delay times and start values."""
+        """``_initial(V)``: start values; returns the pipelines' delay times (each distinct tree
+        computed once, spread by ``_DTK``) and start values."""
         p = self.plan
         L = ["def _initial(V):", "    t = _t0; ts = _t0 + _eps"] + self.statements(self.items("initial"), "    ")
-        times = [self.em.num(d.delay) for d in p.delays]
-        inits = [self.v(d.slot) for d in p.delays]
-        return L + [f"    return [{', '.join(times)}], [{', '.join(inits)}]"]
+        if not p.delays:
+            return L + ["    return [], []"]
+        distinct: dict = {}
+        for d in p.delays:
+            distinct.setdefault(ex.dump(d.delay), d.delay)
+        for q, tree in enumerate(distinct.values()):
+            L += self.em.assign(f"_dq{q}", tree, "    ")
+        return L + [f"    _dq = [{', '.join(f'_dq{q}' for q in range(len(distinct)))}]",
+                    "    return _spread(_dq, _DTK), V[_DSLA]"]
+
+    def pipe_reads(self, pipes, k: str, indent: str) -> list:
+        """One line reading the pipelines ``pipes`` at step ``k`` into their slots (``_pread``)."""
+        pipes = list(pipes)
+        if not pipes:
+            return []
+        idx = self.array(np.array(pipes, np.int64))
+        slots = self.array(np.array([self.plan.delays[d].slot for d in pipes], np.int64))
+        cols = "None" if self.single else "_cols"
+        return [f"{indent}V[{slots}] = _pread(DB, DO, DZ, DS, DI, {k}, {idx}, {cols})"]
+
+    def pipe_pushes(self, k: str, indent: str) -> list:
+        """One line pushing every pipeline's input at step ``k`` (``_ppush``)."""
+        if not self.plan.delays:
+            return []
+        cols = "None" if self.single else "_cols"
+        return [f"{indent}_ppush(DB, DO, DZ, {k}, V[_DINA], {cols})"]
 
     def segment(self) -> list:
         """``_segment``: the steps from k0 to k1 (Euler inline, RK4 through ``_rates``)."""
@@ -197,8 +222,36 @@ class GroupedGenerator(Generator):
         ns.update(self.arrays)
         ns.update(_STK=np.array(p.stocks, np.int64), _NNG=np.array(p.non_negative, np.int64),
                   _SAV=np.array(p.saved, np.int64), _CHK=np.array(unsaved_stocks(p), np.int64),
-                  _CHKL=list(unsaved_stocks(p)), _finv=_finv, _cat=np.concatenate, _perstock=_perstock(len(p.stocks)))
+                  _CHKL=list(unsaved_stocks(p)), _finv=_finv, _cat=np.concatenate, _perstock=_perstock(len(p.stocks)),
+                  _DSLA=np.array([d.slot for d in p.delays], np.int64),
+                  _DINA=np.array([int(d.input) for d in p.delays], np.int64),
+                  _DTK=first_of(ex.dump(d.delay) for d in p.delays), _pread=_pread, _ppush=_ppush,
+                  _spread=_spread)
         return ns
+
+
+def _pread(DB, DO, DZ, DS, DI, k, idx, cols):
+    """The pipelines ``idx`` at step ``k``: the value pushed ``DS`` steps earlier, before that
+    the start value (``delay_read`` for many pipelines at once; ``cols`` the run index of a
+    batch, None for one run)."""
+    back = k - DS[idx]
+    if cols is None:
+        return np.where(back >= 0, DB[DO[idx] + back % DZ[idx]], DI[idx])
+    return np.where(back >= 0, DB[DO[idx, None] + back % DZ[idx, None], cols], DI[idx])
+
+
+def _spread(values: list, keys: list) -> list:
+    """``values[i]`` for each ``i`` of ``keys``: the distinct delay times spread over the pipelines."""
+    return [values[i] for i in keys]
+
+
+def _ppush(DB, DO, DZ, k, values, cols):
+    """Every pipeline's input pushed at step ``k`` (``delay_push`` for all at once)."""
+    rows = DO + k % DZ
+    if cols is None:
+        DB[rows] = values
+    else:
+        DB[rows[:, None], cols] = values
 
 
 def _perstock(n: int):

@@ -518,7 +518,8 @@ def _out(y, shape):
 
 
 def _prepare(dist, key):
-    """The distribution's arguments as float arrays of one shape, and the shape."""
+    """The distribution's arguments as float arrays of one shape, and the shape (over every
+    argument: a block of cells passes its call sites as a column over the element axis)."""
     shape = _shape(*dist, *key)
     full = max(shape, (1,))
     return [np.broadcast_to(np.asarray(a, np.float64), full) for a in dist], full, shape
@@ -527,7 +528,7 @@ def _prepare(dist, key):
 def v_random_uniform(ts, m, x, t0, dt, seed, run, site, elem):
     """``random_uniform`` over arrays of runs."""
     with np.errstate(all="ignore"):
-        (m, x), full, shape = _prepare((m, x), (ts, seed, run))
+        (m, x), full, shape = _prepare((m, x), (ts, seed, run, site, elem))
         u = v_draw(full, ts, t0, dt, seed, run, site, elem, 0)
         return _out(m + (x - m) * u, shape)
 
@@ -535,7 +536,7 @@ def v_random_uniform(ts, m, x, t0, dt, seed, run, site, elem):
 def v_random_normal(ts, m, x, h, r, t0, dt, seed, run, site, elem):
     """``random_normal`` over arrays of runs."""
     with np.errstate(all="ignore"):
-        (m, x, h, r), full, shape = _prepare((m, x, h, r), (ts, seed, run))
+        (m, x, h, r), full, shape = _prepare((m, x, h, r), (ts, seed, run, site, elem))
         u = v_draw(full, ts, t0, dt, seed, run, site, elem, 0)
         a, b = v_bounds(m, x, h, r)
         y = v_clip(h + r * v_tnorm(u, a, b), m, x)
@@ -546,7 +547,7 @@ def v_random_normal(ts, m, x, h, r, t0, dt, seed, run, site, elem):
 def v_random_exponential(ts, m, x, h, r, t0, dt, seed, run, site, elem):
     """``random_exponential`` over arrays of runs."""
     with np.errstate(all="ignore"):
-        (m, x, h, r), full, shape = _prepare((m, x, h, r), (ts, seed, run))
+        (m, x, h, r), full, shape = _prepare((m, x, h, r), (ts, seed, run, site, elem))
         u = v_draw(full, ts, t0, dt, seed, run, site, elem, 0)
         a, b = v_bounds(m, x, h, r)
         a = np.where(a > 0.0, a, 0.0)
@@ -559,7 +560,7 @@ def v_random_exponential(ts, m, x, h, r, t0, dt, seed, run, site, elem):
 def v_random_lognormal(ts, m, x, mean, sd, h, r, t0, dt, seed, run, site, elem):
     """``random_lognormal`` over arrays of runs."""
     with np.errstate(all="ignore"):
-        (m, x, mean, sd, h, r), full, shape = _prepare((m, x, mean, sd, h, r), (ts, seed, run))
+        (m, x, mean, sd, h, r), full, shape = _prepare((m, x, mean, sd, h, r), (ts, seed, run, site, elem))
         u = v_draw(full, ts, t0, dt, seed, run, site, elem, 0)
         c = sd / mean
         v = v_log(1.0 + c * c)
@@ -586,7 +587,7 @@ def v_tri_cdf(y, lo, peak, hi):
 def v_random_triangular(ts, m, x, lo, peak, hi, t0, dt, seed, run, site, elem):
     """``random_triangular`` over arrays of runs."""
     with np.errstate(all="ignore"):
-        (m, x, lo, peak, hi), full, shape = _prepare((m, x, lo, peak, hi), (ts, seed, run))
+        (m, x, lo, peak, hi), full, shape = _prepare((m, x, lo, peak, hi), (ts, seed, run, site, elem))
         u = v_draw(full, ts, t0, dt, seed, run, site, elem, 0)
         fa = v_tri_cdf(m, lo, peak, hi)
         fb = v_tri_cdf(x, lo, peak, hi)
@@ -601,7 +602,7 @@ def v_random_triangular(ts, m, x, lo, peak, hi, t0, dt, seed, run, site, elem):
 def v_random_poisson(ts, m, x, mean, h, r, t0, dt, seed, run, site, elem):
     """``random_poisson`` over arrays of runs (the search runs until every run has its number)."""
     with np.errstate(all="ignore"):
-        (m, x, mean, h, r), full, shape = _prepare((m, x, mean, h, r), (ts, seed, run))
+        (m, x, mean, h, r), full, shape = _prepare((m, x, mean, h, r), (ts, seed, run, site, elem))
         u = v_draw(full, ts, t0, dt, seed, run, site, elem, 0)
         base = (mean >= 0.0) & (mean <= POISSON_MAX_MEAN) & (m <= x)
         a, b = v_bounds(m, x, h, r)

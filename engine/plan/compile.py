@@ -192,8 +192,8 @@ def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
     probes: list = []
     groups: list = []
     conditions, events, start_group = _events(model, resolve, probes, groups, eq_tuple, dynamic)
-    stage_times = tuple((owner, fn, _probe(probes, resolve(node))) for owner, fn, node in model.stage_times)
-    groups[start_group] = _group(groups[start_group].probes + tuple(p for _, _, p in stage_times),
+    stage_times = _stage_times(model, resolve, probes)
+    groups[start_group] = _group(groups[start_group].probes + tuple(dict.fromkeys(p for _, _, p in stage_times)),
                                  probes, eq_tuple, dynamic)
     checks = tuple(CheckPlan(slot[f"check:{c.name}"], c.name, c.text, c.tolerance, c) for c in model.checks)
     body = dict(name=model.name, time=model.time, names=names, kinds=kinds, equations=eq_tuple,
@@ -280,6 +280,21 @@ def _saved(model, keep, slot) -> tuple:
 def _probe(probes: list, tree) -> int:
     probes.append(tree)
     return len(probes) - 1
+
+
+def _stage_times(model, resolve, probes: list) -> tuple:
+    """(owner, builtin, probe index) of every expanded SMOOTH/DELAY stage; stages whose times
+    are the same tree share one probe (the cells of an arrayed SMOOTH with one time: one probe,
+    so that the code evaluating the start group does not grow with the cells)."""
+    shared: dict = {}
+    out = []
+    for owner, fn, node in model.stage_times:
+        tree = resolve(node)
+        key = ex.dump(tree)
+        if key not in shared:
+            shared[key] = _probe(probes, tree)
+        out.append((owner, fn, shared[key]))
+    return tuple(out)
 
 
 def _closure(trees, eqs: tuple, dyn: set) -> set:

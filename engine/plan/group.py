@@ -16,12 +16,15 @@ block, in an order that respects every dependency between cells:
 - blocks that depend on each other both ways (``a[2]`` reads ``b[1]``, ``b[1]`` reads ``a[1]``)
   go back to statements of their own, cell by cell, which then follow the runlist's order.
 
-Only cells of arrayed elements are grouped, only auxiliaries, flows and stock start values, and
-never a tree that draws random numbers (its stream key differs per cell in ways a backend's
-random functions do not vectorise) or calls a vector or matrix kernel (``builtins/cells.py``: it
-computes one cell from the position it is given); everything else stays a statement of its own. The cells'
-numbers are computed by the same operations in the same order as their own statements would
-compute them, so a grouped plan gives the per-cell plan's numbers exactly.
+Only cells of arrayed elements are grouped, only auxiliaries, flows and the start values of
+stocks and pipelines, and never a tree that calls a vector or matrix kernel (``builtins/cells.py``:
+it computes one cell from the position it is given); everything else stays a statement of its
+own. A random call's
+stream key (``noise.py``) differs between cells only in its call site, a number: the sites are
+the block's numbers like any other (a row of ``consts``), and the random functions draw over an
+element axis as over the run axis (``builtins/rng.py``), key by key. The cells' numbers are
+computed by the same operations in the same order as their own statements would compute them,
+so a grouped plan gives the per-cell plan's numbers exactly, draws included.
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ from ..lang.parser import balanced
 MIN_CELLS = 2                       # a block holds at least this many cells
 REDUCE_MIN = 8                      # a balanced sum of at least this many cells' values is a loop
 REDUCE = "#sum"                     # Call.fn of a template's grouped sum (args: first row, rows)
-GROUPABLE = ("auxiliary", "flow", "stock")
+GROUPABLE = ("auxiliary", "flow", "stock", "pipeline")
 VARYING_REF = "@"                   # Ref.name of a template's reference read from the block's index arrays
 VARYING_NUM = "#"                   # Ref.name of a template's number read from the block's constants
 _SUBS = re.compile(r"\[[^\]]*\]")
@@ -74,7 +77,7 @@ def _base(name: str) -> str:
 
 def _signature(tree):
     """The tree's shape (a token per node, parents first), its references and its numbers in
-    the order a walk meets them; None for a tree that draws random numbers or calls a vector kernel."""
+    the order a walk meets them; None for a tree that calls a vector kernel."""
     tokens: list = []
     refs: list = []
     nums: list = []
@@ -95,7 +98,7 @@ def _signature(tree):
             push(n.right)
             push(n.left)
         elif t is ex.Call:
-            if builtins.is_random(n.fn) or n.fn in builtins.CELL_FUNCTIONS:
+            if n.fn in builtins.CELL_FUNCTIONS:
                 return None
             token((n.fn, len(n.args)))
             stack.extend(reversed(n.args))

@@ -12,6 +12,9 @@ the draw finds its step (``builtins/rng.py``). The key's parts:
   calls and its stream id, so that two calls never share a stream;
 - element: 0 (an arrayed element's cells are separate elements by now, ``shock[north]`` and so on,
   with call sites of their own).
+
+The cells of one arrayed equation thus differ only in their sites, numbers: the plan groups them
+into one block that carries the sites as a row of its numbers (``group.py``), with the same keys.
 """
 from __future__ import annotations
 

@@ -224,12 +224,17 @@ def _warn_stage_times(sim, row):
     if not plan.stage_times:
         return
     dt = plan.time.dt
+    owners: dict = {}           # (probe, builtin) -> the elements whose stages it times
     for owner, fn, probe in plan.stage_times:
+        owners.setdefault((probe, fn), []).append(owner)
+    for (probe, fn), names in owners.items():
         stage = float(np.min(row[probe]))
         if stage < dt:
+            owner = names[0]
             el = plan.model.elements.get(owner)
             where = f"{el.where.file}:{el.where.line}: " if el and el.where.file else ""
-            warnings.warn(f"{where}in '{owner}': a {fn.upper()} stage lasts {stage:g}, less than "
+            more = f" (and {len(names) - 1} more with the same stage time)" if len(names) > 1 else ""
+            warnings.warn(f"{where}in '{owner}'{more}: a {fn.upper()} stage lasts {stage:g}, less than "
                           f"dt={dt:g}; Euler will overshoot or oscillate (use a smaller dt or a "
                           "longer delay)", ModelWarning, stacklevel=3)
 
