@@ -30,8 +30,9 @@ def _generator_version() -> str:
     """A hash of the code that writes kernels: a change to it never reuses an old kernel."""
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for f in ("numba_backend.py", "numba_codegen.py", "numba_times.py", "numba_lib.py", "emitter.py", "../builtins/scalar.py",
-              "../builtins/rng.py", "../plan/group.py"):       # group.py: how blocks are laid out
+    for f in ("numba_backend.py", "numba_codegen.py", "numba_times.py", "numba_lib.py", "emitter.py",
+              "base.py", "../builtins/scalar.py", "../builtins/rng.py",
+              "../plan/group.py"):       # base.py: first_of; group.py: how blocks are laid out
         h.update((here / f).read_bytes())
     import numba
     h.update(numba.__version__.encode())
