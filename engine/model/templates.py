@@ -56,6 +56,19 @@ class CellParts:
         return found
 
 
+def tree_calls(parts, tree) -> tuple:
+    """The functions ``tree`` calls (with repeats, in no particular order), as
+    ``tree_facts(parts, tree)[1]``; for a cell whose replacements are all names and numbers,
+    its template's own, found once and shared by every such cell."""
+    info = parts.made.get(id(tree)) if parts is not None else None
+    if info is not None and info[0] is tree:
+        if len(info) > 3:
+            return info[3][1]
+        if info[1].plain(info[2]):
+            return info[1].facts()[1]
+    return tree_facts(parts, tree)[1]
+
+
 def tree_facts(parts, tree) -> tuple:
     """(names, functions) of ``tree`` (as ``CellParts.facts``; found by a walk when ``parts`` is
     None or does not know the tree)."""
@@ -126,6 +139,15 @@ class Template:
             self._facts = (tuple(n.id for n in own if type(n) is ex.Name),
                            tuple(n.fn for n in own if type(n) is ex.Call))
         return self._facts
+
+    @staticmethod
+    def plain(reps) -> bool:
+        """True when every replacement is a name or a number (no node of its own calls anything)."""
+        for r in reps:
+            t = type(r)
+            if t is not ex.Name and t is not ex.Num:
+                return False
+        return True
 
     def own(self) -> tuple:
         """The template's nodes outside its sites, parents first, and the depth of the tree

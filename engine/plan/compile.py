@@ -22,6 +22,7 @@ from ..model import Element, Model
 from ..model.check import suggest
 from ..model.provenance import provenance
 from ..model.templates import build, tree_facts
+from .celltrees import HOLE, ResolvedCells
 from .expand import expand
 from .group import group_runlist
 from .noise import keyed, with_streams
@@ -53,9 +54,6 @@ def default_keep(model: Model) -> list:
             if e.kind in ("stock", "flow", "auxiliary") and (not e.hidden or e.name.startswith("check:"))]
 
 
-HOLE = "?hole"                      # Ref.name of a site of a cell's template being resolved
-
-
 class _Resolver:
     """Element names -> slots, lookup calls -> tables, builtin calls -> their registry form.
 
@@ -71,6 +69,7 @@ class _Resolver:
         self.table_of: dict = {}
         self.parts = model.cell_parts
         self._templates: dict = {}      # id(Template) -> (Template, (resolved, its holes' shape) or None)
+        self.cells = ResolvedCells()    # the cells' trees so resolved, for the digest and the blocks
         for name, el in model.elements.items():
             if el.kind == "lookup":
                 xs, ys = zip(*el.points)
@@ -88,8 +87,11 @@ class _Resolver:
                 resolved, shape = known[1]
                 if shape is None:
                     return resolved
-                return build(shape, [self.one(r) if type(r) is ex.Name or type(r) is ex.Num
-                                     else ex.transform(r, self.one) for r in reps])
+                done = [self.one(r) if type(r) is ex.Name or type(r) is ex.Num else ex.transform(r, self.one)
+                        for r in reps]
+                tree = build(shape, done)
+                self.cells.add(tree, resolved, done)
+                return tree
         return ex.transform(node, self.one)
 
     def _template(self, template) -> tuple | None:
@@ -205,11 +207,11 @@ def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
                 saved=saved, checks=checks, stage_times=stage_times)
     grouped = {}
     for name in ("hoisted", "initial", "dynamic") if group else ():
-        items = group_runlist(body[name], eq_tuple, names, kinds)
+        items = group_runlist(body[name], eq_tuple, names, kinds, resolve.cells.signature)
         if items is not None:
             grouped[name] = items
     # the blocks follow from the structure; whether there are any changes the code written
-    digest = _digest(dict(body, grouped=True) if grouped else body)
+    digest = _digest(dict(body, grouped=True) if grouped else body, resolve.cells.dump)
     saved_names = [names[s] for s in saved]
     feeding = frozenset(_feeding(model, deps))
     return Plan(model=model, sinks=frozenset(_sinks(model, saved_names, feeding)), feeding=feeding,
@@ -231,11 +233,12 @@ def with_saved(plan: Plan, keep) -> Plan:
                    docs=MappingProxyType({n: els[n].doc for n in names}))
 
 
-def _digest(body: dict) -> str:
+def _digest(body: dict, dump=ex.dump) -> str:
     """A hash of the model's structure: what a backend generates code from. Parameter values,
     the saved variables and the time settings (but the integration method) are inputs of a run,
-    not part of it, so every keep=, dt and override of a scenario shares one compiled kernel."""
-    eqs = tuple(ex.dump(None if k == "parameter" else e) for k, e in zip(body["kinds"], body["equations"]))
+    not part of it, so every keep=, dt and override of a scenario shares one compiled kernel.
+    ``dump`` writes a tree as ``lang.dump`` does (``ResolvedCells.dump``: from its template)."""
+    eqs = tuple("None" if k == "parameter" else dump(e) for k, e in zip(body["kinds"], body["equations"]))
     skip = ("events", "checks", "name", "saved", "time")
     items = sorted((k, v) for k, v in dict(body, equations=eqs, method=body["time"].method).items()
                    if k not in skip)

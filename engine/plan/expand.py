@@ -13,7 +13,7 @@ from .. import lang as ex
 from ..builtins import canonical, is_stateful
 from ..errors import ModelError
 from ..model import Element, FixedDelay, Model
-from ..model.templates import tree_facts
+from ..model.templates import tree_calls
 
 MAX_ORDER = 1000        # stages of SMOOTHN / DELAYN
 
@@ -244,7 +244,7 @@ class _Expander:
 
 def has_stateful(node, model) -> bool:
     """True when the tree calls SMOOTH, DELAY or another builtin with state."""
-    return any(is_stateful(f) and f not in model.elements for f in tree_facts(model.cell_parts, node)[1])
+    return any(is_stateful(f) and f not in model.elements for f in tree_calls(model.cell_parts, node))
 
 
 def expand(model: Model) -> Model:

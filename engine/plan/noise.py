@@ -24,7 +24,7 @@ from .. import lang as ex
 from ..errors import ModelError
 from ..model import Model
 from ..model.noise import NOISE_SEED, RUN_ID
-from ..model.templates import tree_facts
+from ..model.templates import tree_calls
 
 KEY_ARGS = 6            # starttime, dt, seed, run, site, element
 
@@ -98,7 +98,7 @@ def with_streams(model: Model) -> Model:
 
 def _draws(model: Model, tree) -> bool:
     """True when the tree calls a random function (a cell's template looked at once)."""
-    return any(builtins.is_random(f) for f in tree_facts(model.cell_parts, tree)[1])
+    return any(builtins.is_random(f) for f in tree_calls(model.cell_parts, tree))
 
 
 def keyed(fn: str, n_args: int) -> bool:
