@@ -11,9 +11,11 @@ replacements; the plan stage reads them so (``plan/compile.py``, ``plan/expand.p
 """
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from .. import lang as ex
+from ..lang.tree import rebuild
 
 
 class CellParts:
@@ -98,7 +100,7 @@ class Template:
     them) as their index, a subtree no cell changes as None, any other node as (node, its
     children, their shapes)."""
 
-    __slots__ = ("node", "shape", "sites", "keys", "shared", "_own", "_facts")
+    __slots__ = ("node", "shape", "sites", "keys", "shared", "_own", "_facts", "_getters")
 
     def __init__(self, node: ex.Node, shape, sites: tuple, keys: tuple):
         self.node = node
@@ -108,20 +110,23 @@ class Template:
         self.shared: list = [{} for _ in sites]     # per site: elements of those dimensions -> its node
         self._own: tuple | None = None
         self._facts: tuple | None = None
+        # per site: the elements of its bound dimensions from a binding (None: made for every cell)
+        self._getters = tuple(None if k is None else itemgetter(*k) if k else (lambda b: ()) for k in keys)
 
     def fill(self, space, binding: dict, made: dict | None = None) -> ex.Node | None:
         """The cell's tree (``Space.resolve``'s, node for node), or None when a site comes back
         unchanged (the full walk then decides); ``made`` records the tree's parts."""
         reps = []
         out: ex.Node | None
-        for n, keys, shared in zip(self.sites, self.keys, self.shared):
-            if keys is None:
-                out = space._one(n, binding)
+        one = space._one
+        for n, get, shared in zip(self.sites, self._getters, self.shared):
+            if get is None:
+                out = one(n, binding)
             else:                       # cells that agree on these dimensions share the node
-                key = tuple(binding[k] for k in keys)
+                key = get(binding)
                 out = shared.get(key)
                 if out is None:
-                    out = shared[key] = space._one(n, binding)
+                    out = shared[key] = one(n, binding)
             if out is n:
                 return None
             reps.append(out)
@@ -185,4 +190,4 @@ def _build(shape, reps):
                 changed = True
                 k = v
         new.append(k)
-    return ex.rebuild(node, tuple(new)) if changed else node
+    return rebuild(node, tuple(new)) if changed else node

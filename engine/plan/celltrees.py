@@ -26,7 +26,7 @@ class ResolvedCells:
     def __init__(self):
         self.made: dict = {}        # id(tree) -> (tree, resolved template, its replacements)
         self._dumps: dict = {}      # id(resolved template) -> (it, text between its holes, holes)
-        self._sigs: dict = {}       # id(resolved template) -> (it, signature parts or None)
+        self._sigs: dict = {}       # (id(resolved template), kinds of its replacements) -> (it, parts)
 
     def add(self, tree: ex.Node, template: ex.Node, reps: list) -> None:
         """Remember that ``tree`` is ``template`` (resolved, with ``Ref(pos, i, HOLE)`` at its
@@ -57,24 +57,32 @@ class ResolvedCells:
         return "".join(out)
 
     def signature(self, tree):
-        """``group._signature(tree)``, from its template's when every replacement is a reference."""
+        """``group._signature(tree)``, from its template's when every replacement is a reference
+        or a number."""
         info = self._parts(tree)
         if info is None:
             return _signature(tree)
         _, template, reps = info
-        for r in reps:
-            if type(r) is not ex.Ref:
+        kinds = tuple(type(r) for r in reps)
+        for t in kinds:
+            if t is not ex.Ref and t is not ex.Num:
                 return _signature(tree)
-        known = self._sigs.get(id(template))
+        key = (id(template), kinds)
+        known = self._sigs.get(key)
         if known is None or known[0] is not template:
-            known = self._sigs[id(template)] = (template, _split_signature(template))
+            known = self._sigs[key] = (template, _split_signature(template, kinds))
         parts = known[1]
         if parts is None:
             return _signature(tree)
-        tokens, refs, nums, holes = parts
-        refs = list(refs)
-        for k, i in holes:
-            refs[k] = reps[i].slot
+        tokens, refs, nums, ref_holes, num_holes = parts
+        if ref_holes:
+            refs = list(refs)
+            for k, i in ref_holes:
+                refs[k] = reps[i].slot
+        if num_holes:
+            nums = list(nums)
+            for k, i in num_holes:
+                nums[k] = reps[i].value
         return tokens, refs, nums
 
 
@@ -101,14 +109,34 @@ def _split_dump(template) -> tuple | None:
     return tuple(texts), tuple(holes)
 
 
-def _split_signature(template) -> tuple | None:
-    """The template's signature (``group._signature``, holes as references) and, per hole, the
-    place of its reference among the signature's references and its replacement's index; None
-    when the template's signature is None."""
-    found = _signature(template)
+def _split_signature(template, kinds: tuple) -> tuple | None:
+    """The signature (``group._signature``) of the template with a reference or a number (as
+    ``kinds`` says) at each hole, and per hole the place of its reference or number among the
+    signature's and its replacement's index; None when that signature is None."""
+    marks: dict = {}
+
+    def one(n):
+        if type(n) is ex.Ref and n.name == HOLE and kinds[n.slot] is ex.Num:
+            mark = ex.Num(n.pos, 0.0)
+            marks[id(mark)] = (mark, n.slot)
+            return mark
+        return n
+    probe = ex.transform(template, one)
+    found = _signature(probe)
     if found is None:
         return None
     tokens, refs, nums = found
-    where = [n.name == HOLE for n in ex.walk(template) if type(n) is ex.Ref]
-    holes = tuple((k, refs[k]) for k, hole in enumerate(where) if hole)
-    return tokens, tuple(refs), nums, holes
+    ref_holes, num_holes = [], []
+    r = k = 0
+    for n in ex.walk(probe):
+        t = type(n)
+        if t is ex.Ref:
+            if n.name == HOLE:
+                ref_holes.append((r, n.slot))
+            r += 1
+        elif t is ex.Num:
+            mark = marks.get(id(n))
+            if mark is not None and mark[0] is n:
+                num_holes.append((k, mark[1]))
+            k += 1
+    return tokens, refs, nums, tuple(ref_holes), tuple(num_holes)
