@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import lang as ex
 from ..lang.parser import balanced
@@ -584,7 +585,8 @@ class Space:
         known = self._arith.get(id(s))
         if known is None or known[0] is not s:
             known = self._arith[id(s)] = (s, _dimension_arithmetic(s), {})
-        _, names, values = known
+        names: tuple | None = known[1]
+        values: dict = known[2]
         if names is None or not all(d in binding for d in names):
             return self._static_value(self.resolve(s, binding))
         key = tuple(binding[d] for d in names)
@@ -630,6 +632,7 @@ def _dimension_arithmetic(node) -> tuple | None:
     """The names an expression of numbers, names and operators reads (None when it holds
     anything else: a call, a subscripted reference)."""
     names: list = []
+    n: Any
     for n in ex.walk(node):
         t = type(n)
         if t is ex.Name:

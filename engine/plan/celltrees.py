@@ -14,6 +14,8 @@ Any other tree is looked at node by node, as before.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .. import lang as ex
 from .group import _signature
 
@@ -128,6 +130,7 @@ def _split_signature(template, kinds: tuple) -> tuple | None:
     tokens, refs, nums = found
     ref_holes, num_holes = [], []
     r = k = 0
+    n: Any
     for n in ex.walk(probe):
         t = type(n)
         if t is ex.Ref:
