@@ -34,6 +34,33 @@ def dependencies(model: Model, el) -> set:
     return deps
 
 
+def all_dependencies(model: Model) -> dict:
+    """Every element's ``dependencies``. For a cell written from a template with names and
+    numbers in its sites, the template's own names are looked up once and the cell's names
+    added."""
+    els = model.elements
+    parts = model.cell_parts
+    own: dict = {}                  # id(Template) -> (Template, what its own nodes read)
+    out: dict = {}
+    for name, el in els.items():
+        found = parts.plain(el.equation) if parts is not None and el.kind != "lookup" else None
+        if found is None:
+            out[name] = dependencies(model, el)
+            continue
+        template, reps = found
+        known = own.get(id(template))
+        if known is None or known[0] is not template:
+            names, calls = template.facts()
+            known = own[id(template)] = (template, {x for x in names if x in els and x != "*"}
+                                         | {f for f in calls if f in els})
+        deps = set(known[1])
+        for r in reps:
+            if type(r) is ex.Name and r.id in els and r.id != "*":
+                deps.add(r.id)
+        out[name] = deps
+    return out
+
+
 def feedback_graph(model: Model, deps: dict | None = None) -> nx.DiGraph:
     """Every element, with an edge u -> v when v is computed from u (stock: from its flows);
     ``deps`` may give each element's ``dependencies`` when the caller has them."""
@@ -104,7 +131,7 @@ def initial_order(model: Model, deps: dict | None = None) -> list:
 
 def _deps(model: Model, deps: dict | None) -> dict:
     """Every element's dependencies (those given, else computed)."""
-    return deps if deps is not None else {n: dependencies(model, el) for n, el in model.elements.items()}
+    return deps if deps is not None else all_dependencies(model)
 
 
 def _in_declared_order(nodes: list, edges: list, model: Model) -> list | None:

@@ -36,6 +36,15 @@ class CellParts:
     def __len__(self) -> int:
         return len(self.made)
 
+    def plain(self, tree) -> tuple | None:
+        """(Template, replacements) of a tree written from a template whose replacements are all
+        names and numbers (what the tree reads is then its template's own names and theirs), else
+        None."""
+        info = self.made.get(id(tree))
+        if info is None or info[0] is not tree or not Template.plain(info[2]):
+            return None
+        return info[1], info[2]
+
     def facts(self, tree) -> tuple | None:
         """(names, functions) of a tree written from a template: the ids of its Name and Sub
         nodes and the functions of its Call nodes (with repeats, in no particular order), its

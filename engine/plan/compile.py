@@ -16,7 +16,7 @@ from .. import lang as ex
 from ..errors import ModelError
 from ..gcpause import pausing
 from ..graph import dependencies, initial_order, instant_order
-from ..graph.structure import INSTANT_KINDS
+from ..graph.structure import INSTANT_KINDS, all_dependencies
 from ..lang.names import is_reserved, reserved_key
 from ..model import Element, Model
 from ..model.check import suggest
@@ -169,7 +169,7 @@ def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
     every cell is a statement of its own (the same numbers)."""
     model = with_checks(expand(with_streams(model)))
     els = model.elements
-    deps = {n: dependencies(model, el) for n, el in els.items()}      # once, for every order below
+    deps = all_dependencies(model)      # once, for every order below
     order = instant_order(model, deps)
     init_order = initial_order(model, deps)
     names = tuple(n for n, e in els.items() if e.kind != "lookup")
@@ -263,7 +263,12 @@ def _split(model, order, slot, delays, deps) -> tuple[tuple, tuple]:
 def _uses_time(tree, parts) -> bool:
     """True when the tree reads the time or calls a builtin whose value changes over time (a
     cell's template looked at once: ``parts``, ``templates.CellParts``)."""
-    names, calls = tree_facts(parts, tree)
+    found = parts.plain(tree) if parts is not None else None
+    if found is not None:           # the template's own names and functions, and the cell's names
+        names, calls = found[0].facts()
+        names = names + tuple(r.id for r in found[1] if type(r) is ex.Name)
+    else:
+        names, calls = tree_facts(parts, tree)
     return any(n.lower() == "time" for n in names) or any(builtins.canonical(f) in TIME_BUILTINS for f in calls)
 
 
