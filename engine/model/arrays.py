@@ -100,7 +100,10 @@ class ArrayError(Exception):
 class Space:
     """The model's dimensions and arrayed elements, and the rules relating dimensions."""
 
-    templates = True        # write cells from their equation's ``Template`` (False: walk each tree)
+    # write cells from their equation's ``Template`` and keep what every cell asks again (where a
+    # dimension's element comes from, a computed position's value); False: walk each tree and
+    # work every cell out on its own (the same cells, slower)
+    templates = True
 
     def __init__(self, dims: dict, elements: dict):
         # 'region!' (Vensim: the range a function runs over) is region's elements under a name of
@@ -191,6 +194,8 @@ class Space:
         """Where ``match`` finds ``target``'s element for cells binding the dimensions ``bound``:
         (the bound dimension whose element it converts, the dimension it converts from), or None.
         Which dimension that is depends on the names bound alone, so it is found once for them."""
+        if not self.templates:
+            return self._find_source(target, bound)
         key = (target, bound)
         try:
             return self._sources[key]
@@ -582,6 +587,8 @@ class Space:
         alone once resolved, else None. An expression of numbers, operators and bound
         dimensions has the same value in every cell that binds those dimensions to the same
         elements, so it is worked out once for them."""
+        if not self.templates:
+            return self._static_value(self.resolve(s, binding))
         known = self._arith.get(id(s))
         if known is None or known[0] is not s:
             known = self._arith[id(s)] = (s, _dimension_arithmetic(s), {})

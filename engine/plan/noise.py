@@ -59,7 +59,11 @@ def vensim_form(fn: str, a: tuple, pos: int) -> tuple:
 
 
 def with_streams(model: Model) -> Model:
-    """The model with every random call keyed to its stream (see the module docstring)."""
+    """The model with every random call keyed to its stream (see the module docstring). A model
+    without the run id calls no random function: the model stage gives one to every model that
+    does (``model/noise.py``), so its equations are not looked at."""
+    if RUN_ID not in model.elements:
+        return model
     elements = dict(model.elements)
     changed = False
     for name, el in model.elements.items():
