@@ -87,8 +87,15 @@ class _Resolver:
                 resolved, shape = known[1]
                 if shape is None:
                     return resolved
-                done = [self.one(r) if type(r) is ex.Name or type(r) is ex.Num else ex.transform(r, self.one)
-                        for r in reps]
+                done = []
+                slot, one = self.slot, self.one
+                for r in reps:          # ``one`` of a name with a slot, and of a number, written out
+                    t = type(r)
+                    if t is ex.Name:
+                        s = slot.get(r.id)
+                        done.append(ex.Ref(r.pos, s, r.id) if s is not None else one(r))
+                    else:
+                        done.append(r if t is ex.Num else ex.transform(r, one))
                 tree = build(shape, done)
                 self.cells.add(tree, resolved, done)
                 return tree
