@@ -75,3 +75,35 @@ def test_a_model_has_a_run_id_exactly_when_it_draws_random_numbers(tmp_path, nam
     assert (RUN_ID in model.elements) == uses_random(model.elements)
     if RUN_ID not in model.elements:
         assert with_streams(model) is model
+
+
+def test_objects_made_in_a_pause_are_aged_at_once_and_their_cycles_still_collected():
+    import gc
+    import weakref
+
+    from engine.gcpause import paused
+
+    class Cell:
+        pass
+
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        with paused():
+            made = [[] for _ in range(5000)]
+            loop = Cell()
+            loop.me = loop          # a reference cycle made in the pause
+            gone = weakref.ref(loop)
+            del loop
+        assert gc.get_count()[0] < 700 and gc.get_freeze_count() == 0      # nothing left young
+        gc.collect()
+        assert gone() is None       # the full collection finds the cycle
+        del made
+        gc.freeze()                 # a program that keeps objects frozen keeps them so
+        frozen = gc.get_freeze_count()
+        with paused():
+            made = [[] for _ in range(100)]
+        assert gc.get_freeze_count() == frozen and made
+    finally:
+        gc.unfreeze()
+        (gc.enable if was else gc.disable)()
