@@ -354,19 +354,22 @@ def _feeding(model, deps=None) -> set:
     """The elements from which a stock can be reached: upstream along the feedback graph's links
     (``graph.feedback_graph``) from every stock."""
     els = model.elements
-    preds: dict = {}
-    for el in els.values():
-        if el.kind == "stock":
-            preds[el.name] = list(el.inflows) + list(el.outflows)
-        elif el.kind in INSTANT_KINDS:
-            preds[el.name] = deps[el.name] if deps is not None else dependencies(model, el)
+    delayed: dict = {}                  # a pipeline delay's output -> its inputs
     for fd in model.fixed_delays:
-        preds.setdefault(fd.name, [])
-        preds[fd.name] = list(preds[fd.name]) + [fd.input]
+        delayed.setdefault(fd.name, []).append(fd.input)
     feeding = {n for n, e in els.items() if e.kind == "stock"}
     stack = list(feeding)
     while stack:                        # everything upstream of any stock, in one pass
-        for u in preds.get(stack.pop(), ()):
+        n = stack.pop()
+        el = els.get(n)
+        kind = el.kind if el is not None else None
+        if kind == "stock":
+            preds = (*el.inflows, *el.outflows)
+        elif kind in INSTANT_KINDS:
+            preds = deps[n] if deps is not None else dependencies(model, el)
+        else:
+            preds = ()
+        for u in (*preds, *delayed.get(n, ())):
             if u not in feeding:
                 feeding.add(u)
                 stack.append(u)
