@@ -784,7 +784,7 @@ def _scalar(space: Space, el):
 
 
 def _cell(space: Space, el, binding: dict, cname: str):
-    piece = space.piece_for(el, binding)
+    piece = space.piece_for(el, binding) if el.pieces else None
     where = piece.where if piece is not None and piece.where.line is not None else el.where
     changes: dict = dict(name=cname, dims=(), pieces=(), where=where)
     if el.kind == "lookup":
@@ -816,8 +816,8 @@ def _cell(space: Space, el, binding: dict, cname: str):
             value = el.value
         changes["value"] = value
     if el.kind == "stock":
-        changes["inflows"] = tuple(_flow(space, f, binding) for f in el.inflows)
-        changes["outflows"] = tuple(_flow(space, f, binding) for f in el.outflows)
+        changes["inflows"] = tuple([_flow(space, f, binding) for f in el.inflows])
+        changes["outflows"] = tuple([_flow(space, f, binding) for f in el.outflows])
     return el.with_(**changes)
 
 
