@@ -363,6 +363,7 @@ def _feeding(model, deps=None) -> set:
         n = stack.pop()
         el = els.get(n)
         kind = el.kind if el is not None else None
+        preds: tuple | set
         if kind == "stock":
             preds = (*el.inflows, *el.outflows)
         elif kind in INSTANT_KINDS:
