@@ -8,7 +8,7 @@ template once and from each cell's replacements:
 
 - ``dump``: the tree's text for the plan's digest (``lang.dump``, the same text);
 - ``signature``: its shape, references and numbers for grouping cells into blocks
-  (``group._signature``, the same triple), when every replacement is a reference.
+  (``group._signature``, the same triple), when every replacement is a reference or a number.
 
 Any other tree is looked at node by node, as before.
 """
@@ -54,6 +54,7 @@ class ResolvedCells:
         out = [texts[0]]
         for k, i in enumerate(holes):
             r = reps[i]
+            # a reference's word as ``lang.dump`` writes it (tests/test_plan_shortcuts.py)
             out.append(f"R{r.pos}:{r.slot}:{r.name!r}" if type(r) is ex.Ref else ex.dump(r))
             out.append(texts[k + 1])
         return "".join(out)
