@@ -17,10 +17,12 @@ cells, while load and plan time still do (the model and plan stages handle each 
 the cells of an equation are written from one template, so what is the same in every cell is done
 once). "prepare" is plan + compile + a first run; "plan" is the part of it spent compiling the plan.
 
-Measured (``--sizes 10 100 300 --backends numba``, 2 cores shared, load average 2.4-2.8): load +
-prepare 0.04 + 3.74 s at 10 x 10, 0.68 + 3.75 s at 100 x 100, 8.39 + 16.89 s at 300 x 300 (plan
-13.25 s of it; the code before templates: 13.09 + 25.27 s); per cell and step at 300 x 300 numba
-13.1 ns, numpy 30.2 ns.
+Measured (``--sizes 10 100 300 --backends numba``, 2 cores shared, load average 2.8-2.9): load +
+prepare 0.04 + 3.17 s at 10 x 10, 0.88 + 4.16 s at 100 x 100, 5.42 + 15.08 s at 300 x 300 (plan
+11.29 s of it); per cell and step at 300 x 300 numba 13.6 ns. The code before and after the plan's
+per-template shortcuts one right after the other (load average 1.2-1.5): 0.04 + 3.61 s and 0.04 +
+3.08 s at 10 x 10, 7.06 + 21.52 s and 5.95 + 17.57 s at 300 x 300 (plan 15.52 s and 13.47 s); the
+code before templates: 13.09 + 25.27 s (docs/engine.md, Performance).
 """
 from __future__ import annotations
 

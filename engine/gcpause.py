@@ -4,8 +4,15 @@ Resolving a large arrayed model makes hundreds of thousands of elements and synt
 all stay alive; each collection the allocations trigger walks every one of them again, which
 cost about a quarter of the model, plan and compile stages' time on a 150 x 150 arrayed model
 (``benchmarks/arrays.py``). So it is paused while such a stage runs and restored after, as it
-was; what garbage the stage left in reference cycles is collected when the collector next runs.
-Nested and concurrent pauses (several threads loading models) restore it when the last ends.
+was; what garbage the stage left in reference cycles is collected when the collector next runs
+over its oldest generation. Nested and concurrent pauses (several threads loading models) restore
+it when the last ends.
+
+The objects a stage made are counted as new, so the first collection after the pause would walk
+them all (the model's and the plan's trees), and the next ones again as they age. They are
+long-lived (the model, the plan), so when the pause ends they are moved to the oldest generation
+at once (``gc.freeze`` and ``gc.unfreeze``: two list splices), where a full collection finds any
+cycle among them as before.
 """
 from __future__ import annotations
 
@@ -37,7 +44,16 @@ def paused() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0 and _was_enabled:
+                _age()
                 gc.enable()
+
+
+def _age() -> None:
+    """Every object the collector tracks moved to its oldest generation without walking them
+    (``gc.freeze`` then ``gc.unfreeze``), unless the program keeps objects frozen itself."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def pausing(fn: F) -> F:

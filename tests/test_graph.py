@@ -128,3 +128,38 @@ def test_cli_loops_named_warns_only_for_a_declared_loop_no_loop_matches(write, c
     assert "crowding limit" in out
     assert "'crowding limit'" not in err and "LoopSpec" not in err
     assert "no loop passes through all the elements of 'ghost' (births, crowding;" in err
+
+
+def test_the_declared_order_is_networkx_lexicographical_topological_sort():
+    # the evaluation orders' sort (numbers instead of names, for large arrayed models) against
+    # networkx's: nodes by declared rank, then by the order they were added; random graphs with
+    # undeclared nodes, edges given twice, self-loops and cycles (None)
+    import random
+    from types import SimpleNamespace
+
+    import networkx as nx
+
+    from engine.graph.structure import _in_declared_order
+    for trial in range(300):
+        rnd = random.Random(trial)
+        n = rnd.randint(1, 30)
+        names = [f"v{i}" for i in range(n)]
+        declared = rnd.sample(names, n)
+        model = SimpleNamespace(elements=dict.fromkeys(declared[:rnd.randint(0, n)]))
+        nodes = rnd.sample(names, rnd.randint(0, n))
+        later = rnd.sample(names, n)            # edges along it: no cycle (but every third graph)
+        edges = []
+        for _ in range(rnd.randint(0, 3 * n)):
+            a, b = rnd.choice(names), rnd.choice(names)
+            if trial % 3 == 0 or later.index(a) < later.index(b):
+                edges.append((a, b))
+        added = list(dict.fromkeys(nodes + [x for e in edges for x in e]))
+        g = nx.DiGraph()
+        g.add_nodes_from(added)
+        g.add_edges_from(edges)
+        rank = {k: i for i, k in enumerate(model.elements)}
+        got = _in_declared_order(nodes, edges, model)
+        if nx.is_directed_acyclic_graph(g):
+            assert got == list(nx.lexicographical_topological_sort(g, key=lambda x: (rank.get(x, 0), added.index(x))))
+        else:
+            assert got is None

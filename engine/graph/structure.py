@@ -34,6 +34,33 @@ def dependencies(model: Model, el) -> set:
     return deps
 
 
+def all_dependencies(model: Model) -> dict:
+    """Every element's ``dependencies``. For a cell written from a template with names and
+    numbers in its sites, the template's own names are looked up once and the cell's names
+    added."""
+    els = model.elements
+    parts = model.cell_parts
+    own: dict = {}                  # id(Template) -> (Template, what its own nodes read)
+    out: dict = {}
+    for name, el in els.items():
+        found = parts.plain(el.equation) if parts is not None and el.kind != "lookup" else None
+        if found is None:
+            out[name] = dependencies(model, el)
+            continue
+        template, reps = found
+        known = own.get(id(template))
+        if known is None or known[0] is not template:
+            names, calls = template.facts()
+            known = own[id(template)] = (template, {x for x in names if x in els and x != "*"}
+                                         | {f for f in calls if f in els})
+        deps = set(known[1])
+        for r in reps:
+            if type(r) is ex.Name and r.id in els and r.id != "*":
+                deps.add(r.id)
+        out[name] = deps
+    return out
+
+
 def feedback_graph(model: Model, deps: dict | None = None) -> nx.DiGraph:
     """Every element, with an edge u -> v when v is computed from u (stock: from its flows);
     ``deps`` may give each element's ``dependencies`` when the caller has them."""
@@ -104,37 +131,68 @@ def initial_order(model: Model, deps: dict | None = None) -> list:
 
 def _deps(model: Model, deps: dict | None) -> dict:
     """Every element's dependencies (those given, else computed)."""
-    return deps if deps is not None else {n: dependencies(model, el) for n, el in model.elements.items()}
+    return deps if deps is not None else all_dependencies(model)
 
 
 def _in_declared_order(nodes: list, edges: list, model: Model) -> list | None:
     """A topological order of the graph of ``nodes`` (and the ends of ``edges``) taking, whenever
     several nodes are ready, the one declared first, then the one added first (networkx's
     lexicographical topological sort by declared rank, without building a networkx graph: this
-    runs over every cell of large arrayed models); None when the graph has a cycle."""
-    rank = {n: i for i, n in enumerate(model.elements)}
-    key: dict = {}
-    # (declared rank, order added) as one number: rank * big + order, as the pairs compare
-    big = len(nodes) + 2 * len(edges) + 1
+    runs over every cell of large arrayed models); None when the graph has a cycle.
+
+    The nodes are numbered by that preference once (declared rank, then order added), so the
+    sort itself works on whole numbers: a heap of numbers and lists indexed by them."""
+    index: dict = {}
+    seen: list = []
     for n in nodes:
-        key.setdefault(n, rank.get(n, 0) * big + len(key))
-    succ: dict = {}
-    indeg: dict = dict.fromkeys(nodes, 0)
+        if n not in index:
+            index[n] = len(seen)
+            seen.append(n)
+    pairs = []
+    get = index.get
     for u, v in edges:
-        if u not in key:
-            key[u] = rank.get(u, 0) * big + len(key)
-            indeg[u] = 0
-        if v not in key:
-            key[v] = rank.get(v, 0) * big + len(key)
-            indeg[v] = 0
-        targets = succ.get(u)
+        i = get(u)
+        if i is None:
+            i = index[u] = len(seen)
+            seen.append(u)
+        j = get(v)
+        if j is None:
+            j = index[v] = len(seen)
+            seen.append(v)
+        pairs.append((i, j))
+    count = len(seen)
+    rank = {n: i for i, n in enumerate(model.elements)}.get
+    # (declared rank, order added) as one number, as the pairs compare; ``by_key[k]`` is the
+    # node preferred k-th
+    keys = [rank(n, 0) * count + p for p, n in enumerate(seen)]
+    by_key = sorted(range(count), key=keys.__getitem__)
+    number = [0] * count
+    for k, p in enumerate(by_key):
+        number[p] = k
+    succ: list = [None] * count
+    indeg = [0] * count
+    for i, j in set(pairs):             # an edge given twice counts once
+        a = number[i]
+        targets = succ[a]
         if targets is None:
-            targets = succ[u] = set()
-        if v not in targets:
-            targets.add(v)
-            indeg[v] += 1
-    out = ready_order(indeg, succ, key)
-    return out if len(out) == len(indeg) else None
+            succ[a] = [number[j]]
+        else:
+            targets.append(number[j])
+        indeg[number[j]] += 1
+    heap = [k for k in range(count) if indeg[k] == 0]      # already a heap: in increasing order
+    pop, push = heapq.heappop, heapq.heappush
+    out = []
+    while heap:
+        k = pop(heap)
+        out.append(k)
+        for m in succ[k] or ():
+            d = indeg[m] - 1
+            indeg[m] = d
+            if d == 0:
+                push(heap, m)
+    if len(out) != count:
+        return None
+    return [seen[by_key[k]] for k in out]
 
 
 def ready_order(indeg: dict, succ: dict, key) -> list:

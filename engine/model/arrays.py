@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import lang as ex
 from ..lang.parser import balanced
@@ -99,7 +100,10 @@ class ArrayError(Exception):
 class Space:
     """The model's dimensions and arrayed elements, and the rules relating dimensions."""
 
-    templates = True        # write cells from their equation's ``Template`` (False: walk each tree)
+    # write cells from their equation's ``Template`` and keep what every cell asks again (where a
+    # dimension's element comes from, a computed position's value); False: walk each tree and
+    # work every cell out on its own (the same cells, slower)
+    templates = True
 
     def __init__(self, dims: dict, elements: dict):
         # 'region!' (Vensim: the range a function runs over) is region's elements under a name of
@@ -116,6 +120,8 @@ class Space:
         self._converted: dict = {}
         self._templates: dict = {}      # (id(tree), bound dimensions) -> (tree, template or None)
         self._static: dict = {}         # resolved subscript expression -> its constant value or None
+        self._sources: dict = {}        # (dimension, bound dimensions) -> ``_source``
+        self._arith: dict = {}          # id(subscript expression) -> (it, its names, value per elements)
         self.parts = CellParts()        # the cells' trees written from templates (``resolve``)
 
     def _distinct(self, el):
@@ -177,21 +183,45 @@ class Space:
 
     def match(self, target: str, binding: dict) -> str | None:
         """The element of dimension ``target`` that the cell being written stands for."""
-        if target in binding or target.endswith("!"):
-            return binding.get(target)
+        if target in binding:
+            return binding[target]
+        how = self._source(target, tuple(binding))
+        if how is None:
+            return None
+        return self.convert(binding[how[0]], how[1], target)
+
+    def _source(self, target: str, bound: tuple) -> tuple | None:
+        """Where ``match`` finds ``target``'s element for cells binding the dimensions ``bound``:
+        (the bound dimension whose element it converts, the dimension it converts from), or None.
+        Which dimension that is depends on the names bound alone, so it is found once for them."""
+        if not self.templates:
+            return self._find_source(target, bound)
+        key = (target, bound)
+        try:
+            return self._sources[key]
+        except KeyError:
+            pass
+        found = self._sources[key] = self._find_source(target, bound)
+        return found
+
+    def _find_source(self, target: str, bound: tuple) -> tuple | None:
+        if target in bound:
+            return target, target
+        if target.endswith("!"):
+            return None
         # a declared mapping first (a subrange of one dimension mapped onto another subrange of
         # it relates to the parent too, but means the mapping), then subranges
-        for d, e in binding.items():
+        for d in bound:
             if not d.endswith("!") and self._mapped(d, target):
-                return self.convert(e, d, target)
-        for d, e in binding.items():
+                return d, d
+        for d in bound:
             if not d.endswith("!") and self.related(d, target):
-                return self.convert(e, d, target)
+                return d, d
         # a part of a range (Vensim: a variable defined on some of its elements) maps as the range
-        for d, e in binding.items():
+        for d in bound:
             family = self.dims[d].family if not d.endswith("!") else None
             if family is not None and family in self.dims and self._mapped(family, target):
-                return self.convert(e, family, target)
+                return d, family
         return None
 
     def _mapped(self, a: str, b: str) -> bool:
@@ -476,9 +506,14 @@ class Space:
 
     def _broadcast(self, name: str, binding: dict) -> str:
         el = self.arrayed[name]
+        convert = self.convert
         elems = []
         for d in el.dims:
-            e = self.match(d, binding)
+            if d in binding:
+                elems.append(binding[d])
+                continue
+            how = self._source(d, tuple(binding))
+            e = None if how is None else convert(binding[how[0]], how[1], d)
             if e is None:
                 where = f"over ({', '.join(binding)})" if binding else "scalar"
                 raise ArrayError(
@@ -486,7 +521,7 @@ class Space:
                     f"dimension '{d}' has no counterpart (a whole array where one value is needed)",
                     f"subscript it ({name}[...]) or reduce it (sum({name}[{', '.join('*' for _ in el.dims)}]))")
             elems.append(e)
-        return cell_name(name, elems)
+        return f"{name}[{','.join(elems)}]"
 
     def _sub(self, n: ex.Sub, binding: dict) -> ex.Node:
         el = self.arrayed.get(n.id)
@@ -534,9 +569,9 @@ class Space:
                     raise ArrayError(f"position {s.value:g} is outside dimension '{d}' (1..{len(elems)})")
                 fixed.append(elems[k - 1])
             else:
-                index = self.resolve(s, binding)
-                at = self._static_value(index)     # a position known once the cell is (row - 1)
+                at = self._position_of(s, binding)     # a position known once the cell is (row - 1)
                 if at is None:
+                    index = self.resolve(s, binding)
                     fixed.append(None)
                     computed.append((j, index))
                     continue
@@ -546,6 +581,27 @@ class Space:
         if not computed:
             return ex.Name(n.pos, cell_name(n.id, fixed))
         return self._computed(n, el, fixed, computed)
+
+    def _position_of(self, s: ex.Node, binding: dict) -> float | None:
+        """The value of a subscript expression in the cell ``binding`` when it is made of numbers
+        alone once resolved, else None. An expression of numbers, operators and bound
+        dimensions has the same value in every cell that binds those dimensions to the same
+        elements, so it is worked out once for them."""
+        if not self.templates:
+            return self._static_value(self.resolve(s, binding))
+        known = self._arith.get(id(s))
+        if known is None or known[0] is not s:
+            known = self._arith[id(s)] = (s, _dimension_arithmetic(s), {})
+        names: tuple | None = known[1]
+        values: dict = known[2]
+        if names is None or not all(d in binding for d in names):
+            return self._static_value(self.resolve(s, binding))
+        key = tuple(binding[d] for d in names)
+        try:
+            return values[key]
+        except KeyError:
+            found = values[key] = self._static_value(self.resolve(s, binding))
+            return found
 
     def _static_value(self, index: ex.Node) -> float | None:
         """The value of a resolved subscript expression made of numbers only, else None (the
@@ -577,6 +633,21 @@ class Space:
             node = ex.If(n.pos, ex.Bin(n.pos, "==", ex.Call(n.pos, "int", (index,)), ex.Num(n.pos, float(k))),
                          target, node)
         return node
+
+
+def _dimension_arithmetic(node) -> tuple | None:
+    """The names an expression of numbers, names and operators reads (None when it holds
+    anything else: a call, a subscripted reference)."""
+    names: list = []
+    n: Any
+    for n in ex.walk(node):
+        t = type(n)
+        if t is ex.Name:
+            if n.id not in names:
+                names.append(n.id)
+        elif t is not ex.Num and t is not ex.Bin and t is not ex.Unary:
+            return None
+    return tuple(names)
 
 
 def _constant_or_none(node) -> float | None:
@@ -713,7 +784,7 @@ def _scalar(space: Space, el):
 
 
 def _cell(space: Space, el, binding: dict, cname: str):
-    piece = space.piece_for(el, binding)
+    piece = space.piece_for(el, binding) if el.pieces else None
     where = piece.where if piece is not None and piece.where.line is not None else el.where
     changes: dict = dict(name=cname, dims=(), pieces=(), where=where)
     if el.kind == "lookup":
@@ -729,10 +800,12 @@ def _cell(space: Space, el, binding: dict, cname: str):
     if eq is None:
         raise ArrayError(f"no equation for cell {cname}",
                          "give an equation for every element, or a default equation for the rest")
-    bound = dict(binding)
+    bound = binding
     if piece is not None:           # a piece written over a subrange binds that subrange too
         for s, d in zip(piece.subs, el.dims):
             if s in space.dims and s != d:
+                if bound is binding:
+                    bound = dict(binding)
                 bound[s] = binding[d]
     changes["equation"] = space.resolve(eq, bound, record=True)
     changes["text"] = piece.text if piece is not None and piece.text else el.text
@@ -743,8 +816,8 @@ def _cell(space: Space, el, binding: dict, cname: str):
             value = el.value
         changes["value"] = value
     if el.kind == "stock":
-        changes["inflows"] = tuple(_flow(space, f, binding) for f in el.inflows)
-        changes["outflows"] = tuple(_flow(space, f, binding) for f in el.outflows)
+        changes["inflows"] = tuple([_flow(space, f, binding) for f in el.inflows])
+        changes["outflows"] = tuple([_flow(space, f, binding) for f in el.outflows])
     return el.with_(**changes)
 
 

@@ -11,9 +11,11 @@ replacements; the plan stage reads them so (``plan/compile.py``, ``plan/expand.p
 """
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from .. import lang as ex
+from ..lang.tree import rebuild
 
 
 class CellParts:
@@ -33,6 +35,15 @@ class CellParts:
 
     def __len__(self) -> int:
         return len(self.made)
+
+    def plain(self, tree) -> tuple | None:
+        """(Template, replacements) of a tree written from a template whose replacements are all
+        names and numbers (what the tree reads is then its template's own names and theirs), else
+        None."""
+        info = self.made.get(id(tree))
+        if info is None or info[0] is not tree or not Template.plain(info[2]):
+            return None
+        return info[1], info[2]
 
     def facts(self, tree) -> tuple | None:
         """(names, functions) of a tree written from a template: the ids of its Name and Sub
@@ -54,6 +65,19 @@ class CellParts:
         found = (tuple(names), tuple(calls))
         self.made[id(tree)] = (*info, found)
         return found
+
+
+def tree_calls(parts, tree) -> tuple:
+    """The functions ``tree`` calls (with repeats, in no particular order), as
+    ``tree_facts(parts, tree)[1]``; for a cell whose replacements are all names and numbers,
+    its template's own, found once and shared by every such cell."""
+    info = parts.made.get(id(tree)) if parts is not None else None
+    if info is not None and info[0] is tree:
+        if len(info) > 3:
+            return info[3][1]
+        if info[1].plain(info[2]):
+            return info[1].facts()[1]
+    return tree_facts(parts, tree)[1]
 
 
 def tree_facts(parts, tree) -> tuple:
@@ -85,7 +109,7 @@ class Template:
     them) as their index, a subtree no cell changes as None, any other node as (node, its
     children, their shapes)."""
 
-    __slots__ = ("node", "shape", "sites", "keys", "shared", "_own", "_facts")
+    __slots__ = ("node", "shape", "sites", "keys", "shared", "_own", "_facts", "_getters")
 
     def __init__(self, node: ex.Node, shape, sites: tuple, keys: tuple):
         self.node = node
@@ -95,20 +119,23 @@ class Template:
         self.shared: list = [{} for _ in sites]     # per site: elements of those dimensions -> its node
         self._own: tuple | None = None
         self._facts: tuple | None = None
+        # per site: the elements of its bound dimensions from a binding (None: made for every cell)
+        self._getters = tuple(None if k is None else itemgetter(*k) if k else (lambda b: ()) for k in keys)
 
     def fill(self, space, binding: dict, made: dict | None = None) -> ex.Node | None:
         """The cell's tree (``Space.resolve``'s, node for node), or None when a site comes back
         unchanged (the full walk then decides); ``made`` records the tree's parts."""
         reps = []
         out: ex.Node | None
-        for n, keys, shared in zip(self.sites, self.keys, self.shared):
-            if keys is None:
-                out = space._one(n, binding)
+        one = space._one
+        for n, get, shared in zip(self.sites, self._getters, self.shared):
+            if get is None:
+                out = one(n, binding)
             else:                       # cells that agree on these dimensions share the node
-                key = tuple(binding[k] for k in keys)
+                key = get(binding)
                 out = shared.get(key)
                 if out is None:
-                    out = shared[key] = space._one(n, binding)
+                    out = shared[key] = one(n, binding)
             if out is n:
                 return None
             reps.append(out)
@@ -126,6 +153,15 @@ class Template:
             self._facts = (tuple(n.id for n in own if type(n) is ex.Name),
                            tuple(n.fn for n in own if type(n) is ex.Call))
         return self._facts
+
+    @staticmethod
+    def plain(reps) -> bool:
+        """True when every replacement is a name or a number (no node of its own calls anything)."""
+        for r in reps:
+            t = type(r)
+            if t is not ex.Name and t is not ex.Num:
+                return False
+        return True
 
     def own(self) -> tuple:
         """The template's nodes outside its sites, parents first, and the depth of the tree
@@ -163,4 +199,4 @@ def _build(shape, reps):
                 changed = True
                 k = v
         new.append(k)
-    return ex.rebuild(node, tuple(new)) if changed else node
+    return rebuild(node, tuple(new)) if changed else node

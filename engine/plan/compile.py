@@ -16,12 +16,13 @@ from .. import lang as ex
 from ..errors import ModelError
 from ..gcpause import pausing
 from ..graph import dependencies, initial_order, instant_order
-from ..graph.structure import INSTANT_KINDS
+from ..graph.structure import INSTANT_KINDS, all_dependencies
 from ..lang.names import is_reserved, reserved_key
 from ..model import Element, Model
 from ..model.check import suggest
 from ..model.provenance import provenance
 from ..model.templates import build, tree_facts
+from .celltrees import HOLE, ResolvedCells
 from .expand import expand
 from .group import group_runlist
 from .noise import keyed, with_streams
@@ -53,9 +54,6 @@ def default_keep(model: Model) -> list:
             if e.kind in ("stock", "flow", "auxiliary") and (not e.hidden or e.name.startswith("check:"))]
 
 
-HOLE = "?hole"                      # Ref.name of a site of a cell's template being resolved
-
-
 class _Resolver:
     """Element names -> slots, lookup calls -> tables, builtin calls -> their registry form.
 
@@ -71,6 +69,7 @@ class _Resolver:
         self.table_of: dict = {}
         self.parts = model.cell_parts
         self._templates: dict = {}      # id(Template) -> (Template, (resolved, its holes' shape) or None)
+        self.cells = ResolvedCells()    # the cells' trees so resolved, for the digest and the blocks
         for name, el in model.elements.items():
             if el.kind == "lookup":
                 xs, ys = zip(*el.points)
@@ -88,8 +87,18 @@ class _Resolver:
                 resolved, shape = known[1]
                 if shape is None:
                     return resolved
-                return build(shape, [self.one(r) if type(r) is ex.Name or type(r) is ex.Num
-                                     else ex.transform(r, self.one) for r in reps])
+                done = []
+                slot, one = self.slot, self.one
+                for r in reps:          # ``one`` of a name with a slot, and of a number, written out
+                    t = type(r)
+                    if t is ex.Name:
+                        s = slot.get(r.id)
+                        done.append(ex.Ref(r.pos, s, r.id) if s is not None else one(r))
+                    else:
+                        done.append(r if t is ex.Num else ex.transform(r, one))
+                tree = build(shape, done)
+                self.cells.add(tree, resolved, done)
+                return tree
         return ex.transform(node, self.one)
 
     def _template(self, template) -> tuple | None:
@@ -167,7 +176,7 @@ def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
     every cell is a statement of its own (the same numbers)."""
     model = with_checks(expand(with_streams(model)))
     els = model.elements
-    deps = {n: dependencies(model, el) for n, el in els.items()}      # once, for every order below
+    deps = all_dependencies(model)      # once, for every order below
     order = instant_order(model, deps)
     init_order = initial_order(model, deps)
     names = tuple(n for n, e in els.items() if e.kind != "lookup")
@@ -205,11 +214,11 @@ def compile_model(model: Model, keep=None, group: bool = True) -> Plan:
                 saved=saved, checks=checks, stage_times=stage_times)
     grouped = {}
     for name in ("hoisted", "initial", "dynamic") if group else ():
-        items = group_runlist(body[name], eq_tuple, names, kinds)
+        items = group_runlist(body[name], eq_tuple, names, kinds, resolve.cells.signature)
         if items is not None:
             grouped[name] = items
     # the blocks follow from the structure; whether there are any changes the code written
-    digest = _digest(dict(body, grouped=True) if grouped else body)
+    digest = _digest(dict(body, grouped=True) if grouped else body, resolve.cells.dump)
     saved_names = [names[s] for s in saved]
     feeding = frozenset(_feeding(model, deps))
     return Plan(model=model, sinks=frozenset(_sinks(model, saved_names, feeding)), feeding=feeding,
@@ -231,11 +240,12 @@ def with_saved(plan: Plan, keep) -> Plan:
                    docs=MappingProxyType({n: els[n].doc for n in names}))
 
 
-def _digest(body: dict) -> str:
+def _digest(body: dict, dump=ex.dump) -> str:
     """A hash of the model's structure: what a backend generates code from. Parameter values,
     the saved variables and the time settings (but the integration method) are inputs of a run,
-    not part of it, so every keep=, dt and override of a scenario shares one compiled kernel."""
-    eqs = tuple(ex.dump(None if k == "parameter" else e) for k, e in zip(body["kinds"], body["equations"]))
+    not part of it, so every keep=, dt and override of a scenario shares one compiled kernel.
+    ``dump`` writes a tree as ``lang.dump`` does (``ResolvedCells.dump``: from its template)."""
+    eqs = tuple("None" if k == "parameter" else dump(e) for k, e in zip(body["kinds"], body["equations"]))
     skip = ("events", "checks", "name", "saved", "time")
     items = sorted((k, v) for k, v in dict(body, equations=eqs, method=body["time"].method).items()
                    if k not in skip)
@@ -260,7 +270,12 @@ def _split(model, order, slot, delays, deps) -> tuple[tuple, tuple]:
 def _uses_time(tree, parts) -> bool:
     """True when the tree reads the time or calls a builtin whose value changes over time (a
     cell's template looked at once: ``parts``, ``templates.CellParts``)."""
-    names, calls = tree_facts(parts, tree)
+    found = parts.plain(tree) if parts is not None else None
+    if found is not None:           # the template's own names and functions, and the cell's names
+        names, calls = found[0].facts()
+        names = names + tuple(r.id for r in found[1] if type(r) is ex.Name)
+    else:
+        names, calls = tree_facts(parts, tree)
     return any(n.lower() == "time" for n in names) or any(builtins.canonical(f) in TIME_BUILTINS for f in calls)
 
 
@@ -354,19 +369,23 @@ def _feeding(model, deps=None) -> set:
     """The elements from which a stock can be reached: upstream along the feedback graph's links
     (``graph.feedback_graph``) from every stock."""
     els = model.elements
-    preds: dict = {}
-    for el in els.values():
-        if el.kind == "stock":
-            preds[el.name] = list(el.inflows) + list(el.outflows)
-        elif el.kind in INSTANT_KINDS:
-            preds[el.name] = deps[el.name] if deps is not None else dependencies(model, el)
+    delayed: dict = {}                  # a pipeline delay's output -> its inputs
     for fd in model.fixed_delays:
-        preds.setdefault(fd.name, [])
-        preds[fd.name] = list(preds[fd.name]) + [fd.input]
+        delayed.setdefault(fd.name, []).append(fd.input)
     feeding = {n for n, e in els.items() if e.kind == "stock"}
     stack = list(feeding)
     while stack:                        # everything upstream of any stock, in one pass
-        for u in preds.get(stack.pop(), ()):
+        n = stack.pop()
+        el = els.get(n)
+        kind = el.kind if el is not None else None
+        preds: tuple | set
+        if kind == "stock":
+            preds = (*el.inflows, *el.outflows)
+        elif kind in INSTANT_KINDS:
+            preds = deps[n] if deps is not None else dependencies(model, el)
+        else:
+            preds = ()
+        for u in (*preds, *delayed.get(n, ())):
             if u not in feeding:
                 feeding.add(u)
                 stack.append(u)

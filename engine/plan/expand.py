@@ -13,7 +13,7 @@ from .. import lang as ex
 from ..builtins import canonical, is_stateful
 from ..errors import ModelError
 from ..model import Element, FixedDelay, Model
-from ..model.templates import tree_facts
+from ..model.templates import tree_calls
 
 MAX_ORDER = 1000        # stages of SMOOTHN / DELAYN
 
@@ -244,21 +244,21 @@ class _Expander:
 
 def has_stateful(node, model) -> bool:
     """True when the tree calls SMOOTH, DELAY or another builtin with state."""
-    return any(is_stateful(f) and f not in model.elements for f in tree_facts(model.cell_parts, node)[1])
+    return any(is_stateful(f) and f not in model.elements for f in tree_calls(model.cell_parts, node))
 
 
 def expand(model: Model) -> Model:
     """A model whose equations call no stateful builtin (they became hidden stocks)."""
     x = _Expander(model)
-    elements = {}
+    changed = {}
     for el in model.elements.values():
-        if el.equation is not None and el.kind in ("flow", "auxiliary") and has_stateful(el.equation, model):
-            elements[el.name] = el.with_(equation=x.visit(el.equation, el))
-        elif el.kind == "stock" and el.equation is not None and has_stateful(el.equation, model):
+        if el.equation is None or el.kind not in ("flow", "auxiliary", "stock") or \
+                not has_stateful(el.equation, model):
+            continue
+        if el.kind == "stock":
             raise ModelError("a stock's initial value cannot use SMOOTH/DELAY/TREND",
                              file=el.where.file, line=el.where.line, element=el.name)
-        else:
-            elements[el.name] = el
+        changed[el.name] = el.with_(equation=x.visit(el.equation, el))
     for ev in model.events:
         for n in (*[a.expr for a in ev.actions], ev.when):
             if n is not None and has_stateful(n, model):
@@ -267,6 +267,7 @@ def expand(model: Model) -> Model:
                                  element=ev.name)
     if not x.new:
         return model
+    elements = {n: changed.get(n, el) for n, el in model.elements.items()}
     elements.update(x.new)
     return replace(model, elements=elements, fixed_delays=model.fixed_delays + tuple(x.delays),
                    stage_times=model.stage_times + tuple(x.stage_times))

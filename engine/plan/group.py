@@ -139,9 +139,11 @@ def _template(tree, varying_refs: dict, varying_nums: dict):
     return ex.transform(tree, one)
 
 
-def group_runlist(slots, equations, names, kinds):
+def group_runlist(slots, equations, names, kinds, signature=None):
     """The runlist ``slots`` as items (slots and ``Block``s) in a valid order; None when no block
-    forms (the runlist stays as it is)."""
+    forms (the runlist stays as it is). ``signature`` gives a tree's ``_signature`` when the
+    caller knows a faster way (``celltrees.ResolvedCells.signature``)."""
+    signature = _signature if signature is None else signature
     slots = list(slots)
     pos = {s: i for i, s in enumerate(slots)}
     sig: dict = {}
@@ -149,7 +151,7 @@ def group_runlist(slots, equations, names, kinds):
     for s in slots:
         if "[" not in names[s] or kinds[s] not in GROUPABLE or equations[s] is None:
             continue
-        found = _signature(equations[s])
+        found = signature(equations[s])
         if found is None:
             continue
         sig[s] = found

@@ -27,7 +27,7 @@ from .. import lang as ex
 from ..errors import ModelError
 from ..model import Model
 from ..model.noise import NOISE_SEED, RUN_ID
-from ..model.templates import tree_facts
+from ..model.templates import tree_calls
 
 KEY_ARGS = 6            # starttime, dt, seed, run, site, element
 
@@ -62,7 +62,11 @@ def vensim_form(fn: str, a: tuple, pos: int) -> tuple:
 
 
 def with_streams(model: Model) -> Model:
-    """The model with every random call keyed to its stream (see the module docstring)."""
+    """The model with every random call keyed to its stream (see the module docstring). A model
+    without the run id calls no random function: the model stage gives one to every model that
+    does (``model/noise.py``), so its equations are not looked at."""
+    if RUN_ID not in model.elements:
+        return model
     elements = dict(model.elements)
     changed = False
     for name, el in model.elements.items():
@@ -101,7 +105,7 @@ def with_streams(model: Model) -> Model:
 
 def _draws(model: Model, tree) -> bool:
     """True when the tree calls a random function (a cell's template looked at once)."""
-    return any(builtins.is_random(f) for f in tree_facts(model.cell_parts, tree)[1])
+    return any(builtins.is_random(f) for f in tree_calls(model.cell_parts, tree))
 
 
 def keyed(fn: str, n_args: int) -> bool:
