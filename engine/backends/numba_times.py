@@ -111,8 +111,8 @@ class TimeParts:
     def prelude(self, columns, em, offset: int, k: str) -> list:
         """Lines giving ``_tv<j>`` for ``columns`` at step ``k``: from the table when the kernel
         has one, else computed."""
-        width = len(self.parts)
-        read = [f"    _tv{j} = TM[{offset + 1} + {k} * {width} + {j}]" for j in columns]
+        # the table's width is the module's constant _TTJ: the parts of later chunks are not known yet
+        read = [f"    _tv{j} = TM[{offset + 1} + {k} * _TTJ + {j}]" for j in columns]
         own: list = []
         for j in columns:
             own += ["    " + line for line in em.assign(f"_tv{j}", self.parts[j])]
