@@ -20,15 +20,17 @@ from engine.run.simulate import run_kernel
 
 needs_numba = pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
 
-# several distributions over two dimensions, per-element exceptions (another distribution,
-# another stream id), per-cell arguments, a draw as a stock's start value and inside SMOOTH and
-# DELAY3 and DELAY FIXED arguments, XMILE's names beside Vensim's, cells that read each other
-MODEL = """scenario: rblocks
+HEAD = """scenario: rblocks
 time: {{start: 0, stop: 3, dt: 0.5, noise_seed: 7}}
 dimensions:
   region: {regions}
   tech: {techs}
-stocks:
+"""
+
+# several distributions over two dimensions, per-element exceptions (another distribution,
+# another stream id), per-cell arguments, a draw as a stock's start value and inside SMOOTH and
+# DELAY3 and DELAY FIXED arguments, XMILE's names beside Vensim's, cells that read each other
+MODEL = HEAD + """stocks:
   cap[region, tech]: {{initial: 'RANDOM UNIFORM(1, 2, 0)', inflows: [build]}}
 flows:
   build[region, tech]: smooth(RANDOM NORMAL(-1, 1, 0, 0.5, 0), 1) + delay3(EXPRND(2), 3) + late
@@ -155,12 +157,7 @@ def test_grouped_draws_are_the_per_cell_numbers_on_numba_and_numpy(tmp_path):
 
 
 # XMILE's random builtins (Vensim's have no XMILE form), arrayed
-XMILE_MODEL = """scenario: rblocks
-time: {{start: 0, stop: 3, dt: 0.5, noise_seed: 7}}
-dimensions:
-  region: {regions}
-  tech: {techs}
-stocks:
+XMILE_MODEL = HEAD + """stocks:
   cap[region, tech]: {{initial: 'RANDOM(1, 2)', inflows: [build]}}
 flows:
   build[region, tech]: smooth(NORMAL(0, 0.5), 1) + EXPRND(2)
