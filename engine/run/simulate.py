@@ -312,7 +312,10 @@ def _name_non_finite(result, plan, n_runs, stock_bad):
 
 
 def _all_finite(x) -> bool:
-    """True when no value is NaN or infinite (one summing pass; a full check only if it overflows)."""
+    """True when no value is NaN or infinite: one pass, the sum of squares (a dot product, twice as
+    fast as a sum), finite when every value is; a full check only when it is not (a NaN or an
+    infinity, or values beyond 1e154 whose squares overflow)."""
+    flat = np.asarray(x, dtype=float).reshape(-1)
     with np.errstate(all="ignore"):
-        total = np.add.reduce(x, axis=None)
-    return bool(np.isfinite(total)) or bool(np.isfinite(x).all())
+        total = np.dot(flat, flat)
+    return bool(np.isfinite(total)) or bool(np.isfinite(flat).all())
