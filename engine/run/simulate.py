@@ -273,14 +273,23 @@ def verify(result: Result, plan, n_runs, final_stocks=None, stock_bad=None):
         _name_non_finite(result, plan, n_runs, stock_bad if bad_stock else None)
     if final_stocks is not None and not _all_finite(np.asarray(final_stocks)):
         raise SimulationError("a stock became NaN or infinite during the run")
-    for c in plan.checks:
-        res = result[f"check:{c.name}"]
-        worst = np.max(res) if res.size else 0.0     # finite: checked above
+    for c, col in zip(plan.checks, _check_columns(plan)):
+        name = f"check:{c.name}"        # its column of the plan's records (always saved), else by name
+        res = data[:, col] if col < len(result.names) and result.names[col] == name else result[name]
+        worst = res.max() if res.size else 0.0     # finite: checked above
         if worst > c.tolerance:
             ti, _ = np.unravel_index(np.argmax(res), res.shape)
             raise SimulationError(f"balance check '{c.name}' ({c.text}) fails at time "
                                   f"{result.times[ti]:g}: relative residual {worst:.3g} > {c.tolerance:g}",
                                   file=c.check.where.file, line=c.check.where.line, element=c.name)
+
+
+def _check_columns(plan) -> tuple:
+    """The columns of the balance checks' residuals among a plan's saved variables."""
+    def columns(p):
+        where = {slot: i for i, slot in enumerate(p.saved)}
+        return tuple(where.get(c.slot, len(p.saved)) for c in p.checks)
+    return once(plan, "check columns", columns)
 
 
 def _name_non_finite(result, plan, n_runs, stock_bad):
