@@ -67,3 +67,16 @@ def test_one_set_of_reserved_names():
     assert {"time", "dt", "pi", "final_time", "initial_time"} <= RESERVED
     assert KEYWORDS == {"if", "then", "else", "and", "or", "not"}
     assert all(ex.is_reserved(n.upper()) for n in RESERVED | KEYWORDS)
+
+
+def test_a_shape_key_leaves_positions_out_and_nothing_else():
+    from engine import lang as ex
+    a, b = ex.parse("exp(-0.1 * (time - 2020)) + x"), ex.parse("  exp(-0.1*(time-2020))+x")
+    assert a != b and ex.shape_key(a) == ex.shape_key(b)
+    assert ex.shape_key(a) != ex.shape_key(ex.parse("exp(-0.1 * (time - 2021)) + x"))
+    assert ex.shape_key(a) != ex.shape_key(ex.parse("exp(-0.1 * (time - 2020)) - x"))
+    look = [ex.Lookup(0, i, "f", ex.Name(0, "time")) for i in (0, 1)]
+    refs = [ex.Ref(3, i, "x") for i in (0, 1)]
+    assert ex.shape_key(look[0]) != ex.shape_key(look[1])
+    assert ex.shape_key(refs[0]) != ex.shape_key(refs[1])
+    assert ex.shape_key(refs[0]) == ex.shape_key(ex.Ref(9, 0, "x"))

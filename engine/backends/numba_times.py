@@ -15,37 +15,12 @@ is 0), so the code works for any horizon.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from .. import builtins
 from .. import lang as ex
 
 PURE = frozenset({"math", "time", "time_exact", "time_dt"})      # builtin kinds that are functions
 TIME_NAMES = frozenset({"time", "dt", "starttime", "stoptime", "pi"})
 MAX_TABLE_BYTES = 2 ** 25       # the time table of one kernel (grid steps x parts x 8 bytes)
-
-
-def _key(node) -> tuple:
-    """A structural key of a tree, positions left out (equal parts of two equations share it)."""
-    out: list = []
-    n: Any
-    for n in ex.walk(node):
-        t = type(n)
-        if t is ex.Num:
-            out.append(("N", n.value))
-        elif t is ex.Name:
-            out.append(("n", n.id))
-        elif t is ex.Bin:
-            out.append(("B", n.op))
-        elif t is ex.Unary:
-            out.append(("U", n.op))
-        elif t is ex.Call:
-            out.append(("C", n.fn, len(n.args)))
-        elif t is ex.Lookup:
-            out.append(("L", n.table))
-        else:
-            out.append((t.__name__,))
-    return tuple(out)
 
 
 def _maximal(tree) -> list:
@@ -101,7 +76,7 @@ class TimeParts:
         return new, sorted(set(found.values()))
 
     def _add(self, node) -> int:
-        key = _key(node)
+        key = ex.shape_key(node)
         j = self._column.get(key)
         if j is None:
             j = self._column[key] = len(self.parts)

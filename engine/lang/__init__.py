@@ -27,6 +27,7 @@ from .tree import (
                    names,
                    rebuild,
                    same,
+                   shape_key,
                    size,
                    substitute,
                    transform,
@@ -37,5 +38,5 @@ from .tree import (
 __all__ = ["CARBONLOOP", "Dialect", "parse", "KEYWORDS", "RESERVED", "is_reserved", "MAX_DEPTH",
            "ExprSyntaxError", "excerpt", "Bin", "Call", "If", "Lookup", "Name", "Node", "Num", "Ref", "Sub", "Unary",
            "calls", "cell_of", "named_cells", "children", "constant", "depth", "dump", "names", "rebuild",
-           "same", "size", "substitute", "transform",
+           "same", "shape_key", "size", "substitute", "transform",
            "unparse", "walk"]

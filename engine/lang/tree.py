@@ -395,6 +395,32 @@ def _number(v: float) -> str:
     return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
+def shape_key(node: Node) -> tuple:
+    """A hashable key of a tree that leaves source positions out: equal for trees that differ only
+    in where they were written (one part of two equations), different otherwise."""
+    out: list = []
+    n: Any
+    for n in walk(node):
+        t = type(n)
+        if t is Num:
+            out.append(("N", n.value))
+        elif t is Name:
+            out.append(("n", n.id))
+        elif t is Bin or t is Unary:
+            out.append((t.__name__, n.op))
+        elif t is Call:
+            out.append(("C", n.fn, len(n.args)))
+        elif t is Ref:
+            out.append(("R", n.slot, n.name))
+        elif t is Lookup:
+            out.append(("L", n.table, n.name))
+        elif t is Sub:
+            out.append(("S", n.id, len(n.subs)))
+        else:
+            out.append((t.__name__,))
+    return tuple(out)
+
+
 def same(a: Node, b: Node) -> bool:
     """True when two trees are equal apart from source positions."""
     sa, sb = list(walk(a)), list(walk(b))
