@@ -321,10 +321,11 @@ def _name_non_finite(result, plan, n_runs, stock_bad):
 
 
 def _all_finite(x) -> bool:
-    """True when no value is NaN or infinite: one pass, the sum of squares (a dot product, twice as
-    fast as a sum), finite when every value is; a full check only when it is not (a NaN or an
-    infinity, or values beyond 1e154 whose squares overflow)."""
+    """True when no value is NaN or infinite: the least and the greatest value are finite (a NaN
+    makes both NaN). Two reductions in this thread: a dot product would be faster alone, but
+    BLAS spreads it over threads, and on a busy machine waiting for the second one cost a single
+    run 8 ms instead of 0.5."""
     flat = np.asarray(x, dtype=float).reshape(-1)
-    with np.errstate(all="ignore"):
-        total = np.dot(flat, flat)
-    return bool(np.isfinite(total)) or bool(np.isfinite(flat).all())
+    if not flat.size:
+        return True
+    return bool(np.isfinite(flat.min())) and bool(np.isfinite(flat.max()))
