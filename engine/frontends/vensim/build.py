@@ -410,11 +410,14 @@ class Builder(ArrayedDefinitions):
         d = self.control.get(k)
         if d is None:
             raise VensimError(f"the model does not define {k.upper()}", file=self.file)
+        if k in self._visiting:         # SAVEPER = SAVEPER, or a circle through the other settings
+            raise VensimError(f"{k.upper()} is defined in terms of itself", **self.where(d),
+                              hint="give it a number, or an expression of the other time settings")
         tree, extras = self._parse(d)
-        local = {c: ex.Num(0, self.time_value(c)) for c in lib.CONTROL
-                 if c != k and c in self.control and c in ex.names(tree) and c not in self._visiting}
         self._visiting.add(k)
         try:
+            local = {c: ex.Num(0, self.time_value(c)) for c in lib.CONTROL
+                     if c != k and c in self.control and c in ex.names(tree)}
             node = self.resolve(ex.substitute(tree, local), d, extras, Scope(local={}))
             value = self._fold(node)
         finally:
