@@ -263,11 +263,14 @@ class ScalarGenerator:
                 # straight-line updates (as the numpy backend writes them) up to BLOCK stocks, else a loop
                 ["for i in range(len(_STK)):", "    c[_STK[i]] = c[_STK[i]] + _dt * _net(c, i)"])
         values, update = self._step_lines
-        return (["while FP[r] < _ncols(FE) and FK[r, FP[r]] == k:",
-                 "    _e = FE[r, FP[r]]", "    FP[r] += 1",
-                 f"    if _fire(r, _e, k, TM, TN, V, {DELAYS}, {EVENT_TABLES}) >= 0:",
-                 "        ER[0, r] = k", "        ER[1, r] = _e", "        h = -2", "        break",
-                 "if h == -2:", "    break",
+        # a plan without events has no firings to look for (and ``_fire``, never called, is then
+        # never compiled: about half a second of numba's time per kernel)
+        fire = ["while FP[r] < _ncols(FE) and FK[r, FP[r]] == k:",
+                "    _e = FE[r, FP[r]]", "    FP[r] += 1",
+                f"    if _fire(r, _e, k, TM, TN, V, {DELAYS}, {EVENT_TABLES}) >= 0:",
+                "        ER[0, r] = k", "        ER[1, r] = _e", "        h = -2", "        break",
+                "if h == -2:", "    break"] if self.plan.events else []
+        return (fire + [
                  "t = _t0 + k * _dt", "ts = t + _eps",
                  "for i in range(len(_DSL)):",
                  "    c[_DSL[i]] = _dread(DB, DO[i], DZ[i], DS[i, r], DI[i, r], k, r)"] + values +
