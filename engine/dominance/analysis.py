@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ModelError
 from ..run import batch_size
 from .found import discover
 from .loopscores import loop_rows, loop_scores, relative_scores
@@ -32,6 +33,18 @@ class Options:
     min_share: float = MIN_SHARE
     memory_mb: float = 1024.0
     backend: str = "auto"
+    scoring: str = "auto"
+
+    @property
+    def compiled(self) -> bool:
+        """Whether scores are computed by the compiled kernels (``scoring`` 'compiled'; 'auto':
+        when numba is installed and the backend is not numpy) rather than with numpy."""
+        if self.scoring == "auto":
+            from .. import backends
+            return self.backend != "numpy" and backends.available("numba")
+        if self.scoring not in ("compiled", "numpy"):
+            raise ModelError(f"unknown scoring '{self.scoring}'", hint="use 'auto', 'compiled' or 'numpy'")
+        return self.scoring == "compiled"
 
 
 def sub_params(params, a, b) -> dict:
@@ -75,11 +88,13 @@ def analyse(model, params=None, n_runs=None, plan=None, labels=None, **options):
     ``discovery_runs`` (runs searched, spread over the batch) and ``search_times`` (searches in
     all, spread over the steps of those runs where links are active), ``min_share`` (loops
     found whose relative score never reaches it in the runs searched are not scored),
-    ``memory_mb``. ``plan`` is a prepared plan to reuse; ``labels`` the model's loop labels
+    ``memory_mb``, ``scoring`` ('compiled' or 'numpy': how the scores are computed; 'auto' by
+    default, see ``Options.compiled``). ``plan`` is a prepared plan to reuse; ``labels`` the model's loop labels
     (``engine.graph.labels.LoopLabels``; default: a numbering of this analysis's loops alone).
     """
     from .result import assemble
     opts = Options(**options)
+    compiled = opts.compiled
     plan = plan or make_plan(model, opts.backend)
     n = batch_size(params, n_runs)
     chunk = min(n, chunk_size(plan, model.time.n_steps + 1, opts.memory_mb))
@@ -90,10 +105,10 @@ def analyse(model, params=None, n_runs=None, plan=None, labels=None, **options):
         if "ls" not in cache:
             idx = sample_runs(n, opts.discovery_runs)
             if first is not None:
-                cache["ls"] = plan.link_scores(first, idx)
+                cache["ls"] = plan.link_scores(first, idx, compiled)
             else:
                 p = {k: (np.asarray(v)[idx] if np.ndim(v) > 0 else v) for k, v in (params or {}).items()}
-                cache["ls"] = plan.link_scores(plan.run(p, len(idx)), slice(None))
+                cache["ls"] = plan.link_scores(plan.run(p, len(idx)), slice(None), compiled)
         return cache["ls"]
     loops, report = discover(plan, sample, opts, model.loops)
     state = _Scoring(plan, loops, opts, n)
@@ -104,7 +119,10 @@ def analyse(model, params=None, n_runs=None, plan=None, labels=None, **options):
         state.start(batch, a, b)
         for c in range(0, b - a, block):
             d = min(b - a, c + block)
-            state.add(plan.link_scores(batch, slice(c, d)), a + c, a + d)
+            if state.tables is not None:
+                state.score(batch, slice(c, d), a + c)
+            else:
+                state.add(plan.link_scores(batch, slice(c, d)), a + c, a + d)
     return assemble(plan, loops, report, state, opts, labels)
 
 
@@ -117,6 +135,10 @@ class _Scoring:
         self.groups = [np.array([i for i, (p, _) in enumerate(loops) if p == part.number], dtype=int)
                        for part in plan.partitions]
         self.n_loops = len(loops)
+        self.tables = None
+        if opts.compiled:
+            from .compiled import loop_tables
+            self.tables = loop_tables(self.rows, self.groups)
         self.times = self.result = None
         self.params = {}
 
@@ -143,6 +165,18 @@ class _Scoring:
             self.relative = np.zeros((self.n_loops, len(times), self.n))
             self.scores = np.zeros_like(self.relative)
             self.links = np.zeros((len(self.plan.link_ids), len(times), self.n))
+
+    def score(self, batch, cols, a):
+        """Score the runs ``cols`` (a slice) of a chunk's batch, runs a.. of the whole batch, in
+        compiled code (``compiled.score_runs``)."""
+        from .compiled import score_runs
+        link_tab = self.plan.tables.get(tuple(batch[3].names))
+        if link_tab is None:
+            from .compiled import link_tables
+            link_tab = self.plan.tables[tuple(batch[3].names)] = link_tables(self.plan, batch[3].names)
+        pos, neg = score_runs(self.plan, batch, cols, a, link_tab, self.tables, self)
+        self.pos += pos
+        self.neg += neg
 
     def add(self, ls, a, b):
         """Score the runs a..b-1 from their link scores (link, time, run)."""

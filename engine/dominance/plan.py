@@ -3,7 +3,7 @@ cycle partitions, the links inside them, their partial-change expressions (compi
 variables the runs must save."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ class Plan:
     partials: Any
     evaluate: Any
     source: TrajectorySource
+    tables: dict = field(default_factory=dict, repr=False)     # the link kernel's, by record names
 
     @property
     def rows(self) -> dict:
@@ -36,8 +37,16 @@ class Plan:
         """Run a batch: (times, {name: time x run}, {parameter: value per run}, Result)."""
         return self.source.run(params, n_runs)
 
-    def link_scores(self, batch, cols) -> np.ndarray:
-        """Link scores (row, time, run) of the runs ``cols`` (a slice or index array) of a batch."""
+    def link_scores(self, batch, cols, compiled: bool = False) -> np.ndarray:
+        """Link scores (row, time, run) of the runs ``cols`` (a slice or index array) of a batch;
+        ``compiled``: by the compiled kernel (``compiled.block_link_scores``), else with numpy
+        (the reference)."""
+        if compiled:
+            from .compiled import block_link_scores, link_tables
+            names = tuple(batch[3].names)
+            if names not in self.tables:
+                self.tables[names] = link_tables(self, names)
+            return block_link_scores(self, batch, cols, self.tables[names])
         times, traj, values, _ = batch
         sub = {n: np.ascontiguousarray(a[:, cols]) for n, a in traj.items()}
         vals = {k: (np.asarray(v)[cols] if np.ndim(v) > 0 else v) for k, v in values.items()}

@@ -1,0 +1,118 @@
+"""The compiled scoring of loop dominance (engine/dominance/compiled.py) against the numpy
+reference path: same link, loop and relative scores, same dominance.
+
+Tolerance: the link, loop and relative scores and their means over bins are computed with the
+same floating-point operations in the same order on both paths (a bin's sum pairwise, as numpy
+adds it up), so they must be identical, and so must the dominant sets; only each loop's sums of
+positive and negative relative scores over all bins and runs (its polarity and confidence) are
+added in another order, so they agree to rounding: 1e-12 relative."""
+import numpy as np
+import pytest
+from conftest import LTM, needs
+
+import engine
+from engine.dominance import analyse
+from engine.errors import ModelError
+
+pytest.importorskip("numba")
+
+ARMS_RACE = """
+scenario: arms race
+time: {start: 0, stop: 40, dt: 0.25}
+stocks:
+  arms_a: {initial: 50, inflows: [change_a]}
+  arms_b: {initial: 100, inflows: [change_b], outflows: [scrapping_b]}
+  arms_c: {initial: 150, inflows: [change_c]}
+flows:
+  change_a: (target_a - arms_a) / adjustment_time
+  change_b: (target_b - arms_b) / adjustment_time
+  scrapping_b: arms_b / 30
+  change_c: (target_c - arms_c) / adjustment_time
+auxiliaries:
+  target_a: arms_b + 0.9 * arms_c
+  target_b: arms_a + 1.1 * arms_c * (1 + step(0.5, 10))
+  target_c: 1.1 * arms_a + 0.9 * arms_b
+parameters:
+  adjustment_time: 5
+"""
+
+
+def same(a, b):
+    """The two analyses agree: scores identical, bins and polarity to rounding."""
+    assert [lp.elements for lp in a.loops] == [lp.elements for lp in b.loops]
+    for name in ("link_scores", "scores", "relative"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert (x is None) == (y is None)
+        if x is not None:
+            np.testing.assert_array_equal(x, y, err_msg=name)
+    np.testing.assert_array_equal(a.signed, b.signed)
+    np.testing.assert_array_equal(a.magnitude, b.magnitude)
+    np.testing.assert_array_equal(a.dominant, b.dominant)
+    assert [lp.polarity for lp in a.loops] == [lp.polarity for lp in b.loops]
+    np.testing.assert_allclose([lp.confidence for lp in a.loops], [lp.confidence for lp in b.loops],
+                               rtol=1e-12, atol=1e-14)
+    assert [lp.importance for lp in a.loops] == [lp.importance for lp in b.loops]
+
+
+def both(m, **kw):
+    return analyse(m, scoring="compiled", **kw), analyse(m, scoring="numpy", **kw)
+
+
+def test_compiled_scores_equal_numpy_on_a_batch(build):
+    m = build(ARMS_RACE)
+    a, b = both(m, params={"adjustment_time": np.linspace(2, 9, 7)}, every=2)
+    assert len(a.loops) > 8 and a.relative is not None
+    same(a, b)
+    assert a.dominant.any()
+    for every in (None, 0.75, 2.25, 40):        # bins of 1 to 161 steps: every way numpy sums a bin
+        same(*both(m, params={"adjustment_time": np.linspace(2, 9, 3)}, every=every))
+
+
+def test_compiled_scores_equal_numpy_beyond_the_cap(build):
+    m = build(ARMS_RACE)
+    same(*both(m, params={"adjustment_time": np.linspace(2, 9, 5)}, cap=3, every=5))
+
+
+def test_compiled_scores_equal_numpy_block_by_block_and_chunk_by_chunk(build, monkeypatch):
+    import engine.dominance.analysis as an
+    m = build(ARMS_RACE)
+    params = {"adjustment_time": np.linspace(2, 9, 5)}
+    whole = analyse(m, params=params, every=2, scoring="numpy")
+    monkeypatch.setattr(an, "BLOCK_BYTES", 1)            # one run per block
+    same(analyse(m, params=params, every=2, scoring="compiled"), whole)
+    monkeypatch.setattr(an, "FULL_LIMIT", 0)              # only the bins kept
+    small = analyse(m, params=params, every=2, scoring="compiled", memory_mb=1e-6)    # one run per chunk
+    assert small.relative is None
+    np.testing.assert_array_equal(small.signed, whole.signed)
+    np.testing.assert_array_equal(small.dominant, whole.dominant)
+
+
+@needs(LTM)
+def test_compiled_scores_equal_numpy_on_the_ltm_reference():
+    m = engine.load(LTM / "logistic_growth.stmx")
+    same(*both(m))
+    same(*both(m, params={"maximum_growth_rate": np.linspace(0.08, 0.2, 9)}, every=5))
+
+
+def test_compiled_relative_scores_survive_overflowing_loop_scores():
+    from engine.dominance import compiled as cc
+    from engine.dominance.loopscores import loop_scores, relative_scores
+    ls = np.ones((4, 3, 2))
+    ls[:, 1, :] = [[1e200], [-1e200], [1e199], [1e199]]     # products overflow at time 1
+    ls[:, 2, :] = [[2.0], [-1.0], [1.0], [0.5]]
+    rows = [[0, 1], [2, 3]]
+    ref = relative_scores(loop_scores(rows, ls), [np.arange(2)], rows, ls)
+    lstart, lrows, order, shared, gstart = cc.loop_tables(rows, [np.arange(2)])
+    for t in range(3):
+        rel, count = np.empty((2, 2)), np.zeros((1, 2))
+        lt = np.ascontiguousarray(ls[:, t, :])
+        cc._loops_at(lt, lstart, lrows, order, shared, np.empty((2, 2)), rel)
+        cc._relative_at(lt, lstart, lrows, gstart, rel, np.empty(2), count)
+        np.testing.assert_array_equal(rel, ref[:, t, :])
+        np.testing.assert_array_equal(count, [[1, 1]])
+    np.testing.assert_allclose(ref[:, 1, 0], [-1 / 1.01, 0.01 / 1.01], rtol=1e-12)
+
+
+def test_an_unknown_scoring_is_refused(build):
+    with pytest.raises(ModelError, match="unknown scoring 'fast'"):
+        analyse(build(ARMS_RACE), scoring="fast")
