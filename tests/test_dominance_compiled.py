@@ -75,10 +75,12 @@ def test_compiled_scores_equal_numpy_beyond_the_cap(build):
 
 def test_compiled_scores_equal_numpy_block_by_block_and_chunk_by_chunk(build, monkeypatch):
     import engine.dominance.analysis as an
+    import engine.dominance.compiled as cc
     m = build(ARMS_RACE)
     params = {"adjustment_time": np.linspace(2, 9, 5)}
     whole = analyse(m, params=params, every=2, scoring="numpy")
-    monkeypatch.setattr(an, "BLOCK_BYTES", 1)            # one run per block
+    monkeypatch.setattr(an, "COMPILED_BLOCK", 2)         # two runs per block (and 1 in the last)
+    monkeypatch.setattr(cc, "WINDOW_CELLS", 10)           # five steps per window
     same(analyse(m, params=params, every=2, scoring="compiled"), whole)
     monkeypatch.setattr(an, "FULL_LIMIT", 0)              # only the bins kept
     small = analyse(m, params=params, every=2, scoring="compiled", memory_mb=1e-6)    # one run per chunk

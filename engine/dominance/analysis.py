@@ -20,6 +20,8 @@ DISCOVERY_RUNS = 4              # runs of a batch the search looks at
 MIN_SHARE = 0.001               # loops found that never reach this relative score are not scored
 FULL_LIMIT = 20_000_000         # keep full-resolution scores up to loops x times x runs values
 BLOCK_BYTES = 16 * 2 ** 20      # largest working array when scoring a block of runs
+COMPILED_BLOCK = 128            # runs scored at once in compiled code (its working arrays are
+                                # (link or loop) x run: a few hundred kilobytes, in the core's cache)
 
 
 @dataclass
@@ -58,9 +60,12 @@ def chunk_size(plan, n_times, memory_mb) -> int:
     return max(1, int(memory_mb * 2 ** 20 // per_run))
 
 
-def block_size(plan, n_loops, n_times) -> int:
-    """Runs scored at once: each (link or loop, time, run) array stays under ``BLOCK_BYTES``, so
-    the working arrays are reused from one block to the next rather than allocated afresh."""
+def block_size(plan, n_loops, n_times, compiled: bool = False) -> int:
+    """Runs scored at once: with numpy, each (link or loop, time, run) array stays under
+    ``BLOCK_BYTES``, so the working arrays are reused from one block to the next rather than
+    allocated afresh; in compiled code, ``COMPILED_BLOCK`` runs."""
+    if compiled:
+        return COMPILED_BLOCK
     widest = max(len(plan.link_ids), n_loops, len(plan.source.keep), 1)
     return max(1, int(BLOCK_BYTES // (8 * n_times * widest)))
 
@@ -112,7 +117,7 @@ def analyse(model, params=None, n_runs=None, plan=None, labels=None, **options):
         return cache["ls"]
     loops, report = discover(plan, sample, opts, model.loops)
     state = _Scoring(plan, loops, opts, n)
-    block = block_size(plan, len(loops), model.time.n_steps + 1)
+    block = block_size(plan, len(loops), model.time.n_steps + 1, state.tables is not None)
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
         batch = first if first is not None else plan.run(sub_params(params, a, b), b - a)

@@ -34,13 +34,13 @@ KINDS = {"uses": USES, "inflow": INFLOW, "outflow": OUTFLOW, "delay": DELAY}
 
 
 @JIT
-def _links_at(y, c0, t, partial, kind, src, tgt, part, fstart, fvar, sgn, inv, out):  # noqa: PLR0913
+def _links_at(y, c0, t, partial, pt, kind, src, tgt, part, fstart, fvar, sgn, inv, out):  # noqa: PLR0913
     """Scores ``out`` (link, run) of every link over the step t -> t+1 of the runs c0..c0+R-1 of
     the records ``y`` (time, variable, run); R is ``out.shape[1]``.
 
     Per link row: ``kind`` (USES, INFLOW, OUTFLOW, DELAY), the record columns of its source and
     target, and ``part``: for a 'uses' link its row of the partial changes ``partial`` (row,
-    time - 1, run), for a flow link the stock's row of ``fstart``: its flows are ``fvar`` (record
+    step, run; this step at ``pt``), for a flow link the stock's row of ``fstart``: its flows are ``fvar`` (record
     columns; -1 - column for an outflow) from fstart[k] to fstart[k + 1]. ``sgn`` and ``inv``
     (variable, run) are scratch: the sign of each variable's change and one over its magnitude
     (0 where it does not change).
@@ -58,7 +58,7 @@ def _links_at(y, c0, t, partial, kind, src, tgt, part, fstart, fvar, sgn, inv, o
         if k == USES:
             p = part[row]
             for r in range(n_r):
-                v = partial[p, t, r] - y[t, z, c0 + r]
+                v = partial[p, pt, r] - y[t, z, c0 + r]
                 v *= sgn[x, r]
                 v *= inv[z, r]
                 out[row, r] = v if math.isfinite(v) else 0.0
@@ -101,7 +101,7 @@ def link_scores(y, c0, partial, kind, src, tgt, part, fstart, fvar, out):  # noq
     sgn, inv = np.empty((y.shape[1], n_r)), np.empty((y.shape[1], n_r))
     for t in range(n_t):
         if t > 0:
-            _links_at(y, c0, t - 1, partial, kind, src, tgt, part, fstart, fvar, sgn, inv, ls)
+            _links_at(y, c0, t - 1, partial, t - 1, kind, src, tgt, part, fstart, fvar, sgn, inv, ls)
         for i in range(n_l):
             for r in range(n_r):
                 out[i, t, r] = ls[i, r]
@@ -279,12 +279,16 @@ def _pairwise(buf, i, a, n, absolute, out):
 
 
 @JIT
-def score_block(y, c0, partial, kind, src, tgt, part, fstart, fvar,  # noqa: PLR0913, PLR0912
+def score_block(y, c0, partial, p0, ta, tb, kind, src, tgt, part, fstart, fvar,  # noqa: PLR0913, PLR0912
                 lstart, lrows, order, shared, gstart, bin_of, o0,
-                full, links, scores, relative, signed, mag, dom, tot_s, tot_m):
-    """Score the runs c0..c0+R-1 of the records ``y`` in one pass over their times: link scores
-    (see ``_links_at``), loop scores, relative scores, their means over bins, dominance, written
-    at runs o0..o0+R-1 of the batch's arrays.
+                full, links, scores, relative, signed, mag, dom, tot_s, tot_m, kept, count, t_bin):
+    """Score the times ta..tb-1 of the runs c0..c0+R-1 of the records ``y`` (time, variable,
+    run) in one pass: link scores (see ``_links_at``; ``partial`` holds the partial changes of
+    steps p0.., (row, step, run)), loop scores, relative scores, their means over bins,
+    dominance, written at runs o0..o0+R-1 of the batch's arrays. A block is scored window of
+    times after window, in order; ``kept`` (loop, longest bin, run: the relative scores of the
+    open bin), ``count`` (partition, run: its active times) and ``t_bin`` (its first time, one
+    value) carry the open bin from one window to the next.
 
     Loops are numbered by partition (partition k holds loops gstart[k]..gstart[k+1]-1); loop i's
     link rows are lrows[lstart[i]:lstart[i+1]]. ``order`` lists the loops with their rows sorted,
@@ -293,8 +297,8 @@ def score_block(y, c0, partial, kind, src, tgt, part, fstart, fvar,  # noqa: PLR
     When ``full``, link, loop and relative scores go to ``links``, ``scores`` and ``relative``
     (link or loop, time, run of the batch); always, mean relative scores and magnitudes per bin
     to ``signed`` and ``mag``, the dominant sets to ``dom`` (loop, bin, run of the batch); each
-    loop's sums of its relative scores and of their magnitudes over the block are added to
-    ``tot_s`` and ``tot_m``. R is the last dimension of ``partial`` (row, time - 1, run).
+    loop's sums of its relative scores and of their magnitudes are added to ``tot_s`` and
+    ``tot_m``. R is the last dimension of ``partial``.
     """
     n_t, n_r = y.shape[0], partial.shape[2]
     n_l, n_g = lstart.shape[0] - 1, gstart.shape[0] - 1
@@ -306,17 +310,10 @@ def score_block(y, c0, partial, kind, src, tgt, part, fstart, fvar,  # noqa: PLR
     buf = np.empty((depth, n_r))
     rel = np.empty((n_l, n_r))
     total = np.empty(n_r)
-    longest, run = 1, 1
-    for t in range(1, n_t):
-        run = run + 1 if bin_of[t] == bin_of[t - 1] else 1
-        longest = max(longest, run)
-    kept = np.empty((n_l, longest, n_r))               # the relative scores of the open bin
     s_bin, m_bin = np.empty(n_r), np.empty(n_r)
-    count = np.zeros((n_g, n_r))
-    t_bin = 0
-    for t in range(n_t):
+    for t in range(ta, tb):
         if t > 0:
-            _links_at(y, c0, t - 1, partial, kind, src, tgt, part, fstart, fvar, sgn, inv, ls)
+            _links_at(y, c0, t - 1, partial, t - 1 - p0, kind, src, tgt, part, fstart, fvar, sgn, inv, ls)
         _loops_at(ls, lstart, lrows, order, shared, buf, rel)
         if full:
             for i in range(ls.shape[0]):
@@ -328,13 +325,13 @@ def score_block(y, c0, partial, kind, src, tgt, part, fstart, fvar,  # noqa: PLR
         _relative_at(ls, lstart, lrows, gstart, rel, total, count)
         for i in range(n_l):
             for r in range(n_r):
-                kept[i, t - t_bin, r] = rel[i, r]
+                kept[i, t - t_bin[0], r] = rel[i, r]
         if full:
             for i in range(n_l):
                 for r in range(n_r):
                     relative[i, t, o0 + r] = rel[i, r]
         if t == n_t - 1 or bin_of[t + 1] != bin_of[t]:   # the bin closes: means and dominance
-            b, n_b = bin_of[t], t + 1 - t_bin
+            b, n_b = bin_of[t], t + 1 - t_bin[0]
             for g in range(n_g):
                 for i in range(gstart[g], gstart[g + 1]):
                     _pairwise(kept, i, 1, n_b - 1, False, s_bin)     # numpy's reduceat: the first
@@ -352,7 +349,7 @@ def score_block(y, c0, partial, kind, src, tgt, part, fstart, fvar,  # noqa: PLR
                 for r in range(n_r):
                     _dominant(mag, b, o0 + r, gstart[g], gstart[g + 1], dom)
                     count[g, r] = 0.0
-            t_bin = t + 1
+            t_bin[0] = t + 1
     return 0
 
 
@@ -384,32 +381,41 @@ def link_tables(plan, names) -> tuple:
     return tuple(np.array(a, dtype=np.int64) for a in (kind, src, tgt, part, fstart, fvar))
 
 
-def _block(plan, batch, cols):
-    """(records, first column, partial changes (row, time - 1, run)) of the runs ``cols`` (a
-    slice or index array) of a batch: the partial changes by the plan's expressions."""
-    times, _, values, result = batch
-    data = np.ascontiguousarray(result.data, dtype=float)
+def _records(batch, cols):
+    """(records (time, variable, run), first column, end column) of the runs ``cols`` (a slice or
+    index array) of a batch: the batch's records themselves for a slice, else a copy."""
+    data = np.ascontiguousarray(batch[3].data, dtype=float)
     if isinstance(cols, slice) and cols.step in (None, 1):
         c0, c1, _ = cols.indices(data.shape[2])
-        y = data
-    else:
-        y = np.ascontiguousarray(data[:, :, cols])
-        c0, c1 = 0, y.shape[2]
-    sub = {name: y[:, i, c0:c1] for i, name in enumerate(result.names)}
-    vals = {k: (np.asarray(v)[cols] if np.ndim(v) > 0 else v) for k, v in values.items()}
-    partial = plan.evaluate(input_arrays(plan.partials.names, sub, vals), times[:-1, None])
-    p = np.empty((len(partial), y.shape[0] - 1, c1 - c0))
+        return data, c0, c1
+    y = np.ascontiguousarray(data[:, :, cols])
+    return y, 0, y.shape[2]
+
+
+def _partials(plan, batch, y, c0, c1, vals, s0, s1) -> np.ndarray:
+    """The partial changes (row, step, run) of the steps s0..s1-1 (step s: from time s to s + 1)
+    of the runs c0..c1-1 of the records ``y``, by the plan's expressions; ``vals`` holds the
+    parameters' values of those runs."""
+    times, result = batch[0], batch[3]
+    sub = {name: y[s0:s1 + 1, i, c0:c1] for i, name in enumerate(result.names)}
+    partial = plan.evaluate(input_arrays(plan.partials.names, sub, vals), times[s0:s1, None])
+    p = np.empty((len(partial), s1 - s0, c1 - c0))
     for k, v in enumerate(partial):
         p[k] = v
-    return y, c0, p
+    return p
+
+
+def _values(batch, cols) -> dict:
+    return {k: (np.asarray(v)[cols] if np.ndim(v) > 0 else v) for k, v in batch[2].items()}
 
 
 def block_link_scores(plan, batch, cols, tables) -> np.ndarray:
     """Link scores (row, time, run) of the runs ``cols`` (a slice or index array) of a batch,
     as ``Plan.link_scores`` gives them; ``tables`` are the ``link_tables`` of the batch's record
     names."""
-    y, c0, p = _block(plan, batch, cols)
-    out = np.empty((len(plan.link_ids), y.shape[0], p.shape[2]))
+    y, c0, c1 = _records(batch, cols)
+    p = _partials(plan, batch, y, c0, c1, _values(batch, cols), 0, y.shape[0] - 1)
+    out = np.empty((len(plan.link_ids), y.shape[0], c1 - c0))
     link_scores(y, c0, p, *tables, out)
     return out
 
@@ -440,17 +446,31 @@ def loop_tables(row_lists, groups) -> tuple | None:
 
 
 _NONE = np.zeros((0, 0, 0))
+WINDOW_CELLS = 4096         # (time x run) cells of the arrays numpy evaluates the partial changes over
 
 
-def score_runs(plan, batch, cols, c0, link_tab, loop_tab, state) -> tuple:
+def score_runs(plan, batch, cols, o0, link_tab, loop_tab, state) -> tuple:
     """Score the runs ``cols`` (a slice) of a batch into ``state`` (the analysis's arrays over
-    the whole batch, these runs from c0 on): see ``score_block``. Returns each loop's sums of its
-    positive and of the magnitudes of its negative relative scores over these runs."""
-    y, b0, p = _block(plan, batch, cols)
-    n = len(loop_tab[0]) - 1
-    tot_s, tot_m = np.zeros(n), np.zeros(n)
+    the whole batch, these runs from o0 on): see ``score_block``, called window of times after
+    window so that the partial changes numpy evaluates (and every array it makes) stay a few
+    hundred kilobytes. Returns each loop's sums of its positive and of the magnitudes of its
+    negative relative scores over these runs."""
+    y, c0, c1 = _records(batch, cols)
+    vals = _values(batch, cols)
+    n_t, n_r = y.shape[0], c1 - c0
+    index = np.asarray(state.index, dtype=np.int64)
+    n_l = len(loop_tab[0]) - 1
+    longest = int(np.diff(np.flatnonzero(np.r_[True, np.diff(index) != 0, True])).max())
+    tot_s, tot_m = np.zeros(n_l), np.zeros(n_l)
+    kept, count = np.empty((n_l, longest, n_r)), np.zeros((len(loop_tab[4]) - 1, n_r))
+    t_bin = np.zeros(1, dtype=np.int64)
     full = bool(state.full)
-    score_block(y, b0, p, *link_tab, *loop_tab, np.asarray(state.index, dtype=np.int64), c0, full,
-                state.links if full else _NONE, state.scores if full else _NONE,
-                state.relative if full else _NONE, state.signed, state.mag, state.dominant, tot_s, tot_m)
+    arrays = (state.links, state.scores, state.relative) if full else (_NONE, _NONE, _NONE)
+    width = max(2, WINDOW_CELLS // n_r)
+    for ta in range(0, n_t, width):
+        tb = min(n_t, ta + width)
+        s0 = max(ta - 1, 0)
+        p = _partials(plan, batch, y, c0, c1, vals, s0, tb - 1)
+        score_block(y, c0, p, s0, ta, tb, *link_tab, *loop_tab, index, o0, full, *arrays,
+                    state.signed, state.mag, state.dominant, tot_s, tot_m, kept, count, t_bin)
     return (tot_m + tot_s) / 2, (tot_m - tot_s) / 2
