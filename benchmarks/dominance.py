@@ -63,10 +63,10 @@ def stages(loaded, params, n: int, repeats: int, backend: str = "auto") -> dict:
     def scoring():
         state = _Scoring(plan, loops, opts, n)
         state.start(batch, 0, n)
-        for a, b in spans:
-            if compiled:
-                state.score(batch, slice(a, b), a)
-            else:
+        if compiled:
+            state.score_all(batch, spans, 0)
+        else:
+            for a, b in spans:
                 state.add(plan.link_scores(batch, slice(a, b)), a, b)
     if compiled:
         out["scores, dominance (compiled)"] = timed(scoring, repeats)

@@ -3,6 +3,7 @@ dominance. Runs are simulated a chunk at a time (every run of a chunk at once) a
 of runs at a time (every run of a block at once, each array a few megabytes)."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,11 +123,11 @@ def analyse(model, params=None, n_runs=None, plan=None, labels=None, **options):
         b = min(n, a + chunk)
         batch = first if first is not None else plan.run(sub_params(params, a, b), b - a)
         state.start(batch, a, b)
-        for c in range(0, b - a, block):
-            d = min(b - a, c + block)
-            if state.tables is not None:
-                state.score(batch, slice(c, d), a + c)
-            else:
+        spans = [(c, min(b - a, c + block)) for c in range(0, b - a, block)]
+        if state.tables is not None:
+            state.score_all(batch, spans, a)
+        else:
+            for c, d in spans:
                 state.add(plan.link_scores(batch, slice(c, d)), a + c, a + d)
     return assemble(plan, loops, report, state, opts, labels)
 
@@ -171,17 +172,39 @@ class _Scoring:
             self.scores = np.zeros_like(self.relative)
             self.links = np.zeros((len(self.plan.link_ids), len(times), self.n))
 
-    def score(self, batch, cols, a):
+    def link_tables(self, batch):
+        """The link kernel's tables for the records of ``batch`` (made once per plan)."""
+        from .compiled import link_tables
+        names = tuple(batch[3].names)
+        if names not in self.plan.tables:
+            self.plan.tables[names] = link_tables(self.plan, names)
+        return self.plan.tables[names]
+
+    def score(self, batch, cols, a) -> tuple:
         """Score the runs ``cols`` (a slice) of a chunk's batch, runs a.. of the whole batch, in
-        compiled code (``compiled.score_runs``)."""
+        compiled code (``compiled.score_runs``); returns their sums for the loops' polarity."""
         from .compiled import score_runs
-        link_tab = self.plan.tables.get(tuple(batch[3].names))
-        if link_tab is None:
-            from .compiled import link_tables
-            link_tab = self.plan.tables[tuple(batch[3].names)] = link_tables(self.plan, batch[3].names)
-        pos, neg = score_runs(self.plan, batch, cols, a, link_tab, self.tables, self)
-        self.pos += pos
-        self.neg += neg
+        return score_runs(self.plan, batch, cols, a, self.link_tables(batch), self.tables, self)
+
+    def score_all(self, batch, spans, a):
+        """Score the blocks ``spans`` ((first, end) runs of a chunk's batch, runs a.. of the whole
+        batch) in compiled code, on as many threads as numba runs batches on (each block writes
+        its own runs; the polarity sums are added in block order, so the result does not depend
+        on the threads)."""
+        from numba import get_num_threads
+        self.link_tables(batch)                     # made once, before the threads
+
+        def one(span):
+            return self.score(batch, slice(*span), a + span[0])
+        workers = min(len(spans), get_num_threads())
+        if workers > 1:
+            with ThreadPoolExecutor(workers) as ex:
+                sums = list(ex.map(one, spans))
+        else:
+            sums = [one(sp) for sp in spans]
+        for pos, neg in sums:
+            self.pos += pos
+            self.neg += neg
 
     def add(self, ls, a, b):
         """Score the runs a..b-1 from their link scores (link, time, run)."""

@@ -10,8 +10,10 @@ runs the loop search looks at).
 
 The numpy functions of ``linkscores``, ``loopscores`` and ``periods`` are the reference: these do
 the same floating-point operations in the same order (sums over a bin's times pairwise, as numpy
-adds them up), so their scores, bins and dominance are identical; only the polarity sums are added
-in another order (bin by bin), and agree to rounding (``tests/test_dominance_compiled.py``). Importing this
+adds them up), so their scores, bins and dominance are identical, with two exceptions that agree
+to rounding: the polarity sums (added bin by bin here), and relative scores where loop scores
+overflow, taken from sums of log magnitudes that numpy adds pairwise or one by one depending on
+how many times of the block overflowed (``tests/test_dominance_compiled.py``). Importing this
 module imports numba; only the analysis does, when it scores (never ``carbonloop run``). The
 functions are compiled once and kept by numba's disk cache (__pycache__ beside the module, or
 numba's user cache directory where that cannot be written).
