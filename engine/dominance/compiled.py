@@ -185,7 +185,8 @@ def _loops_at(ls, lstart, lrows, order, shared, buf, rel):
 @JIT
 def _relative_at(ls, lstart, lrows, gstart, rel, total, count):
     """Relative scores within each partition, over the loop scores ``rel`` (loop, run); where a
-    partition has some loop active, its ``count`` of active times (partition, run) goes up."""
+    partition has some loop active, its ``count`` of active times (partition, run) goes up.
+    ``total`` is scratch (run)."""
     n_r = rel.shape[1]
     for g in range(gstart.shape[0] - 1):
         first, last = gstart[g], gstart[g + 1]
@@ -196,20 +197,28 @@ def _relative_at(ls, lstart, lrows, gstart, rel, total, count):
         for i in range(first, last):
             for r in range(n_r):
                 total[r] += abs(rel[i, r])
+        overflow = False
         for r in range(n_r):
-            tot = total[r]
-            if math.isfinite(tot) and tot > 0:
-                for i in range(first, last):
-                    rel[i, r] = rel[i, r] / tot
-            elif math.isfinite(tot):
-                for i in range(first, last):
-                    rel[i, r] = 0.0
-            else:
-                _log_relative(ls, r, lstart, lrows, first, last, rel)
-            for i in range(first, last):
-                if rel[i, r] != 0:
-                    count[g, r] += 1.0
-                    break
+            if not math.isfinite(total[r]):  # overflowed: -inf marks it, its scores come after
+                total[r] = -math.inf
+                overflow = True
+            elif not total[r] > 0:           # no loop active: every score 0
+                total[r] = math.inf
+        for i in range(first, last):
+            for r in range(n_r):
+                rel[i, r] = rel[i, r] / total[r]
+        if overflow:
+            for r in range(n_r):
+                if total[r] == -math.inf:
+                    _log_relative(ls, r, lstart, lrows, first, last, rel)
+        for r in range(n_r):
+            total[r] = 0.0
+        for i in range(first, last):
+            for r in range(n_r):
+                total[r] = max(total[r], abs(rel[i, r]))
+        for r in range(n_r):
+            if total[r] > 0:
+                count[g, r] += 1.0
 
 
 @JIT
