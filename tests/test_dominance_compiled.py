@@ -121,3 +121,34 @@ def test_compiled_relative_scores_survive_overflowing_loop_scores():
 def test_an_unknown_scoring_is_refused(build):
     with pytest.raises(ModelError, match="unknown scoring 'fast'"):
         analyse(build(ARMS_RACE), scoring="fast")
+
+
+def test_compiled_strongest_path_search_finds_the_same_loops():
+    import networkx as nx
+
+    from engine.dominance.discovery import StrongestPaths
+
+    class Graph:            # the parts of a link graph the search reads
+        def __init__(self, g):
+            self.graph = g
+            self.index = {e: i for i, e in enumerate(g.edges)}
+
+    class Part:
+        def __init__(self, nodes, states):
+            self.nodes, self.states = frozenset(nodes), states
+
+    rng = np.random.default_rng(3)
+    found = 0
+    for trial in range(20):
+        g = nx.gnp_random_graph(14, 0.3, seed=trial, directed=True)
+        g = nx.relabel_nodes(g, {i: f"n{i:02d}" for i in g})
+        lg, part = Graph(g), Part(g.nodes, tuple(sorted(g.nodes))[:5])
+        sp = StrongestPaths(lg, part, list(range(len(lg.index))))
+        for _ in range(5):
+            w = np.log(rng.random(len(lg.index)) * 10)
+            w[rng.random(len(w)) < 0.2] = -np.inf                   # inactive links
+            w[rng.random(len(w)) < 0.2] = 0.0                       # ties
+            loops = sp.search(w.tolist())
+            assert sp.search(w, True) == loops
+            found += len(loops)
+    assert found > 100

@@ -485,3 +485,55 @@ def score_runs(plan, batch, cols, o0, link_tab, loop_tab, state) -> tuple:
         score_block(y, c0, p, s0, ta, tb, *link_tab, *loop_tab, index, o0, full, *arrays,
                     state.signed, state.mag, state.dominant, tot_s, tot_m, kept, count, t_bin)
     return (tot_m + tot_s) / 2, (tot_m - tot_s) / 2
+
+
+@JIT
+def strongest_paths(n_states, start, dest, weight, out, ends):  # noqa: PLR0912
+    """The strongest-path search of ``discovery.StrongestPaths`` from each of the first
+    ``n_states`` elements, over links given per element (``start``: CSR offsets) as destinations
+    ``dest`` and log-magnitude weights ``weight``, in the order the search follows them
+    (decreasing weight, ties by decreasing destination). Each path that closes on its first
+    element is written to ``out`` (its elements) and its end to ``ends``; returns the number of
+    paths, or -1 when ``out`` or ``ends`` is too small to hold them."""
+    n = start.shape[0] - 1
+    best = np.empty(n)
+    on_path = np.zeros(n, dtype=np.bool_)
+    path = np.empty(n, dtype=np.int64)
+    pos = np.empty(n, dtype=np.int64)
+    score = np.empty(n)
+    n_out, used = 0, 0
+    for target in range(n_states):
+        best[:] = -math.inf
+        path[0], pos[0], score[0] = target, start[target], 0.0
+        on_path[target] = True
+        top = 0
+        while top >= 0:
+            u = path[top]
+            pushed = False
+            while pos[top] < start[u + 1]:
+                k = pos[top]
+                pos[top] = k + 1
+                v = dest[k]
+                if on_path[v]:
+                    if v == target:
+                        if n_out >= ends.shape[0] or used + top + 1 > out.shape[0]:
+                            return -1
+                        for j in range(top + 1):
+                            out[used + j] = path[j]
+                        used += top + 1
+                        ends[n_out] = used
+                        n_out += 1
+                    continue
+                s = score[top] + weight[k]
+                if s < best[v]:
+                    continue
+                best[v] = s
+                on_path[v] = True
+                top += 1
+                path[top], pos[top], score[top] = v, start[v], s
+                pushed = True
+                break
+            if not pushed:
+                on_path[path[top]] = False
+                top -= 1
+    return n_out

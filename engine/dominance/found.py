@@ -46,7 +46,7 @@ def discover(plan, sample, opts, declared) -> tuple:
             runs = sample().shape[2]
             per_run = max(1, -(-opts.search_times // runs))
             found, searches = dsc.strongest_loops(plan.lg, part, plan.link_ids, sample(),
-                                                  range(runs), per_run)
+                                                  range(runs), per_run, opts.compiled)
             rec = Found(part.number, "strongest path", len(found),
                         total=None if every is None else len(every), searches=searches)
             found = strong_enough(plan, found, sample(), opts.min_share)
