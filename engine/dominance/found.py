@@ -38,11 +38,11 @@ def discover(plan, sample, opts, declared) -> tuple:
     scores of the runs searched (computed only when some partition has more loops than the cap)."""
     loops, report = [], []
     for part in plan.partitions:
-        every = dsc.enumerate_loops(plan.lg, part, opts.cap)
+        every = _enumerated(plan, part, opts.cap)
         if every is not None:
             found, rec = every, Found(part.number, "exhaustive", len(every), total=len(every))
         else:
-            every = dsc.enumerate_loops(plan.lg, part, VERIFY_LIMIT) if opts.verify else None
+            every = _enumerated(plan, part, VERIFY_LIMIT) if opts.verify else None
             runs = sample().shape[2]
             per_run = max(1, -(-opts.search_times // runs))
             found, searches = dsc.strongest_loops(plan.lg, part, plan.link_ids, sample(),
@@ -59,6 +59,16 @@ def discover(plan, sample, opts, declared) -> tuple:
         loops += [(part.number, lp) for lp in found]
         report.append(rec)
     return loops, report
+
+
+def _enumerated(plan, part, cap: int):
+    """``discovery.enumerate_loops`` of a partition, kept with the plan: the loops are the model's
+    structure's, the same in every analysis of it (a copy, so that callers may change it)."""
+    key = ("loops", part.number, cap)
+    if key not in plan.tables:
+        plan.tables[key] = dsc.enumerate_loops(plan.lg, part, cap)
+    found = plan.tables[key]
+    return None if found is None else list(found)
 
 
 def strong_enough(plan, loops, ls, min_share: float) -> list:

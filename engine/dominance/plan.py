@@ -26,7 +26,8 @@ class Plan:
     partials: Any
     evaluate: Any
     source: TrajectorySource
-    tables: dict = field(default_factory=dict, repr=False)     # the link kernel's, by record names
+    tables: dict = field(default_factory=dict, repr=False)     # made once: the link kernel's (by
+                                                                # record names), loops enumerated
 
     @property
     def rows(self) -> dict:
