@@ -54,7 +54,7 @@ def stages(loaded, params, n: int, repeats: int, backend: str = "auto") -> dict:
     batch = plan.run(params, n)
     opts = Options(verify=False, backend=backend)
     compiled = opts.compiled
-    sample = plan.link_scores(batch, sample_runs(n, opts.discovery_runs), compiled)
+    sample = plan.link_scores(batch, sample_runs(n, opts.discovery_runs))
     out["loop search"] = timed(lambda: discover(plan, lambda: sample, opts, loaded.model.loops), repeats)
     loops, _ = discover(plan, lambda: sample, opts, loaded.model.loops)
     block = block_size(plan, len(loops), loaded.model.time.n_steps + 1, compiled)

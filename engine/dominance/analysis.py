@@ -100,7 +100,6 @@ def analyse(model, params=None, n_runs=None, plan=None, labels=None, **options):
     """
     from .result import assemble
     opts = Options(**options)
-    compiled = opts.compiled
     plan = plan or make_plan(model, opts.backend)
     n = batch_size(params, n_runs)
     chunk = min(n, chunk_size(plan, model.time.n_steps + 1, opts.memory_mb))
@@ -111,10 +110,10 @@ def analyse(model, params=None, n_runs=None, plan=None, labels=None, **options):
         if "ls" not in cache:
             idx = sample_runs(n, opts.discovery_runs)
             if first is not None:
-                cache["ls"] = plan.link_scores(first, idx, compiled)
+                cache["ls"] = plan.link_scores(first, idx)
             else:
                 p = {k: (np.asarray(v)[idx] if np.ndim(v) > 0 else v) for k, v in (params or {}).items()}
-                cache["ls"] = plan.link_scores(plan.run(p, len(idx)), slice(None), compiled)
+                cache["ls"] = plan.link_scores(plan.run(p, len(idx)), slice(None))
         return cache["ls"]
     loops, report = discover(plan, sample, opts, model.loops)
     state = _Scoring(plan, loops, opts, n)

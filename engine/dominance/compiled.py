@@ -5,8 +5,8 @@ variable, run) and the partial changes to link scores, loop scores (each distinc
 links multiplied once), relative scores, their means over bins, dominance and the polarity
 sums, the runs of the block innermost (contiguous, so that the arithmetic vectorises) and every
 working array a (link or loop, run) slice of a few kilobytes, where numpy makes many
-temporaries over (link or loop, time, run). ``link_scores`` gives the link scores alone (for the
-runs the loop search looks at).
+temporaries over (link or loop, time, run). ``strongest_paths`` is the loop search's
+depth-first search over arrays.
 
 The numpy functions of ``linkscores``, ``loopscores`` and ``periods`` are the reference: these do
 the same floating-point operations in the same order (sums over a bin's times pairwise, as numpy
@@ -91,23 +91,6 @@ def _links_at(y, c0, t, partial, pt, kind, src, tgt, part, fstart, fvar, sgn, in
                 ok = (abs(dn) > REL_TOL * max(size1, size0) and df > REL_TOL * max(abs(f1), abs(f0))
                       and math.isfinite(v))
                 out[row, r] = v if ok else 0.0
-
-
-@JIT
-def link_scores(y, c0, partial, kind, src, tgt, part, fstart, fvar, out):  # noqa: PLR0913
-    """Link scores ``out`` (link, time, run) of the runs c0.. of the records ``y`` (time,
-    variable, run), from the partial changes ``partial`` (row, time - 1, run): see ``_links_at``.
-    The first time has no step and scores 0."""
-    n_l, n_t, n_r = out.shape
-    ls = np.zeros((n_l, n_r))
-    sgn, inv = np.empty((y.shape[1], n_r)), np.empty((y.shape[1], n_r))
-    for t in range(n_t):
-        if t > 0:
-            _links_at(y, c0, t - 1, partial, t - 1, kind, src, tgt, part, fstart, fvar, sgn, inv, ls)
-        for i in range(n_l):
-            for r in range(n_r):
-                out[i, t, r] = ls[i, r]
-    return 0
 
 
 @JIT
@@ -222,54 +205,50 @@ def _relative_at(ls, lstart, lrows, gstart, rel, total, count):
 
 
 @JIT
-def _pairwise_leaf(buf, i, a, n, absolute, out):
-    """``_pairwise`` of at most 128 terms."""
+def _pairwise_leaf(a, lo, n, out):
+    """``_pairwise`` of at most 128 rows."""
     n_r = out.shape[0]
     if n < 8:
         for r in range(n_r):
             out[r] = 0.0
-        for k in range(n):
+        for k in range(lo, lo + n):
             for r in range(n_r):
-                out[r] += abs(buf[i, a + k, r]) if absolute else buf[i, a + k, r]
+                out[r] += a[k, r]
         return
-    acc = np.empty((8, n_r))
-    for j in range(8):
-        for r in range(n_r):
-            acc[j, r] = abs(buf[i, a + j, r]) if absolute else buf[i, a + j, r]
+    acc = a[lo:lo + 8].copy()
     k = 8
     while k < n - n % 8:
         for j in range(8):
             for r in range(n_r):
-                acc[j, r] += abs(buf[i, a + k + j, r]) if absolute else buf[i, a + k + j, r]
+                acc[j, r] += a[lo + k + j, r]
         k += 8
     for r in range(n_r):
         out[r] = ((acc[0, r] + acc[1, r]) + (acc[2, r] + acc[3, r])) + \
                  ((acc[4, r] + acc[5, r]) + (acc[6, r] + acc[7, r]))
-    while k < n:
+    for j in range(lo + k, lo + n):
         for r in range(n_r):
-            out[r] += abs(buf[i, a + k, r]) if absolute else buf[i, a + k, r]
-        k += 1
+            out[r] += a[j, r]
 
 
 @JIT
-def _pairwise(buf, i, a, n, absolute, out):
-    """out[r] = the sum of buf[i, a:a+n, r] (or of their magnitudes) as numpy adds it up
-    (pairwise: below 8 terms one by one, up to 128 in 8 interleaved sums, beyond that the sum
-    of two halves, each a multiple of 8 terms long where it can be). The halving is walked with
-    a stack of its own (numba's disk cache does not keep recursive functions safely)."""
+def _pairwise(a, lo, n, out):
+    """out[r] = the sum of rows lo..lo+n-1 of ``a`` (row, run) as numpy adds them up (pairwise:
+    below 8 terms one by one, up to 128 in 8 interleaved sums, beyond that the sum of two
+    halves, each a multiple of 8 terms long where it can be). The halving is walked with a stack
+    of its own (numba's disk cache does not keep recursive functions safely)."""
     if n <= 128:
-        _pairwise_leaf(buf, i, a, n, absolute, out)
+        _pairwise_leaf(a, lo, n, out)
         return
     n_r = out.shape[0]
     starts, sizes, phase = np.empty(64, np.int64), np.empty(64, np.int64), np.empty(64, np.int64)
     vals = np.empty((65, n_r))
     top, nv = 0, 0
-    starts[0], sizes[0], phase[0] = a, n, 0
+    starts[0], sizes[0], phase[0] = lo, n, 0
     while top >= 0:
         fa, fn = starts[top], sizes[top]
         half = fn // 2 - (fn // 2) % 8
         if fn <= 128:
-            _pairwise_leaf(buf, i, fa, fn, absolute, vals[nv])
+            _pairwise_leaf(a, fa, fn, vals[nv])
             nv += 1
             top -= 1
         elif phase[top] == 0:                # the first half
@@ -322,6 +301,7 @@ def score_block(y, c0, partial, p0, ta, tb, kind, src, tgt, part, fstart, fvar, 
     rel = np.empty((n_l, n_r))
     total = np.empty(n_r)
     s_bin, m_bin = np.empty(n_r), np.empty(n_r)
+    mags = np.empty((kept.shape[1], n_r))
     for t in range(ta, tb):
         if t > 0:
             _links_at(y, c0, t - 1, partial, t - 1 - p0, kind, src, tgt, part, fstart, fvar, sgn, inv, ls)
@@ -345,12 +325,15 @@ def score_block(y, c0, partial, p0, ta, tb, kind, src, tgt, part, fstart, fvar, 
             b, n_b = bin_of[t], t + 1 - t_bin[0]
             for g in range(n_g):
                 for i in range(gstart[g], gstart[g + 1]):
-                    _pairwise(kept, i, 1, n_b - 1, False, s_bin)     # numpy's reduceat: the first
-                    _pairwise(kept, i, 1, n_b - 1, True, m_bin)      # term plus the others' sum
+                    for k in range(n_b):
+                        for r in range(n_r):
+                            mags[k, r] = abs(kept[i, k, r])
+                    _pairwise(kept[i], 1, n_b - 1, s_bin)     # numpy's reduceat: the first term
+                    _pairwise(mags, 1, n_b - 1, m_bin)        # plus the sum of the others
                     ps = pm = 0.0
                     for r in range(n_r):
                         cnt = count[g, r]
-                        sv, mv = kept[i, 0, r] + s_bin[r], abs(kept[i, 0, r]) + m_bin[r]
+                        sv, mv = kept[i, 0, r] + s_bin[r], mags[0, r] + m_bin[r]
                         signed[i, b, o0 + r] = sv / cnt if cnt > 0 else 0.0
                         mag[i, b, o0 + r] = mv / cnt if cnt > 0 else 0.0
                         ps += sv
@@ -393,14 +376,11 @@ def link_tables(plan, names) -> tuple:
 
 
 def _records(batch, cols):
-    """(records (time, variable, run), first column, end column) of the runs ``cols`` (a slice or
-    index array) of a batch: the batch's records themselves for a slice, else a copy."""
+    """(records (time, variable, run), first column, end column) of the runs ``cols`` (a slice)
+    of a batch."""
     data = np.ascontiguousarray(batch[3].data, dtype=float)
-    if isinstance(cols, slice) and cols.step in (None, 1):
-        c0, c1, _ = cols.indices(data.shape[2])
-        return data, c0, c1
-    y = np.ascontiguousarray(data[:, :, cols])
-    return y, 0, y.shape[2]
+    c0, c1, _ = cols.indices(data.shape[2])
+    return data, c0, c1
 
 
 def _partials(plan, batch, y, c0, c1, vals, s0, s1) -> np.ndarray:
@@ -418,17 +398,6 @@ def _partials(plan, batch, y, c0, c1, vals, s0, s1) -> np.ndarray:
 
 def _values(batch, cols) -> dict:
     return {k: (np.asarray(v)[cols] if np.ndim(v) > 0 else v) for k, v in batch[2].items()}
-
-
-def block_link_scores(plan, batch, cols, tables) -> np.ndarray:
-    """Link scores (row, time, run) of the runs ``cols`` (a slice or index array) of a batch,
-    as ``Plan.link_scores`` gives them; ``tables`` are the ``link_tables`` of the batch's record
-    names."""
-    y, c0, c1 = _records(batch, cols)
-    p = _partials(plan, batch, y, c0, c1, _values(batch, cols), 0, y.shape[0] - 1)
-    out = np.empty((len(plan.link_ids), y.shape[0], c1 - c0))
-    link_scores(y, c0, p, *tables, out)
-    return out
 
 
 def loop_tables(row_lists, groups) -> tuple | None:

@@ -38,16 +38,9 @@ class Plan:
         """Run a batch: (times, {name: time x run}, {parameter: value per run}, Result)."""
         return self.source.run(params, n_runs)
 
-    def link_scores(self, batch, cols, compiled: bool = False) -> np.ndarray:
-        """Link scores (row, time, run) of the runs ``cols`` (a slice or index array) of a batch;
-        ``compiled``: by the compiled kernel (``compiled.block_link_scores``), else with numpy
-        (the reference)."""
-        if compiled:
-            from .compiled import block_link_scores, link_tables
-            names = tuple(batch[3].names)
-            if names not in self.tables:
-                self.tables[names] = link_tables(self, names)
-            return block_link_scores(self, batch, cols, self.tables[names])
+    def link_scores(self, batch, cols) -> np.ndarray:
+        """Link scores (row, time, run) of the runs ``cols`` (a slice or index array) of a batch
+        (with numpy: the compiled scoring computes them on its way, ``compiled.score_block``)."""
         times, traj, values, _ = batch
         sub = {n: np.ascontiguousarray(a[:, cols]) for n, a in traj.items()}
         vals = {k: (np.asarray(v)[cols] if np.ndim(v) > 0 else v) for k, v in values.items()}
