@@ -302,6 +302,7 @@ def score_block(y, c0, partial, p0, ta, tb, kind, src, tgt, part, fstart, fvar, 
     total = np.empty(n_r)
     s_bin, m_bin = np.empty(n_r), np.empty(n_r)
     mags = np.empty((kept.shape[1], n_r))
+    one = np.int64(1)                                   # (not a literal: one compiled _pairwise)
     for t in range(ta, tb):
         if t > 0:
             _links_at(y, c0, t - 1, partial, t - 1 - p0, kind, src, tgt, part, fstart, fvar, sgn, inv, ls)
@@ -328,8 +329,8 @@ def score_block(y, c0, partial, p0, ta, tb, kind, src, tgt, part, fstart, fvar, 
                     for k in range(n_b):
                         for r in range(n_r):
                             mags[k, r] = abs(kept[i, k, r])
-                    _pairwise(kept[i], 1, n_b - 1, s_bin)     # numpy's reduceat: the first term
-                    _pairwise(mags, 1, n_b - 1, m_bin)        # plus the sum of the others
+                    _pairwise(kept[i], one, n_b - 1, s_bin)   # numpy's reduceat: the first term
+                    _pairwise(mags, one, n_b - 1, m_bin)      # plus the sum of the others
                     ps = pm = 0.0
                     for r in range(n_r):
                         cnt = count[g, r]
