@@ -152,3 +152,12 @@ def test_compiled_strongest_path_search_finds_the_same_loops():
             assert sp.search(w, True) == loops
             found += len(loops)
     assert found > 100
+
+
+def test_compiled_share_of_the_loops_found_equals_numpy(build):
+    m = build(ARMS_RACE)
+    a, b = both(m, params={"adjustment_time": np.linspace(2, 9, 5)}, cap=3, every=5, verify=True)
+    fa, fb = a.found[0], b.found[0]
+    assert fa.method == "strongest path" and fa.total == fb.total > 3 and 0 < fb.share_min < 1
+    assert fa.share_mean == pytest.approx(fb.share_mean, rel=1e-12)
+    assert fa.share_min == pytest.approx(fb.share_min, rel=1e-12)

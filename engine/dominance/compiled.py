@@ -348,6 +348,36 @@ def score_block(y, c0, partial, p0, ta, tb, kind, src, tgt, part, fstart, fvar, 
     return 0
 
 
+@JIT
+def loop_shares(ls, lstart, lrows, order, shared, mine, out):
+    """For each time and run of the link scores ``ls`` (link, time, run) of one partition's
+    loops (tables as for ``score_block``, one partition): the sum of the magnitudes of the
+    relative scores of the loops ``mine`` (booleans) among them all, written to ``out`` (time,
+    run); NaN where no loop is active (``found.measure_share``)."""
+    n_l, n_t, n_r = lstart.shape[0] - 1, ls.shape[1], ls.shape[2]
+    depth = 1
+    for i in range(n_l):
+        depth = max(depth, lstart[i + 1] - lstart[i])
+    lt, buf = np.empty((ls.shape[0], n_r)), np.empty((depth, n_r))
+    rel, total, count = np.empty((n_l, n_r)), np.empty(n_r), np.zeros((1, n_r))
+    gstart = np.array([0, n_l], dtype=np.int64)
+    for t in range(n_t):
+        for i in range(ls.shape[0]):
+            for r in range(n_r):
+                lt[i, r] = ls[i, t, r]
+        _loops_at(lt, lstart, lrows, order, shared, buf, rel)
+        _relative_at(lt, lstart, lrows, gstart, rel, total, count)
+        for r in range(n_r):
+            active, s = False, 0.0
+            for i in range(n_l):
+                if rel[i, r] != 0:
+                    active = True
+                if mine[i]:
+                    s += abs(rel[i, r])
+            out[t, r] = s if active else math.nan
+    return 0
+
+
 def link_tables(plan, names) -> tuple:
     """The link kernel's tables (kind, source, target, part, fstart, fvar; see ``link_scores``)
     for records whose columns are ``names``."""

@@ -55,7 +55,7 @@ def discover(plan, sample, opts, declared) -> tuple:
         rec.declared = [lp for lp in declared_loops(plan.lg, part, declared, every) if lp not in have]
         found = list(found) + rec.declared
         if rec.method != "exhaustive" and every is not None:
-            measure_share(plan, every, set(found), sample(), rec)
+            measure_share(plan, every, set(found), sample(), rec, opts.compiled)
         loops += [(part.number, lp) for lp in found]
         report.append(rec)
     return loops, report
@@ -111,12 +111,28 @@ def _chained(g, want):
     return path if len(set(path)) == len(path) else None
 
 
-def measure_share(plan, every, scored: set, ls, rec: Found):
+def measure_share(plan, every, scored: set, ls, rec: Found, compiled: bool = False):
     """The magnitudes of the scored loops' relative scores among all loops of the partition,
-    averaged over the active times of the runs of ``ls`` (link, time, run), and the least."""
-    row_lists = loop_rows(every, plan.lg, plan.rows)
+    averaged over the active times of the runs of ``ls`` (link, time, run), and the least;
+    ``compiled``: the scores in compiled code (``compiled.loop_shares``). The link rows of the
+    partition's loops (and their compiled tables) are kept with the plan."""
+    key = ("rows", rec.partition, len(every))
+    if key not in plan.tables:
+        plan.tables[key] = loop_rows(every, plan.lg, plan.rows)
+    row_lists = plan.tables[key]
     mine = np.array([lp in scored for lp in every])
     group = [np.arange(len(every))]
+    if compiled:
+        from .compiled import loop_shares, loop_tables
+        if ("tables",) + key not in plan.tables:
+            plan.tables[("tables",) + key] = loop_tables(row_lists, group)[:4]
+        out = np.empty(ls.shape[1:])
+        loop_shares(np.ascontiguousarray(ls), *plan.tables[("tables",) + key], mine, out)
+        share = out.T.ravel()
+        share = share[~np.isnan(share)]
+        if share.size:
+            rec.share_mean, rec.share_min = float(share.mean()), float(share.min())
+        return
     shares = []
     for run in range(ls.shape[2]):
         one = ls[:, :, run:run + 1]
