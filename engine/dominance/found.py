@@ -125,7 +125,9 @@ def measure_share(plan, every, scored: set, ls, rec: Found, compiled: bool = Fal
     if compiled:
         from .compiled import loop_shares, loop_tables
         if ("tables",) + key not in plan.tables:
-            plan.tables[("tables",) + key] = loop_tables(row_lists, group)[:4]
+            tables = loop_tables(row_lists, group)
+            assert tables is not None       # one partition, every loop with its links
+            plan.tables[("tables",) + key] = tables[:4]
         out = np.empty(ls.shape[1:])
         loop_shares(np.ascontiguousarray(ls), *plan.tables[("tables",) + key], mine, out)
         share = out.T.ravel()
