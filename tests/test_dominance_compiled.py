@@ -161,3 +161,15 @@ def test_compiled_share_of_the_loops_found_equals_numpy(build):
     assert fa.method == "strongest path" and fa.total == fb.total > 3 and 0 < fb.share_min < 1
     assert fa.share_mean == pytest.approx(fb.share_mean, rel=1e-12)
     assert fa.share_min == pytest.approx(fb.share_min, rel=1e-12)
+
+
+def test_a_loop_negative_only_by_a_hair_is_mostly_reinforcing_on_both_paths():
+    # P and N are summed sign by sign: (sum |r| - sum r) / 2 would round a negative score of
+    # 1e-20 among scores of 0.5 away, or not, depending on the order of the sums
+    from engine.dominance.loopscores import polarity
+    from engine.dominance.periods import binned
+    rel = np.array([[[0.5], [-1e-20], [0.5]]])
+    _, _, pos, neg = binned(rel, np.zeros(3, dtype=int), [np.arange(1)])
+    assert pos[0] == 1.0 and neg[0] == 1e-20
+    assert polarity(pos[0], neg[0]) == ("Ru", 1.0)
+    assert polarity(1.0, 0.0) == ("R", 1.0)

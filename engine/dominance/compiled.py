@@ -11,7 +11,8 @@ depth-first search over arrays.
 The numpy functions of ``linkscores``, ``loopscores`` and ``periods`` are the reference: these do
 the same floating-point operations in the same order (sums over a bin's times pairwise, as numpy
 adds them up), so their scores, bins and dominance are identical, with two exceptions that agree
-to rounding: the polarity sums (added bin by bin here), and relative scores where loop scores
+to rounding: the polarity sums (each loop's positive and negative relative scores over all times
+and runs, added in another order), and relative scores where loop scores
 overflow, taken from sums of log magnitudes that numpy adds pairwise or one by one depending on
 how many times of the block overflowed (``tests/test_dominance_compiled.py``). Importing this
 module imports numba; only the analysis does, when it scores (never ``carbonloop run``). The
@@ -271,7 +272,7 @@ def _pairwise(a, lo, n, out):
 @JIT
 def score_block(y, c0, partial, p0, ta, tb, kind, src, tgt, part, fstart, fvar,  # noqa: PLR0913, PLR0912
                 lstart, lrows, order, shared, gstart, bin_of, o0,
-                full, links, scores, relative, signed, mag, dom, tot_s, tot_m, kept, count, t_bin):
+                full, links, scores, relative, signed, mag, dom, pos, neg, kept, count, t_bin):
     """Score the times ta..tb-1 of the runs c0..c0+R-1 of the records ``y`` (time, variable,
     run) in one pass: link scores (see ``_links_at``; ``partial`` holds the partial changes of
     steps p0.., (row, step, run)), loop scores, relative scores, their means over bins,
@@ -287,8 +288,8 @@ def score_block(y, c0, partial, p0, ta, tb, kind, src, tgt, part, fstart, fvar, 
     When ``full``, link, loop and relative scores go to ``links``, ``scores`` and ``relative``
     (link or loop, time, run of the batch); always, mean relative scores and magnitudes per bin
     to ``signed`` and ``mag``, the dominant sets to ``dom`` (loop, bin, run of the batch); each
-    loop's sums of its relative scores and of their magnitudes are added to ``tot_s`` and
-    ``tot_m``. R is the last dimension of ``partial``.
+    loop's positive relative scores, and the magnitudes of its negative ones, are added up per
+    run in ``pos`` and ``neg`` (loop, run). R is the last dimension of ``partial``.
     """
     n_t, n_r = y.shape[0], partial.shape[2]
     n_l, n_g = lstart.shape[0] - 1, gstart.shape[0] - 1
@@ -318,6 +319,8 @@ def score_block(y, c0, partial, p0, ta, tb, kind, src, tgt, part, fstart, fvar, 
         for i in range(n_l):
             for r in range(n_r):
                 kept[i, t - t_bin[0], r] = rel[i, r]
+                pos[i, r] += max(rel[i, r], 0.0)
+                neg[i, r] += max(-rel[i, r], 0.0)
         if full:
             for i in range(n_l):
                 for r in range(n_r):
@@ -331,16 +334,11 @@ def score_block(y, c0, partial, p0, ta, tb, kind, src, tgt, part, fstart, fvar, 
                             mags[k, r] = abs(kept[i, k, r])
                     _pairwise(kept[i], one, n_b - 1, s_bin)   # numpy's reduceat: the first term
                     _pairwise(mags, one, n_b - 1, m_bin)      # plus the sum of the others
-                    ps = pm = 0.0
                     for r in range(n_r):
                         cnt = count[g, r]
                         sv, mv = kept[i, 0, r] + s_bin[r], mags[0, r] + m_bin[r]
                         signed[i, b, o0 + r] = sv / cnt if cnt > 0 else 0.0
                         mag[i, b, o0 + r] = mv / cnt if cnt > 0 else 0.0
-                        ps += sv
-                        pm += mv
-                    tot_s[i] += ps
-                    tot_m[i] += pm
                 for r in range(n_r):
                     _dominant(mag, b, o0 + r, gstart[g], gstart[g + 1], dom)
                     count[g, r] = 0.0
@@ -472,7 +470,7 @@ def score_runs(plan, batch, cols, o0, link_tab, loop_tab, state) -> tuple:
     index = np.asarray(state.index, dtype=np.int64)
     n_l = len(loop_tab[0]) - 1
     longest = int(np.diff(np.flatnonzero(np.r_[True, np.diff(index) != 0, True])).max())
-    tot_s, tot_m = np.zeros(n_l), np.zeros(n_l)
+    pos, neg = np.zeros((n_l, n_r)), np.zeros((n_l, n_r))
     kept, count = np.empty((n_l, longest, n_r)), np.zeros((len(loop_tab[4]) - 1, n_r))
     t_bin = np.zeros(1, dtype=np.int64)
     full = bool(state.full)
@@ -483,8 +481,8 @@ def score_runs(plan, batch, cols, o0, link_tab, loop_tab, state) -> tuple:
         s0 = max(ta - 1, 0)
         p = _partials(plan, batch, y, c0, c1, vals, s0, tb - 1)
         score_block(y, c0, p, s0, ta, tb, *link_tab, *loop_tab, index, o0, full, *arrays,
-                    state.signed, state.mag, state.dominant, tot_s, tot_m, kept, count, t_bin)
-    return (tot_m + tot_s) / 2, (tot_m - tot_s) / 2
+                    state.signed, state.mag, state.dominant, pos, neg, kept, count, t_bin)
+    return pos.sum(axis=1), neg.sum(axis=1)
 
 
 @JIT
