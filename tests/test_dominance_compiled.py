@@ -173,3 +173,12 @@ def test_a_loop_negative_only_by_a_hair_is_mostly_reinforcing_on_both_paths():
     assert pos[0] == 1.0 and neg[0] == 1e-20
     assert polarity(pos[0], neg[0]) == ("Ru", 1.0)
     assert polarity(1.0, 0.0) == ("R", 1.0)
+
+
+def test_compiled_scoring_without_numba_is_refused_and_auto_falls_back(build, monkeypatch):
+    from engine import backends
+    m = build(ARMS_RACE)
+    monkeypatch.setattr(backends, "available", lambda name: name != "numba")
+    with pytest.raises(ModelError, match="compiled scoring needs numba"):
+        analyse(m, scoring="compiled", backend="numpy")
+    assert analyse(m, backend="numpy").dominant.any()      # 'auto' scores with numpy

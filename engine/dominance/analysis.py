@@ -42,11 +42,13 @@ class Options:
     def compiled(self) -> bool:
         """Whether scores are computed by the compiled kernels (``scoring`` 'compiled'; 'auto':
         when numba is installed and the backend is not numpy) rather than with numpy."""
+        from .. import backends
         if self.scoring == "auto":
-            from .. import backends
             return self.backend != "numpy" and backends.available("numba")
         if self.scoring not in ("compiled", "numpy"):
             raise ModelError(f"unknown scoring '{self.scoring}'", hint="use 'auto', 'compiled' or 'numpy'")
+        if self.scoring == "compiled" and not backends.available("numba"):
+            raise ModelError("compiled scoring needs numba, which is not installed", hint="use scoring='numpy'")
         return self.scoring == "compiled"
 
 
