@@ -182,3 +182,34 @@ def test_compiled_scoring_without_numba_is_refused_and_auto_falls_back(build, mo
     with pytest.raises(ModelError, match="compiled scoring needs numba"):
         analyse(m, scoring="compiled", backend="numpy")
     assert analyse(m, backend="numpy").dominant.any()      # 'auto' scores with numpy
+
+
+SUPPLY_CHAIN = """
+scenario: supply chain
+time: {start: 0, stop: 30, dt: 0.25}
+stocks:
+  inventory: {initial: 100, inflows: [arrivals], outflows: [shipments]}
+  backlog: {initial: 20, inflows: [orders_in], outflows: [shipments]}
+flows:
+  arrivals: delay_fixed(production, 2, 10)
+  shipments: min(backlog / delivery_time, inventory / 2)
+  orders_in: demand * (1 + 0.1 * step(1, 5))
+auxiliaries:
+  expected_demand: smooth(shipments, 3)
+  production: max(0, expected_demand + (target - inventory) / adjust_time)
+  target: cover * expected_demand
+  demand: 10
+parameters:
+  delivery_time: 2
+  cover: 8
+  adjust_time: 4
+events:
+  - {name: longer cover, at: 12, set: {cover: 12}}
+"""
+
+
+def test_compiled_scores_equal_numpy_with_delays_smooth_and_events(build):
+    m = build(SUPPLY_CHAIN)
+    a, b = both(m, params={"adjust_time": np.linspace(2, 8, 4)}, every=1)
+    assert any(":" in e for lp in a.loops for e in lp.elements)        # through hidden stages
+    same(a, b)
