@@ -455,7 +455,7 @@ def loop_tables(row_lists, groups) -> tuple | None:
 
 
 _NONE = np.zeros((0, 0, 0))
-WINDOW_CELLS = 4096         # (time x run) cells of the arrays numpy evaluates the partial changes over
+WINDOW_CELLS = 8192         # (time x run) cells of the arrays numpy evaluates the partial changes over
 
 
 def score_runs(plan, batch, cols, o0, link_tab, loop_tab, state) -> tuple:
