@@ -8,7 +8,8 @@ work's own cost):
   loops of the large partition) is timed on its own;
 - a 1,000-run ensemble (Latin hypercube over the parameters of scenarios/sweep-default.yaml):
   the plain sweep (in process, one HDF5 file) and the same 1,000 runs with their dominance;
-- for both, the stages of the analysis: the analysis run, link scores, loop search, the rest.
+- for both, the stages of the analysis: the analysis run, the loop search, the scoring (in
+  compiled code unless the backend is numpy: then link scores and the rest apart).
 
     python benchmarks/dominance.py                  # 7 repeats of the single run, 3 of the ensemble
     python benchmarks/dominance.py --repeats 9 --ensemble-repeats 5 --runs 1000
@@ -40,8 +41,10 @@ def timed(fn, repeats: int) -> float:
 
 def stages(loaded, params, n: int, repeats: int, backend: str = "auto") -> dict:
     """Least seconds of the analysis's stages for a batch: the analysis run (every step, the
-    variables the link scores read), the link scores, the loop search, the loop and relative
-    scores with dominance (by difference from link scores with them), and the whole analysis."""
+    variables the link scores read), the loop search, the scoring of every run and the whole
+    analysis. Scored in compiled code (numba installed, backend not numpy), the scoring is one
+    pass (link, loop and relative scores with dominance); with numpy, the link scores and the
+    loop and relative scores with dominance (by difference from link scores with them)."""
     from engine.dominance import plan_for
     from engine.dominance.analysis import Options, _Scoring, block_size, sample_runs
     from engine.dominance.found import discover
@@ -50,23 +53,29 @@ def stages(loaded, params, n: int, repeats: int, backend: str = "auto") -> dict:
     out = {"analysis run": timed(lambda: plan.run(params, n), repeats)}
     batch = plan.run(params, n)
     opts = Options(verify=False, backend=backend)
+    compiled = opts.compiled
     sample = plan.link_scores(batch, sample_runs(n, opts.discovery_runs))
     out["loop search"] = timed(lambda: discover(plan, lambda: sample, opts, loaded.model.loops), repeats)
     loops, _ = discover(plan, lambda: sample, opts, loaded.model.loops)
-    block = block_size(plan, len(loops), loaded.model.time.n_steps + 1)
+    block = block_size(plan, len(loops), loaded.model.time.n_steps + 1, compiled)
     spans = [(a, min(n, a + block)) for a in range(0, n, block)]
 
-    def links():
-        for a, b in spans:
-            plan.link_scores(batch, slice(a, b))
-    out["link scores"] = timed(links, repeats)
-
-    def links_and_scores():
+    def scoring():
         state = _Scoring(plan, loops, opts, n)
         state.start(batch, 0, n)
-        for a, b in spans:
-            state.add(plan.link_scores(batch, slice(a, b)), a, b)
-    out["loop scores, dominance"] = timed(links_and_scores, repeats) - out["link scores"]
+        if compiled:
+            state.score_all(batch, spans, 0)
+        else:
+            for a, b in spans:
+                state.add(plan.link_scores(batch, slice(a, b)), a, b)
+    if compiled:
+        out["scores, dominance (compiled)"] = timed(scoring, repeats)
+    else:
+        def links():
+            for a, b in spans:
+                plan.link_scores(batch, slice(a, b))
+        out["link scores"] = timed(links, repeats)
+        out["loop scores, dominance"] = timed(scoring, repeats) - out["link scores"]
     out["total"] = timed(lambda: loaded.dominance(params=params, verify=False, backend=backend), repeats)
     return out
 
@@ -100,7 +109,7 @@ def main(argv=None) -> int:
     print(f"  run + loop dominance         {scores * 1000:8.0f} ms   ratio {scores / run:.2f}")
     print(f"  ... with the share check     {check * 1000:8.0f} ms   ratio {check / run:.2f}")
     for k, v in stages(m, {}, 1, args.repeats, b).items():
-        print(f"    {k:<26} {v * 1000:8.0f} ms")
+        print(f"    {k:<30} {v * 1000:8.0f} ms")
     spec = ensemble_spec(args.runs)
     checked, loaded = prepare(spec)
     params = spec_samples(checked, loaded)
@@ -120,7 +129,7 @@ def main(argv=None) -> int:
     print(f"  runs + loop dominance        {dom:8.2f} s   ratio to the sweep {dom / plain:.2f}")
     for k, v in parts.items():
         if k != "total":
-            print(f"    {k:<26} {v:8.2f} s")
+            print(f"    {k:<30} {v:8.2f} s")
     return 0
 
 

@@ -3,10 +3,12 @@ dominance. Runs are simulated a chunk at a time (every run of a chunk at once) a
 of runs at a time (every run of a block at once, each array a few megabytes)."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ModelError
 from ..run import batch_size
 from .found import discover
 from .loopscores import loop_rows, loop_scores, relative_scores
@@ -19,6 +21,8 @@ DISCOVERY_RUNS = 4              # runs of a batch the search looks at
 MIN_SHARE = 0.001               # loops found that never reach this relative score are not scored
 FULL_LIMIT = 20_000_000         # keep full-resolution scores up to loops x times x runs values
 BLOCK_BYTES = 16 * 2 ** 20      # largest working array when scoring a block of runs
+COMPILED_BLOCK = 128            # runs scored at once in compiled code (its working arrays are
+                                # (link or loop) x run: a few hundred kilobytes, in the core's cache)
 
 
 @dataclass
@@ -32,6 +36,20 @@ class Options:
     min_share: float = MIN_SHARE
     memory_mb: float = 1024.0
     backend: str = "auto"
+    scoring: str = "auto"
+
+    @property
+    def compiled(self) -> bool:
+        """Whether scores are computed by the compiled kernels (``scoring`` 'compiled'; 'auto':
+        when numba is installed and the backend is not numpy) rather than with numpy."""
+        from .. import backends
+        if self.scoring == "auto":
+            return self.backend != "numpy" and backends.available("numba")
+        if self.scoring not in ("compiled", "numpy"):
+            raise ModelError(f"unknown scoring '{self.scoring}'", hint="use 'auto', 'compiled' or 'numpy'")
+        if self.scoring == "compiled" and not backends.available("numba"):
+            raise ModelError("compiled scoring needs numba, which is not installed", hint="use scoring='numpy'")
+        return self.scoring == "compiled"
 
 
 def sub_params(params, a, b) -> dict:
@@ -45,9 +63,12 @@ def chunk_size(plan, n_times, memory_mb) -> int:
     return max(1, int(memory_mb * 2 ** 20 // per_run))
 
 
-def block_size(plan, n_loops, n_times) -> int:
-    """Runs scored at once: each (link or loop, time, run) array stays under ``BLOCK_BYTES``, so
-    the working arrays are reused from one block to the next rather than allocated afresh."""
+def block_size(plan, n_loops, n_times, compiled: bool = False) -> int:
+    """Runs scored at once: with numpy, each (link or loop, time, run) array stays under
+    ``BLOCK_BYTES``, so the working arrays are reused from one block to the next rather than
+    allocated afresh; in compiled code, ``COMPILED_BLOCK`` runs."""
+    if compiled:
+        return COMPILED_BLOCK
     widest = max(len(plan.link_ids), n_loops, len(plan.source.keep), 1)
     return max(1, int(BLOCK_BYTES // (8 * n_times * widest)))
 
@@ -75,7 +96,8 @@ def analyse(model, params=None, n_runs=None, plan=None, labels=None, **options):
     ``discovery_runs`` (runs searched, spread over the batch) and ``search_times`` (searches in
     all, spread over the steps of those runs where links are active), ``min_share`` (loops
     found whose relative score never reaches it in the runs searched are not scored),
-    ``memory_mb``. ``plan`` is a prepared plan to reuse; ``labels`` the model's loop labels
+    ``memory_mb``, ``scoring`` ('compiled' or 'numpy': how the scores are computed; 'auto' by
+    default, see ``Options.compiled``). ``plan`` is a prepared plan to reuse; ``labels`` the model's loop labels
     (``engine.graph.labels.LoopLabels``; default: a numbering of this analysis's loops alone).
     """
     from .result import assemble
@@ -97,14 +119,17 @@ def analyse(model, params=None, n_runs=None, plan=None, labels=None, **options):
         return cache["ls"]
     loops, report = discover(plan, sample, opts, model.loops)
     state = _Scoring(plan, loops, opts, n)
-    block = block_size(plan, len(loops), model.time.n_steps + 1)
+    block = block_size(plan, len(loops), model.time.n_steps + 1, state.tables is not None)
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
         batch = first if first is not None else plan.run(sub_params(params, a, b), b - a)
         state.start(batch, a, b)
-        for c in range(0, b - a, block):
-            d = min(b - a, c + block)
-            state.add(plan.link_scores(batch, slice(c, d)), a + c, a + d)
+        spans = [(c, min(b - a, c + block)) for c in range(0, b - a, block)]
+        if state.tables is not None:
+            state.score_all(batch, spans, a)
+        else:
+            for c, d in spans:
+                state.add(plan.link_scores(batch, slice(c, d)), a + c, a + d)
     return assemble(plan, loops, report, state, opts, labels)
 
 
@@ -117,6 +142,10 @@ class _Scoring:
         self.groups = [np.array([i for i, (p, _) in enumerate(loops) if p == part.number], dtype=int)
                        for part in plan.partitions]
         self.n_loops = len(loops)
+        self.tables = None
+        if opts.compiled:
+            from .compiled import loop_tables
+            self.tables = loop_tables(self.rows, self.groups)
         self.times = self.result = None
         self.params = {}
 
@@ -143,6 +172,40 @@ class _Scoring:
             self.relative = np.zeros((self.n_loops, len(times), self.n))
             self.scores = np.zeros_like(self.relative)
             self.links = np.zeros((len(self.plan.link_ids), len(times), self.n))
+
+    def link_tables(self, batch):
+        """The link kernel's tables for the records of ``batch`` (made once per plan)."""
+        from .compiled import link_tables
+        names = tuple(batch[3].names)
+        if names not in self.plan.tables:
+            self.plan.tables[names] = link_tables(self.plan, names)
+        return self.plan.tables[names]
+
+    def score(self, batch, cols, a) -> tuple:
+        """Score the runs ``cols`` (a slice) of a chunk's batch, runs a.. of the whole batch, in
+        compiled code (``compiled.score_runs``); returns their sums for the loops' polarity."""
+        from .compiled import score_runs
+        return score_runs(self.plan, batch, cols, a, self.link_tables(batch), self.tables, self)
+
+    def score_all(self, batch, spans, a):
+        """Score the blocks ``spans`` ((first, end) runs of a chunk's batch, runs a.. of the whole
+        batch) in compiled code, on as many threads as numba runs batches on (each block writes
+        its own runs; the polarity sums are added in block order, so the result does not depend
+        on the threads)."""
+        from numba import get_num_threads
+        self.link_tables(batch)                     # made once, before the threads
+
+        def one(span):
+            return self.score(batch, slice(*span), a + span[0])
+        workers = min(len(spans), get_num_threads())
+        if workers > 1:
+            with ThreadPoolExecutor(workers) as ex:
+                sums = list(ex.map(one, spans))
+        else:
+            sums = [one(sp) for sp in spans]
+        for pos, neg in sums:
+            self.pos += pos
+            self.neg += neg
 
     def add(self, ls, a, b):
         """Score the runs a..b-1 from their link scores (link, time, run)."""

@@ -63,10 +63,14 @@ class StrongestPaths:
         self.hidden = [hidden(n) for n in self.names]
         self.out = [[(num[v], row[lg.index[(u, v)]]) for v in lg.graph.successors(u) if v in num]
                     for u in self.names]
+        self._edges: np.ndarray | None = None          # (element, next element, row) per link
 
-    def search(self, weights) -> set:
+    def search(self, weights, compiled: bool = False) -> set:
         """Loops (as tuples of element numbers) found from every state element, given
-        log|link score| per row of the scores (-inf for a zero score)."""
+        log|link score| per row of the scores (-inf for a zero score); ``compiled``: by the
+        same search in compiled code (``compiled.strongest_paths``)."""
+        if compiled:
+            return self._compiled(np.asarray(weights, dtype=float))
         adj = []
         for nexts in self.out:
             live = [(weights[r], v) for v, r in nexts if weights[r] > -math.inf]
@@ -76,6 +80,28 @@ class StrongestPaths:
         for target in range(self.n_states):
             self._from(target, adj, found)
         return found
+
+    def _compiled(self, weights) -> set:
+        if self._edges is None:
+            self._edges = np.array([(u, v, r) for u, nexts in enumerate(self.out) for v, r in nexts],
+                                   dtype=np.int64).reshape(-1, 3)
+        u, v, r = self._edges.T
+        w = weights[r]
+        live = w > -math.inf
+        u, v, w = u[live], v[live], w[live]
+        order = np.lexsort((-v, -w, u))         # per element: decreasing weight, then destination
+        start = np.searchsorted(u[order], np.arange(len(self.out) + 1))
+        from .compiled import strongest_paths
+        size = 1024
+        while True:
+            out, ends = np.empty(size * 8, dtype=np.int64), np.empty(size, dtype=np.int64)
+            n = strongest_paths(self.n_states, start, v[order], w[order], out, ends)
+            if n >= 0:
+                break
+            size *= 4
+        bounds = np.r_[0, ends[:n]].tolist()
+        flat = out[:bounds[-1]].tolist()
+        return {tuple(flat[a:b]) for a, b in zip(bounds[:-1], bounds[1:])}
 
     def _from(self, target, adj, found):
         best = [-math.inf] * len(adj)
@@ -116,9 +142,10 @@ def search_times(active: np.ndarray, max_times: int) -> np.ndarray:
     return idx[np.unique(np.linspace(0, len(idx) - 1, max_times).round().astype(int))]
 
 
-def strongest_loops(lg, partition, link_ids, scores, runs, max_times: int):
+def strongest_loops(lg, partition, link_ids, scores, runs, max_times: int, compiled: bool = False):
     """Loops the strongest-path search finds at up to ``max_times`` steps of each run in ``runs``;
-    ``scores`` is (link, time, run) over ``link_ids``. Returns (loops, number of searches)."""
+    ``scores`` is (link, time, run) over ``link_ids``; ``compiled``: the search in compiled code
+    (the same loops). Returns (loops, number of searches)."""
     sp = StrongestPaths(lg, partition, link_ids)
     rows = [r for r, i in enumerate(link_ids) if lg.links[i].source in partition.nodes
             and lg.links[i].target in partition.nodes]
@@ -129,7 +156,7 @@ def strongest_loops(lg, partition, link_ids, scores, runs, max_times: int):
             for k in search_times((sub != 0).any(axis=0), max_times):
                 w = np.full(len(link_ids), -math.inf)
                 w[rows] = np.log(np.abs(sub[:, k]))
-                found |= sp.search(w.tolist())
+                found |= sp.search(w, True) if compiled else sp.search(w.tolist())
                 searches += 1
     loops = {sp.loop(list(f)) for f in found}
     return sorted((lp for lp in loops if not internal(lp)), key=lambda lp: (len(lp), lp)), searches

@@ -38,15 +38,15 @@ def discover(plan, sample, opts, declared) -> tuple:
     scores of the runs searched (computed only when some partition has more loops than the cap)."""
     loops, report = [], []
     for part in plan.partitions:
-        every = dsc.enumerate_loops(plan.lg, part, opts.cap)
+        every = _enumerated(plan, part, opts.cap)
         if every is not None:
             found, rec = every, Found(part.number, "exhaustive", len(every), total=len(every))
         else:
-            every = dsc.enumerate_loops(plan.lg, part, VERIFY_LIMIT) if opts.verify else None
+            every = _enumerated(plan, part, VERIFY_LIMIT) if opts.verify else None
             runs = sample().shape[2]
             per_run = max(1, -(-opts.search_times // runs))
             found, searches = dsc.strongest_loops(plan.lg, part, plan.link_ids, sample(),
-                                                  range(runs), per_run)
+                                                  range(runs), per_run, opts.compiled)
             rec = Found(part.number, "strongest path", len(found),
                         total=None if every is None else len(every), searches=searches)
             found = strong_enough(plan, found, sample(), opts.min_share)
@@ -55,10 +55,20 @@ def discover(plan, sample, opts, declared) -> tuple:
         rec.declared = [lp for lp in declared_loops(plan.lg, part, declared, every) if lp not in have]
         found = list(found) + rec.declared
         if rec.method != "exhaustive" and every is not None:
-            measure_share(plan, every, set(found), sample(), rec)
+            measure_share(plan, every, set(found), sample(), rec, opts.compiled)
         loops += [(part.number, lp) for lp in found]
         report.append(rec)
     return loops, report
+
+
+def _enumerated(plan, part, cap: int):
+    """``discovery.enumerate_loops`` of a partition, kept with the plan: the loops are the model's
+    structure's, the same in every analysis of it (a copy, so that callers may change it)."""
+    key = ("loops", part.number, cap)
+    if key not in plan.tables:
+        plan.tables[key] = dsc.enumerate_loops(plan.lg, part, cap)
+    found = plan.tables[key]
+    return None if found is None else list(found)
 
 
 def strong_enough(plan, loops, ls, min_share: float) -> list:
@@ -101,12 +111,30 @@ def _chained(g, want):
     return path if len(set(path)) == len(path) else None
 
 
-def measure_share(plan, every, scored: set, ls, rec: Found):
+def measure_share(plan, every, scored: set, ls, rec: Found, compiled: bool = False):
     """The magnitudes of the scored loops' relative scores among all loops of the partition,
-    averaged over the active times of the runs of ``ls`` (link, time, run), and the least."""
-    row_lists = loop_rows(every, plan.lg, plan.rows)
+    averaged over the active times of the runs of ``ls`` (link, time, run), and the least;
+    ``compiled``: the scores in compiled code (``compiled.loop_shares``). The link rows of the
+    partition's loops (and their compiled tables) are kept with the plan."""
+    key = ("rows", rec.partition, len(every))
+    if key not in plan.tables:
+        plan.tables[key] = loop_rows(every, plan.lg, plan.rows)
+    row_lists = plan.tables[key]
     mine = np.array([lp in scored for lp in every])
     group = [np.arange(len(every))]
+    if compiled:
+        from .compiled import loop_shares, loop_tables
+        if ("tables",) + key not in plan.tables:
+            tables = loop_tables(row_lists, group)
+            assert tables is not None       # one partition, every loop with its links
+            plan.tables[("tables",) + key] = tables[:4]
+        out = np.empty(ls.shape[1:])
+        loop_shares(np.ascontiguousarray(ls), *plan.tables[("tables",) + key], mine, out)
+        share = out.T.ravel()
+        share = share[~np.isnan(share)]
+        if share.size:
+            rec.share_mean, rec.share_min = float(share.mean()), float(share.min())
+        return
     shares = []
     for run in range(ls.shape[2]):
         one = ls[:, :, run:run + 1]

@@ -57,8 +57,10 @@ def binned(rel: np.ndarray, index: np.ndarray, groups):
         count = np.add.reduceat((a.sum(axis=0) > 0).astype(float), starts, axis=0)
         s = np.add.reduceat(r, starts, axis=1)
         m = np.add.reduceat(a, starts, axis=1)
-        total_s, total_m = s.sum(axis=(1, 2)), m.sum(axis=(1, 2))
-        pos[idx], neg[idx] = (total_m + total_s) / 2, (total_m - total_s) / 2
+        # each sign summed on its own: (sum |r| +- sum r) / 2 would leave rounding noise where a
+        # loop never has the other sign, and make its polarity 'Ru' instead of 'R' at random
+        pos[idx] = np.maximum(r, 0.0).sum(axis=(1, 2))
+        neg[idx] = np.maximum(-r, 0.0).sum(axis=(1, 2))
         with np.errstate(invalid="ignore", divide="ignore"):
             signed[idx] = np.where(count > 0, s / np.where(count > 0, count, 1.0), 0.0)
             mag[idx] = np.where(count > 0, m / np.where(count > 0, count, 1.0), 0.0)

@@ -3,7 +3,7 @@ cycle partitions, the links inside them, their partial-change expressions (compi
 variables the runs must save."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,8 @@ class Plan:
     partials: Any
     evaluate: Any
     source: TrajectorySource
+    tables: dict = field(default_factory=dict, repr=False)     # made once: the link kernel's (by
+                                                                # record names), loops enumerated
 
     @property
     def rows(self) -> dict:
@@ -37,7 +39,8 @@ class Plan:
         return self.source.run(params, n_runs)
 
     def link_scores(self, batch, cols) -> np.ndarray:
-        """Link scores (row, time, run) of the runs ``cols`` (a slice or index array) of a batch."""
+        """Link scores (row, time, run) of the runs ``cols`` (a slice or index array) of a batch
+        (with numpy: the compiled scoring computes them on its way, ``compiled.score_block``)."""
         times, traj, values, _ = batch
         sub = {n: np.ascontiguousarray(a[:, cols]) for n, a in traj.items()}
         vals = {k: (np.asarray(v)[cols] if np.ndim(v) > 0 else v) for k, v in values.items()}
