@@ -95,16 +95,19 @@ auxiliaries:
     assert m.run(backend=backend, check=False)["s"][-1, 0] == 4.0       # the stock itself stays finite
 
 
-def test_the_finite_check_of_the_records_finds_any_nan_or_infinity_and_only_them():
-    from engine.run.simulate import _all_finite
+@pytest.mark.parametrize("path", ["reductions", "dot product"])
+def test_the_finite_check_of_the_records_finds_any_nan_or_infinity_and_only_them(path, monkeypatch):
+    from engine.run import simulate
+    if path == "dot product":
+        monkeypatch.setattr(simulate, "BLAS_CHECK", 1)
     data = np.full((7, 5, 3), 1e300)          # huge but finite: squares would overflow
     data[0, 0, 0] = -1e308
-    assert _all_finite(data) and _all_finite(np.zeros((0, 4, 1)))
+    assert simulate._all_finite(data) and simulate._all_finite(np.zeros((0, 4, 1)))
     for bad in (np.nan, np.inf, -np.inf):
         for where in ((0, 0, 0), (6, 4, 2), (3, 2, 1)):
             d = data.copy()
             d[where] = bad
-            assert not _all_finite(d), (bad, where)
+            assert not simulate._all_finite(d), (bad, where)
 
 
 def test_a_stock_that_is_not_saved_is_checked_at_every_saved_step(build, backend):

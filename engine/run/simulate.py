@@ -35,6 +35,9 @@ def record_limit() -> int:
     return int(min(16 * 2 ** 30, total / 4))
 
 
+BLAS_CHECK = 1 << 22        # records of this many values and more are checked by a dot product (_all_finite)
+
+
 class Simulation:
     """The state of one batch run: the kernel, its state, the records and the events."""
 
@@ -321,11 +324,18 @@ def _name_non_finite(result, plan, n_runs, stock_bad):
 
 
 def _all_finite(x) -> bool:
-    """True when no value is NaN or infinite: the least and the greatest value are finite (a NaN
-    makes both NaN). Two reductions in this thread: a dot product would be faster alone, but
-    BLAS spreads it over threads, and on a busy machine waiting for the second one cost a single
-    run 8 ms instead of 0.5."""
+    """True when no value is NaN or infinite. Up to ``BLAS_CHECK`` values: the least and the
+    greatest value are finite (a NaN makes both NaN), two reductions in this thread. BLAS spreads
+    a dot product over threads, and on a busy machine waiting for the second one cost a single
+    flagship run 8 ms instead of 0.5. Beyond that the wait is small beside the work, and the sum of
+    squares (a dot product over both cores) is finite when every value is (then a full check only
+    when it is not: a NaN, an infinity, or values beyond 1e154 whose squares overflow): 19 ms for
+    48 million values against 53 ms for the two reductions."""
     flat = np.asarray(x, dtype=float).reshape(-1)
     if not flat.size:
         return True
+    if flat.size >= BLAS_CHECK:
+        with np.errstate(all="ignore"):
+            total = np.dot(flat, flat)
+        return bool(np.isfinite(total)) or bool(np.isfinite(flat).all())
     return bool(np.isfinite(flat.min())) and bool(np.isfinite(flat.max()))
