@@ -4,17 +4,19 @@ raised and timing the slowest case.
 
     python benchmarks/fuzz_inputs.py [--cases 20000] [--expressions 10000] [--bytes 2000] [--seed 0]
 
-Each random equation is written into a small model, in one of the places an expression may
-stand (an auxiliary, a stock's initial value, an event's condition or value, a balance check, an
-exogenous series); each random byte string is written as a .yaml, .xmile or .stmx file (pure
-noise, printable noise, or a real model with bytes changed). The other classes write a model with
-one odd part: unreadable time units (YAML and XMILE), integers of hundreds to thousands of digits
-wherever a number is read, names the engine or the results file uses for itself, long chains of
-comparisons and MOD (YAML and XMILE), module names and module lists of every type, odd paths in
-'extends' and 'modules'. Every file goes through ``engine.load(...).run()`` and through
-``carbonloop validate`` (``carbonloop run``, which writes the results file, for the names). A
-last class calls the API with arguments of the wrong type (``run(params=...)``, ``with_time``,
-``load``). ``--cases N`` shares N cases out among all classes (half of them random equations).
+Each random equation is written into a small model, in one of the places an expression may stand
+(an auxiliary, a stock's initial value, an event's condition or value, a balance check, an
+exogenous series); each random byte string is written as a .yaml, .xmile or .stmx file (pure noise,
+printable noise, or a real model with bytes changed). Vensim edits change a .mdl model (lines
+deleted, repeated or swapped, characters and tokens, arguments dropped, the text cut short). The
+other classes write a model with one odd part: unreadable time units (YAML and XMILE), integers of
+hundreds to thousands of digits wherever a number is read, names the engine or the results file
+uses for itself, long chains of comparisons and MOD (YAML and XMILE), module names and module lists
+of every type, odd paths in 'extends' and 'modules'. Every file goes through
+``engine.load(...).run()`` and through ``carbonloop validate`` (``carbonloop run``, which writes
+the results file, for the names). A last class calls the API with arguments of the wrong type
+(``run(params=...)``, ``with_time``, ``load``). ``--cases N`` shares N cases out among all classes
+(half of them random equations).
 The engine passes when everything either works or raises its own errors (``ModelError`` and its
 kinds; the command exits with 0 or 2), and no case takes more than 2 s.
 """
@@ -156,8 +158,95 @@ NAMES = ["run", "time", "check__c", "check__balance", "smooth", "delay", "delay1
 ODD_PATHS = ["/", "", ".", "..", "../..", "~", "/dev/null", "/proc/self/environ", "C:\\x.yaml", "a" * 300,
              "a/" * 200 + "b", "folder", "folder/", "nul\x00.yaml", "\\\\server\\share", "%s%n", "$HOME/x",
              "seed.xmile", "expr.yaml", "https://example.com/x.yaml", "* ", "-", "-o", "--help"]
+# a Vensim model using the reader's main forms (subscripts, :EXCEPT:, a macro, lookups, SMOOTH,
+# DELAY N, time settings of each other), edited at random by ``vensim_edit``
+VENSIM_MODEL = """{UTF-8}
+:MACRO: DOUBLE(x)
+DOUBLE = 2 * x
+	~	Widget
+	~	|
+:END OF MACRO:
+region: north, south, east
+	~	|
+stock[region] = INTEG(inflow[region] - outflow[region], 10)
+	~	Widget
+	~	A stock per region.	|
+inflow[region] = SMOOTH(demand[region], 2) + DOUBLE(1)
+	~	Widget/Month
+	~	|
+outflow[region] :EXCEPT: [east] = stock[region] / life
+	~	Widget/Month
+	~	|
+outflow[east] = DELAY N(inflow[east], 3, 0, 2)
+	~	Widget/Month
+	~	|
+demand[region] = IF THEN ELSE(Time > 5, curve(Time), 1) * share[region]
+	~	Widget/Month
+	~	|
+share[region] = 0.2, 0.3, 0.5
+	~	Dmnl
+	~	|
+total = SUM(stock[region!]) + XIDZ(1, life - 4, 0)
+	~	Widget
+	~	|
+curve([(0, 0) - (10, 5)], (0, 1), (5, 2), (10, 4))
+	~	Dmnl
+	~	|
+life = 4
+	~	Month
+	~	|
+INITIAL TIME = 0
+	~	Month
+	~	|
+FINAL TIME = 10
+	~	Month
+	~	|
+TIME STEP = 0.5
+	~	Month
+	~	|
+SAVEPER = TIME STEP
+	~	Month
+	~	|
+"""
+VENSIM_TOKENS = [" + ", " * ", "(", ")", "[", "]", ",", "IF THEN ELSE(", " :EXCEPT: ", " -> ", ":=", ":NA:",
+                 "1e999", "-", "Time", "DELAY N(", "INTEG(", ":AND:", '"', "!", "..", "|", "~", "SAVEPER",
+                 "TIME STEP", "region", "east", "DOUBLE(", ":MACRO:", ":END OF MACRO:", "\\\\", "{", "}"]
+
+
+def vensim_edit(rng) -> str:
+    """``VENSIM_MODEL`` with one to three random edits: a line deleted, repeated or swapped, a
+    character changed or deleted, a token inserted, an argument dropped, or the text cut short."""
+    text = VENSIM_MODEL
+    for _ in range(int(rng.integers(1, 4))):
+        lines = text.split("\n")
+        i, j = int(rng.integers(len(lines))), int(rng.integers(len(lines)))
+        kind = int(rng.integers(7))
+        if kind == 0:
+            del lines[i]
+        elif kind == 1:
+            lines.insert(i, lines[i])
+        elif kind == 2:
+            lines[i], lines[j] = lines[j], lines[i]
+        elif kind == 3:
+            at = int(rng.integers(len(lines[i]) + 1))
+            lines[i] = lines[i][:at] + VENSIM_TOKENS[int(rng.integers(len(VENSIM_TOKENS)))] + lines[i][at:]
+        elif kind == 4 and lines[i]:
+            at = int(rng.integers(len(lines[i])))
+            chars = "()[],;:=|~!-+*/^<>0123456789.eE aZ_\t"
+            lines[i] = lines[i][:at] + (chars[int(rng.integers(len(chars)))] if rng.random() < 0.5 else "") + \
+                lines[i][at + 1:]
+        elif kind == 5 and "," in lines[i]:
+            at = lines[i].rfind(",")
+            close = lines[i].find(")", at)
+            lines[i] = lines[i][:at] + (lines[i][close:] if close > 0 else "")
+        elif kind == 6:
+            return "\n".join(lines)[:int(rng.integers(len(text) + 1))]
+        text = "\n".join(lines)
+    return text
+
+
 CLASSES = ("time units", "huge integers", "reserved names", "comparison chains", "module names",
-           "odd paths", "api arguments")
+           "odd paths", "vensim edits", "api arguments")
 
 
 def huge_integer(rng) -> str:
@@ -169,6 +258,8 @@ def huge_integer(rng) -> str:
 def class_case(rng, kind: str) -> tuple[str, str]:
     """(text, suffix) of one model with one odd part of the class ``kind``."""
     pick = lambda xs: xs[int(rng.integers(len(xs)))]     # noqa: E731
+    if kind == "vensim edits":
+        return vensim_edit(rng), ".mdl"
     if kind == "time units":
         units = pick(UNITS)
         if rng.random() < 0.5:

@@ -79,8 +79,20 @@ def test_a_value_that_is_not_finite_is_named_as_given_not_as_declared(teacup):
     ({"n_runs": "x"}, "n_runs must be a whole number of runs (at least 1), not 'x'"),
     ({"n_runs": 0}, "n_runs must be a whole number of runs (at least 1), not 0"),
     ({"n_runs": True}, "n_runs must be a whole number of runs (at least 1), not True"),
+    ({"n_runs": 10 ** 400}, "is more runs than one batch can hold (at most 2,147,483,648"),
+    ({"n_runs": 2 ** 31 + 1}, "n_runs=2147483649 is more runs than one batch can hold"),
 ])
 def test_run_refuses_keep_and_n_runs_of_the_wrong_type(teacup, kwargs, says):
     with pytest.raises(ModelError) as err:
         teacup.run(backend="numpy", **kwargs)
+    assert says in str(err.value)
+
+
+@pytest.mark.parametrize("n_runs, says", [
+    (10 ** 400, "is more runs than one batch can hold"),
+    (2 ** 30, "GB, more than the"),
+])
+def test_dominance_refuses_a_batch_too_large_to_hold(teacup, n_runs, says):
+    with pytest.raises(ModelError) as err:
+        teacup.dominance(n_runs=n_runs, backend="numpy")
     assert says in str(err.value)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..run import batch_size
+from ..run.simulate import record_limit
 from .found import discover
 from .loopscores import loop_rows, loop_scores, relative_scores
 from .periods import binned, bins, dominant
@@ -164,6 +165,12 @@ class _Scoring:
         self.every = every
         self.index, self.spans = bins(times, every)
         shape = (self.n_loops, len(self.spans), self.n)
+        need = 17 * self.n_loops * len(self.spans) * self.n      # two float arrays and one of flags
+        if need > record_limit():
+            loops = f"{self.n_loops} loop" + ("s" if self.n_loops != 1 else "")
+            raise ModelError(f"the loop scores of {self.n:,} runs ({loops}, {len(self.spans)} periods) need "
+                             f"{need / 2 ** 30:.3g} GB, more than the {record_limit() / 2 ** 30:.3g} GB allowed",
+                             hint="analyse fewer runs at a time, or longer periods (every=)")
         self.signed, self.mag = np.zeros(shape), np.zeros(shape)
         self.dominant = np.zeros(shape, dtype=bool)
         self.pos, self.neg = np.zeros(self.n_loops), np.zeros(self.n_loops)

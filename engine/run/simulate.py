@@ -35,6 +35,7 @@ def record_limit() -> int:
     return int(min(16 * 2 ** 30, total / 4))
 
 
+MAX_BATCH = 2 ** 31     # runs in one batch: the state alone of more takes over 16 GB (8 bytes a value)
 BLAS_CHECK = 1 << 22        # records of this many values and more are checked by a dot product (_all_finite)
 
 
@@ -48,7 +49,7 @@ class Simulation:
         self.kernel = kernel
         self.plan = plan
         self.n = n_runs
-        need = plan.n_save * len(plan.saved) * n_runs * 8
+        need = (plan.n_save * len(plan.saved) + len(plan.names)) * n_runs * 8     # records and state
         if need > record_limit():
             raise ModelError(f"keeping {len(plan.saved)} variables of {n_runs:,} runs at {plan.n_save:,} "
                              f"saved times needs {need / 2 ** 30:.3g} GB, more than the "
@@ -69,7 +70,13 @@ class Simulation:
 
 
 def batch_size(params, n_runs=None) -> int:
-    """Runs in the batch ``params`` describes (or ``n_runs``)."""
+    """Runs in the batch ``params`` describes (or ``n_runs``); a ModelError for more than a batch
+    can hold."""
+    if isinstance(n_runs, (int, np.integer)) and not isinstance(n_runs, bool) and n_runs > MAX_BATCH:
+        text = str(n_runs)
+        raise ModelError(f"n_runs={text[:30]}{'...' if len(text) > 30 else ''} is more runs than one batch "
+                         f"can hold (at most {MAX_BATCH:,}: more would need over 16 GB however small the model)",
+                         hint="a sweep (engine.sweep) runs any number of runs, a chunk at a time")
     sizes = [len(v) for v in _given(params).values() if v.ndim > 0]
     return n_runs or (max(sizes) if sizes else 1)
 
