@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 _values: dict = {}          # id of the object -> {name: value}
 _lock = threading.Lock()
 
 
-def once(obj: Any, name: str, build: Callable[[Any], Any]) -> Any:
-    """``build(obj)``, computed at the first call for this object and name, kept while it lives."""
+def once(obj: Any, name: Hashable, build: Callable[[Any], Any]) -> Any:
+    """``build(obj)``, computed at the first call for this object and name (a string, or a tuple
+    for values kept per key), kept while it lives."""
     kept = _values.get(id(obj))
     if kept is not None and name in kept:
         return kept[name]

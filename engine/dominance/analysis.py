@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ModelError
+from ..memo import once
 from ..run import batch_size
 from ..run.simulate import record_limit
 from .found import discover
@@ -184,9 +185,7 @@ class _Scoring:
         """The link kernel's tables for the records of ``batch`` (made once per plan)."""
         from .compiled import link_tables
         names = tuple(batch[3].names)
-        if names not in self.plan.tables:
-            self.plan.tables[names] = link_tables(self.plan, names)
-        return self.plan.tables[names]
+        return once(self.plan, ("link tables", names), lambda plan: link_tables(plan, names))
 
     def score(self, batch, cols, a) -> tuple:
         """Score the runs ``cols`` (a slice) of a chunk's batch, runs a.. of the whole batch, in

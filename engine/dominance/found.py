@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
+from ..memo import once
 from . import discovery as dsc
 from .loopscores import loop_rows, loop_scores, relative_scores
 
@@ -64,10 +65,7 @@ def discover(plan, sample, opts, declared) -> tuple:
 def _enumerated(plan, part, cap: int):
     """``discovery.enumerate_loops`` of a partition, kept with the plan: the loops are the model's
     structure's, the same in every analysis of it (a copy, so that callers may change it)."""
-    key = ("loops", part.number, cap)
-    if key not in plan.tables:
-        plan.tables[key] = dsc.enumerate_loops(plan.lg, part, cap)
-    found = plan.tables[key]
+    found = once(plan, ("loops", part.number, cap), lambda p: dsc.enumerate_loops(p.lg, part, cap))
     return None if found is None else list(found)
 
 
@@ -116,20 +114,19 @@ def measure_share(plan, every, scored: set, ls, rec: Found, compiled: bool = Fal
     averaged over the active times of the runs of ``ls`` (link, time, run), and the least;
     ``compiled``: the scores in compiled code (``compiled.loop_shares``). The link rows of the
     partition's loops (and their compiled tables) are kept with the plan."""
-    key = ("rows", rec.partition, len(every))
-    if key not in plan.tables:
-        plan.tables[key] = loop_rows(every, plan.lg, plan.rows)
-    row_lists = plan.tables[key]
+    key = (rec.partition, len(every))
+    row_lists = once(plan, ("loop rows",) + key, lambda p: loop_rows(every, p.lg, p.rows))
     mine = np.array([lp in scored for lp in every])
     group = [np.arange(len(every))]
     if compiled:
         from .compiled import loop_shares, loop_tables
-        if ("tables",) + key not in plan.tables:
+
+        def share_tables(_):
             tables = loop_tables(row_lists, group)
             assert tables is not None       # one partition, every loop with its links
-            plan.tables[("tables",) + key] = tables[:4]
+            return tables[:4]
         out = np.empty(ls.shape[1:])
-        loop_shares(np.ascontiguousarray(ls), *plan.tables[("tables",) + key], mine, out)
+        loop_shares(np.ascontiguousarray(ls), *once(plan, ("share tables",) + key, share_tables), mine, out)
         share = out.T.ravel()
         share = share[~np.isnan(share)]
         if share.size:

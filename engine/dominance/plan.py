@@ -3,7 +3,7 @@ cycle partitions, the links inside them, their partial-change expressions (compi
 variables the runs must save."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,8 +26,6 @@ class Plan:
     partials: Any
     evaluate: Any
     source: TrajectorySource
-    tables: dict = field(default_factory=dict, repr=False)     # made once: the link kernel's (by
-                                                                # record names), loops enumerated
 
     @property
     def rows(self) -> dict:
