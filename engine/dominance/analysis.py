@@ -15,7 +15,7 @@ from ..run.simulate import record_limit
 from .found import discover
 from .loopscores import loop_rows, loop_scores, relative_scores
 from .periods import binned, bins, dominant
-from .plan import make_plan
+from .plan import make_plan, runs_of
 
 DEFAULT_CAP = 1000              # loops per partition enumerated exhaustively
 SEARCH_TIMES = 60               # (time, run) pairs the strongest-path search looks at
@@ -56,7 +56,7 @@ class Options:
 
 def sub_params(params, a, b) -> dict:
     """The parameter values of runs ``a`` to ``b`` of a batch."""
-    return {k: (np.asarray(v)[a:b] if np.ndim(v) > 0 else v) for k, v in (params or {}).items()}
+    return runs_of(params, slice(a, b))
 
 
 def chunk_size(plan, n_times, memory_mb) -> int:
@@ -116,8 +116,7 @@ def analyse(model, params=None, n_runs=None, plan=None, labels=None, **options):
             if first is not None:
                 cache["ls"] = plan.link_scores(first, idx)
             else:
-                p = {k: (np.asarray(v)[idx] if np.ndim(v) > 0 else v) for k, v in (params or {}).items()}
-                cache["ls"] = plan.link_scores(plan.run(p, len(idx)), slice(None))
+                cache["ls"] = plan.link_scores(plan.run(runs_of(params, idx), len(idx)), slice(None))
         return cache["ls"]
     loops, report = discover(plan, sample, opts, model.loops)
     state = _Scoring(plan, loops, opts, n)

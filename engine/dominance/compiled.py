@@ -30,6 +30,7 @@ from numba import njit
 from .linkscores import REL_TOL
 from .partials import input_arrays
 from .periods import HALF
+from .plan import runs_of
 
 JIT: Any = njit(cache=True, error_model="numpy", nogil=True)      # numba has no types mypy can check
 USES, INFLOW, OUTFLOW, DELAY = 0, 1, 2, 3
@@ -425,10 +426,6 @@ def _partials(plan, batch, y, c0, c1, vals, s0, s1) -> np.ndarray:
     return p
 
 
-def _values(batch, cols) -> dict:
-    return {k: (np.asarray(v)[cols] if np.ndim(v) > 0 else v) for k, v in batch[2].items()}
-
-
 def loop_tables(row_lists, groups) -> tuple | None:
     """The loop tables of ``score_block`` (lstart, lrows, order, shared, gstart), or None when
     the partitions' loops are not numbered one partition after the other."""
@@ -465,7 +462,7 @@ def score_runs(plan, batch, cols, o0, link_tab, loop_tab, state) -> tuple:
     hundred kilobytes. Returns each loop's sums of its positive and of the magnitudes of its
     negative relative scores over these runs."""
     y, c0, c1 = _records(batch, cols)
-    vals = _values(batch, cols)
+    vals = runs_of(batch[2], cols)
     n_t, n_r = y.shape[0], c1 - c0
     index = np.asarray(state.index, dtype=np.int64)
     n_l = len(loop_tab[0]) - 1

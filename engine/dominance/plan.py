@@ -41,10 +41,16 @@ class Plan:
         (with numpy: the compiled scoring computes them on its way, ``compiled.score_block``)."""
         times, traj, values, _ = batch
         sub = {n: np.ascontiguousarray(a[:, cols]) for n, a in traj.items()}
-        vals = {k: (np.asarray(v)[cols] if np.ndim(v) > 0 else v) for k, v in values.items()}
+        vals = runs_of(values, cols)
         arrays = input_arrays(self.partials.names, sub, vals)
         partial = dict(zip(self.partials.link_ids, self.evaluate(arrays, times[:-1, None])))
         return link_scores(self.lg, self.link_ids, sub, partial)
+
+
+def runs_of(values, cols) -> dict:
+    """Parameter values (name -> one value, or one per run) of the runs ``cols`` (a slice or
+    index array): per-run arrays indexed, single values kept."""
+    return {k: (np.asarray(v)[cols] if np.ndim(v) > 0 else v) for k, v in (values or {}).items()}
 
 
 def event_parameters(model) -> set:
