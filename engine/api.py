@@ -20,7 +20,8 @@ from .run import batch_size, run_kernel
 DEFAULT_SCENARIO = Path("scenarios") / "default.yaml"
 PLANS_KEPT = 32         # saved-variable variants of one model kept compiled
 REPOSITORY = Path(__file__).resolve().parents[1]
-TIME_SETTINGS = {"start": float, "stop": float, "dt": float, "save_step": float, "method": str, "units": str}
+TIME_SETTINGS = {"start": float, "stop": float, "dt": float, "save_step": float, "method": str, "units": str,
+                 "precision": str}
 
 
 def default_scenario() -> Path:

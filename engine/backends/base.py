@@ -104,6 +104,8 @@ def new_state(plan, values: dict, n: int, run_major: bool = False) -> State:
     V = np.tile(same, (n, 1)).T if run_major else np.tile(same[:, None], (1, n))
     for s, v in per_run.items():
         V[s] = v
+    if plan.time.precision == "single":
+        V = V.astype(np.float32, order="F" if run_major else "C")
     nd = len(plan.delays)
     return State(V, np.zeros((0, n)), np.zeros(nd, np.int64), np.ones(nd, np.int64),
                  np.ones((nd, n), np.int64), np.zeros((nd, n)), np.ones((len(plan.conditions), n), bool),
@@ -151,8 +153,9 @@ def set_delays(plan, state: State, times: np.ndarray, initials: np.ndarray) -> N
     state.dsize = sizes.astype(np.int64)
     state.doff = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     state.dsteps = steps
-    state.dinit = np.broadcast_to(np.asarray(initials, float), (len(plan.delays), n)).copy()
-    state.dbuf = np.zeros((int(sizes.sum()), n))
+    kind = np.float32 if plan.time.precision == "single" else np.float64
+    state.dinit = np.broadcast_to(np.asarray(initials, kind), (len(plan.delays), n)).copy()
+    state.dbuf = np.zeros((int(sizes.sum()), n), kind)
 
 
 def first_of(keys) -> list:

@@ -151,6 +151,37 @@ class VectorEmitter(Emitter):
         return out
 
 
+class SingleEmitter(VectorEmitter):
+    """numpy code in single precision (``time: {precision: single}``): constants are float32,
+    so that numpy keeps every operation of float32 values in float32, and what may come back
+    wider (a builtin's or a lookup's value, a condition as a number) is rounded to float32 where
+    it is produced, as is every assigned value."""
+
+    def const(self, value: float) -> str:
+        name = super().const(value)
+        self.consts[name] = np.float32(self.consts[name])
+        return name
+
+    def as_number(self, c: str) -> str:
+        return f"_f32({super().as_number(c)})"
+
+    def assign(self, target: str, node, indent: str = "") -> list:
+        lines = super().assign(target, node, indent)
+        head, _, text = lines[-1].partition(" = ")
+        return lines[:-1] + [f"{head} = _f32({text})"]
+
+    def call(self, b, args: list) -> str:
+        return f"_f32({super().call(b, args)})"
+
+    def _num(self, node, depth: int) -> str:
+        text = super()._num(node, depth)
+        return f"_f32({text})" if isinstance(node, ex.Lookup) else text
+
+    @staticmethod
+    def helpers() -> dict:
+        return dict(VectorEmitter.helpers(), _f32=np.float32)
+
+
 class ScalarEmitter(Emitter):
     """Code over one run's floats, written for numba (no numpy calls on arrays). It has no
     branches: a condition selects between two values that are both computed (as numpy.where

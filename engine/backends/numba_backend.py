@@ -198,6 +198,12 @@ class NumbaBackend(Backend):
         self._expr_cache: dict = {}
         self._modules: dict = {}
 
+    def supports(self, plan) -> str | None:
+        """Why numba cannot run ``plan``: single precision is the numpy backend's."""
+        if plan.time.precision != "double":
+            return f"its {plan.time.precision} precision (the numba backend computes in double precision)"
+        return None
+
     def source(self, plan) -> str:
         """The generated module of a plan (for reading and debugging)."""
         gen = ScalarGenerator(plan)

@@ -13,7 +13,7 @@ from .. import lang as ex
 from ..gcpause import pausing
 from ..lang.names import reserved_key
 from .base import SWITCH_EPS, Backend, Kernel, State, set_delays, unsaved_stocks
-from .emitter import VectorEmitter, euler_updates, net_flow
+from .emitter import SingleEmitter, VectorEmitter, euler_updates, net_flow
 from .source import compile_functions
 
 DELAY_ARGS = "DB, DO, DZ, DS, DI"
@@ -36,8 +36,10 @@ class Generator:
     def __init__(self, plan, single: bool):
         self.plan = plan
         self.single = single
-        self.em = VectorEmitter(self.v, {"time": "t", "dt": "_dt", "starttime": "_t0", "stoptime": "_t1",
-                                     "pi": "_pi"}, lambda i, x: f"_lk{i}({x})")
+        self.f32 = plan.time.precision == "single"
+        emitter = SingleEmitter if self.f32 else VectorEmitter     # single: float32 arithmetic
+        self.em = emitter(self.v, {"time": "t", "dt": "_dt", "starttime": "_t0", "stoptime": "_t1", "pi": "_pi"},
+                          lambda i, x: f"_lk{i}({x})")
 
     def unpack(self, slots, indent="    ") -> list:
         """Locals for slots held in V."""
@@ -206,7 +208,7 @@ class Generator:
 
     def namespace(self) -> dict:
         t = self.plan.time
-        ns = VectorEmitter.helpers()
+        ns = self.em.helpers()
         ns.update(self.em.consts)
         for i, tb in enumerate(self.plan.tables):
             ns[f"_lk{i}"] = _table(tb)
@@ -215,6 +217,18 @@ class Generator:
                   _n=t.n_steps, _se=t.save_every, _pi=np.float64(np.pi), _max0=_max0, _any=np.any,
                   _colsof=_colsof, _fin=_fin, _nonfinite=_nonfinite)
         return ns
+
+
+def single_precision(ns: dict) -> dict:
+    """``ns`` with its floating numbers and arrays (and lists of arrays) in float32: the
+    namespace of single-precision code, whose operations then stay in float32."""
+    def f32(v):
+        if isinstance(v, (np.floating, np.ndarray)) and v.dtype == np.float64:
+            return v.astype(np.float32)
+        if isinstance(v, list) and v and all(isinstance(x, np.ndarray) for x in v):
+            return [f32(x) for x in v]
+        return v
+    return {k: f32(v) for k, v in ns.items()}
 
 
 def _table(tb):
@@ -264,7 +278,7 @@ class NumpyKernel(Kernel):
             from .numpy_grouped import GroupedGenerator
             gen = (GroupedGenerator if self.plan.grouped else Generator)(self.plan, single)
             src = gen.source()
-            ns = gen.namespace()
+            ns = single_precision(gen.namespace()) if gen.f32 else gen.namespace()
             self._ns[single] = compile_functions(src, f"{self.plan.name} (numpy)", ns)
             self._ns[single]["_source"] = src
         return self._ns[single]

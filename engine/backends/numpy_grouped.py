@@ -255,8 +255,8 @@ def _ppush(DB, DO, DZ, k, values, cols):
 
 
 def _perstock(n: int):
-    """A function giving an empty array of ``n`` stocks shaped like a row of V."""
-    return lambda V: np.empty((n,) + V.shape[1:])
+    """A function giving an empty array of ``n`` stocks shaped like a row of V (and of its type)."""
+    return lambda V: np.empty((n,) + V.shape[1:], V.dtype)
 
 
 def _finv(x) -> bool:

@@ -20,6 +20,9 @@ def register(sub):
     p.add_argument("-o", "--output", help="HDF5 file to write (default outputs/<scenario>/results.h5)")
     p.add_argument("--method", choices=["euler", "rk4"], help="override the integration method")
     p.add_argument("--dt", type=float, help="override the time step")
+    p.add_argument("--precision", choices=["double", "single"],
+                   help="override the arithmetic: single computes in 32-bit floats, as Vensim's "
+                        "single-precision editions do (numpy backend)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument("--params", metavar="FILE",
                    help="parameter values to run with (e.g. the estimates.yaml of 'carbonloop calibrate')")
@@ -62,7 +65,8 @@ def register(sub):
 def _load(args):
     m = load(args.scenario, data=getattr(args, "data", None))
     changes = {k: v for k, v in (("method", getattr(args, "method", None)),
-                                 ("dt", getattr(args, "dt", None))) if v is not None}
+                                 ("dt", getattr(args, "dt", None)),
+                                 ("precision", getattr(args, "precision", None))) if v is not None}
     return m.with_time(**changes) if changes else m
 
 

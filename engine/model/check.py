@@ -154,6 +154,7 @@ VENSIM_ONLY = {"integ": _integ}     # Vensim functions a YAML model writes anoth
 
 
 MAX_STEPS = 10_000_000      # steps of one run: more is refused before anything is allocated
+PRECISIONS = ("double", "single")  # the arithmetic a run may use (TimeSpec.precision)
 
 
 def _check_phases(spec, where) -> None:
@@ -199,6 +200,8 @@ def check_time(spec, file: str | None = None, line: int | None = None) -> None:
     seed = spec.noise_seed
     if not (math.isfinite(seed) and float(seed).is_integer() and abs(seed) <= 2 ** 53):
         raise ModelError(f"noise_seed must be a whole number (at most 2^53 in size), not {seed:g}", **where)
+    if getattr(spec, "precision", "double") not in PRECISIONS:
+        raise ModelError(f"unknown precision '{spec.precision}'", **where, hint="use double or single")
     if spec.method not in ("euler", "rk4"):
         raise ModelError(f"unknown integration method '{spec.method}'", **where, hint="use euler or rk4")
     if spec.units:

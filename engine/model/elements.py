@@ -114,6 +114,9 @@ class TimeSpec:
     save_step: float | None = None
     units: str = ""
     noise_seed: float = 0.0         # seed of the random functions' streams (see model/noise.py)
+    # the arithmetic of the run: 'double' (64-bit floats), or 'single' (32-bit floats, each
+    # operation rounded as Vensim's single-precision editions compute; numpy backend only)
+    precision: str = "double"
     # a time step that changes during the run (a Vensim TIME STEP of Time): (from time, dt) per
     # phase, the first at ``start`` with ``dt``; and the times saved (empty: every step). A run
     # steps each phase with its own dt (engine/run/phases.py)

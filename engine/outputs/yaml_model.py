@@ -76,6 +76,8 @@ def document(model) -> dict:
         time["save_step"] = _number(t.save_step)
     if t.units:
         time["units"] = t.units
+    if t.precision != "double":
+        time["precision"] = t.precision
     doc: dict = {"scenario": re.sub(r"\W", "_", model.name) or "model",
                  "description": model.description or f"converted from {model.where.file}", "time": time}
     if model.dimensions:

@@ -242,12 +242,13 @@ def with_saved(plan: Plan, keep) -> Plan:
 
 def _digest(body: dict, dump=ex.dump) -> str:
     """A hash of the model's structure: what a backend generates code from. Parameter values,
-    the saved variables and the time settings (but the integration method) are inputs of a run,
+    the saved variables and the time settings (but the integration method and the precision) are inputs of a run,
     not part of it, so every keep=, dt and override of a scenario shares one compiled kernel.
     ``dump`` writes a tree as ``lang.dump`` does (``ResolvedCells.dump``: from its template)."""
     eqs = tuple("None" if k == "parameter" else dump(e) for k, e in zip(body["kinds"], body["equations"]))
     skip = ("events", "checks", "name", "saved", "time")
-    items = sorted((k, v) for k, v in dict(body, equations=eqs, method=body["time"].method).items()
+    items = sorted((k, v) for k, v in dict(body, equations=eqs, method=body["time"].method,
+                                                    precision=body["time"].precision).items()
                    if k not in skip)
     return hashlib.sha256(repr(items).encode()).hexdigest()
 

@@ -32,6 +32,8 @@ class JavascriptBackend(Backend):
         """Why this backend cannot write ``plan`` (None when it can)."""
         if plan.time.method not in METHODS:
             return f"the integration method '{plan.time.method}' (it has {' and '.join(METHODS)})"
+        if plan.time.precision != "double":
+            return f"its {plan.time.precision} precision (JavaScript's numbers are doubles)"
         for slot, tree in enumerate(plan.equations):
             why = _unsupported(tree)
             if why:

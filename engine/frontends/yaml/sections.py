@@ -6,14 +6,14 @@ from ...model import Action, Check, Event, Figure, LoopSpec, Report, TimeSpec, W
 from .fields import Fields, file_of, line_of
 
 EVENT_FIELDS = {"name", "at", "every", "start", "end", "when", "set", "ramp", "doc", "source"}
-TIME_FIELDS = {"start", "stop", "dt", "method", "save_step", "units", "noise_seed"}
+TIME_FIELDS = {"start", "stop", "dt", "method", "save_step", "units", "noise_seed", "precision"}
 REPORT_FIELDS = {"summary", "years", "figures"}
 FIGURE_FIELDS = {"name", "title", "variables", "ylabel"}
 MAX_EVENT_TIMES = 10_000
 
 
 def parse_time(block, ctx: Fields, parent) -> TimeSpec:
-    """time: {start, stop, dt, method, save_step, units, noise_seed}."""
+    """time: {start, stop, dt, method, save_step, units, noise_seed, precision}."""
     line, file = line_of(parent, "time"), file_of(parent, "time", ctx.file)
     if not isinstance(block, dict):
         ctx.error("the scenario needs 'time: {start, stop, dt}'", line, file=file)
@@ -26,6 +26,7 @@ def parse_time(block, ctx: Fields, parent) -> TimeSpec:
         if key not in block:
             ctx.error(f"time settings need '{key}'", line, file=file)
     method = str(block.get("method", "euler")).lower()
+    precision = str(block.get("precision", "double")).lower()
     for key in block:
         if key not in TIME_FIELDS:
             ctx.error(f"unknown time setting '{key}'", line_of(block, key), file=file,
@@ -34,7 +35,7 @@ def parse_time(block, ctx: Fields, parent) -> TimeSpec:
         return TimeSpec()
     spec = TimeSpec(start=vals["start"], stop=vals["stop"], dt=vals["dt"], method=method,
                     save_step=vals.get("save_step"), units=str(block.get("units", "") or ""),
-                    noise_seed=vals.get("noise_seed") or 0.0)
+                    noise_seed=vals.get("noise_seed") or 0.0, precision=precision)
     try:
         check_time(spec, file, line)
     except ModelError as exc:
