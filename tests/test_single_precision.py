@@ -167,6 +167,18 @@ def test_bad_precision_settings_are_refused(write):
         m.with_time(precision=32)
 
 
+def test_random_functions_are_refused_in_single_precision(build):
+    m = build("""\
+        scenario: noisy
+        time: {start: 0, stop: 5, dt: 1, precision: single}
+        auxiliaries:
+          draw: RANDOM UNIFORM(0, 1, 0)
+        """)
+    with pytest.raises(ModelError, match="random functions cannot run in single precision"):
+        m.run(backend="numpy")
+    assert m.with_time(precision="double").run(backend="numpy")["draw"].shape == (6, 1)
+
+
 def test_a_converted_model_keeps_its_precision(build, tmp_path):
     from engine.outputs.yaml_model import document
     m = build(ROESSLER.format(method="euler"))

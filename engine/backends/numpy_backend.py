@@ -10,8 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lang as ex
+from ..errors import ModelError
 from ..gcpause import pausing
 from ..lang.names import reserved_key
+from ..model.noise import RUN_ID
 from .base import SWITCH_EPS, Backend, Kernel, State, set_delays, unsaved_stocks
 from .emitter import SingleEmitter, VectorEmitter, euler_updates, net_flow
 from .source import compile_functions
@@ -340,6 +342,10 @@ class NumpyBackend(Backend):
 
     @pausing
     def kernel(self, plan) -> NumpyKernel:
+        if plan.time.precision == "single" and RUN_ID in plan.model.elements:
+            raise ModelError("a model with random functions cannot run in single precision: their streams are "
+                             "keyed by the seed and the run's number, which float32 holds exactly only up to "
+                             "2^24", file=plan.model.where.file, hint="run it in double precision (the default)")
         return NumpyKernel(plan)
 
     def expressions(self, trees, args, tables=()):
