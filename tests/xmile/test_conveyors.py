@@ -147,3 +147,57 @@ def test_a_transit_time_longer_than_the_run_keeps_the_initial_contents_leaving(t
     r = engine.load(model(tmp_path, "<conveyor><len>1e300</len></conveyor>", inflow="2")).run()
     assert np.all(r["leave"][:, 0] < 1e-290)
     np.testing.assert_allclose(r["belt"][:, 0], 30 + 2 * 0.5 * np.arange(25), rtol=1e-12)
+
+
+# an arrayed conveyor: a belt per element, each with its own transit time, start value and inflow
+REGION = '<dimensions><dim name="Region"/></dimensions>'
+TRANSITS, STARTS, SCALES = (2.5, 1.0, 4.0), (30.0, 12.0, 0.0), (1.0, 2.0, 0.5)
+REGION_CASES = {
+    "plain": ("", (), {}),
+    "linear leaks": ("", (0.2, 0.1), {}),
+    "exponential leaks": (' exponential_leak="true"', (0.2, 0.1), {"exponential": True}),
+    "capacity and inflow limit": ("<capacity>35</capacity><in_limit>12</in_limit>", (0.2,),
+                                  {"capacity": 35, "in_limit": 12}),
+}
+
+
+def arrayed_model(tmp_path, case) -> object:
+    attr, leaks, _ = REGION_CASES[case]
+    attr, limits = (attr, "") if attr.startswith(" ") else ("", attr)
+
+    def per_region(values):
+        return "".join(f'<element subscript="{r}"><eqn>{x}</eqn></element>' for r, x in zip("abc", values))
+    outs = "".join(f"<outflow>leak{k}</outflow>" for k in range(len(leaks)))
+    flows = "".join(f'<flow name="leak{k}">{REGION}<eqn>{f}</eqn><non_negative/><leak/></flow>'
+                    for k, f in enumerate(leaks))
+    arrive = per_region(f"{s} * (5 + STEP(10, 3) - STEP(12, 6))" for s in SCALES)
+    p = tmp_path / "belts.xmile"
+    p.write_text(f'<?xml version="1.0"?><xmile version="1.0" xmlns="{NS}"><sim_specs><start>0</start>'
+                 '<stop>12</stop><dt>0.5</dt></sim_specs><dimensions><dim name="Region"><elem name="a"/>'
+                 '<elem name="b"/><elem name="c"/></dim></dimensions><model><variables>'
+                 f'<stock name="belt">{REGION}{per_region(STARTS)}<inflow>arrive</inflow><outflow>leave</outflow>'
+                 f"{outs}<conveyor{attr}><len>transit</len>{limits}</conveyor></stock>"
+                 f'<flow name="arrive">{REGION}{arrive}</flow><flow name="leave">{REGION}</flow>{flows}'
+                 f'<aux name="transit">{REGION}{per_region(TRANSITS)}</aux></variables></model></xmile>')
+    return p
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("case", REGION_CASES)
+def test_an_arrayed_conveyor_moves_as_a_belt_per_element(tmp_path, case, backend):
+    _, leaks, kw = REGION_CASES[case]
+    r = engine.load(arrayed_model(tmp_path, case)).run(backend=backend)
+    for e, T, V, s in zip("abc", TRANSITS, STARTS, SCALES):
+        ref = belt(V, T, 0.5, 25, lambda t, s=s: s * request(t), fracs=leaks, **kw)
+        np.testing.assert_allclose(r[f"belt[{e}]"][:, 0], ref["conveyor"], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(r[f"leave[{e}]"][:, 0], ref["outflow"], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(r[f"arrive[{e}]"][:, 0], ref["inflow"], rtol=1e-12, atol=1e-12)
+        for k in range(len(leaks)):
+            np.testing.assert_allclose(r[f"leak{k}[{e}]"][:, 0], ref["leaks"][:, k], rtol=1e-12, atol=1e-12)
+
+
+def test_a_conveyor_whose_flows_are_not_arrayed_as_it_is_is_refused(tmp_path):
+    p = arrayed_model(tmp_path, "plain")
+    p.write_text(p.read_text().replace(f'<flow name="leave">{REGION}</flow>', '<flow name="leave"/>'))
+    with pytest.raises(engine.ModelError, match="'leave' is not arrayed as the conveyor is"):
+        engine.load(p)

@@ -234,7 +234,8 @@ def test_a_queue_runs_alike_in_javascript(tmp_path):
 
 
 REFUSED = {
-    "arrayed": ("arrayed queues", dict(queue="<queue/><dimensions><dim name=\"d\"/></dimensions>")),
+    "arrayed, its flows not": ("a queue whose flow 'arrive' is not arrayed as the queue is",
+                               dict(queue="<queue/><dimensions><dim name=\"d\"/></dimensions>")),
     "rk4": ("a queue under RK4 integration", dict(method=' method="RK4"')),
     "one batch at a time into a limited belt": (
         "one batch at a time (one_at_a_time, the XMILE default) from queue 'line'",
@@ -251,11 +252,53 @@ REFUSED = {
 }
 
 
+def arrayed(p, starts=(5, 0, 9)):
+    """The model of ``p`` with every variable arrayed over three places (apply to all), but the
+    queue's start value given place by place."""
+    text = re.sub(r'<(stock|flow|aux) name="([^"]+)"/>', r'<\1 name="\2"></\1>', p.read_text())
+    text = re.sub(r'(<(?:stock|flow|aux) name="[^"]+">)', r'\1<dimensions><dim name="Place"/></dimensions>', text)
+    text = text.replace("<model>", '<dimensions><dim name="Place" size="3"/></dimensions><model>')
+    pieces = "".join(f'<element subscript="{i + 1}"><eqn>{x}</eqn></element>' for i, x in enumerate(starts))
+    text = text.replace('<stock name="line"><dimensions><dim name="Place"/></dimensions><eqn>5</eqn>',
+                        f'<stock name="line"><dimensions><dim name="Place"/></dimensions>{pieces}', 1)
+    assert pieces in text
+    p.write_text(text)
+    return p
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("into", ["a stock", "a conveyor, with an overflow"])
+def test_an_arrayed_queue_is_a_queue_per_element(tmp_path, into, backend):
+    """Each place's queue (and belt) steps as a queue of its own start value does, batch by batch."""
+    if into == "a stock":
+        p, belt, overflow = model(tmp_path), None, False
+        names = (("line", "queue"), ("serve", "serve"))
+    else:
+        conveyor, overflow, belt = CONVEYORS["an overflow takes what the belt refuses"]
+        p = model(tmp_path, conveyor, overflow)
+        names = (("line", "queue"), ("serve", "serve"), ("spill", "spill"), ("belt", "belt"), ("leave", "leave"))
+    starts = (5, 0, 9)
+    r = engine.load(arrayed(p, starts)).run(backend=backend)
+    for i, q0 in enumerate(starts):
+        ref = reference(q0, (arrive, walk_in), belt, overflow)
+        for name, col in names:
+            close(r[f"{name}[{i + 1}]"][:, 0], ref[col], f"{name}[{i + 1}]")
+
+
+def test_an_arrayed_queue_is_read_as_an_array(tmp_path):
+    """Subscripts and array functions of an arrayed queue read its elements (not its batches)."""
+    p = arrayed(model(tmp_path, extra='<aux name="first"><eqn>line[3]</eqn></aux>'
+                                      '<aux name="all"><eqn>SUM(line[*])</eqn></aux>'))
+    r = engine.load(p).run()
+    close(r["first[1]"][:, 0], r["line[3]"][:, 0], "line[3]")
+    close(r["all[2]"][:, 0], sum(r[f"line[{i}]"][:, 0] for i in (1, 2, 3)), "SUM")
+
+
 @pytest.mark.parametrize("case", REFUSED)
 def test_what_depends_on_the_batches_is_refused_by_name(tmp_path, case):
     said, kw = REFUSED[case]
     p = model(tmp_path, **kw)
-    if case == "arrayed":
+    if case.startswith("arrayed"):
         p.write_text(p.read_text().replace("<model>", '<dimensions><dim name="d" size="2"/></dimensions><model>'))
     with pytest.raises(engine.ModelError, match="unsupported XMILE construct") as e:
         engine.load(p)

@@ -66,8 +66,10 @@ class Builder:
             fixed = set()
             for k, v in self.vars.items():
                 try:
-                    if v.kind == "aux" and not v.dims and v.gf is None and v.alias_of is None:
-                        ex.constant(parse(v.eqn))
+                    if v.kind == "aux" and v.gf is None and v.alias_of is None and \
+                            not any(gf is not None for _, _, gf in v.pieces):
+                        for text in ([v.eqn] if not v.pieces else []) + [t for _, t, _ in v.pieces]:
+                            ex.constant(parse(text))
                         fixed.add(self.names.get(k))
                 except (ValueError, ex.ExprSyntaxError):
                     pass
@@ -81,7 +83,8 @@ class Builder:
         out = []
         if v.key in self.driven:            # a conveyor's inflow, outflow or leak; a queue's outflow
             node = self.driven[v.key]
-            return [Element(kind="flow", equation=node, text=ex.unparse(node), **common)]
+            arr: dict = dict(dims=tuple(self.dims.names[d] for d in v.dims)) if v.dims else {}
+            return [Element(kind="flow", equation=node, text=ex.unparse(node), **arr, **common)]
         if v.leak is not None:
             raise XmileError("a leakage flow that is not an outflow of a conveyor", file=self.file,
                              element=v.name)
@@ -123,9 +126,10 @@ class Builder:
         except ValueError:
             return out + [Element(kind="auxiliary", equation=node, text=v.eqn, **common)]
 
-    def arrayed(self, v, common) -> list:
+    def arrayed(self, v, common, wrap=None) -> list:
         """An arrayed variable: one element over its dimensions, with its per-element pieces
-        (and its graphical functions: one shared, or one per element)."""
+        (and its graphical functions: one shared, or one per element); ``wrap``, when given, is
+        applied to each equation's tree."""
         dims = tuple(self.dims.names[d] for d in v.dims)
         out = []
         lk = None
@@ -149,9 +153,9 @@ class Builder:
             node = self.translate(text, v, {})
             if lk is not None:
                 node = ex.Call(0, lk, (node,))
-            if v.kind == "flow" and v.non_negative:
+            if v.kind == "flow" and v.non_negative or v.key in self.clamped:
                 node = ex.Call(0, "max", (ex.Num(0, 0.0), node))
-            return node
+            return wrap(node) if wrap else node
         default = None if v.pieces or is_empty(v.eqn) else tree(v.eqn)
         pieces = []
         for subs, text, _ in v.pieces:
@@ -244,7 +248,7 @@ class Builder:
             raise XmileError(f"'{node.id}' takes no subscripts", file=self.file, element=v.name)
         target = next((self.vars[c] for c in ((v.scope + node.id) if v.scope else None, node.id)
                        if c is not None and c in self.vars), None)
-        if target is not None and target.queue:
+        if target is not None and target.queue and not target.dims:     # an arrayed queue's are its elements
             if len(node.subs) != 1 or (isinstance(node.subs[0], ex.Name) and node.subs[0].id == "*"):
                 raise XmileError(f"a queue's batch is read with one position (write {node.id}[1] for the "
                                  "front)", file=self.file, element=v.name)
@@ -312,7 +316,7 @@ class Builder:
             return None
         target = next((self.vars[c] for c in ((v.scope + arg.id) if v.scope else None, arg.id)
                        if c is not None and c in self.vars), None)
-        return target if target is not None and target.queue else None
+        return target if target is not None and target.queue and not target.dims else None
 
     def transpose(self, arg, v, local, depth):
         """``a'``: the array with its dimensions in reverse order. Matched to the equation's

@@ -20,11 +20,12 @@ belt has an exact form in ordinary elements, which is what the import writes (no
 
 What the belt needs per-slat state for is refused by name: a transit time or leak fraction that
 varies during the run, ``<arrest>``, ``<sample>``, discrete conveyors, leak zones narrower than the
-belt, ``<leak_integers/>``, arrayed conveyors and integration other than Euler.
+belt, ``<leak_integers/>`` and integration other than Euler. An arrayed conveyor is a belt per
+element: the elements written are arrayed as it is (its flows must be).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ... import builtins as registry
 from ... import lang as ex
@@ -112,7 +113,7 @@ class Conveyors:
                 bad = f"it reads '{n.id}'"
             elif isinstance(n, ex.Call) and (n.fn not in registry.REGISTRY or registry.REGISTRY[n.fn].kind != "math"):
                 bad = f"it calls {n.fn.upper()}"
-            elif isinstance(n, ex.Sub):
+            elif isinstance(n, ex.Sub) and n.id in self.b.varying:
                 bad = f"it reads '{n.id}'"
             if bad:
                 raise Unsupported(f"a conveyor {what} that varies during the run ({bad}; a belt keeps one "
@@ -123,13 +124,16 @@ class Conveyors:
         """The conveyor stock ``v`` and its flows' equations, as elements (the flows' elements
         are returned with the conveyor's rules; the builder skips them)."""
         b, belt, file = self.b, v.conveyor, self.b.file
-        if v.dims:
-            raise Unsupported("arrayed conveyors", file=file, element=v.name)
+        # an arrayed conveyor is a belt per element: its elements are arrayed as it is (apply to all)
+        arr: dict = {"dims": tuple(b.dims.names[d] for d in v.dims)} if v.dims else {}
         if b.method != "euler":
             raise Unsupported("a conveyor under RK4 integration (a belt moves one slat per step: Euler only)",
                               file=file, element=v.name)
         for f in v.inflows + v.outflows:        # each names a flow of the model
             b.flow_ref(f, v)
+            if tuple(b.vars[f].dims) != tuple(v.dims):
+                raise Unsupported(f"a conveyor whose flow '{b.vars[f].name}' is not arrayed as the conveyor is",
+                                  file=file, element=v.name)
         me = common["name"]
         leaks = [b.vars[f] for f in v.outflows if b.vars[f].leak is not None]
         mains = [b.vars[f] for f in v.outflows if b.vars[f].leak is None]
@@ -164,7 +168,7 @@ class Conveyors:
 
         def aux(suffix, node, doc):
             out.append(Element(kind="auxiliary", name=hidden(suffix), equation=node, text=ex.unparse(node),
-                               hidden=True, where=common["where"], doc=doc))
+                               hidden=True, where=common["where"], doc=doc, **arr))
             return name(hidden(suffix))
 
         n = aux("slats", steps, "slats of the belt: round(transit time / DT), at least 1")
@@ -184,7 +188,8 @@ class Conveyors:
                 total = bin_("+", total, f)
             kept = call("max", num(0), bin_("-", num(1), total))
             per_cohort = bin_("-", n, bin_("/", bin_("*", total, bin_("-", n, num(1))), num(2)))
-        cohort = aux("cohort", call("init", bin_("/", initial, per_cohort)),
+        # (an arrayed conveyor's start values may be given element by element: its own start value)
+        cohort = aux("cohort", call("init", bin_("/", name(me) if arr else initial, per_cohort)),
                      "the cohort the start puts on each slat (a steady belt holding the initial value)")
         entered = num(0)
         for f in v.inflows:
@@ -200,13 +205,13 @@ class Conveyors:
             on_belt, leaving = hidden("on_belt"), hidden("leaving")
             entering = hidden("entering")
             out.append(Element(kind="flow", name=entering, equation=entered, text=ex.unparse(entered),
-                               hidden=True, where=common["where"], doc="cohorts entering the belt"))
+                               hidden=True, where=common["where"], doc="cohorts entering the belt", **arr))
             out.append(Element(kind="flow", name=leaving, equation=exit_, text=ex.unparse(exit_),
-                               hidden=True, where=common["where"], doc="cohorts leaving the belt"))
+                               hidden=True, where=common["where"], doc="cohorts leaving the belt", **arr))
             start = bin_("*", n, cohort)
             out.append(Element(kind="stock", name=on_belt, equation=start, text=ex.unparse(start),
                                inflows=(entering,), outflows=(leaving,), hidden=True, where=common["where"],
-                               doc="volume that entered the belt during the last transit time"))
+                               doc="volume that entered the belt during the last transit time", **arr))
             for lk, f in zip(leaks, fracs):
                 flows[lk.key] = bin_("*", bin_("/", f, transit), name(on_belt))
         elif leaks:
@@ -235,6 +240,11 @@ class Conveyors:
             queue = b.queues.source(fk)
             if queue is not None:           # what the queue offers from its front
                 request = b.queues.feed(queue, fk, v, room is not None)
+            elif f.pieces:                  # an arrayed inflow's equations, element by element
+                asked = b.arrayed(replace(f, kind="aux", key=f"{f.key}:asked", non_negative=None),
+                                  {**b.common(f), "name": hidden(f"asked_{b.names.get(fk)}")})
+                out += [replace(e, hidden=True, doc="what the inflow asks of the belt") for e in asked]
+                request = call("max", num(0), name(asked[-1].name))
             else:
                 request = call("max", num(0), b.translate(f.eqn, f, {}))
             if room is not None:
@@ -242,6 +252,8 @@ class Conveyors:
                 taken = bin_("+", taken, name(b.names.get(fk)))
             flows[fk] = request
         self.b.driven.update(flows)
+        if arr:
+            return out + b.arrayed(v, common)
         out.append(Element(kind="stock", equation=initial, text=v.eqn,
                            inflows=tuple(b.flow_ref(f, v) for f in v.inflows),
                            outflows=tuple(b.flow_ref(f, v) for f in v.outflows), **common))

@@ -20,7 +20,8 @@ ordinary elements, which is what the import writes (the batches themselves are n
 
 What depends on the batches is refused by name: a conveyor that takes one batch at a time (the
 XMILE default) from a queue that may hold several, or whole batches only; a second outflow that
-is not an overflow; arrayed queues; queues under RK4 (a batch is one step's inflow).
+is not an overflow; queues under RK4 (a batch is one step's inflow). An arrayed queue is a queue
+per element (its flows arrayed as it is), whose subscripts read its elements, not its batches.
 
 A queue's batches can be read (``q[n]``, n = 1 the front batch, the "first out"; SIZE(q), their
 number; SUM(q), its total) where its first outflow takes everything each step: the queue then
@@ -28,6 +29,8 @@ holds what its inflows added the step before, which PREVIOUS gives exactly. A qu
 batches longer (its first outflow feeds a conveyor, or it has none) has its batch reads refused.
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 from ... import lang as ex
 from ...model import Element
@@ -110,7 +113,7 @@ class Queues:
         """Refuse unless queue ``q`` lets everything out each step (its batches are then the ones
         its inflows added the step before)."""
         belts = {f for c in self.b.vars.values() if c.conveyor is not None for f in c.inflows}
-        if q.dims or not q.outflows or q.outflows[0] in belts:
+        if not q.outflows or q.outflows[0] in belts:
             raise Unsupported(HELD, file=self.b.file, element=v.name)
 
     def _batches(self, q) -> tuple:
@@ -169,14 +172,16 @@ class Queues:
     def build(self, v, common) -> list:
         """The queue stock ``v``; its outflows' and inflows' equations go to the builder."""
         b, file = self.b, self.b.file
-        if v.dims:
-            raise Unsupported("arrayed queues", file=file, element=v.name)
         if b.method != "euler":
             raise Unsupported("a queue under RK4 integration (a batch is one step's inflow: Euler only)",
                               file=file, element=v.name)
         inflows = tuple(b.flow_ref(f, v) for f in v.inflows)
         outflows = tuple(b.flow_ref(f, v) for f in v.outflows)
         belts = {f: c for c in b.vars.values() if c.conveyor is not None for f in c.inflows}
+        for fk in v.inflows + v.outflows:   # an arrayed queue is a queue per element
+            if tuple(b.vars[fk].dims) != tuple(v.dims):
+                raise Unsupported(f"a queue whose flow '{b.vars[fk].name}' is not arrayed as the queue is",
+                                  file=file, element=v.name)
         for j, fk in enumerate(v.outflows):
             f = b.vars[fk]
             if f.leak is not None:
@@ -191,16 +196,22 @@ class Queues:
             fed = any(fk in u.outflows for u in b.vars.values() if u.conveyor is not None or u.queue)
             if not fed:
                 b.clamped.add(fk)
+        if v.dims:
+            return b.arrayed(replace(v, non_negative=True), common, wrap=lambda node: self._start(node, v))
         if is_empty(v.eqn):
             raise XmileError("the stock has no equation", file=file, element=v.name)
-        initial = b.translate(v.eqn, v, {})
+        initial = self._start(b.translate(v.eqn, v, {}), v)
+        return [Element(kind="stock", equation=initial, text=v.eqn, non_negative=True, inflows=inflows,
+                        outflows=outflows, **common)]
+
+    def _start(self, initial: ex.Node, v) -> ex.Node:
+        """A queue's start value: an error when it is a negative number, kept at 0 or more when
+        it is computed."""
         try:
             start = ex.constant(initial)
         except ValueError:
-            initial = _max0(initial)
-        else:
-            if start < 0:
-                raise XmileError(f"the queue starts at {start:g}; a queue holds batches of 0 or more",
-                                 file=file, element=v.name)
-        return [Element(kind="stock", equation=initial, text=v.eqn, non_negative=True, inflows=inflows,
-                        outflows=outflows, **common)]
+            return _max0(initial)
+        if start < 0:
+            raise XmileError(f"the queue starts at {start:g}; a queue holds batches of 0 or more",
+                             file=self.b.file, element=v.name)
+        return initial
