@@ -33,7 +33,7 @@ def _compiled(module, names) -> dict:
 _RNG = _compiled(rng, rng.HELPERS + tuple(rng.SCALAR))
 _CELLS = _compiled(cells, ("normal_tail", "served", "_reach", "lookup_cells", "rank_of", "sorted_index", "pick",
                            "select_cells", "inverse_cell", "allocation", "lookup_step", "_area_to",
-                           "lookup_area"))
+                           "lookup_area", "at_price", "_market_range", "_excess", "market_price"))
 # _fn_<name>: what scalar code calls for each builtin
 HELPERS = {f"_fn_{b.name}": _RNG[b.name] if b.kind == "random" else
            _CELLS[b.name] if b.name in _CELLS else _jit(b.scalar)

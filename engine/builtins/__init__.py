@@ -106,6 +106,9 @@ _ENTRIES = (
     _b("gamma_ln", 1, 1, "math", vc.gamma_ln, sc.gamma_ln, "dimensionless", None, None,
        "ln |gamma(x)|, the logarithm of the gamma function (Vensim's GAMMA LN); +inf at its poles "
        "(0 and the negative whole numbers)", vensim="GAMMA LN"),
+    _b("at_price", 6, 6, "math", cl.np_at_price, cl.at_price, "second", None, None,
+       "at_price(side, quantity, kind, priority, width, price): what a demander (side 1) or supplier (0) "
+       "takes at a price by its priority profile (Vensim's DEMAND AT PRICE, SUPPLY AT PRICE)"),
     _b("round", 1, 1, "math", np.round, sc.round_half_even, "same", "increasing", "ROUND",
        "the nearest whole number (halves to even)"),
     _b("sign", 1, 1, "math", np.sign, sc.sign, "none", "increasing", None, "-1, 0 or 1"),
@@ -216,6 +219,9 @@ _CELLS = (
     _b("allocation", 7, MAX_CELLS, "math", cl.np_allocation, cl.allocation, "second",
        doc="allocation(k, available, request, kind, priority, width, extra, ...): the share of target k "
            "(ALLOCATE AVAILABLE, ALLOCATE BY PRIORITY)"),
+    _b("market_price", 11, MAX_CELLS, "math", cl.np_market_price, cl.market_price, "unchecked",
+       doc="market_price(n, quantity, kind, priority, width, extra, ...): the price where the n demanders "
+           "take what the suppliers after them give (FIND MARKET PRICE)"),
 )
 
 REGISTRY: dict = {b.name: b for b in _ENTRIES + _CELLS}

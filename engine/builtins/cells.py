@@ -509,3 +509,130 @@ def np_allocation(k, avail, *g):
     ulp; exact for rectangular profiles)."""
     G = _stack(g + (avail,))
     return _np_shares(G, (G.shape[0] - 1) // 5)[int(k) - 1]
+
+
+# ---------------------------------------------------------------------- FIND MARKET PRICE
+# the price range searched (``_market_range``): a profile bends over priority -/+ width / 2
+# (rectangular, triangular), and is searched over priority -/+ 5 widths (normal) or 10
+# (exponential), the range Vensim's prices show (a market with nothing demanded gets the lowest
+# price of that range, as in Vensim's output)
+
+
+def at_price(side, q, kind, priority, width, price):
+    """The quantity a demander (``side`` 1: DEMAND AT PRICE) or a supplier (0: SUPPLY AT PRICE)
+    takes at ``price``: its quantity times its profile's share (a demander's falls as the price
+    rises, a supplier's rises); a fixed quantity (kind 0) whatever the price; 0 for a quantity of
+    0 or less."""
+    if kind == 0.0:
+        return q if q > 0.0 else 0.0
+    f = served(kind, priority, width, price)
+    if f != f:
+        return math.nan
+    if q <= 0.0:
+        return 0.0
+    return q * f if side == 1.0 else q * (1.0 - f)
+
+
+def np_at_price(side, q, kind, priority, width, price):
+    """Vectorised twin of ``at_price``."""
+    q, kind, priority, width, price = np.broadcast_arrays(*(np.asarray(x, float) for x in
+                                                             (q, kind, priority, width, price)))
+    f = _np_served(kind, priority, width, price)
+    share = f if side == 1.0 else 1.0 - f
+    out = np.where(kind == 0.0, np.maximum(q, 0.0), np.where(np.isnan(f), np.nan, np.where(q > 0.0, q * share, 0.0)))
+    return out if out.ndim else float(out)
+
+
+def _market_range(g):
+    """(lowest, highest) price searched over the profiles of ``g`` (not the fixed ones); NaN for an
+    unknown kind, (inf, -inf) when every profile is fixed."""
+    lo = math.inf
+    hi = -math.inf
+    for j in range(len(g) // 5):
+        kind = g[5 * j + 1]
+        if kind == 0.0:
+            continue
+        if kind == 1.0 or kind == 2.0:
+            s = 0.5
+        elif kind == 3.0:
+            s = 5.0
+        elif kind == 4.0:
+            s = 10.0
+        else:
+            return math.nan, math.nan
+        a = g[5 * j + 2] - s * g[5 * j + 3]
+        b = g[5 * j + 2] + s * g[5 * j + 3]
+        lo = a if a < lo else lo
+        hi = b if b > hi else hi
+    return lo, hi
+
+
+def _excess(nd, g, price):
+    """What the demanders take at ``price`` less what the suppliers give (falls as the price rises)."""
+    total = 0.0
+    for j in range(len(g) // 5):
+        side = 1.0 if j < nd else 0.0
+        x = at_price(side, g[5 * j], g[5 * j + 1], g[5 * j + 2], g[5 * j + 3], price)
+        total = total + x if j < nd else total - x
+    return total
+
+
+def market_price(nd, *g):
+    """Vensim's FIND MARKET PRICE: the price where what the demanders take (their quantities
+    times their profiles' shares, which fall with the price) equals what the suppliers give
+    (which rises), found by bisection within the searched range (its end when the market does
+    not clear inside it); ``g`` holds per demander, then per supplier, the quantity, profile
+    kind, priority, width and extra. :NA: when every profile is a fixed quantity (no price
+    balances them) or a kind is unknown."""
+    n = int(nd)
+    lo, hi = _market_range(g)
+    if not lo <= hi:
+        return math.nan
+    if _excess(n, g, lo) <= 0.0:
+        return lo
+    if _excess(n, g, hi) >= 0.0:
+        return hi
+    for _ in range(ITERATIONS):
+        mid = 0.5 * (lo + hi)
+        e = _excess(n, g, mid)
+        if e != e:
+            return math.nan
+        if e > 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def np_market_price(nd, *g):
+    """Vectorised twin of ``market_price``: the same bisection over every run at once (the same
+    number of halvings, so the same prices)."""
+    n = int(nd)
+    G = _stack(g)
+    q, kind, prio, width = G[0::5], G[1::5], G[2::5], G[3::5]
+    side = np.array([1.0 if j < n else 0.0 for j in range(G.shape[0] // 5)]).reshape((-1,) + (1,) * (G.ndim - 1))
+    fixed = kind == 0.0
+    spread = np.select([(kind == 1.0) | (kind == 2.0), kind == 3.0, kind == 4.0], [0.5, 5.0, 10.0], np.nan)
+    known = fixed | ~np.isnan(spread)
+    with np.errstate(invalid="ignore"):
+        lo = np.where(fixed, np.inf, prio - spread * width).min(axis=0)
+        hi = np.where(fixed, -np.inf, prio + spread * width).max(axis=0)
+    sign = np.where(side == 1.0, 1.0, -1.0)
+
+    def excess(price):
+        f = _np_served(kind, prio, width, price[None])
+        share = np.where(side == 1.0, f, 1.0 - f)
+        x = np.where(fixed, np.maximum(q, 0.0), np.where(np.isnan(f), np.nan, np.where(q > 0.0, q * share, 0.0)))
+        return (sign * x).sum(axis=0)
+    ok = known.all(axis=0) & (lo <= hi)
+    lo, hi = np.where(ok, lo, 0.0), np.where(ok, hi, 0.0)
+    at_lo, at_hi = excess(lo), excess(hi)
+    a, b, bad = lo.copy(), hi.copy(), ~ok
+    for _ in range(ITERATIONS):
+        mid = 0.5 * (a + b)
+        e = excess(mid)
+        bad |= np.isnan(e)
+        a, b = np.where(e > 0.0, mid, a), np.where(e > 0.0, b, mid)
+    out = np.where(at_lo <= 0.0, lo, np.where(at_hi >= 0.0, hi, 0.5 * (a + b)))
+    out = np.where(bad | np.isnan(at_lo) | np.isnan(at_hi), np.nan, out)
+    return out if out.ndim else float(out)

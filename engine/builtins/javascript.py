@@ -163,9 +163,9 @@ INVERSE_CELL = """function (i, j, ...a) {
   return m[(Math.trunc(i) - 1) * w + n + Math.trunc(j) - 1];
 }"""
 
-# the normal profile's tail as cells.normal_tail computes it (Abramowitz and Stegun 26.2.16)
-ALLOCATION = """(function () {
-  function tail(z) {
+# a priority profile's share at a level (cells.served), the normal profile's tail as
+# cells.normal_tail computes it (Abramowitz and Stegun 26.2.16)
+PROFILE = """  function tail(z) {
     const x = Math.abs(z), t = 1.0 / (1.0 + 0.33267 * x);
     const q = Math.exp(-0.5 * x * x) / Math.sqrt(2.0 * Math.PI) * t * (0.4361836 + t * (-0.1201676 + t * 0.937298));
     return z >= 0.0 ? q : 1.0 - q;
@@ -188,7 +188,10 @@ ALLOCATION = """(function () {
     }
     return NaN;
   }
-  return function (k, avail, ...g) {
+"""
+
+ALLOCATION = """(function () {
+""" + PROFILE + """  return function (k, avail, ...g) {
     const n = g.length / 5, kk = 5 * (Math.trunc(k) - 1);
     let total = 0.0;
     for (let j = 0; j < n; j++) total += g[5 * j];
@@ -270,10 +273,55 @@ LOOKUP_AREA = """(function () {
   };
 })()"""
 
+# what a demander or supplier takes at a price, and the price that clears a market (cells.at_price,
+# cells.market_price: the same range searched and the same bisection)
+AT_PRICE = """(function () {
+""" + PROFILE + """  return function (side, q, kind, priority, width, price) {
+    if (kind === 0) return q > 0.0 ? q : 0.0;
+    const f = served(kind, priority, width, price);
+    if (f !== f) return NaN;
+    if (q <= 0.0) return 0.0;
+    return side === 1 ? q * f : q * (1.0 - f);
+  };
+})()"""
+
+MARKET_PRICE = """(function () {
+  const atPrice = """ + AT_PRICE + """;
+  function excess(nd, g, price) {
+    let total = 0.0;
+    for (let j = 0; j < g.length / 5; j++) {
+      const x = atPrice(j < nd ? 1 : 0, g[5 * j], g[5 * j + 1], g[5 * j + 2], g[5 * j + 3], price);
+      total = j < nd ? total + x : total - x;
+    }
+    return total;
+  }
+  return function (nd, ...g) {
+    let lo = Infinity, hi = -Infinity;
+    for (let j = 0; j < g.length / 5; j++) {
+      const kind = g[5 * j + 1];
+      if (kind === 0) continue;
+      const s = kind === 1 || kind === 2 ? 0.5 : kind === 3 ? 5.0 : kind === 4 ? 10.0 : NaN;
+      if (s !== s) return NaN;
+      lo = Math.min(lo, g[5 * j + 2] - s * g[5 * j + 3]);
+      hi = Math.max(hi, g[5 * j + 2] + s * g[5 * j + 3]);
+    }
+    if (!(lo <= hi)) return NaN;
+    if (excess(nd, g, lo) <= 0.0) return lo;
+    if (excess(nd, g, hi) >= 0.0) return hi;
+    for (let it = 0; it < 120; it++) {
+      const mid = 0.5 * (lo + hi), e = excess(nd, g, mid);
+      if (e !== e) return NaN;
+      if (e > 0.0) lo = mid; else hi = mid;
+    }
+    return 0.5 * (lo + hi);
+  };
+})()"""
+
 JS["gamma_ln"] = GAMMA_LN
 JS.update({"lookup_cells": LOOKUP_CELLS, "rank_of": RANK_OF, "sorted_index": SORTED_INDEX, "pick": PICK,
            "select_cells": SELECT_CELLS, "inverse_cell": INVERSE_CELL, "allocation": ALLOCATION,
-           "lookup_step": LOOKUP_STEP, "lookup_area": LOOKUP_AREA})
+           "lookup_step": LOOKUP_STEP, "lookup_area": LOOKUP_AREA, "at_price": AT_PRICE,
+           "market_price": MARKET_PRICE})
 
 # a graphical function through (xs, ys), computed as numpy.interp does (scalar.interp, in JavaScript)
 INTERP = """function _interp(x, xs, ys, extrapolate) {

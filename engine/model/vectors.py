@@ -26,6 +26,12 @@ dimension; the cell being written picks its place in that vector through its own
   ...)``: the elements from ``e1`` to the end of the last range as a lookup's values (mode 0 a lookup,
   3 extrapolated); modes 2 and 4 (backward, forward) -> ``lookup_step(x, -1 or 1, the evenly spaced
   x values, the elements)``; the other modes are refused
+- ``find_market_price(dq[.., d1], dprofile[.., d1, ptype], sq[.., s1], sprofile[.., s1, ptype])`` ->
+  ``market_price(number of demanders, per demander: quantity, kind, priority, width, extra, then the
+  same per supplier)``: the vectors run along the range of the last subscript of a quantity (named
+  by a range, or by its first element: from it to the range's end)
+- ``demand_at_price(q, profile[.., ptype], price)``, ``supply_at_price(...)`` -> ``at_price(side, q,
+  kind, priority, width, price)``, elementwise: the quantity times the profile's share at that price
 - ``rank(x[*], n)`` (XMILE)                       -> ``1 + sorted_index(n, 1, ...)``: the 1-based
   index of the n-th smallest (a negative n counts from the largest)
 """
@@ -39,13 +45,16 @@ from .. import lang as ex
 # the functions written over arrays, and their number of arguments
 ARRAY_FUNCTIONS = {"vector_rank": 2, "vector_sort_order": 2, "vector_reorder": 2, "vector_elm_map": 2,
                    "vector_select": 5, "allocate_by_priority": 5, "allocate_available": 3,
-                   "invert_matrix": 2, "rank": 2, "vector_lookup": 5}
+                   "invert_matrix": 2, "rank": 2, "vector_lookup": 5, "find_market_price": 4,
+                   "demand_at_price": 3, "supply_at_price": 3}
 SHOWN = {"vector_rank": "VECTOR RANK", "vector_sort_order": "VECTOR SORT ORDER",
          "vector_reorder": "VECTOR REORDER", "vector_elm_map": "VECTOR ELM MAP",
          "vector_select": "VECTOR SELECT", "allocate_by_priority": "ALLOCATE BY PRIORITY",
          "allocate_available": "ALLOCATE AVAILABLE", "invert_matrix": "INVERT MATRIX", "rank": "RANK",
-         "vector_lookup": "VECTOR LOOKUP"}
+         "vector_lookup": "VECTOR LOOKUP", "find_market_price": "FIND MARKET PRICE",
+         "demand_at_price": "DEMAND AT PRICE", "supply_at_price": "SUPPLY AT PRICE"}
 PROFILES = {1, 2, 3, 4}     # rectangular, triangular, normal, exponential
+MARKET_PROFILES = {0, 1, 2, 3, 4}   # and for the market functions 0, a fixed quantity
 
 
 def expand(space, call: ex.Call, binding: dict) -> ex.Node:
@@ -66,6 +75,13 @@ def expand(space, call: ex.Call, binding: dict) -> ex.Node:
         return _invert(space, args, binding, pos)
     if fn == "vector_lookup":
         return _lookup(space, args, binding, pos)
+    if fn == "find_market_price":
+        return _market(space, args, binding, pos)
+    if fn in ("demand_at_price", "supply_at_price"):
+        profile = _profile_cells(space, args[1], binding, name)
+        side = ex.Num(pos, 1.0 if fn == "demand_at_price" else 0.0)
+        return ex.Call(pos, "at_price", (side, space.resolve(args[0], binding), *profile[:3],
+                                         space.resolve(args[2], binding)))
     d = _vector_dim(space, args[0], name)
     k, cells = _place(space, d, binding, name), _along(space, args[0], d, binding)
     if fn == "vector_rank":
@@ -266,33 +282,79 @@ def _lookup(space, args, binding, pos):
     return ex.Call(pos, "lookup_cells", (x, lo, hi, ex.Num(pos, 1.0 if mode == 3.0 else 0.0), *ys))
 
 
-def _available(space, args, d, k, cells, binding, pos):
-    """ALLOCATE AVAILABLE: the profile's last subscript names its first element (ptype); the kind,
-    priority, width and extra are it and the three elements after it."""
-    pp = args[1]
+def _profile_parts(space, pp, name: str) -> list:
+    """A priority profile argument ``pp[.., ptype]`` as its four element references: its last
+    subscript names the first of them (ptype, then ppriority, pwidth and pextra)."""
     last = pp.subs[-1] if isinstance(pp, ex.Sub) and pp.subs else None
     el = space.arrayed.get(pp.id) if isinstance(pp, ex.Sub) else None
     pdim = space.dims[el.dims[len(pp.subs) - 1]] if el is not None and len(el.dims) == len(pp.subs) else None
     if pdim is None or not isinstance(last, ex.Name) or last.id not in pdim.elements:
-        raise _fail("the priority profile of ALLOCATE AVAILABLE must be an arrayed variable whose last "
-                    "subscript names the first of its profile's elements (ptype, then ppriority, pwidth, "
-                    "pextra)")
+        raise _fail(f"the priority profile of {name} must be an arrayed variable whose last subscript names "
+                    "the first of its profile's elements (ptype, then ppriority, pwidth, pextra)")
     j0 = pdim.elements.index(last.id)
     if j0 + 4 > len(pdim.elements):
         raise _fail(f"the priority profile needs 4 elements from '{last.id}' on; '{pdim.name}' has "
                     f"{len(pdim.elements) - j0}")
-    parts = [ex.Sub(pp.pos, pp.id, pp.subs[:-1] + (ex.Name(last.pos, pdim.elements[j0 + m]),)) for m in range(4)]
+    return [ex.Sub(pp.pos, pp.id, pp.subs[:-1] + (ex.Name(last.pos, pdim.elements[j0 + m]),)) for m in range(4)]
+
+
+def _profile_cells(space, pp, binding: dict, name: str, kinds=MARKET_PROFILES) -> list:
+    """The four cells of a priority profile for the cell ``binding``; a kind written as a number
+    that the function does not know is refused by name."""
+    profile = [space.resolve(p, binding) for p in _profile_parts(space, pp, name)]
+    kind = _cell_value(space, profile[0])
+    if kind is not None and kind not in kinds:
+        what = {0: " (fixed quantity)", 5: " (constant elasticity)"}.get(int(kind), "") if kind == int(kind) else ""
+        known = ", ".join(f"{k} ({KIND_NAMES[k]})" for k in sorted(kinds))
+        raise _fail(f"{name} with priority profile kind {kind:g}{what} is not supported "
+                    f"(in '{ex.unparse(profile[0])}')", f"kinds {known} are")
+    return profile
+
+
+KIND_NAMES = {0: "fixed quantity", 1: "rectangular", 2: "triangular", 3: "normal", 4: "exponential"}
+
+
+def _market_vector(space, arg, binding: dict, what: str) -> tuple[int, list]:
+    """The position of the vector's subscript in ``arg`` (a quantity of FIND MARKET PRICE) and the
+    elements it runs over: a range, or an element and those after it in its range."""
+    el = space.arrayed.get(arg.id) if isinstance(arg, ex.Sub) else None
+    last = arg.subs[-1] if el is not None and arg.subs else None
+    if el is None or not isinstance(last, ex.Name) or len(arg.subs) != len(el.dims):
+        raise _fail(f"the {what} of FIND MARKET PRICE must be an arrayed variable with its subscripts, the last "
+                    "the range of the demanders or suppliers (or its first element)")
+    i = len(arg.subs) - 1
+    if last.id in space.dims and not last.id.endswith("!"):
+        return i, list(space.dims[last.id].elements)
+    dim = space.dims[el.dims[i]]
+    if last.id not in dim.elements:
+        raise _fail(f"the last subscript of '{ex.unparse(arg)}' must be a subscript range, or an element of "
+                    f"'{dim.name}' (the first of the vector)")
+    return i, list(dim.elements[dim.elements.index(last.id):])
+
+
+def _market(space, args, binding, pos):
+    """FIND MARKET PRICE: per demander its quantity and profile, then per supplier."""
+    out = []
+    sizes = []
+    for q, pp, what in ((args[0], args[1], "demand quantity"), (args[2], args[3], "supply quantity")):
+        i, elements = _market_vector(space, q, binding, what)
+        if not (isinstance(pp, ex.Sub) and len(pp.subs) >= 2):
+            raise _fail("a priority profile of FIND MARKET PRICE must be written with the subscript of its "
+                        "vector, then the first element of the profile (profile[.., d1, ptype])")
+        for e in elements:
+            qe = ex.Sub(q.pos, q.id, q.subs[:i] + (ex.Name(q.pos, e),))
+            pe = ex.Sub(pp.pos, pp.id, pp.subs[:-2] + (ex.Name(pp.pos, e), pp.subs[-1]))
+            out += [space.resolve(qe, binding), *_profile_cells(space, pe, binding, "FIND MARKET PRICE")]
+        sizes.append(len(elements))
+    return ex.Call(pos, "market_price", (ex.Num(pos, float(sizes[0])), *out))
+
+
+def _available(space, args, d, k, cells, binding, pos):
+    """ALLOCATE AVAILABLE: the profile's last subscript names its first element (ptype); the kind,
+    priority, width and extra are it and the three elements after it."""
     targets = []
     for e, q in zip(space.dims[d].elements, cells):
-        b = {**binding, d: e}
-        profile = [space.resolve(p, b) for p in parts]
-        kind = _cell_value(space, profile[0])
-        if kind is not None and kind not in PROFILES:
-            what = {0: " (fixed quantity)", 5: " (constant elasticity)"}.get(int(kind), "") if kind == int(kind) else ""
-            raise _fail(f"ALLOCATE AVAILABLE with priority profile kind {kind:g}{what} is not supported "
-                        f"(in '{ex.unparse(profile[0])}')",
-                        "kinds 1 (rectangular), 2 (triangular), 3 (normal) and 4 (exponential) are")
-        targets += [q, *profile]
+        targets += [q, *_profile_cells(space, args[1], {**binding, d: e}, "ALLOCATE AVAILABLE", PROFILES)]
     return ex.Call(pos, "allocation", (ex.Num(pos, float(k)), space.resolve(args[2], binding), *targets))
 
 

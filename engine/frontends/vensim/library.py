@@ -37,6 +37,7 @@ ARITY = {"modulo": (2, 2), "min": (2, 2), "max": (2, 2), "smooth": (2, 2), "smoo
          "lookup extrapolate": (2, 2), "lookup invert": (2, 2), "vector select": (5, 5),
          "vector elm map": (2, 2), "vector sort order": (2, 2), "vector rank": (2, 2), "vector reorder": (2, 2),
          "allocate available": (3, 3), "allocate by priority": (5, 5), "invert matrix": (2, 2),
+         "find market price": (4, 4), "demand at price": (3, 3), "supply at price": (3, 3),
          "vector lookup": (5, 5), "npv": (4, 4), "depreciate straightline": (4, 4), "lookup forward": (2, 2),
          "lookup backward": (2, 2), "lookup area": (3, 3)}
 # functions that are structure, handled by build.py
@@ -55,7 +56,8 @@ VECTOR = {"vector select": "vector_select", "vector elm map": "vector_elm_map",
           "vector sort order": "vector_sort_order", "vector rank": "vector_rank",
           "vector reorder": "vector_reorder", "allocate available": "allocate_available",
           "allocate by priority": "allocate_by_priority", "invert matrix": "invert_matrix",
-          "vector lookup": "vector_lookup"}
+          "vector lookup": "vector_lookup", "find market price": "find_market_price",
+          "demand at price": "demand_at_price", "supply at price": "supply_at_price"}
 # array reductions over a range written r!, expanded by the model stage (engine/model/arrays.py)
 REDUCTIONS = {"sum": "sum", "prod": "prod", "vmin": "min", "vmax": "max"}
 RANDOM = "this random distribution is not supported (RANDOM UNIFORM, NORMAL, EXPONENTIAL, POISSON, " \
