@@ -184,3 +184,30 @@ def test_a_converted_model_keeps_its_precision(build, tmp_path):
     m = build(ROESSLER.format(method="euler"))
     assert document(m.model)["time"]["precision"] == "single"
     assert "precision" not in document(m.with_time(precision="double").model)["time"]
+
+
+def test_a_balance_check_tighter_than_single_precision_says_so(build):
+    """a + b holds what entered (a third stock): a check of 1e-9 cannot hold when sums are rounded
+    to float32, and the error says why; 1e-5 holds. Every stock starts at 0: the residual of two
+    zeros is 0 there (not 0 / 0)."""
+    text = """\
+        scenario: tanks
+        time: {start: 0, stop: 50, dt: 0.1, precision: single}
+        stocks:
+          a: {initial: 0, inflows: [fill], outflows: [move]}
+          b: {initial: 0, inflows: [move]}
+          entered: {initial: 0, inflows: [counted]}
+        flows:
+          fill: 'if time > 1 then 1.3 else 0'
+          counted: 'if time > 1 then 1.3 else 0'
+          move: a * 0.37
+        checks:
+          - {name: conserved, lhs: a + b, rhs: entered, tolerance: TOL}
+        """
+    tight = build(text.replace("TOL", "1e-9"))
+    with pytest.raises(ModelError, match="balance check 'conserved'") as e:
+        tight.run(backend="numpy")
+    assert "single precision" in e.value.hint and "1e-05" in e.value.hint
+    assert tight.with_time(precision="double").run(backend="numpy")["a"][-1, 0] > 0
+    r = build(text.replace("TOL", "1e-5"), "loose.yaml").run(backend="numpy")
+    assert r["check:conserved"][0, 0] == 0 and 0 < r["check:conserved"].max() <= 1e-5

@@ -40,7 +40,7 @@ def with_checks(model: Model) -> Model:
     for c in model.checks:
         diff = ex.Call(0, "abs", (ex.Bin(0, "-", c.lhs, c.rhs),))
         scale = ex.Call(0, "max", (ex.Call(0, "abs", (c.lhs,)), ex.Call(0, "abs", (c.rhs,)),
-                                   ex.Num(0, 1e-300)))
+                                   ex.Num(0, 1e-30)))     # (a floor float32 holds too)
         elements[f"check:{c.name}"] = Element(name=f"check:{c.name}", kind="auxiliary",
                                               equation=ex.Bin(0, "/", diff, scale), text=c.text,
                                               doc=f"relative residual of {c.text}", units="1",

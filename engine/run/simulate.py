@@ -36,6 +36,7 @@ def record_limit() -> int:
 
 
 MAX_BATCH = 2 ** 31     # runs in one batch: the state alone of more takes over 16 GB (8 bytes a value)
+SINGLE_RESIDUAL = 1e-5     # a balance check's tolerance single precision can meet (float32: 6e-8 an operation)
 BLAS_CHECK = 1 << 22        # records of this many values and more are checked by a dot product (_all_finite)
 
 
@@ -289,9 +290,13 @@ def verify(result: Result, plan, n_runs, final_stocks=None, stock_bad=None):
         worst = res.max() if res.size else 0.0     # finite: checked above
         if worst > c.tolerance:
             ti, _ = np.unravel_index(np.argmax(res), res.shape)
+            single = plan.time.precision == "single" and c.tolerance < SINGLE_RESIDUAL
             raise SimulationError(f"balance check '{c.name}' ({c.text}) fails at time "
                                   f"{result.times[ti]:g}: relative residual {worst:.3g} > {c.tolerance:g}",
-                                  file=c.check.where.file, line=c.check.where.line, element=c.name)
+                                  file=c.check.where.file, line=c.check.where.line, element=c.name,
+                                  hint=f"in single precision a sum is rounded to about 1 part in 10^7: give the "
+                                       f"check a tolerance of at least {SINGLE_RESIDUAL:g}, or run in double "
+                                       "precision" if single else None)
 
 
 def _check_columns(plan) -> tuple:
