@@ -432,6 +432,15 @@ def test_unsupported_functions_are_refused_by_name(tmp_path, body, says):
         read(model(tmp_path, body))
 
 
+def test_every_vensim_function_carbonloop_refuses_is_named(tmp_path):
+    """Each function of the library's refusal list is refused as itself (never 'unknown')."""
+    from engine.frontends.vensim.library import REFUSED
+    for fn in REFUSED:
+        with pytest.raises(Unsupported) as e:
+            read(model(tmp_path, f"y = {fn.upper()}(1, 2, 3) ~~|\n", name="r.mdl"))
+        assert fn.upper() in str(e.value).upper(), fn
+
+
 # ---------------------------------------------------------------- time settings that are not constants
 def controlled(tmp_path, body: str, final="20", step="1", save="TIME STEP", initial="0", name="c.mdl") -> Path:
     """A .mdl file of ``body`` with the given control equations."""

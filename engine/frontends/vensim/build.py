@@ -532,7 +532,7 @@ class Builder(ArrayedDefinitions):
                               "of a lookup)", **where)
         if not lib.known(fn):
             raise VensimError(f"unknown function '{fn.upper()}'", **where,
-                              hint="not a Vensim function, nor a lookup or macro of the file")
+                              hint="not a Vensim function carbonloop knows, nor a lookup or macro of the file")
         msg = lib.arity_message(fn, len(node.args))
         if msg:
             raise VensimError(msg, **where)

@@ -85,6 +85,19 @@ REFUSED = {
     "random negative binomial": RANDOM,
     "queue fifo": "queues are not supported", "queue attrib": "queues are not supported",
     "sim time": "SIM TIME is not supported", "message": "MESSAGE is not supported",
+    "delay batch": "DELAY BATCH is not supported", "delay material": "DELAY MATERIAL is not supported",
+    "delay profile": "DELAY PROFILE is not supported",
+    "depreciate by schedule": "DEPRECIATE BY SCHEDULE is not supported",
+    "get 123 data": "reading Lotus 1-2-3 files is not supported",
+    "get 123 constants": "reading Lotus 1-2-3 files is not supported",
+    "get 123 lookups": "reading Lotus 1-2-3 files is not supported",
+    "get 123 subscript": "reading Lotus 1-2-3 files is not supported",
+    "lookup slope": "LOOKUP SLOPE is not supported", "npve": "NPVE is not supported",
+    "npv vector": "NPV VECTOR is not supported", "queue age average": "queues are not supported",
+    "queue cta": "queues are not supported", "queue fifo attrib": "queues are not supported",
+    "ramp from to": "RAMP FROM TO is not supported", "random lookup": RANDOM,
+    "simultaneous": "SIMULTANEOUS (equations solved together) is not supported",
+    "time base": "TIME BASE is not supported",
 }
 
 
