@@ -54,6 +54,7 @@ CASES = {
     "xmile_lognormal": ("LOGNORMAL(3, 1)",
                         stats.lognorm(math.sqrt(math.log(1 + 1 / 9)), scale=3 / math.sqrt(1 + 1 / 9)).cdf),
     "zero_one": ("RANDOM 0 1()", stats.uniform(0, 1).cdf),
+    "stella_triangular": ("TRIANGULAR(1, 2, 5)", stats.triang(0.25, loc=1, scale=4).cdf),
 }
 
 
@@ -270,6 +271,26 @@ def test_xmile_random_builtins_import_and_run(tmp_path):
     assert np.all(res["b"] == res["b"][:, :1])           # a seed: the same numbers in every run
     assert abs(res["c"].mean() - 2) < 5 * math.sqrt(2 / 10000)
     assert res["e"].min() > 0
+
+
+def test_stellas_uniform_and_triangular_are_its_random_functions(tmp_path):
+    """UNIFORM(min, max, [seed]) draws as RANDOM does, number for number; TRIANGULAR(lower, mode,
+    upper, [seed]) as Vensim's RANDOM TRIANGULAR over the whole line does (the same stream)."""
+    body = "".join(f'<aux name="{k}"><eqn>{v}</eqn></aux>' for k, v in
+                   {"u": "UNIFORM(2, 3)", "r": "RANDOM(2, 3)", "t": "TRIANGULAR(1, 2, 5, 7)",
+                    "ln": "GAMMALN(3)"}.items())
+    (tmp_path / "s.xmile").write_text(
+        '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"><header><name>s</name>'
+        '</header><sim_specs><start>0</start><stop>4</stop><dt>1</dt></sim_specs><model><variables>'
+        f"{body}</variables></model></xmile>")
+    m = engine.load(tmp_path / "s.xmile")
+    res = m.run(n_runs=500)
+    u, r, t = res["u"], res["r"], res["t"]
+    assert u.min() >= 2 and u.max() <= 3 and not np.array_equal(u, r)      # two call sites, two streams
+    assert stats.kstest(np.ravel(u), stats.uniform(2, 1).cdf).pvalue > 1e-3
+    assert np.all(t == t[:, :1]) and t.min() >= 1 and t.max() <= 5            # a seed: one stream for all runs
+    ln = res["ln"] if "ln" in res.names else m.parameters["ln"].value
+    assert np.allclose(ln, math.log(2), rtol=1e-14)
 
 
 def test_calibration_candidates_share_one_noise_wherever_they_sit_in_a_batch(tmp_path):

@@ -187,6 +187,8 @@ _ENTRIES = (
     _b("poisson", 1, 2, "random", units="first", xmile="POISSON",
        doc="Poisson (mean at most 1e6): POISSON(mean, [seed])"),
     _b("exprnd", 1, 2, "random", units="first", xmile="EXPRND", doc="exponential: EXPRND(mean, [seed])"),
+    _b("triangular", 3, 4, "random", units="first", xmile="TRIANGULAR",
+       doc="triangular: TRIANGULAR(lower, mode, upper, [seed]) (Stella's)"),
     _b("lognormal", 2, 3, "random", units="first", xmile="LOGNORMAL",
        doc="lognormal of mean and sd: LOGNORMAL(mean, sd, [seed])"),
 )

@@ -53,6 +53,8 @@ def vensim_form(fn: str, a: tuple, pos: int) -> tuple:
         if fn == "random":
             return "random_uniform", (a[0], a[1]), stream
         return "random_lognormal", wide + (a[0], a[1], n(0.0), n(1.0)), stream
+    if fn == "triangular":                  # TRIANGULAR(lower, mode, upper, [seed])
+        return "random_triangular", wide + (a[0], a[1], a[2]), a[3] if len(a) > 3 else None
     if fn in ("poisson", "exprnd"):
         stream = a[1] if len(a) > 1 else None
         if fn == "poisson":

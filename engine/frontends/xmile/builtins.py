@@ -18,7 +18,9 @@ RENAME = {**{b.xmile.lower(): b.name for b in registry.REGISTRY.values() if b.xm
           # Vensim's names, as its XMILE export writes them, where the arguments are XMILE's
           "smooth": "smooth", "smoothi": "smooth", "smooth3": "smooth3", "smooth3i": "smooth3",
           "delay1i": "delay1", "delay3i": "delay3", "delay fixed": "delay_fixed",
-          "pulse train": "pulse_train", "quantum": "quantum", "integer": "integer"}
+          "pulse train": "pulse_train", "quantum": "quantum", "integer": "integer",
+          # Stella's names of functions the registry has under another
+          "uniform": "random", "gammaln": "gamma_ln"}
 # arity as XMILE writes them, where it differs from the registry's
 ARITY = {"log": (2, 2), "game": (1, 1), "mod": (2, 2), "pulse": (1, 3), "lookup": (2, 2), "pi": (0, 0), "int": (1, 1),
          "if then else": (3, 3)}
@@ -29,11 +31,13 @@ NUMBERS = {"inf": math.inf, "infinity": math.inf}
 # the file of that name comes first)
 VENSIM_TIME = {"time step": "dt", "initial time": "starttime", "final time": "stoptime"}
 # valid XMILE (or Stella) builtins carbonloop does not offer: named in the error message
-UNSUPPORTED = {"uniform", "binomial",
-               "gamma", "beta", "triangular", "weibull", "pareto", "logistic", "negbinomial",
+UNSUPPORTED = {"binomial",
+               "gamma", "beta", "weibull", "pareto", "logistic", "negbinomial",
                "geometric", "invnorm", "normalcdf", "size", "sum", "mean", "stddev",
                "prod", "npv", "irr", "pct", "delay_pipeline", "queue", "conveyor",
-               "ttfill", "counter", "qlen", "qelem", "history", "lookupinv", "lookup_inverse", "run", "dim"}
+               "ttfill", "counter", "qlen", "qelem", "history", "lookupinv", "lookup_inverse", "run", "dim",
+               "sinwave", "coswave", "percent", "derivn", "fact", "combinations", "permutations",
+               "montecarlo", "arrayidx", "arrayrank", "cycletime", "rootn"}
 
 
 def arity_message(fn: str, n: int) -> str | None:
