@@ -55,6 +55,9 @@ CASES = {
                         stats.lognorm(math.sqrt(math.log(1 + 1 / 9)), scale=3 / math.sqrt(1 + 1 / 9)).cdf),
     "zero_one": ("RANDOM 0 1()", stats.uniform(0, 1).cdf),
     "stella_triangular": ("TRIANGULAR(1, 2, 5)", stats.triang(0.25, loc=1, scale=4).cdf),
+    "stella_weibull": ("WEIBULL(1.5, 2)", stats.weibull_min(1.5, scale=2).cdf),
+    "stella_logistic": ("logistic_random(1, 0.5)", stats.logistic(1, 0.5).cdf),
+    "stella_pareto": ("PARETO(3, 2)", stats.pareto(3, scale=2).cdf),
 }
 
 
@@ -197,7 +200,10 @@ def test_scalar_and_vector_forms_agree_bit_for_bit_over_odd_arguments():
             "random_exponential": (m, x, pick(0, 2, -1), pick(1, 0, -2, 3)),
             "random_poisson": (m, x, pick(0, 4, 30, 800, -1), pick(0, 2), pick(1, 0, -1, 2)),
             "random_triangular": (m, x, pick(0, -1), pick(0, 0.5, 1), pick(1, 2)),
-            "random_lognormal": (m, x, pick(2, 0, 0.5), pick(1, 0, 3), pick(0, 1), pick(1, 0, -1))}
+            "random_lognormal": (m, x, pick(2, 0, 0.5), pick(1, 0, 3), pick(0, 1), pick(1, 0, -1)),
+            "random_weibull": (pick(1.5, 0.3, 0, -1, 8), pick(2, 0.01, 0, 1e3)),
+            "random_logistic": (pick(0, -3, 1e3), pick(1, 0, -1, 0.01)),
+            "random_pareto": (pick(3, 0.5, 0, -2), pick(2, 1e-3, 0, 50))}
     for name, dist in args.items():
         vec = rng.VECTOR[name](ts, *dist, key["t0"], key["dt"], key["seed"], key["run"], key["site"], key["elem"])
         one = HELPERS[f"_fn_{name}"]
@@ -273,12 +279,13 @@ def test_xmile_random_builtins_import_and_run(tmp_path):
     assert res["e"].min() > 0
 
 
-def test_stellas_uniform_and_triangular_are_its_random_functions(tmp_path):
-    """UNIFORM(min, max, [seed]) draws as RANDOM does, number for number; TRIANGULAR(lower, mode,
-    upper, [seed]) as Vensim's RANDOM TRIANGULAR over the whole line does (the same stream)."""
+def test_stellas_distributions_import_and_run(tmp_path):
+    """Stella's UNIFORM(min, max, [seed]) is RANDOM; TRIANGULAR(lower, mode, upper, [seed]) draws as
+    Vensim's RANDOM TRIANGULAR over the whole line; WEIBULL(shape, scale), LOGISTIC(mean, scale) and
+    PARETO(shape, scale) by inversion (their distributions: the Kolmogorov-Smirnov test above)."""
     body = "".join(f'<aux name="{k}"><eqn>{v}</eqn></aux>' for k, v in
                    {"u": "UNIFORM(2, 3)", "r": "RANDOM(2, 3)", "t": "TRIANGULAR(1, 2, 5, 7)",
-                    "ln": "GAMMALN(3)"}.items())
+                    "ln": "GAMMALN(3)", "w": "WEIBULL(2, 3)", "lg": "LOGISTIC(0, 1, 4)", "p": "PARETO(2, 1)"}.items())
     (tmp_path / "s.xmile").write_text(
         '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"><header><name>s</name>'
         '</header><sim_specs><start>0</start><stop>4</stop><dt>1</dt></sim_specs><model><variables>'
@@ -289,6 +296,8 @@ def test_stellas_uniform_and_triangular_are_its_random_functions(tmp_path):
     assert u.min() >= 2 and u.max() <= 3 and not np.array_equal(u, r)      # two call sites, two streams
     assert stats.kstest(np.ravel(u), stats.uniform(2, 1).cdf).pvalue > 1e-3
     assert np.all(t == t[:, :1]) and t.min() >= 1 and t.max() <= 5            # a seed: one stream for all runs
+    assert res["w"].min() > 0 and res["p"].min() >= 1 and np.all(res["lg"] == res["lg"][:, :1])
+    assert abs(res["w"].mean() - 3 * math.gamma(1.5)) < 5 * 3 * math.sqrt(1 - math.pi / 4) / math.sqrt(res["w"].size)
     ln = res["ln"] if "ln" in res.names else m.parameters["ln"].value
     assert np.allclose(ln, math.log(2), rtol=1e-14)
 

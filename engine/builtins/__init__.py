@@ -71,9 +71,10 @@ def _b(name, lo, hi, kind, numpy=None, scalar=None, units="none", monotone=None,
     return Builtin(name, lo, hi, kind, numpy, scalar, units, monotone, xmile, doc, js.JS.get(name), vensim)
 
 
-def _random(name, n, doc, vensim):
-    """A Vensim random function: its arguments in Vensim's order, the stream id last."""
-    return _b(name, n, n, "random", rng.EITHER[name], rng.SCALAR[name], "first", doc=doc, vensim=vensim)
+def _random(name, n, doc, vensim, units="first"):
+    """A Vensim random function: its arguments in Vensim's order, the stream id last (or, with
+    no Vensim name, the form a Stella distribution is drawn in)."""
+    return _b(name, n, n, "random", rng.EITHER[name], rng.SCALAR[name], units, doc=doc, vensim=vensim)
 
 
 _ENTRIES = (
@@ -181,6 +182,10 @@ _ENTRIES = (
             "[min, max]: RANDOM TRIANGULAR(min, max, start, peak, end, stream)", "RANDOM TRIANGULAR"),
     _random("random_lognormal", 7, "lognormal of mean and sd, stretched and shifted, truncated to "
             "[min, max]: RANDOM LOGNORMAL(min, max, mean, sd, shift, stretch, stream)", "RANDOM LOGNORMAL"),
+    _random("random_weibull", 3, "Weibull of shape and scale: random_weibull(shape, scale, stream)", None, "second"),
+    _random("random_logistic", 3, "logistic of mean and scale: random_logistic(mean, scale, stream)", None),
+    _random("random_pareto", 3, "Pareto of shape and scale (its least value): random_pareto(shape, scale, stream)",
+            None, "second"),
     _b("random_0_1", 0, 0, "random", doc="uniform on [0, 1]: RANDOM 0 1()", vensim="RANDOM 0 1"),
     _b("normal", 2, 3, "random", units="first", xmile="NORMAL", doc="normal: NORMAL(mean, sd, [seed])"),
     _b("random", 2, 3, "random", units="first", xmile="RANDOM", doc="uniform: RANDOM(min, max, [seed])"),
@@ -189,6 +194,12 @@ _ENTRIES = (
     _b("exprnd", 1, 2, "random", units="first", xmile="EXPRND", doc="exponential: EXPRND(mean, [seed])"),
     _b("triangular", 3, 4, "random", units="first", xmile="TRIANGULAR",
        doc="triangular: TRIANGULAR(lower, mode, upper, [seed]) (Stella's)"),
+    _b("weibull", 2, 3, "random", units="second", xmile="WEIBULL",
+       doc="Weibull: WEIBULL(shape, scale, [seed]) (Stella's)"),
+    _b("logistic_random", 2, 3, "random", units="first", xmile="LOGISTIC",
+       doc="logistic: LOGISTIC(mean, scale, [seed]) (Stella's)"),
+    _b("pareto", 2, 3, "random", units="second", xmile="PARETO",
+       doc="Pareto: PARETO(shape, scale, [seed]) (Stella's; scale its least value)"),
     _b("lognormal", 2, 3, "random", units="first", xmile="LOGNORMAL",
        doc="lognormal of mean and sd: LOGNORMAL(mean, sd, [seed])"),
 )

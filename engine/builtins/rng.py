@@ -374,9 +374,34 @@ def random_poisson(ts, m, x, mean, h, r, t0, dt, seed, run, site, elem):
     return s_clip(h + r * n, m, x)
 
 
+def random_weibull(ts, shape, scale, t0, dt, seed, run, site, elem):
+    """Weibull of that shape and scale (Stella's WEIBULL), by inversion: scale (-ln(1 - u))^(1/shape)."""
+    u = s_draw(ts, t0, dt, seed, run, site, elem, 0)
+    if not (shape > 0.0 and scale > 0.0):
+        return math.nan
+    return scale * s_exp(s_log(-s_log(1.0 - u)) / shape)
+
+
+def random_logistic(ts, mean, scale, t0, dt, seed, run, site, elem):
+    """Logistic of that mean and scale (Stella's LOGISTIC): mean + scale ln(u / (1 - u))."""
+    u = s_draw(ts, t0, dt, seed, run, site, elem, 0)
+    if not scale > 0.0:
+        return math.nan
+    return mean + scale * (s_log(u) - s_log(1.0 - u))
+
+
+def random_pareto(ts, shape, scale, t0, dt, seed, run, site, elem):
+    """Pareto of that shape and scale, its least value (Stella's PARETO): scale (1 - u)^(-1/shape)."""
+    u = s_draw(ts, t0, dt, seed, run, site, elem, 0)
+    if not (shape > 0.0 and scale > 0.0):
+        return math.nan
+    return scale * s_exp(-s_log(1.0 - u) / shape)
+
+
 SCALAR = {"random_uniform": random_uniform, "random_normal": random_normal,
           "random_exponential": random_exponential, "random_lognormal": random_lognormal,
-          "random_triangular": random_triangular, "random_poisson": random_poisson}
+          "random_triangular": random_triangular, "random_poisson": random_poisson,
+          "random_weibull": random_weibull, "random_logistic": random_logistic, "random_pareto": random_pareto}
 # the helpers the scalar forms call, in the order they must be compiled (callees first)
 HELPERS = ("s_mix", "s_word", "s_key", "s_step", "s_uniform", "s_exp", "s_log", "s_depth", "s_phi", "s_ndtri",
            "s_clip", "s_tnorm", "s_bounds", "s_draw", "s_tri_cdf", "s_poisson_window")
@@ -644,6 +669,33 @@ def v_random_poisson(ts, m, x, mean, h, r, t0, dt, seed, run, site, elem):
         return _out(np.where(base, y, np.nan), shape)
 
 
+def v_random_weibull(ts, shape, scale, t0, dt, seed, run, site, elem):
+    """``random_weibull`` over arrays of runs."""
+    with np.errstate(all="ignore"):
+        (k, lam), full, out_shape = _prepare((shape, scale), (ts, seed, run, site, elem))
+        u = v_draw(full, ts, t0, dt, seed, run, site, elem, 0)
+        y = lam * v_exp(v_log(-v_log(1.0 - u)) / k)
+        return _out(np.where((k > 0.0) & (lam > 0.0), y, np.nan), out_shape)
+
+
+def v_random_logistic(ts, mean, scale, t0, dt, seed, run, site, elem):
+    """``random_logistic`` over arrays of runs."""
+    with np.errstate(all="ignore"):
+        (mu, s), full, shape = _prepare((mean, scale), (ts, seed, run, site, elem))
+        u = v_draw(full, ts, t0, dt, seed, run, site, elem, 0)
+        y = mu + s * (v_log(u) - v_log(1.0 - u))
+        return _out(np.where(s > 0.0, y, np.nan), shape)
+
+
+def v_random_pareto(ts, shape, scale, t0, dt, seed, run, site, elem):
+    """``random_pareto`` over arrays of runs."""
+    with np.errstate(all="ignore"):
+        (a, xm), full, out_shape = _prepare((shape, scale), (ts, seed, run, site, elem))
+        u = v_draw(full, ts, t0, dt, seed, run, site, elem, 0)
+        y = xm * v_exp(-v_log(1.0 - u) / a)
+        return _out(np.where((a > 0.0) & (xm > 0.0), y, np.nan), out_shape)
+
+
 def either(scalar, vector):
     """The vector form, or for scalar arguments (a single run in numpy) the scalar form run as
     plain Python (the same operations: the same bits, without numpy's cost per operation)."""
@@ -658,5 +710,7 @@ def either(scalar, vector):
 
 VECTOR = {"random_uniform": v_random_uniform, "random_normal": v_random_normal,
           "random_exponential": v_random_exponential, "random_lognormal": v_random_lognormal,
-          "random_triangular": v_random_triangular, "random_poisson": v_random_poisson}
+          "random_triangular": v_random_triangular, "random_poisson": v_random_poisson,
+          "random_weibull": v_random_weibull, "random_logistic": v_random_logistic,
+          "random_pareto": v_random_pareto}
 EITHER = {name: either(SCALAR[name], fn) for name, fn in VECTOR.items()}

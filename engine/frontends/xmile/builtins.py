@@ -32,7 +32,7 @@ NUMBERS = {"inf": math.inf, "infinity": math.inf}
 VENSIM_TIME = {"time step": "dt", "initial time": "starttime", "final time": "stoptime"}
 # valid XMILE (or Stella) builtins carbonloop does not offer: named in the error message
 UNSUPPORTED = {"binomial",
-               "gamma", "beta", "weibull", "pareto", "logistic", "negbinomial",
+               "gamma", "beta", "negbinomial",
                "geometric", "invnorm", "normalcdf", "size", "sum", "mean", "stddev",
                "prod", "npv", "irr", "pct", "delay_pipeline", "queue", "conveyor",
                "ttfill", "counter", "qlen", "qelem", "history", "lookupinv", "lookup_inverse", "run", "dim",
