@@ -263,15 +263,19 @@ def test_random_calls_are_refused_where_no_step_is_drawn(build, write):
         inline.dominance()
 
 
-def test_xmile_random_builtins_import_and_run(tmp_path):
-    body = "".join(f'<aux name="{k}"><eqn>{v}</eqn></aux>' for k, v in
-                   {"a": "NORMAL(5, 2)", "b": "RANDOM(0, 1, 3)", "c": "POISSON(2)", "d": "EXPRND(1)",
-                    "e": "LOGNORMAL(2, 1)"}.items())
-    (tmp_path / "r.xmile").write_text(
+def xmile_auxiliaries(path, equations: dict):
+    """Load an XMILE model of the auxiliaries ``equations`` (name -> equation), 0..4 in steps of 1."""
+    body = "".join(f'<aux name="{k}"><eqn>{v}</eqn></aux>' for k, v in equations.items())
+    path.write_text(
         '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"><header><name>r</name>'
         '</header><sim_specs><start>0</start><stop>4</stop><dt>1</dt></sim_specs><model><variables>'
         f"{body}</variables></model></xmile>")
-    m = engine.load(tmp_path / "r.xmile")
+    return engine.load(path)
+
+
+def test_xmile_random_builtins_import_and_run(tmp_path):
+    m = xmile_auxiliaries(tmp_path / "r.xmile", {"a": "NORMAL(5, 2)", "b": "RANDOM(0, 1, 3)", "c": "POISSON(2)",
+                                                 "d": "EXPRND(1)", "e": "LOGNORMAL(2, 1)"})
     res = m.run(n_runs=2000)
     assert abs(res["a"].mean() - 5) < 5 * 2 / math.sqrt(10000)
     assert np.all(res["b"] == res["b"][:, :1])           # a seed: the same numbers in every run
@@ -283,14 +287,9 @@ def test_stellas_distributions_import_and_run(tmp_path):
     """Stella's UNIFORM(min, max, [seed]) is RANDOM; TRIANGULAR(lower, mode, upper, [seed]) draws as
     Vensim's RANDOM TRIANGULAR over the whole line; WEIBULL(shape, scale), LOGISTIC(mean, scale) and
     PARETO(shape, scale) by inversion (their distributions: the Kolmogorov-Smirnov test above)."""
-    body = "".join(f'<aux name="{k}"><eqn>{v}</eqn></aux>' for k, v in
-                   {"u": "UNIFORM(2, 3)", "r": "RANDOM(2, 3)", "t": "TRIANGULAR(1, 2, 5, 7)",
-                    "ln": "GAMMALN(3)", "w": "WEIBULL(2, 3)", "lg": "LOGISTIC(0, 1, 4)", "p": "PARETO(2, 1)"}.items())
-    (tmp_path / "s.xmile").write_text(
-        '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"><header><name>s</name>'
-        '</header><sim_specs><start>0</start><stop>4</stop><dt>1</dt></sim_specs><model><variables>'
-        f"{body}</variables></model></xmile>")
-    m = engine.load(tmp_path / "s.xmile")
+    m = xmile_auxiliaries(tmp_path / "s.xmile", {
+        "u": "UNIFORM(2, 3)", "r": "RANDOM(2, 3)", "t": "TRIANGULAR(1, 2, 5, 7)", "ln": "GAMMALN(3)",
+        "w": "WEIBULL(2, 3)", "lg": "LOGISTIC(0, 1, 4)", "p": "PARETO(2, 1)"})
     res = m.run(n_runs=500)
     u, r, t = res["u"], res["r"], res["t"]
     assert u.min() >= 2 and u.max() <= 3 and not np.array_equal(u, r)      # two call sites, two streams
