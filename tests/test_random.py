@@ -101,6 +101,24 @@ def test_poisson_matches_its_distribution_by_chi_square(build):
     assert abs(s.mean() - 16) < 5 * 2 * math.sqrt(3 / len(s))
 
 
+def test_stellas_binomial_matches_its_distribution_by_chi_square(build):
+    got = draws(build, {"a": "BINOMIAL(20, 0.3)", "b": "BINOMIAL(1000, 0.5)", "c": "BINOMIAL(5000, 0.999)",
+                        "d": "BINOMIAL(7, 1)", "e": "BINOMIAL(0, 0.4)"})
+    for name, n, p in (("a", 20, 0.3), ("b", 1000, 0.5), ("c", 5000, 0.999)):
+        x = got[name]
+        assert np.all(x == np.round(x)) and x.min() >= 0 and x.max() <= n
+        ks = np.arange(0, n + 1)
+        pmf = stats.binom(n, p).pmf(ks)
+        counts = np.bincount(x.astype(int), minlength=n + 1)
+        keep = pmf * len(x) >= 5
+        observed = np.append(counts[keep], counts[~keep].sum())
+        expected = np.append(pmf[keep], pmf[~keep].sum()) * len(x)
+        observed, expected = observed[expected > 0], expected[expected > 0]
+        expected *= observed.sum() / expected.sum()
+        assert stats.chisquare(observed, expected).pvalue > 1e-3, name
+    assert np.all(got["d"] == 7) and np.all(got["e"] == 0)
+
+
 def test_truncation_bounds_hold_and_an_empty_window_stops_the_run(build):
     got = draws(build, {"n": "RANDOM NORMAL(3, 6.9, 5, 5, 0)", "e": "RANDOM EXPONENTIAL(0, 7.2, 5, 5, 0)",
                         "l": "RANDOM LOGNORMAL(2.5, 3, 2, 1, 0, 1, 0)", "t": "RANDOM TRIANGULAR(0.5, 0.6, 0, 1, 2, 0)",
@@ -203,7 +221,8 @@ def test_scalar_and_vector_forms_agree_bit_for_bit_over_odd_arguments():
             "random_lognormal": (m, x, pick(2, 0, 0.5), pick(1, 0, 3), pick(0, 1), pick(1, 0, -1)),
             "random_weibull": (pick(1.5, 0.3, 0, -1, 8), pick(2, 0.01, 0, 1e3)),
             "random_logistic": (pick(0, -3, 1e3), pick(1, 0, -1, 0.01)),
-            "random_pareto": (pick(3, 0.5, 0, -2), pick(2, 1e-3, 0, 50))}
+            "random_pareto": (pick(3, 0.5, 0, -2), pick(2, 1e-3, 0, 50)),
+            "random_binomial": (pick(0, 1, 20, 1000, 5000, 2.5, -1), pick(0, 0.3, 0.5, 0.999, 1, 1.2))}
     for name, dist in args.items():
         vec = rng.VECTOR[name](ts, *dist, key["t0"], key["dt"], key["seed"], key["run"], key["site"], key["elem"])
         one = HELPERS[f"_fn_{name}"]
@@ -289,13 +308,14 @@ def test_stellas_distributions_import_and_run(tmp_path):
     PARETO(shape, scale) by inversion (their distributions: the Kolmogorov-Smirnov test above)."""
     m = xmile_auxiliaries(tmp_path / "s.xmile", {
         "u": "UNIFORM(2, 3)", "r": "RANDOM(2, 3)", "t": "TRIANGULAR(1, 2, 5, 7)", "ln": "GAMMALN(3)",
-        "w": "WEIBULL(2, 3)", "lg": "LOGISTIC(0, 1, 4)", "p": "PARETO(2, 1)"})
+        "w": "WEIBULL(2, 3)", "lg": "LOGISTIC(0, 1, 4)", "p": "PARETO(2, 1)", "bn": "BINOMIAL(10, 0.5)"})
     res = m.run(n_runs=500)
     u, r, t = res["u"], res["r"], res["t"]
     assert u.min() >= 2 and u.max() <= 3 and not np.array_equal(u, r)      # two call sites, two streams
     assert stats.kstest(np.ravel(u), stats.uniform(2, 1).cdf).pvalue > 1e-3
     assert np.all(t == t[:, :1]) and t.min() >= 1 and t.max() <= 5            # a seed: one stream for all runs
     assert res["w"].min() > 0 and res["p"].min() >= 1 and np.all(res["lg"] == res["lg"][:, :1])
+    assert abs(res["bn"].mean() - 5) < 5 * math.sqrt(2.5 / res["bn"].size)
     assert abs(res["w"].mean() - 3 * math.gamma(1.5)) < 5 * 3 * math.sqrt(1 - math.pi / 4) / math.sqrt(res["w"].size)
     ln = res["ln"] if "ln" in res.names else m.parameters["ln"].value
     assert np.allclose(ln, math.log(2), rtol=1e-14)

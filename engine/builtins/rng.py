@@ -398,13 +398,59 @@ def random_pareto(ts, shape, scale, t0, dt, seed, run, site, elem):
     return scale * s_exp(-s_log(1.0 - u) / shape)
 
 
+def s_binomial_window(trials, p):
+    """Where a binomial search starts (``lo``, 0 near the low end) and ends, and the weight at
+    ``lo``: the exact probability of 0 from 0, else a small number (the inversion uses ratios
+    only); as ``s_poisson_window``, 12 standard deviations and 40 either side of the mean."""
+    mean = trials * p
+    spread = 12.0 * math.sqrt(mean * (1.0 - p)) + 40.0
+    lo = np.floor(mean - spread) if mean > spread else 0.0
+    hi = np.floor(mean + spread)
+    hi = hi if hi < trials else trials
+    start = s_exp(trials * s_log(1.0 - p)) if lo == 0.0 else POISSON_START
+    return lo, hi, start
+
+
+def random_binomial(ts, trials, p, t0, dt, seed, run, site, elem):
+    """Binomial: successes in ``trials`` (a whole number, at most ``POISSON_MAX_MEAN``) of
+    probability ``p`` (Stella's BINOMIAL), a whole number drawn by inversion."""
+    u = s_draw(ts, t0, dt, seed, run, site, elem, 0)
+    if not (trials >= 0.0 and trials <= POISSON_MAX_MEAN and np.floor(trials) == trials and p >= 0.0 and p <= 1.0):
+        return math.nan
+    if p == 0.0 or trials == 0.0:
+        return 0.0
+    if p == 1.0:
+        return trials
+    first, top, start = s_binomial_window(trials, p)
+    odds = p / (1.0 - p)
+    pmf = start
+    cdf = 0.0
+    n = first
+    while n <= top:
+        cdf = cdf + pmf
+        pmf = pmf * (trials - n) / (n + 1.0) * odds
+        n = n + 1.0
+    target = u * cdf
+    pmf = start
+    cdf = 0.0
+    n = first
+    while n < top:
+        cdf = cdf + pmf
+        if cdf >= target:
+            break
+        pmf = pmf * (trials - n) / (n + 1.0) * odds
+        n = n + 1.0
+    return n
+
+
 SCALAR = {"random_uniform": random_uniform, "random_normal": random_normal,
           "random_exponential": random_exponential, "random_lognormal": random_lognormal,
           "random_triangular": random_triangular, "random_poisson": random_poisson,
-          "random_weibull": random_weibull, "random_logistic": random_logistic, "random_pareto": random_pareto}
+          "random_weibull": random_weibull, "random_logistic": random_logistic, "random_pareto": random_pareto,
+          "random_binomial": random_binomial}
 # the helpers the scalar forms call, in the order they must be compiled (callees first)
 HELPERS = ("s_mix", "s_word", "s_key", "s_step", "s_uniform", "s_exp", "s_log", "s_depth", "s_phi", "s_ndtri",
-           "s_clip", "s_tnorm", "s_bounds", "s_draw", "s_tri_cdf", "s_poisson_window")
+           "s_clip", "s_tnorm", "s_bounds", "s_draw", "s_tri_cdf", "s_poisson_window", "s_binomial_window")
 
 
 # ---------------------------------------------------------------------------- vector forms
@@ -696,6 +742,44 @@ def v_random_pareto(ts, shape, scale, t0, dt, seed, run, site, elem):
         return _out(np.where((a > 0.0) & (xm > 0.0), y, np.nan), out_shape)
 
 
+def v_random_binomial(ts, trials, p, t0, dt, seed, run, site, elem):
+    """``random_binomial`` over arrays of runs (the search runs until every run has its number)."""
+    with np.errstate(all="ignore"):
+        (trials, p), full, shape = _prepare((trials, p), (ts, seed, run, site, elem))
+        u = v_draw(full, ts, t0, dt, seed, run, site, elem, 0)
+        ok = (trials >= 0.0) & (trials <= POISSON_MAX_MEAN) & (np.floor(trials) == trials) & (p >= 0.0) & (p <= 1.0)
+        edge = (p == 0.0) | (trials == 0.0) | (p == 1.0)
+        search = ok & ~edge
+        mean = trials * p
+        spread = 12.0 * np.sqrt(mean * (1.0 - p)) + 40.0
+        first = np.where(mean > spread, np.floor(mean - spread), 0.0)
+        top = np.minimum(np.floor(mean + spread), trials)
+        start = np.where(first == 0.0, v_exp(trials * v_log(1.0 - p)), POISSON_START)
+        first = np.where(search, first, 0.0)
+        top = np.where(search, top, -1.0)
+        odds = p / (1.0 - p)
+        pmf, cdf, n = start, np.zeros(full), first
+        while True:
+            live = n <= top
+            if not live.any():
+                break
+            cdf = np.where(live, cdf + pmf, cdf)
+            pmf = np.where(live, pmf * (trials - n) / (n + 1.0) * odds, pmf)
+            n = np.where(live, n + 1.0, n)
+        target = u * cdf
+        pmf, cdf, n = start, np.zeros(full), first
+        done = ~(n < top)
+        while not done.all():
+            live = ~done
+            cdf = np.where(live, cdf + pmf, cdf)
+            done = done | (live & (cdf >= target))
+            pmf = np.where(done, pmf, pmf * (trials - n) / (n + 1.0) * odds)
+            n = np.where(done, n, n + 1.0)
+            done = done | ~(n < top)
+        y = np.where(edge, np.where(p == 1.0, trials, 0.0), n)
+        return _out(np.where(ok, y, np.nan), shape)
+
+
 def either(scalar, vector):
     """The vector form, or for scalar arguments (a single run in numpy) the scalar form run as
     plain Python (the same operations: the same bits, without numpy's cost per operation)."""
@@ -712,5 +796,5 @@ VECTOR = {"random_uniform": v_random_uniform, "random_normal": v_random_normal,
           "random_exponential": v_random_exponential, "random_lognormal": v_random_lognormal,
           "random_triangular": v_random_triangular, "random_poisson": v_random_poisson,
           "random_weibull": v_random_weibull, "random_logistic": v_random_logistic,
-          "random_pareto": v_random_pareto}
+          "random_pareto": v_random_pareto, "random_binomial": v_random_binomial}
 EITHER = {name: either(SCALAR[name], fn) for name, fn in VECTOR.items()}

@@ -53,8 +53,9 @@ def vensim_form(fn: str, a: tuple, pos: int) -> tuple:
         if fn == "random":
             return "random_uniform", (a[0], a[1]), stream
         return "random_lognormal", wide + (a[0], a[1], n(0.0), n(1.0)), stream
-    if fn in ("weibull", "logistic_random", "pareto"):     # Stella's: (shape or mean, scale, [seed])
-        form = {"weibull": "random_weibull", "logistic_random": "random_logistic", "pareto": "random_pareto"}[fn]
+    if fn in ("weibull", "logistic_random", "pareto", "binomial"):     # Stella's: two numbers, [seed]
+        form = {"weibull": "random_weibull", "logistic_random": "random_logistic", "pareto": "random_pareto",
+                "binomial": "random_binomial"}[fn]
         return form, (a[0], a[1]), a[2] if len(a) > 2 else None
     if fn == "triangular":                  # TRIANGULAR(lower, mode, upper, [seed])
         return "random_triangular", wide + (a[0], a[1], a[2]), a[3] if len(a) > 3 else None

@@ -36,7 +36,7 @@ def test_unknown_builtin(tmp_path, capsys):
 @pytest.mark.parametrize("variables, construct", [
     ('<stock name="q"><eqn>1</eqn><queue/></stock><aux name="v"><eqn>q[1]</eqn></aux>', "batches of a queue"),
     ('<stock name="v"><eqn>1</eqn><conveyor><len>2</len><arrest>1</arrest></conveyor></stock>', "arrest"),
-    ('<aux name="v"><eqn>BINOMIAL(10, 0.5)</eqn></aux>', "BINOMIAL"),
+    ('<aux name="v"><eqn>GAMMA(2, 1)</eqn></aux>', "GAMMA"),
     ('<aux name="v"><eqn>SINWAVE(1, 12)</eqn></aux>', "SINWAVE"),
     ('<aux name="v"><eqn>PERCENT(0.5)</eqn></aux>', "PERCENT"),
     ('<aux name="v"><eqn>DERIVN(TIME, 1)</eqn></aux>', "DERIVN"),

@@ -31,8 +31,7 @@ NUMBERS = {"inf": math.inf, "infinity": math.inf}
 # the file of that name comes first)
 VENSIM_TIME = {"time step": "dt", "initial time": "starttime", "final time": "stoptime"}
 # valid XMILE (or Stella) builtins carbonloop does not offer: named in the error message
-UNSUPPORTED = {"binomial",
-               "gamma", "beta", "negbinomial",
+UNSUPPORTED = {"gamma", "beta", "negbinomial",
                "geometric", "invnorm", "normalcdf", "size", "sum", "mean", "stddev",
                "prod", "npv", "irr", "pct", "delay_pipeline", "queue", "conveyor",
                "ttfill", "counter", "qlen", "qelem", "history", "lookupinv", "lookup_inverse", "run", "dim",
