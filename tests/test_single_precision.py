@@ -180,10 +180,17 @@ def test_random_functions_are_refused_in_single_precision(build):
 
 
 def test_a_converted_model_keeps_its_precision(build, tmp_path):
+    """YAML writes the setting; XMILE has none, so its export refuses it (or, lossy, says so)."""
+    from engine.outputs.xmile import write
     from engine.outputs.yaml_model import document
     m = build(ROESSLER.format(method="euler"))
     assert document(m.model)["time"]["precision"] == "single"
     assert "precision" not in document(m.with_time(precision="double").model)["time"]
+    with pytest.raises(ModelError, match="single precision"):
+        write(m.model, tmp_path / "m.xmile")
+    notes = write(m.model, tmp_path / "m.xmile", lossy=True)
+    assert any("single precision" in n for n in notes)
+    assert write(m.with_time(precision="double").model, tmp_path / "d.xmile") == []
 
 
 def test_a_balance_check_tighter_than_single_precision_says_so(build):

@@ -40,6 +40,9 @@ def to_xml(model) -> tuple[ET.Element, list]:
     notes: list = []
     if model.time.phases:
         notes.append("the time step, which changes during the run (XMILE's <dt> is one number)")
+    if model.time.precision != "double":
+        notes.append(f"its {model.time.precision} precision (XMILE has no setting for it: the file would run in "
+                     "double precision)")
     els = model.elements
     names = {n: xmile_name(n) for n in els}
     owner: dict = {}                # cell -> (its array, its element names)
