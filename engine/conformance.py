@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
+from .model.noise import RUN_ID
 
 RTOL = 1e-3
 MODEL_SUFFIXES = (".xmile", ".stmx", ".mdl")
@@ -171,7 +172,7 @@ def check(path: Path, backend: str = "auto") -> Outcome:
         if euler.status == "pass":
             return Outcome(path, "defect", "it declares RK4 but its output was computed with Euler "
                                            f"(passes with Euler: {euler.detail})", euler.worst, euler.variable)
-    random = any(e.name == "run_id" for e in model.elements.values())
+    random = RUN_ID in model.elements     # it draws random numbers (model/noise.py)
     if outcome.status == "fail" and path.suffix.lower() == ".mdl" and model.time.precision == "double" \
             and not random:         # (random functions do not run in single precision)
         try:

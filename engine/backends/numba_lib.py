@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit, prange
 
 from .. import builtins
-from ..builtins import cells, rng, scalar
+from ..builtins import cells, profiles, rng, scalar
 
 OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 NATIVE = {abs, math.exp, math.log, math.log10, math.sqrt, math.sin, math.cos, math.tan, math.asin,
@@ -31,9 +31,10 @@ def _compiled(module, names) -> dict:
 
 
 _RNG = _compiled(rng, rng.HELPERS + tuple(rng.SCALAR))
-_CELLS = _compiled(cells, ("normal_tail", "served", "_reach", "lookup_cells", "rank_of", "sorted_index", "pick",
-                           "select_cells", "inverse_cell", "allocation", "lookup_step", "_area_to",
-                           "lookup_area", "at_price", "_market_range", "_excess", "market_price"))
+_CELLS = {**_compiled(cells, ("lookup_cells", "rank_of", "sorted_index", "pick", "select_cells", "inverse_cell",
+                              "lookup_step", "_area_to", "lookup_area")),
+          **_compiled(profiles, ("normal_tail", "served", "_reach", "allocation", "at_price", "_market_range",
+                                 "_excess", "market_price"))}
 # _fn_<name>: what scalar code calls for each builtin
 HELPERS = {f"_fn_{b.name}": _RNG[b.name] if b.kind == "random" else
            _CELLS[b.name] if b.name in _CELLS else _jit(b.scalar)

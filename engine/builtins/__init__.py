@@ -31,6 +31,7 @@ import numpy as np
 
 from . import cells as cl
 from . import javascript as js
+from . import profiles as pf
 from . import rng
 from . import scalar as sc
 from . import vector as vc
@@ -107,7 +108,7 @@ _ENTRIES = (
     _b("gamma_ln", 1, 1, "math", vc.gamma_ln, sc.gamma_ln, "dimensionless", None, None,
        "ln |gamma(x)|, the logarithm of the gamma function (Vensim's GAMMA LN); +inf at its poles "
        "(0 and the negative whole numbers)", vensim="GAMMA LN"),
-    _b("at_price", 6, 6, "math", cl.np_at_price, cl.at_price, "second", None, None,
+    _b("at_price", 6, 6, "math", pf.np_at_price, pf.at_price, "second", None, None,
        "at_price(side, quantity, kind, priority, width, price): what a demander (side 1) or supplier (0) "
        "takes at a price by its priority profile (Vensim's DEMAND AT PRICE, SUPPLY AT PRICE)"),
     _b("round", 1, 1, "math", np.round, sc.round_half_even, "same", "increasing", "ROUND",
@@ -232,10 +233,10 @@ _CELLS = (
        doc="select_cells(action, missing, s1, ..., sn, x1, ..., xn): Vensim's VECTOR SELECT"),
     _b("inverse_cell", 3, MAX_CELLS, "math", cl.np_inverse_cell, cl.inverse_cell, "unchecked",
        doc="inverse_cell(i, j, a11, ..., ann): cell (i, j) of the inverse matrix (INVERT MATRIX)"),
-    _b("allocation", 7, MAX_CELLS, "math", cl.np_allocation, cl.allocation, "second",
+    _b("allocation", 7, MAX_CELLS, "math", pf.np_allocation, pf.allocation, "second",
        doc="allocation(k, available, request, kind, priority, width, extra, ...): the share of target k "
            "(ALLOCATE AVAILABLE, ALLOCATE BY PRIORITY)"),
-    _b("market_price", 11, MAX_CELLS, "math", cl.np_market_price, cl.market_price, "unchecked",
+    _b("market_price", 11, MAX_CELLS, "math", pf.np_market_price, pf.market_price, "unchecked",
        doc="market_price(n, quantity, kind, priority, width, extra, ...): the price where the n demanders "
            "take what the suppliers after them give (FIND MARKET PRICE)"),
 )

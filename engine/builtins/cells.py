@@ -7,7 +7,8 @@ Every kernel comes twice, as every builtin: a vectorised one (``np_*``, each arg
 runs or a number) and a scalar one (plain Python over floats, the trailing cells a tuple, compiled
 by numba unchanged); the JavaScript twins are in ``javascript.py``. Positions are 1-based where
 they count cells (``k``) and 0-based where Vensim's are (the index ``pick`` reads, the one
-``sorted_index`` gives).
+``sorted_index`` gives). The functions of priority profiles (ALLOCATE AVAILABLE, FIND MARKET PRICE)
+are in ``profiles.py``.
 """
 from __future__ import annotations
 
@@ -15,11 +16,8 @@ import math
 
 import numpy as np
 
-ITERATIONS = 120        # bisection steps of an allocation: the bracket reaches one ulp well before
-SPREAD = 50.0           # normal and exponential profiles: fully served below p - 50 w, not at all above p + 50 w
 
-
-def _stack(x) -> np.ndarray:
+def stack(x) -> np.ndarray:
     """The cells as one array: axis 0 the cells, then the run axis (if any)."""
     try:
         return np.array(x, dtype=float)        # all numbers, or all arrays of one shape
@@ -31,7 +29,7 @@ def _stack(x) -> np.ndarray:
 def np_rank_of(k, direction, *x):
     """The rank (1 = first) of the k-th cell: ascending when direction > 0, else descending; ties
     keep the cells' order ascending and the reverse descending."""
-    X = _stack(x)
+    X = stack(x)
     i = int(k) - 1
     v = X[i]
     up = 1.0 + (X < v).sum(axis=0) + (X[:i] == v).sum(axis=0)
@@ -52,7 +50,7 @@ def rank_of(k, direction, *x):
 def np_sorted_index(k, direction, *x):
     """The 0-based index of the cell at place k of the sorted cells (ascending when direction > 0,
     else descending; a negative k counts from the end, -1 the last); NaN when k is outside."""
-    X = _stack(x + (direction, k))
+    X = stack(x + (direction, k))
     kk, direction, X = np.trunc(X[-1]), X[-2], X[:-2]
     n = X.shape[0]
     up = 1.0 + (X[None, :] < X[:, None]).sum(axis=1)     # ascending ranks, ties in the cells' order
@@ -88,7 +86,7 @@ def sorted_index(k, direction, *x):
 # ---------------------------------------------------------------------- one cell by position
 def np_pick(i, *x):
     """The cell at 0-based position i (truncated toward zero); NaN outside the cells."""
-    X = _stack(x)
+    X = stack(x)
     n = X.shape[0]
     j = np.trunc(np.asarray(i, dtype=float))
     inside = (j >= 0) & (j < n)
@@ -111,7 +109,7 @@ def pick(i, *x):
 def np_lookup_cells(x, xmin, xmax, extrapolate, *y):
     """The cells y as a lookup's values at n points evenly spaced from xmin to xmax, read at x:
     held at the ends, or extrapolated along the end segments where ``extrapolate`` is not 0."""
-    Z = _stack((x, xmin, xmax, extrapolate) + y)
+    Z = stack((x, xmin, xmax, extrapolate) + y)
     x, xmin, xmax, extrapolate, Y = Z[0], Z[1], Z[2], Z[3], Z[4:]
     n = Y.shape[0]
     if n == 1:
@@ -150,7 +148,7 @@ def np_lookup_step(x, direction, *p):
     the last point at or before x when direction < 0 (LOOKUP BACKWARD), of the first point at or
     after x otherwise (LOOKUP FORWARD); the end values held outside the points; NaN at NaN."""
     n = len(p) // 2
-    Z = _stack(p + (x,))
+    Z = stack(p + (x,))
     X, Y, x = Z[:n], Z[n:2 * n], Z[-1]
     back = np.clip((X <= x).sum(axis=0) - 1, 0, n - 1)
     ahead = np.clip((X < x).sum(axis=0), 0, n - 1)
@@ -180,7 +178,7 @@ def np_lookup_area(start, end, *p):
     """The area under a lookup through the n points (x1..xn, then y1..yn), linear between them and
     held at the end values outside, from start to end (negative when end < start): LOOKUP AREA."""
     n = len(p) // 2
-    Z = _stack(p + (start, end))
+    Z = stack(p + (start, end))
     X, Y, v = Z[:n], Z[n:2 * n], Z[2 * n:]
     with np.errstate(all="ignore"):
         area = np.minimum(v - X[0], 0.0) * Y[0] + np.maximum(v - X[n - 1], 0.0) * Y[n - 1]
@@ -219,7 +217,7 @@ def np_select_cells(action, missing, *sx):
     s*x, 4 their mean, 5 multiplies x^s, 6 to 10 sum, multiply, take the least, the largest and the
     mean of x; ``missing`` where every selection is 0; NaN for any other action."""
     n = len(sx) // 2
-    Z = _stack(sx)                      # selections and values together: one run axis
+    Z = stack(sx)                      # selections and values together: one run axis
     S, X = Z[:n], Z[n:]
     on = S != 0
     count = on.sum(axis=0)
@@ -292,7 +290,7 @@ def select_cells(action, missing, *sx):
 def np_inverse_cell(i, j, *a):
     """Cell (i, j) (1-based) of the inverse of the n x n matrix a (row-major); NaN where the
     matrix is singular."""
-    A = _stack(a)
+    A = stack(a)
     n = int(round(math.sqrt(A.shape[0])))
     M = np.moveaxis(A.reshape((n, n) + A.shape[1:]), (0, 1), (-2, -1))
     try:
@@ -338,301 +336,3 @@ def inverse_cell(i, j, *a):
                 for q in range(2 * n):
                     m[r, q] -= f * m[c, q]
     return m[int(i) - 1, n + int(j) - 1]
-
-
-# ---------------------------------------------------------------------- ALLOCATE AVAILABLE
-# the normal profile's tail, as Vensim computes it: the rational approximation of Abramowitz and
-# Stegun 26.2.16 (within 1e-5 of the normal distribution), which reproduces Vensim's allocations
-# 40 times closer than the exact distribution does (docs/vensim.md)
-TAIL_P, TAIL_A = 0.33267, (0.4361836, -0.1201676, 0.9372980)
-
-
-def normal_tail(z):
-    """The share of a normal distribution above z standard deviations (Vensim's approximation)."""
-    x = z if z >= 0.0 else -z
-    t = 1.0 / (1.0 + TAIL_P * x)
-    q = math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi) * t * (TAIL_A[0] + t * (TAIL_A[1] + t * TAIL_A[2]))
-    return q if z >= 0.0 else 1.0 - q
-
-
-def served(kind, priority, width, level):
-    """The fraction of a request served at priority ``level`` by its priority profile: 1 well
-    below ``priority``, 0 well above; ``kind`` 1 rectangular, 2 triangular, 3 normal, 4 exponential
-    (NaN for any other kind)."""
-    if kind == 1:
-        f = (priority + 0.5 * width - level) / width
-        return 1.0 if f > 1.0 else (0.0 if f < 0.0 else f)
-    if kind == 2:
-        u = (level - priority + 0.5 * width) / width
-        if u <= 0.0:
-            return 1.0
-        if u >= 1.0:
-            return 0.0
-        return 1.0 - 2.0 * u * u if u < 0.5 else 2.0 * (1.0 - u) * (1.0 - u)
-    if kind == 3:
-        return normal_tail((level - priority) / width)
-    if kind == 4:
-        if level < priority:
-            return 1.0 - 0.5 * math.exp((level - priority) / width)
-        return 0.5 * math.exp((priority - level) / width)
-    return math.nan
-
-
-def _reach(kind, priority, width):
-    """(lowest, highest) level at which a profile's fraction changes."""
-    spread = 0.5 * width if kind == 1 or kind == 2 else SPREAD * width
-    return priority - spread, priority + spread
-
-
-def allocation(k, avail, *g):
-    """Vensim's ALLOCATE AVAILABLE, the share of target k (1-based): ``g`` holds per target its
-    request, profile kind, priority, width and extra. Every request is served in full when
-    ``avail`` covers them all, none when it is 0 or less; otherwise each gets its request times
-    its profile's fraction at the one priority level where the shares add up to ``avail``
-    (found by bisection)."""
-    n = len(g) // 5
-    total = 0.0
-    for j in range(n):
-        total += g[5 * j]
-    kq = g[5 * (int(k) - 1)]
-    if avail >= total:
-        return kq
-    if avail <= 0.0:
-        return 0.0
-    lo = math.inf
-    hi = -math.inf
-    for j in range(n):
-        if g[5 * j] > 0.0:
-            a, b = _reach(g[5 * j + 1], g[5 * j + 2], g[5 * j + 3])
-            lo = a if a < lo else lo
-            hi = b if b > hi else hi
-    for _ in range(ITERATIONS):
-        mid = 0.5 * (lo + hi)
-        s = 0.0
-        for j in range(n):
-            q = g[5 * j]
-            if q > 0.0:
-                s += q * served(g[5 * j + 1], g[5 * j + 2], g[5 * j + 3], mid)
-        if s != s:
-            return math.nan
-        if s > avail:
-            lo = mid
-        else:
-            hi = mid
-    kk = 5 * (int(k) - 1)
-    if kq <= 0.0:
-        return 0.0
-    return kq * served(g[kk + 1], g[kk + 2], g[kk + 3], 0.5 * (lo + hi))
-
-
-def _np_served(kind, priority, width, level):
-    """``served`` over arrays; only the profile kinds present are computed."""
-    out = np.full(np.broadcast_shapes(np.shape(kind), np.shape(level)), np.nan)
-    with np.errstate(all="ignore"):
-        if (kind == 1).any():
-            out = np.where(kind == 1, np.clip((priority + 0.5 * width - level) / width, 0.0, 1.0), out)
-        if (kind == 2).any():
-            u = (level - priority + 0.5 * width) / width
-            tri = np.where(u <= 0.0, 1.0, np.where(u >= 1.0, 0.0, np.where(u < 0.5, 1.0 - 2.0 * u * u,
-                                                                             2.0 * (1.0 - u) * (1.0 - u))))
-            out = np.where(kind == 2, tri, out)
-        if (kind == 3).any():
-            z = (level - priority) / width
-            x = np.abs(z)
-            t = 1.0 / (1.0 + TAIL_P * x)
-            q = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi) * t * (TAIL_A[0] + t * (TAIL_A[1] + t * TAIL_A[2]))
-            out = np.where(kind == 3, np.where(z >= 0.0, q, 1.0 - q), out)
-        if (kind == 4).any():
-            out = np.where(kind == 4, np.where(level < priority, 1.0 - 0.5 * np.exp((level - priority) / width),
-                                               0.5 * np.exp((priority - level) / width)), out)
-    return out
-
-
-GRID = np.linspace(0.0, 1.0, 65)
-ROUNDS = 12             # 64 ** 12 > 2 ** 53: the bracket is down to an ulp
-_last: list = [None]    # the last level found (the cells of one vector ask for the same one in turn)
-
-
-def _np_shares(G, n):
-    """Every target's share (targets first, then runs), the cells as in ``np_allocation``: the
-    level found first where the total of the rectangular and triangular profiles bends (between two
-    such levels the total is a straight line when every profile is rectangular: then exact), then
-    narrowed on a grid of 64 intervals at a time."""
-    key = (G.shape, G.tobytes())
-    last = _last[0]
-    if last is not None and last[0] == key:
-        return last[1]
-    avail = G[-1]
-    q, kind, prio, width = G[0:5 * n:5], G[1:5 * n:5], G[2:5 * n:5], G[3:5 * n:5]
-    total = q.sum(axis=0)
-    on = q > 0.0
-    if ((avail >= total) | (avail <= 0.0)).all():
-        out = np.where(avail >= total, q, 0.0)
-        _last[0] = (key, out)
-        return out
-    spread = np.where((kind == 1) | (kind == 2), 0.5 * width, SPREAD * width)
-    lo = np.where(on, prio - spread, np.inf).min(axis=0)
-    hi = np.where(on, prio + spread, -np.inf).max(axis=0)
-    bad = np.zeros(np.shape(avail), dtype=bool)
-
-    def shares(xs):             # the total share at each level of xs (levels first, then runs)
-        f = _np_served(kind[None], prio[None], width[None], xs[:, None])
-        return np.where(on[None], q[None] * f, 0.0).sum(axis=1)
-
-    def narrow(xs):             # the bracket among the levels xs (sorted) where the total passes avail
-        s = shares(xs)
-        i = np.clip((s > avail).sum(axis=0) - 1, 0, xs.shape[0] - 2)
-        return (np.take_along_axis(xs, i[None], 0)[0], np.take_along_axis(xs, i[None] + 1, 0)[0],
-                np.take_along_axis(s, i[None], 0)[0], np.take_along_axis(s, i[None] + 1, 0)[0], s)
-    bends = np.concatenate([prio - 0.5 * width, prio, prio + 0.5 * width, lo[None], hi[None]])
-    bends = np.sort(np.where(np.isfinite(bends), np.clip(bends, lo, hi), lo), axis=0)
-    lo, hi, s_lo, s_hi, s = narrow(bends)
-    bad |= np.isnan(s).any(axis=0)
-    if (kind[on] == 1).all():
-        with np.errstate(all="ignore"):
-            t = np.where(s_lo > s_hi, (s_lo - avail) / (s_lo - s_hi), 0.5)
-        level = lo + t * (hi - lo)
-    else:
-        grid = GRID.reshape((-1,) + (1,) * np.ndim(avail))
-        for _ in range(ROUNDS):
-            lo, hi, _, _, s = narrow(lo + (hi - lo) * grid)
-            bad |= np.isnan(s).any(axis=0)
-        level = 0.5 * (lo + hi)
-    share = np.where(on, q * _np_served(kind, prio, width, level), 0.0)
-    out = np.where(avail >= total, q, np.where(avail <= 0.0, 0.0, np.where(bad, np.nan, share)))
-    _last[0] = (key, out)
-    return out
-
-
-def np_allocation(k, avail, *g):
-    """Vectorised twin of ``allocation`` (the level found as ``_np_shares`` says: the same to an
-    ulp; exact for rectangular profiles)."""
-    G = _stack(g + (avail,))
-    return _np_shares(G, (G.shape[0] - 1) // 5)[int(k) - 1]
-
-
-# ---------------------------------------------------------------------- FIND MARKET PRICE
-# the price range searched (``_market_range``): a profile bends over priority -/+ width / 2
-# (rectangular, triangular), and is searched over priority -/+ 5 widths (normal) or 10
-# (exponential), the range Vensim's prices show (a market with nothing demanded gets the lowest
-# price of that range, as in Vensim's output)
-
-
-def at_price(side, q, kind, priority, width, price):
-    """The quantity a demander (``side`` 1: DEMAND AT PRICE) or a supplier (0: SUPPLY AT PRICE)
-    takes at ``price``: its quantity times its profile's share (a demander's falls as the price
-    rises, a supplier's rises); a fixed quantity (kind 0) whatever the price; 0 for a quantity of
-    0 or less."""
-    if kind == 0.0:
-        return q if q > 0.0 else 0.0
-    f = served(kind, priority, width, price)
-    if f != f:
-        return math.nan
-    if q <= 0.0:
-        return 0.0
-    return q * f if side == 1.0 else q * (1.0 - f)
-
-
-def np_at_price(side, q, kind, priority, width, price):
-    """Vectorised twin of ``at_price``."""
-    q, kind, priority, width, price = np.broadcast_arrays(*(np.asarray(x, float) for x in
-                                                             (q, kind, priority, width, price)))
-    f = _np_served(kind, priority, width, price)
-    share = f if side == 1.0 else 1.0 - f
-    out = np.where(kind == 0.0, np.maximum(q, 0.0), np.where(np.isnan(f), np.nan, np.where(q > 0.0, q * share, 0.0)))
-    return out if out.ndim else float(out)
-
-
-def _market_range(g):
-    """(lowest, highest) price searched over the profiles of ``g`` (not the fixed ones); NaN for an
-    unknown kind, (inf, -inf) when every profile is fixed."""
-    lo = math.inf
-    hi = -math.inf
-    for j in range(len(g) // 5):
-        kind = g[5 * j + 1]
-        if kind == 0.0:
-            continue
-        if kind == 1.0 or kind == 2.0:
-            s = 0.5
-        elif kind == 3.0:
-            s = 5.0
-        elif kind == 4.0:
-            s = 10.0
-        else:
-            return math.nan, math.nan
-        a = g[5 * j + 2] - s * g[5 * j + 3]
-        b = g[5 * j + 2] + s * g[5 * j + 3]
-        lo = a if a < lo else lo
-        hi = b if b > hi else hi
-    return lo, hi
-
-
-def _excess(nd, g, price):
-    """What the demanders take at ``price`` less what the suppliers give (falls as the price rises)."""
-    total = 0.0
-    for j in range(len(g) // 5):
-        side = 1.0 if j < nd else 0.0
-        x = at_price(side, g[5 * j], g[5 * j + 1], g[5 * j + 2], g[5 * j + 3], price)
-        total = total + x if j < nd else total - x
-    return total
-
-
-def market_price(nd, *g):
-    """Vensim's FIND MARKET PRICE: the price where what the demanders take (their quantities
-    times their profiles' shares, which fall with the price) equals what the suppliers give
-    (which rises), found by bisection within the searched range (its end when the market does
-    not clear inside it); ``g`` holds per demander, then per supplier, the quantity, profile
-    kind, priority, width and extra. :NA: when every profile is a fixed quantity (no price
-    balances them) or a kind is unknown."""
-    n = int(nd)
-    lo, hi = _market_range(g)
-    if not lo <= hi:
-        return math.nan
-    if _excess(n, g, lo) <= 0.0:
-        return lo
-    if _excess(n, g, hi) >= 0.0:
-        return hi
-    for _ in range(ITERATIONS):
-        mid = 0.5 * (lo + hi)
-        e = _excess(n, g, mid)
-        if e != e:
-            return math.nan
-        if e > 0.0:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
-
-
-def np_market_price(nd, *g):
-    """Vectorised twin of ``market_price``: the same bisection over every run at once (the same
-    number of halvings, so the same prices)."""
-    n = int(nd)
-    G = _stack(g)
-    q, kind, prio, width = G[0::5], G[1::5], G[2::5], G[3::5]
-    side = np.array([1.0 if j < n else 0.0 for j in range(G.shape[0] // 5)]).reshape((-1,) + (1,) * (G.ndim - 1))
-    fixed = kind == 0.0
-    spread = np.select([(kind == 1.0) | (kind == 2.0), kind == 3.0, kind == 4.0], [0.5, 5.0, 10.0], np.nan)
-    known = fixed | ~np.isnan(spread)
-    with np.errstate(invalid="ignore"):
-        lo = np.where(fixed, np.inf, prio - spread * width).min(axis=0)
-        hi = np.where(fixed, -np.inf, prio + spread * width).max(axis=0)
-    sign = np.where(side == 1.0, 1.0, -1.0)
-
-    def excess(price):
-        f = _np_served(kind, prio, width, price[None])
-        share = np.where(side == 1.0, f, 1.0 - f)
-        x = np.where(fixed, np.maximum(q, 0.0), np.where(np.isnan(f), np.nan, np.where(q > 0.0, q * share, 0.0)))
-        return (sign * x).sum(axis=0)
-    ok = known.all(axis=0) & (lo <= hi)
-    lo, hi = np.where(ok, lo, 0.0), np.where(ok, hi, 0.0)
-    at_lo, at_hi = excess(lo), excess(hi)
-    a, b, bad = lo.copy(), hi.copy(), ~ok
-    for _ in range(ITERATIONS):
-        mid = 0.5 * (a + b)
-        e = excess(mid)
-        bad |= np.isnan(e)
-        a, b = np.where(e > 0.0, mid, a), np.where(e > 0.0, b, mid)
-    out = np.where(at_lo <= 0.0, lo, np.where(at_hi >= 0.0, hi, 0.5 * (a + b)))
-    out = np.where(bad | np.isnan(at_lo) | np.isnan(at_hi), np.nan, out)
-    return out if out.ndim else float(out)

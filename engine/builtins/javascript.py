@@ -163,8 +163,8 @@ INVERSE_CELL = """function (i, j, ...a) {
   return m[(Math.trunc(i) - 1) * w + n + Math.trunc(j) - 1];
 }"""
 
-# a priority profile's share at a level (cells.served), the normal profile's tail as
-# cells.normal_tail computes it (Abramowitz and Stegun 26.2.16)
+# a priority profile's share at a level (profiles.served), the normal profile's tail as
+# profiles.normal_tail computes it (Abramowitz and Stegun 26.2.16)
 PROFILE = """  function tail(z) {
     const x = Math.abs(z), t = 1.0 / (1.0 + 0.33267 * x);
     const q = Math.exp(-0.5 * x * x) / Math.sqrt(2.0 * Math.PI) * t * (0.4361836 + t * (-0.1201676 + t * 0.937298));
@@ -273,8 +273,8 @@ LOOKUP_AREA = """(function () {
   };
 })()"""
 
-# what a demander or supplier takes at a price, and the price that clears a market (cells.at_price,
-# cells.market_price: the same range searched and the same bisection)
+# what a demander or supplier takes at a price, and the price that clears a market (profiles.at_price,
+# profiles.market_price: the same range searched and the same bisection)
 AT_PRICE = """(function () {
 """ + PROFILE + """  return function (side, q, kind, priority, width, price) {
     if (kind === 0) return q > 0.0 ? q : 0.0;

@@ -2,9 +2,9 @@
 
 A front end writes these functions over arrays, as the modeller does; when the model resolves an
 arrayed element into its cells (``arrays.Space.resolve``), each call becomes, in the equation of
-each cell, a call of a registry kernel (``builtins/cells.py``) whose last arguments are the cells
-the function reads and whose first say which cell of the result this is. So every backend runs
-them as plain calls, and nothing downstream knows about vectors.
+each cell, a call of a registry kernel (``builtins/cells.py``, ``builtins/profiles.py``) whose
+last arguments are the cells the function reads and whose first say which cell of the result
+this is. So every backend runs them as plain calls, and nothing downstream knows about vectors.
 
 The vector a function works along is the last subscript of its first argument (Vensim's rule), a
 dimension; the cell being written picks its place in that vector through its own subscripts
@@ -53,8 +53,10 @@ SHOWN = {"vector_rank": "VECTOR RANK", "vector_sort_order": "VECTOR SORT ORDER",
          "allocate_available": "ALLOCATE AVAILABLE", "invert_matrix": "INVERT MATRIX", "rank": "RANK",
          "vector_lookup": "VECTOR LOOKUP", "find_market_price": "FIND MARKET PRICE",
          "demand_at_price": "DEMAND AT PRICE", "supply_at_price": "SUPPLY AT PRICE"}
-PROFILES = {1, 2, 3, 4}     # rectangular, triangular, normal, exponential
-MARKET_PROFILES = {0, 1, 2, 3, 4}   # and for the market functions 0, a fixed quantity
+# the priority profiles' kinds: the market functions take them all, ALLOCATE AVAILABLE all but 0
+KIND_NAMES = {0: "fixed quantity", 1: "rectangular", 2: "triangular", 3: "normal", 4: "exponential"}
+MARKET_PROFILES = set(KIND_NAMES)
+PROFILES = MARKET_PROFILES - {0}
 
 
 def expand(space, call: ex.Call, binding: dict) -> ex.Node:
@@ -304,14 +306,13 @@ def _profile_cells(space, pp, binding: dict, name: str, kinds=MARKET_PROFILES) -
     profile = [space.resolve(p, binding) for p in _profile_parts(space, pp, name)]
     kind = _cell_value(space, profile[0])
     if kind is not None and kind not in kinds:
-        what = {0: " (fixed quantity)", 5: " (constant elasticity)"}.get(int(kind), "") if kind == int(kind) else ""
+        shown = {**KIND_NAMES, 5: "constant elasticity"}.get(int(kind)) if kind == int(kind) else None
+        what = f" ({shown})" if shown else ""
         known = ", ".join(f"{k} ({KIND_NAMES[k]})" for k in sorted(kinds))
         raise _fail(f"{name} with priority profile kind {kind:g}{what} is not supported "
                     f"(in '{ex.unparse(profile[0])}')", f"kinds {known} are")
     return profile
 
-
-KIND_NAMES = {0: "fixed quantity", 1: "rectangular", 2: "triangular", 3: "normal", 4: "exponential"}
 
 
 def _market_vector(space, arg, binding: dict, what: str) -> tuple[int, list]:

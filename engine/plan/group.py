@@ -17,7 +17,7 @@ block, in an order that respects every dependency between cells:
   go back to statements of their own, cell by cell, which then follow the runlist's order.
 
 Only cells of arrayed elements are grouped, only auxiliaries, flows and the start values of
-stocks and pipelines, and never a tree that calls a vector or matrix kernel (``builtins/cells.py``:
+stocks and pipelines, and never a tree that calls a vector or matrix kernel (``builtins/cells.py`` and ``profiles.py``:
 it computes one cell from the position it is given); everything else stays a statement of its
 own. A random call's
 stream key (``noise.py``) differs between cells only in its call site, a number: the sites are

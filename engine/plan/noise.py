@@ -38,6 +38,11 @@ def site_key(owner: str, index: int, stream: float) -> float:
     return float(int.from_bytes(digest[:8], "little") >> 12)
 
 
+# Stella's distributions of two numbers, and the registry's forms that draw them
+STELLA_FORMS = {"weibull": "random_weibull", "logistic_random": "random_logistic", "pareto": "random_pareto",
+                "binomial": "random_binomial"}
+
+
 def vensim_form(fn: str, a: tuple, pos: int) -> tuple:
     """(Vensim form, its distribution arguments, the stream id node or None) of a random call."""
     def n(v):
@@ -53,10 +58,8 @@ def vensim_form(fn: str, a: tuple, pos: int) -> tuple:
         if fn == "random":
             return "random_uniform", (a[0], a[1]), stream
         return "random_lognormal", wide + (a[0], a[1], n(0.0), n(1.0)), stream
-    if fn in ("weibull", "logistic_random", "pareto", "binomial"):     # Stella's: two numbers, [seed]
-        form = {"weibull": "random_weibull", "logistic_random": "random_logistic", "pareto": "random_pareto",
-                "binomial": "random_binomial"}[fn]
-        return form, (a[0], a[1]), a[2] if len(a) > 2 else None
+    if fn in STELLA_FORMS:                  # Stella's: two numbers, [seed]
+        return STELLA_FORMS[fn], (a[0], a[1]), a[2] if len(a) > 2 else None
     if fn == "triangular":                  # TRIANGULAR(lower, mode, upper, [seed])
         return "random_triangular", wide + (a[0], a[1], a[2]), a[3] if len(a) > 3 else None
     if fn in ("poisson", "exprnd"):

@@ -8,7 +8,7 @@ import pytest
 from scipy.optimize import brentq
 
 from engine.api import Loaded, load
-from engine.builtins import cells
+from engine.builtins import profiles
 from engine.errors import ModelError
 from engine.frontends.vensim import read
 
@@ -52,8 +52,8 @@ def model(tmp_path, body: str, stop=8, name="m.mdl"):
 
 def excess(kind, t, price):
     """What the demanders take less what the suppliers give, written from the profiles' shares."""
-    d = sum(q * cells.served(kind, p, w, price) for q, (p, w) in zip(((1 + t) * 40, (1 + t) * 25), DEMAND))
-    s = sum(q * (1 - cells.served(kind, p, w, price)) for q, (p, w) in zip((200, 300, 450), SUPPLY))
+    d = sum(q * profiles.served(kind, p, w, price) for q, (p, w) in zip(((1 + t) * 40, (1 + t) * 25), DEMAND))
+    s = sum(q * (1 - profiles.served(kind, p, w, price)) for q, (p, w) in zip((200, 300, 450), SUPPLY))
     return d - s
 
 
@@ -68,7 +68,8 @@ def test_the_market_clears_at_the_price_scipy_finds(tmp_path, kind, backend):
         taken = sum(float(r[f"taken[d{i}]"][k, 0]) for i in (1, 2))
         given = sum(float(r[f"given[s{i}]"][k, 0]) for i in (1, 2, 3))
         assert taken == pytest.approx(given, rel=1e-9), t
-        assert float(r["taken[d1]"][k, 0]) == pytest.approx((1 + t) * 40 * cells.served(kind, 3, 2, price), rel=1e-12)
+        taken_d1 = (1 + t) * 40 * profiles.served(kind, 3, 2, price)
+        assert float(r["taken[d1]"][k, 0]) == pytest.approx(taken_d1, rel=1e-12)
 
 
 def test_rectangular_profiles_give_the_price_in_closed_form(tmp_path):
@@ -121,12 +122,12 @@ def test_over_runs_the_price_is_the_price_of_each_run():
         g = []
         for _ in range(5):
             g += [rng.uniform(0, 300, n), np.full(n, kind), rng.uniform(0, 8, n), rng.uniform(0.5, 3, n), np.zeros(n)]
-        batch = cells.np_market_price(2.0, *g)
-        alone = np.array([cells.market_price(2.0, *[float(x[i]) for x in g]) for i in range(n)])
+        batch = profiles.np_market_price(2.0, *g)
+        alone = np.array([profiles.market_price(2.0, *[float(x[i]) for x in g]) for i in range(n)])
         np.testing.assert_allclose(batch, alone, rtol=1e-13, atol=1e-13)
         for side in (0.0, 1.0):
-            shares = cells.np_at_price(side, g[0], g[1], g[2], g[3], batch)
-            alone = [cells.at_price(side, *(float(x[i]) for x in (g[0], g[1], g[2], g[3], batch))) for i in range(n)]
+            shares = profiles.np_at_price(side, g[0], g[1], g[2], g[3], batch)
+            alone = [profiles.at_price(side, *(float(x[i]) for x in (g[0], g[1], g[2], g[3], batch))) for i in range(n)]
             np.testing.assert_allclose(shares, alone, rtol=1e-13, atol=1e-12)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from engine.api import Loaded, load
-from engine.builtins import cells
+from engine.builtins import cells, profiles
 from engine.errors import ModelError
 from engine.frontends.vensim import read
 from engine.frontends.vensim.errors import Unsupported
@@ -31,6 +31,11 @@ SAVEPER = TIME STEP ~ Month ~ |
 """
 
 
+def kernel_fn(name: str):
+    """A kernel of the vector functions (``cells.py``) or of the priority profiles (``profiles.py``)."""
+    return getattr(cells, name, None) or getattr(profiles, name)
+
+
 def model(tmp_path, body: str, stop=2, name="m.mdl") -> Path:
     """A .mdl file of ``body`` and a control section."""
     p = tmp_path / name
@@ -45,8 +50,8 @@ def run(path, backend="numpy"):
 
 def both(kernel: str, *args):
     """A kernel's value from its vectorised and its scalar implementation, which must agree."""
-    a = float(getattr(cells, f"np_{kernel}")(*args))
-    b = float(getattr(cells, kernel)(*map(float, args)))
+    a = float(kernel_fn(f"np_{kernel}")(*args))
+    b = float(kernel_fn(kernel)(*map(float, args)))
     assert a == b or (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-12 * abs(b), (kernel, args, a, b)
     return a
 
@@ -131,8 +136,8 @@ def test_allocation_profiles_closed_form(kind, fraction):
 def test_allocation_over_runs_equals_run_by_run():
     g = (500, 3, 5, 2, 0, 300, 2, 7, 4, 0, 750, 4, 3, 4, 0)
     avail = np.array([0.0, 100.0, 600.0, 1000.0, 3000.0])
-    got = cells.np_allocation(2, avail, *g)
-    assert np.allclose(got, [cells.allocation(2.0, a, *map(float, g)) for a in avail], rtol=1e-12, atol=1e-12)
+    got = profiles.np_allocation(2, avail, *g)
+    assert np.allclose(got, [profiles.allocation(2.0, a, *map(float, g)) for a in avail], rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("kernel, args", [
@@ -147,9 +152,9 @@ def test_allocation_over_runs_equals_run_by_run():
 def test_a_batch_of_runs_equals_run_by_run(kernel, args):
     # arrays over three runs beside numbers (three cells too: a run axis must not pass for cells)
     runs = np.array([0.5, 1.5, 2.5])
-    got = getattr(cells, f"np_{kernel}")(*[runs if a == "R" else a for a in args])
+    got = kernel_fn(f"np_{kernel}")(*[runs if a == "R" else a for a in args])
     for r, want in enumerate(runs):
-        one = getattr(cells, kernel)(*[float(want if a == "R" else a) for a in args])
+        one = kernel_fn(kernel)(*[float(want if a == "R" else a) for a in args])
         assert got[r] == pytest.approx(one, rel=1e-12, nan_ok=True), (kernel, r)
 
 

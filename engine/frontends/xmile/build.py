@@ -246,9 +246,8 @@ class Builder:
         base = self.ref(node.id, v, v.scope, node.pos)
         if not isinstance(base, ex.Name):
             raise XmileError(f"'{node.id}' takes no subscripts", file=self.file, element=v.name)
-        target = next((self.vars[c] for c in ((v.scope + node.id) if v.scope else None, node.id)
-                       if c is not None and c in self.vars), None)
-        if target is not None and target.queue and not target.dims:     # an arrayed queue's are its elements
+        target = self._var(node.id, v)
+        if _batched(target):
             if len(node.subs) != 1 or (isinstance(node.subs[0], ex.Name) and node.subs[0].id == "*"):
                 raise XmileError(f"a queue's batch is read with one position (write {node.id}[1] for the "
                                  "front)", file=self.file, element=v.name)
@@ -310,19 +309,20 @@ class Builder:
         raise XmileError(f"unknown builtin or macro '{fn.upper()}'", file=self.file, element=v.name,
                          hint="not an XMILE builtin, nor a macro or graphical function of the file")
 
+    def _var(self, ident: str, v):
+        """The variable ``ident`` names in the equation of ``v`` (its module's first), or None."""
+        return next((self.vars[c] for c in ((v.scope + ident) if v.scope else None, ident)
+                     if c is not None and c in self.vars), None)
+
     def _a_queue(self, arg, v):
         """The queue stock ``arg`` names (whose batches an array function reads), or None."""
-        if not isinstance(arg, ex.Name):
-            return None
-        target = next((self.vars[c] for c in ((v.scope + arg.id) if v.scope else None, arg.id)
-                       if c is not None and c in self.vars), None)
-        return target if target is not None and target.queue and not target.dims else None
+        target = self._var(arg.id, v) if isinstance(arg, ex.Name) else None
+        return target if _batched(target) else None
 
     def transpose(self, arg, v, local, depth):
         """``a'``: the array with its dimensions in reverse order. Matched to the equation's
         dimensions by name where the names agree (then it is ``a`` itself), else by position."""
-        target = next((self.vars[c] for c in ((v.scope + arg.id) if v.scope else None, arg.id)
-                       if c is not None and c in self.vars), None) if isinstance(arg, ex.Name) else None
+        target = self._var(arg.id, v) if isinstance(arg, ex.Name) else None
         if target is None or not target.dims:
             raise XmileError("only a whole arrayed variable can be transposed (write a')",
                              file=self.file, element=v.name)
@@ -400,3 +400,9 @@ def modules_of(pairs, root_name: str) -> list:
     return [Module(name=g, elements=tuple(els), inputs=tuple(inputs[g]), outputs=tuple(outputs[g]),
                    description=f"XMILE {'model' if g == root_name else 'module ' + g}")
             for g, els in groups.items()]
+
+
+def _batched(var) -> bool:
+    """True for a queue whose subscripts and array functions read its batches (a scalar queue; an
+    arrayed queue's read its elements)."""
+    return var is not None and var.queue and not var.dims

@@ -188,8 +188,8 @@ class Conveyors:
                 total = bin_("+", total, f)
             kept = call("max", num(0), bin_("-", num(1), total))
             per_cohort = bin_("-", n, bin_("/", bin_("*", total, bin_("-", n, num(1))), num(2)))
-        # (an arrayed conveyor's start values may be given element by element: its own start value)
-        cohort = aux("cohort", call("init", bin_("/", name(me) if arr else initial, per_cohort)),
+        # (the conveyor's own start value: an arrayed one's may be given element by element)
+        cohort = aux("cohort", call("init", bin_("/", name(me), per_cohort)),
                      "the cohort the start puts on each slat (a steady belt holding the initial value)")
         entered = num(0)
         for f in v.inflows:
